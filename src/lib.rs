@@ -1,0 +1,25 @@
+#![forbid(unsafe_code)]
+//! callwatch: a Twilio Event Streams webhook sink with a live terminal table of Voice Insights
+//! call summaries.
+//!
+//! The map, in the order a delivery travels:
+//!
+//! - [`twilio`]: the wire protocol. Signature checks ([`twilio::signature`]), CloudEvent
+//!   envelopes ([`twilio::cloudevent`]), the typed call summary ([`twilio::summary`]), what
+//!   Q.850/SIP codes and tags mean ([`twilio::codes`]) and the Events v1 REST client.
+//! - [`ingest`]: the hyper listener that Twilio POSTs to; it verifies, parses, deduplicates and
+//!   answers at once, then hands [`ingest::Delivery`]s to a bounded channel.
+//! - [`calls`]: the call store that merges summaries by call SID without ever regressing.
+//! - [`tui`] and [`output`]: the consumers of that channel: the live table, or ndjson /
+//!   compact lines.
+//! - [`demo`]: a simulated Twilio that signs realistic deliveries and POSTs them over HTTP.
+//! - [`cli`] and [`commands`]: flags, validated into configs, and one runner per subcommand.
+
+pub mod calls;
+pub mod cli;
+pub mod commands;
+pub mod demo;
+pub mod ingest;
+pub mod output;
+pub mod tui;
+pub mod twilio;
