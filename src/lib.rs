@@ -21,5 +21,6 @@ pub mod commands;
 pub mod demo;
 pub mod ingest;
 pub mod output;
+pub mod session;
 pub mod tui;
 pub mod twilio;

@@ -1,1 +1,364 @@
-//! TODO
+//! The call store: one [`CallRecord`] per call SID, merged from every call-summary event that
+//! arrives, in whatever order Twilio delivers them.
+//!
+//! Merging never regresses: a `complete` summary beats a `predicted-complete`, which beats a
+//! `partial`; among partials a higher `processing_version` wins; ties go to the later event
+//! `time`. Events that lose are still kept in the call's history.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::SystemTime;
+
+use crate::twilio::cloudevent::{SummaryEvent, SummaryKind};
+use crate::twilio::summary::{CallState, CallSummary};
+
+/// How strongly an event's summary claims to describe the call: compared field by field, in
+/// this order, so the derived `Ord` is the merge rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Rank {
+    /// partial < predicted-complete < complete.
+    pub kind: SummaryKind,
+    /// Increments while Twilio refines a partial summary.
+    pub processing_version: i64,
+    /// The CloudEvent `time` in Unix nanoseconds; 0 when absent or unreadable.
+    pub event_time_ns: i128,
+}
+
+impl Rank {
+    /// The rank of one event.
+    pub fn of(event: &SummaryEvent) -> Self {
+        Self {
+            kind: event.kind,
+            processing_version: event.summary.processing_version.unwrap_or(0),
+            event_time_ns: event.time.as_deref().map(parse_time_ns).unwrap_or(0),
+        }
+    }
+}
+
+/// Unix nanoseconds of an RFC 3339 time, 0 if it cannot be read.
+fn parse_time_ns(text: &str) -> i128 {
+    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .map(|t| t.unix_timestamp_nanos())
+        .unwrap_or(0)
+}
+
+/// One event that arrived for a call, applied or not.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistoryEntry {
+    /// Which summary event this was.
+    pub kind: SummaryKind,
+    /// The CloudEvent id (`EZ...`).
+    pub event_id: String,
+    /// The CloudEvent `time`, as Twilio wrote it.
+    pub event_time: Option<String>,
+    /// When callwatch received it.
+    pub received_at: SystemTime,
+    /// The summary's processing_version.
+    pub processing_version: Option<i64>,
+    /// False when a better summary was already known (a late or out-of-order event).
+    pub applied: bool,
+}
+
+/// Everything known about one call.
+#[derive(Debug, Clone)]
+pub struct CallRecord {
+    /// The best summary received so far.
+    pub summary: CallSummary,
+    /// The rank of the event that gave `summary`.
+    pub rank: Rank,
+    /// Id of the event that gave `summary`.
+    pub event_id: String,
+    /// When the first event for this call arrived.
+    pub first_seen: SystemTime,
+    /// When the last event for this call arrived (applied or not).
+    pub updated_at: SystemTime,
+    /// Store-wide sequence number of the last update; higher is newer.
+    pub update_seq: u64,
+    /// Every event for this call, in arrival order.
+    pub history: Vec<HistoryEntry>,
+}
+
+impl CallRecord {
+    /// The call SID.
+    pub fn call_sid(&self) -> &str {
+        &self.summary.call_sid
+    }
+
+    /// partial / predicted-complete / complete.
+    pub fn kind(&self) -> SummaryKind {
+        self.rank.kind
+    }
+}
+
+/// What [`CallStore::apply`] did with an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApplyOutcome {
+    /// The first event for this call.
+    NewCall,
+    /// The event's summary replaced the call's summary.
+    Updated,
+    /// A better summary was already known: only the history grew.
+    Superseded,
+}
+
+/// All calls, with the counters and ordering the screen needs.
+#[derive(Debug, Default)]
+pub struct CallStore {
+    /// Records by call SID.
+    calls: HashMap<String, CallRecord>,
+    /// Call SIDs by `update_seq`, so "newest update first" is a reverse walk, not a sort.
+    by_update: BTreeMap<u64, String>,
+    /// Number of calls in each call state (the wire string; "" when absent).
+    by_state: BTreeMap<String, usize>,
+    /// Number of calls at each processing stage.
+    by_kind: [usize; 3],
+    /// The last sequence number handed out.
+    seq: u64,
+    /// Call-summary events applied or superseded (duplicates never reach the store).
+    events: u64,
+}
+
+impl CallStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Merges one call-summary event, received at `received_at`, and says what happened.
+    pub fn apply(&mut self, event: &SummaryEvent, received_at: SystemTime) -> ApplyOutcome {
+        self.events += 1;
+        self.seq += 1;
+        let seq = self.seq;
+        let rank = Rank::of(event);
+        let entry_for = |applied| HistoryEntry {
+            kind: event.kind,
+            event_id: event.id.clone(),
+            event_time: event.time.clone(),
+            received_at,
+            processing_version: event.summary.processing_version,
+            applied,
+        };
+        let sid = &event.summary.call_sid;
+        match self.calls.get_mut(sid) {
+            None => {
+                let record = CallRecord {
+                    summary: event.summary.clone(),
+                    rank,
+                    event_id: event.id.clone(),
+                    first_seen: received_at,
+                    updated_at: received_at,
+                    update_seq: seq,
+                    history: vec![entry_for(true)],
+                };
+                *self.by_state.entry(state_key(&record.summary.call_state)).or_default() += 1;
+                self.by_kind[kind_index(rank.kind)] += 1;
+                self.by_update.insert(seq, sid.clone());
+                self.calls.insert(sid.clone(), record);
+                ApplyOutcome::NewCall
+            }
+            Some(record) => {
+                self.by_update.remove(&record.update_seq);
+                self.by_update.insert(seq, sid.clone());
+                record.update_seq = seq;
+                record.updated_at = received_at;
+                // Ties in rank go to the later arrival: equal claims, fresher copy.
+                let wins = rank >= record.rank;
+                record.history.push(entry_for(wins));
+                if !wins {
+                    return ApplyOutcome::Superseded;
+                }
+                let old_state = state_key(&record.summary.call_state);
+                let new_state = state_key(&event.summary.call_state);
+                if old_state != new_state {
+                    decrement(&mut self.by_state, &old_state);
+                    *self.by_state.entry(new_state).or_default() += 1;
+                }
+                self.by_kind[kind_index(record.rank.kind)] -= 1;
+                self.by_kind[kind_index(rank.kind)] += 1;
+                record.summary = event.summary.clone();
+                record.rank = rank;
+                record.event_id = event.id.clone();
+                ApplyOutcome::Updated
+            }
+        }
+    }
+
+    /// The record of one call.
+    pub fn get(&self, call_sid: &str) -> Option<&CallRecord> {
+        self.calls.get(call_sid)
+    }
+
+    /// Number of calls.
+    pub fn len(&self) -> usize {
+        self.calls.len()
+    }
+
+    /// True when no call is known.
+    pub fn is_empty(&self) -> bool {
+        self.calls.is_empty()
+    }
+
+    /// Call-summary events merged so far (applied or superseded).
+    pub fn events_seen(&self) -> u64 {
+        self.events
+    }
+
+    /// Calls, most recently updated first, without sorting or copying.
+    pub fn newest_first(&self) -> impl DoubleEndedIterator<Item = &CallRecord> + '_ {
+        self.by_update.values().rev().filter_map(|sid| self.calls.get(sid))
+    }
+
+    /// Every call, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = &CallRecord> + '_ {
+        self.calls.values()
+    }
+
+    /// Number of calls in each call state (`""` for calls whose state is absent), by name.
+    pub fn count_by_state(&self) -> &BTreeMap<String, usize> {
+        &self.by_state
+    }
+
+    /// Number of calls whose best summary is of this kind.
+    pub fn count_by_kind(&self, kind: SummaryKind) -> usize {
+        self.by_kind[kind_index(kind)]
+    }
+}
+
+fn state_key(state: &CallState) -> String {
+    state.as_str().to_owned()
+}
+
+fn kind_index(kind: SummaryKind) -> usize {
+    match kind {
+        SummaryKind::Partial => 0,
+        SummaryKind::PredictedComplete => 1,
+        SummaryKind::Complete => 2,
+    }
+}
+
+fn decrement(counts: &mut BTreeMap<String, usize>, key: &str) {
+    if let Some(n) = counts.get_mut(key) {
+        *n -= 1;
+        if *n == 0 {
+            counts.remove(key);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::twilio::summary::CallState;
+
+    fn event(id: &str, kind: SummaryKind, version: i64, time: &str, state: &str) -> SummaryEvent {
+        let summary: CallSummary = serde_json::from_value(serde_json::json!({
+            "call_sid": "CA0001",
+            "call_state": state,
+            "processing_version": version,
+        }))
+        .expect("test summary");
+        SummaryEvent {
+            id: id.into(),
+            kind,
+            time: Some(time.into()),
+            dataschema: None,
+            summary,
+        }
+    }
+
+    fn three_events() -> Vec<SummaryEvent> {
+        vec![
+            event("EZ1", SummaryKind::Partial, 1, "2026-01-01T00:00:01.000Z", "ringing"),
+            event("EZ2", SummaryKind::PredictedComplete, 1, "2026-01-01T00:00:02.000Z", "answered"),
+            event("EZ3", SummaryKind::Complete, 1, "2026-01-01T00:00:03.000Z", "completed"),
+        ]
+    }
+
+    fn permutations(n: usize) -> Vec<Vec<usize>> {
+        if n == 0 {
+            return vec![vec![]];
+        }
+        let mut out = Vec::new();
+        for p in permutations(n - 1) {
+            for i in 0..=p.len() {
+                let mut q = p.clone();
+                q.insert(i, n - 1);
+                out.push(q);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn every_arrival_order_ends_complete() {
+        let events = three_events();
+        let orders = permutations(events.len());
+        assert_eq!(orders.len(), 6);
+        for order in orders {
+            let mut store = CallStore::new();
+            for &i in &order {
+                store.apply(&events[i], SystemTime::now());
+            }
+            let rec = store.get("CA0001").expect("call present");
+            assert_eq!(rec.kind(), SummaryKind::Complete, "order {order:?}");
+            assert_eq!(rec.summary.call_state, CallState::Completed, "order {order:?}");
+            assert_eq!(rec.event_id, "EZ3");
+            assert_eq!(rec.history.len(), 3);
+            assert_eq!(store.count_by_state().get("completed"), Some(&1));
+            assert_eq!(store.count_by_state().len(), 1, "no stale state counts: {order:?}");
+            assert_eq!(store.count_by_kind(SummaryKind::Complete), 1);
+            assert_eq!(store.count_by_kind(SummaryKind::Partial), 0);
+        }
+    }
+
+    #[test]
+    fn late_partial_is_kept_in_history_but_not_applied() {
+        let events = three_events();
+        let mut store = CallStore::new();
+        assert_eq!(store.apply(&events[2], SystemTime::now()), ApplyOutcome::NewCall);
+        assert_eq!(store.apply(&events[0], SystemTime::now()), ApplyOutcome::Superseded);
+        let rec = store.get("CA0001").expect("call");
+        assert_eq!(rec.summary.call_state, CallState::Completed);
+        assert!(!rec.history[1].applied);
+    }
+
+    #[test]
+    fn higher_processing_version_wins_among_partials() {
+        let v2 = event("EZ2", SummaryKind::Partial, 2, "2026-01-01T00:00:01.000Z", "answered");
+        let v1 = event("EZ1", SummaryKind::Partial, 1, "2026-01-01T00:00:09.000Z", "ringing");
+        let mut store = CallStore::new();
+        store.apply(&v2, SystemTime::now());
+        assert_eq!(store.apply(&v1, SystemTime::now()), ApplyOutcome::Superseded);
+        assert_eq!(store.get("CA0001").expect("call").summary.call_state, CallState::Answered);
+    }
+
+    #[test]
+    fn ties_go_to_the_later_event_time() {
+        let early = event("EZ1", SummaryKind::Partial, 1, "2026-01-01T00:00:01.000Z", "ringing");
+        let late = event("EZ2", SummaryKind::Partial, 1, "2026-01-01T00:00:05.000Z", "answered");
+        let mut store = CallStore::new();
+        store.apply(&late, SystemTime::now());
+        assert_eq!(store.apply(&early, SystemTime::now()), ApplyOutcome::Superseded);
+        let mut store = CallStore::new();
+        store.apply(&early, SystemTime::now());
+        assert_eq!(store.apply(&late, SystemTime::now()), ApplyOutcome::Updated);
+        assert_eq!(store.get("CA0001").expect("call").summary.call_state, CallState::Answered);
+    }
+
+    #[test]
+    fn newest_first_follows_updates() {
+        let mut store = CallStore::new();
+        for sid in ["CA1", "CA2", "CA3"] {
+            let mut e = event("x", SummaryKind::Partial, 1, "2026-01-01T00:00:01Z", "ringing");
+            e.summary.call_sid = sid.into();
+            e.id = format!("EZ-{sid}");
+            store.apply(&e, SystemTime::now());
+        }
+        let mut again = event("EZ-again", SummaryKind::Complete, 1, "2026-01-01T00:00:09Z", "busy");
+        again.summary.call_sid = "CA1".into();
+        store.apply(&again, SystemTime::now());
+        let order: Vec<&str> = store.newest_first().map(|r| r.call_sid()).collect();
+        assert_eq!(order, ["CA1", "CA3", "CA2"]);
+        assert_eq!(store.count_by_state().get("ringing"), Some(&2));
+        assert_eq!(store.count_by_state().get("busy"), Some(&1));
+    }
+}

@@ -1,4 +1,17 @@
-//! One runner per subcommand. Each takes its validated arguments, does its job and returns
-//! `anyhow::Result`; `main` turns the result into an exit code.
+//! One runner per subcommand. Each takes its parsed arguments, validates them, does its job
+//! and returns `anyhow::Result`; `main` turns the result into an exit code.
 
+// TEMP pub mod demo;
 pub mod events_admin;
+pub mod listen;
+pub mod monitor;
+
+/// An error in how callwatch was called (exit code 2), as opposed to one while running (1).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// Colour is on unless `NO_COLOR` is set (https://no-color.org).
+pub fn color_enabled() -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}

@@ -1,1 +1,79 @@
-//! TODO
+//! Receiving deliveries: the hyper listener Twilio POSTs to ([`server`]), and the judgement of
+//! each request ([`verdict`]): signature, body hash, parsing, duplicates.
+//!
+//! The listener answers at once and hands a [`Delivery`] to a bounded channel; whoever consumes
+//! it (the TUI, the ndjson writer) can never slow the answer down. When the channel is full the
+//! delivery is still answered and counted in [`ListenerStats::dropped`], reported as a `gap`.
+
+pub mod server;
+pub mod verdict;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+
+use crate::twilio::cloudevent::DeliveredEvent;
+use crate::twilio::signature::SignatureVerdict;
+pub use verdict::DeliveryVerdict;
+
+/// The largest body accepted, in bytes (Twilio batches are at most 64 kB; 1 MiB leaves room).
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// One request to the events path, judged and answered.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    /// Arrival order, from 1.
+    pub seq: u64,
+    /// When the request arrived.
+    pub received_at: SystemTime,
+    /// HTTP method.
+    pub method: String,
+    /// The request path.
+    pub path: String,
+    /// The raw query string, as received (without `?`).
+    pub query: String,
+    /// Request headers, with secrets (Authorization) already redacted.
+    pub headers: Vec<(String, String)>,
+    /// The body exactly as received (empty when it was refused unread).
+    pub body: Bytes,
+    /// Size of the body in bytes (or the announced size when it was refused unread).
+    pub body_len: usize,
+    /// The HTTP status answered.
+    pub status: u16,
+    /// The verdict, with its reason.
+    pub verdict: DeliveryVerdict,
+    /// The signature check in detail, when one was made.
+    pub signature: Option<SignatureVerdict>,
+    /// The URL the signature was checked against (public URL + raw query).
+    pub signed_url: Option<String>,
+    /// The events of the delivery that were not duplicates.
+    pub events: Vec<DeliveredEvent>,
+    /// Number of events in the body (duplicates included).
+    pub event_count: usize,
+    /// The distinct event types in the body.
+    pub event_types: Vec<String>,
+    /// How long judging and answering took.
+    pub handling: Duration,
+}
+
+/// Counters shared by the listener and whoever displays them; exact even when the
+/// presentation channel overflows.
+#[derive(Debug, Default)]
+pub struct ListenerStats {
+    /// Deliveries answered 2xx (duplicates included).
+    pub accepted: AtomicU64,
+    /// Deliveries refused (signature, body hash, malformed, too large, wrong method).
+    pub rejected: AtomicU64,
+    /// Deliveries answered but not shown because the presentation channel was full.
+    pub dropped: AtomicU64,
+    /// Unix milliseconds of the last request to the events path (0 = none yet).
+    pub last_delivery_ms: AtomicU64,
+}
+
+impl ListenerStats {
+    /// Reads a counter.
+    pub fn get(counter: &AtomicU64) -> u64 {
+        counter.load(Ordering::Relaxed)
+    }
+}

@@ -1,1 +1,112 @@
-//! TODO
+//! Line outputs for scripts and logs: `ndjson` (the contract of design.md, one JSON object per
+//! line, flushed as written), `compact` (one readable line per call update) and `quiet`.
+//! [`run_lines`] drains the delivery channel into one of them.
+
+pub mod compact;
+pub mod ndjson;
+
+use std::io::Write;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+
+use crate::ingest::{Delivery, ListenerStats};
+use crate::session::Session;
+
+/// How results are shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputMode {
+    /// The live table (the default on a terminal).
+    Tui,
+    /// One JSON object per line (the default when stdout is not a terminal).
+    Ndjson,
+    /// One readable line per call update.
+    Compact,
+    /// Nothing but errors.
+    Quiet,
+}
+
+impl OutputMode {
+    /// `tui` on a terminal, `ndjson` otherwise.
+    pub fn default_for_stdout() -> Self {
+        use std::io::IsTerminal;
+        if std::io::stdout().is_terminal() { Self::Tui } else { Self::Ndjson }
+    }
+}
+
+/// Writes every delivery from `rx` to `out` in a line mode until the channel closes; a closed
+/// pipe (`| head`) ends it quietly.
+pub async fn run_lines<W: Write>(
+    mode: OutputMode,
+    mut rx: mpsc::Receiver<Delivery>,
+    stats: Arc<ListenerStats>,
+    out: &mut W,
+) -> std::io::Result<Session> {
+    let mut session = Session::new();
+    let mut gap_check = tokio::time::interval(Duration::from_millis(250));
+    loop {
+        tokio::select! {
+            next = rx.recv() => {
+                let Some(delivery) = next else { break };
+                report_gap(mode, &mut session, &stats, out)?;
+                write_delivery(mode, &mut session, delivery, out)?;
+            }
+            _ = gap_check.tick() => report_gap(mode, &mut session, &stats, out)?,
+        }
+    }
+    report_gap(mode, &mut session, &stats, out)?;
+    Ok(session)
+}
+
+fn report_gap<W: Write>(
+    mode: OutputMode,
+    session: &mut Session,
+    stats: &ListenerStats,
+    out: &mut W,
+) -> std::io::Result<()> {
+    let fresh = session.new_gap(ListenerStats::get(&stats.dropped));
+    if fresh == 0 {
+        return Ok(());
+    }
+    match mode {
+        OutputMode::Ndjson => ndjson::write_line(out, &ndjson::gap(fresh)),
+        OutputMode::Compact => {
+            writeln!(out, "!! {fresh} deliveries answered but not shown (output too slow)")?;
+            out.flush()
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Writes what one delivery changed.
+pub fn write_delivery<W: Write>(
+    mode: OutputMode,
+    session: &mut Session,
+    delivery: Delivery,
+    out: &mut W,
+) -> std::io::Result<()> {
+    let mut result = Ok(());
+    match mode {
+        OutputMode::Ndjson => {
+            result = ndjson::write_line(out, &ndjson::delivery(&delivery));
+            session.ingest(delivery, |_, update| {
+                if result.is_ok() {
+                    result = ndjson::write_line(out, &ndjson::update(&update));
+                }
+            });
+        }
+        OutputMode::Compact => {
+            if !delivery.verdict.is_accepted() {
+                result = compact::write_rejection(out, &delivery);
+            }
+            session.ingest(delivery, |d, update| {
+                if result.is_ok() {
+                    result = compact::write_update(out, d, &update);
+                }
+            });
+        }
+        OutputMode::Quiet | OutputMode::Tui => session.ingest(delivery, |_, _| {}),
+    }
+    result
+}

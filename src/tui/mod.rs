@@ -1,1 +1,138 @@
-//! TODO
+//! The live terminal UI (ratatui + crossterm).
+//!
+//! One loop selects over three sources: deliveries from the listener, key presses (read on a
+//! thread of their own), and a one-second tick. Each becomes a change in [`app::App::update`]
+//! or [`app::App::on_delivery`]; the screen is redrawn only when something changed, at most
+//! [`MAX_FPS`] times a second. The terminal is restored on quit, on panic and on SIGTERM.
+
+pub mod app;
+pub mod keys;
+pub mod ui;
+
+use std::sync::Arc;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant, SystemTime};
+
+use anyhow::Context;
+use ratatui::crossterm::event::{self, Event, KeyEventKind};
+use tokio::sync::{mpsc, watch};
+
+use crate::ingest::{Delivery, ListenerStats};
+use app::App;
+
+/// The most frames drawn per second.
+pub const MAX_FPS: u32 = 30;
+
+/// Facts the header shows that do not change while running.
+#[derive(Debug, Clone, Default)]
+pub struct HeaderInfo {
+    /// The address actually bound.
+    pub listen_addr: String,
+    /// The public URL (or how it is derived).
+    pub public_url: String,
+    /// Where the public URL came from (`--public-url`, `demo`, `ngrok agent API`...).
+    pub url_source: String,
+    /// A note in the title (e.g. "demo: simulated Twilio, token callwatch-demo-token").
+    pub mode_note: Option<String>,
+    /// False with `NO_COLOR` or `--color never`.
+    pub color: bool,
+}
+
+static LOCAL_OFFSET: OnceLock<time::UtcOffset> = OnceLock::new();
+
+/// Records the local UTC offset. Must be called before other threads start: reading the
+/// offset is refused by the `time` crate once a process has several threads.
+pub fn init_local_offset() {
+    let offset = time::UtcOffset::current_local_offset().unwrap_or(time::UtcOffset::UTC);
+    let _ = LOCAL_OFFSET.set(offset);
+}
+
+/// `HH:MM:SS` in local time (UTC if the offset could not be read).
+pub fn clock(t: SystemTime) -> String {
+    let offset = LOCAL_OFFSET.get().copied().unwrap_or(time::UtcOffset::UTC);
+    let t = time::OffsetDateTime::from(t).to_offset(offset);
+    format!("{:02}:{:02}:{:02}", t.hour(), t.minute(), t.second())
+}
+
+/// Runs the TUI until the user quits or SIGTERM arrives. Sends `true` on `stop` when leaving.
+pub async fn run(
+    mut rx: mpsc::Receiver<Delivery>,
+    stats: Arc<ListenerStats>,
+    header: HeaderInfo,
+    stop: watch::Sender<bool>,
+) -> anyhow::Result<()> {
+    let mut terminal = ratatui::try_init().context("starting the terminal UI")?;
+    let mut app = App::new(stats, header);
+
+    let (key_tx, mut key_rx) = mpsc::unbounded_channel();
+    let reader_stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let reader_flag = Arc::clone(&reader_stop);
+    std::thread::spawn(move || {
+        while !reader_flag.load(std::sync::atomic::Ordering::Relaxed) {
+            match event::poll(Duration::from_millis(100)) {
+                Ok(true) => match event::read() {
+                    Ok(ev) => {
+                        if key_tx.send(ev).is_err() {
+                            break;
+                        }
+                    }
+                    Err(_) => break,
+                },
+                Ok(false) => {}
+                Err(_) => break,
+            }
+        }
+    });
+
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    let frame_gap = Duration::from_secs(1) / MAX_FPS;
+    let mut last_frame = Instant::now() - frame_gap;
+    let mut redraw_at = tokio::time::interval(frame_gap);
+    let term = crate::commands::monitor::shutdown_signal();
+    tokio::pin!(term);
+
+    let mut listener_open = true;
+    let result: anyhow::Result<()> = loop {
+        if app.dirty && last_frame.elapsed() >= frame_gap {
+            let size = terminal.size().context("reading the terminal size")?;
+            app.page_rows = ui::table_rows_for_height(size.height).max(1);
+            if let Err(e) = terminal.draw(|f| ui::draw(f, &app)) {
+                break Err(e).context("drawing the screen");
+            }
+            app.dirty = false;
+            last_frame = Instant::now();
+        }
+        if app.should_quit {
+            break Ok(());
+        }
+        tokio::select! {
+            delivery = rx.recv(), if listener_open => match delivery {
+                Some(d) => {
+                    app.on_delivery(d);
+                    // Drain what else is waiting so a burst costs one frame.
+                    while let Ok(d) = rx.try_recv() {
+                        app.on_delivery(d);
+                    }
+                }
+                // The listener stopped; keep the table until the user quits.
+                None => listener_open = false,
+            },
+            Some(ev) = key_rx.recv() => match ev {
+                Event::Key(key) if key.kind != KeyEventKind::Release => {
+                    if let Some(action) = keys::action_for(key) {
+                        app.update(action);
+                    }
+                }
+                Event::Resize(_, _) => app.dirty = true,
+                _ => {}
+            },
+            _ = tick.tick() => app.on_tick(SystemTime::now()),
+            _ = redraw_at.tick(), if app.dirty => {}
+            () = &mut term => break Ok(()),
+        }
+    };
+    reader_stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    ratatui::restore();
+    let _ = stop.send(true);
+    result
+}

@@ -1,1 +1,655 @@
-//! TODO
+//! Reading an Event Streams delivery body: a JSON array of CloudEvents (or a bare one), each with
+//! a `data` that may be an object or a JSON-encoded string of one (protocol.md §1.3), typed into
+//! call summaries, sink test events and everything else.
+
+use std::fmt;
+
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::summary::{lenient_opt_string, lenient_string, CallSummary};
+
+/// CloudEvent `type` of the sink test event (`POST /v1/Sinks/{Sid}/Test`).
+pub const TEST_EVENT_TYPE: &str = "com.twilio.eventstreams.test-event";
+
+/// CloudEvent `type` of a partial call summary.
+const PARTIAL_TYPE: &str = "com.twilio.voice.insights.call-summary.partial";
+/// CloudEvent `type` of a predicted-complete call summary.
+const PREDICTED_COMPLETE_TYPE: &str = "com.twilio.voice.insights.call-summary.predicted-complete";
+/// CloudEvent `type` of a complete call summary.
+const COMPLETE_TYPE: &str = "com.twilio.voice.insights.call-summary.complete";
+
+/// The CloudEvent `type`s of the three call-summary events, partial to complete.
+pub const CALL_SUMMARY_TYPES: [&str; 3] = [PARTIAL_TYPE, PREDICTED_COMPLETE_TYPE, COMPLETE_TYPE];
+
+/// Which call-summary event this is, from the CloudEvent `type` (NOT from
+/// `data.processing_state`: a predicted-complete carries processing_state "partial").
+///
+/// Ordered by finality: `Partial < PredictedComplete < Complete`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+pub enum SummaryKind {
+    /// `…call-summary.partial`: ~10 min after the call, may come more than once.
+    Partial,
+    /// `…call-summary.predicted-complete`: predicted final, ~10 min after the call.
+    PredictedComplete,
+    /// `…call-summary.complete`: final, up to 30 min after the call.
+    Complete,
+}
+
+impl SummaryKind {
+    /// All kinds, partial to complete.
+    pub const ALL: [SummaryKind; 3] = [Self::Partial, Self::PredictedComplete, Self::Complete];
+
+    /// The kind for a CloudEvent `type`, or `None` if it is not a call-summary type.
+    pub fn from_event_type(t: &str) -> Option<Self> {
+        match t {
+            PARTIAL_TYPE => Some(Self::Partial),
+            PREDICTED_COMPLETE_TYPE => Some(Self::PredictedComplete),
+            COMPLETE_TYPE => Some(Self::Complete),
+            _ => None,
+        }
+    }
+
+    /// The full CloudEvent `type` string.
+    pub fn event_type(self) -> &'static str {
+        match self {
+            Self::Partial => PARTIAL_TYPE,
+            Self::PredictedComplete => PREDICTED_COMPLETE_TYPE,
+            Self::Complete => COMPLETE_TYPE,
+        }
+    }
+
+    /// A short label: `"partial"`, `"predicted"` or `"complete"`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Partial => "partial",
+            Self::PredictedComplete => "predicted",
+            Self::Complete => "complete",
+        }
+    }
+}
+
+impl fmt::Display for SummaryKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// One CloudEvent of a delivery, typed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DeliveredEvent {
+    /// A Voice Insights call summary.
+    CallSummary(SummaryEvent),
+    /// A sink test event. Its `id` is an account SID, not a unique id: do not dedup on it.
+    TestEvent {
+        /// CloudEvent `id` (an `AC…` SID for test events).
+        id: String,
+        /// `data.test_id`, the UUID the test was started with.
+        test_id: String,
+        /// CloudEvent `time`, raw.
+        time: Option<String>,
+    },
+    /// Any other event type, passed on without its data.
+    Other {
+        /// CloudEvent `id`.
+        id: String,
+        /// CloudEvent `type`.
+        event_type: String,
+        /// CloudEvent `time`, raw.
+        time: Option<String>,
+    },
+}
+
+/// A call-summary CloudEvent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SummaryEvent {
+    /// CloudEvent `id` (`EZ…`), the dedup key.
+    pub id: String,
+    /// Partial, predicted-complete or complete, from the CloudEvent `type`.
+    pub kind: SummaryKind,
+    /// CloudEvent `time`, raw RFC 3339.
+    pub time: Option<String>,
+    /// CloudEvent `dataschema`, e.g. `https://events-schemas.twilio.com/VoiceInsights.CallSummary/1`.
+    pub dataschema: Option<String>,
+    /// The summary in `data`.
+    pub summary: CallSummary,
+}
+
+impl SummaryEvent {
+    /// The schema version at the end of `dataschema` (`…/VoiceInsights.CallSummary/2` -> 2).
+    pub fn schema_version(&self) -> Option<u32> {
+        let schema = self.dataschema.as_deref()?;
+        let last = schema.trim_end_matches('/').rsplit('/').next()?;
+        last.trim_end_matches(".json").parse().ok()
+    }
+}
+
+impl DeliveredEvent {
+    /// The CloudEvent `id` (empty if the event had none).
+    pub fn id(&self) -> &str {
+        match self {
+            Self::CallSummary(e) => &e.id,
+            Self::TestEvent { id, .. } | Self::Other { id, .. } => id,
+        }
+    }
+
+    /// The CloudEvent `type`.
+    pub fn event_type(&self) -> &str {
+        match self {
+            Self::CallSummary(e) => e.kind.event_type(),
+            Self::TestEvent { .. } => TEST_EVENT_TYPE,
+            Self::Other { event_type, .. } => event_type,
+        }
+    }
+
+    /// The CloudEvent `time`, raw.
+    pub fn time(&self) -> Option<&str> {
+        match self {
+            Self::CallSummary(e) => e.time.as_deref(),
+            Self::TestEvent { time, .. } | Self::Other { time, .. } => time.as_deref(),
+        }
+    }
+}
+
+/// Why a delivery body could not be read.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum DeliveryParseError {
+    /// The body is not valid JSON.
+    #[error("body is not JSON: {message} (line {line}, column {column})")]
+    NotJson {
+        /// serde_json's message, without its position.
+        message: String,
+        /// 1-based line of the error.
+        line: usize,
+        /// 1-based column of the error (0 at the very start of a line).
+        column: usize,
+    },
+    /// The body is JSON but neither an array nor an object.
+    #[error("body is JSON but not an array of CloudEvents or a CloudEvent object (found {found})")]
+    NotEvents {
+        /// What was found: `null`, `a boolean`, `a number` or `a string`.
+        found: &'static str,
+    },
+    /// An element of the array is not an object.
+    #[error("event {index} is not a JSON object")]
+    EventNotObject {
+        /// 0-based index in the array.
+        index: usize,
+    },
+    /// A call-summary or test event whose `data` is unusable.
+    #[error("event {index} ({event_type}): data {problem}")]
+    BadData {
+        /// 0-based index in the array (0 for a bare object).
+        index: usize,
+        /// The CloudEvent `type`.
+        event_type: String,
+        /// What is wrong, e.g. `has no call_sid`.
+        problem: String,
+    },
+}
+
+/// The CloudEvent attributes we use; the others are skipped without allocating.
+#[derive(Deserialize)]
+struct Envelope {
+    #[serde(default, deserialize_with = "lenient_string")]
+    id: String,
+    #[serde(default, rename = "type", deserialize_with = "lenient_string")]
+    event_type: String,
+    #[serde(default, deserialize_with = "lenient_opt_string")]
+    time: Option<String>,
+    #[serde(default, deserialize_with = "lenient_opt_string")]
+    dataschema: Option<String>,
+    #[serde(default)]
+    data: Value,
+}
+
+/// One array element: an envelope, or a marker that it was not an object.
+enum Item {
+    Event(Envelope),
+    NotObject,
+}
+
+impl<'de> Deserialize<'de> for Item {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(ItemVisitor)
+    }
+}
+
+/// Visitor behind `Item`.
+struct ItemVisitor;
+
+impl<'de> Visitor<'de> for ItemVisitor {
+    type Value = Item;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a CloudEvent object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Item, A::Error> {
+        Envelope::deserialize(de::value::MapAccessDeserializer::new(map)).map(Item::Event)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Item, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Item::NotObject)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Item, E> {
+        Ok(Item::NotObject)
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Item, E> {
+        Ok(Item::NotObject)
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Item, E> {
+        Ok(Item::NotObject)
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Item, E> {
+        Ok(Item::NotObject)
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Item, E> {
+        Ok(Item::NotObject)
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Item, E> {
+        Ok(Item::NotObject)
+    }
+}
+
+/// The whole body, shaped but not yet typed.
+enum Body {
+    Many(Vec<Item>),
+    One(Envelope),
+    Neither(&'static str),
+}
+
+impl<'de> Deserialize<'de> for Body {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(BodyVisitor)
+    }
+}
+
+/// Visitor behind `Body`.
+struct BodyVisitor;
+
+impl<'de> Visitor<'de> for BodyVisitor {
+    type Value = Body;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an array of CloudEvents or a CloudEvent object")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Body, A::Error> {
+        // Deliveries currently hold one event; do not trust size hints beyond a small cap.
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(1).min(16));
+        while let Some(item) = seq.next_element::<Item>()? {
+            items.push(item);
+        }
+        Ok(Body::Many(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Body, A::Error> {
+        Envelope::deserialize(de::value::MapAccessDeserializer::new(map)).map(Body::One)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Body, E> {
+        Ok(Body::Neither("null"))
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Body, E> {
+        Ok(Body::Neither("a boolean"))
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Body, E> {
+        Ok(Body::Neither("a number"))
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Body, E> {
+        Ok(Body::Neither("a number"))
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Body, E> {
+        Ok(Body::Neither("a number"))
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Body, E> {
+        Ok(Body::Neither("a string"))
+    }
+}
+
+/// Parses a raw delivery body: a JSON array of CloudEvents (a bare object is accepted too). `data`
+/// may be a JSON object or a JSON-encoded string of one. Call-summary events need an object data
+/// with a non-empty call_sid (else BadData); test events need data.test_id (string; else BadData);
+/// any other type is passed on as Other. Missing `id`/`type` are empty strings.
+pub fn parse_delivery(body: &[u8]) -> Result<Vec<DeliveredEvent>, DeliveryParseError> {
+    let body: Body = serde_json::from_slice(body).map_err(not_json)?;
+    match body {
+        Body::Neither(found) => Err(DeliveryParseError::NotEvents { found }),
+        Body::One(envelope) => Ok(vec![type_event(0, envelope)?]),
+        Body::Many(items) => items
+            .into_iter()
+            .enumerate()
+            .map(|(index, item)| match item {
+                Item::Event(envelope) => type_event(index, envelope),
+                Item::NotObject => Err(DeliveryParseError::EventNotObject { index }),
+            })
+            .collect(),
+    }
+}
+
+/// Turns a serde_json error on the body into `NotJson`, moving the position out of the message.
+fn not_json(err: serde_json::Error) -> DeliveryParseError {
+    let (line, column) = (err.line(), err.column());
+    let full = err.to_string();
+    let suffix = format!(" at line {line} column {column}");
+    let message = full.strip_suffix(&suffix).unwrap_or(&full).to_owned();
+    DeliveryParseError::NotJson { message, line, column }
+}
+
+/// Types one envelope found at `index`.
+fn type_event(index: usize, envelope: Envelope) -> Result<DeliveredEvent, DeliveryParseError> {
+    let Envelope { id, event_type, time, dataschema, data } = envelope;
+    let bad = |problem: String| DeliveryParseError::BadData {
+        index,
+        event_type: event_type.clone(),
+        problem,
+    };
+
+    if let Some(kind) = SummaryKind::from_event_type(&event_type) {
+        let summary = summary_from_data(data).map_err(bad)?;
+        if summary.call_sid.is_empty() {
+            return Err(bad("has no call_sid".to_owned()));
+        }
+        return Ok(DeliveredEvent::CallSummary(SummaryEvent { id, kind, time, dataschema, summary }));
+    }
+
+    if event_type == TEST_EVENT_TYPE {
+        let test_id = test_id_from_data(data).map_err(bad)?;
+        return Ok(DeliveredEvent::TestEvent { id, test_id, time });
+    }
+
+    Ok(DeliveredEvent::Other { id, event_type, time })
+}
+
+/// Describes a JSON value's kind for error messages.
+fn kind_of(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// Checks that an encoded `data` string holds a JSON object before parsing it.
+fn encoded_object(s: &str) -> Result<&str, String> {
+    let trimmed = s.trim_start_matches([' ', '\t', '\n', '\r']);
+    if trimmed.starts_with('{') {
+        Ok(trimmed)
+    } else if trimmed.is_empty() {
+        Err("is an empty string".to_owned())
+    } else {
+        Err("is a string that does not hold a JSON object".to_owned())
+    }
+}
+
+/// Reads a `CallSummary` from `data` (an object, or a string holding one).
+fn summary_from_data(data: Value) -> Result<CallSummary, String> {
+    match data {
+        Value::Object(_) => CallSummary::deserialize(data).map_err(|e| format!("is not a call summary: {e}")),
+        Value::String(s) => {
+            let json = encoded_object(&s)?;
+            serde_json::from_str(json).map_err(|e| match e.classify() {
+                serde_json::error::Category::Data => format!("is not a call summary: {e}"),
+                _ => format!("is a string that is not valid JSON: {e}"),
+            })
+        }
+        Value::Null => Err("is missing".to_owned()),
+        other => Err(format!("is not an object (found {})", kind_of(&other))),
+    }
+}
+
+/// Reads `test_id` from a test event's `data` (an object, or a string holding one).
+fn test_id_from_data(data: Value) -> Result<String, String> {
+    let data = match data {
+        Value::String(s) => serde_json::from_str::<Value>(encoded_object(&s)?)
+            .map_err(|e| format!("is a string that is not valid JSON: {e}"))?,
+        other => other,
+    };
+    match data {
+        Value::Object(mut map) => match map.remove("test_id") {
+            Some(Value::String(s)) => Ok(s),
+            Some(other) => Err(format!("test_id is not a string (found {})", kind_of(&other))),
+            None => Err("has no test_id".to_owned()),
+        },
+        Value::Null => Err("is missing".to_owned()),
+        other => Err(format!("is not an object (found {})", kind_of(&other))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::twilio::summary::{CallState, Direction};
+    use serde_json::json;
+
+    const PREDICTED: &[u8] = include_bytes!("../../assets/twilio/fixtures/predicted-complete.json");
+    const TEST_EVENT: &[u8] = include_bytes!("../../assets/twilio/fixtures/test-event.json");
+
+    fn parse_value(v: &Value) -> Result<Vec<DeliveredEvent>, DeliveryParseError> {
+        parse_delivery(v.to_string().as_bytes())
+    }
+
+    fn summary_event(events: &[DeliveredEvent]) -> &SummaryEvent {
+        match events {
+            [DeliveredEvent::CallSummary(e)] => e,
+            other => panic!("expected one call summary, got {other:?}"),
+        }
+    }
+
+    fn bad_data(v: &Value) -> String {
+        match parse_value(v) {
+            Err(DeliveryParseError::BadData { problem, .. }) => problem,
+            other => panic!("expected BadData, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn kinds() {
+        for (kind, t) in SummaryKind::ALL.into_iter().zip(CALL_SUMMARY_TYPES) {
+            assert_eq!(kind.event_type(), t);
+            assert_eq!(SummaryKind::from_event_type(t), Some(kind));
+        }
+        assert!(SummaryKind::Partial < SummaryKind::PredictedComplete);
+        assert!(SummaryKind::PredictedComplete < SummaryKind::Complete);
+        assert_eq!(SummaryKind::PredictedComplete.label(), "predicted");
+        assert_eq!(SummaryKind::Complete.to_string(), "complete");
+        assert_eq!(SummaryKind::from_event_type(TEST_EVENT_TYPE), None);
+        assert_eq!(SummaryKind::from_event_type("com.twilio.voice.insights.call-summary"), None);
+        assert_eq!(serde_json::to_value(SummaryKind::Partial).unwrap(), json!("Partial"));
+    }
+
+    #[test]
+    fn predicted_complete_fixture() {
+        let events = parse_delivery(PREDICTED).unwrap();
+        let e = summary_event(&events);
+        assert_eq!(e.id, "EZ00000000000000000000000000000000");
+        assert_eq!(e.kind, SummaryKind::PredictedComplete);
+        assert_eq!(e.time.as_deref(), Some("2020-07-23T22:56:33.000Z"));
+        assert_eq!(e.schema_version(), Some(1));
+        assert_eq!(e.summary.call_sid, "CA00000000000000000000000000000000");
+        assert_eq!(e.summary.call_state, CallState::Canceled);
+        assert_eq!(e.summary.properties.direction, Direction::OutboundApi);
+        assert_eq!(events[0].id(), "EZ00000000000000000000000000000000");
+        assert_eq!(events[0].event_type(), PREDICTED_COMPLETE_TYPE);
+        assert_eq!(events[0].time(), Some("2020-07-23T22:56:33.000Z"));
+    }
+
+    #[test]
+    fn test_event_fixture() {
+        let events = parse_delivery(TEST_EVENT).unwrap();
+        assert_eq!(
+            events,
+            [DeliveredEvent::TestEvent {
+                id: "AC11111111111111111111111111111111".into(),
+                test_id: "cae2f9e2-c277-4612-8ad3-93c1a7a3ef88".into(),
+                time: Some("2026-06-10T06:02:54.377Z".into()),
+            }]
+        );
+        assert_eq!(events[0].event_type(), TEST_EVENT_TYPE);
+        // The Kinesis-quickstart shape: data double-encoded.
+        let encoded = json!([{"type": TEST_EVENT_TYPE, "id": "AC1",
+                              "data": "{\"test_id\":\"95001c1e\"}"}]);
+        let events = parse_value(&encoded).unwrap();
+        assert!(matches!(&events[0], DeliveredEvent::TestEvent { test_id, time: None, .. } if test_id == "95001c1e"));
+    }
+
+    #[test]
+    fn data_string_and_object_are_equal() {
+        let events = parse_delivery(PREDICTED).unwrap();
+        let mut body: Value = serde_json::from_slice(PREDICTED).unwrap();
+        let data: Value = serde_json::from_str(body[0]["data"].as_str().unwrap()).unwrap();
+        body[0]["data"] = data;
+        assert_eq!(parse_value(&body).unwrap(), events);
+        // A bare object body gives the same event.
+        assert_eq!(parse_value(&body[0]).unwrap(), events);
+    }
+
+    #[test]
+    fn several_events_other_types_and_missing_attributes() {
+        let body = json!([
+            {"type": "com.twilio.voice.insights.call-summary.partial", "id": "EZ1",
+             "data": {"call_sid": "CA1", "processing_state": "partial"}},
+            {"type": "com.twilio.voice.insights.call-metrics.gateway", "id": "EZ2",
+             "time": "2026-01-01T00:00:00Z", "data": "not even json"},
+            {"data": {"call_sid": "CA3"}},
+            {"type": 7, "id": null, "time": 5, "dataschema": {"x": 1}},
+        ]);
+        let events = parse_value(&body).unwrap();
+        assert_eq!(events.len(), 4);
+        assert_eq!(summary_event(&events[..1]).kind, SummaryKind::Partial);
+        assert_eq!(summary_event(&events[..1]).schema_version(), None);
+        assert_eq!(
+            events[1],
+            DeliveredEvent::Other {
+                id: "EZ2".into(),
+                event_type: "com.twilio.voice.insights.call-metrics.gateway".into(),
+                time: Some("2026-01-01T00:00:00Z".into()),
+            }
+        );
+        let empty = DeliveredEvent::Other { id: String::new(), event_type: String::new(), time: None };
+        assert_eq!(events[2], empty);
+        assert_eq!(events[3], empty);
+        assert_eq!(events[2].id(), "");
+        assert_eq!(events[2].event_type(), "");
+        assert_eq!(parse_delivery(b" [ ] ").unwrap(), []);
+    }
+
+    #[test]
+    fn schema_version() {
+        let mut e = summary_event(&parse_delivery(PREDICTED).unwrap()).clone();
+        e.dataschema = Some("https://events-schemas.twilio.com/VoiceInsights.CallSummary/2".into());
+        assert_eq!(e.schema_version(), Some(2));
+        e.dataschema = Some("https://events-schemas.twilio.com/EventStreams.TestSink/1.json".into());
+        assert_eq!(e.schema_version(), Some(1));
+        e.dataschema = Some("nonsense".into());
+        assert_eq!(e.schema_version(), None);
+        e.dataschema = None;
+        assert_eq!(e.schema_version(), None);
+    }
+
+    #[test]
+    fn not_json() {
+        let truncated = &PREDICTED[..PREDICTED.len() / 2];
+        match parse_delivery(truncated) {
+            Err(DeliveryParseError::NotJson { message, line, column }) => {
+                assert!(line > 1 && column > 0, "line {line} column {column}");
+                assert!(!message.contains(" at line "), "{message}");
+                assert!(message.contains("EOF"), "{message}");
+            }
+            other => panic!("expected NotJson, got {other:?}"),
+        }
+        let err = parse_delivery(b"[]x").unwrap_err();
+        assert_eq!(
+            err,
+            DeliveryParseError::NotJson { message: "trailing characters".into(), line: 1, column: 3 }
+        );
+        assert_eq!(err.to_string(), "body is not JSON: trailing characters (line 1, column 3)");
+        assert!(matches!(parse_delivery(b""), Err(DeliveryParseError::NotJson { line: 1, column: 0, .. })));
+        assert!(matches!(parse_delivery(b"\xff"), Err(DeliveryParseError::NotJson { .. })));
+    }
+
+    #[test]
+    fn not_events() {
+        for (body, found) in [
+            (&b"null"[..], "null"),
+            (b"true", "a boolean"),
+            (b"-3.5", "a number"),
+            (b"42", "a number"),
+            (b"\"[]\"", "a string"),
+        ] {
+            let err = parse_delivery(body).unwrap_err();
+            assert_eq!(err, DeliveryParseError::NotEvents { found });
+            assert_eq!(
+                err.to_string(),
+                format!("body is JSON but not an array of CloudEvents or a CloudEvent object (found {found})")
+            );
+        }
+    }
+
+    #[test]
+    fn event_not_object() {
+        let err = parse_delivery(br#"[{"type":"x"}, [1, {"a": 2}], 3]"#).unwrap_err();
+        assert_eq!(err, DeliveryParseError::EventNotObject { index: 1 });
+        assert_eq!(err.to_string(), "event 1 is not a JSON object");
+        for body in [&b"[null]"[..], b"[\"{}\"]", b"[false]", b"[1.5]"] {
+            assert_eq!(parse_delivery(body), Err(DeliveryParseError::EventNotObject { index: 0 }));
+        }
+    }
+
+    #[test]
+    fn bad_data_problems() {
+        let complete = COMPLETE_TYPE;
+        let err = parse_value(&json!([{"type": "x"}, {"type": complete, "data": {"call_sid": ""}}])).unwrap_err();
+        assert_eq!(
+            err,
+            DeliveryParseError::BadData {
+                index: 1,
+                event_type: complete.into(),
+                problem: "has no call_sid".into()
+            }
+        );
+        assert_eq!(err.to_string(), format!("event 1 ({complete}): data has no call_sid"));
+
+        assert_eq!(bad_data(&json!({"type": complete})), "is missing");
+        assert_eq!(bad_data(&json!({"type": complete, "data": {}})), "has no call_sid");
+        assert_eq!(bad_data(&json!({"type": complete, "data": "{}"})), "has no call_sid");
+        assert_eq!(bad_data(&json!({"type": complete, "data": [1]})), "is not an object (found an array)");
+        assert_eq!(bad_data(&json!({"type": complete, "data": 5})), "is not an object (found a number)");
+        assert_eq!(bad_data(&json!({"type": complete, "data": ""})), "is an empty string");
+        assert_eq!(
+            bad_data(&json!({"type": complete, "data": "[1]"})),
+            "is a string that does not hold a JSON object"
+        );
+        assert!(bad_data(&json!({"type": complete, "data": "{\"call_sid\":"}))
+            .starts_with("is a string that is not valid JSON: EOF"));
+        assert!(bad_data(&json!({"type": complete, "data": {"call_sid": "CA1", "from": 3}}))
+            .starts_with("is not a call summary: invalid type"));
+        assert!(bad_data(&json!({"type": complete, "data": "{\"call_sid\":\"CA1\",\"to\":[]}"}))
+            .starts_with("is not a call summary: invalid type"));
+
+        let t = TEST_EVENT_TYPE;
+        assert_eq!(bad_data(&json!({"type": t, "data": {}})), "has no test_id");
+        assert_eq!(bad_data(&json!({"type": t, "data": "{}"})), "has no test_id");
+        assert_eq!(bad_data(&json!({"type": t, "data": {"test_id": 5}})), "test_id is not a string (found a number)");
+        assert_eq!(bad_data(&json!({"type": t, "data": null})), "is missing");
+        assert_eq!(bad_data(&json!({"type": t, "data": true})), "is not an object (found a boolean)");
+        assert!(bad_data(&json!({"type": t, "data": "{oops"})).starts_with("is a string that is not valid JSON"));
+    }
+}

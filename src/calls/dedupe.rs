@@ -1,0 +1,97 @@
+//! Recognises re-delivered events. Twilio delivers at least once, so the same CloudEvent `id`
+//! can arrive twice; we remember the last `capacity` ids and say whether an id is new.
+
+use std::collections::{HashSet, VecDeque};
+
+/// A bounded window of recently seen event ids (first in, first out).
+#[derive(Debug)]
+pub struct DedupeWindow {
+    /// Ids currently remembered, for O(1) look-up.
+    seen: HashSet<Box<str>>,
+    /// The same ids in arrival order, so the oldest can be forgotten.
+    order: VecDeque<Box<str>>,
+    /// How many ids are remembered at most.
+    capacity: usize,
+}
+
+impl DedupeWindow {
+    /// Remembers up to `capacity` ids (at least one).
+    pub fn new(capacity: usize) -> Self {
+        let capacity = capacity.max(1);
+        Self {
+            seen: HashSet::with_capacity(capacity.min(1 << 16)),
+            order: VecDeque::with_capacity(capacity.min(1 << 16)),
+            capacity,
+        }
+    }
+
+    /// Records `id` and returns `true` if it was not seen within the window. An empty id is
+    /// never considered a duplicate: there is nothing to recognise it by.
+    pub fn first_sighting(&mut self, id: &str) -> bool {
+        if id.is_empty() {
+            return true;
+        }
+        if self.seen.contains(id) {
+            return false;
+        }
+        if self.order.len() == self.capacity
+            && let Some(oldest) = self.order.pop_front()
+        {
+            self.seen.remove(&oldest);
+        }
+        let id: Box<str> = id.into();
+        self.seen.insert(id.clone());
+        self.order.push_back(id);
+        true
+    }
+
+    /// How many ids are remembered now.
+    pub fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    /// True when nothing has been seen yet.
+    pub fn is_empty(&self) -> bool {
+        self.order.is_empty()
+    }
+}
+
+impl Default for DedupeWindow {
+    /// 100,000 ids: hours of traffic at a busy account's rate, a few MiB of memory.
+    fn default() -> Self {
+        Self::new(100_000)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn second_sighting_is_a_duplicate() {
+        let mut w = DedupeWindow::new(10);
+        assert!(w.first_sighting("EZ1"));
+        assert!(!w.first_sighting("EZ1"));
+        assert!(w.first_sighting("EZ2"));
+        assert_eq!(w.len(), 2);
+    }
+
+    #[test]
+    fn oldest_ids_are_forgotten_beyond_capacity() {
+        let mut w = DedupeWindow::new(2);
+        assert!(w.first_sighting("a"));
+        assert!(w.first_sighting("b"));
+        assert!(w.first_sighting("c")); // forgets "a"
+        assert_eq!(w.len(), 2);
+        assert!(!w.first_sighting("b"));
+        assert!(w.first_sighting("a"));
+    }
+
+    #[test]
+    fn empty_ids_are_never_duplicates() {
+        let mut w = DedupeWindow::new(2);
+        assert!(w.first_sighting(""));
+        assert!(w.first_sighting(""));
+        assert!(w.is_empty());
+    }
+}

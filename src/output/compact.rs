@@ -1,0 +1,74 @@
+//! `--output compact`: one readable line per call update, and one per refused delivery, for a
+//! terminal scrollback or a log file.
+
+use std::io::Write;
+
+use crate::ingest::Delivery;
+use crate::output::ndjson::rfc3339;
+use crate::session::Update;
+use crate::twilio::codes::{q850_label, sip_label};
+
+/// Writes the line for one update.
+pub fn write_update<W: Write>(out: &mut W, delivery: &Delivery, update: &Update<'_>) -> std::io::Result<()> {
+    let at = &rfc3339(delivery.received_at)[11..19];
+    match update {
+        Update::Call { record, .. } => {
+            let s = &record.summary;
+            let mut line = format!(
+                "{at}  {sid}  {state:<9} {stage:<9} {typ:<8} {from} → {to}",
+                sid = s.call_sid,
+                state = s.call_state.as_str(),
+                stage = crate::output::ndjson::processing_name(record.kind()),
+                typ = s.call_type.as_str(),
+                from = or_dash(&s.from.caller),
+                to = or_dash(&s.to.callee),
+            );
+            let carriers = format!("{} → {}", or_dash(&s.from.carrier), or_dash(&s.to.carrier));
+            line.push_str(&format!("  [{carriers}]"));
+            if let Some(d) = s.duration {
+                line.push_str(&format!("  {d}s"));
+            }
+            let by = s.properties.disconnected_by.as_str();
+            if by == "caller" || by == "callee" {
+                line.push_str(&format!("  hung up by {by}"));
+            }
+            let q850 = q850_label(s.properties.q850_cause);
+            if !q850.is_empty() {
+                line.push_str(&format!("  Q.850 {q850}"));
+            }
+            let sip = sip_label(s.properties.last_sip_response_num);
+            if !sip.is_empty() {
+                line.push_str(&format!("  SIP {sip}"));
+            }
+            if !s.tags.is_empty() {
+                line.push_str(&format!("  tags: {}", s.tags.join(",")));
+            }
+            writeln!(out, "{line}")?;
+        }
+        Update::TestEvent { test_id } => writeln!(out, "{at}  sink test event received, test_id {test_id}")?,
+        Update::Other { event_type, event_id } => writeln!(out, "{at}  event {event_type} {event_id}")?,
+    }
+    out.flush()
+}
+
+/// Writes the line for a refused delivery.
+pub fn write_rejection<W: Write>(out: &mut W, delivery: &Delivery) -> std::io::Result<()> {
+    let at = &rfc3339(delivery.received_at)[11..19];
+    let reason = match &delivery.verdict {
+        crate::ingest::DeliveryVerdict::Malformed(why) => format!(": {why}"),
+        _ => String::new(),
+    };
+    writeln!(
+        out,
+        "{at}  refused {} {} → {} {}{reason}",
+        delivery.method,
+        delivery.path,
+        delivery.status,
+        delivery.verdict.as_str()
+    )?;
+    out.flush()
+}
+
+fn or_dash(s: &str) -> &str {
+    if s.is_empty() { "-" } else { s }
+}

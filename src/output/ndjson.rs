@@ -1,0 +1,129 @@
+//! The ndjson lines of design.md's contract: `listening`, `delivery`, `call`, `test_event`,
+//! `event`, `gap` (and `alert`). Field `type` comes first; each line is flushed as written so
+//! that `callwatch listen | jq` shows events live.
+
+use std::io::Write;
+use std::time::SystemTime;
+
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+
+use crate::ingest::Delivery;
+use crate::session::Update;
+
+/// Writes one JSON value as a line and flushes it.
+pub fn write_line<W: Write>(out: &mut W, value: &Value) -> std::io::Result<()> {
+    serde_json::to_writer(&mut *out, value)?;
+    out.write_all(b"\n")?;
+    out.flush()
+}
+
+/// RFC 3339 UTC with milliseconds, like Twilio's own timestamps.
+pub fn rfc3339(t: SystemTime) -> String {
+    let t = time::OffsetDateTime::from(t);
+    let fmt = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+    );
+    t.format(&fmt).unwrap_or_default()
+}
+
+/// `{"type":"listening","addr":...,"public_url":...}`.
+pub fn listening(addr: &str, public_url: &str) -> Value {
+    json!({"type": "listening", "addr": addr, "public_url": public_url})
+}
+
+/// `{"type":"gap","dropped":N}`.
+pub fn gap(dropped: u64) -> Value {
+    json!({"type": "gap", "dropped": dropped})
+}
+
+/// The `delivery` line.
+pub fn delivery(d: &Delivery) -> Value {
+    let mut m = Map::new();
+    m.insert("type".into(), "delivery".into());
+    m.insert("seq".into(), d.seq.into());
+    m.insert("received_at".into(), rfc3339(d.received_at).into());
+    m.insert("method".into(), d.method.clone().into());
+    m.insert("path".into(), d.path.clone().into());
+    m.insert("status".into(), d.status.into());
+    m.insert("verdict".into(), d.verdict.as_str().into());
+    m.insert("events".into(), d.event_count.into());
+    m.insert("event_types".into(), json!(d.event_types));
+    m.insert("bytes".into(), d.body_len.into());
+    m.insert(
+        "handling_us".into(),
+        u64::try_from(d.handling.as_micros()).unwrap_or(u64::MAX).into(),
+    );
+    if let crate::ingest::DeliveryVerdict::Malformed(why) = &d.verdict {
+        m.insert("reason".into(), why.clone().into());
+    }
+    Value::Object(m)
+}
+
+/// The `call`, `test_event` or `event` line for one update.
+pub fn update(update: &Update<'_>) -> Value {
+    match update {
+        Update::Call { event, record, .. } => {
+            let s = &record.summary;
+            #[derive(Serialize)]
+            struct CallLine<'a> {
+                #[serde(rename = "type")]
+                line_type: &'static str,
+                call_sid: &'a str,
+                event_id: &'a str,
+                event_type: &'static str,
+                processing_state: &'static str,
+                call_state: &'a str,
+                call_type: &'a str,
+                direction: &'a str,
+                from_caller: &'a str,
+                to_callee: &'a str,
+                from_carrier: &'a str,
+                to_carrier: &'a str,
+                disconnected_by: &'a str,
+                q850_cause: i64,
+                last_sip_response_num: i64,
+                duration: Option<i64>,
+                pdd_ms: Option<i64>,
+                tags: &'a [String],
+            }
+            serde_json::to_value(CallLine {
+                line_type: "call",
+                call_sid: &s.call_sid,
+                event_id: &event.id,
+                event_type: event.kind.event_type(),
+                processing_state: processing_name(record.kind()),
+                call_state: s.call_state.as_str(),
+                call_type: s.call_type.as_str(),
+                direction: s.properties.direction.as_str(),
+                from_caller: &s.from.caller,
+                to_callee: &s.to.callee,
+                from_carrier: &s.from.carrier,
+                to_carrier: &s.to.carrier,
+                disconnected_by: s.properties.disconnected_by.as_str(),
+                q850_cause: s.properties.q850_cause,
+                last_sip_response_num: s.properties.last_sip_response_num,
+                duration: s.duration,
+                pdd_ms: s.properties.pdd_ms,
+                tags: &s.tags,
+            })
+            .unwrap_or(Value::Null)
+        }
+        Update::TestEvent { test_id } => json!({"type": "test_event", "test_id": test_id}),
+        Update::Other {
+            event_type,
+            event_id,
+        } => json!({"type": "event", "event_type": event_type, "event_id": event_id}),
+    }
+}
+
+/// The processing stage as the ndjson `processing_state` field names it: the suffix of the
+/// event type that gave the call its current summary.
+pub fn processing_name(kind: crate::twilio::cloudevent::SummaryKind) -> &'static str {
+    use crate::twilio::cloudevent::SummaryKind;
+    match kind {
+        SummaryKind::Partial => "partial",
+        SummaryKind::PredictedComplete => "predicted-complete",
+        SummaryKind::Complete => "complete",
+    }
+}

@@ -1,0 +1,120 @@
+//! What every consumer of the delivery channel keeps: the call store, the recent deliveries,
+//! the last sink test event, and the gap counter. The TUI and the line writers (ndjson,
+//! compact) all feed deliveries through [`Session::ingest`], so they agree on what happened.
+
+use std::collections::VecDeque;
+use std::time::SystemTime;
+
+use crate::calls::store::{ApplyOutcome, CallRecord, CallStore};
+use crate::ingest::Delivery;
+use crate::twilio::cloudevent::{DeliveredEvent, SummaryEvent};
+
+/// How many deliveries the session remembers for the deliveries view.
+pub const DELIVERY_LOG_LEN: usize = 1000;
+
+/// A sink test event that arrived.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TestEventSeen {
+    /// The `data.test_id` to hand to Sink Validate.
+    pub test_id: String,
+    /// When it arrived.
+    pub received_at: SystemTime,
+}
+
+/// One thing a delivery changed, for the consumer to show.
+#[derive(Debug)]
+pub enum Update<'a> {
+    /// A call-summary event was merged; `record` is the call *after* merging.
+    Call {
+        /// The event that arrived.
+        event: &'a SummaryEvent,
+        /// The call as it now stands.
+        record: &'a CallRecord,
+        /// What the merge did.
+        outcome: ApplyOutcome,
+    },
+    /// A sink test event arrived.
+    TestEvent {
+        /// Its `data.test_id`.
+        test_id: &'a str,
+    },
+    /// Any other event type.
+    Other {
+        /// The CloudEvent type.
+        event_type: &'a str,
+        /// The CloudEvent id.
+        event_id: &'a str,
+    },
+}
+
+/// The consumer-side state.
+#[derive(Debug, Default)]
+pub struct Session {
+    /// Every call.
+    pub store: CallStore,
+    /// The last [`DELIVERY_LOG_LEN`] deliveries, oldest first.
+    pub deliveries: VecDeque<Delivery>,
+    /// The most recent sink test event.
+    pub last_test_event: Option<TestEventSeen>,
+    /// Deliveries that were answered but never reached this session (channel overflow).
+    pub dropped_seen: u64,
+    /// Events of a type other than call summaries and test events.
+    pub other_events: u64,
+}
+
+impl Session {
+    /// An empty session.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Applies one delivery and calls `on_update` for each thing it changed, in order.
+    pub fn ingest(&mut self, delivery: Delivery, mut on_update: impl FnMut(&Delivery, Update<'_>)) {
+        for event in &delivery.events {
+            match event {
+                DeliveredEvent::CallSummary(summary_event) => {
+                    let outcome = self.store.apply(summary_event, delivery.received_at);
+                    if let Some(record) = self.store.get(&summary_event.summary.call_sid) {
+                        on_update(
+                            &delivery,
+                            Update::Call {
+                                event: summary_event,
+                                record,
+                                outcome,
+                            },
+                        );
+                    }
+                }
+                DeliveredEvent::TestEvent { test_id, .. } => {
+                    self.last_test_event = Some(TestEventSeen {
+                        test_id: test_id.clone(),
+                        received_at: delivery.received_at,
+                    });
+                    on_update(&delivery, Update::TestEvent { test_id });
+                }
+                DeliveredEvent::Other { id, event_type, .. } => {
+                    self.other_events += 1;
+                    on_update(
+                        &delivery,
+                        Update::Other {
+                            event_type,
+                            event_id: id,
+                        },
+                    );
+                }
+            }
+        }
+        if self.deliveries.len() == DELIVERY_LOG_LEN {
+            self.deliveries.pop_front();
+        }
+        self.deliveries.push_back(delivery);
+    }
+
+    /// Given the listener's dropped counter, returns how many deliveries were newly lost since
+    /// the last call (0 when none).
+    pub fn new_gap(&mut self, dropped_total: u64) -> u64 {
+        let fresh = dropped_total.saturating_sub(self.dropped_seen);
+        self.dropped_seen = dropped_total.max(self.dropped_seen);
+        fresh
+    }
+}

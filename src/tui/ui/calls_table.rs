@@ -1,0 +1,214 @@
+//! The calls table, newest update first. Only the rows on screen are built, so a frame costs
+//! the same with ten calls or a hundred thousand. Columns that do not fit the width are dropped
+//! by priority (state and SID stay; tags and direction go first).
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Row, Table};
+
+use crate::calls::store::CallRecord;
+use crate::tui::app::App;
+use crate::tui::ui::theme::Theme;
+use crate::twilio::codes::{q850_label, sip_label};
+
+/// One column of the table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Column {
+    /// Time of the last update.
+    Time,
+    /// Call SID, shortened.
+    Sid,
+    /// Call direction.
+    Direction,
+    /// Caller → callee.
+    FromTo,
+    /// carrier / sip / client ...
+    CallType,
+    /// completed / busy / ...
+    State,
+    /// partial / predicted / complete.
+    Processing,
+    /// Seconds.
+    Duration,
+    /// The caller's carrier.
+    FromCarrier,
+    /// The callee's carrier.
+    ToCarrier,
+    /// Who hung up.
+    Hangup,
+    /// Q.850 cause with its meaning.
+    Q850,
+    /// Last SIP response with its phrase.
+    Sip,
+    /// Voice Insights tags.
+    Tags,
+}
+
+/// Columns in display order, with title, width and priority (1 = kept longest).
+pub const COLUMNS: &[(Column, &str, u16, u8)] = &[
+    (Column::Time, "TIME", 8, 3),
+    (Column::Sid, "CALL SID", 11, 2),
+    (Column::Direction, "DIRECTION", 12, 13),
+    (Column::FromTo, "FROM → TO", 27, 4),
+    (Column::CallType, "TYPE", 8, 11),
+    (Column::State, "STATE", 9, 1),
+    (Column::Processing, "SUMMARY", 9, 7),
+    (Column::Duration, "DUR", 5, 8),
+    (Column::FromCarrier, "FROM CARRIER", 16, 6),
+    (Column::ToCarrier, "TO CARRIER", 16, 10),
+    (Column::Hangup, "HANGUP", 6, 12),
+    (Column::Q850, "Q.850", 20, 5),
+    (Column::Sip, "SIP", 17, 9),
+    (Column::Tags, "TAGS", 12, 14),
+];
+
+/// The columns that fit `width`, in display order, each with its width.
+pub fn visible_columns(width: u16) -> Vec<(Column, &'static str, u16)> {
+    let mut by_priority: Vec<_> = COLUMNS.iter().collect();
+    by_priority.sort_by_key(|c| c.3);
+    let mut used: u16 = 0;
+    let mut keep = Vec::new();
+    for &(col, _, w, _) in by_priority {
+        let needed = w + u16::from(!keep.is_empty());
+        if used + needed <= width {
+            used += needed;
+            keep.push(col);
+        }
+    }
+    COLUMNS
+        .iter()
+        .filter(|c| keep.contains(&c.0))
+        .map(|&(col, title, w, _)| (col, title, w))
+        .collect()
+}
+
+/// Draws the table.
+pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
+    let theme = Theme::new(app.header.color);
+    let block = Block::default().borders(Borders::NONE);
+    let inner = block.inner(area);
+    let columns = visible_columns(inner.width);
+    let rows_on_screen = usize::from(inner.height.saturating_sub(1));
+
+    let store = &app.session.store;
+    if store.is_empty() {
+        let waiting = Line::from(Span::styled(
+            "Waiting for the first delivery…  (Twilio sends call summaries after a call ends; \
+             `callwatch send` or a Sink Test sends one now)",
+            theme.dim(),
+        ));
+        let header = header_row(&columns, &theme);
+        let table = Table::new([Row::new([Cell::from(waiting)])], [Constraint::Fill(1)])
+            .header(header)
+            .block(block);
+        frame.render_widget(table, area);
+        return;
+    }
+
+    let selected = app.selected_index();
+    let offset = selected.saturating_sub(rows_on_screen.saturating_sub(1));
+    let rows: Vec<Row> = store
+        .newest_first()
+        .skip(offset)
+        .take(rows_on_screen)
+        .enumerate()
+        .map(|(i, record)| {
+            let row = Row::new(columns.iter().map(|&(col, _, w)| cell(record, col, w, &theme)));
+            if offset + i == selected { row.style(theme.selected()) } else { row }
+        })
+        .collect();
+
+    let widths: Vec<Constraint> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, &(_, _, w))| {
+            if i + 1 == columns.len() { Constraint::Min(w) } else { Constraint::Length(w) }
+        })
+        .collect();
+    let table = Table::new(rows, widths)
+        .header(header_row(&columns, &theme))
+        .column_spacing(1)
+        .block(block);
+    frame.render_widget(table, area);
+}
+
+fn header_row(columns: &[(Column, &'static str, u16)], theme: &Theme) -> Row<'static> {
+    Row::new(columns.iter().map(|&(_, title, _)| Cell::from(title))).style(theme.title())
+}
+
+fn cell<'a>(record: &'a CallRecord, col: Column, width: u16, theme: &Theme) -> Cell<'a> {
+    let s = &record.summary;
+    let p = &s.properties;
+    let w = usize::from(width);
+    let text = match col {
+        Column::Time => crate::tui::clock(record.updated_at),
+        Column::Sid => short_sid(&s.call_sid),
+        Column::Direction => p.direction.as_str().to_owned(),
+        Column::FromTo => format!("{} → {}", dash(&s.from.caller), dash(&s.to.callee)),
+        Column::CallType => s.call_type.as_str().to_owned(),
+        Column::State => {
+            let state = s.call_state.as_str();
+            return Cell::from(Span::styled(fit(dash(state), w), theme.call_state(state)));
+        }
+        Column::Processing => record.kind().label().to_owned(),
+        Column::Duration => s.duration.map(|d| format!("{d}s")).unwrap_or_default(),
+        Column::FromCarrier => s.from.carrier.clone(),
+        Column::ToCarrier => s.to.carrier.clone(),
+        Column::Hangup => match p.disconnected_by.as_str() {
+            "unknown_disconnected_by" => String::new(),
+            other => other.to_owned(),
+        },
+        Column::Q850 => q850_label(p.q850_cause),
+        Column::Sip => sip_label(p.last_sip_response_num),
+        Column::Tags => s.tags.join(","),
+    };
+    Cell::from(fit(&text, w))
+}
+
+/// `CA1234…cdef`: enough to tell calls apart and find them in Console.
+pub fn short_sid(sid: &str) -> String {
+    if sid.len() > 11 && sid.is_ascii() {
+        format!("{}…{}", &sid[..6], &sid[sid.len() - 4..])
+    } else {
+        sid.to_owned()
+    }
+}
+
+fn dash(s: &str) -> &str {
+    if s.is_empty() { "-" } else { s }
+}
+
+/// Cuts `text` to `width` characters, marking the cut with `…`.
+pub fn fit(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        text.to_owned()
+    } else {
+        let mut out: String = text.chars().take(width.saturating_sub(1)).collect();
+        out.push('…');
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn narrow_screens_keep_the_important_columns() {
+        let cols: Vec<Column> = visible_columns(78).into_iter().map(|c| c.0).collect();
+        assert!(cols.contains(&Column::State));
+        assert!(cols.contains(&Column::Sid));
+        assert!(!cols.contains(&Column::Tags));
+        let total: u16 = visible_columns(78).iter().map(|c| c.2 + 1).sum();
+        assert!(total <= 79, "{total}");
+        assert_eq!(visible_columns(400).len(), COLUMNS.len());
+    }
+
+    #[test]
+    fn fit_marks_cuts() {
+        assert_eq!(fit("Normal call clearing", 8), "Normal …");
+        assert_eq!(fit("busy", 8), "busy");
+        assert_eq!(short_sid("CA0123456789abcdef0123456789abcdef"), "CA0123…cdef");
+    }
+}

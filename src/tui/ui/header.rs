@@ -1,0 +1,92 @@
+//! The header: where callwatch listens and which public URL it verifies against, calls by
+//! state, deliveries accepted/refused, the age of the last delivery, and the last sink test.
+
+use std::time::{Duration, UNIX_EPOCH};
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+use crate::ingest::ListenerStats;
+use crate::tui::app::App;
+use crate::tui::ui::theme::Theme;
+
+/// Lines the header takes, borders included.
+pub const HEIGHT: u16 = 5;
+
+/// Draws the header.
+pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
+    let theme = Theme::new(app.header.color);
+    let h = &app.header;
+    let stats = &app.stats;
+    let store = &app.session.store;
+
+    let mut where_line = vec![
+        Span::styled("listening ", theme.dim()),
+        Span::raw(h.listen_addr.clone()),
+        Span::styled("  public URL ", theme.dim()),
+        Span::raw(h.public_url.clone()),
+    ];
+    if !h.url_source.is_empty() {
+        where_line.push(Span::styled(format!(" ({})", h.url_source), theme.dim()));
+    }
+
+    let mut calls_line = vec![Span::raw(format!("calls {}", store.len()))];
+    for (state, n) in store.count_by_state() {
+        let name = if state.is_empty() { "unknown" } else { state.as_str() };
+        calls_line.push(Span::raw("  "));
+        calls_line.push(Span::styled(format!("{name} {n}"), theme.call_state(state)));
+    }
+
+    let accepted = ListenerStats::get(&stats.accepted);
+    let rejected = ListenerStats::get(&stats.rejected);
+    let dropped = ListenerStats::get(&stats.dropped);
+    let mut deliveries_line = vec![
+        Span::styled("deliveries ", theme.dim()),
+        Span::styled(format!("{accepted} accepted"), theme.good()),
+        Span::raw(" · "),
+        Span::styled(
+            format!("{rejected} refused"),
+            if rejected > 0 { theme.warning() } else { theme.dim() },
+        ),
+    ];
+    if dropped > 0 {
+        deliveries_line.push(Span::styled(format!(" · {dropped} not shown (gap)"), theme.warning()));
+    }
+    let last_ms = ListenerStats::get(&stats.last_delivery_ms);
+    deliveries_line.push(Span::styled("  last ", theme.dim()));
+    deliveries_line.push(Span::raw(if last_ms == 0 {
+        "none yet".to_owned()
+    } else {
+        let last = UNIX_EPOCH + Duration::from_millis(last_ms);
+        format!("{} ago", age(app.now.duration_since(last).unwrap_or_default()))
+    }));
+    if let Some(test) = &app.session.last_test_event {
+        deliveries_line.push(Span::styled("  test event ✓ ", theme.good()));
+        deliveries_line.push(Span::raw(format!(
+            "{} at {}",
+            test.test_id,
+            crate::tui::clock(test.received_at)
+        )));
+    }
+
+    let title = match &h.mode_note {
+        Some(note) => format!(" callwatch — {note} "),
+        None => " callwatch ".to_owned(),
+    };
+    let block = Block::default().borders(Borders::ALL).title(Span::styled(title, theme.title()));
+    let text = vec![Line::from(where_line), Line::from(calls_line), Line::from(deliveries_line)];
+    frame.render_widget(Paragraph::new(text).block(block), area);
+}
+
+/// "3s", "4m", "2h" — how long ago, coarsely.
+pub fn age(d: Duration) -> String {
+    let s = d.as_secs();
+    match s {
+        0..=59 => format!("{s}s"),
+        60..=3599 => format!("{}m", s / 60),
+        _ => format!("{}h", s / 3600),
+    }
+}
+
