@@ -21,7 +21,7 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async move {
         match cli.command {
-            Command::Demo(_a) => anyhow::bail!("demo pending"), // TEMP
+            Command::Demo(a) => commands::demo::run(a).await,
             Command::Listen(a) => commands::listen::run(a).await,
             Command::Sinks(a) => commands::events_admin::run_sinks(a).await,
             Command::Subscriptions(a) => commands::events_admin::run_subscriptions(a).await,

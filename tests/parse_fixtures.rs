@@ -5,20 +5,22 @@
 use std::path::PathBuf;
 
 use callwatch::twilio::cloudevent::{
-    parse_delivery, DeliveredEvent, DeliveryParseError, SummaryEvent, SummaryKind,
-    CALL_SUMMARY_TYPES, TEST_EVENT_TYPE,
+    CALL_SUMMARY_TYPES, DeliveredEvent, DeliveryParseError, SummaryEvent, SummaryKind,
+    TEST_EVENT_TYPE, parse_delivery,
 };
 use callwatch::twilio::codes::{q850_label, sip_label, tag_meaning};
 use callwatch::twilio::summary::{
-    CallState, CallSummary, CallType, Connection, DisconnectedBy, Direction, Location,
+    CallState, CallSummary, CallType, Connection, Direction, DisconnectedBy, Location,
     ProcessingState,
 };
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 const COMPLETE: &str = "com.twilio.voice.insights.call-summary.complete";
 
 fn asset(rel: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/twilio").join(rel)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("assets/twilio")
+        .join(rel)
 }
 
 fn read_bytes(rel: &str) -> Vec<u8> {
@@ -35,7 +37,11 @@ fn one_summary(events: Vec<DeliveredEvent>) -> SummaryEvent {
 
 /// Wraps a summary as the `data` of a complete CloudEvent, as an object or double-encoded.
 fn wrap(summary: &Value, data_as_string: bool) -> Vec<u8> {
-    let data = if data_as_string { Value::String(summary.to_string()) } else { summary.clone() };
+    let data = if data_as_string {
+        Value::String(summary.to_string())
+    } else {
+        summary.clone()
+    };
     let call_sid = summary["call_sid"].as_str().unwrap_or_default();
     serde_json::to_vec(&json!([{
         "specversion": "1.0",
@@ -98,11 +104,20 @@ fn predicted_complete_fixture() {
     assert_eq!(s.from.caller, "+55555555");
     assert_eq!(s.from.carrier, "MEGA:CORP");
     assert_eq!(s.from.connection, Connection::Landline);
-    assert_eq!(s.from.location, Some(Location { lat: 0.0, lon: -0.0 }));
+    assert_eq!(
+        s.from.location,
+        Some(Location {
+            lat: 0.0,
+            lon: -0.0
+        })
+    );
     assert_eq!(s.to.callee, "client:SOMECLIENT");
     assert_eq!(s.to.connection, Connection::TwilioSdk);
     assert_eq!(s.properties.direction, Direction::OutboundApi);
-    assert_eq!(s.properties.disconnected_by, DisconnectedBy::UnknownDisconnectedBy);
+    assert_eq!(
+        s.properties.disconnected_by,
+        DisconnectedBy::UnknownDisconnectedBy
+    );
     assert_eq!(s.properties.region, "unknown_realm");
     assert_eq!(q850_label(s.properties.q850_cause), "");
     assert_eq!(sip_label(s.properties.last_sip_response_num), "");
@@ -131,11 +146,13 @@ fn test_event_fixture() {
 fn spec_examples() -> Vec<(String, Value)> {
     let spec: Value = serde_json::from_slice(&read_bytes("twilio_insights_v1.json")).unwrap();
     let mut out = Vec::new();
-    let list = &spec["paths"]["/v1/Voice/Summaries"]["get"]["responses"]["200"]["content"]
-        ["application/json"]["examples"];
+    let list = &spec["paths"]["/v1/Voice/Summaries"]["get"]["responses"]["200"]["content"]["application/json"]
+        ["examples"];
     let list = list.as_object().expect("Summaries examples");
     for (name, example) in list {
-        let summaries = example["value"]["call_summaries"].as_array().expect("call_summaries");
+        let summaries = example["value"]["call_summaries"]
+            .as_array()
+            .expect("call_summaries");
         for (i, s) in summaries.iter().enumerate() {
             out.push((format!("{name}[{i}]"), s.clone()));
         }
@@ -160,7 +177,13 @@ fn check_example(name: &str, s: &CallSummary) -> bool {
             assert_eq!(s.answered_by.as_deref(), Some("machine_start"));
             assert_eq!(s.from.carrier, "T-Mobile USA, Inc.");
             assert_eq!(s.from.connection, Connection::Mobile);
-            assert_eq!(s.from.location, Some(Location { lat: 40.83885, lon: -74.04568 }));
+            assert_eq!(
+                s.from.location,
+                Some(Location {
+                    lat: 40.83885,
+                    lon: -74.04568
+                })
+            );
             assert_eq!(s.to.carrier, "AT&T Wireless");
             assert_eq!(s.properties.direction, Direction::Inbound);
             assert_eq!(s.properties.disconnected_by, DisconnectedBy::Callee);
@@ -185,7 +208,10 @@ fn check_example(name: &str, s: &CallSummary) -> bool {
             let trust = s.trust.as_ref().unwrap();
             assert_eq!(trust["verified_caller"]["verified"], json!(true));
             assert_eq!(trust["branded"]["display_name"], json!("Owl bank"));
-            assert_eq!(s.attributes.as_ref().unwrap()["conference_participant"], json!(false));
+            assert_eq!(
+                s.attributes.as_ref().unwrap()["conference_participant"],
+                json!(false)
+            );
             assert_eq!(s.annotation, None);
             if name.ends_with("[0]") {
                 assert_eq!(s.duration, Some(20));
@@ -214,7 +240,10 @@ fn check_example(name: &str, s: &CallSummary) -> bool {
             let edge = client.unwrap();
             assert_eq!(edge.property_str("twilio_media_ip"), Some("54.xxx.xx.xxx"));
             let m = edge.metrics.as_ref().unwrap();
-            assert_eq!(m.inbound.as_ref().unwrap().jitter.unwrap().max, Some(5.60994));
+            assert_eq!(
+                m.inbound.as_ref().unwrap().jitter.unwrap().max,
+                Some(5.60994)
+            );
             assert_eq!(m.outbound.as_ref().unwrap().packets_sent, Some(229));
             assert_eq!(s.properties.direction, Direction::Inbound);
             assert_eq!(s.properties.pdd_ms, Some(58));
@@ -239,7 +268,10 @@ fn check_example(name: &str, s: &CallSummary) -> bool {
             assert_eq!(s.to.carrier, "Hawaiian Telcom, Inc. - HI");
             assert_eq!(edge_names(s), ["carrier", "sip"]);
             let carrier = carrier.unwrap();
-            assert_eq!(carrier.metrics, None, "trunking carrier_edge has only properties");
+            assert_eq!(
+                carrier.metrics, None,
+                "trunking carrier_edge has only properties"
+            );
             assert_eq!(carrier.property_str("direction"), Some("outbound"));
             let sip = sip.unwrap();
             assert_eq!(sip.property_str("trunk_sid"), Some("xxxxxxx"));
@@ -251,7 +283,10 @@ fn check_example(name: &str, s: &CallSummary) -> bool {
             let latency = out.latency.expect("sip_edge latency");
             assert_eq!(latency.avg, Some(0.3765));
             assert_eq!(latency.max, Some(0.386));
-            assert_eq!(s.trust.as_ref().unwrap()["verified_caller"]["verified"], json!(true));
+            assert_eq!(
+                s.trust.as_ref().unwrap()["verified_caller"]["verified"],
+                json!(true)
+            );
             if name.starts_with("readWithAnnotationParameters") {
                 let a = s.annotation.as_ref().unwrap();
                 assert_eq!(a.answered_by.as_deref(), Some("human"));
@@ -263,10 +298,19 @@ fn check_example(name: &str, s: &CallSummary) -> bool {
         "readWithTrust[1]" => {
             assert_eq!(s.call_type, CallType::Carrier);
             assert_eq!(s.properties.direction, Direction::OutboundApi);
-            assert_eq!(s.to.location, Some(Location { lat: 34.186115, lon: -118.43555 }));
+            assert_eq!(
+                s.to.location,
+                Some(Location {
+                    lat: 34.186115,
+                    lon: -118.43555
+                })
+            );
             assert_eq!(edge_names(s), ["carrier"]);
             let m = carrier.unwrap().metrics.as_ref().unwrap();
-            assert_eq!(m.inbound.as_ref().unwrap().jitter.unwrap().avg, Some(0.449886));
+            assert_eq!(
+                m.inbound.as_ref().unwrap().jitter.unwrap().avg,
+                Some(0.449886)
+            );
             assert!(s.tags.is_empty());
             assert!(s.trust.is_some());
         }
@@ -280,7 +324,10 @@ fn check_example(name: &str, s: &CallSummary) -> bool {
             assert_eq!(s.tags, ["silence"]);
             let m = carrier.unwrap().metrics.as_ref().unwrap();
             assert_eq!(m.inbound, None);
-            assert_eq!(m.outbound.as_ref().unwrap().jitter.unwrap().avg, Some(0.251725));
+            assert_eq!(
+                m.outbound.as_ref().unwrap().jitter.unwrap().avg,
+                Some(0.251725)
+            );
         }
         "readWithAbnormalSession[0]" | "readWithAnnotationParameters[0]" => {
             assert_eq!(s.call_sid, "CAaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab");
@@ -295,14 +342,20 @@ fn check_example(name: &str, s: &CallSummary) -> bool {
             let m = sip.metrics.as_ref().unwrap();
             assert_eq!(m.inbound.as_ref().unwrap().packets_received, Some(525));
             assert_eq!(m.inbound.as_ref().unwrap().latency, None);
-            assert_eq!(m.outbound.as_ref().unwrap().jitter.unwrap().max, Some(1.03548));
+            assert_eq!(
+                m.outbound.as_ref().unwrap().jitter.unwrap().max,
+                Some(1.03548)
+            );
             assert!(s.tags.is_empty());
             if name.starts_with("readWithAnnotationParameters") {
                 let a = s.annotation.as_ref().unwrap();
                 assert_eq!(a.answered_by.as_deref(), Some("human"));
                 assert_eq!(a.spam, Some(true));
                 assert_eq!(a.connectivity_issue.as_deref(), Some("invalid_number"));
-                assert_eq!(a.quality_issues.as_deref(), Some(&["choppy_robotic".to_owned()][..]));
+                assert_eq!(
+                    a.quality_issues.as_deref(),
+                    Some(&["choppy_robotic".to_owned()][..])
+                );
                 assert_eq!(a.call_score, Some(1));
                 assert_eq!(a.account_sid, None);
                 assert!(a.extra.is_empty());
@@ -319,20 +372,36 @@ fn check_example(name: &str, s: &CallSummary) -> bool {
             assert_eq!(s.from, Default::default());
             assert_eq!(s.to, Default::default());
             assert_eq!(edge_names(s), ["carrier", "sip", "client", "sdk"]);
-            assert!(s.edges().iter().all(|(_, e)| e.properties.is_none() && e.metrics.is_none()));
+            assert!(
+                s.edges()
+                    .iter()
+                    .all(|(_, e)| e.properties.is_none() && e.metrics.is_none())
+            );
             assert_eq!(s.tags, ["tags"]);
             assert_eq!(tag_meaning("tags"), None);
             assert_eq!(s.attributes, Some(Default::default()));
             assert_eq!(s.properties, Default::default());
             let a = s.annotation.as_ref().unwrap();
-            assert_eq!(a.call_sid.as_deref(), Some("CAaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
-            assert_eq!(a.quality_issues.as_deref(), Some(&["low_volume".to_owned()][..]));
+            assert_eq!(
+                a.call_sid.as_deref(),
+                Some("CAaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")
+            );
+            assert_eq!(
+                a.quality_issues.as_deref(),
+                Some(&["low_volume".to_owned()][..])
+            );
             assert_eq!(a.comment.as_deref(), Some("this is a call"));
             assert_eq!(a.call_score, Some(2));
-            assert!(a.incident.as_deref().is_some_and(|i| i.starts_with("https://")));
+            assert!(
+                a.incident
+                    .as_deref()
+                    .is_some_and(|i| i.starts_with("https://"))
+            );
             assert_eq!(
                 s.url.as_deref(),
-                Some("https://insights.twilio.com/v1/Voice/CAaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/Summary")
+                Some(
+                    "https://insights.twilio.com/v1/Voice/CAaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/Summary"
+                )
             );
         }
         _ => return false,
@@ -345,7 +414,12 @@ fn every_spec_call_summary_example() {
     let examples = spec_examples();
     // readEmpty 0 + readWithCarrier 2 + readWithSubaccount 2 + readWithTrust 3
     // + readWithAbnormalSession 2 + readWithAnnotationParameters 2 + fetch 1.
-    assert_eq!(examples.len(), 12, "{:?}", examples.iter().map(|(n, _)| n).collect::<Vec<_>>());
+    assert_eq!(
+        examples.len(),
+        12,
+        "{:?}",
+        examples.iter().map(|(n, _)| n).collect::<Vec<_>>()
+    );
     let mut checked = 0;
     for (name, raw) in &examples {
         let as_object = one_summary(parse_delivery(&wrap(raw, false)).unwrap());
@@ -356,14 +430,30 @@ fn every_spec_call_summary_example() {
         let s = &as_object.summary;
 
         // Fields every example has.
-        assert!(s.call_sid.starts_with("CA") && s.call_sid.len() == 34, "{name}");
-        assert!(s.account_sid.starts_with("AC") && s.account_sid.len() == 34, "{name}");
+        assert!(
+            s.call_sid.starts_with("CA") && s.call_sid.len() == 34,
+            "{name}"
+        );
+        assert!(
+            s.account_sid.starts_with("AC") && s.account_sid.len() == 34,
+            "{name}"
+        );
         assert_eq!(s.processing_state, ProcessingState::Complete, "{name}");
         assert!(s.start_time.is_some() && s.end_time.is_some() && s.created_time.is_some());
-        assert!(s.url.as_deref().is_some_and(|u| u.starts_with("https://insights.twilio.com/")));
-        assert!(!s.call_type.is_absent() && !s.call_type.is_unknown(), "{name}");
+        assert!(
+            s.url
+                .as_deref()
+                .is_some_and(|u| u.starts_with("https://insights.twilio.com/"))
+        );
+        assert!(
+            !s.call_type.is_absent() && !s.call_type.is_unknown(),
+            "{name}"
+        );
         assert!(!s.call_state.is_unknown(), "{name}");
-        assert!(!s.from.connection.is_unknown() && !s.to.connection.is_unknown(), "{name}");
+        assert!(
+            !s.from.connection.is_unknown() && !s.to.connection.is_unknown(),
+            "{name}"
+        );
         assert!(!s.properties.direction.is_unknown(), "{name}");
         // Every key of the REST shape is a known field.
         assert!(s.extra.is_empty(), "{name}: extra {:?}", s.extra);
@@ -386,7 +476,10 @@ fn every_spec_call_summary_example() {
         let back: CallSummary = serde_json::from_value(out).unwrap();
         assert_eq!(&back, s, "{name}: round trip");
 
-        assert!(check_example(name, s), "no assertions written for example {name}");
+        assert!(
+            check_example(name, s),
+            "no assertions written for example {name}"
+        );
         checked += 1;
     }
     assert_eq!(checked, 12);
@@ -415,7 +508,16 @@ fn unknown_enum_value_and_unknown_keys_survive() {
     assert_eq!(q850_label(s.properties.q850_cause), "17 User busy");
     let edge = s.carrier_edge.as_ref().unwrap();
     assert_eq!(edge.extra["note"], json!("x"));
-    assert_eq!(edge.metrics.as_ref().unwrap().inbound.as_ref().unwrap().extra["mystery"], json!(4));
+    assert_eq!(
+        edge.metrics
+            .as_ref()
+            .unwrap()
+            .inbound
+            .as_ref()
+            .unwrap()
+            .extra["mystery"],
+        json!(4)
+    );
 
     let out = serde_json::to_value(&s).unwrap();
     assert_eq!(out["call_state"], json!("exploded"));
@@ -424,7 +526,10 @@ fn unknown_enum_value_and_unknown_keys_survive() {
     assert_eq!(out["from"]["connection"], json!("tin_can"));
     assert_eq!(out["from"]["satellite"], json!(true));
     assert_eq!(out["carrier_edge"]["note"], json!("x"));
-    assert_eq!(out["carrier_edge"]["metrics"]["inbound"]["mystery"], json!(4));
+    assert_eq!(
+        out["carrier_edge"]["metrics"]["inbound"]["mystery"],
+        json!(4)
+    );
     let back: CallSummary = serde_json::from_value(out).unwrap();
     assert_eq!(back, s);
 }
@@ -432,17 +537,44 @@ fn unknown_enum_value_and_unknown_keys_survive() {
 #[test]
 fn nulls_everywhere_are_defaults() {
     let mut data = serde_json::Map::new();
-    data.insert("call_sid".into(), json!("CA00000000000000000000000000000009"));
+    data.insert(
+        "call_sid".into(),
+        json!("CA00000000000000000000000000000009"),
+    );
     for key in [
-        "account_sid", "parent_call_sid", "parent_account_sid", "call_type", "call_state",
-        "answered_by", "processing_state", "processing_version", "created_time", "start_time",
-        "end_time", "duration", "connect_duration", "from", "to", "carrier_edge", "client_edge",
-        "sdk_edge", "sip_edge", "tags", "attributes", "properties", "trust", "annotation", "url",
+        "account_sid",
+        "parent_call_sid",
+        "parent_account_sid",
+        "call_type",
+        "call_state",
+        "answered_by",
+        "processing_state",
+        "processing_version",
+        "created_time",
+        "start_time",
+        "end_time",
+        "duration",
+        "connect_duration",
+        "from",
+        "to",
+        "carrier_edge",
+        "client_edge",
+        "sdk_edge",
+        "sip_edge",
+        "tags",
+        "attributes",
+        "properties",
+        "trust",
+        "annotation",
+        "url",
     ] {
         data.insert(key.into(), Value::Null);
     }
     let s = one_summary(parse_delivery(&wrap(&Value::Object(data), true)).unwrap()).summary;
-    let want = CallSummary { call_sid: "CA00000000000000000000000000000009".into(), ..Default::default() };
+    let want = CallSummary {
+        call_sid: "CA00000000000000000000000000000009".into(),
+        ..Default::default()
+    };
     assert_eq!(s, want);
     assert!(s.call_state.is_absent());
     assert_eq!(s.call_state.as_str(), "");
@@ -453,7 +585,10 @@ fn bare_object_body() {
     let body = read_bytes("fixtures/predicted-complete.json");
     let array: Value = serde_json::from_slice(&body).unwrap();
     let bare = serde_json::to_vec(&array[0]).unwrap();
-    assert_eq!(parse_delivery(&bare).unwrap(), parse_delivery(&body).unwrap());
+    assert_eq!(
+        parse_delivery(&bare).unwrap(),
+        parse_delivery(&body).unwrap()
+    );
 }
 
 #[test]
@@ -471,14 +606,28 @@ fn errors() {
     // Cut right after the test_id string: inside the `data` object, end of line 11.
     let full = read_bytes("fixtures/test-event.json");
     let needle = b"93c1a7a3ef88\"";
-    let end = full.windows(needle.len()).position(|w| w == needle).unwrap() + needle.len();
+    let end = full
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .unwrap()
+        + needle.len();
     let truncated = &full[..end];
     match parse_delivery(truncated) {
         Err(e @ DeliveryParseError::NotJson { .. }) => {
-            let DeliveryParseError::NotJson { line, column, ref message } = e else { unreachable!() };
+            let DeliveryParseError::NotJson {
+                line,
+                column,
+                ref message,
+            } = e
+            else {
+                unreachable!()
+            };
             assert_eq!((line, column), (11, 55));
             assert_eq!(message, "EOF while parsing an object");
-            assert!(e.to_string().starts_with("body is not JSON: EOF while parsing an object (line "));
+            assert!(
+                e.to_string()
+                    .starts_with("body is not JSON: EOF while parsing an object (line ")
+            );
         }
         other => panic!("expected NotJson, got {other:?}"),
     }
@@ -501,8 +650,14 @@ fn errors() {
             problem: "has no call_sid".into()
         }
     );
-    assert_eq!(e.to_string(), format!("event 0 ({COMPLETE}): data has no call_sid"));
+    assert_eq!(
+        e.to_string(),
+        format!("event 0 ({COMPLETE}): data has no call_sid")
+    );
     let body = json!({"type": TEST_EVENT_TYPE, "data": {"test": 1}}).to_string();
     let e = parse_delivery(body.as_bytes()).unwrap_err();
-    assert_eq!(e.to_string(), format!("event 0 ({TEST_EVENT_TYPE}): data has no test_id"));
+    assert_eq!(
+        e.to_string(),
+        format!("event 0 ({TEST_EVENT_TYPE}): data has no test_id")
+    );
 }

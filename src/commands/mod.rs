@@ -1,7 +1,7 @@
 //! One runner per subcommand. Each takes its parsed arguments, validates them, does its job
 //! and returns `anyhow::Result`; `main` turns the result into an exit code.
 
-// TEMP pub mod demo;
+pub mod demo;
 pub mod events_admin;
 pub mod listen;
 pub mod monitor;

@@ -10,7 +10,7 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 
 use super::prng::SplitMix64;
@@ -263,83 +263,95 @@ impl CallGenerator {
 
     /// The from/to parties and the direction for a call type.
     fn route(&mut self, call_type: CallType) -> Route {
-        match call_type {
+        let (direction, from, to, has_parent) = match call_type {
             CallType::Carrier => {
-                match self
-                    .rng
-                    .weighted(&[("inbound", 45), ("outbound_api", 40), ("outbound_dial", 15)])
-                {
-                    "inbound" => self.route_with("inbound", self.pstn_party(), self.own_number()),
-                    "outbound_api" => {
-                        self.route_with("outbound_api", self.own_number(), self.pstn_party())
-                    }
+                let direction = self.rng.weighted(&[
+                    ("inbound", 45),
+                    ("outbound_api", 40),
+                    ("outbound_dial", 15),
+                ]);
+                match direction {
+                    "inbound" => (direction, self.pstn_party(), self.own_number(), false),
+                    "outbound_api" => (direction, self.own_number(), self.pstn_party(), false),
                     _ => {
+                        // A forwarded call keeps the original caller ID half of the time.
                         let from = if self.rng.chance(0.5) {
                             self.pstn_party()
                         } else {
                             self.own_number()
                         };
-                        let mut route = self.route_with("outbound_dial", from, self.pstn_party());
-                        route.parent_call_sid = format!("CA{}", self.rng.hex(32));
-                        route
+                        (direction, from, self.pstn_party(), true)
                     }
                 }
             }
             CallType::Sip => {
                 if self.rng.chance(0.4) {
-                    let from = self.sip_domain_party();
-                    self.route_with("inbound", from, self.pstn_party())
+                    ("inbound", self.sip_domain_party(), self.pstn_party(), false)
                 } else {
-                    let from = self.pstn_party();
-                    let mut route = self.route_with("outbound_dial", from, self.sip_interface());
-                    route.parent_call_sid = format!("CA{}", self.rng.hex(32));
-                    route
+                    (
+                        "outbound_dial",
+                        self.pstn_party(),
+                        self.sip_interface(),
+                        true,
+                    )
                 }
             }
             CallType::Trunking => {
                 // Termination: the PBX calls out to the PSTN; origination: the PSTN calls the PBX.
                 if self.rng.chance(0.55) {
-                    self.route_with("trunking_terminating", self.own_number(), self.pstn_party())
+                    (
+                        "trunking_terminating",
+                        self.own_number(),
+                        self.pstn_party(),
+                        false,
+                    )
                 } else {
-                    self.route_with("trunking_originating", self.pstn_party(), self.own_number())
+                    (
+                        "trunking_originating",
+                        self.pstn_party(),
+                        self.own_number(),
+                        false,
+                    )
                 }
             }
             CallType::Client => {
-                match self
-                    .rng
-                    .weighted(&[("inbound", 50), ("outbound_dial", 35), ("outbound_api", 15)])
-                {
-                    "inbound" => {
-                        let from = self.client_party();
-                        self.route_with("inbound", from, self.pstn_party())
-                    }
-                    "outbound_dial" => {
-                        let from = self.pstn_party();
-                        let to = self.client_party();
-                        let mut route = self.route_with("outbound_dial", from, to);
-                        route.parent_call_sid = format!("CA{}", self.rng.hex(32));
-                        route
-                    }
-                    _ => {
-                        let to = self.client_party();
-                        self.route_with("outbound_api", self.own_number(), to)
-                    }
+                let direction = self.rng.weighted(&[
+                    ("inbound", 50),
+                    ("outbound_dial", 35),
+                    ("outbound_api", 15),
+                ]);
+                match direction {
+                    "inbound" => (direction, self.client_party(), self.pstn_party(), false),
+                    "outbound_dial" => (direction, self.pstn_party(), self.client_party(), true),
+                    _ => (direction, self.own_number(), self.client_party(), false),
                 }
             }
             CallType::Whatsapp => {
                 let user = self.whatsapp_party(None);
-                let business = self.own_number();
-                let business = self.whatsapp_party(Some(business));
+                let own = self.own_number();
+                let business = self.whatsapp_party(Some(own));
                 if self.rng.chance(0.7) {
-                    self.route_with("inbound", user, business)
+                    ("inbound", user, business, false)
                 } else {
-                    self.route_with("outbound_api", business, user)
+                    ("outbound_api", business, user, false)
                 }
             }
-        }
+        };
+        let parent_call_sid = if has_parent {
+            format!("CA{}", self.rng.hex(32))
+        } else {
+            String::new()
+        };
+        self.route_with(direction, from, to, parent_call_sid)
     }
 
-    fn route_with(&mut self, direction: &'static str, from: Party, to: Party) -> Route {
+    fn route_with(
+        &mut self,
+        direction: &'static str,
+        from: Party,
+        to: Party,
+        parent_call_sid: String,
+    ) -> Route {
         // Media is anchored in the Twilio region nearest the party outside Twilio.
         let remote = if direction == "inbound" || direction == "trunking_originating" {
             &from
@@ -352,7 +364,7 @@ impl CallGenerator {
             direction,
             from,
             to,
-            parent_call_sid: String::new(),
+            parent_call_sid,
             region: country.media_region,
             edge_location,
         }
@@ -365,7 +377,8 @@ impl CallGenerator {
 
     /// A PSTN party on a carrier picked with realistic weights.
     fn pstn_party(&mut self) -> Party {
-        let carrier = &CARRIERS[self.rng.weighted(CARRIER_WEIGHTS)];
+        let i = self.rng.weighted_index(CARRIERS.iter().map(|c| c.weight));
+        let carrier = &CARRIERS[i];
         self.pstn_party_with(carrier, None)
     }
 
@@ -445,7 +458,16 @@ impl CallGenerator {
     fn whatsapp_party(&mut self, business: Option<Party>) -> Party {
         let base = match business {
             Some(party) => party,
-            None => self.pstn_party(),
+            None => {
+                let i = self.rng.weighted_index(CARRIERS.iter().map(|c| {
+                    if c.connection == "mobile" {
+                        c.weight
+                    } else {
+                        0
+                    }
+                }));
+                self.pstn_party_with(&CARRIERS[i], None)
+            }
         };
         Party {
             address: format!("whatsapp:{}", base.address),
@@ -483,9 +505,12 @@ impl CallGenerator {
                 ("busy", 17, sip, UNKNOWN_BY)
             }
             Scenario::NoAnswer => {
-                let (q850, sip) = self
-                    .rng
-                    .weighted(&[((19, 480), 60), ((19, 408), 15), ((18, 408), 15), ((18, 480), 10)]);
+                let (q850, sip) = self.rng.weighted(&[
+                    ((19, 480), 60),
+                    ((19, 408), 15),
+                    ((18, 408), 15),
+                    ((18, 480), 10),
+                ]);
                 ("noanswer", q850, sip, UNKNOWN_BY)
             }
             Scenario::Canceled => {
@@ -609,7 +634,10 @@ impl CallGenerator {
             }
             CallType::Client => {
                 let mut client = base(leg(outbound_leg));
-                client.insert("twilio_media_ip".into(), self.twilio_ip(route.region).into());
+                client.insert(
+                    "twilio_media_ip".into(),
+                    self.twilio_ip(route.region).into(),
+                );
                 let sdk_ip = if route.from.connection == "twilio_sdk" {
                     route.from.ip_address.clone()
                 } else {
@@ -643,7 +671,12 @@ impl CallGenerator {
     /// `metrics` objects for the edges of an answered call, keyed by edge name. Most calls are
     /// clean; a few have high jitter, packet loss, latency or a low MOS — and the tags follow
     /// from these numbers.
-    fn media(&mut self, call_type: CallType, edges: &EdgeProps, connect_secs: u64) -> Map<String, Value> {
+    fn media(
+        &mut self,
+        call_type: CallType,
+        edges: &EdgeProps,
+        connect_secs: u64,
+    ) -> Map<String, Value> {
         let quality = Quality {
             jitter: self.rng.chance(0.07),
             loss: self.rng.chance(0.06),
@@ -686,7 +719,11 @@ impl CallGenerator {
                 }
             }
             CallType::Client => {
-                let codec = if self.rng.chance(0.7) { Codec::Opus } else { Codec::Pcmu };
+                let codec = if self.rng.chance(0.7) {
+                    Codec::Opus
+                } else {
+                    Codec::Pcmu
+                };
                 let m = json!({
                     "inbound": self.stream(Leg::Inbound, codec, connect_secs, quality, false),
                     "outbound": self.stream(Leg::Outbound, codec, connect_secs, clean, false),
@@ -810,33 +847,29 @@ impl CallGenerator {
         } else {
             t.duration as f64
         };
-        let mut ringing = || -> Snapshot {
-            let at = self.rng.uniform(pdd, ring_until.max(pdd));
-            facts.in_progress("ringing", at.floor() as u64, 0)
-        };
+        let ringing_at = self.rng.uniform(pdd, ring_until.max(pdd));
+        let ringing = facts.in_progress("ringing", ringing_at.floor() as u64, 0);
         if o.answered {
-            let ringing_first = ringing();
-            let answered_at = t.ring_secs + 1.0 + self.rng.uniform(0.0, (t.connect_secs as f64 - 1.0).max(0.0));
-            let talked = ((answered_at - t.ring_secs).floor() as u64).min(t.connect_secs);
-            let answered = facts.in_progress("answered", t.ring_secs.ceil() as u64 + talked, talked);
+            let talk_secs = (t.connect_secs as f64 - 1.0).max(0.0);
+            let talked = (1.0 + self.rng.uniform(0.0, talk_secs)).floor() as u64;
+            let talked = talked.min(t.connect_secs);
+            let answered =
+                facts.in_progress("answered", t.ring_secs.ceil() as u64 + talked, talked);
             if two {
-                vec![ringing_first, answered]
+                vec![ringing, answered]
             } else {
                 match self.rng.below(5) {
-                    0 | 1 => vec![ringing_first],
+                    0 | 1 => vec![ringing],
                     2 | 3 => vec![answered],
                     _ => vec![final_snapshot],
                 }
             }
+        } else if two {
+            vec![ringing, final_snapshot]
+        } else if self.rng.chance(0.6) {
+            vec![ringing]
         } else {
-            let ringing_first = ringing();
-            if two {
-                vec![ringing_first, final_snapshot]
-            } else if self.rng.chance(0.6) {
-                vec![ringing_first]
-            } else {
-                vec![final_snapshot]
-            }
+            vec![final_snapshot]
         }
     }
 }
@@ -873,7 +906,12 @@ impl CallFacts {
     }
 
     /// A call still ringing or talking: no cause yet, nobody has hung up.
-    fn in_progress(&self, call_state: &'static str, duration: u64, connect_duration: u64) -> Snapshot {
+    fn in_progress(
+        &self,
+        call_state: &'static str,
+        duration: u64,
+        connect_duration: u64,
+    ) -> Snapshot {
         Snapshot {
             call_state,
             q850: 0,
@@ -920,7 +958,10 @@ impl CallFacts {
         let mut d = Map::new();
         d.insert("call_sid".into(), self.call_sid.clone().into());
         d.insert("account_sid".into(), self.account_sid.clone().into());
-        d.insert("parent_call_sid".into(), self.route.parent_call_sid.clone().into());
+        d.insert(
+            "parent_call_sid".into(),
+            self.route.parent_call_sid.clone().into(),
+        );
         d.insert("parent_account_sid".into(), "".into());
         d.insert("start_time".into(), rfc3339_seconds(self.started_at).into());
         if snap.ended {
@@ -991,7 +1032,11 @@ fn tags_from_metrics(edges: [&Value; 4]) -> Vec<&'static str> {
             .filter_map(move |leg| e.get("metrics").and_then(|m| m.get(leg)))
     });
     for s in streams {
-        let avg = |key: &str| s.get(key).and_then(|v| v.get("avg")).and_then(Value::as_f64);
+        let avg = |key: &str| {
+            s.get(key)
+                .and_then(|v| v.get("avg"))
+                .and_then(Value::as_f64)
+        };
         jitter |= avg("jitter").is_some_and(|v| v > HIGH_JITTER_MS);
         latency |= avg("latency").is_some_and(|v| v > HIGH_LATENCY_MS);
         latency |= avg("rtt").is_some_and(|v| v > HIGH_LATENCY_MS);
@@ -1053,7 +1098,8 @@ fn round_to(x: f64, decimals: i32) -> f64 {
     (x * scale).round() / scale
 }
 
-fn add_duration(t: OffsetDateTime, d: Duration) -> OffsetDateTime {
+/// `t + d`, or `t` if that would leave the representable range.
+pub(crate) fn add_duration(t: OffsetDateTime, d: Duration) -> OffsetDateTime {
     time::Duration::try_from(d)
         .ok()
         .and_then(|d| t.checked_add(d))
@@ -1287,6 +1333,8 @@ struct Carrier {
     connection: &'static str,
     /// National number ranges of a mobile network; empty: the city's area code.
     prefixes: &'static [&'static str],
+    /// How often it appears, relative to the others.
+    weight: u32,
 }
 
 const fn city(
@@ -1369,7 +1417,13 @@ static COUNTRIES: [Country; 7] = [
         cities: &[
             city("Paris", "Île-de-France", 48.8566, 2.3522, "1"),
             city("Lyon", "Auvergne-Rhône-Alpes", 45.7640, 4.8357, "4"),
-            city("Marseille", "Provence-Alpes-Côte d'Azur", 43.2965, 5.3698, "4"),
+            city(
+                "Marseille",
+                "Provence-Alpes-Côte d'Azur",
+                43.2965,
+                5.3698,
+                "4",
+            ),
         ],
     },
     Country {
@@ -1409,61 +1463,52 @@ const fn carrier(
     country: usize,
     connection: &'static str,
     prefixes: &'static [&'static str],
+    weight: u32,
 ) -> Carrier {
     Carrier {
         name,
         country,
         connection,
         prefixes,
+        weight,
     }
 }
 
-/// Carriers as Voice Insights names them (the first three as in Twilio's own examples).
+/// Carriers as Voice Insights names them, weighted: mostly US traffic, some Canada, Europe and
+/// Australia.
 static CARRIERS: [Carrier; 20] = [
-    carrier("T-Mobile USA, Inc.", US, "mobile", &[]),
-    carrier("AT&T Wireless", US, "mobile", &[]),
-    carrier("Verizon Wireless", US, "mobile", &[]),
-    carrier("Bandwidth.com", US, "voip", &[]),
-    carrier("Lumen", US, "landline", &[]),
-    carrier("Comcast", US, "landline", &[]),
-    carrier("Frontier Communications", US, "landline", &[]),
-    carrier("Rogers", CA, "mobile", &[]),
-    carrier("Bell Mobility", CA, "mobile", &[]),
-    carrier("Vodafone UK", GB, "mobile", &["74", "77"]),
-    carrier("EE", GB, "mobile", &["75", "79"]),
-    carrier("BT", GB, "landline", &[]),
-    carrier("Deutsche Telekom", DE, "mobile", &["151", "160", "170", "171", "175"]),
-    carrier("Telefonica Germany", DE, "mobile", &["159", "176", "179"]),
-    carrier("Orange France", FR, "mobile", &["6", "7"]),
-    carrier("SFR", FR, "mobile", &["6"]),
-    carrier("Telefonica Spain", ES, "mobile", &["6"]),
-    carrier("Vodafone Spain", ES, "mobile", &["6", "7"]),
-    carrier("Telstra", AU, "mobile", &["4"]),
-    carrier("Optus", AU, "mobile", &["4"]),
-];
-
-/// Weights of [`CARRIERS`] by index: mostly US traffic, some Canada, Europe and Australia.
-static CARRIER_WEIGHTS: &[(usize, u32)] = &[
-    (0, 14),
-    (1, 14),
-    (2, 14),
-    (3, 6),
-    (4, 5),
-    (5, 4),
-    (6, 2),
-    (7, 4),
-    (8, 3),
-    (9, 4),
-    (10, 4),
-    (11, 2),
-    (12, 4),
-    (13, 2),
-    (14, 4),
-    (15, 2),
-    (16, 3),
-    (17, 2),
-    (18, 3),
-    (19, 2),
+    carrier("T-Mobile USA, Inc.", US, "mobile", &[], 14),
+    carrier("AT&T Wireless", US, "mobile", &[], 14),
+    carrier("Verizon Wireless", US, "mobile", &[], 14),
+    carrier("Bandwidth.com", US, "voip", &[], 6),
+    carrier("Lumen", US, "landline", &[], 5),
+    carrier("Comcast", US, "landline", &[], 4),
+    carrier("Frontier Communications", US, "landline", &[], 2),
+    carrier("Rogers", CA, "mobile", &[], 4),
+    carrier("Bell Mobility", CA, "mobile", &[], 3),
+    carrier("Vodafone UK", GB, "mobile", &["74", "77"], 4),
+    carrier("EE", GB, "mobile", &["75", "79"], 4),
+    carrier("BT", GB, "landline", &[], 2),
+    carrier(
+        "Deutsche Telekom",
+        DE,
+        "mobile",
+        &["151", "160", "170", "171", "175"],
+        4,
+    ),
+    carrier(
+        "Telefonica Germany",
+        DE,
+        "mobile",
+        &["159", "176", "179"],
+        2,
+    ),
+    carrier("Orange France", FR, "mobile", &["6", "7"], 4),
+    carrier("SFR", FR, "mobile", &["6"], 2),
+    carrier("Telefonica Spain", ES, "mobile", &["6"], 3),
+    carrier("Vodafone Spain", ES, "mobile", &["6", "7"], 2),
+    carrier("Telstra", AU, "mobile", &["4"], 3),
+    carrier("Optus", AU, "mobile", &["4"], 2),
 ];
 
 /// The account's Twilio numbers: (index into [`CARRIERS`], index into its country's cities).
@@ -1543,7 +1588,10 @@ mod tests {
             for s in Scenario::ALL {
                 let call = g.next_call(Some(s), t0());
                 assert_eq!(call.scenario, s);
-                let state = call.events.last().and_then(|e| e.event["data"]["call_state"].as_str());
+                let state = call
+                    .events
+                    .last()
+                    .and_then(|e| e.event["data"]["call_state"].as_str());
                 let expected: &[&str] = match s {
                     Scenario::Completed => &["completed"],
                     Scenario::Busy => &["busy"],
@@ -1551,7 +1599,10 @@ mod tests {
                     Scenario::Failed => &["fail", "undialed"],
                     Scenario::Canceled => &["canceled"],
                 };
-                assert!(state.is_some_and(|st| expected.contains(&st)), "{s}: {state:?}");
+                assert!(
+                    state.is_some_and(|st| expected.contains(&st)),
+                    "{s}: {state:?}"
+                );
             }
         }
     }
@@ -1570,10 +1621,22 @@ mod tests {
         let time = e["time"].as_str().unwrap_or_default();
         assert_eq!(time.len(), "2026-03-01T12:00:01.234Z".len(), "{time}");
         assert!(time.starts_with("2026-03-01T12:00:0") && time.ends_with('Z'));
-        let keys: Vec<&String> = e.as_object().map(|m| m.keys().collect()).unwrap_or_default();
+        let keys: Vec<&String> = e
+            .as_object()
+            .map(|m| m.keys().collect())
+            .unwrap_or_default();
         assert_eq!(
             keys,
-            ["specversion", "type", "source", "id", "dataschema", "datacontenttype", "time", "data"]
+            [
+                "specversion",
+                "type",
+                "source",
+                "id",
+                "dataschema",
+                "datacontenttype",
+                "time",
+                "data"
+            ]
         );
     }
 

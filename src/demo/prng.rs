@@ -60,15 +60,22 @@ impl SplitMix64 {
 
     /// One value of a non-empty weighted table, with probability proportional to its weight.
     pub(crate) fn weighted<T: Copy>(&mut self, table: &[(T, u32)]) -> T {
-        let total: u64 = table.iter().map(|&(_, w)| u64::from(w)).sum();
+        table[self.weighted_index(table.iter().map(|&(_, w)| w))].0
+    }
+
+    /// The index of one weight, with probability proportional to it (weights must not all be 0).
+    pub(crate) fn weighted_index(&mut self, weights: impl Iterator<Item = u32> + Clone) -> usize {
+        let total: u64 = weights.clone().map(u64::from).sum();
         let mut roll = self.below(total);
-        for &(value, weight) in table {
+        let mut last = 0;
+        for (i, weight) in weights.enumerate() {
             if roll < u64::from(weight) {
-                return value;
+                return i;
             }
             roll -= u64::from(weight);
+            last = i;
         }
-        table[table.len() - 1].0
+        last
     }
 
     /// An exponentially distributed `f64` with the given mean (Poisson-process gaps).
@@ -149,7 +156,12 @@ mod tests {
     fn portable_ln_matches_std_closely() {
         for &x in &[1e-12, 0.001, 0.1, 0.5, 0.7, 1.0, 1.5, 2.0, 10.0, 12345.678] {
             let diff = (portable_ln(x) - f64::ln(x)).abs();
-            assert!(diff < 1e-12, "ln({x}): {} vs {}", portable_ln(x), f64::ln(x));
+            assert!(
+                diff < 1e-12,
+                "ln({x}): {} vs {}",
+                portable_ln(x),
+                f64::ln(x)
+            );
         }
     }
 

@@ -57,6 +57,37 @@ pub struct Delivery {
     pub handling: Duration,
 }
 
+impl Delivery {
+    /// An accepted delivery carrying `events`, as if it had arrived at `received_at` (replay,
+    /// tests).
+    pub fn accepted(seq: u64, received_at: SystemTime, events: Vec<DeliveredEvent>) -> Self {
+        let mut event_types: Vec<String> = Vec::new();
+        for e in &events {
+            if !event_types.iter().any(|t| t == e.event_type()) {
+                event_types.push(e.event_type().to_owned());
+            }
+        }
+        Self {
+            seq,
+            received_at,
+            method: "POST".into(),
+            path: "/events".into(),
+            query: String::new(),
+            headers: Vec::new(),
+            body: Bytes::new(),
+            body_len: 0,
+            status: 200,
+            verdict: DeliveryVerdict::Ok,
+            signature: None,
+            signed_url: None,
+            event_count: events.len(),
+            events,
+            event_types,
+            handling: Duration::ZERO,
+        }
+    }
+}
+
 /// Counters shared by the listener and whoever displays them; exact even when the
 /// presentation channel overflows.
 #[derive(Debug, Default)]

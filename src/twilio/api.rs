@@ -238,7 +238,9 @@ impl TwilioError {
             Value::String(s) => s.trim().parse().ok(),
             _ => None,
         });
-        let message = text("message").or_else(|| text("detail")).or_else(|| text("title"));
+        let message = text("message")
+            .or_else(|| text("detail"))
+            .or_else(|| text("title"));
         if code.is_none() && message.is_none() {
             return None;
         }
@@ -465,7 +467,9 @@ impl EventsClient {
             return Err(bad("the scheme must be https (or http)"));
         }
         if !base.username().is_empty() || base.password().is_some() {
-            return Err(bad("credentials do not belong in the URL; use the flags or env vars"));
+            return Err(bad(
+                "credentials do not belong in the URL; use the flags or env vars",
+            ));
         }
         if base.query().is_some() || base.fragment().is_some() {
             return Err(bad("a base URL has no query or fragment"));
@@ -588,9 +592,9 @@ impl EventsClient {
             ("SinkSid", sink_sid.to_owned()),
         ];
         form.extend(
-            types
-                .iter()
-                .map(|(event_type, version)| ("Types", subscription_type_param(event_type, *version))),
+            types.iter().map(|(event_type, version)| {
+                ("Types", subscription_type_param(event_type, *version))
+            }),
         );
         let url = self.endpoint(&["v1", "Subscriptions"]);
         self.call(Method::POST, url, Some(&form)).await
@@ -652,8 +656,7 @@ impl EventsClient {
     async fn delete(&self, url: Url) -> Result<(), ApiError> {
         let request = describe(&Method::DELETE, &url);
         let answer = self.execute(Method::DELETE, url, None).await?;
-        let gone_earlier =
-            answer.status == StatusCode::NOT_FOUND && answer.after_ambiguous_attempt;
+        let gone_earlier = answer.status == StatusCode::NOT_FOUND && answer.after_ambiguous_attempt;
         if answer.status.is_success() || gone_earlier {
             Ok(())
         } else {
@@ -681,7 +684,11 @@ impl EventsClient {
         for _ in 0..MAX_PAGES {
             let page: ListPage = self.call(Method::GET, url.clone(), None).await?;
             let request = describe(&Method::GET, &url);
-            let page_items = page.items.get(key).cloned().unwrap_or(Value::Array(Vec::new()));
+            let page_items = page
+                .items
+                .get(key)
+                .cloned()
+                .unwrap_or(Value::Array(Vec::new()));
             let page_items: Vec<T> = serde_json::from_value(page_items)
                 .map_err(|source| ApiError::Decode { request, source })?;
             items.extend(page_items);
@@ -731,7 +738,10 @@ impl EventsClient {
                 Ok(response) => {
                     let status = response.status();
                     let retry_after = retry_after(response.headers());
-                    response.bytes().await.map(|body| (status, retry_after, body))
+                    response
+                        .bytes()
+                        .await
+                        .map(|body| (status, retry_after, body))
                 }
                 Err(e) => Err(e),
             };
@@ -833,7 +843,13 @@ fn without_userinfo(url: &str) -> String {
 
 /// `Retry-After` in seconds (the HTTP-date form is not used by Twilio and is ignored).
 fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let seconds: u64 = headers.get(RETRY_AFTER)?.to_str().ok()?.trim().parse().ok()?;
+    let seconds: u64 = headers
+        .get(RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
     Some(Duration::from_secs(seconds))
 }
 
@@ -846,10 +862,7 @@ fn excerpt(body: &[u8], status: StatusCode) -> String {
         .collect();
     let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
     if text.is_empty() {
-        status
-            .canonical_reason()
-            .unwrap_or("no body")
-            .to_owned()
+        status.canonical_reason().unwrap_or("no body").to_owned()
     } else {
         text
     }
@@ -880,7 +893,10 @@ mod tests {
         let error = TwilioError::from_body(404, body, "DELETE x".to_owned()).unwrap();
         assert_eq!(error.code, Some(20404));
         assert_eq!(error.status, 404);
-        assert_eq!(error.message, "The requested resource /Sinks/DG00 was not found");
+        assert_eq!(
+            error.message,
+            "The requested resource /Sinks/DG00 was not found"
+        );
         assert_eq!(
             error.more_info.as_deref(),
             Some("https://www.twilio.com/docs/errors/20404")
@@ -926,8 +942,14 @@ mod tests {
             after_ambiguous_attempt: false,
         };
         let text = client.error_from(answer, "GET x".to_owned()).to_string();
-        assert!(text.starts_with("Twilio error 20003: Authenticate"), "{text}");
-        assert!(text.contains("TWILIO_API_KEY and TWILIO_API_SECRET"), "{text}");
+        assert!(
+            text.starts_with("Twilio error 20003: Authenticate"),
+            "{text}"
+        );
+        assert!(
+            text.contains("TWILIO_API_KEY and TWILIO_API_SECRET"),
+            "{text}"
+        );
         assert!(!text.contains("key-secret-value"), "{text}");
 
         let answer = Answer {
@@ -954,7 +976,11 @@ mod tests {
         let key = Credentials::from_api_key("SK0123", "secret-value-xyz");
         for credentials in [token, key] {
             let client = EventsClient::new(DEFAULT_API_BASE, credentials.clone()).unwrap();
-            for text in [format!("{credentials:?}"), format!("{client:?}"), format!("{client:#?}")] {
+            for text in [
+                format!("{credentials:?}"),
+                format!("{client:?}"),
+                format!("{client:#?}"),
+            ] {
                 assert!(!text.contains("value-xyz"), "{text}");
                 assert!(text.contains("0123"), "the user name is shown: {text}");
             }
@@ -971,22 +997,27 @@ mod tests {
             "events.twilio.com",
         ] {
             let error = EventsClient::new(base, credentials()).unwrap_err();
-            assert!(matches!(error, ApiError::BadBaseUrl { .. }), "{base}: {error}");
+            assert!(
+                matches!(error, ApiError::BadBaseUrl { .. }),
+                "{base}: {error}"
+            );
             assert!(!error.to_string().contains("token"), "{error}");
         }
     }
 
     #[test]
     fn endpoints_keep_a_path_prefix_and_encode_segments() {
-        let client =
-            EventsClient::new("http://proxy.local/twilio/", Credentials::from_auth_token("AC1", "t"))
-                .unwrap();
+        let client = EventsClient::new(
+            "http://proxy.local/twilio/",
+            Credentials::from_auth_token("AC1", "t"),
+        )
+        .unwrap();
         assert_eq!(
             client.endpoint(&["v1", "Sinks", "DG1/../x?y"]).as_str(),
             "http://proxy.local/twilio/v1/Sinks/DG1%2F..%2Fx%3Fy"
         );
-        let client = EventsClient::new(DEFAULT_API_BASE, Credentials::from_auth_token("AC1", "t"))
-            .unwrap();
+        let client =
+            EventsClient::new(DEFAULT_API_BASE, Credentials::from_auth_token("AC1", "t")).unwrap();
         assert_eq!(
             client.endpoint(&["v1", "Sinks"]).as_str(),
             "https://events.twilio.com/v1/Sinks"
@@ -995,11 +1026,21 @@ mod tests {
 
     #[test]
     fn next_page_urls_elsewhere_are_refused() {
-        let client =
-            EventsClient::new("http://127.0.0.1:4000", Credentials::from_auth_token("AC1", "t"))
-                .unwrap();
-        assert!(client.next_page("http://127.0.0.1:4000/v1/Sinks?PageToken=PT1").is_ok());
-        assert!(client.next_page("https://events.twilio.com/v1/Sinks?PageToken=PT1").is_ok());
+        let client = EventsClient::new(
+            "http://127.0.0.1:4000",
+            Credentials::from_auth_token("AC1", "t"),
+        )
+        .unwrap();
+        assert!(
+            client
+                .next_page("http://127.0.0.1:4000/v1/Sinks?PageToken=PT1")
+                .is_ok()
+        );
+        assert!(
+            client
+                .next_page("https://events.twilio.com/v1/Sinks?PageToken=PT1")
+                .is_ok()
+        );
         assert!(matches!(
             client.next_page("https://attacker.example/v1/Sinks"),
             Err(ApiError::ForeignPageUrl { .. })
@@ -1037,14 +1078,34 @@ mod tests {
             (Method::DELETE, s503, 0, Some(ms(200))),
             (Method::POST, s503, 0, None),
             (Method::POST, s429, 0, Some(ms(200))),
-            (Method::POST, AttemptOutcome::Status(429, Some(ms(2000))), 0, Some(ms(2000))),
-            (Method::GET, AttemptOutcome::Status(429, Some(Duration::from_secs(60))), 0, None),
+            (
+                Method::POST,
+                AttemptOutcome::Status(429, Some(ms(2000))),
+                0,
+                Some(ms(2000)),
+            ),
+            (
+                Method::GET,
+                AttemptOutcome::Status(429, Some(Duration::from_secs(60))),
+                0,
+                None,
+            ),
             (Method::GET, AttemptOutcome::Status(404, None), 0, None),
             (Method::GET, AttemptOutcome::Status(400, None), 0, None),
             (Method::GET, AttemptOutcome::Status(501, None), 0, None),
-            (Method::POST, AttemptOutcome::ConnectFailed, 0, Some(ms(200))),
+            (
+                Method::POST,
+                AttemptOutcome::ConnectFailed,
+                0,
+                Some(ms(200)),
+            ),
             (Method::POST, AttemptOutcome::TransportFailed, 0, None),
-            (Method::GET, AttemptOutcome::TransportFailed, 1, Some(ms(400))),
+            (
+                Method::GET,
+                AttemptOutcome::TransportFailed,
+                1,
+                Some(ms(400)),
+            ),
         ];
         for (method, outcome, attempt, expected) in cases {
             assert_eq!(

@@ -2,13 +2,14 @@
 //! a `data` that may be an object or a JSON-encoded string of one (protocol.md §1.3), typed into
 //! call summaries, sink test events and everything else.
 
+use std::cell::RefCell;
 use std::fmt;
 
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
-use super::summary::{lenient_opt_string, lenient_string, CallSummary};
+use super::summary::{CallSummary, LenientStrSeed};
 
 /// CloudEvent `type` of the sink test event (`POST /v1/Sinks/{Sid}/Test`).
 pub const TEST_EVENT_TYPE: &str = "com.twilio.eventstreams.test-event";
@@ -192,19 +193,237 @@ pub enum DeliveryParseError {
     },
 }
 
+/// Which event's `data` is being read straight from the body, so that a type error raised inside
+/// the JSON stream can be reported as `BadData` for that event.
+type DataContext = RefCell<Option<(usize, String)>>;
+
+/// Where a `data` value goes, decided by the `type` seen before it in the same object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Target {
+    /// A call-summary type: read a `CallSummary`.
+    Summary,
+    /// The test-event type: read `test_id`.
+    Test,
+    /// Any other type: skip `data` without building anything.
+    Skip,
+    /// No `type` yet (it comes after `data`): keep `data` as a `Value` and decide later.
+    Unknown,
+}
+
+impl Target {
+    /// The target for a known CloudEvent `type`.
+    fn for_type(event_type: &str) -> Self {
+        if SummaryKind::from_event_type(event_type).is_some() {
+            Self::Summary
+        } else if event_type == TEST_EVENT_TYPE {
+            Self::Test
+        } else {
+            Self::Skip
+        }
+    }
+}
+
+/// An event's `data`, read according to its `Target`.
+enum Data {
+    /// Absent or `null`.
+    Missing,
+    /// A call summary, from an object or an encoded string (boxed: it is ~6.5 kB).
+    Summary(Box<CallSummary>),
+    /// A test event's `test_id`.
+    TestId(String),
+    /// Unusable for its event type; the problem, for `BadData`.
+    Problem(String),
+    /// Skipped (not a type we read).
+    Skipped,
+    /// Read before the `type` was known.
+    Raw(Value),
+}
+
 /// The CloudEvent attributes we use; the others are skipped without allocating.
-#[derive(Deserialize)]
 struct Envelope {
-    #[serde(default, deserialize_with = "lenient_string")]
     id: String,
-    #[serde(default, rename = "type", deserialize_with = "lenient_string")]
     event_type: String,
-    #[serde(default, deserialize_with = "lenient_opt_string")]
     time: Option<String>,
-    #[serde(default, deserialize_with = "lenient_opt_string")]
     dataschema: Option<String>,
+    data: Data,
+}
+
+/// CloudEvent attribute names we look at.
+#[derive(Deserialize)]
+#[serde(field_identifier, rename_all = "lowercase")]
+enum Key {
+    Id,
+    Type,
+    Time,
+    Dataschema,
+    Data,
+    #[serde(other)]
+    Other,
+}
+
+/// Reads one CloudEvent object found at `index`.
+struct EnvelopeVisitor<'c> {
+    index: usize,
+    ctx: &'c DataContext,
+}
+
+impl<'de> Visitor<'de> for EnvelopeVisitor<'_> {
+    type Value = Envelope;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a CloudEvent object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Envelope, A::Error> {
+        let mut id = None;
+        let mut event_type: Option<String> = None;
+        let mut time = None;
+        let mut dataschema = None;
+        let mut data = Data::Missing;
+        while let Some(key) = map.next_key::<Key>()? {
+            match key {
+                Key::Id => id = map.next_value_seed(LenientStrSeed)?,
+                Key::Time => time = map.next_value_seed(LenientStrSeed)?,
+                Key::Dataschema => dataschema = map.next_value_seed(LenientStrSeed)?,
+                Key::Type => {
+                    let value = map.next_value_seed(LenientStrSeed)?;
+                    // The first `type` wins, so `data` is always read for the final type.
+                    if event_type.is_none() {
+                        event_type = Some(value.unwrap_or_default());
+                    }
+                }
+                Key::Data => {
+                    let target = event_type
+                        .as_deref()
+                        .map_or(Target::Unknown, Target::for_type);
+                    if target == Target::Summary {
+                        let t = event_type.clone().unwrap_or_default();
+                        *self.ctx.borrow_mut() = Some((self.index, t));
+                    }
+                    data = map.next_value_seed(DataSeed(target))?;
+                    *self.ctx.borrow_mut() = None;
+                }
+                Key::Other => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(Envelope {
+            id: id.unwrap_or_default(),
+            event_type: event_type.unwrap_or_default(),
+            time,
+            dataschema,
+            data,
+        })
+    }
+}
+
+/// Reads `data` for a `Target`.
+struct DataSeed(Target);
+
+impl<'de> de::DeserializeSeed<'de> for DataSeed {
+    type Value = Data;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Data, D::Error> {
+        match self.0 {
+            Target::Skip => {
+                deserializer.deserialize_ignored_any(IgnoredAny)?;
+                Ok(Data::Skipped)
+            }
+            Target::Unknown => Ok(match Value::deserialize(deserializer)? {
+                Value::Null => Data::Missing,
+                value => Data::Raw(value),
+            }),
+            target => deserializer.deserialize_any(DataVisitor(target)),
+        }
+    }
+}
+
+/// Reads `data` straight into a call summary or a test id (targets `Summary` and `Test`).
+struct DataVisitor(Target);
+
+impl DataVisitor {
+    /// `data` is a JSON value that is not an object or a string.
+    fn not_object(found: &str) -> Data {
+        Data::Problem(format!("is not an object (found {found})"))
+    }
+}
+
+impl<'de> Visitor<'de> for DataVisitor {
+    type Value = Data;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object or a JSON-encoded object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Data, A::Error> {
+        let map = de::value::MapAccessDeserializer::new(map);
+        if self.0 == Target::Summary {
+            CallSummary::deserialize(map).map(|s| Data::Summary(Box::new(s)))
+        } else {
+            let data = TestData::deserialize(map)?;
+            Ok(test_data_outcome(test_id_from(data.test_id)))
+        }
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Data, E> {
+        Ok(if self.0 == Target::Summary {
+            match summary_from_str(v) {
+                Ok(summary) => Data::Summary(Box::new(summary)),
+                Err(problem) => Data::Problem(problem),
+            }
+        } else {
+            test_data_outcome(test_id_from_str(v))
+        })
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Data, E> {
+        Ok(Data::Missing)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Data, E> {
+        Ok(Data::Missing)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Data, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Data, E> {
+        Ok(Self::not_object("a boolean"))
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Data, E> {
+        Ok(Self::not_object("a number"))
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Data, E> {
+        Ok(Self::not_object("a number"))
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Data, E> {
+        Ok(Self::not_object("a number"))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Data, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Self::not_object("an array"))
+    }
+}
+
+/// The only part of a test event's `data` we read.
+#[derive(Deserialize)]
+struct TestData {
     #[serde(default)]
-    data: Value,
+    test_id: Option<Value>,
+}
+
+/// A test-id result as `Data`.
+fn test_data_outcome(result: Result<String, String>) -> Data {
+    match result {
+        Ok(test_id) => Data::TestId(test_id),
+        Err(problem) => Data::Problem(problem),
+    }
 }
 
 /// One array element: an envelope, or a marker that it was not an object.
@@ -213,16 +432,21 @@ enum Item {
     NotObject,
 }
 
-impl<'de> Deserialize<'de> for Item {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(ItemVisitor)
+/// Reads one array element at `index`.
+struct ItemSeed<'c> {
+    index: usize,
+    ctx: &'c DataContext,
+}
+
+impl<'de> de::DeserializeSeed<'de> for ItemSeed<'_> {
+    type Value = Item;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Item, D::Error> {
+        deserializer.deserialize_any(self)
     }
 }
 
-/// Visitor behind `Item`.
-struct ItemVisitor;
-
-impl<'de> Visitor<'de> for ItemVisitor {
+impl<'de> Visitor<'de> for ItemSeed<'_> {
     type Value = Item;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -230,7 +454,11 @@ impl<'de> Visitor<'de> for ItemVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Item, A::Error> {
-        Envelope::deserialize(de::value::MapAccessDeserializer::new(map)).map(Item::Event)
+        let visitor = EnvelopeVisitor {
+            index: self.index,
+            ctx: self.ctx,
+        };
+        visitor.visit_map(map).map(Item::Event)
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Item, A::Error> {
@@ -270,16 +498,20 @@ enum Body {
     Neither(&'static str),
 }
 
-impl<'de> Deserialize<'de> for Body {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(BodyVisitor)
+/// Reads the whole body.
+struct BodySeed<'c> {
+    ctx: &'c DataContext,
+}
+
+impl<'de> de::DeserializeSeed<'de> for BodySeed<'_> {
+    type Value = Body;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Body, D::Error> {
+        deserializer.deserialize_any(self)
     }
 }
 
-/// Visitor behind `Body`.
-struct BodyVisitor;
-
-impl<'de> Visitor<'de> for BodyVisitor {
+impl<'de> Visitor<'de> for BodySeed<'_> {
     type Value = Body;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -289,14 +521,21 @@ impl<'de> Visitor<'de> for BodyVisitor {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Body, A::Error> {
         // Deliveries currently hold one event; do not trust size hints beyond a small cap.
         let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(1).min(16));
-        while let Some(item) = seq.next_element::<Item>()? {
+        while let Some(item) = seq.next_element_seed(ItemSeed {
+            index: items.len(),
+            ctx: self.ctx,
+        })? {
             items.push(item);
         }
         Ok(Body::Many(items))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Body, A::Error> {
-        Envelope::deserialize(de::value::MapAccessDeserializer::new(map)).map(Body::One)
+        let visitor = EnvelopeVisitor {
+            index: 0,
+            ctx: self.ctx,
+        };
+        visitor.visit_map(map).map(Body::One)
     }
 
     fn visit_unit<E: de::Error>(self) -> Result<Body, E> {
@@ -328,8 +567,34 @@ impl<'de> Visitor<'de> for BodyVisitor {
 /// may be a JSON object or a JSON-encoded string of one. Call-summary events need an object data
 /// with a non-empty call_sid (else BadData); test events need data.test_id (string; else BadData);
 /// any other type is passed on as Other. Missing `id`/`type` are empty strings.
+///
+/// The body is read in one pass: when `type` comes before `data` (as in every Twilio example),
+/// `data` goes straight into its typed form; otherwise it is buffered as a `Value` first.
 pub fn parse_delivery(body: &[u8]) -> Result<Vec<DeliveredEvent>, DeliveryParseError> {
-    let body: Body = serde_json::from_slice(body).map_err(not_json)?;
+    let ctx = DataContext::default();
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let parsed = de::DeserializeSeed::deserialize(BodySeed { ctx: &ctx }, &mut de)
+        .and_then(|body| de.end().map(|()| body));
+    let body = match parsed {
+        Ok(body) => body,
+        Err(err) => {
+            let (message, line, column) = split_position(&err);
+            return Err(match (err.classify(), ctx.take()) {
+                (serde_json::error::Category::Data, Some((index, event_type))) => {
+                    DeliveryParseError::BadData {
+                        index,
+                        event_type,
+                        problem: format!("is not a call summary: {message}"),
+                    }
+                }
+                _ => DeliveryParseError::NotJson {
+                    message,
+                    line,
+                    column,
+                },
+            });
+        }
+    };
     match body {
         Body::Neither(found) => Err(DeliveryParseError::NotEvents { found }),
         Body::One(envelope) => Ok(vec![type_event(0, envelope)?]),
@@ -344,38 +609,76 @@ pub fn parse_delivery(body: &[u8]) -> Result<Vec<DeliveredEvent>, DeliveryParseE
     }
 }
 
-/// Turns a serde_json error on the body into `NotJson`, moving the position out of the message.
-fn not_json(err: serde_json::Error) -> DeliveryParseError {
+/// serde_json's message without its " at line L column C" suffix, and L and C.
+fn split_position(err: &serde_json::Error) -> (String, usize, usize) {
     let (line, column) = (err.line(), err.column());
     let full = err.to_string();
     let suffix = format!(" at line {line} column {column}");
     let message = full.strip_suffix(&suffix).unwrap_or(&full).to_owned();
-    DeliveryParseError::NotJson { message, line, column }
+    (message, line, column)
 }
 
 /// Types one envelope found at `index`.
 fn type_event(index: usize, envelope: Envelope) -> Result<DeliveredEvent, DeliveryParseError> {
-    let Envelope { id, event_type, time, dataschema, data } = envelope;
+    let Envelope {
+        id,
+        event_type,
+        time,
+        dataschema,
+        data,
+    } = envelope;
     let bad = |problem: String| DeliveryParseError::BadData {
         index,
         event_type: event_type.clone(),
         problem,
     };
 
-    if let Some(kind) = SummaryKind::from_event_type(&event_type) {
-        let summary = summary_from_data(data).map_err(bad)?;
-        if summary.call_sid.is_empty() {
-            return Err(bad("has no call_sid".to_owned()));
+    match Target::for_type(&event_type) {
+        Target::Summary => {
+            let summary = match data {
+                Data::Summary(summary) => *summary,
+                Data::Raw(value) => summary_from_value(value).map_err(bad)?,
+                other => return Err(bad(other_problem(other))),
+            };
+            if summary.call_sid.is_empty() {
+                return Err(bad("has no call_sid".to_owned()));
+            }
+            // `for_type` said Summary, so the kind is known.
+            let kind = SummaryKind::from_event_type(&event_type).unwrap_or(SummaryKind::Partial);
+            Ok(DeliveredEvent::CallSummary(SummaryEvent {
+                id,
+                kind,
+                time,
+                dataschema,
+                summary,
+            }))
         }
-        return Ok(DeliveredEvent::CallSummary(SummaryEvent { id, kind, time, dataschema, summary }));
+        Target::Test => {
+            let test_id = match data {
+                Data::TestId(test_id) => test_id,
+                Data::Raw(value) => test_id_from_value(value).map_err(bad)?,
+                other => return Err(bad(other_problem(other))),
+            };
+            Ok(DeliveredEvent::TestEvent { id, test_id, time })
+        }
+        Target::Skip | Target::Unknown => Ok(DeliveredEvent::Other {
+            id,
+            event_type,
+            time,
+        }),
     }
+}
 
-    if event_type == TEST_EVENT_TYPE {
-        let test_id = test_id_from_data(data).map_err(bad)?;
-        return Ok(DeliveredEvent::TestEvent { id, test_id, time });
+/// The problem for a `data` that did not yield what its type needs.
+fn other_problem(data: Data) -> String {
+    match data {
+        Data::Missing => "is missing".to_owned(),
+        Data::Problem(problem) => problem,
+        // Not reachable: `data` is read for the first `type`, which is the event's type.
+        Data::Summary(_) | Data::TestId(_) | Data::Skipped | Data::Raw(_) => {
+            "was read for another event type".to_owned()
+        }
     }
-
-    Ok(DeliveredEvent::Other { id, event_type, time })
 }
 
 /// Describes a JSON value's kind for error messages.
@@ -402,35 +705,53 @@ fn encoded_object(s: &str) -> Result<&str, String> {
     }
 }
 
-/// Reads a `CallSummary` from `data` (an object, or a string holding one).
-fn summary_from_data(data: Value) -> Result<CallSummary, String> {
-    match data {
-        Value::Object(_) => CallSummary::deserialize(data).map_err(|e| format!("is not a call summary: {e}")),
-        Value::String(s) => {
-            let json = encoded_object(&s)?;
-            serde_json::from_str(json).map_err(|e| match e.classify() {
-                serde_json::error::Category::Data => format!("is not a call summary: {e}"),
-                _ => format!("is a string that is not valid JSON: {e}"),
-            })
+/// Reads a `CallSummary` from a JSON-encoded `data` string.
+fn summary_from_str(s: &str) -> Result<CallSummary, String> {
+    serde_json::from_str(encoded_object(s)?).map_err(|e| {
+        let (message, _, _) = split_position(&e);
+        match e.classify() {
+            serde_json::error::Category::Data => format!("is not a call summary: {message}"),
+            _ => format!("is a string that is not valid JSON: {e}"),
         }
+    })
+}
+
+/// Reads a `CallSummary` from a `data` buffered as a `Value` (an object, or a string holding one).
+fn summary_from_value(data: Value) -> Result<CallSummary, String> {
+    match data {
+        Value::Object(_) => {
+            CallSummary::deserialize(data).map_err(|e| format!("is not a call summary: {e}"))
+        }
+        Value::String(s) => summary_from_str(&s),
         Value::Null => Err("is missing".to_owned()),
         other => Err(format!("is not an object (found {})", kind_of(&other))),
     }
 }
 
-/// Reads `test_id` from a test event's `data` (an object, or a string holding one).
-fn test_id_from_data(data: Value) -> Result<String, String> {
-    let data = match data {
-        Value::String(s) => serde_json::from_str::<Value>(encoded_object(&s)?)
-            .map_err(|e| format!("is a string that is not valid JSON: {e}"))?,
-        other => other,
-    };
+/// Checks a test event's `test_id`.
+fn test_id_from(test_id: Option<Value>) -> Result<String, String> {
+    match test_id {
+        Some(Value::String(s)) => Ok(s),
+        None | Some(Value::Null) => Err("has no test_id".to_owned()),
+        Some(other) => Err(format!(
+            "test_id is not a string (found {})",
+            kind_of(&other)
+        )),
+    }
+}
+
+/// Reads `test_id` from a JSON-encoded test-event `data` string.
+fn test_id_from_str(s: &str) -> Result<String, String> {
+    let data: TestData = serde_json::from_str(encoded_object(s)?)
+        .map_err(|e| format!("is a string that is not valid JSON: {e}"))?;
+    test_id_from(data.test_id)
+}
+
+/// Reads `test_id` from a test event's `data` buffered as a `Value`.
+fn test_id_from_value(data: Value) -> Result<String, String> {
     match data {
-        Value::Object(mut map) => match map.remove("test_id") {
-            Some(Value::String(s)) => Ok(s),
-            Some(other) => Err(format!("test_id is not a string (found {})", kind_of(&other))),
-            None => Err("has no test_id".to_owned()),
-        },
+        Value::Object(mut map) => test_id_from(map.remove("test_id")),
+        Value::String(s) => test_id_from_str(&s),
         Value::Null => Err("is missing".to_owned()),
         other => Err(format!("is not an object (found {})", kind_of(&other))),
     }
@@ -474,8 +795,14 @@ mod tests {
         assert_eq!(SummaryKind::PredictedComplete.label(), "predicted");
         assert_eq!(SummaryKind::Complete.to_string(), "complete");
         assert_eq!(SummaryKind::from_event_type(TEST_EVENT_TYPE), None);
-        assert_eq!(SummaryKind::from_event_type("com.twilio.voice.insights.call-summary"), None);
-        assert_eq!(serde_json::to_value(SummaryKind::Partial).unwrap(), json!("Partial"));
+        assert_eq!(
+            SummaryKind::from_event_type("com.twilio.voice.insights.call-summary"),
+            None
+        );
+        assert_eq!(
+            serde_json::to_value(SummaryKind::Partial).unwrap(),
+            json!("Partial")
+        );
     }
 
     #[test]
@@ -510,7 +837,9 @@ mod tests {
         let encoded = json!([{"type": TEST_EVENT_TYPE, "id": "AC1",
                               "data": "{\"test_id\":\"95001c1e\"}"}]);
         let events = parse_value(&encoded).unwrap();
-        assert!(matches!(&events[0], DeliveredEvent::TestEvent { test_id, time: None, .. } if test_id == "95001c1e"));
+        assert!(
+            matches!(&events[0], DeliveredEvent::TestEvent { test_id, time: None, .. } if test_id == "95001c1e")
+        );
     }
 
     #[test]
@@ -546,7 +875,11 @@ mod tests {
                 time: Some("2026-01-01T00:00:00Z".into()),
             }
         );
-        let empty = DeliveredEvent::Other { id: String::new(), event_type: String::new(), time: None };
+        let empty = DeliveredEvent::Other {
+            id: String::new(),
+            event_type: String::new(),
+            time: None,
+        };
         assert_eq!(events[2], empty);
         assert_eq!(events[3], empty);
         assert_eq!(events[2].id(), "");
@@ -554,12 +887,97 @@ mod tests {
         assert_eq!(parse_delivery(b" [ ] ").unwrap(), []);
     }
 
+    /// Builds a one-event body with `type` before or after `data`.
+    fn body_with_order(event_type: &str, data: &Value, type_first: bool) -> Vec<u8> {
+        let mut event = serde_json::Map::new();
+        event.insert("id".into(), json!("EZ9"));
+        if type_first {
+            event.insert("type".into(), json!(event_type));
+            event.insert("data".into(), data.clone());
+        } else {
+            event.insert("data".into(), data.clone());
+            event.insert("type".into(), json!(event_type));
+        }
+        serde_json::to_vec(&json!([event])).unwrap()
+    }
+
+    #[test]
+    fn key_order_does_not_change_the_result() {
+        let summary = json!({"call_sid": "CA1", "call_state": "busy", "tags": ["silence"]});
+        let datas = [
+            summary.clone(),
+            Value::String(summary.to_string()),
+            json!({"call_sid": ""}),
+            json!({"call_sid": "CA1", "from": 3}),
+            json!({"call_sid": "CA1", "carrier_edge": {"metrics": []}}),
+            json!("{\"call_sid\":\"CA1\",\"to\":[]}"),
+            json!({"test_id": "t-1"}),
+            json!("{\"test_id\":\"t-2\"}"),
+            json!({"test_id": null}),
+            json!({"test_id": [1]}),
+            json!(null),
+            json!(5),
+            json!([1, 2]),
+            json!(""),
+            json!("[]"),
+            json!("{broken"),
+        ];
+        let types = [
+            COMPLETE_TYPE,
+            PARTIAL_TYPE,
+            TEST_EVENT_TYPE,
+            "com.example.other",
+        ];
+        for event_type in types {
+            for data in &datas {
+                let first = parse_delivery(&body_with_order(event_type, data, true));
+                let last = parse_delivery(&body_with_order(event_type, data, false));
+                assert_eq!(first, last, "{event_type} {data}");
+            }
+        }
+        let direct = parse_delivery(&body_with_order(COMPLETE_TYPE, &datas[3], true));
+        assert_eq!(
+            direct,
+            Err(DeliveryParseError::BadData {
+                index: 0,
+                event_type: COMPLETE_TYPE.into(),
+                problem:
+                    "is not a call summary: invalid type: integer `3`, expected struct Endpoint"
+                        .into()
+            })
+        );
+    }
+
+    #[test]
+    fn first_type_wins_and_later_events_keep_their_index() {
+        let body = br#"[{"type":"com.example.x","data":{"call_sid":7}},
+            {"type":"com.twilio.voice.insights.call-summary.complete","type":"other","data":{"call_sid":"CA2"}},
+            {"type":"com.twilio.voice.insights.call-summary.partial","data":{"call_sid":"CA3","sip_edge":5}}]"#;
+        let err = parse_delivery(body).unwrap_err();
+        assert_eq!(
+            err,
+            DeliveryParseError::BadData {
+                index: 2,
+                event_type: PARTIAL_TYPE.into(),
+                problem: "is not a call summary: invalid type: integer `5`, expected struct Edge"
+                    .into()
+            }
+        );
+        let two = br#"[{"type":"com.example.x","data":{"call_sid":7}},
+            {"type":"com.twilio.voice.insights.call-summary.complete","type":"other","data":{"call_sid":"CA2"}}]"#;
+        let events = parse_delivery(two).unwrap();
+        assert_eq!(events[0].event_type(), "com.example.x");
+        assert_eq!(events[1].event_type(), COMPLETE_TYPE);
+        assert_eq!(summary_event(&events[1..]).summary.call_sid, "CA2");
+    }
+
     #[test]
     fn schema_version() {
         let mut e = summary_event(&parse_delivery(PREDICTED).unwrap()).clone();
         e.dataschema = Some("https://events-schemas.twilio.com/VoiceInsights.CallSummary/2".into());
         assert_eq!(e.schema_version(), Some(2));
-        e.dataschema = Some("https://events-schemas.twilio.com/EventStreams.TestSink/1.json".into());
+        e.dataschema =
+            Some("https://events-schemas.twilio.com/EventStreams.TestSink/1.json".into());
         assert_eq!(e.schema_version(), Some(1));
         e.dataschema = Some("nonsense".into());
         assert_eq!(e.schema_version(), None);
@@ -571,7 +989,11 @@ mod tests {
     fn not_json() {
         let truncated = &PREDICTED[..PREDICTED.len() / 2];
         match parse_delivery(truncated) {
-            Err(DeliveryParseError::NotJson { message, line, column }) => {
+            Err(DeliveryParseError::NotJson {
+                message,
+                line,
+                column,
+            }) => {
                 assert!(line > 1 && column > 0, "line {line} column {column}");
                 assert!(!message.contains(" at line "), "{message}");
                 assert!(message.contains("EOF"), "{message}");
@@ -581,11 +1003,28 @@ mod tests {
         let err = parse_delivery(b"[]x").unwrap_err();
         assert_eq!(
             err,
-            DeliveryParseError::NotJson { message: "trailing characters".into(), line: 1, column: 3 }
+            DeliveryParseError::NotJson {
+                message: "trailing characters".into(),
+                line: 1,
+                column: 3
+            }
         );
-        assert_eq!(err.to_string(), "body is not JSON: trailing characters (line 1, column 3)");
-        assert!(matches!(parse_delivery(b""), Err(DeliveryParseError::NotJson { line: 1, column: 0, .. })));
-        assert!(matches!(parse_delivery(b"\xff"), Err(DeliveryParseError::NotJson { .. })));
+        assert_eq!(
+            err.to_string(),
+            "body is not JSON: trailing characters (line 1, column 3)"
+        );
+        assert!(matches!(
+            parse_delivery(b""),
+            Err(DeliveryParseError::NotJson {
+                line: 1,
+                column: 0,
+                ..
+            })
+        ));
+        assert!(matches!(
+            parse_delivery(b"\xff"),
+            Err(DeliveryParseError::NotJson { .. })
+        ));
     }
 
     #[test]
@@ -601,7 +1040,9 @@ mod tests {
             assert_eq!(err, DeliveryParseError::NotEvents { found });
             assert_eq!(
                 err.to_string(),
-                format!("body is JSON but not an array of CloudEvents or a CloudEvent object (found {found})")
+                format!(
+                    "body is JSON but not an array of CloudEvents or a CloudEvent object (found {found})"
+                )
             );
         }
     }
@@ -612,14 +1053,19 @@ mod tests {
         assert_eq!(err, DeliveryParseError::EventNotObject { index: 1 });
         assert_eq!(err.to_string(), "event 1 is not a JSON object");
         for body in [&b"[null]"[..], b"[\"{}\"]", b"[false]", b"[1.5]"] {
-            assert_eq!(parse_delivery(body), Err(DeliveryParseError::EventNotObject { index: 0 }));
+            assert_eq!(
+                parse_delivery(body),
+                Err(DeliveryParseError::EventNotObject { index: 0 })
+            );
         }
     }
 
     #[test]
     fn bad_data_problems() {
         let complete = COMPLETE_TYPE;
-        let err = parse_value(&json!([{"type": "x"}, {"type": complete, "data": {"call_sid": ""}}])).unwrap_err();
+        let err =
+            parse_value(&json!([{"type": "x"}, {"type": complete, "data": {"call_sid": ""}}]))
+                .unwrap_err();
         assert_eq!(
             err,
             DeliveryParseError::BadData {
@@ -628,31 +1074,67 @@ mod tests {
                 problem: "has no call_sid".into()
             }
         );
-        assert_eq!(err.to_string(), format!("event 1 ({complete}): data has no call_sid"));
+        assert_eq!(
+            err.to_string(),
+            format!("event 1 ({complete}): data has no call_sid")
+        );
 
         assert_eq!(bad_data(&json!({"type": complete})), "is missing");
-        assert_eq!(bad_data(&json!({"type": complete, "data": {}})), "has no call_sid");
-        assert_eq!(bad_data(&json!({"type": complete, "data": "{}"})), "has no call_sid");
-        assert_eq!(bad_data(&json!({"type": complete, "data": [1]})), "is not an object (found an array)");
-        assert_eq!(bad_data(&json!({"type": complete, "data": 5})), "is not an object (found a number)");
-        assert_eq!(bad_data(&json!({"type": complete, "data": ""})), "is an empty string");
+        assert_eq!(
+            bad_data(&json!({"type": complete, "data": {}})),
+            "has no call_sid"
+        );
+        assert_eq!(
+            bad_data(&json!({"type": complete, "data": "{}"})),
+            "has no call_sid"
+        );
+        assert_eq!(
+            bad_data(&json!({"type": complete, "data": [1]})),
+            "is not an object (found an array)"
+        );
+        assert_eq!(
+            bad_data(&json!({"type": complete, "data": 5})),
+            "is not an object (found a number)"
+        );
+        assert_eq!(
+            bad_data(&json!({"type": complete, "data": ""})),
+            "is an empty string"
+        );
         assert_eq!(
             bad_data(&json!({"type": complete, "data": "[1]"})),
             "is a string that does not hold a JSON object"
         );
-        assert!(bad_data(&json!({"type": complete, "data": "{\"call_sid\":"}))
-            .starts_with("is a string that is not valid JSON: EOF"));
-        assert!(bad_data(&json!({"type": complete, "data": {"call_sid": "CA1", "from": 3}}))
-            .starts_with("is not a call summary: invalid type"));
-        assert!(bad_data(&json!({"type": complete, "data": "{\"call_sid\":\"CA1\",\"to\":[]}"}))
-            .starts_with("is not a call summary: invalid type"));
+        assert!(
+            bad_data(&json!({"type": complete, "data": "{\"call_sid\":"}))
+                .starts_with("is a string that is not valid JSON: EOF")
+        );
+        assert!(
+            bad_data(&json!({"type": complete, "data": {"call_sid": "CA1", "from": 3}}))
+                .starts_with("is not a call summary: invalid type")
+        );
+        assert!(
+            bad_data(&json!({"type": complete, "data": "{\"call_sid\":\"CA1\",\"to\":[]}"}))
+                .starts_with("is not a call summary: invalid type")
+        );
 
         let t = TEST_EVENT_TYPE;
         assert_eq!(bad_data(&json!({"type": t, "data": {}})), "has no test_id");
-        assert_eq!(bad_data(&json!({"type": t, "data": "{}"})), "has no test_id");
-        assert_eq!(bad_data(&json!({"type": t, "data": {"test_id": 5}})), "test_id is not a string (found a number)");
+        assert_eq!(
+            bad_data(&json!({"type": t, "data": "{}"})),
+            "has no test_id"
+        );
+        assert_eq!(
+            bad_data(&json!({"type": t, "data": {"test_id": 5}})),
+            "test_id is not a string (found a number)"
+        );
         assert_eq!(bad_data(&json!({"type": t, "data": null})), "is missing");
-        assert_eq!(bad_data(&json!({"type": t, "data": true})), "is not an object (found a boolean)");
-        assert!(bad_data(&json!({"type": t, "data": "{oops"})).starts_with("is a string that is not valid JSON"));
+        assert_eq!(
+            bad_data(&json!({"type": t, "data": true})),
+            "is not an object (found a boolean)"
+        );
+        assert!(
+            bad_data(&json!({"type": t, "data": "{oops"}))
+                .starts_with("is a string that is not valid JSON")
+        );
     }
 }

@@ -171,7 +171,10 @@ mod tests {
         ] {
             assert!(tag_meaning(tag).is_some(), "tag {tag}");
         }
-        assert_eq!(tag_meaning("low_mos"), Some("estimated audio quality below 3.5 of 5"));
+        assert_eq!(
+            tag_meaning("low_mos"),
+            Some("estimated audio quality below 3.5 of 5")
+        );
         assert_eq!(tag_meaning("tags"), None);
         assert_eq!(tag_meaning(""), None);
         assert_eq!(tag_meaning("High_Jitter"), None);

@@ -193,7 +193,7 @@ impl<'de> Visitor<'de> for LenientStrVec {
 }
 
 /// [`lenient_opt_string`] as a seed, for hand-written sequence visitors.
-struct LenientStrSeed;
+pub(crate) struct LenientStrSeed;
 
 impl<'de> de::DeserializeSeed<'de> for LenientStrSeed {
     type Value = Option<String>;
@@ -788,7 +788,10 @@ impl<'de> Deserialize<'de> for MinMaxAvg {
             }
 
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-                Ok(MinMaxAvg { value: Some(v), ..MinMaxAvg::default() })
+                Ok(MinMaxAvg {
+                    value: Some(v),
+                    ..MinMaxAvg::default()
+                })
             }
 
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
@@ -945,10 +948,16 @@ mod tests {
         assert_eq!(Connection::KNOWN.len(), 7);
         assert_eq!(CallState::NoAnswer.as_str(), "noanswer");
         assert_eq!(Direction::OutboundApi.as_str(), "outbound_api");
-        assert_eq!(DisconnectedBy::UnknownDisconnectedBy.as_str(), "unknown_disconnected_by");
+        assert_eq!(
+            DisconnectedBy::UnknownDisconnectedBy.as_str(),
+            "unknown_disconnected_by"
+        );
         assert_eq!(Connection::TwilioSdk.to_string(), "twilio_sdk");
         assert_eq!(CallType::from("whatsapp"), CallType::WhatsApp);
-        assert_eq!(CallType::from(String::from("fax")), CallType::Other("fax".into()));
+        assert_eq!(
+            CallType::from(String::from("fax")),
+            CallType::Other("fax".into())
+        );
     }
 
     #[test]
@@ -977,7 +986,11 @@ mod tests {
             (json!({"state": "busy"}), CallState::default()),
         ];
         for (input, want) in cases {
-            assert_eq!(CallState::deserialize(input.clone()).unwrap(), want, "{input}");
+            assert_eq!(
+                CallState::deserialize(input.clone()).unwrap(),
+                want,
+                "{input}"
+            );
             // Also from text, through serde_json's streaming deserializer.
             let got: CallState = serde_json::from_str(&input.to_string()).unwrap();
             assert_eq!(got, want, "{input} from text");
@@ -994,7 +1007,12 @@ mod tests {
         for s in [Completed, Busy, Fail, NoAnswer, Canceled, Undialed] {
             assert!(s.is_final(), "{s}");
         }
-        for s in [Ringing, Answered, Other("exploded".into()), CallState::default()] {
+        for s in [
+            Ringing,
+            Answered,
+            Other("exploded".into()),
+            CallState::default(),
+        ] {
             assert!(!s.is_final(), "{s}");
         }
     }
@@ -1024,7 +1042,10 @@ mod tests {
         assert!(s.tags.is_empty());
         assert_eq!(s.attributes, None);
         assert_eq!(s.properties.direction, Direction::OutboundApi);
-        assert_eq!(s.properties.disconnected_by, DisconnectedBy::UnknownDisconnectedBy);
+        assert_eq!(
+            s.properties.disconnected_by,
+            DisconnectedBy::UnknownDisconnectedBy
+        );
         assert_eq!(s.properties.q850_cause, 0);
         assert_eq!(s.properties.last_sip_response_num, 0);
         assert_eq!(s.properties.pdd_ms, Some(0));
@@ -1042,17 +1063,42 @@ mod tests {
     fn nulls_everywhere_are_defaults() {
         let mut data = Map::new();
         for key in [
-            "call_sid", "account_sid", "parent_call_sid", "parent_account_sid", "call_type",
-            "call_state", "answered_by", "processing_state", "processing_version",
-            "created_time", "start_time", "end_time", "duration", "connect_duration", "from",
-            "to", "carrier_edge", "client_edge", "sdk_edge", "sip_edge", "tags", "attributes",
-            "properties", "trust", "annotation", "url",
+            "call_sid",
+            "account_sid",
+            "parent_call_sid",
+            "parent_account_sid",
+            "call_type",
+            "call_state",
+            "answered_by",
+            "processing_state",
+            "processing_version",
+            "created_time",
+            "start_time",
+            "end_time",
+            "duration",
+            "connect_duration",
+            "from",
+            "to",
+            "carrier_edge",
+            "client_edge",
+            "sdk_edge",
+            "sip_edge",
+            "tags",
+            "attributes",
+            "properties",
+            "trust",
+            "annotation",
+            "url",
         ] {
             data.insert(key.to_owned(), Value::Null);
         }
         let s = read(Value::Object(data));
         assert_eq!(s, CallSummary::default());
-        assert!(s.extra.is_empty(), "known keys must not land in extra: {:?}", s.extra);
+        assert!(
+            s.extra.is_empty(),
+            "known keys must not land in extra: {:?}",
+            s.extra
+        );
 
         let nested = read(json!({
             "from": {"caller": null, "connection": null, "location": null, "sdk": null},
@@ -1103,7 +1149,10 @@ mod tests {
         assert_eq!(s.extra.get("brand_new"), Some(&json!({"x": [1, 2]})));
         assert_eq!(s.from.extra.get("hologram"), Some(&json!(true)));
         assert_eq!(s.properties.direction, Direction::Other("sideways".into()));
-        assert_eq!(s.properties.extra.get("edge_location"), Some(&json!("ashburn")));
+        assert_eq!(
+            s.properties.extra.get("edge_location"),
+            Some(&json!("ashburn"))
+        );
         let sdk = s.sdk_edge.as_ref().unwrap();
         assert!(sdk.extra.contains_key("events"));
         assert_eq!(sdk.property_str("direction"), Some("outbound"));
@@ -1114,7 +1163,10 @@ mod tests {
         assert_eq!(inbound.mos.unwrap().avg, Some(4.3));
         assert_eq!(inbound.mos.unwrap().min, Some(4.1));
         assert_eq!(inbound.rtt.unwrap().max, Some(120.0));
-        assert_eq!(s.edges().iter().map(|(n, _)| *n).collect::<Vec<_>>(), ["sdk"]);
+        assert_eq!(
+            s.edges().iter().map(|(n, _)| *n).collect::<Vec<_>>(),
+            ["sdk"]
+        );
 
         let out = serde_json::to_value(&s).unwrap();
         assert_eq!(out["call_state"], json!("exploded"));
@@ -1123,7 +1175,10 @@ mod tests {
         assert_eq!(out["properties"]["direction"], json!("sideways"));
         assert_eq!(out["properties"]["edge_location"], json!("ashburn"));
         assert_eq!(out["sdk_edge"]["events"]["feedback"], json!({}));
-        assert_eq!(out["sdk_edge"]["metrics"]["inbound"]["audio_out"]["avg"], json!(0.5));
+        assert_eq!(
+            out["sdk_edge"]["metrics"]["inbound"]["audio_out"]["avg"],
+            json!(0.5)
+        );
         assert_eq!(round_trip(&s), s);
     }
 
@@ -1150,8 +1205,23 @@ mod tests {
         assert_eq!(s.properties.q850_cause, 16);
         assert_eq!(s.properties.last_sip_response_num, 0);
         assert_eq!(s.properties.pdd_ms, None);
-        let inbound = s.client_edge.as_ref().unwrap().metrics.as_ref().unwrap().inbound.clone().unwrap();
-        assert_eq!(inbound.jitter, Some(MinMaxAvg { value: Some(2.0), ..MinMaxAvg::default() }));
+        let inbound = s
+            .client_edge
+            .as_ref()
+            .unwrap()
+            .metrics
+            .as_ref()
+            .unwrap()
+            .inbound
+            .clone()
+            .unwrap();
+        assert_eq!(
+            inbound.jitter,
+            Some(MinMaxAvg {
+                value: Some(2.0),
+                ..MinMaxAvg::default()
+            })
+        );
         assert_eq!(inbound.latency, Some(MinMaxAvg::default()));
         assert_eq!(inbound.packets_loss_percentage, Some(1.5));
         assert_eq!(inbound.mos.unwrap().avg, Some(4.2));
@@ -1161,7 +1231,8 @@ mod tests {
 
     #[test]
     fn edges_in_fixed_order() {
-        let s = read(json!({"sdk_edge": {}, "carrier_edge": {}, "client_edge": null, "sip_edge": {}}));
+        let s =
+            read(json!({"sdk_edge": {}, "carrier_edge": {}, "client_edge": null, "sip_edge": {}}));
         let names: Vec<_> = s.edges().iter().map(|(n, _)| *n).collect();
         assert_eq!(names, ["carrier", "sip", "sdk"]);
     }

@@ -49,17 +49,17 @@ pub enum Column {
 pub const COLUMNS: &[(Column, &str, u16, u8)] = &[
     (Column::Time, "TIME", 8, 3),
     (Column::Sid, "CALL SID", 11, 2),
-    (Column::Direction, "DIRECTION", 12, 13),
-    (Column::FromTo, "FROM → TO", 27, 4),
-    (Column::CallType, "TYPE", 8, 11),
+    (Column::Direction, "DIR", 8, 13),
+    (Column::FromTo, "FROM → TO", 23, 5),
+    (Column::CallType, "TYPE", 8, 12),
     (Column::State, "STATE", 9, 1),
-    (Column::Processing, "SUMMARY", 9, 7),
-    (Column::Duration, "DUR", 5, 8),
-    (Column::FromCarrier, "FROM CARRIER", 16, 6),
-    (Column::ToCarrier, "TO CARRIER", 16, 10),
-    (Column::Hangup, "HANGUP", 6, 12),
-    (Column::Q850, "Q.850", 20, 5),
-    (Column::Sip, "SIP", 17, 9),
+    (Column::Processing, "SUMMARY", 9, 6),
+    (Column::Duration, "DUR", 5, 10),
+    (Column::FromCarrier, "FROM CARRIER", 12, 7),
+    (Column::ToCarrier, "TO CARRIER", 12, 11),
+    (Column::Hangup, "HANGUP", 6, 8),
+    (Column::Q850, "Q.850", 20, 4),
+    (Column::Sip, "SIP", 14, 9),
     (Column::Tags, "TAGS", 12, 14),
 ];
 
@@ -144,7 +144,7 @@ fn cell<'a>(record: &'a CallRecord, col: Column, width: u16, theme: &Theme) -> C
     let text = match col {
         Column::Time => crate::tui::clock(record.updated_at),
         Column::Sid => short_sid(&s.call_sid),
-        Column::Direction => p.direction.as_str().to_owned(),
+        Column::Direction => short_direction(p.direction.as_str()).to_owned(),
         Column::FromTo => format!("{} → {}", dash(&s.from.caller), dash(&s.to.callee)),
         Column::CallType => s.call_type.as_str().to_owned(),
         Column::State => {
@@ -164,6 +164,18 @@ fn cell<'a>(record: &'a CallRecord, col: Column, width: u16, theme: &Theme) -> C
         Column::Tags => s.tags.join(","),
     };
     Cell::from(fit(&text, w))
+}
+
+/// Directions in eight characters.
+pub fn short_direction(direction: &str) -> &str {
+    match direction {
+        "inbound" => "in",
+        "outbound_api" => "out-api",
+        "outbound_dial" => "out-dial",
+        "trunking_originating" => "trk-orig",
+        "trunking_terminating" => "trk-term",
+        other => other,
+    }
 }
 
 /// `CA1234…cdef`: enough to tell calls apart and find them in Console.

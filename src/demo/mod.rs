@@ -1,0 +1,10 @@
+//! `callwatch demo`: a simulated Twilio that needs no account and no network. [`generator`]
+//! makes realistic call-summary CloudEvents from a seed; [`simulator`] signs them with a demo
+//! token and POSTs them over real HTTP to a sink, as Event Streams does.
+
+pub mod generator;
+mod prng;
+pub mod simulator;
+
+pub use generator::{CallGenerator, Scenario, SimulatedCall, SimulatedEvent};
+pub use simulator::{DEMO_AUTH_TOKEN, SimulatorConfig, SimulatorStats, run};

@@ -1,0 +1,585 @@
+//! The simulated Twilio: starts calls at a rate, and delivers each call's summary events to a
+//! sink as Event Streams does — signed JSON arrays over real HTTP, at least once (a few
+//! duplicates), not always in order, `data` sometimes a JSON string, 5xx retried, 4xx not.
+
+use std::cmp::{Ordering, Reverse};
+use std::collections::BinaryHeap;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use bytes::Bytes;
+use serde_json::Value;
+use time::OffsetDateTime;
+use tokio::sync::Semaphore;
+use tokio::task::{JoinError, JoinSet};
+use tokio::time::{Instant, sleep, sleep_until};
+
+use super::generator::{
+    CallGenerator, Scenario, SimulatedEvent, add_duration, delivery_body, test_event,
+    with_data_as_string,
+};
+use super::prng::SplitMix64;
+use crate::twilio::signature::{Algorithm, sign_json_delivery};
+
+/// The auth token the demo signs with and the demo listener verifies with.
+pub const DEMO_AUTH_TOKEN: &str = "callwatch-demo-token";
+
+/// What Twilio's webhook requests announce themselves as.
+const USER_AGENT: &str = "TwilioProxy/1.1";
+/// "The maximum timeout for a webhook Sink response is 5 seconds." (protocol.md §1.5)
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
+/// Waits before each retry of a 5xx or a failed connection.
+const RETRY_BACKOFF: [Duration; 2] = [Duration::from_millis(250), Duration::from_millis(750)];
+/// Deliveries in flight at once; the scheduler waits when all are taken.
+const MAX_IN_FLIGHT: usize = 16;
+/// How long in-flight requests may finish after the simulator is told to stop.
+const STOP_GRACE: Duration = Duration::from_millis(250);
+
+/// Calls started right away, one per scenario plus one at random, so even a few seconds of
+/// demo show every kind of outcome.
+const BURST_CALLS: u64 = 6;
+/// Spacing of the burst's call starts (all within the first second).
+const BURST_SPACING: Duration = Duration::from_millis(150);
+/// When regular, rate-driven call starts begin.
+const BURST_WINDOW: Duration = Duration::from_secs(1);
+
+/// The fastest average call spacing (1,000 calls a second); higher rates are capped to it.
+const MIN_MEAN_GAP_SECS: f64 = 0.001;
+/// The longest gap between call starts, whatever the rate.
+const MAX_GAP: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// Share of deliveries whose `data` is a JSON-encoded string, as older Twilio sends it.
+const STRING_DATA_SHARE: f64 = 0.30;
+/// Share of deliveries sent twice (at-least-once delivery).
+const DUPLICATE_SHARE: f64 = 0.03;
+/// Share of calls whose complete event is delivered before their predicted-complete.
+const REORDER_SHARE: f64 = 0.05;
+
+/// How to run the simulated Twilio.
+#[derive(Debug, Clone)]
+pub struct SimulatorConfig {
+    /// The sink URL, as configured in Twilio, e.g. `http://127.0.0.1:PORT/events`.
+    pub destination: String,
+    /// The token deliveries are signed with (`DEMO_AUTH_TOKEN` in the demo).
+    pub auth_token: String,
+    /// Same seed, same calls.
+    pub seed: u64,
+    /// Average rate of call starts after the opening burst; must be positive.
+    pub calls_per_minute: f64,
+    /// Stop after this long (counted from the start of [`run`]); `None` runs until `stop`.
+    pub duration: Option<Duration>,
+    /// Deliver a sink test event (`com.twilio.eventstreams.test-event`) before any call.
+    pub send_test_event_first: bool,
+}
+
+/// What the simulator did. Each delivery counts once, however many times it was retried.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SimulatorStats {
+    /// Calls started.
+    pub calls_started: u64,
+    /// Deliveries POSTed, including the test event and duplicates.
+    pub sent: u64,
+    /// Deliveries finally answered 2xx.
+    pub status_2xx: u64,
+    /// Deliveries answered 4xx (never retried: Twilio drops them).
+    pub status_4xx: u64,
+    /// Deliveries still answered 5xx after the retries.
+    pub status_5xx: u64,
+    /// Deliveries answered with any other status.
+    pub status_other: u64,
+    /// Deliveries that got no answer at all (connection refused, timeout…) after the retries.
+    pub errors: u64,
+    /// Extra attempts made after a 5xx or a connection failure.
+    pub retries: u64,
+    /// Deliveries that resent an event already delivered (same event `id`).
+    pub duplicates: u64,
+    /// Complete events delivered ahead of their call's predicted-complete.
+    pub reordered: u64,
+    /// Deliveries whose `data` was a JSON-encoded string.
+    pub string_data: u64,
+}
+
+impl SimulatorStats {
+    fn record(&mut self, outcome: PostOutcome) {
+        self.retries += u64::from(outcome.retries);
+        match outcome.status {
+            Some(200..=299) => self.status_2xx += 1,
+            Some(400..=499) => self.status_4xx += 1,
+            Some(500..=599) => self.status_5xx += 1,
+            Some(_) => self.status_other += 1,
+            None => self.errors += 1,
+        }
+    }
+
+    fn record_joined(&mut self, joined: Result<PostOutcome, JoinError>) {
+        match joined {
+            Ok(outcome) => self.record(outcome),
+            // Only a panic gets here (aborted tasks are never joined): count it, carry on.
+            Err(_) => self.errors += 1,
+        }
+    }
+}
+
+/// Runs the simulated Twilio against `cfg.destination` until `stop` resolves or
+/// `cfg.duration` has elapsed, and returns what it did. Failed POSTs are counted, never fatal;
+/// the only errors are a bad configuration or an HTTP client that cannot be built.
+///
+/// First the sink test event (if configured); then a burst of six calls within the first
+/// second (one of each [`Scenario`]), then calls at `calls_per_minute` with exponential
+/// spacing. Each call's events go out at their offsets. When stopping, calls stop starting,
+/// pending events are dropped and requests in flight get a moment to finish.
+pub async fn run(
+    cfg: SimulatorConfig,
+    stop: impl Future<Output = ()>,
+) -> anyhow::Result<SimulatorStats> {
+    if !(cfg.calls_per_minute.is_finite() && cfg.calls_per_minute > 0.0) {
+        anyhow::bail!(
+            "the call rate must be a positive number of calls per minute, not {}",
+            cfg.calls_per_minute
+        );
+    }
+    let client = reqwest::Client::builder()
+        .timeout(REQUEST_TIMEOUT)
+        .user_agent(USER_AGENT)
+        .no_proxy()
+        .build()
+        .context("cannot build the simulator's HTTP client")?;
+
+    let start = Instant::now();
+    let deadline = cfg.duration.map(|d| start + d);
+    let shutdown = async move {
+        match deadline {
+            Some(deadline) => {
+                tokio::select! {
+                    () = stop => {}
+                    () = sleep_until(deadline) => {}
+                }
+            }
+            None => stop.await,
+        }
+    };
+    tokio::pin!(shutdown);
+
+    let mut schedule = Schedule::new(&cfg, OffsetDateTime::now_utc());
+    let mut stats = SimulatorStats::default();
+
+    if cfg.send_test_event_first {
+        let delivery = schedule.test_delivery();
+        stats.sent += 1;
+        tokio::select! {
+            outcome = post(&client, &delivery) => stats.record(outcome),
+            () = &mut shutdown => return Ok(stats),
+        }
+    }
+
+    let permits = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
+    let mut in_flight: JoinSet<PostOutcome> = JoinSet::new();
+    'run: loop {
+        let wake = start + schedule.next_wake();
+        tokio::select! {
+            () = &mut shutdown => break 'run,
+            Some(joined) = in_flight.join_next(), if !in_flight.is_empty() => {
+                stats.record_joined(joined);
+                continue 'run;
+            }
+            () = sleep_until(wake) => {}
+        }
+        let now = start.elapsed();
+        stats.calls_started += schedule.start_calls_until(now);
+        while let Some(item) = schedule.pop_due(now) {
+            let permit = tokio::select! {
+                permit = permits.clone().acquire_owned() => permit,
+                () = &mut shutdown => break 'run,
+            };
+            let Ok(permit) = permit else {
+                break 'run; // the semaphore is never closed
+            };
+            stats.sent += 1;
+            stats.duplicates += u64::from(item.duplicate);
+            stats.reordered += u64::from(item.reordered);
+            stats.string_data += u64::from(item.string_data);
+            let client = client.clone();
+            in_flight.spawn(async move {
+                let outcome = post(&client, &item.delivery).await;
+                drop(permit);
+                outcome
+            });
+        }
+    }
+
+    let finish_in_flight = async {
+        while let Some(joined) = in_flight.join_next().await {
+            stats.record_joined(joined);
+        }
+    };
+    // Whatever is still running after the grace period is abandoned (aborted on drop).
+    let _ = tokio::time::timeout(STOP_GRACE, finish_in_flight).await;
+    Ok(stats)
+}
+
+/// A signed request, ready to POST (and to POST again, for a duplicate or a retry).
+#[derive(Debug)]
+struct Delivery {
+    /// The destination plus `bodySHA256`.
+    url: String,
+    signature: String,
+    body: Bytes,
+}
+
+/// A delivery waiting for its time.
+#[derive(Debug)]
+struct Scheduled {
+    /// Time after the start of the run.
+    due: Duration,
+    /// Order of scheduling, so equal times keep their order.
+    seq: u64,
+    delivery: Arc<Delivery>,
+    duplicate: bool,
+    reordered: bool,
+    string_data: bool,
+}
+
+impl PartialEq for Scheduled {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Scheduled {}
+
+impl PartialOrd for Scheduled {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Scheduled {
+    fn cmp(&self, other: &Self) -> Ordering {
+        (self.due, self.seq).cmp(&(other.due, other.seq))
+    }
+}
+
+/// The simulation's timeline: which calls start when, and the deliveries not yet due. Pure
+/// bookkeeping, driven by [`run`]'s clock.
+struct Schedule {
+    generator: CallGenerator,
+    /// Decisions about delivery (string data, duplicates, order), kept apart from the
+    /// generator's stream so the calls themselves depend on the seed only.
+    rng: SplitMix64,
+    destination: String,
+    auth_token: String,
+    wall_start: OffsetDateTime,
+    mean_gap_secs: f64,
+    calls_started: u64,
+    burst: Vec<Option<Scenario>>,
+    next_call_at: Duration,
+    pending: BinaryHeap<Reverse<Scheduled>>,
+    seq: u64,
+}
+
+impl Schedule {
+    fn new(cfg: &SimulatorConfig, wall_start: OffsetDateTime) -> Self {
+        let mut rng = SplitMix64::new(cfg.seed ^ 0x5EED_0FDE_117E_2700);
+        let mut burst: Vec<Option<Scenario>> = Scenario::ALL.iter().copied().map(Some).collect();
+        // Fisher-Yates, so the burst's order varies with the seed.
+        for i in (1..burst.len()).rev() {
+            burst.swap(i, rng.below(i as u64 + 1) as usize);
+        }
+        burst.push(None);
+        Self {
+            generator: CallGenerator::new(cfg.seed),
+            rng,
+            destination: cfg.destination.clone(),
+            auth_token: cfg.auth_token.clone(),
+            wall_start,
+            mean_gap_secs: (60.0 / cfg.calls_per_minute).max(MIN_MEAN_GAP_SECS),
+            calls_started: 0,
+            burst,
+            next_call_at: Duration::ZERO,
+            pending: BinaryHeap::new(),
+            seq: 0,
+        }
+    }
+
+    fn test_delivery(&mut self) -> Arc<Delivery> {
+        let test_id = self.generator.next_test_id();
+        let event = test_event(&test_id, self.generator.account_sid(), self.wall_start);
+        self.sign(&event)
+    }
+
+    fn sign(&self, event: &Value) -> Arc<Delivery> {
+        let body = delivery_body(std::slice::from_ref(event));
+        let (url, signature) = sign_json_delivery(
+            self.auth_token.as_bytes(),
+            &self.destination,
+            &body,
+            Algorithm::HmacSha1,
+        );
+        Arc::new(Delivery {
+            url,
+            signature,
+            body: Bytes::from(body),
+        })
+    }
+
+    /// When something next needs doing: a call starts or a delivery is due.
+    fn next_wake(&self) -> Duration {
+        match self.pending.peek() {
+            Some(Reverse(item)) => item.due.min(self.next_call_at),
+            None => self.next_call_at,
+        }
+    }
+
+    /// Starts every call due by `now`, schedules its deliveries, and returns how many started.
+    fn start_calls_until(&mut self, now: Duration) -> u64 {
+        let mut started = 0;
+        while self.next_call_at <= now {
+            let at = self.next_call_at;
+            let index = self.calls_started;
+            let scenario = self.burst.get(index as usize).copied().flatten();
+            let started_at = add_duration(self.wall_start, at);
+            let call = self.generator.next_call(scenario, started_at);
+            self.schedule_call(at, index, &call.events);
+            self.calls_started += 1;
+            started += 1;
+            self.next_call_at = if self.calls_started < BURST_CALLS {
+                at + BURST_SPACING
+            } else {
+                let gap = seconds(self.rng.exponential(self.mean_gap_secs));
+                at.max(BURST_WINDOW) + gap
+            };
+        }
+        started
+    }
+
+    fn schedule_call(&mut self, call_at: Duration, index: u64, events: &[SimulatedEvent]) {
+        let n = events.len();
+        let reorder = n >= 2 && self.rng.chance(REORDER_SHARE);
+        for (i, event) in events.iter().enumerate() {
+            let mut offset = event.offset;
+            let mut reordered = false;
+            if reorder && i + 2 == n {
+                offset = events[n - 1].offset;
+            } else if reorder && i + 1 == n {
+                offset = events[n - 2].offset;
+                reordered = true;
+            }
+            // The very first call delivery is always string-encoded and resent, so that even a
+            // short demo shows the sink coping with both; after that it is down to chance.
+            let first = index == 0 && i == 0;
+            let string_data = self.rng.chance(STRING_DATA_SHARE) || first;
+            let payload = if string_data {
+                with_data_as_string(&event.event)
+            } else {
+                event.event.clone()
+            };
+            let delivery = self.sign(&payload);
+            let due = call_at + offset;
+            self.push(due, Arc::clone(&delivery), false, reordered, string_data);
+            if first {
+                let again = due + seconds(self.rng.uniform(0.2, 0.6));
+                self.push(again, delivery, true, false, string_data);
+            } else if self.rng.chance(DUPLICATE_SHARE) {
+                let again = due + seconds(self.rng.uniform(0.3, 1.5));
+                self.push(again, delivery, true, false, string_data);
+            }
+        }
+    }
+
+    fn push(
+        &mut self,
+        due: Duration,
+        delivery: Arc<Delivery>,
+        duplicate: bool,
+        reordered: bool,
+        string_data: bool,
+    ) {
+        self.seq += 1;
+        self.pending.push(Reverse(Scheduled {
+            due,
+            seq: self.seq,
+            delivery,
+            duplicate,
+            reordered,
+            string_data,
+        }));
+    }
+
+    /// The next delivery due by `now`, earliest first.
+    fn pop_due(&mut self, now: Duration) -> Option<Scheduled> {
+        if self.pending.peek()?.0.due > now {
+            return None;
+        }
+        self.pending.pop().map(|Reverse(item)| item)
+    }
+}
+
+/// A non-negative number of seconds as a `Duration`, capped at [`MAX_GAP`].
+fn seconds(secs: f64) -> Duration {
+    if secs > 0.0 {
+        Duration::try_from_secs_f64(secs).map_or(MAX_GAP, |d| d.min(MAX_GAP))
+    } else {
+        Duration::ZERO
+    }
+}
+
+/// How one delivery ended: the final status (`None`: no answer) and the retries it took.
+#[derive(Debug, Clone, Copy)]
+struct PostOutcome {
+    status: Option<u16>,
+    retries: u8,
+}
+
+/// POSTs one delivery like Event Streams: retried after a 5xx or a failed connection (with a
+/// short backoff, at most twice), never after a 4xx.
+async fn post(client: &reqwest::Client, delivery: &Delivery) -> PostOutcome {
+    let mut retries: u8 = 0;
+    loop {
+        let result = client
+            .post(&delivery.url)
+            .header("X-Twilio-Signature", &delivery.signature)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(delivery.body.clone())
+            .send()
+            .await;
+        let retry = match &result {
+            Ok(response) => response.status().is_server_error(),
+            Err(_) => true,
+        };
+        if retry {
+            if let Some(&backoff) = RETRY_BACKOFF.get(usize::from(retries)) {
+                sleep(backoff).await;
+                retries += 1;
+                continue;
+            }
+        }
+        return match result {
+            Ok(response) => {
+                let status = response.status().as_u16();
+                // Read the (small) answer so the connection can be reused.
+                let _ = response.bytes().await;
+                PostOutcome {
+                    status: Some(status),
+                    retries,
+                }
+            }
+            Err(_) => PostOutcome {
+                status: None,
+                retries,
+            },
+        };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(seed: u64, rate: f64) -> SimulatorConfig {
+        SimulatorConfig {
+            destination: "http://127.0.0.1:9/events".into(),
+            auth_token: DEMO_AUTH_TOKEN.into(),
+            seed,
+            calls_per_minute: rate,
+            duration: None,
+            send_test_event_first: true,
+        }
+    }
+
+    fn t0() -> OffsetDateTime {
+        time::macros::datetime!(2026-03-01 12:00:00 UTC)
+    }
+
+    fn drain(schedule: &mut Schedule, until: Duration) -> Vec<Scheduled> {
+        schedule.start_calls_until(until);
+        std::iter::from_fn(|| schedule.pop_due(until)).collect()
+    }
+
+    #[test]
+    fn burst_starts_one_call_per_scenario_within_the_first_second() {
+        let mut s = Schedule::new(&config(11, 30.0), t0());
+        assert_eq!(s.start_calls_until(Duration::from_millis(999)), BURST_CALLS);
+        let forced: Vec<Scenario> = s.burst.iter().flatten().copied().collect();
+        let mut sorted = forced.clone();
+        sorted.sort();
+        assert_eq!(sorted, Scenario::ALL);
+        // At 30 calls/minute the next call comes after the burst window.
+        assert!(s.next_call_at >= BURST_WINDOW);
+    }
+
+    #[test]
+    fn deliveries_come_out_in_time_order_and_first_is_resent() {
+        let mut s = Schedule::new(&config(12, 600.0), t0());
+        let items = drain(&mut s, Duration::from_secs(30));
+        assert!(items.windows(2).all(|w| w[0].due <= w[1].due));
+        assert!(items.iter().any(|i| i.duplicate));
+        assert!(items.iter().any(|i| i.string_data));
+        assert!(items.iter().any(|i| !i.string_data));
+        let first_dup = items
+            .iter()
+            .find(|i| i.duplicate)
+            .map(|i| Arc::clone(&i.delivery));
+        let originals = items
+            .iter()
+            .filter(|i| {
+                first_dup
+                    .as_ref()
+                    .is_some_and(|d| Arc::ptr_eq(d, &i.delivery))
+            })
+            .count();
+        assert_eq!(
+            originals, 2,
+            "a duplicate is the same signed request sent twice"
+        );
+    }
+
+    #[test]
+    fn same_seed_same_schedule() {
+        let bodies = |seed| {
+            let mut s = Schedule::new(&config(seed, 120.0), t0());
+            drain(&mut s, Duration::from_secs(20))
+                .into_iter()
+                .map(|i| (i.due, i.delivery.body.clone()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(bodies(5), bodies(5));
+        assert_ne!(bodies(5), bodies(6));
+    }
+
+    #[test]
+    fn signed_url_carries_the_body_hash() {
+        let mut s = Schedule::new(&config(1, 30.0), t0());
+        let d = s.test_delivery();
+        assert!(d.url.starts_with("http://127.0.0.1:9/events?bodySHA256="));
+        assert_eq!(d.signature.len(), 28);
+        assert!(d.body.starts_with(b"[{") && d.body.ends_with(b"}]"));
+    }
+
+    #[tokio::test]
+    async fn rejects_a_rate_that_is_not_positive() {
+        for rate in [0.0, -1.0, f64::NAN] {
+            assert!(run(config(1, rate), std::future::ready(())).await.is_err());
+        }
+    }
+
+    #[tokio::test]
+    async fn unreachable_sink_is_counted_not_fatal() {
+        let mut cfg = config(1, 60.0);
+        // A port that was free a moment ago: connections to it are refused.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .unwrap_or(9);
+        cfg.destination = format!("http://127.0.0.1:{port}/events");
+        cfg.duration = Some(Duration::from_millis(300));
+        let stats = run(cfg, std::future::pending()).await;
+        let stats = stats.unwrap_or_default();
+        assert_eq!(
+            stats.sent, 1,
+            "only the test event is due in 300 ms: {stats:?}"
+        );
+        assert_eq!(stats.status_2xx, 0);
+    }
+}

@@ -1,0 +1,108 @@
+//! The real binary: `callwatch demo` in line modes, and usage errors.
+
+use std::process::Command;
+
+fn callwatch() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_callwatch"))
+}
+
+#[test]
+fn demo_ndjson_prints_listening_then_calls_in_several_states() {
+    let out = callwatch()
+        .args(["demo", "--output", "ndjson", "--duration", "3"])
+        .output()
+        .expect("run callwatch");
+    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8(out.stdout).expect("utf-8");
+    let lines: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l}: {e}")))
+        .collect();
+    assert_eq!(lines[0]["type"], "listening");
+    let addr = lines[0]["addr"].as_str().expect("addr");
+    assert!(addr.starts_with("127.0.0.1:"), "{addr}");
+    assert!(lines[0]["public_url"].as_str().expect("url").ends_with("/events"));
+    for line in &lines {
+        let keys: Vec<&String> = line.as_object().expect("object").keys().collect();
+        assert_eq!(keys[0], "type", "type comes first: {line}");
+    }
+    let states: std::collections::BTreeSet<&str> = lines
+        .iter()
+        .filter(|l| l["type"] == "call")
+        .map(|l| l["call_state"].as_str().expect("call_state"))
+        .collect();
+    assert!(states.len() >= 3, "call states seen: {states:?}");
+    assert!(lines.iter().any(|l| l["type"] == "test_event"), "the sink test event comes first");
+    let deliveries: Vec<&serde_json::Value> = lines.iter().filter(|l| l["type"] == "delivery").collect();
+    assert!(!deliveries.is_empty());
+    assert!(deliveries.iter().all(|d| d["status"] == 200), "demo deliveries verify");
+    let call = lines.iter().find(|l| l["type"] == "call").expect("a call line");
+    for field in [
+        "call_sid", "event_id", "event_type", "processing_state", "call_state", "call_type",
+        "direction", "from_caller", "to_callee", "from_carrier", "to_carrier", "disconnected_by",
+        "q850_cause", "last_sip_response_num", "duration", "pdd_ms", "tags",
+    ] {
+        assert!(call.get(field).is_some(), "call line lacks {field}: {call}");
+    }
+}
+
+#[test]
+fn demo_same_seed_same_calls() {
+    let run = || {
+        let out = callwatch()
+            .args(["demo", "--output", "ndjson", "--duration", "2", "--seed", "42"])
+            .output()
+            .expect("run");
+        let sids: std::collections::BTreeSet<String> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter(|v| v["type"] == "call")
+            .map(|v| v["call_sid"].as_str().unwrap_or_default().to_owned())
+            .collect();
+        sids
+    };
+    let (a, b) = (run(), run());
+    assert!(!a.is_empty());
+    assert_eq!(a, b);
+}
+
+#[test]
+fn demo_compact_is_readable() {
+    let out = callwatch()
+        .args(["demo", "--output", "compact", "--duration", "2"])
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("sink test event received"), "{text}");
+    assert!(text.contains(" → "), "{text}");
+}
+
+#[test]
+fn listen_without_public_url_is_a_usage_error() {
+    let out = callwatch()
+        .args(["listen", "--port", "0"])
+        .env("TWILIO_AUTH_TOKEN", "x")
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--public-url"), "{err}");
+}
+
+#[test]
+fn listen_without_token_names_the_variable() {
+    let out = callwatch()
+        .args(["listen", "--port", "0", "--public-url", "https://x.example/events"])
+        .env_remove("TWILIO_AUTH_TOKEN")
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("TWILIO_AUTH_TOKEN"));
+}
+
+#[test]
+fn bad_rate_is_a_usage_error() {
+    let out = callwatch().args(["demo", "--rate", "-3"]).output().expect("run");
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -1,0 +1,1608 @@
+//! A fake Twilio Events v1 API for integration tests: a hyper server on `127.0.0.1:0` that
+//! keeps sinks and subscriptions in memory and holds clients to Twilio's published API
+//! description.
+//!
+//! What makes it strict rather than merely convenient:
+//! - the operations, their required and allowed parameters, parameter types and enums are read
+//!   at start-up from `assets/twilio/twilio_events_v1.json`, not retyped here; a missing
+//!   required parameter, an unknown one, a repeated scalar or a value of the wrong type is a
+//!   400 in Twilio's error shape;
+//! - HTTP Basic auth is checked (Account SID + Auth Token, or a registered API key);
+//! - POST bodies must be `application/x-www-form-urlencoded`;
+//! - lists are cut into small pages (3 items unless changed) linked by absolute
+//!   `meta.next_page_url`s with a `PageToken`, so every client has to follow them;
+//! - `POST /v1/Sinks/{Sid}/Test` really POSTs a signed test event to the sink's destination,
+//!   and `Validate` accepts only that event's `test_id`.
+//!
+//! Every request is recorded (method, path, query, form, status answered; never the password)
+//! for assertions, and [`FakeEventsApi::fail_next`] makes the next requests fail with 503/429.
+
+#![allow(dead_code)] // Each test binary uses a different part of the fake.
+
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::hash::{BuildHasher, Hasher};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use base64::Engine as _;
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
+use hyper::service::service_fn;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+
+use callwatch::twilio::signature::{Algorithm, sign_json_delivery};
+
+/// The API description the fake enforces.
+const SPEC_PATH: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/assets/twilio/twilio_events_v1.json"
+);
+/// The body Twilio sends for a sink test; `data.test_id`, `id` and `time` are replaced.
+const TEST_EVENT_PATH: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/assets/twilio/fixtures/test-event.json"
+);
+/// Items per list page unless [`FakeEventsApi::set_max_page_size`] says otherwise: small, so
+/// that lists in tests span several pages.
+const DEFAULT_MAX_PAGE_SIZE: usize = 3;
+/// The page size Twilio uses when the client sends none.
+const TWILIO_DEFAULT_PAGE_SIZE: usize = 50;
+/// Twilio allows at most this many sinks per account (error 91003).
+const MAX_SINKS: usize = 100;
+/// Twilio waits at most 5 s for a sink's answer.
+const DELIVERY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A running fake. Dropping it stops the server.
+pub struct FakeEventsApi {
+    shared: Arc<Shared>,
+    server: tokio::task::JoinHandle<()>,
+}
+
+/// One request as the fake saw it.
+#[derive(Debug, Clone)]
+pub struct RecordedRequest {
+    pub method: String,
+    /// The path without the query, e.g. `/v1/Sinks`.
+    pub path: String,
+    /// Query parameters in order, decoded.
+    pub query: Vec<(String, String)>,
+    /// Form body parameters in order, decoded (repeated keys stay repeated).
+    pub form: Vec<(String, String)>,
+    pub content_type: Option<String>,
+    /// The Basic-auth user name (Account SID or API key); the password is never kept.
+    pub username: Option<String>,
+    pub user_agent: Option<String>,
+    /// The status the fake answered.
+    pub status: u16,
+}
+
+impl RecordedRequest {
+    /// The first form value named `name`.
+    pub fn form_value(&self, name: &str) -> Option<&str> {
+        self.form_values(name).into_iter().next()
+    }
+
+    /// Every form value named `name`, in order.
+    pub fn form_values(&self, name: &str) -> Vec<&str> {
+        self.form
+            .iter()
+            .filter(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
+    /// The first query value named `name`.
+    pub fn query_value(&self, name: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// A sink as the fake stores it.
+#[derive(Debug, Clone)]
+pub struct FakeSink {
+    pub sid: String,
+    pub description: String,
+    pub sink_type: String,
+    pub status: String,
+    pub sink_configuration: Value,
+    pub date_created: String,
+    pub date_updated: String,
+    /// The `test_id` of the last test event sent to this sink.
+    pub last_test_id: Option<String>,
+}
+
+impl FakeSink {
+    pub fn destination(&self) -> Option<&str> {
+        self.sink_configuration.get("destination")?.as_str()
+    }
+}
+
+/// A subscription as the fake stores it.
+#[derive(Debug, Clone)]
+pub struct FakeSubscription {
+    pub sid: String,
+    pub sink_sid: String,
+    pub description: String,
+    /// `(type, schema_version)` as requested; `None` means "latest".
+    pub types: Vec<(String, Option<u64>)>,
+    pub date_created: String,
+    pub date_updated: String,
+}
+
+/// An event type in the fake's catalogue.
+#[derive(Debug, Clone)]
+pub struct FakeEventType {
+    pub event_type: String,
+    pub schema_id: String,
+    pub description: String,
+    pub status: String,
+    /// The latest schema version, used when a subscription asks for none.
+    pub latest_schema_version: u64,
+}
+
+/// A test event the fake POSTed to a sink, and how the sink answered.
+#[derive(Debug, Clone)]
+pub struct TestDelivery {
+    pub sink_sid: String,
+    pub test_id: String,
+    /// The URL requested: destination + `bodySHA256`.
+    pub url: String,
+    pub signature: String,
+    pub body: Vec<u8>,
+    /// The sink's HTTP status, or why there was none.
+    pub outcome: Result<u16, String>,
+}
+
+/// Which error body shape the fake answers with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorShape {
+    /// `{code, message, more_info, status}`.
+    Classic,
+    /// RFC 9457: `{type, title, status, code, detail, instance}`.
+    Problem,
+}
+
+struct Shared {
+    account_sid: String,
+    auth_token: String,
+    base_url: String,
+    spec: Spec,
+    test_event_template: Value,
+    /// Sends test events to sinks.
+    http: reqwest::Client,
+    /// `std::sync::Mutex`: held only for short, non-async sections.
+    state: Mutex<State>,
+}
+
+struct State {
+    api_keys: Vec<(String, String)>,
+    sinks: Vec<FakeSink>,
+    subscriptions: Vec<FakeSubscription>,
+    event_types: Vec<FakeEventType>,
+    requests: Vec<RecordedRequest>,
+    /// Statuses (and Retry-After seconds) the next requests fail with, before auth.
+    injected_failures: VecDeque<(u16, Option<u64>)>,
+    max_page_size: usize,
+    error_shape: ErrorShape,
+    sid_counter: u64,
+    test_deliveries: Vec<TestDelivery>,
+}
+
+impl FakeEventsApi {
+    /// Starts a fake for one account on `127.0.0.1:0`.
+    pub async fn start(account_sid: &str, auth_token: &str) -> Self {
+        let spec_text =
+            std::fs::read_to_string(SPEC_PATH).expect("read the Events API description");
+        let spec =
+            Spec::parse(&serde_json::from_str(&spec_text).expect("the API description is JSON"));
+        let test_event_template: Value = serde_json::from_str(
+            &std::fs::read_to_string(TEST_EVENT_PATH).expect("read the test-event fixture"),
+        )
+        .expect("the test-event fixture is JSON");
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind 127.0.0.1:0");
+        let addr: SocketAddr = listener.local_addr().expect("local addr");
+        let shared = Arc::new(Shared {
+            account_sid: account_sid.to_owned(),
+            auth_token: auth_token.to_owned(),
+            base_url: format!("http://{addr}"),
+            spec,
+            test_event_template,
+            http: reqwest::Client::builder()
+                .timeout(DELIVERY_TIMEOUT)
+                .build()
+                .expect("build the delivery client"),
+            state: Mutex::new(State {
+                api_keys: Vec::new(),
+                sinks: Vec::new(),
+                subscriptions: Vec::new(),
+                event_types: default_event_types(),
+                requests: Vec::new(),
+                injected_failures: VecDeque::new(),
+                max_page_size: DEFAULT_MAX_PAGE_SIZE,
+                error_shape: ErrorShape::Classic,
+                sid_counter: 0,
+                test_deliveries: Vec::new(),
+            }),
+        });
+        let server_shared = Arc::clone(&shared);
+        let server = tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    continue;
+                };
+                let shared = Arc::clone(&server_shared);
+                tokio::spawn(async move {
+                    let service = service_fn(move |request| {
+                        let shared = Arc::clone(&shared);
+                        async move { Ok::<_, Infallible>(shared.handle(request).await) }
+                    });
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        });
+        Self { shared, server }
+    }
+
+    /// `http://127.0.0.1:<port>`, for `--api-base`.
+    pub fn base_url(&self) -> String {
+        self.shared.base_url.clone()
+    }
+
+    pub fn account_sid(&self) -> &str {
+        &self.shared.account_sid
+    }
+
+    /// Lets `api_key` / `api_secret` authenticate for this account.
+    pub fn add_api_key(&self, api_key: &str, api_secret: &str) {
+        self.shared
+            .state()
+            .api_keys
+            .push((api_key.to_owned(), api_secret.to_owned()));
+    }
+
+    /// Every request so far, in arrival order.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.shared.state().requests.clone()
+    }
+
+    pub fn clear_requests(&self) {
+        self.shared.state().requests.clear();
+    }
+
+    pub fn sinks(&self) -> Vec<FakeSink> {
+        self.shared.state().sinks.clone()
+    }
+
+    pub fn subscriptions(&self) -> Vec<FakeSubscription> {
+        self.shared.state().subscriptions.clone()
+    }
+
+    /// The `test_id` of the most recent test event sent to any sink.
+    pub fn last_test_id(&self) -> Option<String> {
+        self.shared
+            .state()
+            .test_deliveries
+            .last()
+            .map(|d| d.test_id.clone())
+    }
+
+    /// Test events sent so far (with the sink's answer once it came).
+    pub fn test_deliveries(&self) -> Vec<TestDelivery> {
+        self.shared.state().test_deliveries.clone()
+    }
+
+    /// Waits until `count` test deliveries have an outcome, or `timeout` passes.
+    pub async fn wait_for_test_deliveries(
+        &self,
+        count: usize,
+        timeout: Duration,
+    ) -> Vec<TestDelivery> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let deliveries = self.test_deliveries();
+            let done = deliveries
+                .iter()
+                .filter(|d| d.outcome != Err(PENDING.to_owned()))
+                .count();
+            if done >= count || tokio::time::Instant::now() >= deadline {
+                return deliveries;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// The next `count` requests answer `status` (503, 429, ...) before anything else is checked.
+    pub fn fail_next(&self, count: usize, status: u16) {
+        self.fail_next_with_retry_after(count, status, None);
+    }
+
+    /// Like [`fail_next`](Self::fail_next), with a `Retry-After: seconds` header.
+    pub fn fail_next_with_retry_after(&self, count: usize, status: u16, retry_after: Option<u64>) {
+        let mut state = self.shared.state();
+        for _ in 0..count {
+            state.injected_failures.push_back((status, retry_after));
+        }
+    }
+
+    /// Items per list page at most (the client's `PageSize` is honoured below this).
+    pub fn set_max_page_size(&self, size: usize) {
+        self.shared.state().max_page_size = size.max(1);
+    }
+
+    /// Answers errors in the classic or the RFC 9457 shape.
+    pub fn set_error_shape(&self, shape: ErrorShape) {
+        self.shared.state().error_shape = shape;
+    }
+
+    /// Adds a sink directly (as if created earlier), returning its SID.
+    pub fn insert_webhook_sink(
+        &self,
+        destination: &str,
+        description: &str,
+        status: &str,
+    ) -> String {
+        let mut state = self.shared.state();
+        let sid = state.next_sid("DG");
+        let now = now_iso();
+        state.sinks.push(FakeSink {
+            sid: sid.clone(),
+            description: description.to_owned(),
+            sink_type: "webhook".to_owned(),
+            status: status.to_owned(),
+            sink_configuration: json!({"destination": destination, "method": "POST", "batch_events": false}),
+            date_created: now.clone(),
+            date_updated: now,
+            last_test_id: None,
+        });
+        sid
+    }
+
+    /// Adds a subscription directly, returning its SID.
+    pub fn insert_subscription(&self, sink_sid: &str, description: &str, types: &[&str]) -> String {
+        let mut state = self.shared.state();
+        let sid = state.next_sid("DF");
+        let now = now_iso();
+        state.subscriptions.push(FakeSubscription {
+            sid: sid.clone(),
+            sink_sid: sink_sid.to_owned(),
+            description: description.to_owned(),
+            types: types.iter().map(|t| ((*t).to_owned(), None)).collect(),
+            date_created: now.clone(),
+            date_updated: now,
+        });
+        sid
+    }
+
+    /// Changes a sink's status (e.g. to `initialized`, to provoke error 91100).
+    pub fn set_sink_status(&self, sid: &str, status: &str) {
+        if let Some(sink) = self.shared.state().sinks.iter_mut().find(|s| s.sid == sid) {
+            sink.status = status.to_owned();
+        }
+    }
+
+    /// The event types the fake offers.
+    pub fn event_types(&self) -> Vec<FakeEventType> {
+        self.shared.state().event_types.clone()
+    }
+}
+
+impl Drop for FakeEventsApi {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+/// The outcome a test delivery has until the sink answers.
+const PENDING: &str = "pending";
+
+/// An answer before it becomes a hyper response.
+struct Reply {
+    status: u16,
+    body: Option<Value>,
+    headers: Vec<(&'static str, String)>,
+    /// A test event to POST once the answer is decided.
+    test_event: Option<TestDelivery>,
+}
+
+impl Reply {
+    fn json(status: u16, body: Value) -> Self {
+        Self {
+            status,
+            body: Some(body),
+            headers: Vec::new(),
+            test_event: None,
+        }
+    }
+
+    fn no_content() -> Self {
+        Self {
+            status: 204,
+            body: None,
+            headers: Vec::new(),
+            test_event: None,
+        }
+    }
+}
+
+/// What one request carries, decoded.
+struct ReceivedRequest {
+    method: Method,
+    path: String,
+    query: Vec<(String, String)>,
+    form: Vec<(String, String)>,
+    body_len: usize,
+    content_type: Option<String>,
+    /// `(user, password)` from Basic auth.
+    basic_auth: Option<(String, String)>,
+}
+
+impl Shared {
+    fn state(&self) -> MutexGuard<'_, State> {
+        // A panicking test thread must not hide every later assertion behind a poison error.
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    async fn handle(self: Arc<Self>, request: Request<Incoming>) -> Response<Full<Bytes>> {
+        let (parts, body) = request.into_parts();
+        let header = |name| {
+            parts
+                .headers
+                .get(name)
+                .and_then(|v: &HeaderValue| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let content_type = header(CONTENT_TYPE);
+        let user_agent = header(hyper::header::USER_AGENT);
+        let basic_auth = header(AUTHORIZATION).and_then(|h| decode_basic(&h));
+        let body = body
+            .collect()
+            .await
+            .map(|b| b.to_bytes())
+            .unwrap_or_default();
+        let is_form = content_type.as_deref().is_some_and(|ct| {
+            ct.split(';')
+                .next()
+                .is_some_and(|m| m.trim() == "application/x-www-form-urlencoded")
+        });
+        let incoming = ReceivedRequest {
+            method: parts.method.clone(),
+            path: parts.uri.path().to_owned(),
+            query: decode_pairs(parts.uri.query().unwrap_or("")),
+            form: if is_form {
+                decode_pairs(&String::from_utf8_lossy(&body))
+            } else {
+                Vec::new()
+            },
+            body_len: body.len(),
+            content_type: content_type.clone(),
+            basic_auth,
+        };
+        let reply = self.answer(&incoming);
+        {
+            let mut state = self.state();
+            state.requests.push(RecordedRequest {
+                method: incoming.method.to_string(),
+                path: incoming.path.clone(),
+                query: incoming.query.clone(),
+                form: incoming.form.clone(),
+                content_type,
+                username: incoming.basic_auth.as_ref().map(|(user, _)| user.clone()),
+                user_agent,
+                status: reply.status,
+            });
+        }
+        if let Some(delivery) = reply.test_event.clone() {
+            let shared = Arc::clone(&self);
+            tokio::spawn(async move { shared.deliver_test_event(delivery).await });
+        }
+        let mut response = Response::builder().status(reply.status);
+        for (name, value) in &reply.headers {
+            response = response.header(*name, value);
+        }
+        let body = match &reply.body {
+            Some(body) => {
+                response = response.header(CONTENT_TYPE, "application/json");
+                Bytes::from(body.to_string())
+            }
+            None => Bytes::new(),
+        };
+        response.body(Full::new(body)).expect("a valid response")
+    }
+
+    /// Decides the answer; runs under no lock except the short ones it takes.
+    fn answer(&self, request: &ReceivedRequest) -> Reply {
+        let mut state = self.state();
+        if let Some((status, retry_after)) = state.injected_failures.pop_front() {
+            let mut reply = state.error(
+                status,
+                injected_code(status),
+                "Injected failure (fake Events API)",
+                &request.path,
+            );
+            if let Some(seconds) = retry_after {
+                reply.headers.push(("Retry-After", seconds.to_string()));
+            }
+            return reply;
+        }
+        if !self.authorized(&state, request.basic_auth.as_ref()) {
+            let mut reply = state.error(401, 20003, "Authenticate", &request.path);
+            reply
+                .headers
+                .push(("WWW-Authenticate", "Basic realm=\"Twilio API\"".to_owned()));
+            return reply;
+        }
+        let Some((operation, path_params)) = self.spec.route(&request.method, &request.path) else {
+            return if self.spec.path_exists(&request.path) {
+                state.error(405, 20004, "Method not allowed", &request.path)
+            } else {
+                let resource = request.path.strip_prefix("/v1").unwrap_or(&request.path);
+                state.error(
+                    404,
+                    20404,
+                    &format!("The requested resource {resource} was not found"),
+                    &request.path,
+                )
+            };
+        };
+        if let Err(message) = operation.check(request) {
+            return state.error(400, 20001, &message, &request.path);
+        }
+        let params = Params {
+            path: path_params,
+            query: &request.query,
+            form: &request.form,
+        };
+        self.dispatch(&mut state, &operation.id, &params, &request.path)
+    }
+
+    fn authorized(&self, state: &State, auth: Option<&(String, String)>) -> bool {
+        let Some((user, password)) = auth else {
+            return false;
+        };
+        (user == &self.account_sid && password == &self.auth_token)
+            || state
+                .api_keys
+                .iter()
+                .any(|(key, secret)| key == user && secret == password)
+    }
+
+    fn dispatch(
+        &self,
+        state: &mut State,
+        operation: &str,
+        params: &Params<'_>,
+        path: &str,
+    ) -> Reply {
+        let base = &self.base_url;
+        match operation {
+            "ListSink" => {
+                let in_use = params.query("InUse").map(|v| v == "true");
+                let status = params.query("Status");
+                let items: Vec<Value> = state
+                    .sinks
+                    .iter()
+                    .filter(|sink| {
+                        let used = state.subscriptions.iter().any(|s| s.sink_sid == sink.sid);
+                        in_use.is_none_or(|want| want == used)
+                            && status.is_none_or(|want| want == sink.status)
+                    })
+                    .map(|sink| sink_json(base, sink))
+                    .collect();
+                state.page(base, path, params.query, "sinks", items)
+            }
+            "FetchSink" => match state.sink(params.path("Sid")) {
+                Some(sink) => Reply::json(200, sink_json(base, sink)),
+                None => state.not_found(path),
+            },
+            "CreateSink" => {
+                if state.sinks.len() >= MAX_SINKS {
+                    return state.error(400, 91003, "Maximum number of Sinks reached", path);
+                }
+                let sink_type = params.form("SinkType").unwrap_or_default().to_owned();
+                let configuration = match parse_sink_configuration(
+                    &sink_type,
+                    params.form("SinkConfiguration").unwrap_or_default(),
+                ) {
+                    Ok(configuration) => configuration,
+                    Err(message) => return state.error(400, 20001, &message, path),
+                };
+                let sid = state.next_sid("DG");
+                let now = now_iso();
+                let sink = FakeSink {
+                    sid,
+                    description: params.form("Description").unwrap_or_default().to_owned(),
+                    // "The status of Webhook Sinks will be `active` by default."
+                    status: if sink_type == "webhook" {
+                        "active"
+                    } else {
+                        "initialized"
+                    }
+                    .to_owned(),
+                    sink_type,
+                    sink_configuration: configuration,
+                    date_created: now.clone(),
+                    date_updated: now,
+                    last_test_id: None,
+                };
+                let body = sink_json(base, &sink);
+                state.sinks.push(sink);
+                Reply::json(201, body)
+            }
+            "UpdateSink" => {
+                let description = params.form("Description").unwrap_or_default().to_owned();
+                match state.sinks.iter_mut().find(|s| s.sid == params.path("Sid")) {
+                    Some(sink) => {
+                        sink.description = description;
+                        sink.date_updated = now_iso();
+                        Reply::json(200, sink_json(base, sink))
+                    }
+                    None => state.not_found(path),
+                }
+            }
+            "DeleteSink" => {
+                let before = state.sinks.len();
+                state.sinks.retain(|s| s.sid != params.path("Sid"));
+                if state.sinks.len() == before {
+                    state.not_found(path)
+                } else {
+                    Reply::no_content()
+                }
+            }
+            "CreateSinkTest" => {
+                let test_id = uuid_like();
+                let body_template = self.test_event_body(&test_id);
+                let Some(sink) = state.sinks.iter_mut().find(|s| s.sid == params.path("Sid"))
+                else {
+                    return state.not_found(path);
+                };
+                let Some(destination) = sink.destination().map(str::to_owned) else {
+                    return state.error(
+                        400,
+                        20001,
+                        "Only webhook sinks can be tested by this fake",
+                        path,
+                    );
+                };
+                sink.last_test_id = Some(test_id.clone());
+                let (url, signature) = sign_json_delivery(
+                    self.auth_token.as_bytes(),
+                    &destination,
+                    &body_template,
+                    Algorithm::HmacSha1,
+                );
+                let delivery = TestDelivery {
+                    sink_sid: sink.sid.clone(),
+                    test_id,
+                    url,
+                    signature,
+                    body: body_template,
+                    outcome: Err(PENDING.to_owned()),
+                };
+                state.test_deliveries.push(delivery.clone());
+                let mut reply = Reply::json(201, json!({"result": "submitted"}));
+                reply.test_event = Some(delivery);
+                reply
+            }
+            "CreateSinkValidate" => {
+                let test_id = params.form("TestId").unwrap_or_default();
+                match state
+                    .sink(params.path("Sid"))
+                    .map(|s| s.last_test_id.clone())
+                {
+                    None => state.not_found(path),
+                    Some(Some(expected)) if expected == test_id => {
+                        Reply::json(201, json!({"result": "valid"}))
+                    }
+                    Some(_) => state.error(
+                        400,
+                        20001,
+                        "TestId does not match the most recent test event sent to this Sink",
+                        path,
+                    ),
+                }
+            }
+            "ListSubscription" => {
+                let sink_sid = params.query("SinkSid");
+                let items: Vec<Value> = state
+                    .subscriptions
+                    .iter()
+                    .filter(|s| sink_sid.is_none_or(|want| want == s.sink_sid))
+                    .map(|s| subscription_json(base, &self.account_sid, s))
+                    .collect();
+                state.page(base, path, params.query, "subscriptions", items)
+            }
+            "FetchSubscription" => match state
+                .subscriptions
+                .iter()
+                .find(|s| s.sid == params.path("Sid"))
+            {
+                Some(s) => Reply::json(200, subscription_json(base, &self.account_sid, s)),
+                None => state.not_found(path),
+            },
+            "CreateSubscription" => self.create_subscription(state, params, path),
+            "UpdateSubscription" => {
+                let description = params.form("Description").map(str::to_owned);
+                match state
+                    .subscriptions
+                    .iter_mut()
+                    .find(|s| s.sid == params.path("Sid"))
+                {
+                    Some(s) => {
+                        if let Some(description) = description {
+                            s.description = description;
+                        }
+                        s.date_updated = now_iso();
+                        Reply::json(200, subscription_json(base, &self.account_sid, s))
+                    }
+                    None => state.not_found(path),
+                }
+            }
+            "DeleteSubscription" => {
+                let before = state.subscriptions.len();
+                state.subscriptions.retain(|s| s.sid != params.path("Sid"));
+                if state.subscriptions.len() == before {
+                    state.not_found(path)
+                } else {
+                    Reply::no_content()
+                }
+            }
+            "ListSubscribedEvent" => {
+                let Some(subscription) = state
+                    .subscriptions
+                    .iter()
+                    .find(|s| s.sid == params.path("SubscriptionSid"))
+                    .cloned()
+                else {
+                    return state.not_found(path);
+                };
+                let items: Vec<Value> = subscription
+                    .types
+                    .iter()
+                    .map(|(event_type, version)| {
+                        let latest = state
+                            .event_types
+                            .iter()
+                            .find(|t| &t.event_type == event_type)
+                            .map_or(1, |t| t.latest_schema_version);
+                        json!({
+                            "account_sid": self.account_sid,
+                            "type": event_type,
+                            "schema_version": version.unwrap_or(latest),
+                            "subscription_sid": subscription.sid,
+                            "url": format!("{base}/v1/Subscriptions/{}/SubscribedEvents/{event_type}", subscription.sid),
+                        })
+                    })
+                    .collect();
+                state.page(base, path, params.query, "types", items)
+            }
+            "ListEventType" => {
+                let schema_id = params.query("SchemaId");
+                let items: Vec<Value> = state
+                    .event_types
+                    .iter()
+                    .filter(|t| schema_id.is_none_or(|want| want == t.schema_id))
+                    .map(|t| event_type_json(base, t))
+                    .collect();
+                state.page(base, path, params.query, "types", items)
+            }
+            "FetchEventType" => match state
+                .event_types
+                .iter()
+                .find(|t| t.event_type == params.path("Type"))
+            {
+                Some(t) => Reply::json(200, event_type_json(base, t)),
+                None => state.not_found(path),
+            },
+            other => state.error(
+                501,
+                20001,
+                &format!("{other} is not implemented by the fake Events API"),
+                path,
+            ),
+        }
+    }
+
+    fn create_subscription(&self, state: &mut State, params: &Params<'_>, path: &str) -> Reply {
+        let sink_sid = params.form("SinkSid").unwrap_or_default();
+        let description = params
+            .form("Description")
+            .unwrap_or_default()
+            .trim()
+            .to_owned();
+        let Some(sink) = state.sink(sink_sid) else {
+            return state.error(
+                404,
+                20404,
+                &format!("The requested resource /Sinks/{sink_sid} was not found"),
+                path,
+            );
+        };
+        if sink.status != "active" {
+            return state.error(400, 91100, "Sink is not in an active state", path);
+        }
+        if description.is_empty() {
+            return state.error(400, 91101, "Description must not be empty", path);
+        }
+        let mut types: Vec<(String, Option<u64>)> = Vec::new();
+        for raw in params.form_all("Types") {
+            let parsed: Value = match serde_json::from_str(raw) {
+                Ok(value) => value,
+                Err(_) => {
+                    return state.error(
+                        400,
+                        20001,
+                        &format!("Types must be JSON objects, got {raw:?}"),
+                        path,
+                    );
+                }
+            };
+            let Some(object) = parsed.as_object() else {
+                return state.error(
+                    400,
+                    20001,
+                    &format!("Types must be JSON objects, got {raw:?}"),
+                    path,
+                );
+            };
+            if let Some(unknown) = object
+                .keys()
+                .find(|k| *k != "type" && *k != "schema_version")
+            {
+                return state.error(
+                    400,
+                    20001,
+                    &format!("Unknown field {unknown:?} in Types"),
+                    path,
+                );
+            }
+            let Some(event_type) = object.get("type").and_then(Value::as_str) else {
+                return state.error(
+                    400,
+                    20001,
+                    &format!("Types element without a \"type\": {raw:?}"),
+                    path,
+                );
+            };
+            let version = match object.get("schema_version") {
+                None => None,
+                Some(v) => match v.as_u64() {
+                    Some(n) => Some(n),
+                    None => {
+                        return state.error(400, 20001, "schema_version must be an integer", path);
+                    }
+                },
+            };
+            if !state.event_types.iter().any(|t| t.event_type == event_type) {
+                return state.error(
+                    400,
+                    91104,
+                    &format!("Event type not found: {event_type}"),
+                    path,
+                );
+            }
+            if types.iter().any(|(t, _)| t == event_type) {
+                return state.error(
+                    400,
+                    91101,
+                    &format!("Duplicated event type: {event_type}"),
+                    path,
+                );
+            }
+            types.push((event_type.to_owned(), version));
+        }
+        let sid = state.next_sid("DF");
+        let now = now_iso();
+        let subscription = FakeSubscription {
+            sid,
+            sink_sid: sink_sid.to_owned(),
+            description,
+            types,
+            date_created: now.clone(),
+            date_updated: now,
+        };
+        let body = subscription_json(&self.base_url, &self.account_sid, &subscription);
+        state.subscriptions.push(subscription);
+        Reply::json(201, body)
+    }
+
+    /// The fixture's test event with a fresh `test_id`, the account SID as `id` (as Twilio
+    /// sends it) and the current time.
+    fn test_event_body(&self, test_id: &str) -> Vec<u8> {
+        let mut events = self.test_event_template.clone();
+        if let Some(event) = events.get_mut(0).and_then(Value::as_object_mut) {
+            event.insert("id".to_owned(), json!(self.account_sid));
+            event.insert("time".to_owned(), json!(now_iso_millis()));
+            event.insert("data".to_owned(), json!({"test_id": test_id}));
+        }
+        serde_json::to_vec(&events).expect("JSON serializes")
+    }
+
+    async fn deliver_test_event(&self, delivery: TestDelivery) {
+        let outcome = self
+            .http
+            .post(&delivery.url)
+            .header(CONTENT_TYPE, "application/json")
+            .header("X-Twilio-Signature", &delivery.signature)
+            .body(delivery.body.clone())
+            .send()
+            .await
+            .map(|response| response.status().as_u16())
+            .map_err(|e| e.to_string());
+        let mut state = self.state();
+        if let Some(recorded) = state
+            .test_deliveries
+            .iter_mut()
+            .find(|d| d.test_id == delivery.test_id)
+        {
+            recorded.outcome = outcome;
+        }
+    }
+}
+
+impl State {
+    fn sink(&self, sid: &str) -> Option<&FakeSink> {
+        self.sinks.iter().find(|s| s.sid == sid)
+    }
+
+    /// `prefix` + 32 hex digits, distinct for each call, stable from run to run.
+    fn next_sid(&mut self, prefix: &str) -> String {
+        self.sid_counter += 1;
+        let high = splitmix64(self.sid_counter);
+        let low = splitmix64(high ^ self.sid_counter);
+        format!("{prefix}{high:016x}{low:016x}")
+    }
+
+    fn not_found(&self, path: &str) -> Reply {
+        let resource = path.strip_prefix("/v1").unwrap_or(path);
+        self.error(
+            404,
+            20404,
+            &format!("The requested resource {resource} was not found"),
+            path,
+        )
+    }
+
+    /// An error answer in Twilio's shape.
+    fn error(&self, status: u16, code: u32, message: &str, path: &str) -> Reply {
+        let more_info = format!("https://www.twilio.com/docs/errors/{code}");
+        let body = match self.error_shape {
+            ErrorShape::Classic => json!({
+                "code": code,
+                "message": message,
+                "more_info": more_info,
+                "status": status,
+            }),
+            ErrorShape::Problem => json!({
+                "type": more_info,
+                "title": StatusCode::from_u16(status).ok().and_then(|s| s.canonical_reason()).unwrap_or("Error"),
+                "status": status,
+                "code": code,
+                "detail": message,
+                "instance": path,
+            }),
+        };
+        Reply::json(status, body)
+    }
+
+    /// One page of `items` as Twilio pages lists: `PageSize` (capped by the fake), `PageToken`
+    /// from the previous page's links, absolute `meta` URLs that keep the filters.
+    fn page(
+        &self,
+        base: &str,
+        path: &str,
+        query: &[(String, String)],
+        key: &str,
+        items: Vec<Value>,
+    ) -> Reply {
+        let find = |name: &str| {
+            query
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.as_str())
+        };
+        let requested = find("PageSize")
+            .and_then(|v| v.parse::<usize>().ok())
+            .unwrap_or(TWILIO_DEFAULT_PAGE_SIZE);
+        let size = requested.min(self.max_page_size).max(1);
+        let offset = match find("PageToken") {
+            Some(token) => match token
+                .strip_prefix("PT")
+                .and_then(|n| n.parse::<usize>().ok())
+            {
+                Some(offset) => offset,
+                None => {
+                    return self.error(400, 20001, &format!("Invalid PageToken {token:?}"), path);
+                }
+            },
+            None => {
+                find("Page")
+                    .and_then(|p| p.parse::<usize>().ok())
+                    .unwrap_or(0)
+                    * size
+            }
+        };
+        let filters: Vec<&(String, String)> = query
+            .iter()
+            .filter(|(n, _)| !matches!(n.as_str(), "PageSize" | "Page" | "PageToken"))
+            .collect();
+        let link = |offset: usize| {
+            let mut url = reqwest::Url::parse(&format!("{base}{path}")).expect("a valid URL");
+            {
+                let mut pairs = url.query_pairs_mut();
+                for (name, value) in &filters {
+                    pairs.append_pair(name, value);
+                }
+                pairs.append_pair("PageSize", &size.to_string());
+                pairs.append_pair("Page", &(offset / size).to_string());
+                if offset > 0 {
+                    pairs.append_pair("PageToken", &format!("PT{offset}"));
+                }
+            }
+            url.to_string()
+        };
+        let end = (offset + size).min(items.len());
+        let page_items: Vec<Value> = items
+            .get(offset..end)
+            .map(<[Value]>::to_vec)
+            .unwrap_or_default();
+        let next = (end < items.len()).then(|| link(end));
+        let previous = (offset > 0).then(|| link(offset.saturating_sub(size)));
+        Reply::json(
+            200,
+            json!({
+                key: page_items,
+                "meta": {
+                    "page": offset / size,
+                    "page_size": size,
+                    "first_page_url": link(0),
+                    "previous_page_url": previous,
+                    "url": link(offset),
+                    "next_page_url": next,
+                    "key": key,
+                }
+            }),
+        )
+    }
+}
+
+/// Path, query and form parameters of a routed request.
+struct Params<'a> {
+    path: Vec<(String, String)>,
+    query: &'a [(String, String)],
+    form: &'a [(String, String)],
+}
+
+impl Params<'_> {
+    fn path(&self, name: &str) -> &str {
+        self.path
+            .iter()
+            .find(|(n, _)| n == name)
+            .map_or("", |(_, v)| v.as_str())
+    }
+
+    fn query(&self, name: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn form(&self, name: &str) -> Option<&str> {
+        self.form
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn form_all(&self, name: &str) -> Vec<&str> {
+        self.form
+            .iter()
+            .filter(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+}
+
+/// The operations of the API description, as the fake enforces them.
+struct Spec {
+    operations: Vec<Operation>,
+}
+
+struct Operation {
+    id: String,
+    method: Method,
+    /// Path segments after the leading `/`; `None` marks a `{param}`.
+    template: Vec<Segment>,
+    query: Vec<ParamRule>,
+    /// `None`: the operation takes no body.
+    body: Option<BodyRules>,
+}
+
+enum Segment {
+    Literal(String),
+    Param(String),
+}
+
+struct ParamRule {
+    name: String,
+    required: bool,
+    /// The parameter's schema, `$ref`s resolved.
+    schema: Value,
+}
+
+struct BodyRules {
+    content_type: String,
+    properties: Vec<ParamRule>,
+}
+
+impl Spec {
+    fn parse(spec: &Value) -> Self {
+        let mut operations = Vec::new();
+        let paths = spec["paths"]
+            .as_object()
+            .expect("the description has paths");
+        for (path, item) in paths {
+            let Some(item) = item.as_object() else {
+                continue;
+            };
+            for (method, operation) in item {
+                let Ok(method) = method.to_uppercase().parse::<Method>() else {
+                    continue;
+                };
+                if !matches!(
+                    method,
+                    Method::GET | Method::POST | Method::DELETE | Method::PUT | Method::PATCH
+                ) {
+                    continue;
+                }
+                let id = operation["operationId"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned();
+                let query = operation["parameters"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|p| resolve(spec, p))
+                    .filter(|p| p["in"] == "query")
+                    .map(|p| ParamRule {
+                        name: p["name"].as_str().unwrap_or_default().to_owned(),
+                        required: p["required"].as_bool().unwrap_or(false),
+                        schema: resolve(spec, &p["schema"]),
+                    })
+                    .collect();
+                let body = operation["requestBody"]["content"]
+                    .as_object()
+                    .and_then(|content| {
+                        let (content_type, media) = content.iter().next()?;
+                        let schema = resolve(spec, &media["schema"]);
+                        let required: Vec<&str> = schema["required"]
+                            .as_array()
+                            .into_iter()
+                            .flatten()
+                            .filter_map(Value::as_str)
+                            .collect();
+                        let properties = schema["properties"]
+                            .as_object()
+                            .into_iter()
+                            .flatten()
+                            .map(|(name, property)| ParamRule {
+                                name: name.clone(),
+                                required: required.contains(&name.as_str()),
+                                schema: resolve(spec, property),
+                            })
+                            .collect();
+                        Some(BodyRules {
+                            content_type: content_type.clone(),
+                            properties,
+                        })
+                    });
+                let template = path
+                    .trim_start_matches('/')
+                    .split('/')
+                    .map(|segment| {
+                        match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                            Some(name) => Segment::Param(name.to_owned()),
+                            None => Segment::Literal(segment.to_owned()),
+                        }
+                    })
+                    .collect();
+                operations.push(Operation {
+                    id,
+                    method,
+                    template,
+                    query,
+                    body,
+                });
+            }
+        }
+        assert!(
+            operations.iter().any(|o| o.id == "CreateSink"),
+            "the API description lists CreateSink"
+        );
+        Self { operations }
+    }
+
+    /// The operation for `method` + `path`, preferring literal segments over parameters.
+    fn route(&self, method: &Method, path: &str) -> Option<(&Operation, Vec<(String, String)>)> {
+        self.operations
+            .iter()
+            .filter(|o| o.method == *method)
+            .filter_map(|o| o.matches(path).map(|params| (o, params)))
+            .min_by_key(|(_, params)| params.len())
+    }
+
+    fn path_exists(&self, path: &str) -> bool {
+        self.operations.iter().any(|o| o.matches(path).is_some())
+    }
+}
+
+impl Operation {
+    fn matches(&self, path: &str) -> Option<Vec<(String, String)>> {
+        let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+        if segments.len() != self.template.len() {
+            return None;
+        }
+        let mut params = Vec::new();
+        for (segment, template) in segments.iter().zip(&self.template) {
+            match template {
+                Segment::Literal(literal) if literal == segment => {}
+                Segment::Literal(_) => return None,
+                Segment::Param(_) if segment.is_empty() => return None,
+                Segment::Param(name) => params.push((name.clone(), percent_decode(segment))),
+            }
+        }
+        Some(params)
+    }
+
+    /// Checks the query and the body against the description; the error text says what is wrong.
+    fn check(&self, request: &ReceivedRequest) -> Result<(), String> {
+        check_params(&self.query, &request.query, "query string")?;
+        match &self.body {
+            None if request.body_len > 0 => Err(format!("{} takes no request body", self.id)),
+            None => Ok(()),
+            Some(rules) => {
+                let media_type = request
+                    .content_type
+                    .as_deref()
+                    .and_then(|ct| ct.split(';').next())
+                    .map(str::trim);
+                if media_type != Some(rules.content_type.as_str()) {
+                    return Err(format!(
+                        "Content-Type must be {}, got {}",
+                        rules.content_type,
+                        request.content_type.as_deref().unwrap_or("none")
+                    ));
+                }
+                check_params(&rules.properties, &request.form, "post body")
+            }
+        }
+    }
+}
+
+/// Unknown, missing-required, repeated-scalar and mistyped parameters are errors.
+fn check_params(
+    rules: &[ParamRule],
+    given: &[(String, String)],
+    place: &str,
+) -> Result<(), String> {
+    for (name, _) in given {
+        if !rules.iter().any(|r| &r.name == name) {
+            return Err(format!("Unknown parameter {name} in the {place}"));
+        }
+    }
+    for rule in rules {
+        let values: Vec<&str> = given
+            .iter()
+            .filter(|(n, _)| *n == rule.name)
+            .map(|(_, v)| v.as_str())
+            .collect();
+        if values.is_empty() && rule.required {
+            return Err(format!(
+                "Missing required parameter {} in the {place}",
+                rule.name
+            ));
+        }
+        let is_array = rule.schema["type"] == "array";
+        if values.len() > 1 && !is_array {
+            return Err(format!("Parameter {} may be given only once", rule.name));
+        }
+        let item_schema = if is_array {
+            &rule.schema["items"]
+        } else {
+            &rule.schema
+        };
+        for value in values {
+            check_value(&rule.name, item_schema, value)?;
+        }
+    }
+    Ok(())
+}
+
+fn check_value(name: &str, schema: &Value, value: &str) -> Result<(), String> {
+    match schema["type"].as_str() {
+        Some("integer") => {
+            let n: i64 = value
+                .parse()
+                .map_err(|_| format!("{name} must be an integer, got {value:?}"))?;
+            if schema["minimum"].as_i64().is_some_and(|min| n < min)
+                || schema["maximum"].as_i64().is_some_and(|max| n > max)
+            {
+                return Err(format!("{name} is out of range: {n}"));
+            }
+        }
+        Some("boolean") if value != "true" && value != "false" => {
+            return Err(format!("{name} must be true or false, got {value:?}"));
+        }
+        Some("string") => {
+            let length = value.chars().count() as u64;
+            if schema["minLength"].as_u64().is_some_and(|min| length < min)
+                || schema["maxLength"].as_u64().is_some_and(|max| length > max)
+            {
+                return Err(format!("{name} has the wrong length: {value:?}"));
+            }
+        }
+        _ => {}
+    }
+    if let Some(allowed) = schema["enum"].as_array() {
+        if !allowed.iter().any(|a| a.as_str() == Some(value)) {
+            return Err(format!("{name} must be one of {allowed:?}, got {value:?}"));
+        }
+    }
+    Ok(())
+}
+
+/// Follows a `{"$ref": "#/components/..."}` to what it names (one level is all this file uses).
+fn resolve(spec: &Value, value: &Value) -> Value {
+    match value["$ref"].as_str().and_then(|r| r.strip_prefix('#')) {
+        Some(pointer) => spec.pointer(pointer).cloned().unwrap_or(Value::Null),
+        None => value.clone(),
+    }
+}
+
+/// `SinkConfiguration` must be a JSON object; for webhooks with a destination URL, a method and
+/// a boolean `batch_events`, which is what Twilio's sink docs list.
+fn parse_sink_configuration(sink_type: &str, raw: &str) -> Result<Value, String> {
+    let configuration: Value = serde_json::from_str(raw)
+        .map_err(|_| format!("SinkConfiguration must be a JSON object, got {raw:?}"))?;
+    let Some(object) = configuration.as_object() else {
+        return Err(format!(
+            "SinkConfiguration must be a JSON object, got {raw:?}"
+        ));
+    };
+    if sink_type == "webhook" {
+        let destination = object
+            .get("destination")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        if !(destination.starts_with("https://") || destination.starts_with("http://")) {
+            return Err(format!(
+                "SinkConfiguration.destination must be a URL, got {destination:?}"
+            ));
+        }
+        if !matches!(
+            object.get("method").and_then(Value::as_str),
+            Some("POST" | "GET")
+        ) {
+            return Err("SinkConfiguration.method must be POST or GET".to_owned());
+        }
+        if !object.get("batch_events").is_some_and(Value::is_boolean) {
+            return Err("SinkConfiguration.batch_events must be true or false".to_owned());
+        }
+        if let Some(unknown) = object
+            .keys()
+            .find(|k| !matches!(k.as_str(), "destination" | "method" | "batch_events"))
+        {
+            return Err(format!("Unknown field {unknown:?} in SinkConfiguration"));
+        }
+    }
+    Ok(configuration)
+}
+
+fn sink_json(base: &str, sink: &FakeSink) -> Value {
+    let url = format!("{base}/v1/Sinks/{}", sink.sid);
+    json!({
+        "status": sink.status,
+        "sink_configuration": sink.sink_configuration,
+        "description": sink.description,
+        "sid": sink.sid,
+        "date_created": sink.date_created,
+        "sink_type": sink.sink_type,
+        "date_updated": sink.date_updated,
+        "url": url,
+        "links": {
+            "sink_test": format!("{url}/Test"),
+            "sink_validate": format!("{url}/Validate"),
+        },
+    })
+}
+
+fn subscription_json(base: &str, account_sid: &str, subscription: &FakeSubscription) -> Value {
+    let url = format!("{base}/v1/Subscriptions/{}", subscription.sid);
+    json!({
+        "account_sid": account_sid,
+        "date_created": subscription.date_created,
+        "date_updated": subscription.date_updated,
+        "sid": subscription.sid,
+        "sink_sid": subscription.sink_sid,
+        "description": subscription.description,
+        "url": url,
+        "links": {"subscribed_events": format!("{url}/SubscribedEvents")},
+        "receive_events_from_subaccounts": false,
+    })
+}
+
+fn event_type_json(base: &str, event_type: &FakeEventType) -> Value {
+    json!({
+        "date_created": "2020-08-13T13:28:20Z",
+        "date_updated": "2020-08-13T13:28:20Z",
+        "type": event_type.event_type,
+        "schema_id": event_type.schema_id,
+        "public": true,
+        "status": event_type.status,
+        "documentation_url": null,
+        "description": event_type.description,
+        "url": format!("{base}/v1/Types/{}", event_type.event_type),
+        "links": {"schema": format!("{base}/v1/Schemas/{}/Versions", event_type.schema_id)},
+    })
+}
+
+/// Enough of Twilio's catalogue to page through and to subscribe to call summaries.
+fn default_event_types() -> Vec<FakeEventType> {
+    let t = |event_type: &str, schema_id: &str, description: &str, latest: u64| FakeEventType {
+        event_type: event_type.to_owned(),
+        schema_id: schema_id.to_owned(),
+        description: description.to_owned(),
+        status: "available".to_owned(),
+        latest_schema_version: latest,
+    };
+    vec![
+        t(
+            "com.twilio.eventstreams.test-event",
+            "EventStreams.TestSink",
+            "Event Streams test event",
+            1,
+        ),
+        t(
+            "com.twilio.messaging.message.delivered",
+            "Messaging.MessageStatus",
+            "Messaging- delivered message",
+            5,
+        ),
+        t(
+            "com.twilio.messaging.message.failed",
+            "Messaging.MessageStatus",
+            "Messaging- failed message",
+            5,
+        ),
+        t(
+            "com.twilio.messaging.message.sent",
+            "Messaging.MessageStatus",
+            "Messaging- sent message",
+            5,
+        ),
+        t(
+            "com.twilio.voice.insights.call-summary.complete",
+            "VoiceInsights.CallSummary",
+            "Voice Insights call summary, complete",
+            2,
+        ),
+        t(
+            "com.twilio.voice.insights.call-summary.partial",
+            "VoiceInsights.CallSummary",
+            "Voice Insights call summary, partial",
+            2,
+        ),
+        t(
+            "com.twilio.voice.insights.call-summary.predicted-complete",
+            "VoiceInsights.CallSummary",
+            "Voice Insights call summary, predicted complete",
+            2,
+        ),
+        t(
+            "com.twilio.voice.status-callback.call.completed",
+            "Voice.StatusCallback",
+            "Voice status callback: call completed",
+            1,
+        ),
+    ]
+}
+
+/// The code the fake puts in an injected failure's body.
+fn injected_code(status: u16) -> u32 {
+    match status {
+        429 => 20429,
+        503 => 20503,
+        _ => 20500,
+    }
+}
+
+fn decode_basic(header: &str) -> Option<(String, String)> {
+    let encoded = header.strip_prefix("Basic ")?;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    let (user, password) = text.split_once(':')?;
+    Some((user.to_owned(), password.to_owned()))
+}
+
+/// `application/x-www-form-urlencoded` pairs (query strings use the same encoding).
+fn decode_pairs(encoded: &str) -> Vec<(String, String)> {
+    if encoded.is_empty() {
+        return Vec::new();
+    }
+    // `Url`'s query parser is the form-urlencoded parser reqwest itself uses.
+    let Ok(url) = reqwest::Url::parse(&format!("http://fake/?{encoded}")) else {
+        return Vec::new();
+    };
+    url.query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+fn percent_decode(segment: &str) -> String {
+    decode_pairs(&format!("x={}", segment.replace('+', "%2B")))
+        .pop()
+        .map(|(_, v)| v)
+        .unwrap_or_else(|| segment.to_owned())
+}
+
+fn now_iso() -> String {
+    let format =
+        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+    time::OffsetDateTime::now_utc()
+        .format(&format)
+        .expect("a formattable date")
+}
+
+fn now_iso_millis() -> String {
+    let format = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+    );
+    time::OffsetDateTime::now_utc()
+        .format(&format)
+        .expect("a formattable date")
+}
+
+/// A fresh random `xxxxxxxx-xxxx-4xxx-8xxx-xxxxxxxxxxxx`, like Twilio's test ids.
+fn uuid_like() -> String {
+    let random = || {
+        std::collections::hash_map::RandomState::new()
+            .build_hasher()
+            .finish()
+    };
+    let bits = (u128::from(random()) << 64) | u128::from(random());
+    let hex = format!("{bits:032x}");
+    format!(
+        "{}-{}-4{}-8{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[13..16],
+        &hex[17..20],
+        &hex[20..32]
+    )
+}
+
+fn splitmix64(seed: u64) -> u64 {
+    let mut z = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
