@@ -69,7 +69,11 @@ fn same_seed_gives_identical_calls_and_bytes() {
     assert_eq!(a, b);
     let bytes = |cs: &[SimulatedCall]| {
         cs.iter()
-            .flat_map(|c| c.events.iter().map(|e| delivery_body(&[e.event.clone()])))
+            .flat_map(|c| {
+                c.events
+                    .iter()
+                    .map(|e| delivery_body(std::slice::from_ref(&e.event)))
+            })
             .collect::<Vec<_>>()
     };
     assert_eq!(bytes(&a), bytes(&b));

@@ -865,7 +865,8 @@ async fn the_fake_rejects_requests_the_api_description_does_not_allow() {
     let configuration =
         r#"{"destination":"https://a.example.com/e","method":"POST","batch_events":false}"#;
 
-    let cases: [(&str, Vec<(&str, &str)>, &str); 4] = [
+    // (path, form, what the 400 says)
+    let cases = [
         (
             "/v1/Sinks",
             vec![("Description", "d"), ("SinkConfiguration", configuration)],
@@ -899,6 +900,19 @@ async fn the_fake_rejects_requests_the_api_description_does_not_allow() {
                 ("SinkConfiguration", configuration),
             ],
             "may be given only once",
+        ),
+        (
+            "/v1/Subscriptions",
+            vec![
+                ("Description", "d"),
+                ("SinkSid", "DG00000000000000000000000000000000"),
+            ],
+            "Missing required parameter Types",
+        ),
+        (
+            "/v1/Sinks/DG00000000000000000000000000000000/Validate",
+            vec![],
+            "Missing required parameter TestId",
         ),
     ];
     for (path, form, message) in cases {
