@@ -6,7 +6,11 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::calls::filter::Filter;
+use crate::commands::UsageError;
 use crate::commands::events_admin::{SinksArgs, SubscriptionsArgs, TypesArgs};
+use crate::commands::export::ExportArgs;
+use crate::commands::replay::ReplayArgs;
 use crate::output::OutputMode;
 
 /// callwatch: a live terminal monitor and webhook sink for Twilio Voice Insights call summaries.
@@ -38,6 +42,14 @@ pub enum Command {
     Subscriptions(SubscriptionsArgs),
     /// List the event types Twilio offers.
     Types(TypesArgs),
+    /// Play a recording (--record) again, check its signatures, or resend it to another sink.
+    Replay(ReplayArgs),
+    /// Write the final state of every call in a recording as CSV or JSON.
+    Export(ExportArgs),
+    /// Check one delivery's signature and body hash by hand, printing every URL variant.
+    Verify(crate::commands::verify::VerifyArgs),
+    /// Sign deliveries as Twilio does and POST them to a sink (like `stripe trigger`).
+    Send(crate::commands::send::SendArgs),
 }
 
 /// Flags shared by every command that shows calls.
@@ -46,6 +58,16 @@ pub struct OutputArgs {
     /// How to show results [default: tui on a terminal, ndjson otherwise].
     #[arg(long, value_enum)]
     pub output: Option<OutputMode>,
+    /// Show only calls matching EXPR, e.g. 'state=fail carrier~vodafone' (README: "Filter
+    /// expressions").
+    ///
+    /// Terms: field=value, field!=value, field~text (contains), field>N, field<N (>=, <=);
+    /// a bare word searches every field; join with and (or just a space), or, !, ( ).
+    /// Fields: state, type, direction, carrier, from, to, hangup, q850, sip, pdd, duration,
+    /// tag, processing. In ndjson and compact output only `call` lines are filtered; the
+    /// delivery, test_event, event and gap lines are always written.
+    #[arg(long, value_name = "EXPR")]
+    pub filter: Option<String>,
 }
 
 impl OutputArgs {
@@ -53,12 +75,24 @@ impl OutputArgs {
     pub fn mode(&self) -> OutputMode {
         self.output.unwrap_or_else(OutputMode::default_for_stdout)
     }
+
+    /// The `--filter` expression, read; `None` when absent or blank. A bad expression is a
+    /// usage error that shows the expression with a caret under the problem.
+    pub fn parsed_filter(&self) -> Result<Option<Filter>, UsageError> {
+        let Some(text) = self.filter.as_deref().filter(|t| !t.trim().is_empty()) else {
+            return Ok(None);
+        };
+        Filter::parse(text)
+            .map(Some)
+            .map_err(|e| UsageError(format!("--filter: {e}\n{}", e.pointer(text))))
+    }
 }
 
 /// `callwatch demo`.
 #[derive(Debug, Clone, Args)]
 #[command(after_help = "Examples:\n  callwatch demo\n  callwatch demo --rate 120 --seed 7\n  \
-callwatch demo --output ndjson --duration 10 | jq 'select(.type==\"call\")'")]
+callwatch demo --output ndjson --duration 10 | jq 'select(.type==\"call\")'\n  \
+callwatch demo --record demo.ndjson --duration 30   # then: callwatch replay demo.ndjson")]
 pub struct DemoArgs {
     /// Port for the listener on 127.0.0.1 (0 picks a free one).
     #[arg(long, default_value_t = 0)]
@@ -72,6 +106,9 @@ pub struct DemoArgs {
     /// Stop simulating after this many seconds (line outputs then exit) [default: run until q or Ctrl-C].
     #[arg(long, value_name = "SECS")]
     pub duration: Option<f64>,
+    /// Append every delivery to this file (one JSON line each), durably before acknowledging it.
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<PathBuf>,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -80,14 +117,37 @@ pub struct DemoArgs {
 #[derive(Debug, Clone, Args)]
 #[command(after_help = "Examples:\n  \
 ngrok http 8080   # in another terminal, note the https URL\n  \
-TWILIO_AUTH_TOKEN=... callwatch listen --public-url https://abc123.ngrok.app/events\n\n\
+TWILIO_AUTH_TOKEN=... callwatch listen --public-url https://abc123.ngrok.app/events\n  \
+callwatch listen --tunnel ngrok              # asks the ngrok agent, or starts `ngrok http 8080`\n  \
+callwatch listen --tunnel cloudflared        # starts a cloudflared quick tunnel, stops it on exit\n  \
+callwatch listen --trust-forwarded-headers   # behind a TLS proxy you run yourself\n\n\
 The public URL must be exactly the sink's destination: Twilio signs that URL.\n\
 Twilio does not retry deliveries answered 4xx; use --reject-status 503 while debugging\n\
-signatures so that rejected deliveries are retried once fixed.")]
+signatures so that rejected deliveries are retried once fixed.\n\n\
+Recording: --record calls.ndjson appends every delivery (and every refused request) to the file\n\
+and answers 2xx only once the line is on disk; after a restart, add --resume to start with the\n\
+calls already recorded:\n  \
+callwatch listen --public-url https://abc123.ngrok.app/events --record calls.ndjson --resume\n\
+Then `callwatch replay calls.ndjson` or `callwatch export calls.ndjson --format csv`.")]
 pub struct ListenArgs {
     /// The URL Twilio delivers to (the sink destination), e.g. https://abc.ngrok.app/events.
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", conflicts_with_all = ["tunnel", "trust_forwarded_headers", "events_path"])]
     pub public_url: Option<String>,
+    /// Find the public URL from a tunnel: ngrok (its agent API, or `ngrok http PORT` started
+    /// for you) or cloudflared (a quick tunnel started for you, stopped on exit).
+    #[arg(long, value_enum, value_name = "KIND", conflicts_with = "trust_forwarded_headers")]
+    pub tunnel: Option<crate::tunnel::TunnelKind>,
+    /// Where the ngrok agent API answers (with --tunnel ngrok).
+    #[arg(long, value_name = "URL", default_value = crate::tunnel::DEFAULT_NGROK_API)]
+    pub ngrok_api: String,
+    /// Rebuild the public URL of each request from X-Forwarded-Proto / X-Forwarded-Host / Host
+    /// (only behind a proxy you control: clients can set these headers).
+    #[arg(long)]
+    pub trust_forwarded_headers: bool,
+    /// The path deliveries are POSTed to, with --tunnel or --trust-forwarded-headers
+    /// [default: /events].
+    #[arg(long, value_name = "PATH")]
+    pub events_path: Option<String>,
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1")]
     pub bind: IpAddr,
@@ -103,9 +163,14 @@ pub struct ListenArgs {
     /// HTTP status answered to deliveries whose signature or body hash fails.
     #[arg(long, default_value_t = 403, value_parser = clap::value_parser!(u16).range(400..=599))]
     pub reject_status: u16,
-    /// Append every delivery to this file (ndjson) before acknowledging it.
+    /// Append every delivery to this file (one JSON line each), durably before acknowledging it:
+    /// a delivery that cannot be recorded is answered 503 so that Twilio retries it.
     #[arg(long, value_name = "FILE")]
     pub record: Option<PathBuf>,
+    /// Start with the calls already in the --record file, as if callwatch had never stopped;
+    /// Twilio's re-deliveries of them count as duplicates.
+    #[arg(long, requires = "record")]
+    pub resume: bool,
     /// Keep at most this many calls; the oldest finished calls are evicted first.
     #[arg(long, value_name = "N")]
     pub max_calls: Option<usize>,

@@ -23,4 +23,5 @@ pub mod ingest;
 pub mod output;
 pub mod session;
 pub mod tui;
+pub mod tunnel;
 pub mod twilio;

@@ -73,8 +73,8 @@ impl Session {
         for event in &delivery.events {
             match event {
                 DeliveredEvent::CallSummary(summary_event) => {
-                    let outcome = self.store.apply(summary_event, delivery.received_at);
-                    if let Some(record) = self.store.get(&summary_event.summary.call_sid) {
+                    let (id, outcome) = self.store.apply(summary_event, delivery.received_at);
+                    if let Some(record) = self.store.by_id(id) {
                         on_update(
                             &delivery,
                             Update::Call {

@@ -676,13 +676,13 @@ async fn simulator_posts_signed_deliveries_like_twilio() {
     let captured = log.lock().expect("log lock").clone();
     eprintln!("{} requests captured; {stats:?}", captured.len());
 
-    assert!(captured.len() >= 15, "{}", captured.len());
+    assert!(captured.len() >= 10, "{}", captured.len());
     assert!(captured.len() as u64 <= stats.sent);
     assert_eq!(
         (stats.errors, stats.status_4xx, stats.status_5xx),
         (0, 0, 0)
     );
-    assert!(stats.calls_started >= 15, "{stats:?}");
+    assert!(stats.calls_started >= 10, "{stats:?}");
 
     let mut ids: HashMap<String, Vec<Vec<u8>>> = HashMap::new();
     let mut string_data = 0;

@@ -1,33 +1,39 @@
 //! Whole screens of the TUI, drawn into ratatui's `TestBackend` and pinned with insta, at the
-//! sizes people use (80×24 and 120×40), from the demo generator's calls with a fixed seed and
-//! fixed clocks.
+//! sizes people use (80×24 and 120×40), with and without colour, from the demo generator's calls
+//! with a fixed seed and fixed clocks; and key sequences driven through the app's update step.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, UNIX_EPOCH};
 
 use callwatch::demo::generator::{CallGenerator, delivery_body};
-use callwatch::ingest::{Delivery, ListenerStats};
-use callwatch::tui::app::App;
+use callwatch::ingest::{Delivery, DeliveryVerdict, ListenerStats};
+use callwatch::tui::app::{App, Overlay, SortColumn, View};
 use callwatch::tui::keys::Action;
 use callwatch::tui::{HeaderInfo, ui};
 use callwatch::twilio::cloudevent::parse_delivery;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 /// 2027-01-15T08:00:00Z: a fixed "now" for every screen.
 const NOW_S: u64 = 1_800_000_000;
 
-fn app_with_calls(calls: usize, color: bool) -> App {
-    let stats = Arc::new(ListenerStats::default());
-    let header = HeaderInfo {
+fn header(color: bool) -> HeaderInfo {
+    HeaderInfo {
         listen_addr: "127.0.0.1:8080".into(),
         public_url: "https://abc123.ngrok.app/events".into(),
         url_source: "--public-url".into(),
         mode_note: None,
         color,
-    };
-    let mut app = App::new(Arc::clone(&stats), header);
+        hyperlinks: false,
+        reject_status: 403,
+    }
+}
+
+fn app_with_calls(calls: usize, color: bool) -> App {
+    let stats = Arc::new(ListenerStats::default());
+    let mut app = App::new(Arc::clone(&stats), header(color));
     let mut generator = CallGenerator::new(7);
     let start = time::OffsetDateTime::from_unix_timestamp(NOW_S as i64 - 600).expect("time");
     let mut seq = 0;
@@ -37,16 +43,52 @@ fn app_with_calls(calls: usize, color: bool) -> App {
         let take = if i % 3 == 0 { call.events.len() - 1 } else { call.events.len() };
         for ev in &call.events[..take] {
             seq += 1;
-            let events = parse_delivery(&delivery_body(std::slice::from_ref(&ev.event))).expect("parse");
+            let body = delivery_body(std::slice::from_ref(&ev.event));
+            let events = parse_delivery(&body).expect("parse");
             let at = UNIX_EPOCH + Duration::from_secs(NOW_S - 600 + i as u64 * 7) + ev.offset;
-            app.on_delivery(Delivery::accepted(seq, at, events));
+            let mut d = Delivery::accepted(seq, at, events);
+            d.body_len = body.len();
+            d.body = body.into();
+            d.query = "bodySHA256=0123abcd".into();
+            d.headers = vec![
+                ("content-type".into(), "application/json".into()),
+                ("x-twilio-signature".into(), "xWpMQ9oup5I4GzSsMkdAInacfMM=".into()),
+                ("user-agent".into(), "TwilioProxy/1.1".into()),
+            ];
+            d.handling = Duration::from_micros(180 + (seq % 7) * 13);
+            app.on_delivery(d);
         }
     }
     stats.accepted.store(seq, Ordering::Relaxed);
-    stats.rejected.store(2, Ordering::Relaxed);
     stats.last_delivery_ms.store((NOW_S - 3) * 1000, Ordering::Relaxed);
     app.on_tick(UNIX_EPOCH + Duration::from_secs(NOW_S));
+    app.prepare_frame();
     app
+}
+
+/// Adds a delivery refused for its signature, as the listener would record it.
+fn add_rejection(app: &mut App) {
+    let mut d = Delivery::accepted(9999, UNIX_EPOCH + Duration::from_secs(NOW_S - 2), Vec::new());
+    d.status = 403;
+    d.verdict = DeliveryVerdict::BadSignature;
+    d.event_count = 0;
+    d.body = br#"[{"type":"com.twilio.voice.insights.call-summary.complete","data":{"call_sid":"CA1"}}]"#.as_slice().into();
+    d.body_len = d.body.len();
+    d.headers = vec![("x-twilio-signature".into(), "AAAAAAAAAAAAAAAAAAAAAAAAAAA=".into())];
+    d.diagnosis = Some(callwatch::ingest::diagnosis::Diagnosis {
+        reason: "signature matches no URL variant".into(),
+        tried_urls: vec![callwatch::twilio::signature::TriedUrl {
+            url: "https://abc123.ngrok.app/events?bodySHA256=00".into(),
+            expected_signature: "xWpMQ9oup5I4GzSsMkdAInacfMM=".into(),
+        }],
+        received_signature: Some("AAAAAAAAAAAAAAAAAAAAAAAAAAA=".into()),
+        hint: "signature made with another auth token (subaccount?)".into(),
+        seen_url: None,
+        matched_url: None,
+    });
+    app.stats.rejected.fetch_add(1, Ordering::Relaxed);
+    app.on_delivery(d);
+    app.prepare_frame();
 }
 
 fn render(app: &App, width: u16, height: u16) -> String {
@@ -55,68 +97,275 @@ fn render(app: &App, width: u16, height: u16) -> String {
     format!("{:?}", terminal.backend())
 }
 
-#[test]
-fn calls_table_80x24() {
-    let app = app_with_calls(30, false);
-    insta::assert_snapshot!(render(&app, 80, 24));
+/// Only the text of the screen (for assertions that do not care about styles).
+fn text(app: &App, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
+    terminal.draw(|f| ui::draw(f, app)).expect("draw");
+    let buf = terminal.backend().buffer();
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            out.push_str(buf[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
 }
 
-#[test]
-fn calls_table_120x40() {
-    let app = app_with_calls(30, false);
-    insta::assert_snapshot!(render(&app, 120, 40));
+fn key(app: &mut App, code: KeyCode) {
+    app.on_key(KeyEvent::new(code, KeyModifiers::NONE));
+    app.prepare_frame();
 }
 
+fn type_text(app: &mut App, s: &str) {
+    for c in s.chars() {
+        key(app, KeyCode::Char(c));
+    }
+}
+
+/// Every view and overlay, at both sizes, with and without colour.
 #[test]
-fn calls_table_120x40_colour() {
-    let app = app_with_calls(12, true);
-    let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
-    terminal.draw(|f| ui::draw(f, &app)).expect("draw");
-    // The backend's Debug output lists styles per cell run after the text.
-    insta::assert_snapshot!(format!("{:?}", terminal.backend()));
+fn every_view_and_overlay_at_both_sizes() {
+    for color in [false, true] {
+        let mut app = app_with_calls(30, color);
+        let suffix = if color { "colour" } else { "plain" };
+        let shots: Vec<(&str, Box<dyn Fn(&mut App)>)> = vec![
+            ("calls", Box::new(|_| {})),
+            ("call_details", Box::new(|a| {
+                a.update(Action::Down);
+                a.update(Action::Open);
+            })),
+            ("help", Box::new(|a| a.update(Action::ToggleHelp))),
+            ("deliveries", Box::new(|a| {
+                add_rejection(a);
+                a.view = View::Deliveries;
+            })),
+            ("delivery_details", Box::new(|a| {
+                a.view = View::Deliveries;
+                a.update(Action::Open);
+            })),
+            ("stats", Box::new(|a| a.view = View::Stats)),
+            ("filter_typing", Box::new(|a| {
+                key(a, KeyCode::Char('/'));
+                type_text(a, "state=fail or carier~x");
+                key(a, KeyCode::Enter);
+            })),
+        ];
+        for (name, setup) in shots {
+            let mut a = app_with_calls(30, color);
+            setup(&mut a);
+            a.prepare_frame();
+            for (w, h) in [(80, 24), (120, 40)] {
+                insta::assert_snapshot!(format!("{name}_{w}x{h}_{suffix}"), render(&a, w, h));
+            }
+        }
+        app.update(Action::Quit);
+        assert!(app.should_quit);
+    }
 }
 
 #[test]
 fn empty_table_says_what_it_waits_for() {
     let app = app_with_calls(0, false);
-    let screen = render(&app, 120, 40);
+    let screen = text(&app, 120, 40);
     assert!(screen.contains("Waiting for the first delivery"), "{screen}");
-    insta::assert_snapshot!(screen);
-}
-
-#[test]
-fn selection_moves_and_pages() {
-    let mut app = app_with_calls(30, false);
-    let _ = render(&app, 120, 40); // sets nothing: page size comes from the run loop
-    app.page_rows = 10;
-    app.update(Action::Down);
-    app.update(Action::Down);
-    assert_eq!(app.selected_index(), 2);
-    app.update(Action::PageDown);
-    assert_eq!(app.selected_index(), 12);
-    app.update(Action::Last);
-    assert_eq!(app.selected_index(), 29);
-    app.update(Action::Up);
-    assert_eq!(app.selected_index(), 28);
-    app.update(Action::First);
-    assert_eq!(app.selected, None);
-    assert_eq!(app.selected_index(), 0);
-    app.update(Action::Quit);
-    assert!(app.should_quit);
-    insta::assert_snapshot!(render(&app, 80, 24));
 }
 
 #[test]
 fn too_small_terminal_gets_a_message() {
     let app = app_with_calls(3, false);
-    let screen = render(&app, 40, 10);
-    assert!(screen.contains("Terminal too small"), "{screen}");
+    assert!(text(&app, 40, 10).contains("Terminal too small"));
 }
 
 #[test]
-fn header_counts_states() {
-    let app = app_with_calls(30, false);
-    let total: usize = app.session.store.count_by_state().values().sum();
-    assert_eq!(total, 30);
-    let _ = SystemTime::now();
+fn selection_moves_pages_and_follows_newest() {
+    let mut app = app_with_calls(30, false);
+    app.page_rows = 10;
+    assert_eq!(app.selected, None, "follows the newest call at start");
+    app.update(Action::Down);
+    app.update(Action::Down);
+    assert_eq!(app.selected_index(), 2);
+    let chosen = app.selected.expect("a call is selected");
+    app.update(Action::PageDown);
+    assert_eq!(app.selected_index(), 12);
+    app.update(Action::Last);
+    assert_eq!(app.selected_index(), 29);
+    app.update(Action::First);
+    assert_eq!(app.selected, None);
+    // Once the user picks a call, new arrivals do not move the selection away from it.
+    app.update(Action::Down);
+    let picked = app.selected.expect("picked");
+    assert_ne!(picked, chosen);
+    let more = app_with_calls(31, false); // same seed: the same 30 calls plus one
+    let newest = more.session.store.newest_first().next().expect("newest").summary.clone();
+    let event = callwatch::twilio::cloudevent::SummaryEvent {
+        id: "EZnew".into(),
+        kind: callwatch::twilio::cloudevent::SummaryKind::Partial,
+        time: None,
+        dataschema: None,
+        summary: newest,
+    };
+    app.on_delivery(Delivery::accepted(
+        5000,
+        UNIX_EPOCH + Duration::from_secs(NOW_S),
+        vec![callwatch::twilio::cloudevent::DeliveredEvent::CallSummary(event)],
+    ));
+    app.prepare_frame();
+    assert_eq!(app.selected, Some(picked));
+    assert_eq!(app.selected_index(), 2, "the picked call moved down one row with it");
+}
+
+#[test]
+fn filter_applies_rejects_bad_expressions_and_clears() {
+    let mut app = app_with_calls(30, false);
+    let total = app.rows.len();
+    key(&mut app, KeyCode::Char('/'));
+    assert!(app.editor.is_some());
+    type_text(&mut app, "state=fail");
+    key(&mut app, KeyCode::Enter);
+    assert!(app.editor.is_none());
+    let fails = app.rows.len();
+    assert!(fails > 0 && fails < total, "{fails} of {total}");
+    for &id in &app.rows {
+        let r = app.session.store.by_id(id).expect("row");
+        assert_eq!(r.summary.call_state.as_str(), "fail");
+    }
+    assert!(text(&app, 120, 40).contains(&format!("{fails} of {total} calls")));
+
+    // A bad expression keeps the previous filter and shows why.
+    key(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, " and (");
+    key(&mut app, KeyCode::Enter);
+    let editor = app.editor.as_ref().expect("still editing");
+    assert!(editor.error.is_some());
+    assert_eq!(app.filter.as_ref().map(|f| f.text()), Some("state=fail"));
+    assert_eq!(app.rows.len(), fails);
+
+    // Esc clears.
+    key(&mut app, KeyCode::Esc);
+    assert!(app.filter.is_none());
+    assert_eq!(app.rows.len(), total);
+}
+
+#[test]
+fn sort_cycles_and_reverses() {
+    let mut app = app_with_calls(30, false);
+    assert_eq!(app.sort, (SortColumn::Updated, true));
+    key(&mut app, KeyCode::Char('s'));
+    assert_eq!(app.sort, (SortColumn::State, true));
+    key(&mut app, KeyCode::Char('s'));
+    assert_eq!(app.sort.0, SortColumn::Duration);
+    let durations: Vec<i64> = app
+        .rows
+        .iter()
+        .map(|&id| app.session.store.by_id(id).and_then(|r| r.summary.duration).unwrap_or(-1))
+        .collect();
+    assert!(durations.windows(2).all(|w| w[0] >= w[1]), "{durations:?}");
+    key(&mut app, KeyCode::Char('S'));
+    assert_eq!(app.sort, (SortColumn::Duration, false));
+    let first = app.session.store.by_id(app.rows[0]).and_then(|r| r.summary.duration);
+    assert_eq!(first, durations.iter().copied().filter(|d| *d >= 0).min());
+    assert!(text(&app, 200, 40).contains("DUR↑"));
+}
+
+#[test]
+fn freeze_keeps_rows_and_counts_new() {
+    let mut app = app_with_calls(10, false);
+    key(&mut app, KeyCode::Char(' '));
+    assert!(app.frozen.is_some());
+    let rows = app.rows.clone();
+    let more = app_with_calls(14, false);
+    for d in more.session.deliveries.iter().skip(app.session.deliveries.len()) {
+        app.on_delivery(d.clone());
+    }
+    app.prepare_frame();
+    assert_eq!(app.rows, rows, "frozen rows do not change");
+    assert!(app.new_since_freeze() > 0);
+    assert!(text(&app, 120, 40).contains(&format!("frozen — {} new", app.new_since_freeze())));
+    key(&mut app, KeyCode::Char(' '));
+    assert!(app.frozen.is_none());
+    assert_eq!(app.rows.len(), 14);
+}
+
+#[test]
+fn details_and_help_open_and_close() {
+    let mut app = app_with_calls(10, false);
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Enter);
+    let id = app.rows[1];
+    assert_eq!(app.overlay, Some(Overlay::CallDetails { id, scroll: 0 }));
+    key(&mut app, KeyCode::Char('j'));
+    assert_eq!(app.overlay, Some(Overlay::CallDetails { id, scroll: 1 }));
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.overlay, None);
+    key(&mut app, KeyCode::Char('?'));
+    assert!(matches!(app.overlay, Some(Overlay::Help { .. })));
+    let screen = text(&app, 120, 40);
+    assert!(screen.contains("export CSV+JSON") && screen.contains("carrier"), "{screen}");
+    key(&mut app, KeyCode::Char('?'));
+    assert_eq!(app.overlay, None);
+    key(&mut app, KeyCode::Tab);
+    assert_eq!(app.view, View::Deliveries);
+    key(&mut app, KeyCode::Tab);
+    assert_eq!(app.view, View::Stats);
+    key(&mut app, KeyCode::Tab);
+    assert_eq!(app.view, View::Calls);
+}
+
+#[test]
+fn masking_hides_numbers_everywhere_on_screen() {
+    let mut app = app_with_calls(10, false);
+    let caller = app.session.store.newest_first().next().expect("call").summary.from.caller.clone();
+    assert!(caller.starts_with('+'), "{caller}");
+    assert!(text(&app, 120, 40).contains(&caller[..10]));
+    key(&mut app, KeyCode::Char('m'));
+    assert!(app.mask);
+    let screen = text(&app, 120, 40);
+    assert!(!screen.contains(&caller[..10]), "{screen}");
+    assert!(screen.contains('•'));
+    key(&mut app, KeyCode::Enter);
+    let details = text(&app, 120, 40);
+    assert!(!details.contains(&caller), "{details}");
+}
+
+#[test]
+fn export_writes_the_filtered_view() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut app = app_with_calls(30, false);
+    app.export_dir = dir.path().to_owned();
+    key(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "state=completed");
+    key(&mut app, KeyCode::Enter);
+    let shown = app.rows.len();
+    key(&mut app, KeyCode::Char('e'));
+    let notice = app.notice.clone().expect("a notice");
+    assert!(!notice.is_error, "{}", notice.text);
+    let mut files: Vec<_> = std::fs::read_dir(dir.path()).expect("dir").filter_map(Result::ok).map(|e| e.path()).collect();
+    files.sort();
+    assert_eq!(files.len(), 2, "{files:?}");
+    let csv = std::fs::read_to_string(&files[0]).expect("csv");
+    assert_eq!(csv.lines().count(), shown + 1, "header + one row per call shown");
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&files[1]).expect("json")).expect("json");
+    let rows = json.as_array().expect("array");
+    assert_eq!(rows.len(), shown);
+    assert!(rows.iter().all(|r| r["call_state"] == "completed"), "{json}");
+    assert!(notice.text.contains(&files[0].display().to_string()));
+}
+
+#[test]
+fn call_sid_is_a_terminal_hyperlink() {
+    let mut app = app_with_calls(5, false);
+    app.header.hyperlinks = true;
+    app.update(Action::Open);
+    let screen = text(&app, 120, 40);
+    assert!(screen.contains("\x1b]8;;https://console.twilio.com/"), "OSC 8 link expected");
+}
+
+#[test]
+fn header_warns_when_signatures_fail_with_a_4xx() {
+    let mut app = app_with_calls(5, false);
+    add_rejection(&mut app);
+    let screen = text(&app, 120, 40);
+    assert!(screen.contains("Twilio never retries a 4xx"), "{screen}");
+    assert!(screen.contains("--reject-status 503"), "{screen}");
 }

@@ -45,6 +45,17 @@ impl DedupeWindow {
         true
     }
 
+    /// Forgets `id`, so that its next sighting counts as the first. Used when a delivery could
+    /// not be recorded and was answered 503: Twilio's retry must then be applied, not dropped as
+    /// a duplicate. The id was normally just added, so it is searched from the newest end.
+    pub fn forget(&mut self, id: &str) {
+        if self.seen.remove(id)
+            && let Some(pos) = self.order.iter().rposition(|seen| &**seen == id)
+        {
+            self.order.remove(pos);
+        }
+    }
+
     /// How many ids are remembered now.
     pub fn len(&self) -> usize {
         self.order.len()
@@ -85,6 +96,18 @@ mod tests {
         assert_eq!(w.len(), 2);
         assert!(!w.first_sighting("b"));
         assert!(w.first_sighting("a"));
+    }
+
+    #[test]
+    fn a_forgotten_id_is_new_again() {
+        let mut w = DedupeWindow::new(3);
+        assert!(w.first_sighting("a"));
+        assert!(w.first_sighting("b"));
+        w.forget("b");
+        w.forget("never-seen");
+        assert_eq!(w.len(), 1);
+        assert!(w.first_sighting("b"));
+        assert!(!w.first_sighting("a"));
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! The calls we know about: every call-summary event merged by call SID into one record per
 //! call ([`store`]), and the bounded memory of event ids that recognises Twilio's at-least-once
-//! re-deliveries ([`dedupe`]).
+//! re-deliveries ([`dedupe`]). [`filter`] is the query language that picks calls out of the store.
 
 pub mod dedupe;
+pub mod filter;
+pub mod stats;
 pub mod store;

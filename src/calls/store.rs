@@ -100,18 +100,24 @@ pub enum ApplyOutcome {
     Superseded,
 }
 
+/// A call's slot in the store: stable for the life of the call, cheap to copy into views.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CallId(pub u32);
+
 /// All calls, with the counters and ordering the screen needs.
 #[derive(Debug, Default)]
 pub struct CallStore {
-    /// Records by call SID.
-    calls: HashMap<String, CallRecord>,
-    /// Call SIDs by `update_seq`, so "newest update first" is a reverse walk, not a sort.
-    by_update: BTreeMap<u64, String>,
+    /// Records by slot; views hold [`CallId`]s into it.
+    records: Vec<CallRecord>,
+    /// Slots by call SID.
+    index: HashMap<Box<str>, CallId>,
+    /// Slots by `update_seq`, so "newest update first" is a reverse walk, not a sort.
+    by_update: BTreeMap<u64, CallId>,
     /// Number of calls in each call state (the wire string; "" when absent).
     by_state: BTreeMap<String, usize>,
     /// Number of calls at each processing stage.
     by_kind: [usize; 3],
-    /// The last sequence number handed out.
+    /// The last sequence number handed out; also tells views whether anything changed.
     seq: u64,
     /// Call-summary events applied or superseded (duplicates never reach the store).
     events: u64,
@@ -124,7 +130,7 @@ impl CallStore {
     }
 
     /// Merges one call-summary event, received at `received_at`, and says what happened.
-    pub fn apply(&mut self, event: &SummaryEvent, received_at: SystemTime) -> ApplyOutcome {
+    pub fn apply(&mut self, event: &SummaryEvent, received_at: SystemTime) -> (CallId, ApplyOutcome) {
         self.events += 1;
         self.seq += 1;
         let seq = self.seq;
@@ -137,64 +143,73 @@ impl CallStore {
             processing_version: event.summary.processing_version,
             applied,
         };
-        let sid = &event.summary.call_sid;
-        match self.calls.get_mut(sid) {
-            None => {
-                let record = CallRecord {
-                    summary: event.summary.clone(),
-                    rank,
-                    event_id: event.id.clone(),
-                    first_seen: received_at,
-                    updated_at: received_at,
-                    update_seq: seq,
-                    history: vec![entry_for(true)],
-                };
-                *self.by_state.entry(state_key(&record.summary.call_state)).or_default() += 1;
-                self.by_kind[kind_index(rank.kind)] += 1;
-                self.by_update.insert(seq, sid.clone());
-                self.calls.insert(sid.clone(), record);
-                ApplyOutcome::NewCall
-            }
-            Some(record) => {
-                self.by_update.remove(&record.update_seq);
-                self.by_update.insert(seq, sid.clone());
-                record.update_seq = seq;
-                record.updated_at = received_at;
-                // Ties in rank go to the later arrival: equal claims, fresher copy.
-                let wins = rank >= record.rank;
-                record.history.push(entry_for(wins));
-                if !wins {
-                    return ApplyOutcome::Superseded;
-                }
-                let old_state = state_key(&record.summary.call_state);
-                let new_state = state_key(&event.summary.call_state);
-                if old_state != new_state {
-                    decrement(&mut self.by_state, &old_state);
-                    *self.by_state.entry(new_state).or_default() += 1;
-                }
-                self.by_kind[kind_index(record.rank.kind)] -= 1;
-                self.by_kind[kind_index(rank.kind)] += 1;
-                record.summary = event.summary.clone();
-                record.rank = rank;
-                record.event_id = event.id.clone();
-                ApplyOutcome::Updated
-            }
+        let sid = event.summary.call_sid.as_str();
+        let Some(&id) = self.index.get(sid) else {
+            let id = CallId(u32::try_from(self.records.len()).unwrap_or(u32::MAX));
+            let record = CallRecord {
+                summary: event.summary.clone(),
+                rank,
+                event_id: event.id.clone(),
+                first_seen: received_at,
+                updated_at: received_at,
+                update_seq: seq,
+                history: vec![entry_for(true)],
+            };
+            *self.by_state.entry(state_key(&record.summary.call_state)).or_default() += 1;
+            self.by_kind[kind_index(rank.kind)] += 1;
+            self.by_update.insert(seq, id);
+            self.index.insert(sid.into(), id);
+            self.records.push(record);
+            return (id, ApplyOutcome::NewCall);
+        };
+        let record = &mut self.records[id.0 as usize];
+        self.by_update.remove(&record.update_seq);
+        self.by_update.insert(seq, id);
+        record.update_seq = seq;
+        record.updated_at = received_at;
+        // Ties in rank go to the later arrival: equal claims, fresher copy.
+        let wins = rank >= record.rank;
+        record.history.push(entry_for(wins));
+        if !wins {
+            return (id, ApplyOutcome::Superseded);
         }
+        let old_state = state_key(&record.summary.call_state);
+        let new_state = state_key(&event.summary.call_state);
+        if old_state != new_state {
+            decrement(&mut self.by_state, &old_state);
+            *self.by_state.entry(new_state).or_default() += 1;
+        }
+        self.by_kind[kind_index(record.rank.kind)] -= 1;
+        self.by_kind[kind_index(rank.kind)] += 1;
+        record.summary = event.summary.clone();
+        record.rank = rank;
+        record.event_id = event.id.clone();
+        (id, ApplyOutcome::Updated)
     }
 
-    /// The record of one call.
+    /// The record of one call, by SID.
     pub fn get(&self, call_sid: &str) -> Option<&CallRecord> {
-        self.calls.get(call_sid)
+        self.index.get(call_sid).and_then(|&id| self.by_id(id))
+    }
+
+    /// The record in a slot.
+    pub fn by_id(&self, id: CallId) -> Option<&CallRecord> {
+        self.records.get(id.0 as usize)
+    }
+
+    /// The slot of a call.
+    pub fn id_of(&self, call_sid: &str) -> Option<CallId> {
+        self.index.get(call_sid).copied()
     }
 
     /// Number of calls.
     pub fn len(&self) -> usize {
-        self.calls.len()
+        self.records.len()
     }
 
     /// True when no call is known.
     pub fn is_empty(&self) -> bool {
-        self.calls.is_empty()
+        self.records.is_empty()
     }
 
     /// Call-summary events merged so far (applied or superseded).
@@ -202,14 +217,29 @@ impl CallStore {
         self.events
     }
 
-    /// Calls, most recently updated first, without sorting or copying.
-    pub fn newest_first(&self) -> impl DoubleEndedIterator<Item = &CallRecord> + '_ {
-        self.by_update.values().rev().filter_map(|sid| self.calls.get(sid))
+    /// Changes whenever a call changes: views compare it to know when to recompute.
+    pub fn generation(&self) -> u64 {
+        self.seq
     }
 
-    /// Every call, in no particular order.
+    /// Slots, most recently updated first, without sorting or copying.
+    pub fn ids_newest_first(&self) -> impl DoubleEndedIterator<Item = CallId> + '_ {
+        self.by_update.values().rev().copied()
+    }
+
+    /// Calls, most recently updated first, without sorting or copying.
+    pub fn newest_first(&self) -> impl DoubleEndedIterator<Item = &CallRecord> + '_ {
+        self.ids_newest_first().filter_map(|id| self.by_id(id))
+    }
+
+    /// Every call with its slot, in arrival order of the first event.
+    pub fn iter_with_ids(&self) -> impl Iterator<Item = (CallId, &CallRecord)> + '_ {
+        self.records.iter().enumerate().map(|(i, r)| (CallId(i as u32), r))
+    }
+
+    /// Every call, in arrival order of the first event.
     pub fn iter(&self) -> impl Iterator<Item = &CallRecord> + '_ {
-        self.calls.values()
+        self.records.iter()
     }
 
     /// Number of calls in each call state (`""` for calls whose state is absent), by name.
@@ -314,8 +344,8 @@ mod tests {
     fn late_partial_is_kept_in_history_but_not_applied() {
         let events = three_events();
         let mut store = CallStore::new();
-        assert_eq!(store.apply(&events[2], SystemTime::now()), ApplyOutcome::NewCall);
-        assert_eq!(store.apply(&events[0], SystemTime::now()), ApplyOutcome::Superseded);
+        assert_eq!(store.apply(&events[2], SystemTime::now()).1, ApplyOutcome::NewCall);
+        assert_eq!(store.apply(&events[0], SystemTime::now()).1, ApplyOutcome::Superseded);
         let rec = store.get("CA0001").expect("call");
         assert_eq!(rec.summary.call_state, CallState::Completed);
         assert!(!rec.history[1].applied);
@@ -327,7 +357,7 @@ mod tests {
         let v1 = event("EZ1", SummaryKind::Partial, 1, "2026-01-01T00:00:09.000Z", "ringing");
         let mut store = CallStore::new();
         store.apply(&v2, SystemTime::now());
-        assert_eq!(store.apply(&v1, SystemTime::now()), ApplyOutcome::Superseded);
+        assert_eq!(store.apply(&v1, SystemTime::now()).1, ApplyOutcome::Superseded);
         assert_eq!(store.get("CA0001").expect("call").summary.call_state, CallState::Answered);
     }
 
@@ -337,10 +367,10 @@ mod tests {
         let late = event("EZ2", SummaryKind::Partial, 1, "2026-01-01T00:00:05.000Z", "answered");
         let mut store = CallStore::new();
         store.apply(&late, SystemTime::now());
-        assert_eq!(store.apply(&early, SystemTime::now()), ApplyOutcome::Superseded);
+        assert_eq!(store.apply(&early, SystemTime::now()).1, ApplyOutcome::Superseded);
         let mut store = CallStore::new();
         store.apply(&early, SystemTime::now());
-        assert_eq!(store.apply(&late, SystemTime::now()), ApplyOutcome::Updated);
+        assert_eq!(store.apply(&late, SystemTime::now()).1, ApplyOutcome::Updated);
         assert_eq!(store.get("CA0001").expect("call").summary.call_state, CallState::Answered);
     }
 

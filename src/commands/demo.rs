@@ -8,7 +8,7 @@ use anyhow::Context;
 
 use crate::cli::DemoArgs;
 use crate::commands::listen::bind_error;
-use crate::commands::monitor::{self, MonitorSpec};
+use crate::commands::monitor::{self, MonitorSpec, Recording};
 use crate::demo::simulator::{self, DEMO_AUTH_TOKEN, SimulatorConfig};
 use crate::ingest::server::{PublicUrl, bind};
 use crate::ingest::verdict::Judge;
@@ -17,6 +17,7 @@ use crate::twilio::signature::Secrets;
 
 /// Runs the demo.
 pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
+    let filter = args.output.parsed_filter()?;
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, args.port));
     let socket = bind(addr).await.map_err(|e| bind_error(addr, e))?;
     let bound = socket.local_addr().context("reading the bound address")?;
@@ -47,6 +48,8 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
             color: crate::commands::color_enabled(),
             ..HeaderInfo::default()
         },
+        tui: crate::tui::TuiOptions::default(),
+        filter,
     };
     let background = move |mut stop: tokio::sync::watch::Receiver<bool>| async move {
         let stopped = async move {
@@ -54,5 +57,9 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         };
         let _ = simulator::run(sim, stopped).await;
     };
-    monitor::run(spec, Some(background), args.duration.is_some()).await
+    let recording = Recording {
+        path: args.record.clone(),
+        ..Recording::default()
+    };
+    monitor::run_recorded(spec, recording, Some(background), args.duration.is_some()).await
 }

@@ -3,8 +3,12 @@
 
 pub mod demo;
 pub mod events_admin;
+pub mod export;
 pub mod listen;
 pub mod monitor;
+pub mod replay;
+pub mod send;
+pub mod verify;
 
 /// An error in how callwatch was called (exit code 2), as opposed to one while running (1).
 #[derive(Debug, thiserror::Error)]

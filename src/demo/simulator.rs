@@ -557,6 +557,12 @@ mod tests {
         assert!(d.body.starts_with(b"[{") && d.body.ends_with(b"}]"));
     }
 
+    #[test]
+    fn run_can_be_spawned() {
+        fn assert_send<T: Send>(_: &T) {}
+        assert_send(&run(config(1, 30.0), std::future::pending::<()>()));
+    }
+
     #[tokio::test]
     async fn rejects_a_rate_that_is_not_positive() {
         for rate in [0.0, -1.0, f64::NAN] {

@@ -5,9 +5,13 @@
 //! it (the TUI, the ndjson writer) can never slow the answer down. When the channel is full the
 //! delivery is still answered and counted in [`ListenerStats::dropped`], reported as a `gap`.
 
+pub mod diagnosis;
+pub mod record;
+pub mod replay;
 pub mod server;
 pub mod verdict;
 
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
@@ -55,6 +59,8 @@ pub struct Delivery {
     pub event_types: Vec<String>,
     /// How long judging and answering took.
     pub handling: Duration,
+    /// Why it was refused, in one sentence (`None` when accepted).
+    pub diagnosis: Option<diagnosis::Diagnosis>,
 }
 
 impl Delivery {
@@ -84,6 +90,7 @@ impl Delivery {
             events,
             event_types,
             handling: Duration::ZERO,
+            diagnosis: None,
         }
     }
 }
@@ -100,11 +107,27 @@ pub struct ListenerStats {
     pub dropped: AtomicU64,
     /// Unix milliseconds of the last request to the events path (0 = none yet).
     pub last_delivery_ms: AtomicU64,
+    /// Lines written to the `--record` file.
+    pub recorded: AtomicU64,
+    /// `sync_data` calls that made recorded lines durable (`recorded / record_syncs` is the
+    /// average group-commit batch).
+    pub record_syncs: AtomicU64,
+    /// Deliveries that could not be recorded: answered 503 instead of 2xx (or, if rejected
+    /// anyway, missing from the recording).
+    pub record_failures: AtomicU64,
+    /// The error of the last recording attempt, while recording fails; cleared by the next
+    /// batch that is written and synced.
+    pub record_error: Mutex<Option<String>>,
 }
 
 impl ListenerStats {
     /// Reads a counter.
     pub fn get(counter: &AtomicU64) -> u64 {
         counter.load(Ordering::Relaxed)
+    }
+
+    /// The current recording error, if the last batch could not be recorded.
+    pub fn record_error(&self) -> Option<String> {
+        self.record_error.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 }

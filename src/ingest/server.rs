@@ -21,6 +21,7 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 
+use super::record::{self, Recorder};
 use super::verdict::{DeliveryVerdict, Judge, signed_url};
 use super::{Delivery, ListenerStats, MAX_BODY_BYTES};
 
@@ -100,6 +101,8 @@ pub struct Listener {
     tx: mpsc::Sender<Delivery>,
     /// Arrival counter.
     seq: AtomicU64,
+    /// The `--record` file, when recording.
+    recorder: Option<Recorder>,
 }
 
 impl Listener {
@@ -113,7 +116,16 @@ impl Listener {
             stats: Arc::new(ListenerStats::default()),
             tx,
             seq: AtomicU64::new(0),
+            recorder: None,
         }
+    }
+
+    /// Records every request to the events path with `recorder`; deliveries are then answered
+    /// 2xx only once their line is durable (see [`super::record`]). Open the recorder with this
+    /// listener's [`Self::stats`] so that the screen sees its errors.
+    pub fn with_recorder(mut self, recorder: Recorder) -> Self {
+        self.recorder = Some(recorder);
+        self
     }
 
     /// The path deliveries are POSTed to.
@@ -158,6 +170,7 @@ impl Listener {
             event_count: 0,
             event_types: Vec::new(),
             handling: Duration::ZERO,
+            diagnosis: None,
         };
 
         if method != Method::POST {
@@ -206,6 +219,19 @@ impl Listener {
         delivery.events = judgement.fresh_events;
         delivery.event_count = judgement.event_count;
         delivery.event_types = judgement.event_types;
+        // With --record, the answer is decided only once the line is durable: never 2xx for a
+        // delivery that is not in the file.
+        if delivery.verdict.is_accepted()
+            && let Some(recorder) = &self.recorder
+            && let Err(e) = recorder.append_durable(record::line_for(&delivery)).await
+        {
+            self.judge.forget(&delivery.events);
+            delivery.events.clear();
+            delivery.status = 503;
+            delivery.verdict = DeliveryVerdict::NotRecorded;
+            self.finish(delivery, started);
+            return text(StatusCode::SERVICE_UNAVAILABLE, &format!("not recorded, retry later: {e}\n"));
+        }
         let status = StatusCode::from_u16(delivery.status).unwrap_or(StatusCode::FORBIDDEN);
         let message = match &delivery.verdict {
             DeliveryVerdict::Ok | DeliveryVerdict::Duplicate => "ok\n".to_owned(),
@@ -223,12 +249,20 @@ impl Listener {
         text(StatusCode::PAYLOAD_TOO_LARGE, "body larger than 1 MiB\n")
     }
 
-    /// Counts the delivery and hands it to the presentation channel without waiting.
+    /// Counts the delivery and hands it to the presentation channel without waiting. A refused
+    /// delivery is recorded here, without waiting either (accepted ones were recorded durably
+    /// before their answer was decided).
     fn finish(&self, mut delivery: Delivery, started: Instant) {
         if delivery.verdict.is_accepted() {
             self.stats.accepted.fetch_add(1, Ordering::Relaxed);
         } else {
             self.stats.rejected.fetch_add(1, Ordering::Relaxed);
+            delivery.diagnosis = super::diagnosis::diagnose(&delivery, &self.public_url, self.judge.secrets.as_ref());
+            if delivery.verdict != DeliveryVerdict::NotRecorded
+                && let Some(recorder) = &self.recorder
+            {
+                recorder.append(record::line_for(&delivery));
+            }
         }
         delivery.handling = started.elapsed();
         if self.tx.try_send(delivery).is_err() {

@@ -27,6 +27,9 @@ pub enum DeliveryVerdict {
     TooLarge,
     /// Not a POST.
     MethodNotAllowed,
+    /// Would have been accepted, but could not be written durably to the `--record` file: answered
+    /// 503 so that Twilio delivers it again.
+    NotRecorded,
 }
 
 impl DeliveryVerdict {
@@ -41,7 +44,25 @@ impl DeliveryVerdict {
             Self::Malformed(_) => "malformed",
             Self::TooLarge => "too_large",
             Self::MethodNotAllowed => "method_not_allowed",
+            Self::NotRecorded => "not_recorded",
         }
+    }
+
+    /// The verdict named `name` (the inverse of [`Self::as_str`]), as read back from a
+    /// recording; `reason` fills [`Self::Malformed`]. `None` for a name this version does not know.
+    pub fn from_name(name: &str, reason: Option<&str>) -> Option<Self> {
+        Some(match name {
+            "ok" => Self::Ok,
+            "duplicate" => Self::Duplicate,
+            "bad_signature" => Self::BadSignature,
+            "bad_body_hash" => Self::BadBodyHash,
+            "missing_signature" => Self::MissingSignature,
+            "malformed" => Self::Malformed(reason.unwrap_or_default().to_owned()),
+            "too_large" => Self::TooLarge,
+            "method_not_allowed" => Self::MethodNotAllowed,
+            "not_recorded" => Self::NotRecorded,
+            _ => return None,
+        })
     }
 
     /// True when the delivery was acknowledged with a 2xx.
@@ -182,6 +203,23 @@ impl Judge {
     }
 }
 
+impl Judge {
+    /// Forgets the ids of `events`, so that a re-delivery of them is applied rather than taken
+    /// for a duplicate (the delivery that carried them was answered 503).
+    pub fn forget(&self, events: &[DeliveredEvent]) {
+        let mut window = self.dedupe.lock().unwrap_or_else(|p| p.into_inner());
+        for e in events {
+            window.forget(e.id());
+        }
+    }
+
+    /// Replaces the window of seen ids (`--resume` hands over the ids found in the recording).
+    pub fn with_dedupe(mut self, window: DedupeWindow) -> Self {
+        self.dedupe = Mutex::new(window);
+        self
+    }
+}
+
 /// The URL Twilio signed: the configured public URL without its own query, then `?` and the raw
 /// query string as received (which already carries the destination's query and `bodySHA256`).
 pub fn signed_url(public_url: &str, raw_query: &str) -> String {
@@ -229,5 +267,23 @@ mod tests {
             names,
             ["ok", "duplicate", "bad_signature", "bad_body_hash", "missing_signature", "malformed", "too_large"]
         );
+    }
+
+    #[test]
+    fn verdict_names_read_back() {
+        for v in [
+            DeliveryVerdict::Ok,
+            DeliveryVerdict::Duplicate,
+            DeliveryVerdict::BadSignature,
+            DeliveryVerdict::BadBodyHash,
+            DeliveryVerdict::MissingSignature,
+            DeliveryVerdict::Malformed("why".into()),
+            DeliveryVerdict::TooLarge,
+            DeliveryVerdict::MethodNotAllowed,
+            DeliveryVerdict::NotRecorded,
+        ] {
+            assert_eq!(DeliveryVerdict::from_name(v.as_str(), Some("why")), Some(v));
+        }
+        assert_eq!(DeliveryVerdict::from_name("something_new", None), None);
     }
 }

@@ -54,8 +54,9 @@ pub fn write_update<W: Write>(out: &mut W, delivery: &Delivery, update: &Update<
 /// Writes the line for a refused delivery.
 pub fn write_rejection<W: Write>(out: &mut W, delivery: &Delivery) -> std::io::Result<()> {
     let at = &rfc3339(delivery.received_at)[11..19];
-    let reason = match &delivery.verdict {
-        crate::ingest::DeliveryVerdict::Malformed(why) => format!(": {why}"),
+    let reason = match (&delivery.diagnosis, &delivery.verdict) {
+        (Some(diagnosis), _) => format!(": {}", diagnosis.hint),
+        (None, crate::ingest::DeliveryVerdict::Malformed(why)) => format!(": {why}"),
         _ => String::new(),
     };
     writeln!(

@@ -1,8 +1,12 @@
 //! Line outputs for scripts and logs: `ndjson` (the contract of design.md, one JSON object per
 //! line, flushed as written), `compact` (one readable line per call update) and `quiet`.
-//! [`run_lines`] drains the delivery channel into one of them.
+//! [`run_lines`] drains the delivery channel into one of them. A `--filter` applies to `call`
+//! lines only: delivery, test_event, event, gap and error lines are always written, so that
+//! a filtered log still shows that deliveries arrive and how they were answered.
 
 pub mod compact;
+pub mod export;
+pub mod mask;
 pub mod ndjson;
 
 use std::io::Write;
@@ -11,8 +15,9 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
+use crate::calls::filter::Filter;
 use crate::ingest::{Delivery, ListenerStats};
-use crate::session::Session;
+use crate::session::{Session, Update};
 
 /// How results are shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -36,27 +41,65 @@ impl OutputMode {
 }
 
 /// Writes every delivery from `rx` to `out` in a line mode until the channel closes; a closed
-/// pipe (`| head`) ends it quietly.
+/// pipe (`| head`) ends it quietly. With a `filter`, only the calls it matches get a line.
 pub async fn run_lines<W: Write>(
     mode: OutputMode,
+    filter: Option<&Filter>,
     mut rx: mpsc::Receiver<Delivery>,
     stats: Arc<ListenerStats>,
     out: &mut W,
 ) -> std::io::Result<Session> {
     let mut session = Session::new();
     let mut gap_check = tokio::time::interval(Duration::from_millis(250));
+    let mut record_failures_seen = 0;
     loop {
         tokio::select! {
             next = rx.recv() => {
                 let Some(delivery) = next else { break };
                 report_gap(mode, &mut session, &stats, out)?;
-                write_delivery(mode, &mut session, delivery, out)?;
+                report_record_failures(mode, &mut record_failures_seen, &stats, out)?;
+                write_delivery(mode, filter, &mut session, delivery, out)?;
             }
-            _ = gap_check.tick() => report_gap(mode, &mut session, &stats, out)?,
+            _ = gap_check.tick() => {
+                report_gap(mode, &mut session, &stats, out)?;
+                report_record_failures(mode, &mut record_failures_seen, &stats, out)?;
+            }
         }
     }
     report_gap(mode, &mut session, &stats, out)?;
+    report_record_failures(mode, &mut record_failures_seen, &stats, out)?;
     Ok(session)
+}
+
+/// Reports requests that could not be written to the `--record` file since the last report:
+/// a `record_error` line in ndjson, a `!!` line in compact, stderr when quiet.
+fn report_record_failures<W: Write>(
+    mode: OutputMode,
+    seen: &mut u64,
+    stats: &ListenerStats,
+    out: &mut W,
+) -> std::io::Result<()> {
+    let total = ListenerStats::get(&stats.record_failures);
+    let fresh = total.saturating_sub(*seen);
+    if fresh == 0 {
+        return Ok(());
+    }
+    *seen = total;
+    let error = stats.record_error().unwrap_or_else(|| "recovered since".to_owned());
+    match mode {
+        OutputMode::Ndjson => ndjson::write_line(
+            out,
+            &serde_json::json!({"type": "record_error", "failures": fresh, "error": error}),
+        ),
+        OutputMode::Compact => {
+            writeln!(out, "!! {fresh} requests not recorded (deliveries answered 503): {error}")?;
+            out.flush()
+        }
+        OutputMode::Quiet | OutputMode::Tui => {
+            eprintln!("callwatch: {fresh} requests not recorded (deliveries answered 503): {error}");
+            Ok(())
+        }
+    }
 }
 
 fn report_gap<W: Write>(
@@ -79,9 +122,11 @@ fn report_gap<W: Write>(
     }
 }
 
-/// Writes what one delivery changed.
+/// Writes what one delivery changed; call updates only for calls `filter` matches (as they
+/// stand after the merge), everything else always.
 pub fn write_delivery<W: Write>(
     mode: OutputMode,
+    filter: Option<&Filter>,
     session: &mut Session,
     delivery: Delivery,
     out: &mut W,
@@ -91,7 +136,7 @@ pub fn write_delivery<W: Write>(
         OutputMode::Ndjson => {
             result = ndjson::write_line(out, &ndjson::delivery(&delivery));
             session.ingest(delivery, |_, update| {
-                if result.is_ok() {
+                if result.is_ok() && shown(filter, &update) {
                     result = ndjson::write_line(out, &ndjson::update(&update));
                 }
             });
@@ -101,7 +146,7 @@ pub fn write_delivery<W: Write>(
                 result = compact::write_rejection(out, &delivery);
             }
             session.ingest(delivery, |d, update| {
-                if result.is_ok() {
+                if result.is_ok() && shown(filter, &update) {
                     result = compact::write_update(out, d, &update);
                 }
             });
@@ -109,4 +154,12 @@ pub fn write_delivery<W: Write>(
         OutputMode::Quiet | OutputMode::Tui => session.ingest(delivery, |_, _| {}),
     }
     result
+}
+
+/// False for a call update that `filter` does not match; true for everything else.
+fn shown(filter: Option<&Filter>, update: &Update<'_>) -> bool {
+    match (filter, update) {
+        (Some(filter), Update::Call { record, .. }) => filter.matches(record),
+        _ => true,
+    }
 }

@@ -9,6 +9,7 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use crate::ingest::Delivery;
+use crate::ingest::diagnosis::{Diagnosis, signature_prefix};
 use crate::session::Update;
 
 /// Writes one JSON value as a line and flushes it.
@@ -57,7 +58,33 @@ pub fn delivery(d: &Delivery) -> Value {
     if let crate::ingest::DeliveryVerdict::Malformed(why) = &d.verdict {
         m.insert("reason".into(), why.clone().into());
     }
+    if let Some(diagnosis) = &d.diagnosis {
+        insert_diagnosis(&mut m, diagnosis);
+    }
     Value::Object(m)
+}
+
+/// `reason`, `hint`, `tried_urls` (`{url, signature_prefix}`), `received_signature_prefix` and,
+/// when known, `seen_url` / `matched_url`. Only signature prefixes are written: a full expected
+/// signature in a log would let its readers forge the refused body.
+fn insert_diagnosis(m: &mut Map<String, Value>, d: &Diagnosis) {
+    m.insert("reason".into(), d.reason.clone().into());
+    m.insert("hint".into(), d.hint.clone().into());
+    let tried: Vec<Value> = d
+        .tried_urls
+        .iter()
+        .map(|t| json!({"url": t.url, "signature_prefix": signature_prefix(&t.expected_signature)}))
+        .collect();
+    m.insert("tried_urls".into(), tried.into());
+    if let Some(sig) = &d.received_signature {
+        m.insert("received_signature_prefix".into(), signature_prefix(sig).into());
+    }
+    if let Some(url) = &d.seen_url {
+        m.insert("seen_url".into(), url.clone().into());
+    }
+    if let Some(url) = &d.matched_url {
+        m.insert("matched_url".into(), url.clone().into());
+    }
 }
 
 /// The `call`, `test_event` or `event` line for one update.

@@ -2,12 +2,146 @@
 //! [`Delivery`]s; both change the state only here. Drawing reads `&App` and nothing else.
 
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, Instant, SystemTime};
 
+use crate::calls::filter::Filter;
+use crate::calls::stats::CallStats;
+use crate::calls::store::{CallId, CallRecord};
 use crate::ingest::{Delivery, ListenerStats};
 use crate::session::Session;
 use crate::tui::HeaderInfo;
-use crate::tui::keys::Action;
+use crate::tui::keys::{Action, Context};
+
+/// The three views `Tab` cycles through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    /// The calls table.
+    Calls,
+    /// Every request to the events path.
+    Deliveries,
+    /// Aggregates and trends.
+    Stats,
+}
+
+/// What is open on top of a view.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Overlay {
+    /// One call's details.
+    CallDetails {
+        /// Which call.
+        id: CallId,
+        /// Lines scrolled.
+        scroll: u16,
+    },
+    /// One delivery's details.
+    DeliveryDetails {
+        /// Which delivery, by arrival number.
+        seq: u64,
+        /// Lines scrolled.
+        scroll: u16,
+    },
+    /// The key list.
+    Help {
+        /// Lines scrolled.
+        scroll: u16,
+    },
+}
+
+/// The column the calls table is sorted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortColumn {
+    /// Time of the last update (the default, newest first).
+    Updated,
+    /// Call state.
+    State,
+    /// Duration.
+    Duration,
+    /// The caller's carrier.
+    FromCarrier,
+    /// Q.850 cause.
+    Q850,
+    /// Last SIP response.
+    Sip,
+    /// Post-dial delay.
+    Pdd,
+    /// Call SID.
+    Sid,
+}
+
+impl SortColumn {
+    /// The order `s` cycles through.
+    pub const CYCLE: [SortColumn; 8] = [
+        Self::Updated,
+        Self::State,
+        Self::Duration,
+        Self::FromCarrier,
+        Self::Q850,
+        Self::Sip,
+        Self::Pdd,
+        Self::Sid,
+    ];
+
+    /// The name shown in the header.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Updated => "time",
+            Self::State => "state",
+            Self::Duration => "duration",
+            Self::FromCarrier => "from carrier",
+            Self::Q850 => "Q.850",
+            Self::Sip => "SIP",
+            Self::Pdd => "PDD",
+            Self::Sid => "call SID",
+        }
+    }
+
+    fn compare(self, a: &CallRecord, b: &CallRecord) -> std::cmp::Ordering {
+        let (sa, sb) = (&a.summary, &b.summary);
+        match self {
+            Self::Updated => a.update_seq.cmp(&b.update_seq),
+            Self::State => sa.call_state.as_str().cmp(sb.call_state.as_str()),
+            Self::Duration => sa.duration.cmp(&sb.duration),
+            Self::FromCarrier => sa.from.carrier.cmp(&sb.from.carrier),
+            Self::Q850 => sa.properties.q850_cause.cmp(&sb.properties.q850_cause),
+            Self::Sip => sa.properties.last_sip_response_num.cmp(&sb.properties.last_sip_response_num),
+            Self::Pdd => sa.properties.pdd_ms.cmp(&sb.properties.pdd_ms),
+            Self::Sid => sa.call_sid.cmp(&sb.call_sid),
+        }
+        .then_with(|| a.update_seq.cmp(&b.update_seq))
+    }
+}
+
+/// The filter line while it is being typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FilterEditor {
+    /// The text typed so far.
+    pub text: String,
+    /// Cursor position, in characters.
+    pub cursor: usize,
+    /// Why the last Enter was refused (the previous filter stays).
+    pub error: Option<String>,
+}
+
+/// A frozen calls table: the rows stay as they were while receiving goes on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Frozen {
+    /// Store generation when frozen.
+    pub generation: u64,
+    /// Events merged when frozen, to count what arrived since.
+    pub events_at_freeze: u64,
+}
+
+/// A short message in the hint bar (export paths, errors), with when it was set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    /// The text.
+    pub text: String,
+    /// True for an error.
+    pub is_error: bool,
+}
+
+/// Views with more calls than this recompute their rows at most twice a second.
+const LARGE_STORE: usize = 20_000;
 
 /// The whole state of the screen.
 #[derive(Debug)]
@@ -18,12 +152,40 @@ pub struct App {
     pub stats: Arc<ListenerStats>,
     /// Static facts for the header (addresses, URL source, sink).
     pub header: HeaderInfo,
-    /// The selected call, by SID; `None` follows the newest call.
-    pub selected: Option<String>,
-    /// Rows the table showed last time (for paging); set by the draw step's layout.
+    /// The view shown.
+    pub view: View,
+    /// What is open on top of it.
+    pub overlay: Option<Overlay>,
+    /// The filter in force.
+    pub filter: Option<Filter>,
+    /// The filter line, while typing.
+    pub editor: Option<FilterEditor>,
+    /// Sort column and direction (descending = true shows the largest first).
+    pub sort: (SortColumn, bool),
+    /// Set while the calls table is frozen.
+    pub frozen: Option<Frozen>,
+    /// Mask phone numbers and IP addresses.
+    pub mask: bool,
+    /// The calls table's rows: filtered and sorted call slots.
+    pub rows: Vec<CallId>,
+    /// Store generation the rows were computed at (None: must recompute).
+    rows_generation: Option<u64>,
+    /// When the rows were last computed.
+    rows_computed_at: Option<Instant>,
+    /// The selected call; `None` follows the first row (the newest call by default).
+    pub selected: Option<CallId>,
+    /// The selected delivery by arrival number; `None` follows the newest.
+    pub selected_delivery: Option<u64>,
+    /// Aggregates for the stats view, with the store generation they were computed at.
+    pub call_stats: Option<(u64, CallStats)>,
+    /// Rows a page holds (set from the terminal height by the run loop).
     pub page_rows: usize,
-    /// "Now", for ages shown on screen; advanced by [`Action`]-free ticks so tests can pin it.
+    /// "Now", for ages on screen; moved by ticks so tests can pin it.
     pub now: SystemTime,
+    /// A message for the hint bar.
+    pub notice: Option<Notice>,
+    /// Directory exports are written to.
+    pub export_dir: std::path::PathBuf,
     /// Set when the user asked to leave.
     pub should_quit: bool,
     /// True when something changed since the last frame.
@@ -37,11 +199,36 @@ impl App {
             session: Session::new(),
             stats,
             header,
+            view: View::Calls,
+            overlay: None,
+            filter: None,
+            editor: None,
+            sort: (SortColumn::Updated, true),
+            frozen: None,
+            mask: false,
+            rows: Vec::new(),
+            rows_generation: None,
+            rows_computed_at: None,
             selected: None,
+            selected_delivery: None,
+            call_stats: None,
             page_rows: 10,
             now: SystemTime::now(),
+            notice: None,
+            export_dir: std::path::PathBuf::from("."),
             should_quit: false,
             dirty: true,
+        }
+    }
+
+    /// Where keys are interpreted now.
+    pub fn context(&self) -> Context {
+        match (&self.overlay, self.view) {
+            (Some(Overlay::Help { .. }), _) => Context::Help,
+            (Some(_), _) => Context::Details,
+            (None, View::Calls) => Context::Calls,
+            (None, View::Deliveries) => Context::Deliveries,
+            (None, View::Stats) => Context::Stats,
         }
     }
 
@@ -57,57 +244,345 @@ impl App {
         self.dirty = true;
     }
 
-    /// The index of the selected row in newest-first order.
-    pub fn selected_index(&self) -> usize {
-        match &self.selected {
-            None => 0,
-            Some(sid) => self
-                .session
-                .store
-                .newest_first()
-                .position(|r| r.call_sid() == sid)
-                .unwrap_or(0),
+    /// Brings derived state (table rows, stats) up to date before a frame. Large stores are
+    /// re-sorted at most twice a second so that a burst of deliveries does not cost a sort
+    /// per frame.
+    pub fn prepare_frame(&mut self) {
+        let generation = self.session.store.generation();
+        let stale = self.rows_generation != Some(generation);
+        let throttled = self.session.store.len() > LARGE_STORE
+            && self.rows_computed_at.is_some_and(|t| t.elapsed() < Duration::from_millis(500));
+        if self.rows_generation.is_none() || (stale && self.frozen.is_none() && !throttled) {
+            self.recompute_rows();
         }
+        if self.view == View::Stats {
+            let fresh = self.call_stats.as_ref().is_some_and(|(g, _)| *g == generation);
+            if !fresh {
+                let store = &self.session.store;
+                let records = self.rows.iter().filter_map(|&id| store.by_id(id));
+                self.call_stats = Some((generation, CallStats::compute(records, self.now)));
+            }
+        }
+    }
+
+    /// Recomputes the calls table's rows from the store, the filter and the sort.
+    pub fn recompute_rows(&mut self) {
+        let store = &self.session.store;
+        let filter = self.filter.as_ref();
+        let keep = |id: &CallId| match (filter, store.by_id(*id)) {
+            (Some(f), Some(r)) => f.matches(r),
+            (None, Some(_)) => true,
+            (_, None) => false,
+        };
+        let (column, descending) = self.sort;
+        self.rows.clear();
+        if column == SortColumn::Updated {
+            // The store keeps this order already: no sort needed.
+            if descending {
+                self.rows.extend(store.ids_newest_first().filter(keep));
+            } else {
+                self.rows.extend(store.ids_newest_first().rev().filter(keep));
+            }
+        } else {
+            self.rows.extend(store.ids_newest_first().filter(keep));
+            self.rows.sort_by(|a, b| match (store.by_id(*a), store.by_id(*b)) {
+                (Some(ra), Some(rb)) => {
+                    let o = column.compare(ra, rb);
+                    if descending { o.reverse() } else { o }
+                }
+                _ => std::cmp::Ordering::Equal,
+            });
+        }
+        self.rows_generation = Some(store.generation());
+        self.rows_computed_at = Some(Instant::now());
+    }
+
+    /// Index of the selected call in [`Self::rows`].
+    pub fn selected_index(&self) -> usize {
+        self.selected
+            .and_then(|id| self.rows.iter().position(|&r| r == id))
+            .unwrap_or(0)
+    }
+
+    /// Index of the selected delivery, counted from the newest.
+    pub fn selected_delivery_index(&self) -> usize {
+        let log = &self.session.deliveries;
+        self.selected_delivery
+            .and_then(|seq| log.iter().rev().position(|d| d.seq == seq))
+            .unwrap_or(0)
+    }
+
+    /// Calls that changed since the table was frozen.
+    pub fn new_since_freeze(&self) -> u64 {
+        self.frozen
+            .as_ref()
+            .map_or(0, |f| self.session.store.events_seen().saturating_sub(f.events_at_freeze))
+    }
+
+    /// Handles one key press: the filter line takes typing while it is open.
+    pub fn on_key(&mut self, key: ratatui::crossterm::event::KeyEvent) {
+        use ratatui::crossterm::event::{KeyCode, KeyModifiers};
+        if let Some(editor) = &mut self.editor {
+            self.dirty = true;
+            let len = editor.text.chars().count();
+            match key.code {
+                KeyCode::Enter => self.apply_filter_text(),
+                KeyCode::Esc => {
+                    self.editor = None;
+                    self.set_filter(None);
+                }
+                KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+                    self.should_quit = true;
+                }
+                KeyCode::Char(c) => {
+                    let at = byte_index(&editor.text, editor.cursor);
+                    editor.text.insert(at, c);
+                    editor.cursor += 1;
+                }
+                KeyCode::Backspace if editor.cursor > 0 => {
+                    editor.cursor -= 1;
+                    let at = byte_index(&editor.text, editor.cursor);
+                    editor.text.remove(at);
+                }
+                KeyCode::Delete if editor.cursor < len => {
+                    let at = byte_index(&editor.text, editor.cursor);
+                    editor.text.remove(at);
+                }
+                KeyCode::Left => editor.cursor = editor.cursor.saturating_sub(1),
+                KeyCode::Right => editor.cursor = (editor.cursor + 1).min(len),
+                KeyCode::Home => editor.cursor = 0,
+                KeyCode::End => editor.cursor = len,
+                _ => {}
+            }
+            return;
+        }
+        if let Some(action) = crate::tui::keys::action_for(key, self.context()) {
+            self.update(action);
+        }
+    }
+
+    /// Parses the typed filter; on error keeps the previous filter and shows why.
+    fn apply_filter_text(&mut self) {
+        let Some(editor) = &mut self.editor else { return };
+        let text = editor.text.trim().to_owned();
+        if text.is_empty() {
+            self.editor = None;
+            self.set_filter(None);
+            return;
+        }
+        match Filter::parse(&text) {
+            Ok(filter) => {
+                self.editor = None;
+                self.set_filter(Some(filter));
+            }
+            Err(e) => editor.error = Some(e.to_string()),
+        }
+    }
+
+    /// Replaces the filter and recomputes the rows.
+    pub fn set_filter(&mut self, filter: Option<Filter>) {
+        self.filter = filter;
+        self.selected = None;
+        self.rows_generation = None;
+        self.call_stats = None;
+        self.dirty = true;
     }
 
     /// The one state-change step for user actions.
     pub fn update(&mut self, action: Action) {
         self.dirty = true;
-        let len = self.session.store.len();
-        if len == 0 && action != Action::Quit {
+        match action {
+            Action::Quit => self.should_quit = true,
+            Action::ToggleHelp => {
+                self.overlay = match self.overlay {
+                    Some(Overlay::Help { .. }) => None,
+                    _ => Some(Overlay::Help { scroll: 0 }),
+                }
+            }
+            Action::Close => {
+                if self.overlay.is_some() {
+                    self.overlay = None;
+                } else if self.filter.is_some() && self.view == View::Calls {
+                    self.set_filter(None);
+                }
+            }
+            Action::NextView | Action::PrevView => {
+                let views = [View::Calls, View::Deliveries, View::Stats];
+                let i = views.iter().position(|v| *v == self.view).unwrap_or(0);
+                let step = if action == Action::NextView { 1 } else { views.len() - 1 };
+                self.view = views[(i + step) % views.len()];
+            }
+            Action::StartFilter => {
+                let text = self.filter.as_ref().map(|f| f.text().to_owned()).unwrap_or_default();
+                let cursor = text.chars().count();
+                self.editor = Some(FilterEditor { text, cursor, error: None });
+            }
+            Action::CycleSort => {
+                let i = SortColumn::CYCLE.iter().position(|c| *c == self.sort.0).unwrap_or(0);
+                let next = SortColumn::CYCLE[(i + 1) % SortColumn::CYCLE.len()];
+                // Time sorts newest first; the others start with the largest / last value too,
+                // which puts long calls and high causes on top.
+                self.sort = (next, true);
+                self.rows_generation = None;
+            }
+            Action::ReverseSort => {
+                self.sort.1 = !self.sort.1;
+                self.rows_generation = None;
+            }
+            Action::ToggleFreeze => {
+                self.frozen = match self.frozen {
+                    Some(_) => {
+                        self.rows_generation = None;
+                        None
+                    }
+                    None => Some(Frozen {
+                        generation: self.session.store.generation(),
+                        events_at_freeze: self.session.store.events_seen(),
+                    }),
+                }
+            }
+            Action::ToggleMask => self.mask = !self.mask,
+            Action::Export => self.export(),
+            Action::Open => self.open(),
+            Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::First | Action::Last => {
+                self.move_selection(action)
+            }
+        }
+    }
+
+    fn open(&mut self) {
+        match self.view {
+            View::Calls => {
+                let index = self.selected_index();
+                if let Some(&id) = self.rows.get(index) {
+                    self.overlay = Some(Overlay::CallDetails { id, scroll: 0 });
+                }
+            }
+            View::Deliveries => {
+                let index = self.selected_delivery_index();
+                if let Some(d) = self.session.deliveries.iter().rev().nth(index) {
+                    self.overlay = Some(Overlay::DeliveryDetails { seq: d.seq, scroll: 0 });
+                }
+            }
+            View::Stats => {}
+        }
+    }
+
+    fn move_selection(&mut self, action: Action) {
+        let page = self.page_rows.max(1);
+        if let Some(overlay) = &mut self.overlay {
+            let scroll = match overlay {
+                Overlay::CallDetails { scroll, .. }
+                | Overlay::DeliveryDetails { scroll, .. }
+                | Overlay::Help { scroll } => scroll,
+            };
+            let page = u16::try_from(page).unwrap_or(u16::MAX);
+            *scroll = match action {
+                Action::Up => scroll.saturating_sub(1),
+                Action::Down => scroll.saturating_add(1),
+                Action::PageUp => scroll.saturating_sub(page),
+                Action::PageDown => scroll.saturating_add(page),
+                Action::First => 0,
+                Action::Last => u16::MAX / 2,
+                _ => *scroll,
+            };
             return;
         }
-        let current = self.selected_index();
-        let last = len.saturating_sub(1);
-        let page = self.page_rows.max(1);
+        let (current, len) = match self.view {
+            View::Calls => (self.selected_index(), self.rows.len()),
+            View::Deliveries => (self.selected_delivery_index(), self.session.deliveries.len()),
+            View::Stats => return,
+        };
+        if len == 0 {
+            return;
+        }
+        let last = len - 1;
         let target = match action {
-            Action::Quit => {
-                self.should_quit = true;
-                return;
-            }
             Action::Up => current.saturating_sub(1),
             Action::Down => (current + 1).min(last),
             Action::PageUp => current.saturating_sub(page),
             Action::PageDown => (current + page).min(last),
-            Action::First => {
-                self.selected = None;
-                return;
-            }
+            Action::First => 0,
             Action::Last => last,
+            _ => current,
         };
-        self.select_index(target);
+        match self.view {
+            // Row 0 means "follow the first row" (the newest call by default).
+            View::Calls => self.selected = if target == 0 { None } else { self.rows.get(target).copied() },
+            View::Deliveries => {
+                self.selected_delivery = if target == 0 {
+                    None
+                } else {
+                    self.session.deliveries.iter().rev().nth(target).map(|d| d.seq)
+                }
+            }
+            View::Stats => {}
+        }
     }
 
-    /// Selects the row at `index`; row 0 means "follow the newest".
-    fn select_index(&mut self, index: usize) {
-        self.selected = if index == 0 {
-            None
-        } else {
-            self.session
-                .store
-                .newest_first()
-                .nth(index)
-                .map(|r| r.call_sid().to_owned())
-        };
+    /// Handles a mouse event (with `--mouse`): a click selects a row or, on the column
+    /// titles, sorts by that column; the wheel scrolls. `body` is where the view is drawn.
+    pub fn on_mouse(&mut self, mouse: ratatui::crossterm::event::MouseEvent, body: ratatui::layout::Rect) {
+        use ratatui::crossterm::event::{MouseButton, MouseEventKind};
+        match mouse.kind {
+            MouseEventKind::ScrollDown => self.update(Action::Down),
+            MouseEventKind::ScrollUp => self.update(Action::Up),
+            MouseEventKind::Down(MouseButton::Left) if self.overlay.is_none() => {
+                if mouse.row < body.y || mouse.row >= body.bottom() {
+                    return;
+                }
+                self.dirty = true;
+                let rows_on_screen = usize::from(body.height.saturating_sub(1));
+                if mouse.row == body.y {
+                    if self.view == View::Calls
+                        && let Some(col) = crate::tui::ui::calls_table::column_at(body.width, mouse.column - body.x)
+                        && let Some(sort) = crate::tui::ui::calls_table::sort_for_column(col)
+                    {
+                        self.sort = if self.sort.0 == sort { (sort, !self.sort.1) } else { (sort, true) };
+                        self.rows_generation = None;
+                    }
+                    return;
+                }
+                let clicked = usize::from(mouse.row - body.y - 1);
+                match self.view {
+                    View::Calls => {
+                        let offset = self.selected_index().saturating_sub(rows_on_screen.saturating_sub(1));
+                        let index = offset + clicked;
+                        if index < self.rows.len() {
+                            self.selected = if index == 0 { None } else { Some(self.rows[index]) };
+                        }
+                    }
+                    View::Deliveries => {
+                        let offset = self.selected_delivery_index().saturating_sub(rows_on_screen.saturating_sub(1));
+                        let index = offset + clicked;
+                        self.selected_delivery = self.session.deliveries.iter().rev().nth(index).map(|d| d.seq);
+                    }
+                    View::Stats => {}
+                }
+            }
+            _ => {}
+        }
     }
+
+    /// Writes the calls shown (filtered, in table order) to CSV and JSON files.
+    fn export(&mut self) {
+        let store = &self.session.store;
+        let records: Vec<&CallRecord> = self.rows.iter().filter_map(|&id| store.by_id(id)).collect();
+        let stamp = crate::output::ndjson::rfc3339(self.now).replace([':', '.'], "-");
+        let base = self.export_dir.join(format!("callwatch-export-{stamp}"));
+        let csv = base.with_extension("csv");
+        let json = base.with_extension("json");
+        let result = crate::output::export::write_files(&records, &csv, &json, self.mask);
+        self.notice = Some(match result {
+            Ok(()) => Notice {
+                text: format!("exported {} calls to {} and {}", records.len(), csv.display(), json.display()),
+                is_error: false,
+            },
+            Err(e) => Notice { text: format!("export failed: {e:#}"), is_error: true },
+        });
+    }
+}
+
+fn byte_index(text: &str, chars: usize) -> usize {
+    text.char_indices().nth(chars).map_or(text.len(), |(i, _)| i)
 }

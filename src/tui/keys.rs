@@ -1,27 +1,64 @@
-//! The one keymap: every key the TUI handles, the [`Action`] it becomes, and the words the
-//! help overlay and hint bar show for it. Handling and help are generated from this table, so
-//! they cannot disagree.
+//! The one keymap: every key the TUI handles, the [`Action`] it becomes in each [`Context`],
+//! and the words the help overlay and the hint bar show for it. Handling, help and hints are
+//! all generated from [`BINDINGS`], so they cannot disagree.
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-/// Everything a key (or the world) can ask the app to do. The app state changes only in
+/// Everything a key can ask the app to do. The app state changes only in
 /// [`super::app::App::update`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
     /// Leave callwatch.
     Quit,
-    /// Select the row above.
+    /// Select the row above (or scroll up in a detail view).
     Up,
-    /// Select the row below.
+    /// Select the row below (or scroll down).
     Down,
     /// One page up.
     PageUp,
     /// One page down.
     PageDown,
-    /// Select the newest call and follow new ones.
+    /// Select the first row (in the calls view: the newest call, and follow new ones).
     First,
-    /// Select the oldest call.
+    /// Select the last row.
     Last,
+    /// Open the selected call or delivery.
+    Open,
+    /// Close the open detail, overlay, or clear the filter.
+    Close,
+    /// Next view: calls → deliveries → stats.
+    NextView,
+    /// Previous view.
+    PrevView,
+    /// Type a filter expression.
+    StartFilter,
+    /// Sort by the next column.
+    CycleSort,
+    /// Reverse the sort direction.
+    ReverseSort,
+    /// Freeze the table (receiving goes on) or unfreeze it.
+    ToggleFreeze,
+    /// Show or hide the help overlay.
+    ToggleHelp,
+    /// Mask phone numbers and IP addresses, or show them.
+    ToggleMask,
+    /// Write the calls shown (filtered) to CSV and JSON files.
+    Export,
+}
+
+/// Where a key press is interpreted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Context {
+    /// The calls table.
+    Calls,
+    /// The deliveries table.
+    Deliveries,
+    /// The stats view.
+    Stats,
+    /// A call's or a delivery's details.
+    Details,
+    /// The help overlay.
+    Help,
 }
 
 /// One binding of the keymap.
@@ -29,70 +66,128 @@ pub enum Action {
 pub struct Binding {
     /// The key.
     pub code: KeyCode,
-    /// Modifiers that must be held (exactly).
+    /// Modifiers that must be held (exactly; SHIFT is ignored for characters).
     pub modifiers: KeyModifiers,
     /// What it does.
     pub action: Action,
+    /// Where it works.
+    pub contexts: &'static [Context],
     /// How the help shows the key.
     pub key_label: &'static str,
     /// What the help says it does.
     pub help: &'static str,
-    /// Shown in the one-line hint bar.
+    /// Shown in the one-line hint bar of its contexts.
     pub in_hint_bar: bool,
 }
 
+use Context::{Calls, Deliveries, Details, Help, Stats};
+
+const ALL: &[Context] = &[Calls, Deliveries, Stats, Details, Help];
+const TABLES: &[Context] = &[Calls, Deliveries];
+const SCROLLING: &[Context] = &[Calls, Deliveries, Details, Help];
+const VIEWS: &[Context] = &[Calls, Deliveries, Stats];
+const NONE: KeyModifiers = KeyModifiers::NONE;
+const CTRL: KeyModifiers = KeyModifiers::CONTROL;
+
+#[allow(clippy::too_many_arguments)]
 const fn bind(
     code: KeyCode,
     modifiers: KeyModifiers,
     action: Action,
+    contexts: &'static [Context],
     key_label: &'static str,
     help: &'static str,
     in_hint_bar: bool,
 ) -> Binding {
-    Binding {
-        code,
-        modifiers,
-        action,
-        key_label,
-        help,
-        in_hint_bar,
-    }
+    Binding { code, modifiers, action, contexts, key_label, help, in_hint_bar }
 }
 
-const NONE: KeyModifiers = KeyModifiers::NONE;
-
-/// The keymap.
+/// The keymap. Earlier bindings win when a key is bound in several contexts.
 pub const BINDINGS: &[Binding] = &[
-    bind(KeyCode::Char('q'), NONE, Action::Quit, "q", "quit", true),
-    bind(KeyCode::Char('c'), KeyModifiers::CONTROL, Action::Quit, "Ctrl-C", "quit", false),
-    bind(KeyCode::Up, NONE, Action::Up, "↑/k", "previous call", true),
-    bind(KeyCode::Char('k'), NONE, Action::Up, "k", "previous call", false),
-    bind(KeyCode::Down, NONE, Action::Down, "↓/j", "next call", true),
-    bind(KeyCode::Char('j'), NONE, Action::Down, "j", "next call", false),
-    bind(KeyCode::PageUp, NONE, Action::PageUp, "PgUp", "page up", false),
-    bind(KeyCode::PageDown, NONE, Action::PageDown, "PgDn", "page down", true),
-    bind(KeyCode::Char('g'), NONE, Action::First, "g", "newest call, follow new ones", true),
-    bind(KeyCode::Home, NONE, Action::First, "Home", "newest call, follow new ones", false),
-    bind(KeyCode::Char('G'), NONE, Action::Last, "G", "oldest call", true),
-    bind(KeyCode::Char('G'), KeyModifiers::SHIFT, Action::Last, "G", "oldest call", false),
-    bind(KeyCode::End, NONE, Action::Last, "End", "oldest call", false),
+    bind(KeyCode::Char('q'), NONE, Action::Quit, ALL, "q", "quit", true),
+    bind(KeyCode::Char('c'), CTRL, Action::Quit, ALL, "Ctrl-C", "quit", false),
+    bind(KeyCode::Char('?'), NONE, Action::ToggleHelp, ALL, "?", "help", true),
+    bind(KeyCode::Tab, NONE, Action::NextView, VIEWS, "Tab", "next view", true),
+    bind(KeyCode::BackTab, NONE, Action::PrevView, VIEWS, "Shift-Tab", "previous view", false),
+    bind(KeyCode::Enter, NONE, Action::Open, TABLES, "Enter", "open", true),
+    bind(KeyCode::Esc, NONE, Action::Close, ALL, "Esc", "close / clear filter", true),
+    bind(KeyCode::Up, NONE, Action::Up, SCROLLING, "↑ k", "up", false),
+    bind(KeyCode::Char('k'), NONE, Action::Up, SCROLLING, "k", "up", false),
+    bind(KeyCode::Down, NONE, Action::Down, SCROLLING, "↓ j", "down", true),
+    bind(KeyCode::Char('j'), NONE, Action::Down, SCROLLING, "j", "down", false),
+    bind(KeyCode::PageUp, NONE, Action::PageUp, SCROLLING, "PgUp", "page up", false),
+    bind(KeyCode::PageDown, NONE, Action::PageDown, SCROLLING, "PgDn", "page down", false),
+    bind(KeyCode::Char('g'), NONE, Action::First, SCROLLING, "g", "top (newest, follow)", false),
+    bind(KeyCode::Home, NONE, Action::First, SCROLLING, "Home", "top", false),
+    bind(KeyCode::Char('G'), NONE, Action::Last, SCROLLING, "G", "bottom", false),
+    bind(KeyCode::End, NONE, Action::Last, SCROLLING, "End", "bottom", false),
+    bind(KeyCode::Char('/'), NONE, Action::StartFilter, &[Calls], "/", "filter", true),
+    bind(KeyCode::Char('s'), NONE, Action::CycleSort, &[Calls], "s", "sort column", true),
+    bind(KeyCode::Char('S'), NONE, Action::ReverseSort, &[Calls], "S", "reverse sort", false),
+    bind(KeyCode::Char(' '), NONE, Action::ToggleFreeze, TABLES, "Space", "freeze", true),
+    bind(KeyCode::Char('m'), NONE, Action::ToggleMask, ALL, "m", "mask numbers", false),
+    bind(KeyCode::Char('e'), NONE, Action::Export, &[Calls], "e", "export CSV+JSON", true),
 ];
 
-/// The action bound to a key press, if any.
-pub fn action_for(key: KeyEvent) -> Option<Action> {
+/// The action a key press asks for in `context`, if any.
+pub fn action_for(key: KeyEvent, context: Context) -> Option<Action> {
+    // Terminals report `G` with or without SHIFT; characters carry their case already.
+    let modifiers = if matches!(key.code, KeyCode::Char(_)) {
+        key.modifiers - KeyModifiers::SHIFT
+    } else {
+        key.modifiers
+    };
     BINDINGS
         .iter()
-        .find(|b| b.code == key.code && b.modifiers == key.modifiers)
+        .find(|b| b.code == key.code && b.modifiers == modifiers && b.contexts.contains(&context))
         .map(|b| b.action)
 }
 
-/// The hint bar text: `key label` pairs of the bindings marked for it.
-pub fn hint_bar() -> Vec<(&'static str, &'static str)> {
+/// The hint bar of one context: `(key, help)` pairs.
+pub fn hint_bar(context: Context) -> Vec<(&'static str, &'static str)> {
     BINDINGS
         .iter()
-        .filter(|b| b.in_hint_bar)
+        .filter(|b| b.in_hint_bar && b.contexts.contains(&context))
         .map(|b| (b.key_label, b.help))
         .collect()
+}
+
+/// The help overlay's lines: each distinct action once, with every key that triggers it.
+pub fn help_lines() -> Vec<(String, &'static str, String)> {
+    let mut lines: Vec<(String, &'static str, String)> = Vec::new();
+    for b in BINDINGS {
+        let label = key_name(b);
+        if let Some(line) = lines.iter_mut().find(|(_, help, _)| *help == b.help) {
+            if !line.0.split(", ").any(|k| k == label) {
+                line.0.push_str(", ");
+                line.0.push_str(&label);
+            }
+        } else {
+            lines.push((label, b.help, contexts_label(b.contexts)));
+        }
+    }
+    lines
+}
+
+fn key_name(b: &Binding) -> String {
+    b.key_label.split(' ').next().unwrap_or(b.key_label).to_owned()
+}
+
+fn contexts_label(contexts: &[Context]) -> String {
+    if contexts == ALL {
+        return "everywhere".into();
+    }
+    contexts
+        .iter()
+        .map(|c| match c {
+            Calls => "calls",
+            Deliveries => "deliveries",
+            Stats => "stats",
+            Details => "details",
+            Help => "help",
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]
@@ -100,11 +195,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn no_key_is_bound_twice() {
+    fn no_key_is_bound_twice_in_one_context() {
         for (i, a) in BINDINGS.iter().enumerate() {
             for b in &BINDINGS[i + 1..] {
+                let shared = a.contexts.iter().any(|c| b.contexts.contains(c));
                 assert!(
-                    !(a.code == b.code && a.modifiers == b.modifiers),
+                    !(a.code == b.code && a.modifiers == b.modifiers && shared),
                     "{:?}+{:?} bound twice",
                     a.code,
                     a.modifiers
@@ -114,14 +210,29 @@ mod tests {
     }
 
     #[test]
-    fn keys_map_to_actions() {
+    fn keys_map_to_actions_by_context() {
         let key = |c, m| KeyEvent::new(c, m);
-        assert_eq!(action_for(key(KeyCode::Char('q'), NONE)), Some(Action::Quit));
+        assert_eq!(action_for(key(KeyCode::Char('q'), NONE), Calls), Some(Action::Quit));
+        assert_eq!(action_for(key(KeyCode::Char('c'), CTRL), Details), Some(Action::Quit));
+        assert_eq!(action_for(key(KeyCode::Char('/'), NONE), Calls), Some(Action::StartFilter));
+        assert_eq!(action_for(key(KeyCode::Char('/'), NONE), Deliveries), None);
         assert_eq!(
-            action_for(key(KeyCode::Char('c'), KeyModifiers::CONTROL)),
-            Some(Action::Quit)
+            action_for(key(KeyCode::Char('G'), KeyModifiers::SHIFT), Calls),
+            Some(Action::Last)
         );
-        assert_eq!(action_for(key(KeyCode::Char('j'), NONE)), Some(Action::Down));
-        assert_eq!(action_for(key(KeyCode::Char('x'), NONE)), None);
+        assert_eq!(action_for(key(KeyCode::Char('x'), NONE), Calls), None);
+    }
+
+    #[test]
+    fn help_lists_every_action_once() {
+        let lines = help_lines();
+        let quit = lines.iter().find(|l| l.1 == "quit").expect("quit");
+        assert_eq!(quit.0, "q, Ctrl-C");
+        let helps: Vec<&str> = lines.iter().map(|l| l.1).collect();
+        let mut dedup = helps.clone();
+        dedup.dedup();
+        assert_eq!(helps.len(), dedup.len());
+        assert!(hint_bar(Calls).iter().any(|(k, _)| *k == "/"));
+        assert!(!hint_bar(Deliveries).iter().any(|(k, _)| *k == "/"));
     }
 }

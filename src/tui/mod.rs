@@ -36,6 +36,10 @@ pub struct HeaderInfo {
     pub mode_note: Option<String>,
     /// False with `NO_COLOR` or `--color never`.
     pub color: bool,
+    /// Emit OSC 8 hyperlinks (off in tests and for terminals that print them raw).
+    pub hyperlinks: bool,
+    /// Status answered to refused signatures (the header warns when it is a 4xx).
+    pub reject_status: u16,
 }
 
 static LOCAL_OFFSET: OnceLock<time::UtcOffset> = OnceLock::new();
@@ -54,15 +58,33 @@ pub fn clock(t: SystemTime) -> String {
     format!("{:02}:{:02}:{:02}", t.hour(), t.minute(), t.second())
 }
 
+/// How the TUI starts.
+#[derive(Debug, Clone, Default)]
+pub struct TuiOptions {
+    /// The filter in force at start (`--filter`).
+    pub filter: Option<crate::calls::filter::Filter>,
+    /// Mask numbers from the start (`--mask`).
+    pub mask: bool,
+    /// Capture the mouse (`--mouse`).
+    pub mouse: bool,
+}
+
 /// Runs the TUI until the user quits or SIGTERM arrives. Sends `true` on `stop` when leaving.
 pub async fn run(
     mut rx: mpsc::Receiver<Delivery>,
     stats: Arc<ListenerStats>,
     header: HeaderInfo,
+    options: TuiOptions,
     stop: watch::Sender<bool>,
 ) -> anyhow::Result<()> {
     let mut terminal = ratatui::try_init().context("starting the terminal UI")?;
+    if options.mouse {
+        let _ = ratatui::crossterm::execute!(std::io::stdout(), ratatui::crossterm::event::EnableMouseCapture);
+    }
     let mut app = App::new(stats, header);
+    app.mask = options.mask;
+    app.set_filter(options.filter);
+    let mut notice_since: Option<Instant> = None;
 
     let (key_tx, mut key_rx) = mpsc::unbounded_channel();
     let reader_stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -93,9 +115,18 @@ pub async fn run(
 
     let mut listener_open = true;
     let result: anyhow::Result<()> = loop {
+        if app.notice.is_some() {
+            let since = *notice_since.get_or_insert_with(Instant::now);
+            if since.elapsed() > Duration::from_secs(8) {
+                app.notice = None;
+                notice_since = None;
+                app.dirty = true;
+            }
+        }
         if app.dirty && last_frame.elapsed() >= frame_gap {
             let size = terminal.size().context("reading the terminal size")?;
             app.page_rows = ui::table_rows_for_height(size.height).max(1);
+            app.prepare_frame();
             if let Err(e) = terminal.draw(|f| ui::draw(f, &app)) {
                 break Err(e).context("drawing the screen");
             }
@@ -119,8 +150,14 @@ pub async fn run(
             },
             Some(ev) = key_rx.recv() => match ev {
                 Event::Key(key) if key.kind != KeyEventKind::Release => {
-                    if let Some(action) = keys::action_for(key) {
-                        app.update(action);
+                    app.notice = None;
+                    notice_since = None;
+                    app.on_key(key);
+                }
+                Event::Mouse(mouse) if options.mouse => {
+                    if let Ok(size) = terminal.size() {
+                        let area = ratatui::layout::Rect::new(0, 0, size.width, size.height);
+                        app.on_mouse(mouse, ui::areas(area, &app).body);
                     }
                 }
                 Event::Resize(_, _) => app.dirty = true,
@@ -132,6 +169,9 @@ pub async fn run(
         }
     };
     reader_stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    if options.mouse {
+        let _ = ratatui::crossterm::execute!(std::io::stdout(), ratatui::crossterm::event::DisableMouseCapture);
+    }
     ratatui::restore();
     let _ = stop.send(true);
     result

@@ -1,8 +1,11 @@
 //! Twilio's side of the wire: how deliveries are signed, what they contain, what the codes in
-//! them mean, and the Events v1 REST API.
+//! them mean, and the REST APIs (Events v1 for sinks and subscriptions, Monitor v1 for the
+//! Debugger's alerts).
 
 pub mod api;
 pub mod cloudevent;
 pub mod codes;
+pub mod monitor_api;
+pub mod rest;
 pub mod signature;
 pub mod summary;

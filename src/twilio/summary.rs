@@ -538,13 +538,13 @@ pub struct CallSummary {
     #[serde(deserialize_with = "null_as_default")]
     pub to: Endpoint,
     /// Twilio media gateway of a PSTN call.
-    pub carrier_edge: Option<Edge>,
+    pub carrier_edge: Option<Box<Edge>>,
     /// Twilio media gateway of a client call.
-    pub client_edge: Option<Edge>,
+    pub client_edge: Option<Box<Edge>>,
     /// The Voice SDK side of a client call.
-    pub sdk_edge: Option<Edge>,
+    pub sdk_edge: Option<Box<Edge>>,
     /// Twilio media gateway of a SIP Interface or trunking call.
-    pub sip_edge: Option<Edge>,
+    pub sip_edge: Option<Box<Edge>>,
     /// Quality tags (`high_jitter`, `silence`…); open-ended. Non-string items are dropped.
     #[serde(deserialize_with = "lenient_string_vec")]
     pub tags: Vec<String>,
@@ -576,7 +576,7 @@ impl CallSummary {
             ("sdk", &self.sdk_edge),
         ]
         .into_iter()
-        .filter_map(|(name, edge)| edge.as_ref().map(|e| (name, e)))
+        .filter_map(|(name, edge)| edge.as_deref().map(|e| (name, e)))
         .collect()
     }
 }

@@ -5,10 +5,10 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Row, Table};
+use ratatui::widgets::{Cell, Row, Table};
 
 use crate::calls::store::CallRecord;
-use crate::tui::app::App;
+use crate::tui::app::{App, SortColumn};
 use crate::tui::ui::theme::Theme;
 use crate::twilio::codes::{q850_label, sip_label};
 
@@ -31,6 +31,8 @@ pub enum Column {
     Processing,
     /// Seconds.
     Duration,
+    /// Post-dial delay.
+    Pdd,
     /// The caller's carrier.
     FromCarrier,
     /// The callee's carrier.
@@ -55,6 +57,7 @@ pub const COLUMNS: &[(Column, &str, u16, u8)] = &[
     (Column::State, "STATE", 9, 1),
     (Column::Processing, "SUMMARY", 9, 6),
     (Column::Duration, "DUR", 5, 10),
+    (Column::Pdd, "PDD", 7, 15),
     (Column::FromCarrier, "FROM CARRIER", 12, 7),
     (Column::ToCarrier, "TO CARRIER", 12, 11),
     (Column::Hangup, "HANGUP", 6, 8),
@@ -65,7 +68,16 @@ pub const COLUMNS: &[(Column, &str, u16, u8)] = &[
 
 /// The columns that fit `width`, in display order, each with its width.
 pub fn visible_columns(width: u16) -> Vec<(Column, &'static str, u16)> {
-    let mut by_priority: Vec<_> = COLUMNS.iter().collect();
+    fit_columns(COLUMNS, width)
+}
+
+/// Picks, by priority (1 = kept longest), the columns that fit `width` with one space between
+/// them, and returns them in display order.
+pub fn fit_columns<T: Copy + PartialEq>(
+    columns: &[(T, &'static str, u16, u8)],
+    width: u16,
+) -> Vec<(T, &'static str, u16)> {
+    let mut by_priority: Vec<_> = columns.iter().collect();
     by_priority.sort_by_key(|c| c.3);
     let mut used: u16 = 0;
     let mut keep = Vec::new();
@@ -76,45 +88,57 @@ pub fn visible_columns(width: u16) -> Vec<(Column, &'static str, u16)> {
             keep.push(col);
         }
     }
-    COLUMNS
+    columns
         .iter()
         .filter(|c| keep.contains(&c.0))
         .map(|&(col, title, w, _)| (col, title, w))
         .collect()
 }
 
+/// The column under horizontal position `x` of a table `width` wide.
+pub fn column_at(width: u16, x: u16) -> Option<Column> {
+    let mut left = 0;
+    for (col, _, w) in visible_columns(width) {
+        if x >= left && x < left + w + 1 {
+            return Some(col);
+        }
+        left += w + 1;
+    }
+    None
+}
+
 /// Draws the table.
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let theme = Theme::new(app.header.color);
-    let block = Block::default().borders(Borders::NONE);
-    let inner = block.inner(area);
-    let columns = visible_columns(inner.width);
-    let rows_on_screen = usize::from(inner.height.saturating_sub(1));
+    let columns = visible_columns(area.width);
+    let rows_on_screen = usize::from(area.height.saturating_sub(1));
+    let header = header_row(&columns, &theme, app);
 
     let store = &app.session.store;
-    if store.is_empty() {
-        let waiting = Line::from(Span::styled(
-            "Waiting for the first delivery…  (Twilio sends call summaries after a call ends; \
-             `callwatch send` or a Sink Test sends one now)",
-            theme.dim(),
-        ));
-        let header = header_row(&columns, &theme);
-        let table = Table::new([Row::new([Cell::from(waiting)])], [Constraint::Fill(1)])
-            .header(header)
-            .block(block);
+    if app.rows.is_empty() {
+        let text = if store.is_empty() {
+            "Waiting for the first delivery…  (Twilio sends call summaries minutes after a call \
+             ends; `callwatch send` or a Sink Test sends one now)"
+        } else {
+            "No call matches the filter.  (Esc clears it, / edits it)"
+        };
+        let line = Line::from(Span::styled(text, theme.dim()));
+        let table = Table::new([Row::new([Cell::from(line)])], [Constraint::Fill(1)]).header(header);
         frame.render_widget(table, area);
         return;
     }
 
     let selected = app.selected_index();
     let offset = selected.saturating_sub(rows_on_screen.saturating_sub(1));
-    let rows: Vec<Row> = store
-        .newest_first()
-        .skip(offset)
+    let rows: Vec<Row> = app.rows[offset..]
+        .iter()
         .take(rows_on_screen)
         .enumerate()
+        .filter_map(|(i, &id)| store.by_id(id).map(|record| (i, record)))
         .map(|(i, record)| {
-            let row = Row::new(columns.iter().map(|&(col, _, w)| cell(record, col, w, &theme)));
+            let row = Row::new(
+                columns.iter().map(|&(col, _, w)| cell(record, col, w, &theme, app.mask)),
+            );
             if offset + i == selected { row.style(theme.selected()) } else { row }
         })
         .collect();
@@ -126,18 +150,43 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             if i + 1 == columns.len() { Constraint::Min(w) } else { Constraint::Length(w) }
         })
         .collect();
-    let table = Table::new(rows, widths)
-        .header(header_row(&columns, &theme))
-        .column_spacing(1)
-        .block(block);
+    let table = Table::new(rows, widths).header(header).column_spacing(1);
     frame.render_widget(table, area);
 }
 
-fn header_row(columns: &[(Column, &'static str, u16)], theme: &Theme) -> Row<'static> {
-    Row::new(columns.iter().map(|&(_, title, _)| Cell::from(title))).style(theme.title())
+/// The column a sort applies to, to mark its title with ↑ or ↓.
+fn sorted_column(sort: SortColumn) -> Column {
+    match sort {
+        SortColumn::Updated => Column::Time,
+        SortColumn::State => Column::State,
+        SortColumn::Duration => Column::Duration,
+        SortColumn::FromCarrier => Column::FromCarrier,
+        SortColumn::Q850 => Column::Q850,
+        SortColumn::Sip => Column::Sip,
+        SortColumn::Pdd => Column::Pdd,
+        SortColumn::Sid => Column::Sid,
+    }
 }
 
-fn cell<'a>(record: &'a CallRecord, col: Column, width: u16, theme: &Theme) -> Cell<'a> {
+/// The sort a click on a column title asks for (None: not sortable).
+pub fn sort_for_column(col: Column) -> Option<SortColumn> {
+    SortColumn::CYCLE.into_iter().find(|s| sorted_column(*s) == col)
+}
+
+fn header_row(columns: &[(Column, &'static str, u16)], theme: &Theme, app: &App) -> Row<'static> {
+    let (sort, descending) = app.sort;
+    let marked = sorted_column(sort);
+    Row::new(columns.iter().map(|&(col, title, _)| {
+        if col == marked {
+            Cell::from(format!("{title}{}", if descending { "↓" } else { "↑" }))
+        } else {
+            Cell::from(title)
+        }
+    }))
+    .style(theme.title())
+}
+
+fn cell<'a>(record: &'a CallRecord, col: Column, width: u16, theme: &Theme, mask: bool) -> Cell<'a> {
     let s = &record.summary;
     let p = &s.properties;
     let w = usize::from(width);
@@ -145,7 +194,11 @@ fn cell<'a>(record: &'a CallRecord, col: Column, width: u16, theme: &Theme) -> C
         Column::Time => crate::tui::clock(record.updated_at),
         Column::Sid => short_sid(&s.call_sid),
         Column::Direction => short_direction(p.direction.as_str()).to_owned(),
-        Column::FromTo => format!("{} → {}", dash(&s.from.caller), dash(&s.to.callee)),
+        Column::FromTo => format!(
+            "{} → {}",
+            maybe_mask(dash(&s.from.caller), mask),
+            maybe_mask(dash(&s.to.callee), mask)
+        ),
         Column::CallType => s.call_type.as_str().to_owned(),
         Column::State => {
             let state = s.call_state.as_str();
@@ -153,6 +206,7 @@ fn cell<'a>(record: &'a CallRecord, col: Column, width: u16, theme: &Theme) -> C
         }
         Column::Processing => record.kind().label().to_owned(),
         Column::Duration => s.duration.map(|d| format!("{d}s")).unwrap_or_default(),
+        Column::Pdd => p.pdd_ms.map(|d| format!("{d}ms")).unwrap_or_default(),
         Column::FromCarrier => s.from.carrier.clone(),
         Column::ToCarrier => s.to.carrier.clone(),
         Column::Hangup => match p.disconnected_by.as_str() {
@@ -164,6 +218,10 @@ fn cell<'a>(record: &'a CallRecord, col: Column, width: u16, theme: &Theme) -> C
         Column::Tags => s.tags.join(","),
     };
     Cell::from(fit(&text, w))
+}
+
+fn maybe_mask(text: &str, mask: bool) -> String {
+    crate::output::mask::maybe(text, mask).into_owned()
 }
 
 /// Directions in eight characters.

@@ -13,7 +13,7 @@ use crate::tui::app::App;
 use crate::tui::ui::theme::Theme;
 
 /// Lines the header takes, borders included.
-pub const HEIGHT: u16 = 5;
+pub const HEIGHT: u16 = 6;
 
 /// Draws the header.
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
@@ -71,13 +71,66 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         )));
     }
 
+    let status_line = status_line(app, &theme);
+
     let title = match &h.mode_note {
         Some(note) => format!(" callwatch — {note} "),
         None => " callwatch ".to_owned(),
     };
     let block = Block::default().borders(Borders::ALL).title(Span::styled(title, theme.title()));
-    let text = vec![Line::from(where_line), Line::from(calls_line), Line::from(deliveries_line)];
+    let text = vec![
+        Line::from(where_line),
+        Line::from(calls_line),
+        Line::from(deliveries_line),
+        Line::from(status_line),
+    ];
     frame.render_widget(Paragraph::new(text).block(block), area);
+}
+
+/// The fourth line: what the table shows (filter, sort, frozen, masked), or a warning when
+/// deliveries are being refused.
+fn status_line(app: &App, theme: &Theme) -> Vec<Span<'static>> {
+    let mut spans = Vec::new();
+    let rejected = ListenerStats::get(&app.stats.rejected);
+    let signature_failures = app
+        .session
+        .deliveries
+        .iter()
+        .filter(|d| d.verdict.is_signature_failure())
+        .count();
+    if rejected > 0 && (400..500).contains(&app.header.reject_status) && signature_failures > 0 {
+        spans.push(Span::styled(
+            format!(
+                "⚠ {signature_failures} refused ({}), lost: Twilio never retries a 4xx. \
+                 Use --reject-status 503; Tab shows why.",
+                app.header.reject_status
+            ),
+            theme.warning(),
+        ));
+        return spans;
+    }
+    let store = &app.session.store;
+    match &app.filter {
+        Some(f) => {
+            spans.push(Span::styled("filter ", theme.dim()));
+            spans.push(Span::raw(f.text().to_owned()));
+            spans.push(Span::raw(format!("  {} of {} calls", app.rows.len(), store.len())));
+        }
+        None => spans.push(Span::styled("no filter (/ to filter)", theme.dim())),
+    }
+    let (column, descending) = app.sort;
+    spans.push(Span::styled("  sort ", theme.dim()));
+    spans.push(Span::raw(format!("{} {}", column.label(), if descending { "↓" } else { "↑" })));
+    if app.frozen.is_some() {
+        spans.push(Span::styled(
+            format!("  frozen — {} new (Space resumes)", app.new_since_freeze()),
+            theme.warning(),
+        ));
+    }
+    if app.mask {
+        spans.push(Span::styled("  numbers masked", theme.dim()));
+    }
+    spans
 }
 
 /// "3s", "4m", "2h" — how long ago, coarsely.

@@ -1,56 +1,142 @@
-//! Drawing: a pure function of `&App`. One module per screen region.
+//! Drawing: a pure function of `&App`. One module per screen region or view.
 //!
 //! ```text
 //! ┌ header: where we listen, the public URL, calls by state, deliveries, last delivery ┐
+//! │ filter / sort / frozen / warnings                                                   │
 //! └─────────────────────────────────────────────────────────────────────────────────────┘
-//!  TIME  CALL SID  STATE  FROM → TO  ...               <- calls_table
-//!  ...
-//!  q quit  ↑/k previous call  ...                      <- hint bar
+//!  calls_table | deliveries_table | stats_view        (Tab cycles)
+//!  ...                         ┌ call_details / delivery_details / help (overlays) ┐
+//!  / filter line (while typing)
+//!  hint bar: the keys of the current context, or a notice
 //! ```
 
+pub mod call_details;
 pub mod calls_table;
+pub mod deliveries_table;
+pub mod delivery_details;
 pub mod header;
+pub mod help;
+pub mod stats_view;
 pub mod theme;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Clear, Paragraph, Wrap};
 
-use crate::tui::app::App;
+use crate::tui::app::{App, Overlay, View};
 use crate::tui::keys;
+use theme::Theme;
 
 /// The smallest screen the table is usable on.
 pub const MIN_WIDTH: u16 = 60;
 /// The smallest screen height.
 pub const MIN_HEIGHT: u16 = 12;
 
+/// Where each region goes on a screen of a given size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Areas {
+    /// The header block.
+    pub header: Rect,
+    /// The view (table or stats).
+    pub body: Rect,
+    /// The filter line (zero height when not typing).
+    pub filter_line: Rect,
+    /// The hint bar.
+    pub hints: Rect,
+}
+
+/// Splits the screen. The run loop uses the same function for mouse hit-testing.
+pub fn areas(area: Rect, app: &App) -> Areas {
+    let filter_height = u16::from(app.editor.is_some()) * if has_editor_error(app) { 2 } else { 1 };
+    let [header, body, filter_line, hints] = Layout::vertical([
+        Constraint::Length(header::HEIGHT),
+        Constraint::Min(3),
+        Constraint::Length(filter_height),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    Areas { header, body, filter_line, hints }
+}
+
+fn has_editor_error(app: &App) -> bool {
+    app.editor.as_ref().is_some_and(|e| e.error.is_some())
+}
+
 /// Draws the whole screen.
 pub fn draw(frame: &mut Frame, app: &App) {
     let area = frame.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         let msg = format!(
-            "Terminal too small: {}×{}. callwatch needs at least {MIN_WIDTH}×{MIN_HEIGHT}.",
+            "Terminal too small: {}×{}. callwatch needs at least {MIN_WIDTH}×{MIN_HEIGHT}; \
+             enlarge the window (q quits).",
             area.width, area.height
         );
-        frame.render_widget(Paragraph::new(msg).wrap(ratatui::widgets::Wrap { trim: true }), area);
+        frame.render_widget(Paragraph::new(msg).wrap(Wrap { trim: true }), area);
         return;
     }
-    let [header_area, table_area, hint_area] = Layout::vertical([
-        Constraint::Length(header::HEIGHT),
-        Constraint::Min(3),
-        Constraint::Length(1),
-    ])
-    .areas(area);
-    header::draw(frame, header_area, app);
-    calls_table::draw(frame, table_area, app);
-    draw_hint_bar(frame, hint_area, app);
+    let a = areas(area, app);
+    header::draw(frame, a.header, app);
+    match app.view {
+        View::Calls => calls_table::draw(frame, a.body, app),
+        View::Deliveries => deliveries_table::draw(frame, a.body, app),
+        View::Stats => stats_view::draw(frame, a.body, app),
+    }
+    if let Some(overlay) = &app.overlay {
+        let popup = a.body.union(a.header);
+        frame.render_widget(Clear, popup);
+        match overlay {
+            Overlay::CallDetails { id, scroll } => call_details::draw(frame, popup, app, *id, *scroll),
+            Overlay::DeliveryDetails { seq, scroll } => {
+                delivery_details::draw(frame, popup, app, *seq, *scroll)
+            }
+            Overlay::Help { scroll } => help::draw(frame, popup, app, *scroll),
+        }
+    }
+    draw_filter_line(frame, a.filter_line, app);
+    draw_hint_bar(frame, a.hints, app);
+}
+
+/// A rectangle `percent_x` wide and `percent_y` high in the middle of `area`.
+pub fn centered(area: Rect, percent_x: u16, percent_y: u16) -> Rect {
+    let w = area.width * percent_x / 100;
+    let h = area.height * percent_y / 100;
+    Rect::new(area.x + (area.width - w) / 2, area.y + (area.height - h) / 2, w, h)
+}
+
+fn draw_filter_line(frame: &mut Frame, area: Rect, app: &App) {
+    let Some(editor) = &app.editor else { return };
+    if area.height == 0 {
+        return;
+    }
+    let theme = Theme::new(app.header.color);
+    let mut lines = vec![Line::from(vec![
+        Span::styled("/", theme.key()),
+        Span::raw(" "),
+        Span::raw(editor.text.clone()),
+    ])];
+    if let Some(err) = &editor.error {
+        lines.push(Line::from(Span::styled(format!("  {err}"), theme.warning())));
+    }
+    frame.render_widget(Paragraph::new(lines), area);
+    let x = area.x + 2 + u16::try_from(editor.cursor).unwrap_or(u16::MAX);
+    frame.set_cursor_position((x.min(area.right().saturating_sub(1)), area.y));
 }
 
 fn draw_hint_bar(frame: &mut Frame, area: Rect, app: &App) {
-    let theme = theme::Theme::new(app.header.color);
+    let theme = Theme::new(app.header.color);
+    if let Some(notice) = &app.notice {
+        let style = if notice.is_error { theme.warning() } else { theme.good() };
+        frame.render_widget(Paragraph::new(Span::styled(notice.text.clone(), style)), area);
+        return;
+    }
+    let hints = if app.editor.is_some() {
+        vec![("Enter", "apply"), ("Esc", "clear"), ("←→", "move")]
+    } else {
+        keys::hint_bar(app.context())
+    };
     let mut spans = Vec::new();
-    for (key, help) in keys::hint_bar() {
+    for (key, help) in hints {
         spans.push(Span::styled(format!(" {key} "), theme.key()));
         spans.push(Span::raw(format!(" {help}  ")));
     }
@@ -59,6 +145,6 @@ fn draw_hint_bar(frame: &mut Frame, area: Rect, app: &App) {
 
 /// The rows the table can show in a screen of this height (for paging).
 pub fn table_rows_for_height(height: u16) -> usize {
-    // header, table header row, hint bar
-    usize::from(height.saturating_sub(header::HEIGHT + 1 + 1 + 1))
+    // header block, table header row, hint bar
+    usize::from(height.saturating_sub(header::HEIGHT + 1 + 1))
 }

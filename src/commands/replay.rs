@@ -1,0 +1,345 @@
+//! `callwatch replay FILE`: runs a `--record` file through the listener's judge into any output
+//! mode, at the recorded pace (times `--speed`) or `--max`; or, with `--to URL`, re-signs each
+//! delivery for URL like Twilio and POSTs it there (a resend).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, SystemTime};
+
+use anyhow::{Context, bail};
+use clap::Args;
+use tokio::sync::{mpsc, watch};
+use tokio::time::Instant;
+
+use crate::calls::filter::Filter;
+use crate::cli::OutputArgs;
+use crate::commands::UsageError;
+use crate::commands::listen::validate_public_url;
+use crate::commands::monitor::CHANNEL_CAPACITY;
+use crate::ingest::ListenerStats;
+use crate::ingest::replay::{RecordedDelivery, Warning, read_recording, rejudge};
+use crate::ingest::verdict::Judge;
+use crate::output::{self, OutputMode, ndjson};
+use crate::tui::HeaderInfo;
+use crate::twilio::signature::{Algorithm, Secrets, sign_json_delivery};
+
+/// `callwatch replay`.
+#[derive(Debug, Clone, Args)]
+#[command(after_help = "Examples:\n  \
+callwatch replay calls.ndjson                      # watch a recording again, at its pace\n  \
+callwatch replay calls.ndjson --speed 10           # ten times faster\n  \
+callwatch replay calls.ndjson --max --output ndjson | jq 'select(.type==\"call\")'\n  \
+callwatch replay calls.ndjson --verify --auth-token $TWILIO_AUTH_TOKEN\n  \
+callwatch replay calls.ndjson --to https://staging.example.com/events --auth-token TOKEN --max\n\n\
+Recordings are written by `listen --record FILE` and `demo --record FILE`.\n\
+Signatures are not checked again by default: deliveries refused when they arrived stay refused,\n\
+accepted ones are parsed and deduplicated again. --verify checks every signature against the\n\
+URL it was signed for (recorded) with --auth-token.\n\
+--to re-signs each accepted delivery for URL with --auth-token, exactly as Twilio signs, and\n\
+POSTs it; it prints each status and exits 1 if any was not answered 2xx.")]
+pub struct ReplayArgs {
+    /// The recording to play.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Play at the recorded pace times X (2 = twice as fast) [default: 1].
+    #[arg(long, value_name = "X", value_parser = parse_speed, conflicts_with = "max")]
+    pub speed: Option<f64>,
+    /// Play as fast as possible.
+    #[arg(long)]
+    pub max: bool,
+    /// Check every signature again against its recorded URL (needs --auth-token).
+    #[arg(long, conflicts_with = "to")]
+    pub verify: bool,
+    /// Resend instead of showing: re-sign each accepted delivery for URL and POST it there.
+    #[arg(long, value_name = "URL")]
+    pub to: Option<String>,
+    /// With --to: resend the deliveries that were refused when recorded, too.
+    #[arg(long, requires = "to")]
+    pub include_refused: bool,
+    /// Auth token for --verify (the one the deliveries were signed with) or --to (the one the
+    /// receiver at URL verifies with).
+    #[arg(long, env = "TWILIO_AUTH_TOKEN", hide_env_values = true)]
+    pub auth_token: Option<String>,
+    /// SharedKey secret, for --verify of deliveries signed with HMAC-SHA256.
+    #[arg(long, env = "CALLWATCH_SHARED_KEY_SECRET", hide_env_values = true)]
+    pub shared_key_secret: Option<String>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+fn parse_speed(s: &str) -> Result<f64, String> {
+    let speed: f64 = s.parse().map_err(|_| format!("`{s}` is not a number"))?;
+    if speed.is_finite() && speed > 0.0 {
+        Ok(speed)
+    } else {
+        Err("the speed must be a number above 0 (use --max for as fast as possible)".into())
+    }
+}
+
+/// Runs `callwatch replay`.
+pub async fn run(args: ReplayArgs) -> anyhow::Result<()> {
+    let token = args.auth_token.clone().filter(|t| !t.is_empty());
+    if (args.verify || args.to.is_some()) && token.is_none() {
+        bail!(UsageError(format!(
+            "{} needs an auth token: pass --auth-token or set TWILIO_AUTH_TOKEN",
+            if args.verify { "--verify" } else { "--to" }
+        )));
+    }
+    if let Some(to) = &args.to {
+        validate_public_url(to)
+            .map_err(|e| UsageError(e.to_string().replace("--public-url", "--to")))?;
+        if args.output.output.is_some() {
+            bail!(UsageError(
+                "--to resends instead of showing; leave out --output".into()
+            ));
+        }
+    }
+    let filter = args.output.parsed_filter()?;
+    let (recorded, warnings) = read(&args.file)?;
+    let pace = Pace::new(if args.max {
+        None
+    } else {
+        Some(args.speed.unwrap_or(1.0))
+    });
+    match (&args.to, token) {
+        (Some(to), Some(token)) => resend(&recorded, to, &token, args.include_refused, pace).await,
+        (_, token) => {
+            let secrets = token.filter(|_| args.verify).map(|auth_token| Secrets {
+                auth_token,
+                shared_key_secret: args.shared_key_secret.clone(),
+            });
+            show(
+                &args,
+                filter,
+                recorded,
+                warnings.len(),
+                Judge::new(secrets, 403),
+                pace,
+            )
+            .await
+        }
+    }
+}
+
+/// Reads a recording, reporting unreadable lines on stderr.
+pub fn read(file: &Path) -> anyhow::Result<(Vec<RecordedDelivery>, Vec<Warning>)> {
+    let (recorded, warnings) = read_recording(file)
+        .with_context(|| format!("cannot read the recording {}", file.display()))?;
+    for warning in &warnings {
+        eprintln!("warning: {}: {warning}", file.display());
+    }
+    Ok((recorded, warnings))
+}
+
+/// When each recorded delivery is due: at its offset from the first one, divided by the
+/// speed; `None` plays everything at once.
+struct Pace {
+    speed: Option<f64>,
+    origin: Option<(SystemTime, Instant)>,
+}
+
+impl Pace {
+    fn new(speed: Option<f64>) -> Self {
+        Self {
+            speed,
+            origin: None,
+        }
+    }
+
+    /// Waits until the delivery recorded at `at` is due.
+    async fn wait(&mut self, at: SystemTime) {
+        let Some(speed) = self.speed else { return };
+        let (first, start) = *self.origin.get_or_insert_with(|| (at, Instant::now()));
+        // Concurrent arrivals are not always recorded in time order; an earlier one is due now.
+        let offset = at.duration_since(first).unwrap_or_default();
+        tokio::time::sleep_until(start + offset.div_f64(speed)).await;
+    }
+}
+
+/// Feeds the recording through the judge into the chosen output.
+async fn show(
+    args: &ReplayArgs,
+    filter: Option<Filter>,
+    recorded: Vec<RecordedDelivery>,
+    unreadable: usize,
+    judge: Judge,
+    mut pace: Pace,
+) -> anyhow::Result<()> {
+    let mode = args.output.mode();
+    let stats = Arc::new(ListenerStats::default());
+    let (tx, rx) = mpsc::channel(CHANNEL_CAPACITY);
+    let (stop_tx, mut stop_rx) = watch::channel(false);
+    let total = recorded.len();
+    let feeder_stats = Arc::clone(&stats);
+    let feeder = tokio::spawn(async move {
+        for (i, rec) in recorded.iter().enumerate() {
+            tokio::select! {
+                () = pace.wait(rec.received_at) => {}
+                _ = stop_rx.wait_for(|stop| *stop) => return,
+            }
+            let delivery = rejudge(&judge, rec, i as u64 + 1);
+            let counter = if delivery.verdict.is_accepted() {
+                &feeder_stats.accepted
+            } else {
+                &feeder_stats.rejected
+            };
+            counter.fetch_add(1, Ordering::Relaxed);
+            let ms = rec
+                .received_at
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis());
+            feeder_stats
+                .last_delivery_ms
+                .store(u64::try_from(ms).unwrap_or(u64::MAX), Ordering::Relaxed);
+            // Waiting for room rather than dropping: a replay has all the time it needs.
+            if tx.send(delivery).await.is_err() {
+                return;
+            }
+        }
+    });
+
+    let file = args.file.display().to_string();
+    let speed_note = match args.speed {
+        _ if args.max => "as fast as possible".to_owned(),
+        Some(x) => format!("at {x}x"),
+        None => "at the recorded pace".to_owned(),
+    };
+    let result = match mode {
+        OutputMode::Tui => {
+            let header = HeaderInfo {
+                listen_addr: "(replay: nothing listens)".into(),
+                public_url: file.clone(),
+                url_source: "recording".into(),
+                mode_note: Some(format!(
+                    "replay of {file}, {total} requests {speed_note}{}",
+                    if unreadable > 0 {
+                        format!(", {unreadable} unreadable lines")
+                    } else {
+                        String::new()
+                    }
+                )),
+                color: crate::commands::color_enabled(),
+                ..HeaderInfo::default()
+            };
+            let options = crate::tui::TuiOptions {
+                filter,
+                ..crate::tui::TuiOptions::default()
+            };
+            crate::tui::run(rx, stats, header, options, stop_tx.clone()).await
+        }
+        mode => {
+            let mut out = std::io::stdout().lock();
+            let lines = async {
+                if mode == OutputMode::Ndjson {
+                    ndjson::write_line(
+                        &mut out,
+                        &serde_json::json!({
+                            "type": "replaying",
+                            "file": file,
+                            "requests": total,
+                            "speed": if args.max { None } else { Some(args.speed.unwrap_or(1.0)) },
+                            "verify": args.verify,
+                        }),
+                    )?;
+                }
+                output::run_lines(mode, filter.as_ref(), rx, stats, &mut out).await
+            };
+            let stop_on_signal = async {
+                crate::commands::monitor::shutdown_signal().await;
+            };
+            tokio::select! {
+                result = lines => match result {
+                    Ok(_) => Ok(()),
+                    Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                    Err(e) => Err(e).context("writing to stdout"),
+                },
+                () = stop_on_signal => Ok(()),
+            }
+        }
+    };
+    let _ = stop_tx.send(true);
+    let _ = feeder.await;
+    result
+}
+
+/// Re-signs every recorded delivery for `to` and POSTs it there, one at a time.
+async fn resend(
+    recorded: &[RecordedDelivery],
+    to: &str,
+    token: &str,
+    include_refused: bool,
+    mut pace: Pace,
+) -> anyhow::Result<()> {
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .context("starting the HTTP client")?;
+    let user_agent = concat!("callwatch-replay/", env!("CARGO_PKG_VERSION"));
+    let (mut ok, mut refused, mut failed, mut skipped) = (0u64, 0u64, 0u64, 0u64);
+    for rec in recorded {
+        // A body refused unread (too large) or a request that was not a POST has nothing to resend.
+        let has_body = rec.method == "POST" && rec.verdict != "too_large";
+        if !has_body || !(rec.was_accepted() || include_refused) {
+            skipped += 1;
+            continue;
+        }
+        pace.wait(rec.received_at).await;
+        let (url, signature) =
+            sign_json_delivery(token.as_bytes(), to, &rec.body, Algorithm::HmacSha1);
+        let sent = client
+            .post(&url)
+            .header("x-twilio-signature", signature)
+            .header(
+                "content-type",
+                rec.header("content-type").unwrap_or("application/json"),
+            )
+            .header("user-agent", rec.header("user-agent").unwrap_or(user_agent))
+            .body(rec.body.clone())
+            .send()
+            .await;
+        match sent {
+            Ok(resp) => {
+                let status = resp.status();
+                if status.is_success() {
+                    ok += 1;
+                } else {
+                    refused += 1;
+                }
+                println!(
+                    "{} line {} ({}, {} bytes)",
+                    status.as_u16(),
+                    rec.line,
+                    rec.verdict,
+                    rec.body.len()
+                );
+            }
+            Err(e) => {
+                failed += 1;
+                println!(
+                    "--- line {} ({}, {} bytes): not sent: {e}",
+                    rec.line,
+                    rec.verdict,
+                    rec.body.len()
+                );
+            }
+        }
+    }
+    println!(
+        "resent {} deliveries to {to}: {ok} accepted (2xx), {refused} refused, {failed} not sent; {skipped} skipped{}",
+        ok + refused + failed,
+        if include_refused {
+            ""
+        } else {
+            " (refused when recorded, or without a body; --include-refused sends the refused)"
+        }
+    );
+    if refused + failed > 0 {
+        bail!(
+            "{} of {} deliveries were not accepted by {to}",
+            refused + failed,
+            ok + refused + failed
+        );
+    }
+    Ok(())
+}

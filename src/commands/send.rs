@@ -1,0 +1,521 @@
+//! `callwatch send`: our `stripe trigger`. Signs deliveries exactly as Twilio Event Streams does
+//! (`bodySHA256` appended to the URL, the full URL signed) and POSTs them to any sink, then
+//! prints each answer and a summary; exits non-zero when an answer was not 2xx.
+
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use clap::Args;
+use time::OffsetDateTime;
+use tokio::sync::{Semaphore, mpsc};
+
+use crate::commands::UsageError;
+use crate::demo::generator::{CallGenerator, Scenario, delivery_body, test_event};
+use crate::twilio::signature::{Algorithm, sign_json_delivery};
+
+/// What Twilio's webhook requests announce themselves as.
+const USER_AGENT: &str = "TwilioProxy/1.1";
+
+/// `--scenario`: a call outcome, a random one, or a sink test event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SendScenario {
+    /// One call ending this way.
+    Call(Scenario),
+    /// One call with an outcome picked like the demo does (mostly completed).
+    Random,
+    /// A `com.twilio.eventstreams.test-event`, as `POST /v1/Sinks/{Sid}/Test` makes.
+    TestEvent,
+}
+
+impl FromStr for SendScenario {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "random" => Ok(Self::Random),
+            "test-event" | "test_event" | "test" => Ok(Self::TestEvent),
+            other => other.parse().map(Self::Call).map_err(|_| {
+                format!(
+                    "unknown scenario `{s}`: expected completed, busy, noanswer, failed, \
+                     canceled, test-event or random"
+                )
+            }),
+        }
+    }
+}
+
+/// `--event`: which of a call's summaries to send.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SummaryStage {
+    /// `com.twilio.voice.insights.call-summary.partial` (one or two per call).
+    Partial,
+    /// `com.twilio.voice.insights.call-summary.predicted-complete`.
+    PredictedComplete,
+    /// `com.twilio.voice.insights.call-summary.complete`.
+    Complete,
+}
+
+impl SummaryStage {
+    fn event_type(self) -> &'static str {
+        match self {
+            Self::Partial => "com.twilio.voice.insights.call-summary.partial",
+            Self::PredictedComplete => "com.twilio.voice.insights.call-summary.predicted-complete",
+            Self::Complete => "com.twilio.voice.insights.call-summary.complete",
+        }
+    }
+}
+
+/// `callwatch send`.
+#[derive(Debug, Clone, Args)]
+#[command(after_help = "Examples:\n  \
+callwatch send https://abc.ngrok.app/events --scenario busy\n  \
+callwatch send http://127.0.0.1:8080/events --scenario random --count 100 --concurrency 8\n  \
+callwatch send https://abc.ngrok.app/events --scenario completed --event complete\n  \
+callwatch send https://abc.ngrok.app/events --body-file delivery.json\n\n\
+A call scenario sends one call's whole sequence in order, one delivery per event: its\n\
+partial summaries, then predicted-complete, then complete (--event keeps one stage only).\n\
+--count repeats it with new calls; --concurrency runs that many sequences at once.\n\
+The URL is the sink's destination: send appends bodySHA256 and signs the result with the\n\
+auth token, as Twilio does, and sends User-Agent TwilioProxy/1.1.\n\n\
+Exit codes: 0 every answer 2xx, 1 otherwise, 2 usage error.")]
+pub struct SendArgs {
+    /// The sink's destination URL, e.g. https://abc.ngrok.app/events.
+    #[arg(value_name = "URL")]
+    pub url: String,
+    /// Auth token to sign with (the listener's TWILIO_AUTH_TOKEN).
+    #[arg(long, env = "TWILIO_AUTH_TOKEN", hide_env_values = true)]
+    pub auth_token: Option<String>,
+    /// What to send: completed, busy, noanswer, failed, canceled, random, or test-event
+    /// [default: completed].
+    #[arg(long, value_name = "NAME", conflicts_with = "body_file")]
+    pub scenario: Option<SendScenario>,
+    /// Send this file's bytes as the body, unchanged.
+    #[arg(long, value_name = "FILE")]
+    pub body_file: Option<PathBuf>,
+    /// Send only this stage of each call [default: the whole sequence].
+    #[arg(long, value_enum, value_name = "STAGE", conflicts_with = "body_file")]
+    pub event: Option<SummaryStage>,
+    /// How many times to send the scenario (a new call each time) or the body file.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub count: u32,
+    /// How many sequences are in flight at once.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub concurrency: u32,
+    /// Seed of the generated calls [default: from the clock, so each run sends new calls].
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Per-request timeout in seconds (Twilio gives up after 5).
+    #[arg(long, default_value_t = 5.0, value_name = "SECS")]
+    pub timeout: f64,
+}
+
+/// One delivery to send.
+#[derive(Debug, Clone)]
+struct Prepared {
+    /// What it is, for the per-request line.
+    label: String,
+    body: Vec<u8>,
+}
+
+/// The answer to one request.
+#[derive(Debug)]
+struct Outcome {
+    index: usize,
+    label: String,
+    status: Result<u16, String>,
+    latency: Duration,
+}
+
+/// Sends, prints and summarises; an error (exit 1) when some answer was not 2xx.
+pub async fn run(args: SendArgs) -> anyhow::Result<()> {
+    let url = args.url.trim().to_owned();
+    let lower = url.to_ascii_lowercase();
+    if !(lower.starts_with("https://") || lower.starts_with("http://")) {
+        bail!(UsageError(format!(
+            "`{url}` is not an http(s) URL: give the sink's destination, e.g. https://abc.ngrok.app/events"
+        )));
+    }
+    let Some(token) = args.auth_token.clone().filter(|t| !t.is_empty()) else {
+        bail!(UsageError(
+            "send signs like Twilio and needs the auth token: set TWILIO_AUTH_TOKEN or pass \
+             --auth-token (the token the sink verifies with)"
+                .into()
+        ));
+    };
+    if !(args.timeout.is_finite() && args.timeout > 0.0) {
+        bail!(UsageError(
+            "--timeout must be a positive number of seconds".into()
+        ));
+    }
+    let mut source = Source::new(&args)?;
+    let client = reqwest::Client::builder()
+        .user_agent(USER_AGENT)
+        .timeout(Duration::from_secs_f64(args.timeout))
+        .build()
+        .context("cannot build the HTTP client")?;
+    let signer = Arc::new(Signer { url, token });
+    let permits = Arc::new(Semaphore::new(args.concurrency as usize));
+    let (tx, mut rx) = mpsc::unbounded_channel::<Outcome>();
+    let count = args.count;
+    // Sequences are made only when a slot is free, so --count 1000000 needs no more memory
+    // than --concurrency sequences.
+    tokio::spawn(async move {
+        let mut index = 0;
+        for _ in 0..count {
+            let Ok(permit) = Arc::clone(&permits).acquire_owned().await else {
+                return;
+            };
+            let numbered: Vec<(usize, Prepared)> = source
+                .next_sequence()
+                .into_iter()
+                .map(|p| {
+                    index += 1;
+                    (index, p)
+                })
+                .collect();
+            let (client, signer, tx) = (client.clone(), Arc::clone(&signer), tx.clone());
+            tokio::spawn(async move {
+                let _permit = permit;
+                for (index, prepared) in numbered {
+                    let outcome = signer.post(&client, index, prepared).await;
+                    if tx.send(outcome).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+
+    let mut summary = Summary::default();
+    while let Some(outcome) = rx.recv().await {
+        println!("{}", outcome.line());
+        summary.add(&outcome);
+    }
+    println!("{}", summary.line());
+    if summary.sent == 0 {
+        bail!(UsageError(
+            "nothing was sent: the calls had no event of that stage".into()
+        ));
+    }
+    let failed = summary.sent - summary.ok;
+    if failed > 0 {
+        bail!(
+            "{failed} of {} requests were not answered 2xx",
+            summary.sent
+        );
+    }
+    Ok(())
+}
+
+/// Where bodies come from: a file sent as it is, or the demo's call generator.
+enum Source {
+    File {
+        label: String,
+        body: Vec<u8>,
+    },
+    Generated {
+        generator: Box<CallGenerator>,
+        scenario: SendScenario,
+        stage: Option<SummaryStage>,
+    },
+}
+
+impl Source {
+    fn new(args: &SendArgs) -> Result<Self, UsageError> {
+        if let Some(path) = &args.body_file {
+            let body = std::fs::read(path).map_err(|e| {
+                UsageError(format!("cannot read --body-file {}: {e}", path.display()))
+            })?;
+            let label = format!("{} ({} bytes)", path.display(), body.len());
+            return Ok(Self::File { label, body });
+        }
+        let seed = args
+            .seed
+            .unwrap_or_else(|| OffsetDateTime::now_utc().unix_timestamp_nanos() as u64);
+        Ok(Self::Generated {
+            generator: Box::new(CallGenerator::new(seed)),
+            scenario: args
+                .scenario
+                .unwrap_or(SendScenario::Call(Scenario::Completed)),
+            stage: args.event,
+        })
+    }
+
+    /// The next sequence: one call's deliveries in order, one test event, or the file.
+    fn next_sequence(&mut self) -> Vec<Prepared> {
+        let (generator, scenario, stage) = match self {
+            Self::File { label, body } => {
+                return vec![Prepared {
+                    label: label.clone(),
+                    body: body.clone(),
+                }];
+            }
+            Self::Generated {
+                generator,
+                scenario,
+                stage,
+            } => (generator, *scenario, *stage),
+        };
+        let now = OffsetDateTime::now_utc();
+        let forced = match scenario {
+            SendScenario::TestEvent => {
+                let test_id = generator.next_test_id();
+                let event = test_event(&test_id, generator.account_sid(), now);
+                return vec![Prepared {
+                    label: format!("test-event {test_id}"),
+                    body: delivery_body(std::slice::from_ref(&event)),
+                }];
+            }
+            SendScenario::Call(s) => Some(s),
+            SendScenario::Random => None,
+        };
+        let call = generator.next_call(forced, now);
+        call.events
+            .iter()
+            .filter_map(|e| {
+                let event_type = e.event.get("type").and_then(|t| t.as_str()).unwrap_or("");
+                if stage.is_some_and(|stage| stage.event_type() != event_type) {
+                    return None;
+                }
+                let short = event_type.rsplit('.').next().unwrap_or(event_type);
+                Some(Prepared {
+                    label: format!("{} {} {short}", call.scenario, call.call_sid),
+                    body: delivery_body(std::slice::from_ref(&e.event)),
+                })
+            })
+            .collect()
+    }
+}
+
+/// Signs and POSTs like Event Streams.
+struct Signer {
+    url: String,
+    token: String,
+}
+
+impl Signer {
+    async fn post(&self, client: &reqwest::Client, index: usize, prepared: Prepared) -> Outcome {
+        let (full_url, signature) = sign_json_delivery(
+            self.token.as_bytes(),
+            &self.url,
+            &prepared.body,
+            Algorithm::HmacSha1,
+        );
+        let started = Instant::now();
+        let result = client
+            .post(&full_url)
+            .header("X-Twilio-Signature", signature)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(prepared.body)
+            .send()
+            .await;
+        let status = match result {
+            Ok(response) => {
+                let status = response.status().as_u16();
+                // Read the answer so that the latency covers it and the connection is reused.
+                let _ = response.bytes().await;
+                Ok(status)
+            }
+            Err(e) => Err(describe_error(&e)),
+        };
+        Outcome {
+            index,
+            label: prepared.label,
+            status,
+            latency: started.elapsed(),
+        }
+    }
+}
+
+fn describe_error(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        "no answer in time".to_owned()
+    } else if e.is_connect() {
+        let mut source: Option<&dyn std::error::Error> = std::error::Error::source(e);
+        let mut deepest = e.to_string();
+        while let Some(s) = source {
+            deepest = s.to_string();
+            source = s.source();
+        }
+        format!("cannot connect: {deepest}")
+    } else {
+        e.to_string()
+    }
+}
+
+impl Outcome {
+    fn line(&self) -> String {
+        let answer = match &self.status {
+            Ok(code) => {
+                let reason = http::StatusCode::from_u16(*code)
+                    .ok()
+                    .and_then(|s| s.canonical_reason())
+                    .unwrap_or("");
+                format!("{code} {reason}")
+            }
+            Err(e) => format!("error: {e}"),
+        };
+        format!(
+            "#{:<5} {answer:<24} {:>8}  {}",
+            self.index,
+            format_ms(self.latency),
+            self.label
+        )
+    }
+}
+
+fn format_ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+}
+
+/// Counts and latencies of every request.
+#[derive(Debug, Default)]
+struct Summary {
+    sent: usize,
+    ok: usize,
+    non_2xx: usize,
+    errors: usize,
+    latencies: Vec<Duration>,
+}
+
+impl Summary {
+    fn add(&mut self, outcome: &Outcome) {
+        self.sent += 1;
+        match outcome.status {
+            Ok(200..=299) => self.ok += 1,
+            Ok(_) => self.non_2xx += 1,
+            Err(_) => self.errors += 1,
+        }
+        if outcome.status.is_ok() {
+            self.latencies.push(outcome.latency);
+        }
+    }
+
+    fn line(&mut self) -> String {
+        self.latencies.sort();
+        let latency = match (
+            self.latencies.get(self.latencies.len() / 2),
+            self.latencies.last(),
+        ) {
+            (Some(p50), Some(max)) => {
+                format!("; latency p50 {}, max {}", format_ms(*p50), format_ms(*max))
+            }
+            _ => String::new(),
+        };
+        format!(
+            "sent {}: {} 2xx, {} non-2xx, {} without answer{latency}",
+            self.sent, self.ok, self.non_2xx, self.errors
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(scenario: Option<SendScenario>, event: Option<SummaryStage>, count: u32) -> SendArgs {
+        SendArgs {
+            url: "http://127.0.0.1:1/events".into(),
+            auth_token: Some("t".into()),
+            scenario,
+            body_file: None,
+            event,
+            count,
+            concurrency: 1,
+            seed: Some(7),
+            timeout: 5.0,
+        }
+    }
+
+    fn types(sequence: &[Prepared]) -> Vec<String> {
+        sequence
+            .iter()
+            .map(|p| {
+                let v: serde_json::Value = serde_json::from_slice(&p.body).expect("json");
+                v[0]["type"].as_str().unwrap_or_default().to_owned()
+            })
+            .collect()
+    }
+
+    fn prepare(args: &SendArgs) -> Vec<Vec<Prepared>> {
+        let mut source = Source::new(args).expect("source");
+        (0..args.count).map(|_| source.next_sequence()).collect()
+    }
+
+    #[test]
+    fn a_scenario_is_the_whole_sequence_of_one_call() {
+        let seqs = prepare(&args(Some(SendScenario::Call(Scenario::Busy)), None, 2));
+        assert_eq!(seqs.len(), 2);
+        for seq in &seqs {
+            let t = types(seq);
+            assert!(t.len() >= 3, "{t:?}");
+            assert!(
+                t[..t.len() - 2].iter().all(|t| t.ends_with(".partial")),
+                "{t:?}"
+            );
+            assert!(t[t.len() - 2].ends_with(".predicted-complete"));
+            assert!(t[t.len() - 1].ends_with(".complete"));
+            let v: serde_json::Value = serde_json::from_slice(&seq[0].body).expect("json");
+            assert_eq!(v[0]["data"]["call_state"], "busy");
+            assert!(seq[0].label.starts_with("busy CA"), "{}", seq[0].label);
+        }
+        // Each repetition is a new call.
+        assert_ne!(seqs[0][0].label, seqs[1][0].label);
+    }
+
+    #[test]
+    fn event_narrows_to_one_stage() {
+        let seqs = prepare(&args(None, Some(SummaryStage::Complete), 3));
+        for seq in &seqs {
+            assert_eq!(
+                types(seq),
+                ["com.twilio.voice.insights.call-summary.complete"]
+            );
+        }
+    }
+
+    #[test]
+    fn test_event_scenario() {
+        let seqs = prepare(&args(Some(SendScenario::TestEvent), None, 1));
+        assert_eq!(types(&seqs[0]), ["com.twilio.eventstreams.test-event"]);
+    }
+
+    #[test]
+    fn scenario_names() {
+        assert_eq!("random".parse(), Ok(SendScenario::Random));
+        assert_eq!("test-event".parse(), Ok(SendScenario::TestEvent));
+        assert_eq!(
+            "noanswer".parse(),
+            Ok(SendScenario::Call(Scenario::NoAnswer))
+        );
+        assert!("nope".parse::<SendScenario>().is_err());
+    }
+
+    #[test]
+    fn summary_counts_and_latency() {
+        let mut s = Summary::default();
+        for (i, (status, ms)) in [
+            (Ok(200), 3),
+            (Ok(403), 9),
+            (Err("x".to_owned()), 1),
+            (Ok(204), 5),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            s.add(&Outcome {
+                index: i + 1,
+                label: String::new(),
+                status,
+                latency: Duration::from_millis(ms),
+            });
+        }
+        assert_eq!(
+            s.line(),
+            "sent 4: 2 2xx, 1 non-2xx, 1 without answer; latency p50 5.0 ms, max 9.0 ms"
+        );
+    }
+}

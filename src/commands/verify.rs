@@ -1,0 +1,256 @@
+//! `callwatch verify`: checks one delivery by hand, exactly as the listener would, and prints
+//! every step — the body hash expected and actual, each URL variant with its signature — so a
+//! failing signature can be debugged away from the listener. Exit 0 valid, 1 not, 2 usage.
+
+use std::io::Read;
+use std::path::PathBuf;
+
+use anyhow::bail;
+use clap::Args;
+
+use crate::commands::UsageError;
+use crate::ingest::diagnosis::explain_check;
+use crate::twilio::signature::{
+    Algorithm, Secrets, SignatureVerdict, algorithm_from_settings, body_hash_params,
+    body_sha256_hex, compute_signature, url_variants, verify_json_delivery,
+};
+
+/// `callwatch verify`.
+#[derive(Debug, Clone, Args)]
+#[command(after_help = "Examples:\n  \
+TWILIO_AUTH_TOKEN=... callwatch verify \\\n    \
+--url 'https://abc.ngrok.app/events?bodySHA256=f4dc494f…ab54' \\\n    \
+--signature 'xWpMQ9oup5I4GzSsMkdAInacfMM=' --body-file delivery.json\n  \
+pbpaste | callwatch verify --url \"$URL\" --signature \"$SIG\" --body-file -\n\n\
+The URL is the full URL Twilio requested: the sink's destination plus the bodySHA256 query\n\
+parameter it appended. The body file must hold the raw bytes as delivered (no added newline).\n\n\
+Exit codes: 0 valid, 1 not valid, 2 usage error.")]
+pub struct VerifyArgs {
+    /// The full URL Twilio requested, including `?bodySHA256=…`.
+    #[arg(long, value_name = "FULL_URL")]
+    pub url: String,
+    /// The X-Twilio-Signature header value.
+    #[arg(long, value_name = "SIG")]
+    pub signature: String,
+    /// The raw body (`-` reads standard input).
+    #[arg(long, value_name = "FILE")]
+    pub body_file: PathBuf,
+    /// Auth token of the account the sink belongs to.
+    #[arg(long, env = "TWILIO_AUTH_TOKEN", hide_env_values = true)]
+    pub auth_token: Option<String>,
+    /// Secret of a Webhook SharedKey, for deliveries signed with HMAC-SHA256.
+    #[arg(long, env = "CALLWATCH_SHARED_KEY_SECRET", hide_env_values = true)]
+    pub shared_key_secret: Option<String>,
+    /// The X-Twilio-Webhooks-Signature-Settings header value, e.g.
+    /// `key=KS…,algorithm=HMAC_SHA256` [default: HMAC_SHA256 with --shared-key-secret alone,
+    /// HMAC_SHA1 otherwise].
+    #[arg(long, value_name = "VALUE")]
+    pub signature_settings: Option<String>,
+}
+
+/// Runs the checks and prints them; an error (exit 1) when the delivery is not valid.
+pub fn run(args: VerifyArgs) -> anyhow::Result<()> {
+    let body = read_body(&args.body_file)?;
+    let settings = args.signature_settings.clone().or_else(|| {
+        let only_shared_key = args.shared_key_secret.is_some() && args.auth_token.is_none();
+        only_shared_key.then(|| "algorithm=HMAC_SHA256".to_owned())
+    });
+    let algorithm = algorithm_from_settings(settings.as_deref()).map_err(|name| {
+        UsageError(format!(
+            "--signature-settings names algorithm {name}: only HMAC_SHA1 and HMAC_SHA256 exist"
+        ))
+    })?;
+    let key = match algorithm {
+        Algorithm::HmacSha1 => args.auth_token.clone().filter(|t| !t.is_empty()),
+        Algorithm::HmacSha256 => args.shared_key_secret.clone().filter(|t| !t.is_empty()),
+    };
+    let Some(key) = key else {
+        bail!(UsageError(match algorithm {
+            Algorithm::HmacSha1 => "verify needs the auth token that signed the delivery: set \
+                 TWILIO_AUTH_TOKEN or pass --auth-token"
+                .to_owned(),
+            Algorithm::HmacSha256 =>
+                "an HMAC_SHA256 signature needs --shared-key-secret".to_owned(),
+        }));
+    };
+    let report = Report::new(
+        &args.url,
+        args.signature.trim(),
+        &body,
+        algorithm,
+        key.as_bytes(),
+    );
+    let secrets = Secrets {
+        auth_token: args.auth_token.clone().unwrap_or_default(),
+        shared_key_secret: args.shared_key_secret.clone(),
+    };
+    let verdict = verify_json_delivery(
+        &secrets,
+        &args.url,
+        Some(&args.signature),
+        settings.as_deref(),
+        &body,
+    );
+    let mut out = std::io::stdout().lock();
+    report.print(&mut out, &args.body_file, &verdict)?;
+    match explain_check(&verdict) {
+        None => Ok(()),
+        Some((reason, _)) => bail!("not valid: {reason}"),
+    }
+}
+
+fn read_body(path: &PathBuf) -> anyhow::Result<Vec<u8>> {
+    let mut body = Vec::new();
+    let result = if path.as_os_str() == "-" {
+        std::io::stdin().read_to_end(&mut body).map(|_| ())
+    } else {
+        std::fs::File::open(path).and_then(|mut f| f.read_to_end(&mut body).map(|_| ()))
+    };
+    result.map_err(|e| UsageError(format!("cannot read --body-file {}: {e}", path.display())))?;
+    Ok(body)
+}
+
+/// Every check, computed independently of the verdict so that all of them can be shown.
+struct Report {
+    algorithm: Algorithm,
+    received: String,
+    /// `bodySHA256` values in the URL.
+    expected_hashes: Vec<String>,
+    actual_hash: String,
+    /// The hash of the body without its final newline, when the file ends with one.
+    hash_without_newline: Option<String>,
+    /// (variant, its signature, matches the received one).
+    variants: Vec<(String, String, bool)>,
+}
+
+impl Report {
+    fn new(url: &str, received: &str, body: &[u8], algorithm: Algorithm, key: &[u8]) -> Self {
+        let variants = url_variants(url)
+            .into_iter()
+            .map(|variant| {
+                let signature = compute_signature(key, &variant, &[], algorithm);
+                let matches = signature == received;
+                (variant, signature, matches)
+            })
+            .collect();
+        let trimmed = body
+            .strip_suffix(b"\r\n")
+            .or_else(|| body.strip_suffix(b"\n"));
+        Self {
+            algorithm,
+            received: received.to_owned(),
+            expected_hashes: body_hash_params(url),
+            actual_hash: body_sha256_hex(body),
+            hash_without_newline: trimmed.map(body_sha256_hex),
+            variants,
+        }
+    }
+
+    fn print(
+        &self,
+        out: &mut impl std::io::Write,
+        body_file: &std::path::Path,
+        verdict: &SignatureVerdict,
+    ) -> std::io::Result<()> {
+        let mark = |ok: bool| if ok { "✓" } else { "✗" };
+        let key_name = match self.algorithm {
+            Algorithm::HmacSha1 => "HMAC_SHA1 with the auth token",
+            Algorithm::HmacSha256 => "HMAC_SHA256 with the SharedKey secret",
+        };
+        writeln!(out, "body hash ({})", body_file.display())?;
+        if self.expected_hashes.is_empty() {
+            writeln!(out, "  expected  (no bodySHA256 in the URL)")?;
+        }
+        for expected in &self.expected_hashes {
+            writeln!(out, "  expected  {expected}  (bodySHA256 in the URL)")?;
+        }
+        writeln!(
+            out,
+            "  actual    {}  (SHA-256 of the body)",
+            self.actual_hash
+        )?;
+        let hash_ok = !self.expected_hashes.is_empty()
+            && self.expected_hashes.iter().all(|h| *h == self.actual_hash);
+        writeln!(
+            out,
+            "  {} {}",
+            mark(hash_ok),
+            if hash_ok { "matches" } else { "does not match" }
+        )?;
+        if !hash_ok
+            && let Some(trimmed) = &self.hash_without_newline
+            && self.expected_hashes.contains(trimmed)
+        {
+            writeln!(
+                out,
+                "  note: the file ends with a newline the delivery did not have; without it the \
+                 hash matches"
+            )?;
+        }
+        writeln!(out)?;
+        writeln!(out, "signature ({key_name})")?;
+        writeln!(out, "  received  {}", self.received)?;
+        for (variant, signature, matches) in &self.variants {
+            writeln!(out, "  {} {signature}  {variant}", mark(*matches))?;
+        }
+        writeln!(out)?;
+        match verdict {
+            SignatureVerdict::Valid { matched_url, .. } => {
+                writeln!(
+                    out,
+                    "valid: the signature matches {matched_url} and the body matches bodySHA256"
+                )
+            }
+            other => {
+                let (reason, hint) = explain_check(other).unwrap_or_default();
+                writeln!(out, "not valid: {reason}")?;
+                writeln!(out, "hint: {hint}")
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BODY: &[u8] = br#"[{"specversion":"1.0","type":"com.twilio.eventstreams.test-event","source":"Sink","id":"AC11111111111111111111111111111111","dataschema":"https://events-schemas.twilio.com/EventStreams.TestSink/1.json","datacontenttype":"application/json","time":"2026-06-10T06:02:54.377Z","data":{"test_id":"cae2f9e2-c277-4612-8ad3-93c1a7a3ef88"}}]"#;
+    const URL: &str = "https://example.com/twilio/events?bodySHA256=f4dc494f1e604a19df36cdd069f7956b1f261dc954ae1c698ed8b4939fd9ab54";
+
+    fn printed(received: &str, body: &[u8]) -> String {
+        let report = Report::new(URL, received, body, Algorithm::HmacSha1, b"12345");
+        let secrets = Secrets {
+            auth_token: "12345".into(),
+            shared_key_secret: None,
+        };
+        let verdict = verify_json_delivery(&secrets, URL, Some(received), None, body);
+        let mut out = Vec::new();
+        report
+            .print(&mut out, std::path::Path::new("body.json"), &verdict)
+            .expect("written");
+        String::from_utf8(out).expect("utf-8")
+    }
+
+    #[test]
+    fn every_variant_is_listed_with_its_signature() {
+        let text = printed("xWpMQ9oup5I4GzSsMkdAInacfMM=", BODY);
+        assert!(
+            text.contains("✓ xWpMQ9oup5I4GzSsMkdAInacfMM=  https://example.com/twilio/events?")
+        );
+        assert!(
+            text.contains("✗ re4Er8fvBtK64LE4Pa2OIR1xrNI=  https://example.com:443/twilio/events?")
+        );
+        assert!(text.contains("  ✓ matches"));
+        assert!(text.ends_with("valid: the signature matches https://example.com/twilio/events?bodySHA256=f4dc494f1e604a19df36cdd069f7956b1f261dc954ae1c698ed8b4939fd9ab54 and the body matches bodySHA256\n"));
+    }
+
+    #[test]
+    fn a_trailing_newline_is_pointed_out() {
+        let mut body = BODY.to_vec();
+        body.push(b'\n');
+        let text = printed("xWpMQ9oup5I4GzSsMkdAInacfMM=", &body);
+        assert!(text.contains("✗ does not match"));
+        assert!(text.contains("the file ends with a newline"));
+        assert!(text.contains("not valid: body does not match bodySHA256"));
+    }
+}

@@ -1,0 +1,1352 @@
+//! Why a delivery was refused, in one sentence: compares the public URL callwatch checks
+//! signatures against with what the request itself shows (Host, X-Forwarded-*, port, path) and,
+//! with the secret at hand, confirms which URL Twilio really signed.
+//!
+//! Rule of thumb for readers of [`Diagnosis`]: show [`signature_prefix`]es, never a full
+//! expected signature — a full one would let anyone who reads the log forge the refused body.
+
+use std::net::IpAddr;
+
+use subtle::ConstantTimeEq;
+
+use super::server::PublicUrl;
+use super::verdict::signed_url;
+use super::{Delivery, DeliveryVerdict};
+use crate::twilio::signature::{
+    Algorithm, Secrets, SignatureVerdict, TriedUrl, body_hash_params, compute_signature,
+    url_variants,
+};
+
+/// How many characters of a signature are shown: 48 bits, enough to compare by eye, far too
+/// few to forge anything with.
+pub const SIGNATURE_PREFIX_LEN: usize = 8;
+
+/// What went wrong with one refused delivery, for the deliveries view and the ndjson line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnosis {
+    /// Which check failed, in a few words ("signature matches no URL variant").
+    pub reason: String,
+    /// Each URL variant the signature was checked against, with the signature it would need.
+    /// Show only [`signature_prefix`] of those signatures.
+    pub tried_urls: Vec<TriedUrl>,
+    /// The `X-Twilio-Signature` received, if any.
+    pub received_signature: Option<String>,
+    /// One sentence: the most likely cause, and what to change.
+    pub hint: String,
+    /// The public URL as the request shows it (scheme from `X-Forwarded-Proto`, host from
+    /// `X-Forwarded-Host` or `Host`), when the host looks public; `None` behind a tunnel that
+    /// rewrites `Host` to `localhost`.
+    pub seen_url: Option<String>,
+    /// A URL other than the configured one whose signature matches the one received: proof of
+    /// the URL Twilio really signed (query omitted).
+    pub matched_url: Option<String>,
+}
+
+/// The first [`SIGNATURE_PREFIX_LEN`] characters of a signature (all of it when shorter).
+pub fn signature_prefix(signature: &str) -> &str {
+    match signature.char_indices().nth(SIGNATURE_PREFIX_LEN) {
+        Some((cut, _)) => &signature[..cut],
+        None => signature,
+    }
+}
+
+/// The reason and hint for a failed signature check on its own, without a request to compare
+/// with (`callwatch verify`). `None` when the check passed.
+pub fn explain_check(check: &SignatureVerdict) -> Option<(String, String)> {
+    let pair = match check {
+        SignatureVerdict::Valid { .. } => return None,
+        SignatureVerdict::MissingSignature => (
+            "no X-Twilio-Signature header".to_owned(),
+            "no X-Twilio-Signature: not sent by Twilio, or a proxy strips it".to_owned(),
+        ),
+        SignatureVerdict::MissingBodyHash => {
+            (REASON_NO_BODY_HASH.to_owned(), HINT_NO_BODY_HASH.to_owned())
+        }
+        SignatureVerdict::BodyHashMismatch { expected, .. } => {
+            (REASON_BODY_HASH.to_owned(), body_hash_hint(expected, None))
+        }
+        SignatureVerdict::SignatureMismatch { algorithm, .. } => (
+            REASON_NO_VARIANT.to_owned(),
+            format!(
+                "no URL variant matches: either this is not the exact URL Twilio signed (scheme, \
+                 host, port, path and query must all match the sink's destination) or the \
+                 signature was made with {}",
+                other_secret(*algorithm)
+            ),
+        ),
+        SignatureVerdict::UnsupportedAlgorithm { name } => unsupported_algorithm(name),
+        SignatureVerdict::NoSharedKeyConfigured { key_id } => no_shared_key(key_id.as_deref()),
+    };
+    Some(pair)
+}
+
+/// Diagnoses a refused delivery; `None` for an accepted one.
+///
+/// `public_url` is what the listener checks signatures against; `secrets`, when given, let the
+/// diagnosis test the URLs the request suggests (the host it shows, the other scheme) and say
+/// for certain which one Twilio signed. Costs a few HMACs, and only for refused deliveries.
+pub fn diagnose(
+    delivery: &Delivery,
+    public_url: &PublicUrl,
+    secrets: Option<&Secrets>,
+) -> Option<Diagnosis> {
+    if delivery.verdict.is_accepted() {
+        return None;
+    }
+    let view = RequestView::of(delivery);
+    let received_signature = view.signature.map(str::to_owned);
+    let mut diagnosis = Diagnosis {
+        reason: String::new(),
+        tried_urls: Vec::new(),
+        received_signature,
+        hint: String::new(),
+        seen_url: None,
+        matched_url: None,
+    };
+    let (reason, hint) = match &delivery.verdict {
+        DeliveryVerdict::Ok | DeliveryVerdict::Duplicate => return None,
+        DeliveryVerdict::Malformed(why) => (
+            why.clone(),
+            format!("the body is not a JSON array of CloudEvents: {why}"),
+        ),
+        DeliveryVerdict::TooLarge => (
+            "body over 1 MiB".to_owned(),
+            "the body is over 1 MiB while Event Streams batches stay under 64 kB: this is not an \
+             Event Streams delivery"
+                .to_owned(),
+        ),
+        DeliveryVerdict::MethodNotAllowed => (
+            format!("method {} not allowed", delivery.method),
+            format!(
+                "{} instead of POST: Event Streams sinks POST, so this is a browser, a health \
+                 check (use GET /healthz) or a sink configured with method GET",
+                delivery.method
+            ),
+        ),
+        DeliveryVerdict::NotRecorded => (
+            "not written to the --record file".to_owned(),
+            "the --record file could not be written, so the delivery was answered 503 and \
+             Twilio will send it again: check the disk the recording is on"
+                .to_owned(),
+        ),
+        DeliveryVerdict::MissingSignature => {
+            let from_twilio = view
+                .user_agent
+                .is_some_and(|ua| ua.to_ascii_lowercase().contains("twilioproxy"));
+            let hint = if from_twilio {
+                "no X-Twilio-Signature although the User-Agent is Twilio's: a proxy between \
+                 Twilio and here strips it"
+            } else {
+                "no X-Twilio-Signature: not sent by Twilio, or a proxy strips it"
+            };
+            ("no X-Twilio-Signature header".to_owned(), hint.to_owned())
+        }
+        DeliveryVerdict::BadSignature | DeliveryVerdict::BadBodyHash => {
+            let context = UrlContext::new(delivery, public_url, &view);
+            diagnosis.seen_url = context.seen.as_ref().map(SeenUrl::display);
+            let check = delivery.signature.as_ref();
+            if let Some(SignatureVerdict::SignatureMismatch { tried, .. }) = check {
+                diagnosis.tried_urls = tried.clone();
+            }
+            if body_hash_params(&format!("?{}", delivery.query)).is_empty() {
+                // Without bodySHA256 nothing else matters: this is some other kind of request.
+                (REASON_NO_BODY_HASH.to_owned(), no_body_hash_hint(&view))
+            } else {
+                match check {
+                    Some(SignatureVerdict::SignatureMismatch {
+                        received,
+                        algorithm,
+                        ..
+                    }) => {
+                        let key = secrets.and_then(|s| key_for(s, *algorithm));
+                        let found = context.url_hint(received, *algorithm, key);
+                        diagnosis.matched_url = found.matched;
+                        (REASON_NO_VARIANT.to_owned(), found.hint)
+                    }
+                    Some(SignatureVerdict::BodyHashMismatch { expected, .. }) => (
+                        REASON_BODY_HASH.to_owned(),
+                        body_hash_hint(expected, view.content_encoding),
+                    ),
+                    Some(other) => explain_check(other)
+                        .unwrap_or_else(|| (delivery.verdict.as_str().to_owned(), String::new())),
+                    None => (
+                        delivery.verdict.as_str().to_owned(),
+                        "refused by the signature check".to_owned(),
+                    ),
+                }
+            }
+        }
+    };
+    diagnosis.reason = reason;
+    diagnosis.hint = hint;
+    Some(diagnosis)
+}
+
+const REASON_NO_BODY_HASH: &str = "no bodySHA256 in the URL";
+const REASON_BODY_HASH: &str = "body does not match bodySHA256";
+const REASON_NO_VARIANT: &str = "signature matches no URL variant";
+const HINT_NO_BODY_HASH: &str = "no bodySHA256 in the URL: this is not an Event Streams delivery";
+
+fn no_body_hash_hint(view: &RequestView<'_>) -> String {
+    let form = view.content_type.is_some_and(|ct| {
+        ct.to_ascii_lowercase()
+            .starts_with("application/x-www-form-urlencoded")
+    });
+    if form {
+        format!(
+            "{HINT_NO_BODY_HASH} (a form-encoded Twilio webhook, such as a call status \
+             callback, points at this URL)"
+        )
+    } else {
+        HINT_NO_BODY_HASH.to_owned()
+    }
+}
+
+fn body_hash_hint(expected: &str, content_encoding: Option<&str>) -> String {
+    let mut hint = if expected.contains(',') {
+        "the URL carries bodySHA256 values that disagree: something between Twilio and here \
+         rewrote the query"
+            .to_owned()
+    } else {
+        "the body does not match bodySHA256: something between Twilio and here changed it"
+            .to_owned()
+    };
+    if let Some(encoding) = content_encoding {
+        hint.push_str(&format!(" (Content-Encoding: {encoding})"));
+    }
+    hint
+}
+
+fn unsupported_algorithm(name: &str) -> (String, String) {
+    (
+        format!("unsupported signature algorithm {name}"),
+        format!(
+            "X-Twilio-Webhooks-Signature-Settings asks for {name}, which Twilio's libraries do \
+             not know: only HMAC_SHA1 and HMAC_SHA256 are checked"
+        ),
+    )
+}
+
+fn no_shared_key(key_id: Option<&str>) -> (String, String) {
+    let key = key_id.map_or_else(|| "a SharedKey".to_owned(), |id| format!("SharedKey {id}"));
+    (
+        "no SharedKey secret configured".to_owned(),
+        format!("signed with {key} (HMAC_SHA256): pass its secret with --shared-key-secret"),
+    )
+}
+
+/// "another auth token (subaccount?)" or its SharedKey equivalent.
+fn other_secret(algorithm: Algorithm) -> &'static str {
+    match algorithm {
+        Algorithm::HmacSha1 => "another auth token (subaccount?)",
+        Algorithm::HmacSha256 => "another SharedKey secret",
+    }
+}
+
+/// What to change when the secret is the suspect.
+fn secret_fix(algorithm: Algorithm) -> &'static str {
+    match algorithm {
+        Algorithm::HmacSha1 => "use the auth token of the account that owns the sink",
+        Algorithm::HmacSha256 => "check --shared-key-secret",
+    }
+}
+
+fn key_for(secrets: &Secrets, algorithm: Algorithm) -> Option<&[u8]> {
+    match algorithm {
+        Algorithm::HmacSha1 => Some(secrets.auth_token.as_bytes()),
+        Algorithm::HmacSha256 => secrets.shared_key_secret.as_deref().map(str::as_bytes),
+    }
+}
+
+/// The headers diagnosis reads, looked up once.
+struct RequestView<'a> {
+    signature: Option<&'a str>,
+    user_agent: Option<&'a str>,
+    content_type: Option<&'a str>,
+    content_encoding: Option<&'a str>,
+    host: Option<&'a str>,
+    forwarded_host: Option<&'a str>,
+    forwarded_proto: Option<&'a str>,
+    forwarded_port: Option<&'a str>,
+    /// The path as the client sent it to the proxy, when a proxy says (`X-Forwarded-Prefix`,
+    /// `X-Original-URI`, `X-Forwarded-Uri`).
+    original_path: Option<String>,
+}
+
+impl<'a> RequestView<'a> {
+    fn of(delivery: &'a Delivery) -> Self {
+        let headers = &delivery.headers;
+        let get = |name: &str| header(headers, name);
+        // RFC 7239 `Forwarded: for=…;proto=https;host=…` (first hop only).
+        let forwarded = get("forwarded").and_then(|v| v.split(',').next());
+        let forwarded_param = |param: &str| {
+            forwarded.and_then(|f| {
+                f.split(';').find_map(|pair| {
+                    let (name, value) = pair.split_once('=')?;
+                    name.trim()
+                        .eq_ignore_ascii_case(param)
+                        .then(|| value.trim().trim_matches('"'))
+                        .filter(|v| !v.is_empty())
+                })
+            })
+        };
+        let original_path = get("x-original-uri")
+            .or_else(|| get("x-forwarded-uri"))
+            .map(|uri| uri.split(['?', '#']).next().unwrap_or(uri).to_owned())
+            .or_else(|| {
+                get("x-forwarded-prefix")
+                    .map(|prefix| format!("{}{}", prefix.trim_end_matches('/'), delivery.path))
+            });
+        Self {
+            signature: get("x-twilio-signature").map(str::trim),
+            user_agent: get("user-agent"),
+            content_type: get("content-type"),
+            content_encoding: get("content-encoding"),
+            host: get("host"),
+            forwarded_host: first_value(get("x-forwarded-host"))
+                .or_else(|| forwarded_param("host")),
+            forwarded_proto: first_value(get("x-forwarded-proto"))
+                .or_else(|| forwarded_param("proto")),
+            forwarded_port: first_value(get("x-forwarded-port")),
+            original_path,
+        }
+    }
+}
+
+/// The first non-empty header value, names compared case-insensitively.
+fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(n, v)| n.eq_ignore_ascii_case(name) && !v.trim().is_empty())
+        .map(|(_, v)| v.trim())
+}
+
+/// The first element of a comma-separated proxy header (the hop closest to the client).
+fn first_value(value: Option<&str>) -> Option<&str> {
+    value
+        .and_then(|v| v.split(',').next())
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+}
+
+/// An absolute URL cut into the parts that are compared, borrowed from the original.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct UrlParts {
+    scheme: String,
+    /// `user:pass@` with its `@`, or empty: Twilio signs it, so candidates keep it.
+    userinfo: String,
+    host: String,
+    port: Option<String>,
+    path: String,
+}
+
+impl UrlParts {
+    fn parse(url: &str) -> Option<Self> {
+        let (scheme, rest) = url.split_once("://")?;
+        let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        let (authority, after) = rest.split_at(end);
+        let (userinfo, host_port) = match authority.rfind('@') {
+            Some(at) => authority.split_at(at + 1),
+            None => ("", authority),
+        };
+        let (host, port) = split_host_port(host_port);
+        if host.is_empty() {
+            return None;
+        }
+        let path_end = after.find(['?', '#']).unwrap_or(after.len());
+        let path = if path_end == 0 {
+            "/"
+        } else {
+            &after[..path_end]
+        };
+        Some(Self {
+            scheme: scheme.to_ascii_lowercase(),
+            userinfo: userinfo.to_owned(),
+            host: host.to_owned(),
+            port: port.map(str::to_owned),
+            path: path.to_owned(),
+        })
+    }
+
+    /// The explicit port, or the scheme's default.
+    fn effective_port(&self) -> Option<u16> {
+        match &self.port {
+            Some(p) => p.parse().ok(),
+            None => default_port(&self.scheme),
+        }
+    }
+
+    /// `scheme://[userinfo]host[:port]path`, without query.
+    fn build(&self, with_userinfo: bool) -> String {
+        let port = self
+            .port
+            .as_ref()
+            .map_or(String::new(), |p| format!(":{p}"));
+        let userinfo = if with_userinfo {
+            self.userinfo.as_str()
+        } else {
+            ""
+        };
+        format!(
+            "{}://{userinfo}{}{port}{}",
+            self.scheme, self.host, self.path
+        )
+    }
+
+    /// Same host, explicit port and path, another scheme.
+    fn differs_only_in_scheme(&self, other: &UrlParts) -> bool {
+        self.scheme != other.scheme
+            && self.host.eq_ignore_ascii_case(&other.host)
+            && self.port == other.port
+            && self.path == other.path
+    }
+
+    /// Same host, effective port and path (the scheme aside).
+    fn same_place(&self, other: &UrlParts) -> bool {
+        // Across schemes the default ports differ by definition: compare explicit ones only.
+        let same_port = if self.scheme == other.scheme {
+            self.effective_port() == other.effective_port()
+        } else {
+            self.port == other.port
+        };
+        self.host.eq_ignore_ascii_case(&other.host) && same_port && self.path == other.path
+    }
+}
+
+fn default_port(scheme: &str) -> Option<u16> {
+    match scheme {
+        "https" => Some(443),
+        "http" => Some(80),
+        _ => None,
+    }
+}
+
+/// `host:port` → (host, Some(port)); IPv6 literals keep their brackets.
+fn split_host_port(host_port: &str) -> (&str, Option<&str>) {
+    if host_port.starts_with('[') {
+        return match host_port.find(']') {
+            Some(close) => {
+                let (host, after) = host_port.split_at(close + 1);
+                (host, after.strip_prefix(':').filter(|p| !p.is_empty()))
+            }
+            None => (host_port, None),
+        };
+    }
+    match host_port.rsplit_once(':') {
+        Some((host, port)) if port.bytes().all(|b| b.is_ascii_digit()) => {
+            (host, Some(port).filter(|p| !p.is_empty()))
+        }
+        _ => (host_port, None),
+    }
+}
+
+/// True when a host looks like one Twilio could have called: not loopback, not a private or
+/// link-local address, not a single-label or `.local`-style name. Tunnel agents that rewrite
+/// `Host` to `localhost:PORT` therefore never cause a host-mismatch claim.
+fn looks_public(host: &str) -> bool {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    if let Ok(ip) = bare.parse::<IpAddr>() {
+        return match ip {
+            IpAddr::V4(v4) => {
+                !(v4.is_loopback()
+                    || v4.is_private()
+                    || v4.is_link_local()
+                    || v4.is_unspecified()
+                    || v4.is_broadcast())
+            }
+            IpAddr::V6(v6) => {
+                let first = v6.segments()[0];
+                !(v6.is_loopback()
+                    || v6.is_unspecified()
+                    || (first & 0xfe00) == 0xfc00
+                    || (first & 0xffc0) == 0xfe80)
+            }
+        };
+    }
+    let name = bare.trim_end_matches('.').to_ascii_lowercase();
+    let local_suffixes = [".localhost", ".local", ".internal", ".lan", ".home.arpa"];
+    name.contains('.')
+        && name != "localhost"
+        && !local_suffixes.iter().any(|suffix| name.ends_with(suffix))
+}
+
+/// The public URL as the request shows it.
+#[derive(Debug, Clone)]
+struct SeenUrl {
+    parts: UrlParts,
+    /// True when the scheme comes from a proxy header rather than being assumed.
+    scheme_from_proxy: bool,
+}
+
+impl SeenUrl {
+    fn display(&self) -> String {
+        self.parts.build(false)
+    }
+}
+
+/// What the URL comparison needs: the configured URL, what the request shows, the raw query.
+struct UrlContext<'a> {
+    /// `--public-url`, or "the URL rebuilt from X-Forwarded-* headers".
+    label: &'static str,
+    forwarded_mode: bool,
+    /// The configured public URL for this request, without query.
+    configured: Option<UrlParts>,
+    configured_text: String,
+    /// Set when the request shows a public-looking host.
+    seen: Option<SeenUrl>,
+    /// The other host header (Host vs X-Forwarded-Host), when both look public and differ.
+    other_host: Option<String>,
+    /// `Host` as received, for the sentence when it is not public.
+    host_header: Option<&'a str>,
+    query: &'a str,
+}
+
+/// The hint about the URL, and the URL proven to be the signed one, if any.
+struct UrlFinding {
+    hint: String,
+    matched: Option<String>,
+}
+
+impl<'a> UrlContext<'a> {
+    fn new(delivery: &'a Delivery, public_url: &PublicUrl, view: &RequestView<'a>) -> Self {
+        let configured_text = delivery
+            .signed_url
+            .as_deref()
+            .map(|signed| {
+                signed
+                    .split_once('?')
+                    .map_or(signed, |(base, _)| base)
+                    .to_owned()
+            })
+            .unwrap_or_else(|| match public_url {
+                PublicUrl::Fixed(url) => url.clone(),
+                PublicUrl::FromForwardedHeaders { path } => path.clone(),
+            });
+        let configured = UrlParts::parse(&configured_text);
+        let (label, forwarded_mode) = match public_url {
+            PublicUrl::Fixed(_) => ("--public-url", false),
+            PublicUrl::FromForwardedHeaders { .. } => {
+                ("the URL rebuilt from X-Forwarded-* headers", true)
+            }
+        };
+        let shown_host = view.forwarded_host.or(view.host);
+        let seen = shown_host
+            .filter(|h| looks_public(split_host_port(h).0))
+            .map(|h| {
+                let (host, port) = split_host_port(h);
+                let scheme = view
+                    .forwarded_proto
+                    .map(str::to_ascii_lowercase)
+                    .or_else(|| configured.as_ref().map(|c| c.scheme.clone()))
+                    .unwrap_or_else(|| "https".to_owned());
+                let port = port.map(str::to_owned).or_else(|| {
+                    view.forwarded_port
+                        .filter(|p| p.parse::<u16>().ok() != default_port(&scheme))
+                        .map(str::to_owned)
+                });
+                let path = view
+                    .original_path
+                    .clone()
+                    .unwrap_or_else(|| delivery.path.clone());
+                SeenUrl {
+                    parts: UrlParts {
+                        scheme,
+                        userinfo: String::new(),
+                        host: host.to_owned(),
+                        port,
+                        path,
+                    },
+                    scheme_from_proxy: view.forwarded_proto.is_some(),
+                }
+            });
+        let other_host = match (view.forwarded_host, view.host) {
+            (Some(fwd), Some(host))
+                if looks_public(split_host_port(host).0) && !fwd.eq_ignore_ascii_case(host) =>
+            {
+                Some(host.to_owned())
+            }
+            _ => None,
+        };
+        Self {
+            label,
+            forwarded_mode,
+            configured,
+            configured_text,
+            seen,
+            other_host,
+            host_header: view.host,
+            query: &delivery.query,
+        }
+    }
+
+    /// URLs the request suggests Twilio may have signed, most likely first, none equal to the
+    /// configured one.
+    fn candidates(&self) -> Vec<UrlParts> {
+        let Some(configured) = &self.configured else {
+            return Vec::new();
+        };
+        let mut out: Vec<UrlParts> = Vec::new();
+        let mut push = |candidate: UrlParts| {
+            if candidate != *configured && !out.contains(&candidate) {
+                out.push(candidate);
+            }
+        };
+        if let Some(seen) = &self.seen {
+            let mut c = seen.parts.clone();
+            c.userinfo = configured.userinfo.clone();
+            push(c.clone());
+            // The tunnel may terminate TLS and forward http without saying so.
+            c.scheme = flip_scheme(&c.scheme).to_owned();
+            push(c);
+        }
+        let mut flipped = configured.clone();
+        flipped.scheme = flip_scheme(&flipped.scheme).to_owned();
+        push(flipped);
+        if let Some(host) = &self.other_host {
+            let (h, p) = split_host_port(host);
+            let mut c = configured.clone();
+            c.host = h.to_owned();
+            c.port = p.map(str::to_owned);
+            push(c);
+        }
+        out
+    }
+
+    /// True when `received` is the signature of some variant of `candidate` + the raw query.
+    fn signs(
+        &self,
+        candidate: &UrlParts,
+        received: &str,
+        algorithm: Algorithm,
+        key: &[u8],
+    ) -> bool {
+        let url = signed_url(&candidate.build(true), self.query);
+        url_variants(&url).iter().any(|variant| {
+            let expected = compute_signature(key, variant, &[], algorithm);
+            bool::from(expected.as_bytes().ct_eq(received.as_bytes()))
+        })
+    }
+
+    fn url_hint(&self, received: &str, algorithm: Algorithm, key: Option<&[u8]>) -> UrlFinding {
+        let configured_text = &self.configured_text;
+        let label = self.label;
+        if let Some(key) = key {
+            let matched = self
+                .candidates()
+                .into_iter()
+                .find(|c| self.signs(c, received, algorithm, key));
+            if let Some(found) = matched {
+                let shown = found.build(false);
+                return UrlFinding {
+                    hint: self.confirmed_sentence(&found, &shown),
+                    matched: Some(shown),
+                };
+            }
+        }
+        let differs = match (&self.seen, &self.configured) {
+            (Some(seen), Some(configured)) => Some((
+                !seen.parts.same_place(configured),
+                seen.scheme_from_proxy && seen.parts.scheme != configured.scheme,
+            )),
+            _ => None,
+        };
+        let hint = match (&self.seen, differs) {
+            (Some(seen), Some((true, _))) => {
+                let mut hint = format!(
+                    "Twilio reached this listener as {} but {label} is {configured_text}",
+                    seen.display()
+                );
+                if key.is_some() {
+                    hint.push_str(&format!(
+                        ", and the signature matches neither, so the secret may be wrong too \
+                         ({})",
+                        secret_fix(algorithm)
+                    ));
+                }
+                hint
+            }
+            (Some(seen), Some((false, true))) if key.is_none() => format!(
+                "the request came through a proxy as {} but {label} says {configured_text}",
+                seen.display()
+            ),
+            (Some(seen), Some((false, true))) => format!(
+                "signature made with {}: neither {label} ({configured_text}) nor the URL the \
+                 proxy shows ({}) matches, so {}",
+                other_secret(algorithm),
+                seen.display(),
+                secret_fix(algorithm)
+            ),
+            (Some(_), _) => format!(
+                "signature made with {}: the request shows the same URL as {label} \
+                 ({configured_text}), so {}",
+                other_secret(algorithm),
+                secret_fix(algorithm)
+            ),
+            (None, _) => {
+                let shown = self
+                    .host_header
+                    .map_or_else(|| "no Host".to_owned(), |h| format!("only Host {h}"));
+                format!(
+                    "signature made with {}, or the sink's destination is not \
+                     {configured_text}: the request shows {shown}, so the URL Twilio used \
+                     cannot be checked here",
+                    other_secret(algorithm)
+                )
+            }
+        };
+        UrlFinding {
+            hint,
+            matched: None,
+        }
+    }
+
+    /// The sentence when the signature is proven to match `found` (shown as `shown`).
+    fn confirmed_sentence(&self, found: &UrlParts, shown: &str) -> String {
+        let configured_text = &self.configured_text;
+        let label = self.label;
+        let only_scheme = self
+            .configured
+            .as_ref()
+            .is_some_and(|c| c.differs_only_in_scheme(found));
+        if self.forwarded_mode {
+            let what = if only_scheme {
+                "scheme (X-Forwarded-Proto)"
+            } else {
+                "host"
+            };
+            return format!(
+                "Twilio signed {shown} but {label} is {configured_text}: the proxy reports the \
+                 wrong {what}, so fix it or pass --public-url {shown}"
+            );
+        }
+        let seen = self.seen.as_ref();
+        let is_seen =
+            seen.is_some_and(|s| s.parts.scheme == found.scheme && s.parts.same_place(found));
+        match seen {
+            Some(s) if is_seen && only_scheme && s.scheme_from_proxy => format!(
+                "the request came through a proxy as {shown} but {label} says {configured_text} \
+                 (the signature matches {shown})"
+            ),
+            Some(_) if is_seen => format!(
+                "Twilio reached this listener as {shown} but {label} is {configured_text} (the \
+                 signature matches {shown})"
+            ),
+            _ => format!(
+                "Twilio signed {shown} but {label} is {configured_text}: pass --public-url {shown}"
+            ),
+        }
+    }
+}
+
+fn flip_scheme(scheme: &str) -> &'static str {
+    if scheme == "https" { "http" } else { "https" }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::SystemTime;
+
+    use super::*;
+    use crate::ingest::verdict::{Judge, signed_url};
+    use crate::twilio::signature::sign_json_delivery;
+
+    const TOKEN: &str = "listener-token";
+    const BODY: &[u8] = br#"[{"specversion":"1.0","type":"com.twilio.eventstreams.test-event","source":"Sink","id":"AC11111111111111111111111111111111","dataschema":"https://events-schemas.twilio.com/EventStreams.TestSink/1.json","datacontenttype":"application/json","time":"2026-06-10T06:02:54.377Z","data":{"test_id":"cae2f9e2-c277-4612-8ad3-93c1a7a3ef88"}}]"#;
+
+    /// A request as Twilio would send it for `destination`, signed with `token`, judged by a
+    /// listener configured with `public` and [`TOKEN`]; `headers` as the proxy set them.
+    struct Case<'a> {
+        public: PublicUrl,
+        destination: &'a str,
+        token: &'a str,
+        headers: Vec<(&'a str, &'a str)>,
+        body_sent: Option<&'a [u8]>,
+    }
+
+    impl<'a> Case<'a> {
+        fn fixed(public: &str, destination: &'a str) -> Self {
+            Self {
+                public: PublicUrl::Fixed(public.to_owned()),
+                destination,
+                token: TOKEN,
+                headers: Vec::new(),
+                body_sent: None,
+            }
+        }
+
+        fn header(mut self, name: &'a str, value: &'a str) -> Self {
+            self.headers.push((name, value));
+            self
+        }
+
+        fn delivery(&self) -> Delivery {
+            let (full, sig) = sign_json_delivery(
+                self.token.as_bytes(),
+                self.destination,
+                BODY,
+                Algorithm::HmacSha1,
+            );
+            let query = full.split_once('?').map_or("", |(_, q)| q).to_owned();
+            let mut headers: Vec<(String, String)> = self
+                .headers
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect();
+            if !headers.iter().any(|(n, _)| n == "x-twilio-signature") {
+                headers.push(("x-twilio-signature".into(), sig));
+            }
+            self.judged(&query, headers)
+        }
+
+        fn judged(&self, query: &str, headers: Vec<(String, String)>) -> Delivery {
+            let header_map: http::HeaderMap = headers
+                .iter()
+                .filter_map(|(n, v)| {
+                    Some((
+                        http::HeaderName::from_bytes(n.as_bytes()).ok()?,
+                        http::HeaderValue::from_str(v).ok()?,
+                    ))
+                })
+                .collect();
+            let public = self.public.for_request(&header_map);
+            let signed = signed_url(&public, query);
+            let judge = Judge::new(Some(secrets()), 403);
+            let body = self.body_sent.unwrap_or(BODY);
+            let sig = header(&headers, "x-twilio-signature");
+            let judgement = judge.judge(
+                &signed,
+                sig,
+                header(&headers, "x-twilio-webhooks-signature-settings"),
+                body,
+            );
+            let mut d = Delivery::accepted(1, SystemTime::UNIX_EPOCH, Vec::new());
+            d.path = self.public.events_path();
+            d.query = query.to_owned();
+            d.headers = headers;
+            d.status = judgement.status;
+            d.verdict = judgement.verdict;
+            d.signature = judgement.signature;
+            d.signed_url = Some(signed);
+            d
+        }
+
+        fn diagnose(&self) -> Option<Diagnosis> {
+            diagnose(&self.delivery(), &self.public, Some(&secrets()))
+        }
+
+        fn hint(&self) -> String {
+            let d = self.diagnose().expect("a refused delivery is diagnosed");
+            d.hint
+        }
+    }
+
+    fn secrets() -> Secrets {
+        Secrets {
+            auth_token: TOKEN.into(),
+            shared_key_secret: Some("shared-secret".into()),
+        }
+    }
+
+    #[test]
+    fn accepted_deliveries_have_no_diagnosis() {
+        let case = Case::fixed(
+            "https://abc.ngrok.app/events",
+            "https://abc.ngrok.app/events",
+        )
+        .header("host", "abc.ngrok.app");
+        assert_eq!(case.delivery().verdict, DeliveryVerdict::Ok);
+        assert_eq!(case.diagnose(), None);
+    }
+
+    #[test]
+    fn wrong_host_names_both_urls_and_proves_it() {
+        let case = Case::fixed(
+            "https://xyz.ngrok.app/events",
+            "https://abc.ngrok.app/events",
+        )
+        .header("host", "abc.ngrok.app")
+        .header("x-forwarded-proto", "https");
+        let d = case.diagnose().expect("diagnosed");
+        assert_eq!(d.reason, "signature matches no URL variant");
+        assert_eq!(
+            d.hint,
+            "Twilio reached this listener as https://abc.ngrok.app/events but --public-url is \
+             https://xyz.ngrok.app/events (the signature matches https://abc.ngrok.app/events)"
+        );
+        assert_eq!(
+            d.matched_url.as_deref(),
+            Some("https://abc.ngrok.app/events")
+        );
+        assert_eq!(d.seen_url.as_deref(), Some("https://abc.ngrok.app/events"));
+        let urls: Vec<&str> = d.tried_urls.iter().map(|t| t.url.as_str()).collect();
+        assert!(
+            urls[0].starts_with("https://xyz.ngrok.app/events?bodySHA256="),
+            "{urls:?}"
+        );
+        assert!(
+            urls.iter()
+                .any(|u| u.starts_with("https://xyz.ngrok.app:443/events?"))
+        );
+        assert!(d.received_signature.is_some());
+    }
+
+    #[test]
+    fn wrong_host_through_x_forwarded_host_when_host_is_rewritten() {
+        let case = Case::fixed(
+            "https://xyz.ngrok.app/events",
+            "https://abc.ngrok.app/events",
+        )
+        .header("host", "localhost:8080")
+        .header("x-forwarded-host", "abc.ngrok.app")
+        .header("x-forwarded-proto", "https");
+        assert!(
+            case.hint()
+                .starts_with("Twilio reached this listener as https://abc.ngrok.app/events but")
+        );
+    }
+
+    #[test]
+    fn a_localhost_host_is_never_called_a_host_mismatch() {
+        // The tunnel rewrote Host, and the token is wrong: the URL cannot be compared.
+        let mut case = Case::fixed(
+            "https://xyz.ngrok.app/events",
+            "https://xyz.ngrok.app/events",
+        )
+        .header("host", "127.0.0.1:8080");
+        case.token = "another-token";
+        let d = case.diagnose().expect("diagnosed");
+        assert_eq!(d.seen_url, None);
+        assert_eq!(
+            d.hint,
+            "signature made with another auth token (subaccount?), or the sink's destination is \
+             not https://xyz.ngrok.app/events: the request shows only Host 127.0.0.1:8080, so \
+             the URL Twilio used cannot be checked here"
+        );
+        for host in [
+            "localhost:8080",
+            "10.0.0.7:8080",
+            "[::1]:8080",
+            "app:8080",
+            "box.local",
+        ] {
+            assert!(!looks_public(split_host_port(host).0), "{host}");
+        }
+        for host in [
+            "abc.ngrok.app",
+            "203.0.113.9",
+            "[2001:db8::1]",
+            "x.trycloudflare.com",
+        ] {
+            assert!(looks_public(split_host_port(host).0), "{host}");
+        }
+    }
+
+    #[test]
+    fn wrong_scheme_behind_a_proxy() {
+        // The sink's destination is http (proxy says so); --public-url says https.
+        let case = Case::fixed(
+            "https://hooks.example.com/events",
+            "http://hooks.example.com/events",
+        )
+        .header("host", "hooks.example.com")
+        .header("x-forwarded-proto", "http");
+        assert_eq!(
+            case.hint(),
+            "the request came through a proxy as http://hooks.example.com/events but --public-url \
+             says https://hooks.example.com/events (the signature matches \
+             http://hooks.example.com/events)"
+        );
+    }
+
+    #[test]
+    fn wrong_scheme_without_proxy_headers_is_still_found() {
+        let case = Case::fixed(
+            "http://hooks.example.com/events",
+            "https://hooks.example.com/events",
+        )
+        .header("host", "127.0.0.1:8080");
+        assert_eq!(
+            case.hint(),
+            "Twilio signed https://hooks.example.com/events but --public-url is \
+             http://hooks.example.com/events: pass --public-url https://hooks.example.com/events"
+        );
+    }
+
+    #[test]
+    fn proxy_reporting_the_wrong_scheme_in_forwarded_mode() {
+        let mut case = Case::fixed("", "https://hooks.example.com/events")
+            .header("host", "hooks.example.com")
+            .header("x-forwarded-proto", "http");
+        case.public = PublicUrl::FromForwardedHeaders {
+            path: "/events".into(),
+        };
+        let hint = case.hint();
+        assert_eq!(
+            hint,
+            "Twilio signed https://hooks.example.com/events but the URL rebuilt from \
+             X-Forwarded-* headers is http://hooks.example.com/events: the proxy reports the \
+             wrong scheme (X-Forwarded-Proto), so fix it or pass --public-url \
+             https://hooks.example.com/events"
+        );
+    }
+
+    #[test]
+    fn port_variants_are_accepted_and_a_wrong_port_is_named() {
+        // Twilio sometimes signs with :443: accepted, nothing to diagnose.
+        let case = Case::fixed(
+            "https://hooks.example.com/events",
+            "https://hooks.example.com:443/events",
+        )
+        .header("host", "hooks.example.com");
+        assert_eq!(case.delivery().verdict, DeliveryVerdict::Ok);
+        assert_eq!(case.diagnose(), None);
+
+        // A port in --public-url that Twilio left out is one of the accepted variants too.
+        let case = Case::fixed(
+            "https://hooks.example.com:8443/events",
+            "https://hooks.example.com/events",
+        )
+        .header("host", "hooks.example.com");
+        assert_eq!(case.diagnose(), None);
+
+        // The sink's destination has a port that --public-url lacks; Host shows it.
+        let case = Case::fixed(
+            "https://hooks.example.com/events",
+            "https://hooks.example.com:8443/events",
+        )
+        .header("host", "hooks.example.com:8443")
+        .header("x-forwarded-proto", "https");
+        assert_eq!(
+            case.hint(),
+            "Twilio reached this listener as https://hooks.example.com:8443/events but \
+             --public-url is https://hooks.example.com/events (the signature matches \
+             https://hooks.example.com:8443/events)"
+        );
+
+        // The destination has a port that the proxy reports in X-Forwarded-Port.
+        let case = Case::fixed(
+            "https://hooks.example.com/events",
+            "https://hooks.example.com:8443/events",
+        )
+        .header("host", "hooks.example.com")
+        .header("x-forwarded-proto", "https")
+        .header("x-forwarded-port", "8443");
+        assert!(
+            case.hint().starts_with(
+                "Twilio reached this listener as https://hooks.example.com:8443/events but"
+            ),
+            "{}",
+            case.hint()
+        );
+    }
+
+    #[test]
+    fn a_path_prefix_stripped_by_the_proxy_is_named() {
+        let case = Case::fixed(
+            "https://hooks.example.com/events",
+            "https://hooks.example.com/api/events",
+        )
+        .header("host", "hooks.example.com")
+        .header("x-forwarded-proto", "https")
+        .header("x-forwarded-prefix", "/api");
+        assert_eq!(
+            case.hint(),
+            "Twilio reached this listener as https://hooks.example.com/api/events but \
+             --public-url is https://hooks.example.com/events (the signature matches \
+             https://hooks.example.com/api/events)"
+        );
+    }
+
+    #[test]
+    fn changed_body() {
+        let mut case = Case::fixed(
+            "https://abc.ngrok.app/events",
+            "https://abc.ngrok.app/events",
+        )
+        .header("host", "abc.ngrok.app");
+        let mut changed = BODY.to_vec();
+        changed[3] = b'S';
+        case.body_sent = Some(&changed);
+        let d = case.diagnose().expect("diagnosed");
+        assert_eq!(d.reason, "body does not match bodySHA256");
+        assert_eq!(
+            d.hint,
+            "the body does not match bodySHA256: something between Twilio and here changed it"
+        );
+        let case = case.header("content-encoding", "gzip");
+        assert!(case.hint().ends_with("(Content-Encoding: gzip)"));
+    }
+
+    #[test]
+    fn missing_body_hash() {
+        let case = Case::fixed(
+            "https://abc.ngrok.app/events",
+            "https://abc.ngrok.app/events",
+        )
+        .header("host", "abc.ngrok.app");
+        let sig = compute_signature(
+            TOKEN.as_bytes(),
+            "https://abc.ngrok.app/events",
+            &[],
+            Algorithm::HmacSha1,
+        );
+        let headers = vec![("x-twilio-signature".to_owned(), sig)];
+        let d =
+            diagnose(&case.judged("", headers), &case.public, Some(&secrets())).expect("diagnosed");
+        assert_eq!(d.reason, "no bodySHA256 in the URL");
+        assert_eq!(
+            d.hint,
+            "no bodySHA256 in the URL: this is not an Event Streams delivery"
+        );
+
+        // A form-encoded classic webhook fails the signature first; the hint still says why.
+        let headers = vec![
+            (
+                "x-twilio-signature".to_owned(),
+                "AAAAAAAAAAAAAAAAAAAAAAAAAAA=".to_owned(),
+            ),
+            (
+                "content-type".to_owned(),
+                "application/x-www-form-urlencoded".to_owned(),
+            ),
+        ];
+        let d =
+            diagnose(&case.judged("", headers), &case.public, Some(&secrets())).expect("diagnosed");
+        assert!(d.hint.starts_with(HINT_NO_BODY_HASH), "{}", d.hint);
+        assert!(d.hint.contains("status callback"), "{}", d.hint);
+    }
+
+    #[test]
+    fn wrong_token() {
+        let mut case = Case::fixed(
+            "https://abc.ngrok.app/events",
+            "https://abc.ngrok.app/events",
+        )
+        .header("host", "abc.ngrok.app")
+        .header("x-forwarded-proto", "https");
+        case.token = "a-subaccount-token";
+        let d = case.diagnose().expect("diagnosed");
+        assert_eq!(d.matched_url, None);
+        assert_eq!(
+            d.hint,
+            "signature made with another auth token (subaccount?): the request shows the same \
+             URL as --public-url (https://abc.ngrok.app/events), so use the auth token of the \
+             account that owns the sink"
+        );
+    }
+
+    #[test]
+    fn wrong_host_and_wrong_token() {
+        let mut case = Case::fixed(
+            "https://xyz.ngrok.app/events",
+            "https://abc.ngrok.app/events",
+        )
+        .header("host", "abc.ngrok.app");
+        case.token = "a-subaccount-token";
+        let hint = case.hint();
+        assert!(
+            hint.starts_with(
+                "Twilio reached this listener as https://abc.ngrok.app/events but --public-url \
+                 is https://xyz.ngrok.app/events, and the signature matches neither"
+            ),
+            "{hint}"
+        );
+    }
+
+    #[test]
+    fn missing_signature() {
+        let case = Case::fixed(
+            "https://abc.ngrok.app/events",
+            "https://abc.ngrok.app/events",
+        )
+        .header("host", "abc.ngrok.app");
+        let (full, _) = sign_json_delivery(
+            TOKEN.as_bytes(),
+            case.destination,
+            BODY,
+            Algorithm::HmacSha1,
+        );
+        let query = full.split_once('?').map_or("", |(_, q)| q);
+        let d = diagnose(
+            &case.judged(query, Vec::new()),
+            &case.public,
+            Some(&secrets()),
+        )
+        .expect("diagnosed");
+        assert_eq!(d.reason, "no X-Twilio-Signature header");
+        assert_eq!(
+            d.hint,
+            "no X-Twilio-Signature: not sent by Twilio, or a proxy strips it"
+        );
+        assert_eq!(d.received_signature, None);
+
+        let headers = vec![("user-agent".to_owned(), "TwilioProxy/1.1".to_owned())];
+        let d = diagnose(&case.judged(query, headers), &case.public, Some(&secrets()))
+            .expect("diagnosed");
+        assert!(
+            d.hint.contains("a proxy between Twilio and here strips it"),
+            "{}",
+            d.hint
+        );
+    }
+
+    #[test]
+    fn shared_key_problems() {
+        let case = Case::fixed(
+            "https://abc.ngrok.app/events",
+            "https://abc.ngrok.app/events",
+        )
+        .header("host", "abc.ngrok.app")
+        .header(
+            "x-twilio-webhooks-signature-settings",
+            "key=KS123,algorithm=HMAC_MD5",
+        );
+        let d = case.diagnose().expect("diagnosed");
+        assert_eq!(d.reason, "unsupported signature algorithm HMAC_MD5");
+        assert!(
+            d.hint.contains("only HMAC_SHA1 and HMAC_SHA256"),
+            "{}",
+            d.hint
+        );
+
+        // Signed with a SharedKey the listener has a different secret for.
+        let (full, sig) = sign_json_delivery(
+            b"other-shared-secret",
+            "https://abc.ngrok.app/events",
+            BODY,
+            Algorithm::HmacSha256,
+        );
+        let query = full.split_once('?').map_or("", |(_, q)| q);
+        let headers = vec![
+            ("host".to_owned(), "abc.ngrok.app".to_owned()),
+            ("x-twilio-signature".to_owned(), sig),
+            (
+                "x-twilio-webhooks-signature-settings".to_owned(),
+                "key=KS123,algorithm=HMAC_SHA256".to_owned(),
+            ),
+        ];
+        let delivery = case.judged(query, headers);
+        let d = diagnose(&delivery, &case.public, Some(&secrets())).expect("diagnosed");
+        assert!(
+            d.hint
+                .starts_with("signature made with another SharedKey secret"),
+            "{}",
+            d.hint
+        );
+        assert!(d.hint.ends_with("check --shared-key-secret"), "{}", d.hint);
+
+        // No SharedKey secret at all.
+        let no_key = Secrets {
+            auth_token: TOKEN.into(),
+            shared_key_secret: None,
+        };
+        let judge = Judge::new(Some(no_key.clone()), 403);
+        let mut delivery = delivery;
+        let check = judge.judge(
+            delivery.signed_url.as_deref().unwrap_or_default(),
+            header(&delivery.headers, "x-twilio-signature"),
+            Some("key=KS123,algorithm=HMAC_SHA256"),
+            BODY,
+        );
+        delivery.verdict = check.verdict;
+        delivery.signature = check.signature;
+        let d = diagnose(&delivery, &case.public, Some(&no_key)).expect("diagnosed");
+        assert_eq!(d.reason, "no SharedKey secret configured");
+        assert_eq!(
+            d.hint,
+            "signed with SharedKey KS123 (HMAC_SHA256): pass its secret with --shared-key-secret"
+        );
+    }
+
+    #[test]
+    fn without_secrets_the_headers_alone_decide() {
+        let case = Case::fixed(
+            "https://hooks.example.com/events",
+            "http://hooks.example.com/events",
+        )
+        .header("host", "hooks.example.com")
+        .header("x-forwarded-proto", "http");
+        let d = diagnose(&case.delivery(), &case.public, None).expect("diagnosed");
+        assert_eq!(
+            d.hint,
+            "the request came through a proxy as http://hooks.example.com/events but \
+             --public-url says https://hooks.example.com/events"
+        );
+        assert_eq!(d.matched_url, None);
+    }
+
+    #[test]
+    fn other_refusals_are_explained() {
+        let mut d = Delivery::accepted(1, SystemTime::UNIX_EPOCH, Vec::new());
+        let public = PublicUrl::Fixed("https://abc.ngrok.app/events".into());
+        d.verdict = DeliveryVerdict::Malformed("expected value at line 1 column 2".into());
+        let got = diagnose(&d, &public, None).expect("diagnosed");
+        assert_eq!(got.reason, "expected value at line 1 column 2");
+        assert!(got.hint.contains("not a JSON array of CloudEvents"));
+        d.verdict = DeliveryVerdict::TooLarge;
+        assert!(
+            diagnose(&d, &public, None)
+                .expect("diagnosed")
+                .hint
+                .contains("64 kB")
+        );
+        d.verdict = DeliveryVerdict::MethodNotAllowed;
+        d.method = "GET".into();
+        let got = diagnose(&d, &public, None).expect("diagnosed");
+        assert_eq!(got.reason, "method GET not allowed");
+        assert!(got.hint.starts_with("GET instead of POST"));
+    }
+
+    #[test]
+    fn explain_check_covers_every_failure() {
+        let failures = [
+            SignatureVerdict::MissingSignature,
+            SignatureVerdict::MissingBodyHash,
+            SignatureVerdict::BodyHashMismatch {
+                expected: "a".into(),
+                actual: "b".into(),
+            },
+            SignatureVerdict::SignatureMismatch {
+                received: "x".into(),
+                tried: Vec::new(),
+                algorithm: Algorithm::HmacSha1,
+            },
+            SignatureVerdict::UnsupportedAlgorithm { name: "X".into() },
+            SignatureVerdict::NoSharedKeyConfigured { key_id: None },
+        ];
+        for check in failures {
+            let (reason, hint) = explain_check(&check).expect("explained");
+            assert!(!reason.is_empty() && !hint.is_empty(), "{check:?}");
+        }
+        let valid = SignatureVerdict::Valid {
+            matched_url: "u".into(),
+            algorithm: Algorithm::HmacSha1,
+        };
+        assert_eq!(explain_check(&valid), None);
+    }
+
+    #[test]
+    fn signature_prefix_is_short_and_safe() {
+        assert_eq!(signature_prefix("xWpMQ9oup5I4GzSsMkdAInacfMM="), "xWpMQ9ou");
+        assert_eq!(signature_prefix("abc"), "abc");
+        assert_eq!(signature_prefix("ééééééééé"), "éééééééé");
+    }
+
+    #[test]
+    fn url_parts_parse() {
+        let p = UrlParts::parse("https://u:p@Abc.example:8443/a/b?x=1").expect("parses");
+        assert_eq!(
+            (p.scheme.as_str(), p.userinfo.as_str(), p.host.as_str()),
+            ("https", "u:p@", "Abc.example")
+        );
+        assert_eq!((p.port.as_deref(), p.path.as_str()), (Some("8443"), "/a/b"));
+        assert_eq!(p.build(true), "https://u:p@Abc.example:8443/a/b");
+        assert_eq!(p.build(false), "https://Abc.example:8443/a/b");
+        let p = UrlParts::parse("http://[::1]:8080").expect("parses");
+        assert_eq!(
+            (p.host.as_str(), p.port.as_deref(), p.path.as_str()),
+            ("[::1]", Some("8080"), "/")
+        );
+        assert_eq!(UrlParts::parse("/events"), None);
+    }
+}

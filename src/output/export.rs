@@ -1,0 +1,275 @@
+//! Exporting calls: one row per call with the table's columns, as CSV (RFC 4180 quoting) or
+//! JSON. Used by `callwatch export FILE` and by the TUI's `e` key, so both write the same rows.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::Context;
+use serde::Serialize;
+
+use crate::calls::store::CallRecord;
+use crate::output::mask;
+use crate::output::ndjson::{processing_name, rfc3339};
+use crate::twilio::codes::{q850_meaning, sip_phrase};
+
+/// One call, flattened to the table's columns. Codes that are absent (0 on the wire) are
+/// `None`: empty in CSV, `null` in JSON.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CallRow {
+    /// When the call was last updated, RFC 3339 UTC with milliseconds.
+    pub time: String,
+    /// The call SID.
+    pub call_sid: String,
+    /// `inbound`, `outbound_api`, ...
+    pub direction: String,
+    /// The caller.
+    pub from: String,
+    /// The callee.
+    pub to: String,
+    /// `carrier`, `sip`, `client`, ...
+    pub call_type: String,
+    /// `completed`, `busy`, `no-answer`, ...
+    pub call_state: String,
+    /// `partial`, `predicted-complete` or `complete`: the summary the row shows.
+    pub processing: String,
+    /// Seconds.
+    pub duration: Option<i64>,
+    /// The caller's carrier.
+    pub from_carrier: String,
+    /// The callee's carrier.
+    pub to_carrier: String,
+    /// Who hung up (`caller`, `callee`, ...).
+    pub disconnected_by: String,
+    /// The Q.850 cause.
+    pub q850_cause: Option<i64>,
+    /// What the Q.850 cause means, when known.
+    pub q850_meaning: String,
+    /// The last SIP response code.
+    pub sip: Option<i64>,
+    /// The SIP response's reason phrase, when known.
+    pub sip_phrase: String,
+    /// Voice Insights tags.
+    pub tags: Vec<String>,
+}
+
+/// The CSV header, in column order (the [`CallRow`] field names).
+pub const CSV_COLUMNS: [&str; 17] = [
+    "time",
+    "call_sid",
+    "direction",
+    "from",
+    "to",
+    "call_type",
+    "call_state",
+    "processing",
+    "duration",
+    "from_carrier",
+    "to_carrier",
+    "disconnected_by",
+    "q850_cause",
+    "q850_meaning",
+    "sip",
+    "sip_phrase",
+    "tags",
+];
+
+/// One row per record, in the order given; with `mask`, phone numbers and addresses are
+/// masked as on screen.
+pub fn call_rows<'a>(
+    records: impl IntoIterator<Item = &'a CallRecord>,
+    mask: bool,
+) -> Vec<CallRow> {
+    let hide = |text: &str| {
+        if mask {
+            mask::mask(text)
+        } else {
+            text.to_owned()
+        }
+    };
+    records
+        .into_iter()
+        .map(|record| {
+            let s = &record.summary;
+            let p = &s.properties;
+            let code = |n: i64| (n != 0).then_some(n);
+            CallRow {
+                time: rfc3339(record.updated_at),
+                call_sid: s.call_sid.clone(),
+                direction: p.direction.as_str().to_owned(),
+                from: hide(&s.from.caller),
+                to: hide(&s.to.callee),
+                call_type: s.call_type.as_str().to_owned(),
+                call_state: s.call_state.as_str().to_owned(),
+                processing: processing_name(record.kind()).to_owned(),
+                duration: s.duration,
+                from_carrier: s.from.carrier.clone(),
+                to_carrier: s.to.carrier.clone(),
+                disconnected_by: p.disconnected_by.as_str().to_owned(),
+                q850_cause: code(p.q850_cause),
+                q850_meaning: q850_meaning(p.q850_cause).unwrap_or_default().to_owned(),
+                sip: code(p.last_sip_response_num),
+                sip_phrase: sip_phrase(p.last_sip_response_num)
+                    .unwrap_or_default()
+                    .to_owned(),
+                tags: s.tags.clone(),
+            }
+        })
+        .collect()
+}
+
+/// Writes `rows` as CSV: a header line, then one line per row. Fields holding a comma, a
+/// quote, a CR or LF are quoted, with quotes doubled (RFC 4180); tags are joined with `,`.
+pub fn write_csv<W: Write + ?Sized>(out: &mut W, rows: &[CallRow]) -> std::io::Result<()> {
+    write_record(out, CSV_COLUMNS.iter().copied())?;
+    for row in rows {
+        let number = |n: Option<i64>| n.map(|n| n.to_string()).unwrap_or_default();
+        let tags = row.tags.join(",");
+        let duration = number(row.duration);
+        let q850 = number(row.q850_cause);
+        let sip = number(row.sip);
+        write_record(
+            out,
+            [
+                row.time.as_str(),
+                &row.call_sid,
+                &row.direction,
+                &row.from,
+                &row.to,
+                &row.call_type,
+                &row.call_state,
+                &row.processing,
+                &duration,
+                &row.from_carrier,
+                &row.to_carrier,
+                &row.disconnected_by,
+                &q850,
+                &row.q850_meaning,
+                &sip,
+                &row.sip_phrase,
+                &tags,
+            ],
+        )?;
+    }
+    out.flush()
+}
+
+fn write_record<'a, W: Write + ?Sized>(
+    out: &mut W,
+    fields: impl IntoIterator<Item = &'a str>,
+) -> std::io::Result<()> {
+    for (i, field) in fields.into_iter().enumerate() {
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        if field.contains([',', '"', '\r', '\n']) {
+            out.write_all(b"\"")?;
+            out.write_all(field.replace('"', "\"\"").as_bytes())?;
+            out.write_all(b"\"")?;
+        } else {
+            out.write_all(field.as_bytes())?;
+        }
+    }
+    out.write_all(b"\n")
+}
+
+/// Writes `rows` as a JSON array, one row object per line.
+pub fn write_json<W: Write + ?Sized>(out: &mut W, rows: &[CallRow]) -> std::io::Result<()> {
+    out.write_all(b"[")?;
+    for (i, row) in rows.iter().enumerate() {
+        out.write_all(if i == 0 { b"\n" } else { b",\n" })?;
+        serde_json::to_writer(&mut *out, row)?;
+    }
+    out.write_all(b"\n]\n")?;
+    out.flush()
+}
+
+/// Writes `records` to a CSV file and a JSON file (the TUI's `e` key).
+pub fn write_files(
+    records: &[&CallRecord],
+    csv: &Path,
+    json: &Path,
+    mask: bool,
+) -> anyhow::Result<()> {
+    let rows = call_rows(records.iter().copied(), mask);
+    write_file(csv, |out| write_csv(out, &rows))?;
+    write_file(json, |out| write_json(out, &rows))
+}
+
+/// Creates `path` and writes it through a buffer.
+pub fn write_file(
+    path: &Path,
+    write: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
+    let file =
+        std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
+    let mut out = std::io::BufWriter::new(file);
+    write(&mut out).with_context(|| format!("writing {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row() -> CallRow {
+        CallRow {
+            time: "2026-06-10T06:02:54.377Z".into(),
+            call_sid: "CA1".into(),
+            direction: "inbound".into(),
+            from: "+14155550100".into(),
+            to: "client:Ann \"the boss\", desk".into(),
+            call_type: "carrier".into(),
+            call_state: "completed".into(),
+            processing: "complete".into(),
+            duration: Some(42),
+            from_carrier: "AT&T Wireless".into(),
+            to_carrier: "line one\nline two".into(),
+            disconnected_by: "caller".into(),
+            q850_cause: Some(16),
+            q850_meaning: "Normal call clearing".into(),
+            sip: None,
+            sip_phrase: String::new(),
+            tags: vec!["silence".into(), "high_jitter".into()],
+        }
+    }
+
+    #[test]
+    fn csv_quotes_only_what_needs_it() {
+        let mut out = Vec::new();
+        write_csv(&mut out, &[row()]).expect("write");
+        let text = String::from_utf8(out).expect("utf-8");
+        let (header, body) = text.split_once('\n').expect("two parts");
+        assert_eq!(header, CSV_COLUMNS.join(","));
+        assert_eq!(
+            body,
+            "2026-06-10T06:02:54.377Z,CA1,inbound,+14155550100,\"client:Ann \"\"the boss\"\", desk\",\
+             carrier,completed,complete,42,AT&T Wireless,\"line one\nline two\",caller,16,\
+             Normal call clearing,,,\"silence,high_jitter\"\n"
+        );
+    }
+
+    #[test]
+    fn csv_of_nothing_is_the_header() {
+        let mut out = Vec::new();
+        write_csv(&mut out, &[]).expect("write");
+        assert_eq!(
+            String::from_utf8(out).expect("utf-8"),
+            format!("{}\n", CSV_COLUMNS.join(","))
+        );
+    }
+
+    #[test]
+    fn json_rows_carry_the_same_fields_as_the_csv_header() {
+        let mut out = Vec::new();
+        write_json(&mut out, &[row(), row()]).expect("write");
+        let v: serde_json::Value = serde_json::from_slice(&out).expect("json");
+        let rows = v.as_array().expect("array");
+        assert_eq!(rows.len(), 2);
+        let keys: Vec<&String> = rows[0].as_object().expect("object").keys().collect();
+        assert_eq!(keys, CSV_COLUMNS);
+        assert_eq!(rows[0]["sip"], serde_json::Value::Null);
+        assert_eq!(
+            rows[0]["tags"],
+            serde_json::json!(["silence", "high_jitter"])
+        );
+    }
+}

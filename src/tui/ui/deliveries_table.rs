@@ -1,0 +1,129 @@
+//! The deliveries view: every request to the events path (the last 1,000), newest first —
+//! time, method, path, status, verdict, events, size and handling time — like ngrok's
+//! inspector. Refused rows are marked so a signature problem stands out.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Row, Table};
+
+use crate::ingest::Delivery;
+use crate::tui::app::App;
+use crate::tui::ui::calls_table::fit;
+use crate::tui::ui::theme::Theme;
+
+/// Columns: title, width, priority (1 = kept longest on narrow screens).
+const COLUMNS: [(Col, &str, u16, u8); 8] = [
+    (Col::Time, "TIME", 8, 2),
+    (Col::Method, "METHOD", 6, 7),
+    (Col::Status, "STATUS", 6, 1),
+    (Col::Verdict, "VERDICT", 17, 3),
+    (Col::Events, "EVENTS", 20, 4),
+    (Col::Size, "SIZE", 7, 6),
+    (Col::Took, "TOOK", 7, 8),
+    (Col::Why, "WHY", 20, 5),
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Col {
+    Time,
+    Method,
+    Status,
+    Verdict,
+    Events,
+    Size,
+    Took,
+    Why,
+}
+
+/// Draws the deliveries table.
+pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
+    let theme = Theme::new(app.header.color);
+    let columns = crate::tui::ui::calls_table::fit_columns(&COLUMNS, area.width);
+    let header = Row::new(columns.iter().map(|(_, t, _)| Cell::from(*t))).style(theme.title());
+    let widths: Vec<Constraint> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, (_, _, w))| if i + 1 == columns.len() { Constraint::Min(*w) } else { Constraint::Length(*w) })
+        .collect();
+    let log = &app.session.deliveries;
+    if log.is_empty() {
+        let line = Line::from(Span::styled(
+            "No request has reached the events path yet. If Twilio says it delivered, check that the \
+             tunnel forwards to this port and path.",
+            theme.dim(),
+        ));
+        let table = Table::new([Row::new([Cell::from(line)])], [Constraint::Fill(1)]).header(header);
+        frame.render_widget(table, area);
+        return;
+    }
+    let rows_on_screen = usize::from(area.height.saturating_sub(1));
+    let selected = app.selected_delivery_index();
+    let offset = selected.saturating_sub(rows_on_screen.saturating_sub(1));
+    let rows: Vec<Row> = log
+        .iter()
+        .rev()
+        .skip(offset)
+        .take(rows_on_screen)
+        .enumerate()
+        .map(|(i, d)| {
+            let row = delivery_row(d, &theme, &columns);
+            if offset + i == selected { row.style(theme.selected()) } else { row }
+        })
+        .collect();
+    frame.render_widget(Table::new(rows, widths).header(header).column_spacing(1), area);
+}
+
+fn delivery_row<'a>(d: &'a Delivery, theme: &Theme, columns: &[(Col, &str, u16)]) -> Row<'a> {
+    let verdict_style = if d.verdict.is_accepted() { theme.good() } else { theme.warning() };
+    let events = if d.event_count == 0 {
+        String::new()
+    } else {
+        let kinds: Vec<&str> = d.event_types.iter().map(|t| short_type(t)).collect();
+        format!("{} {}", d.event_count, kinds.join(","))
+    };
+    let why = d
+        .diagnosis
+        .as_ref()
+        .map(|diag| diag.hint.clone())
+        .or_else(|| match &d.verdict {
+            crate::ingest::DeliveryVerdict::Malformed(m) => Some(m.clone()),
+            _ => None,
+        })
+        .unwrap_or_default();
+    Row::new(columns.iter().map(|&(col, _, w)| match col {
+        Col::Time => Cell::from(crate::tui::clock(d.received_at)),
+        Col::Method => Cell::from(d.method.clone()),
+        Col::Status => Cell::from(Span::styled(d.status.to_string(), verdict_style)),
+        Col::Verdict => Cell::from(Span::styled(d.verdict.as_str(), verdict_style)),
+        Col::Events => Cell::from(fit(&events, usize::from(w))),
+        Col::Size => Cell::from(human_size(d.body_len)),
+        Col::Took => Cell::from(human_duration(d.handling)),
+        Col::Why => Cell::from(why.clone()),
+    }))
+}
+
+/// `com.twilio.voice.insights.call-summary.complete` → `complete`; test events → `test`.
+pub fn short_type(event_type: &str) -> &str {
+    if event_type == crate::twilio::cloudevent::TEST_EVENT_TYPE {
+        return "test";
+    }
+    event_type
+        .strip_prefix("com.twilio.voice.insights.call-summary.")
+        .unwrap_or(event_type)
+}
+
+/// `812B`, `3.1kB`, `1.0MB`.
+pub fn human_size(bytes: usize) -> String {
+    match bytes {
+        0..=999 => format!("{bytes}B"),
+        1000..=999_999 => format!("{:.1}kB", bytes as f64 / 1000.0),
+        _ => format!("{:.1}MB", bytes as f64 / 1_000_000.0),
+    }
+}
+
+/// `85µs`, `1.2ms`.
+pub fn human_duration(d: std::time::Duration) -> String {
+    let us = d.as_micros();
+    if us < 1000 { format!("{us}µs") } else { format!("{:.1}ms", us as f64 / 1000.0) }
+}

@@ -1,0 +1,42 @@
+//! The help overlay (`?`): every key of the keymap with what it does and where, generated from
+//! the same table that handles keys, plus the filter language's fields.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+use crate::tui::app::App;
+use crate::tui::keys;
+use crate::tui::ui::theme::Theme;
+
+/// Draws the help overlay.
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, scroll: u16) {
+    let theme = Theme::new(app.header.color);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(Span::styled(" keys — ? or Esc closes ", theme.title()));
+    frame.render_widget(Paragraph::new(lines(&theme)).block(block).scroll((scroll, 0)), area);
+}
+
+/// The text of the help overlay.
+pub fn lines(theme: &Theme) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    for (keys, help, contexts) in keys::help_lines() {
+        out.push(Line::from(vec![
+            Span::styled(format!("  {keys:<18}"), theme.title()),
+            Span::raw(format!("{help:<30}")),
+            Span::styled(contexts, theme.dim()),
+        ]));
+    }
+    out.push(Line::raw(""));
+    out.push(Line::from(Span::styled(
+        "  Filter (/): field=value  field!=value  field~text  field>N  field<N  words  and or ! ( )",
+        theme.title(),
+    )));
+    for (field, help) in crate::calls::filter::Filter::FIELDS {
+        out.push(Line::from(vec![Span::styled(format!("    {field:<12}"), theme.dim()), Span::raw(*help)]));
+    }
+    out.push(Line::raw("    e.g.  state=fail carrier~vodafone      q850>30 or sip>=500      !tag=silence"));
+    out
+}

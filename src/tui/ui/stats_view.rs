@@ -1,0 +1,107 @@
+//! The stats view: bar charts of calls by state, top carriers, who hung up, Q.850 causes and
+//! SIP responses; PDD percentiles, average duration and answer-seizure ratio; and calls per
+//! minute over the last 30 minutes as a sparkline. Over the calls the filter lets through.
+//!
+//! ```text
+//! ┌ by state ──────┐┌ top carriers ───┐┌ hang-up ─┐
+//! └────────────────┘└─────────────────┘└──────────┘
+//! ┌ Q.850 causes ──────────┐┌ SIP responses ──────┐
+//! └────────────────────────┘└─────────────────────┘
+//!  PDD p50/p90/p99 · average duration · ASR
+//!  calls per minute ▁▂▅▇
+//! ```
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Borders, Paragraph, Sparkline};
+
+use crate::calls::stats::{CallStats, SPARKLINE_MINUTES};
+use crate::tui::app::App;
+use crate::tui::ui::theme::Theme;
+use crate::twilio::codes::{q850_label, sip_label};
+
+/// Draws the stats view.
+pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
+    let theme = Theme::new(app.header.color);
+    let empty = CallStats::default();
+    let stats = app.call_stats.as_ref().map_or(&empty, |(_, s)| s);
+    let [top, middle, numbers, spark] = Layout::vertical([
+        Constraint::Percentage(45),
+        Constraint::Min(4),
+        Constraint::Length(1),
+        Constraint::Length(3),
+    ])
+    .areas(area);
+    let [states, carriers, hangup] =
+        Layout::horizontal([Constraint::Percentage(34), Constraint::Percentage(42), Constraint::Percentage(24)])
+            .areas(top);
+    let [q850, sip] = Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(middle);
+
+    let state_bars: Vec<Bar> = stats
+        .by_state
+        .iter()
+        .map(|(state, n)| bar(state.clone(), *n).style(theme.call_state(state)))
+        .collect();
+    bars(frame, states, "calls by state", state_bars, &theme);
+    bars(
+        frame,
+        carriers,
+        "top carriers (either side)",
+        stats.top_carriers.iter().map(|(c, n)| bar(c.clone(), *n)).collect(),
+        &theme,
+    );
+    bars(frame, hangup, "who hung up", stats.hangup.iter().map(|(c, n)| bar(c.clone(), *n)).collect(), &theme);
+    bars(
+        frame,
+        q850,
+        "Q.850 causes",
+        stats.q850.iter().take(8).map(|(c, n)| bar(q850_label(*c), *n)).collect(),
+        &theme,
+    );
+    bars(frame, sip, "SIP responses", stats.sip.iter().take(8).map(|(c, n)| bar(sip_label(*c), *n)).collect(), &theme);
+
+    let pdd = stats
+        .pdd_ms
+        .map_or("—".to_owned(), |(p50, p90, p99)| format!("{p50} / {p90} / {p99} ms"));
+    let avg = stats.avg_duration_s.map_or("—".to_owned(), |d| format!("{d:.0} s"));
+    let asr = stats.asr.map_or("—".to_owned(), |a| format!("{:.0}%", a * 100.0));
+    let line = Line::from(vec![
+        Span::styled(" PDD p50/p90/p99 ", theme.dim()),
+        Span::raw(pdd),
+        Span::styled("   average duration ", theme.dim()),
+        Span::raw(avg),
+        Span::styled("   answer-seizure ratio ", theme.dim()),
+        Span::raw(asr),
+        Span::styled(format!("   over {} calls", stats.calls), theme.dim()),
+    ]);
+    frame.render_widget(Paragraph::new(line), numbers);
+
+    let per_minute: Vec<u64> = stats.per_minute.clone();
+    let peak = per_minute.iter().copied().max().unwrap_or(0);
+    let spark_block = Block::default().borders(Borders::ALL).title(Span::styled(
+        format!(" new calls per minute, last {SPARKLINE_MINUTES} min (peak {peak}) "),
+        theme.title(),
+    ));
+    frame.render_widget(Sparkline::default().block(spark_block).data(&per_minute), spark);
+}
+
+fn bar(label: String, value: u64) -> Bar<'static> {
+    Bar::default().label(Line::from(label)).value(value)
+}
+
+/// A horizontal bar chart in a titled box.
+fn bars(frame: &mut Frame, area: Rect, title: &str, data: Vec<Bar<'static>>, theme: &Theme) {
+    let block = Block::default().borders(Borders::ALL).title(Span::styled(format!(" {title} "), theme.title()));
+    if data.is_empty() {
+        frame.render_widget(Paragraph::new(Span::styled(" no data yet", theme.dim())).block(block), area);
+        return;
+    }
+    let chart = BarChart::default()
+        .block(block)
+        .direction(ratatui::layout::Direction::Horizontal)
+        .bar_width(1)
+        .bar_gap(0)
+        .data(BarGroup::default().bars(&data));
+    frame.render_widget(chart, area);
+}
