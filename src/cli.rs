@@ -68,12 +68,51 @@ pub struct OutputArgs {
     /// delivery, test_event, event and gap lines are always written.
     #[arg(long, value_name = "EXPR")]
     pub filter: Option<String>,
+    /// Mask phone numbers and IP addresses everywhere (table, details, exports, ndjson), for
+    /// demos and screenshots: +14155550112 → +1415•••••12. Key `m` toggles it in the TUI.
+    #[arg(long)]
+    pub mask: bool,
+    /// Let the mouse select rows, scroll, and sort by clicking a column title (TUI).
+    #[arg(long)]
+    pub mouse: bool,
+    /// Colours in the TUI: auto (on unless NO_COLOR is set), always, never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    /// On unless `NO_COLOR` is set.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
 }
 
 impl OutputArgs {
     /// The mode asked for, or the default for this stdout.
     pub fn mode(&self) -> OutputMode {
         self.output.unwrap_or_else(OutputMode::default_for_stdout)
+    }
+
+    /// Whether the TUI uses colour.
+    pub fn color_enabled(&self) -> bool {
+        match self.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => crate::commands::color_enabled(),
+        }
+    }
+
+    /// How the TUI starts (filter, mask, mouse), from these flags.
+    pub fn tui_options(&self) -> Result<crate::tui::TuiOptions, UsageError> {
+        Ok(crate::tui::TuiOptions {
+            filter: self.parsed_filter()?,
+            mask: self.mask,
+            mouse: self.mouse,
+        })
     }
 
     /// The `--filter` expression, read; `None` when absent or blank. A bad expression is a

@@ -6,15 +6,19 @@
 //!
 //! - [`twilio`]: the wire protocol. Signature checks ([`twilio::signature`]), CloudEvent
 //!   envelopes ([`twilio::cloudevent`]), the typed call summary ([`twilio::summary`]), what
-//!   Q.850/SIP codes and tags mean ([`twilio::codes`]) and the Events v1 REST client.
+//!   Q.850/SIP codes and tags mean ([`twilio::codes`]) and the REST clients (Events v1,
+//!   Monitor v1).
 //! - [`ingest`]: the hyper listener that Twilio POSTs to; it verifies, parses, deduplicates and
 //!   answers at once, then hands [`ingest::Delivery`]s to a bounded channel.
 //! - [`calls`]: the call store that merges summaries by call SID without ever regressing.
 //! - [`tui`] and [`output`]: the consumers of that channel: the live table, or ndjson /
 //!   compact lines.
+//! - [`alerts`]: Twilio's side of the story, the Debugger alerts about the sink, polled from
+//!   the Monitor API and shown beside the deliveries.
 //! - [`demo`]: a simulated Twilio that signs realistic deliveries and POSTs them over HTTP.
 //! - [`cli`] and [`commands`]: flags, validated into configs, and one runner per subcommand.
 
+pub mod alerts;
 pub mod calls;
 pub mod cli;
 pub mod commands;

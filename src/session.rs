@@ -1,10 +1,12 @@
 //! What every consumer of the delivery channel keeps: the call store, the recent deliveries,
-//! the last sink test event, and the gap counter. The TUI and the line writers (ndjson,
-//! compact) all feed deliveries through [`Session::ingest`], so they agree on what happened.
+//! the last sink test event, the gap counter and Twilio's alerts. The TUI and the line writers
+//! (ndjson, compact) all feed deliveries through [`Session::ingest`], so they agree on what
+//! happened.
 
 use std::collections::VecDeque;
 use std::time::SystemTime;
 
+use crate::alerts::AlertsSeen;
 use crate::calls::store::{ApplyOutcome, CallRecord, CallStore};
 use crate::ingest::Delivery;
 use crate::twilio::cloudevent::{DeliveredEvent, SummaryEvent};
@@ -60,6 +62,9 @@ pub struct Session {
     pub dropped_seen: u64,
     /// Events of a type other than call summaries and test events.
     pub other_events: u64,
+    /// Twilio Debugger alerts about the sink shown so far, synced from the run's
+    /// [`crate::alerts::AlertFeed`] on the consumer's tick (empty when alerts are not polled).
+    pub alerts: AlertsSeen,
 }
 
 impl Session {

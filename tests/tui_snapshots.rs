@@ -28,6 +28,7 @@ fn header(color: bool) -> HeaderInfo {
         color,
         hyperlinks: false,
         reject_status: 403,
+        ..HeaderInfo::default()
     }
 }
 

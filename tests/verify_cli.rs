@@ -73,7 +73,12 @@ fn wrong_signature_exits_1_with_the_hint() {
     let out = verify(&url(), "AAAAAAAAAAAAAAAAAAAAAAAAAAA=", BODY, &["--auth-token", "12345"], &[]);
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
-    assert!(!stdout.contains('✓') || stdout.contains("✓ matches"), "no variant matches: {stdout}");
+    let matching_variants = stdout
+        .lines()
+        .filter(|l| l.starts_with("  ✓ ") && l.contains("https://"))
+        .count();
+    assert_eq!(matching_variants, 0, "{stdout}");
+    assert_eq!(stdout.matches("  ✗ ").count(), 2, "both variants listed: {stdout}");
     assert!(stdout.contains("not valid: signature matches no URL variant"), "{stdout}");
     assert!(stdout.contains("another auth token (subaccount?)"), "{stdout}");
     assert!(stderr.contains("not valid: signature matches no URL variant"), "{stderr}");

@@ -45,11 +45,13 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
                 "demo: simulated Twilio, {} calls/min, seed {}",
                 args.rate, args.seed
             )),
-            color: crate::commands::color_enabled(),
+            color: args.output.color_enabled(),
+            hyperlinks: true,
             ..HeaderInfo::default()
         },
-        tui: crate::tui::TuiOptions::default(),
+        tui: args.output.tui_options()?,
         filter,
+        alerts: None,
     };
     let background = move |mut stop: tokio::sync::watch::Receiver<bool>| async move {
         let stopped = async move {

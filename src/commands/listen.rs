@@ -60,11 +60,13 @@ pub async fn run(args: ListenArgs) -> anyhow::Result<()> {
         header: HeaderInfo {
             url_source: resolved.source.clone(),
             mode_note,
-            color: crate::commands::color_enabled(),
+            color: args.output.color_enabled(),
+            hyperlinks: true,
             ..HeaderInfo::default()
         },
-        tui: crate::tui::TuiOptions::default(),
+        tui: args.output.tui_options()?,
         filter,
+        alerts: None,
     };
     let result = monitor::run_recorded(spec, recording, None::<fn(_) -> std::future::Ready<()>>, false).await;
     if let Some(process) = resolved.process {

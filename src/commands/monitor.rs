@@ -1,20 +1,29 @@
-//! The running monitor shared by `listen`, `demo` (and later `setup`): the listener on a bound
-//! socket, the presentation channel, and one consumer (the TUI or a line writer), wired to
-//! shut down together on `q`, Ctrl-C, SIGTERM, or the end of a demo.
+//! The running monitor shared by `listen`, `demo` and `setup`: the listener on a bound socket,
+//! the presentation channel, and one consumer (the TUI or a line writer), wired to shut down
+//! together on `q`, Ctrl-C, SIGTERM, or the end of a demo.
+//!
+//! A run has two halves. [`start`] serves the socket and returns a [`Running`] monitor whose
+//! deliveries wait in the channel; [`Running::present`] hands that channel to the TUI or a line
+//! writer until the end. `listen` and `demo` do both at once ([`run_recorded`]); `setup` watches
+//! the first deliveries itself in between ([`Running::next_delivery`]: the sink test event),
+//! and the presenter still shows them first.
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::Context;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
 
+use crate::alerts::AlertFeed;
 use crate::calls::filter::Filter;
 use crate::ingest::record::Recorder;
 use crate::ingest::server::{Listener, PublicUrl, serve};
-use crate::ingest::{Delivery, ListenerStats};
 use crate::ingest::verdict::Judge;
+use crate::ingest::{Delivery, ListenerStats};
 use crate::output::{self, OutputMode, ndjson};
 use crate::tui::HeaderInfo;
 
@@ -38,6 +47,10 @@ pub struct MonitorSpec {
     /// `--filter`: the calls every output mode shows (the TUI's initial filter when
     /// `tui.filter` is unset; `call` lines only in ndjson and compact).
     pub filter: Option<Filter>,
+    /// Twilio Debugger alerts about the sink, published by a poller the command runs (as its
+    /// `background`); every output shows each alert once: `alert` lines, compact lines, the
+    /// TUI header and deliveries view. `None` when they are not polled (demo).
+    pub alerts: Option<AlertFeed>,
 }
 
 /// What `--record` and `--resume` add to a run.
@@ -54,7 +67,11 @@ pub struct Recording {
 /// Runs the monitor until the user quits, a signal arrives, or `finished` resolves (line
 /// outputs exit then; the TUI stays until `q`). `background` runs alongside (the simulated
 /// Twilio in demo); it receives a stop signal.
-pub async fn run<F, Fut>(spec: MonitorSpec, background: Option<F>, exit_when_background_ends: bool) -> anyhow::Result<()>
+pub async fn run<F, Fut>(
+    spec: MonitorSpec,
+    background: Option<F>,
+    exit_when_background_ends: bool,
+) -> anyhow::Result<()>
 where
     F: FnOnce(watch::Receiver<bool>) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
@@ -73,6 +90,38 @@ where
     F: FnOnce(watch::Receiver<bool>) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
+    start(spec, recording)
+        .await?
+        .present(background, exit_when_background_ends)
+        .await
+}
+
+/// A listener serving its socket, whose deliveries wait in the presentation channel.
+pub struct Running {
+    /// The address actually bound.
+    pub addr: SocketAddr,
+    /// Listener counters.
+    pub stats: Arc<ListenerStats>,
+    /// Where the signed URL comes from.
+    pub public_url: PublicUrl,
+    /// How to show results.
+    pub output: OutputMode,
+    /// Facts for the TUI header; a caller may add to them before presenting.
+    pub header: HeaderInfo,
+    tui: crate::tui::TuiOptions,
+    filter: Option<Filter>,
+    alerts: Option<AlertFeed>,
+    rx: mpsc::Receiver<Delivery>,
+    /// Deliveries [`Running::next_delivery`] took from the channel: presented first.
+    taken: Vec<Delivery>,
+    stop_tx: watch::Sender<bool>,
+    server: JoinHandle<()>,
+    recorder: Option<Recorder>,
+}
+
+/// Starts serving `spec.socket`: writes the `listening` line (ndjson), then accepts deliveries
+/// into the channel until the returned monitor is presented and ends, or is shut down.
+pub async fn start(spec: MonitorSpec, recording: Recording) -> anyhow::Result<Running> {
     let addr = spec.socket.local_addr().context("reading the bound address")?;
     let (tx, rx) = mpsc::channel(CHANNEL_CAPACITY);
     let preload_tx = tx.clone();
@@ -108,7 +157,8 @@ where
     // Resumed deliveries go through the channel first, so that every consumer shows them
     // exactly as live ones and before them; the socket is bound, so Twilio only waits.
     let preload = recording.preload;
-    let mut server_stop = stop_rx.clone();
+    let mut server_stop = stop_rx;
+    let socket = spec.socket;
     let server = tokio::spawn(async move {
         for delivery in preload {
             if preload_tx.send(delivery).await.is_err() {
@@ -116,63 +166,171 @@ where
             }
         }
         drop(preload_tx);
-        serve(spec.socket, listener, async move {
+        serve(socket, listener, async move {
             let _ = server_stop.wait_for(|stop| *stop).await;
         })
         .await;
     });
 
-    let (bg_done_tx, mut bg_done_rx) = watch::channel(false);
-    let background_task = background.map(|make| {
-        let fut = make(stop_rx.clone());
-        tokio::spawn(async move {
-            fut.await;
-            let _ = bg_done_tx.send(true);
-        })
-    });
-    let background_ended = async move {
-        if background_task.is_some() && exit_when_background_ends {
-            let _ = bg_done_rx.wait_for(|done| *done).await;
-        } else {
-            std::future::pending::<()>().await;
-        }
-    };
+    Ok(Running {
+        addr,
+        stats,
+        public_url: spec.public_url,
+        output: spec.output,
+        header: spec.header,
+        tui: spec.tui,
+        filter: spec.filter,
+        alerts: spec.alerts,
+        rx,
+        taken: Vec::new(),
+        stop_tx,
+        server,
+        recorder,
+    })
+}
 
-    match spec.output {
-        OutputMode::Tui => {
-            let mut header = spec.header;
-            header.listen_addr = addr.to_string();
-            header.public_url = spec.public_url.describe();
-            let mut options = spec.tui;
-            options.filter = options.filter.or(spec.filter);
-            crate::tui::run(rx, Arc::clone(&stats), header, options, stop_tx.clone()).await?;
-            let _ = stop_tx.send(true);
-        }
-        mode => {
-            let stopper = stop_tx.clone();
+impl Running {
+    /// The next delivery, before any presenter runs; `None` once the listener has stopped. The
+    /// presenter still gets it (first, in order), so the caller only looks.
+    pub async fn next_delivery(&mut self) -> Option<Delivery> {
+        let delivery = self.rx.recv().await?;
+        self.taken.push(delivery.clone());
+        Some(delivery)
+    }
+
+    /// Resolves once the run is stopping (the user quit, a signal, the end of a demo).
+    pub fn stop_signal(&self) -> watch::Receiver<bool> {
+        self.stop_tx.subscribe()
+    }
+
+    /// Stops the listener without presenting (a failed `setup`): requests in flight finish,
+    /// the recording is closed.
+    pub async fn shutdown(self) {
+        let _ = self.stop_tx.send(true);
+        drop(self.rx);
+        finish(self.server, self.recorder, &self.stats).await;
+    }
+
+    /// Shows the deliveries (those taken by [`Self::next_delivery`] first) in the TUI or as
+    /// lines until the user quits, a signal arrives, or `background` ends when
+    /// `exit_when_background_ends` (line outputs exit then; the TUI stays until `q`).
+    /// `background` runs alongside (the simulated Twilio in demo, the Debugger poller in listen
+    /// and setup); it receives the stop signal.
+    pub async fn present<F, Fut>(
+        self,
+        background: Option<F>,
+        exit_when_background_ends: bool,
+    ) -> anyhow::Result<()>
+    where
+        F: FnOnce(watch::Receiver<bool>) -> Fut,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let Running {
+            addr,
+            stats,
+            public_url,
+            output,
+            header,
+            tui,
+            filter,
+            alerts,
+            rx,
+            taken,
+            stop_tx,
+            server,
+            recorder,
+        } = self;
+        let rx = taken_first(taken, rx);
+
+        let (bg_done_tx, mut bg_done_rx) = watch::channel(false);
+        let background_task = background.map(|make| {
+            let fut = make(stop_tx.subscribe());
             tokio::spawn(async move {
-                tokio::select! {
-                    () = shutdown_signal() => {}
-                    () = background_ended => {}
+                fut.await;
+                let _ = bg_done_tx.send(true);
+            })
+        });
+        let background_ended = async move {
+            if background_task.is_some() && exit_when_background_ends {
+                let _ = bg_done_rx.wait_for(|done| *done).await;
+            } else {
+                std::future::pending::<()>().await;
+            }
+        };
+
+        match output {
+            OutputMode::Tui => {
+                let mut header = header;
+                header.listen_addr = addr.to_string();
+                header.public_url = public_url.describe();
+                header.alerts = alerts;
+                let mut options = tui;
+                options.filter = options.filter.or(filter);
+                crate::tui::run(rx, Arc::clone(&stats), header, options, stop_tx.clone()).await?;
+                let _ = stop_tx.send(true);
+            }
+            mode => {
+                let stopper = stop_tx.clone();
+                tokio::spawn(async move {
+                    tokio::select! {
+                        () = shutdown_signal() => {}
+                        () = background_ended => {}
+                    }
+                    let _ = stopper.send(true);
+                });
+                let view = output::LineView {
+                    filter,
+                    mask: tui.mask,
+                    alerts,
+                };
+                let mut out = std::io::stdout().lock();
+                let result =
+                    output::run_lines(mode, &view, rx, Arc::clone(&stats), &mut out).await;
+                let _ = stop_tx.send(true);
+                match result {
+                    Ok(_) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+                    Err(e) => return Err(e).context("writing to stdout"),
                 }
-                let _ = stopper.send(true);
-            });
-            let mut out = std::io::stdout().lock();
-            let result = output::run_lines(mode, spec.filter.as_ref(), rx, Arc::clone(&stats), &mut out).await;
-            let _ = stop_tx.send(true);
-            match result {
-                Ok(_) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
-                Err(e) => return Err(e).context("writing to stdout"),
             }
         }
+        finish(server, recorder, &stats).await;
+        Ok(())
     }
+}
+
+/// A channel that yields `taken` and then whatever `rx` yields: the deliveries `setup` looked
+/// at, then the live ones, in arrival order. Without taken deliveries, `rx` itself.
+fn taken_first(
+    taken: Vec<Delivery>,
+    mut rx: mpsc::Receiver<Delivery>,
+) -> mpsc::Receiver<Delivery> {
+    if taken.is_empty() {
+        return rx;
+    }
+    let (tx, chained) = mpsc::channel(CHANNEL_CAPACITY.max(taken.len()));
+    tokio::spawn(async move {
+        for delivery in taken {
+            if tx.send(delivery).await.is_err() {
+                return;
+            }
+        }
+        while let Some(delivery) = rx.recv().await {
+            if tx.send(delivery).await.is_err() {
+                return;
+            }
+        }
+    });
+    chained
+}
+
+/// Waits for the server to finish its requests in flight, then closes the recording.
+async fn finish(server: JoinHandle<()>, recorder: Option<Recorder>, stats: &ListenerStats) {
     let _ = server.await;
     if let Some(recorder) = recorder {
         recorder.close().await;
-        eprintln!("{}", recording_summary(&recorder, &stats));
+        eprintln!("{}", recording_summary(&recorder, stats));
     }
-    Ok(())
 }
 
 /// Says, after the listening line, which calls `--resume` loaded.

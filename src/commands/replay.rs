@@ -219,12 +219,14 @@ async fn show(
                         String::new()
                     }
                 )),
-                color: crate::commands::color_enabled(),
+                color: args.output.color_enabled(),
+                hyperlinks: true,
                 ..HeaderInfo::default()
             };
             let options = crate::tui::TuiOptions {
                 filter,
-                ..crate::tui::TuiOptions::default()
+                mask: args.output.mask,
+                mouse: args.output.mouse,
             };
             crate::tui::run(rx, stats, header, options, stop_tx.clone()).await
         }
@@ -243,7 +245,7 @@ async fn show(
                         }),
                     )?;
                 }
-                output::run_lines(mode, filter.as_ref(), rx, stats, &mut out).await
+                output::run_lines(mode, &output::LineView { filter: filter.clone(), mask: args.output.mask, alerts: None }, rx, stats, &mut out).await
             };
             let stop_on_signal = async {
                 crate::commands::monitor::shutdown_signal().await;

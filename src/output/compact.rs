@@ -3,13 +3,19 @@
 
 use std::io::Write;
 
+use crate::alerts::SinkAlert;
 use crate::ingest::Delivery;
 use crate::output::ndjson::rfc3339;
 use crate::session::Update;
 use crate::twilio::codes::{q850_label, sip_label};
 
 /// Writes the line for one update.
-pub fn write_update<W: Write>(out: &mut W, delivery: &Delivery, update: &Update<'_>) -> std::io::Result<()> {
+pub fn write_update<W: Write>(
+    out: &mut W,
+    delivery: &Delivery,
+    update: &Update<'_>,
+    mask: bool,
+) -> std::io::Result<()> {
     let at = &rfc3339(delivery.received_at)[11..19];
     match update {
         Update::Call { record, .. } => {
@@ -20,8 +26,8 @@ pub fn write_update<W: Write>(out: &mut W, delivery: &Delivery, update: &Update<
                 state = s.call_state.as_str(),
                 stage = crate::output::ndjson::processing_name(record.kind()),
                 typ = s.call_type.as_str(),
-                from = or_dash(&s.from.caller),
-                to = or_dash(&s.to.callee),
+                from = crate::output::mask::maybe(or_dash(&s.from.caller), mask),
+                to = crate::output::mask::maybe(or_dash(&s.to.callee), mask),
             );
             let carriers = format!("{} → {}", or_dash(&s.from.carrier), or_dash(&s.to.carrier));
             line.push_str(&format!("  [{carriers}]"));
@@ -48,6 +54,19 @@ pub fn write_update<W: Write>(out: &mut W, delivery: &Delivery, update: &Update<
         Update::TestEvent { test_id } => writeln!(out, "{at}  sink test event received, test_id {test_id}")?,
         Update::Other { event_type, event_id } => writeln!(out, "{at}  event {event_type} {event_id}")?,
     }
+    out.flush()
+}
+
+/// Writes the line for a Debugger alert about the sink, timed when Twilio generated it.
+pub fn write_alert<W: Write>(out: &mut W, alert: &SinkAlert) -> std::io::Result<()> {
+    let stamp = rfc3339(alert.generated_at.unwrap_or_else(std::time::SystemTime::now));
+    writeln!(
+        out,
+        "{}  !! Twilio could not deliver: {}  {}",
+        &stamp[11..19],
+        alert.code_and_label(),
+        alert.alert_text
+    )?;
     out.flush()
 }
 

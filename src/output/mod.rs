@@ -2,7 +2,8 @@
 //! line, flushed as written), `compact` (one readable line per call update) and `quiet`.
 //! [`run_lines`] drains the delivery channel into one of them. A `--filter` applies to `call`
 //! lines only: delivery, test_event, event, gap and error lines are always written, so that
-//! a filtered log still shows that deliveries arrive and how they were answered.
+//! a filtered log still shows that deliveries arrive and how they were answered. Twilio's
+//! Debugger alerts about the sink ([`LineView::alerts`]) are written as they are polled.
 
 pub mod compact;
 pub mod export;
@@ -15,6 +16,7 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
+use crate::alerts::{AlertFeed, AlertStatus};
 use crate::calls::filter::Filter;
 use crate::ingest::{Delivery, ListenerStats};
 use crate::session::{Session, Update};
@@ -40,11 +42,23 @@ impl OutputMode {
     }
 }
 
+/// What the line outputs show: which calls (`--filter`) and whether numbers are masked.
+#[derive(Debug, Clone, Default)]
+pub struct LineView {
+    /// Only calls matching this get a `call` line.
+    pub filter: Option<Filter>,
+    /// Mask phone numbers and IP addresses (`--mask`).
+    pub mask: bool,
+    /// Twilio Debugger alerts about the sink, when they are polled (`listen`, `setup`): each is
+    /// written once, as it appears in the feed.
+    pub alerts: Option<AlertFeed>,
+}
+
 /// Writes every delivery from `rx` to `out` in a line mode until the channel closes; a closed
-/// pipe (`| head`) ends it quietly. With a `filter`, only the calls it matches get a line.
+/// pipe (`| head`) ends it quietly. With a filter, only the calls it matches get a line.
 pub async fn run_lines<W: Write>(
     mode: OutputMode,
-    filter: Option<&Filter>,
+    view: &LineView,
     mut rx: mpsc::Receiver<Delivery>,
     stats: Arc<ListenerStats>,
     out: &mut W,
@@ -58,17 +72,65 @@ pub async fn run_lines<W: Write>(
                 let Some(delivery) = next else { break };
                 report_gap(mode, &mut session, &stats, out)?;
                 report_record_failures(mode, &mut record_failures_seen, &stats, out)?;
-                write_delivery(mode, filter, &mut session, delivery, out)?;
+                write_delivery(mode, view, &mut session, delivery, out)?;
             }
             _ = gap_check.tick() => {
                 report_gap(mode, &mut session, &stats, out)?;
                 report_record_failures(mode, &mut record_failures_seen, &stats, out)?;
+                report_alerts(mode, view, &mut session, out)?;
             }
         }
     }
     report_gap(mode, &mut session, &stats, out)?;
     report_record_failures(mode, &mut record_failures_seen, &stats, out)?;
     Ok(session)
+}
+
+/// Writes the Debugger alerts this output has not shown yet: an `alert` line in ndjson, a `!!`
+/// line in compact, stderr when quiet. A change of the poller's status is said once: in compact
+/// as a line, in the other modes on stderr when polling fails (stdout keeps the contract).
+fn report_alerts<W: Write>(
+    mode: OutputMode,
+    view: &LineView,
+    session: &mut Session,
+    out: &mut W,
+) -> std::io::Result<()> {
+    let Some(feed) = &view.alerts else {
+        return Ok(());
+    };
+    let sync = session.alerts.sync(feed);
+    if sync.status_changed {
+        let note = match &session.alerts.status {
+            Some(AlertStatus::Off { reason }) => {
+                Some(format!("-- Twilio Debugger alerts off: {reason}"))
+            }
+            Some(AlertStatus::Failed { error, .. }) => {
+                Some(format!("!! cannot poll Twilio's Debugger: {error}"))
+            }
+            _ => None,
+        };
+        match (mode, note) {
+            (OutputMode::Compact, Some(note)) => {
+                writeln!(out, "{note}")?;
+                out.flush()?;
+            }
+            (_, Some(note)) if note.starts_with("!!") => eprintln!("callwatch: {}", &note[3..]),
+            _ => {}
+        }
+    }
+    let all = &session.alerts.alerts;
+    for alert in &all[all.len() - sync.new_alerts..] {
+        match mode {
+            OutputMode::Ndjson => ndjson::write_line(out, &ndjson::alert(alert))?,
+            OutputMode::Compact => compact::write_alert(out, alert)?,
+            OutputMode::Quiet | OutputMode::Tui => eprintln!(
+                "callwatch: Twilio could not deliver to the sink: {}: {}",
+                alert.code_and_label(),
+                alert.alert_text
+            ),
+        }
+    }
+    Ok(())
 }
 
 /// Reports requests that could not be written to the `--record` file since the last report:
@@ -126,7 +188,7 @@ fn report_gap<W: Write>(
 /// stand after the merge), everything else always.
 pub fn write_delivery<W: Write>(
     mode: OutputMode,
-    filter: Option<&Filter>,
+    view: &LineView,
     session: &mut Session,
     delivery: Delivery,
     out: &mut W,
@@ -136,8 +198,8 @@ pub fn write_delivery<W: Write>(
         OutputMode::Ndjson => {
             result = ndjson::write_line(out, &ndjson::delivery(&delivery));
             session.ingest(delivery, |_, update| {
-                if result.is_ok() && shown(filter, &update) {
-                    result = ndjson::write_line(out, &ndjson::update(&update));
+                if result.is_ok() && shown(view.filter.as_ref(), &update) {
+                    result = ndjson::write_line(out, &ndjson::update(&update, view.mask));
                 }
             });
         }
@@ -146,8 +208,8 @@ pub fn write_delivery<W: Write>(
                 result = compact::write_rejection(out, &delivery);
             }
             session.ingest(delivery, |d, update| {
-                if result.is_ok() && shown(filter, &update) {
-                    result = compact::write_update(out, d, &update);
+                if result.is_ok() && shown(view.filter.as_ref(), &update) {
+                    result = compact::write_update(out, d, &update, view.mask);
                 }
             });
         }

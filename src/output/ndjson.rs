@@ -8,6 +8,7 @@ use std::time::SystemTime;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
+use crate::alerts::SinkAlert;
 use crate::ingest::Delivery;
 use crate::ingest::diagnosis::{Diagnosis, signature_prefix};
 use crate::session::Update;
@@ -31,6 +32,20 @@ pub fn rfc3339(t: SystemTime) -> String {
 /// `{"type":"listening","addr":...,"public_url":...}`.
 pub fn listening(addr: &str, public_url: &str) -> Value {
     json!({"type": "listening", "addr": addr, "public_url": public_url})
+}
+
+/// The `alert` line: Twilio's Debugger reported a delivery failure for the sink. Fields as the
+/// Monitor API names them (`error_code` stays a string, as Twilio sends it).
+pub fn alert(a: &SinkAlert) -> Value {
+    json!({
+        "type": "alert",
+        "sid": a.sid,
+        "error_code": a.error_code,
+        "alert_text": a.alert_text,
+        "date_generated": a.date_generated,
+        "log_level": a.log_level,
+        "more_info": a.more_info,
+    })
 }
 
 /// `{"type":"gap","dropped":N}`.
@@ -88,7 +103,7 @@ fn insert_diagnosis(m: &mut Map<String, Value>, d: &Diagnosis) {
 }
 
 /// The `call`, `test_event` or `event` line for one update.
-pub fn update(update: &Update<'_>) -> Value {
+pub fn update(update: &Update<'_>, mask: bool) -> Value {
     match update {
         Update::Call { event, record, .. } => {
             let s = &record.summary;
@@ -123,8 +138,8 @@ pub fn update(update: &Update<'_>) -> Value {
                 call_state: s.call_state.as_str(),
                 call_type: s.call_type.as_str(),
                 direction: s.properties.direction.as_str(),
-                from_caller: &s.from.caller,
-                to_callee: &s.to.callee,
+                from_caller: &crate::output::mask::maybe(&s.from.caller, mask),
+                to_callee: &crate::output::mask::maybe(&s.to.callee, mask),
                 from_carrier: &s.from.carrier,
                 to_carrier: &s.to.carrier,
                 disconnected_by: s.properties.disconnected_by.as_str(),

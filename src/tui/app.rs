@@ -238,9 +238,13 @@ impl App {
         self.dirty = true;
     }
 
-    /// Moves the clock (once a second, for the "last delivery" age).
+    /// Moves the clock (once a second, for the "last delivery" age) and takes in the Debugger
+    /// alerts polled since the last tick.
     pub fn on_tick(&mut self, now: SystemTime) {
         self.now = now;
+        if let Some(feed) = &self.header.alerts {
+            self.session.alerts.sync(feed);
+        }
         self.dirty = true;
     }
 

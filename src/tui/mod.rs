@@ -40,6 +40,24 @@ pub struct HeaderInfo {
     pub hyperlinks: bool,
     /// Status answered to refused signatures (the header warns when it is a 4xx).
     pub reject_status: u16,
+    /// The sink `setup` connected, with its subscription and test result (`None` elsewhere).
+    pub sink: Option<SinkInfo>,
+    /// Twilio Debugger alerts about the sink, when they are polled (`listen`, `setup`); the
+    /// app syncs them into its session on every tick.
+    pub alerts: Option<crate::alerts::AlertFeed>,
+}
+
+/// What `callwatch setup` connected, for the header line under the addresses.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SinkInfo {
+    /// The sink's SID (`DG…`).
+    pub sink_sid: String,
+    /// The subscription delivering call summaries to it (`DF…`).
+    pub subscription_sid: Option<String>,
+    /// The Sink Test in a few words ("test event verified, Validate: valid").
+    pub test_result: String,
+    /// True when the test event arrived and verified.
+    pub test_passed: bool,
 }
 
 static LOCAL_OFFSET: OnceLock<time::UtcOffset> = OnceLock::new();

@@ -1,11 +1,12 @@
 //! The deliveries view: every request to the events path (the last 1,000), newest first —
 //! time, method, path, status, verdict, events, size and handling time — like ngrok's
-//! inspector. Refused rows are marked so a signature problem stands out.
+//! inspector. Refused rows are marked so a signature problem stands out. Below the table, the
+//! Debugger's alerts about the sink: deliveries Twilio could not make.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Row, Table};
+use ratatui::widgets::{Cell, Paragraph, Row, Table};
 
 use crate::ingest::Delivery;
 use crate::tui::app::App;
@@ -36,9 +37,14 @@ enum Col {
     Why,
 }
 
-/// Draws the deliveries table.
+/// Newest Debugger alerts listed under the table, at most.
+const ALERT_LINES: usize = 4;
+
+/// Draws the deliveries table, and under it the Debugger alerts about the sink when there are
+/// some: Twilio's failed deliveries never reach the listener, so they are rows of their own.
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let theme = Theme::new(app.header.color);
+    let area = draw_alerts(frame, area, app, &theme);
     let columns = crate::tui::ui::calls_table::fit_columns(&COLUMNS, area.width);
     let header = Row::new(columns.iter().map(|(_, t, _)| Cell::from(*t))).style(theme.title());
     let widths: Vec<Constraint> = columns
@@ -101,6 +107,39 @@ fn delivery_row<'a>(d: &'a Delivery, theme: &Theme, columns: &[(Col, &str, u16)]
         Col::Took => Cell::from(human_duration(d.handling)),
         Col::Why => Cell::from(why.clone()),
     }))
+}
+
+/// Draws the newest alerts at the bottom of `area` (the table keeps at least 3 rows) and
+/// returns what is left above them.
+fn draw_alerts(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) -> Rect {
+    let alerts = &app.session.alerts.alerts;
+    let room = usize::from(area.height.saturating_sub(4));
+    let shown = alerts.len().min(ALERT_LINES).min(room.saturating_sub(1));
+    if shown == 0 {
+        return area;
+    }
+    let height = u16::try_from(shown + 1).unwrap_or(u16::MAX);
+    let [table, section] =
+        Layout::vertical([Constraint::Min(3), Constraint::Length(height)]).areas(area);
+    let mut lines = vec![Line::from(Span::styled(
+        format!(
+            "Twilio Debugger: {} failed deliveries to this sink reported (newest first)",
+            alerts.len()
+        ),
+        theme.warning(),
+    ))];
+    for alert in alerts.iter().rev().take(shown) {
+        let at = alert
+            .generated_at
+            .map_or_else(|| "--:--:--".to_owned(), crate::tui::clock);
+        lines.push(Line::from(vec![
+            Span::raw(format!("{at} ")),
+            Span::styled(format!("{:<28} ", alert.code_and_label()), theme.warning()),
+            Span::raw(alert.alert_text.clone()),
+        ]));
+    }
+    frame.render_widget(Paragraph::new(lines), section);
+    table
 }
 
 /// `com.twilio.voice.insights.call-summary.complete` → `complete`; test events → `test`.

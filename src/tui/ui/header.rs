@@ -1,5 +1,6 @@
 //! The header: where callwatch listens and which public URL it verifies against, calls by
-//! state, deliveries accepted/refused, the age of the last delivery, and the last sink test.
+//! state, deliveries accepted/refused, the age of the last delivery, and the last sink test;
+//! under them, when known, the sink `setup` connected and what Twilio's Debugger reports.
 
 use std::time::{Duration, UNIX_EPOCH};
 
@@ -9,11 +10,18 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use crate::ingest::ListenerStats;
+use crate::tui::SinkInfo;
 use crate::tui::app::App;
 use crate::tui::ui::theme::Theme;
 
-/// Lines the header takes, borders included.
+/// Lines the header takes, borders included, without the sink and Debugger lines.
 pub const HEIGHT: u16 = 6;
+
+/// Lines the header takes for this app: [`HEIGHT`], plus one for the sink `setup` connected
+/// and one for Twilio's Debugger alerts when they are polled.
+pub fn height(app: &App) -> u16 {
+    HEIGHT + u16::from(app.header.sink.is_some()) + u16::from(app.header.alerts.is_some())
+}
 
 /// Draws the header.
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
@@ -78,19 +86,62 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         None => " callwatch ".to_owned(),
     };
     let block = Block::default().borders(Borders::ALL).title(Span::styled(title, theme.title()));
-    let text = vec![
-        Line::from(where_line),
+    let mut text = vec![Line::from(where_line)];
+    if let Some(sink) = &h.sink {
+        text.push(sink_line(sink, &theme));
+    }
+    if h.alerts.is_some() {
+        let alerts = &app.session.alerts;
+        let style = if alerts.is_warning(app.now) {
+            theme.warning()
+        } else {
+            theme.dim()
+        };
+        text.push(Line::from(Span::styled(alerts.summary(app.now), style)));
+    }
+    text.extend([
         Line::from(calls_line),
         Line::from(deliveries_line),
         Line::from(status_line),
-    ];
+    ]);
     frame.render_widget(Paragraph::new(text).block(block), area);
 }
 
-/// The fourth line: what the table shows (filter, sort, frozen, masked), or a warning when
+/// `sink DG… → subscription DF… · test event verified, Validate: valid`.
+fn sink_line(sink: &SinkInfo, theme: &Theme) -> Line<'static> {
+    let mut spans = vec![
+        Span::styled("sink ", theme.dim()),
+        Span::raw(sink.sink_sid.clone()),
+    ];
+    match &sink.subscription_sid {
+        Some(sid) => {
+            spans.push(Span::styled(" ← subscription ", theme.dim()));
+            spans.push(Span::raw(sid.clone()));
+        }
+        None => spans.push(Span::styled(" (no subscription)", theme.warning())),
+    }
+    let (mark, style) = if sink.test_passed {
+        ("  ✓ ", theme.good())
+    } else {
+        ("  ✗ ", theme.warning())
+    };
+    spans.push(Span::styled(format!("{mark}{}", sink.test_result), style));
+    Line::from(spans)
+}
+
+/// The last line: what the table shows (filter, sort, frozen, masked), or a warning when
 /// deliveries are being refused.
 fn status_line(app: &App, theme: &Theme) -> Vec<Span<'static>> {
     let mut spans = Vec::new();
+    // A failing --record comes first: every delivery is being answered 503 until it recovers.
+    if let Some(error) = app.stats.record_error() {
+        let failures = ListenerStats::get(&app.stats.record_failures);
+        spans.push(Span::styled(
+            format!("⚠ recording fails ({failures} not recorded; deliveries answered 503, Twilio retries): {error}"),
+            theme.warning(),
+        ));
+        return spans;
+    }
     let rejected = ListenerStats::get(&app.stats.rejected);
     let signature_failures = app
         .session
