@@ -8,10 +8,11 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::calls::filter::Filter;
 use crate::commands::UsageError;
-use crate::commands::events_admin::{SinksArgs, SubscriptionsArgs, TypesArgs};
+use crate::commands::events_admin::{ApiAuthArgs, SinksArgs, SubscriptionsArgs, TypesArgs};
 use crate::commands::export::ExportArgs;
 use crate::commands::replay::ReplayArgs;
 use crate::output::OutputMode;
+use crate::twilio::monitor_api::DEFAULT_MONITOR_API_BASE;
 
 /// callwatch: a live terminal monitor and webhook sink for Twilio Voice Insights call summaries.
 ///
@@ -50,6 +51,9 @@ pub enum Command {
     Verify(crate::commands::verify::VerifyArgs),
     /// Sign deliveries as Twilio does and POST them to a sink (like `stripe trigger`).
     Send(crate::commands::send::SendArgs),
+    /// From nothing to a verified live sink: create (or find) the sink and its subscription,
+    /// prove delivery with Twilio's signed test event, then monitor.
+    Setup(SetupArgs),
 }
 
 /// Flags shared by every command that shows calls.
@@ -193,9 +197,27 @@ pub struct ListenArgs {
     /// Port to listen on (0 picks a free one).
     #[arg(long, default_value_t = 8080)]
     pub port: u16,
-    /// Auth token of the account the sink belongs to (signs every delivery).
-    #[arg(long, env = "TWILIO_AUTH_TOKEN", hide_env_values = true)]
-    pub auth_token: Option<String>,
+    /// Twilio credentials: the Auth Token that signs every delivery, and (with the Account SID
+    /// or an API key) access to the Events and Monitor APIs for the Debugger's alerts.
+    #[command(flatten)]
+    pub api: ApiAuthArgs,
+    /// Base URL of the Monitor API, polled for Twilio's alerts about the sink (tests, proxies).
+    #[arg(
+        long,
+        env = "CALLWATCH_MONITOR_API_BASE",
+        default_value = DEFAULT_MONITOR_API_BASE,
+        value_name = "URL"
+    )]
+    pub monitor_api_base: String,
+    /// Seconds between two polls of Twilio's Debugger.
+    #[arg(
+        long,
+        env = "CALLWATCH_ALERT_POLL_SECS",
+        default_value_t = 60,
+        hide = true,
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    pub alert_poll_secs: u64,
     /// Secret of a Webhook SharedKey, for deliveries signed with HMAC-SHA256.
     #[arg(long, env = "CALLWATCH_SHARED_KEY_SECRET", hide_env_values = true)]
     pub shared_key_secret: Option<String>,
@@ -215,6 +237,40 @@ pub struct ListenArgs {
     pub max_calls: Option<usize>,
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+/// `callwatch setup`: every `listen` flag, and what the Sink Test needs.
+#[derive(Debug, Clone, Args)]
+#[command(after_help = "Examples:\n  \
+export TWILIO_ACCOUNT_SID=AC... TWILIO_AUTH_TOKEN=...\n  \
+callwatch setup --public-url https://abc123.ngrok.app/events\n  \
+callwatch setup --tunnel ngrok --cleanup     # delete the sink and subscription again on exit\n  \
+callwatch setup --public-url https://abc123.ngrok.app/events --output ndjson | jq .\n\n\
+Steps, each marked ✓ or ✗ on stderr: listen on --port; find the webhook sink whose destination\n\
+is the public URL (or create it); make sure a subscription sends it the three call-summary\n\
+types; ask Twilio for a Sink Test and wait for the signed test event to arrive and verify;\n\
+confirm it with Validate; then monitor. Running setup again creates nothing new.\n\n\
+Credentials: TWILIO_ACCOUNT_SID + TWILIO_AUTH_TOKEN, or TWILIO_API_KEY + TWILIO_API_SECRET for\n\
+the API; with an API key the Auth Token is still needed, because Twilio signs deliveries with it.")]
+pub struct SetupArgs {
+    /// Where to listen, which URL Twilio delivers to, how to show calls, the credentials.
+    #[command(flatten)]
+    pub listen: ListenArgs,
+    /// Seconds to wait for Twilio's signed test event.
+    #[arg(
+        long,
+        value_name = "SECS",
+        default_value_t = 60,
+        value_parser = clap::value_parser!(u64).range(1..=3600)
+    )]
+    pub test_timeout: u64,
+    /// Monitor even when the test event does not arrive or fails verification (setup then
+    /// exits 1 otherwise).
+    #[arg(long)]
+    pub keep_going: bool,
+    /// On exit, delete what this run created in Twilio (subscription first, then sink).
+    #[arg(long)]
+    pub cleanup: bool,
 }
 
 fn parse_rate(s: &str) -> Result<f64, String> {

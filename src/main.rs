@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use callwatch::cli::{Cli, Command};
-use callwatch::commands::{self, UsageError};
+use callwatch::commands::{self, Reported, UsageError};
 
 fn main() -> ExitCode {
     // Before any thread exists: the local UTC offset can only be read then.
@@ -30,6 +30,7 @@ fn main() -> ExitCode {
             Command::Export(a) => commands::export::run(a).await,
             Command::Verify(a) => commands::verify::run(a),
             Command::Send(a) => commands::send::run(a).await,
+            Command::Setup(a) => commands::setup::run(a).await,
         }
     });
     // Do not wait for stray tasks (a slow client) once the command is done.
@@ -39,6 +40,9 @@ fn main() -> ExitCode {
         Err(e) => {
             if is_broken_pipe(&e) {
                 return ExitCode::SUCCESS;
+            }
+            if e.downcast_ref::<Reported>().is_some() {
+                return ExitCode::from(1);
             }
             eprintln!("error: {e:#}");
             if e.downcast_ref::<UsageError>().is_some() {

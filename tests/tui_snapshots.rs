@@ -356,10 +356,20 @@ fn export_writes_the_filtered_view() {
 #[test]
 fn call_sid_is_a_terminal_hyperlink() {
     let mut app = app_with_calls(5, false);
-    app.header.hyperlinks = true;
+    let screen = ratatui::layout::Rect::new(0, 0, 120, 40);
     app.update(Action::Open);
-    let screen = text(&app, 120, 40);
-    assert!(screen.contains("\x1b]8;;https://console.twilio.com/"), "OSC 8 link expected");
+    assert_eq!(ui::call_details::hyperlink_target(&app, screen), None, "off unless enabled");
+    app.header.hyperlinks = true;
+    let (x, y, sid, url) = ui::call_details::hyperlink_target(&app, screen).expect("a link");
+    // The SID is drawn exactly where the link is written.
+    let shown = text(&app, 120, 40);
+    let line: String = shown.lines().nth(usize::from(y)).expect("line").chars().skip(usize::from(x)).take(34).collect();
+    assert_eq!(line, sid);
+    assert!(url.starts_with("https://console.twilio.com/") && url.contains(&sid), "{url}");
+    let link = ui::call_details::osc8(&sid, &url);
+    assert!(link.starts_with("\x1b]8;;https://console.twilio.com/") && link.ends_with("\x1b]8;;\x1b\\"));
+    app.update(Action::Down);
+    assert_eq!(ui::call_details::hyperlink_target(&app, screen), None, "scrolled: the SID is gone");
 }
 
 #[test]

@@ -15,8 +15,8 @@ use crate::twilio::api::{
 };
 
 /// The description given to sinks by default: Twilio asks for no personal data here.
-const DEFAULT_SINK_DESCRIPTION: &str = "callwatch sink";
-const DEFAULT_SUBSCRIPTION_DESCRIPTION: &str = "callwatch call summaries";
+pub(crate) const DEFAULT_SINK_DESCRIPTION: &str = "callwatch sink";
+pub(crate) const DEFAULT_SUBSCRIPTION_DESCRIPTION: &str = "callwatch call summaries";
 
 /// The paragraph about credentials that ends every `--help` here (a macro so `concat!` can
 /// use it).
@@ -46,7 +46,8 @@ pub struct ApiAuthArgs {
     #[arg(long, env = "TWILIO_ACCOUNT_SID", value_name = "SID", global = true)]
     pub account_sid: Option<String>,
 
-    /// Twilio Auth Token of the account.
+    /// Auth Token of the account: authenticates API requests (unless an API key is given), and
+    /// is the key Twilio signs deliveries with.
     #[arg(
         long,
         env = "TWILIO_AUTH_TOKEN",

@@ -1,33 +1,71 @@
-//! `callwatch listen`: be the webhook sink for a real Twilio account.
+//! `callwatch listen`: be the webhook sink for a real Twilio account. [`prepare`] turns the
+//! flags into a bound listener (public URL, tunnel, signature checks, recording), which `setup`
+//! reuses; [`debugger_alerts`] sets up the poll of Twilio's Debugger when credentials allow.
 
 use std::net::SocketAddr;
+use std::time::{Duration, SystemTime};
 
 use anyhow::{Context, bail};
 
+use crate::alerts::{AlertFeed, AlertPoller, SinkMatcher};
 use crate::cli::ListenArgs;
+use crate::commands::UsageError;
 use crate::commands::monitor::{self, MonitorSpec, Recording};
 use crate::ingest::replay::resume_from;
 use crate::ingest::server::{PublicUrl, bind};
 use crate::ingest::verdict::Judge;
 use crate::tui::HeaderInfo;
-use crate::commands::UsageError;
 use crate::tunnel::{self, TunnelKind, TunnelProcess};
+use crate::twilio::monitor_api::MonitorClient;
 use crate::twilio::signature::Secrets;
 
 /// Runs the listener until the user quits or a signal arrives.
 pub async fn run(args: ListenArgs) -> anyhow::Result<()> {
-    let url_choice = UrlChoice::from_args(&args)?;
-    let Some(auth_token) = args.auth_token.clone().filter(|t| !t.is_empty()) else {
-        bail!(crate::commands::UsageError(
-            "listen needs the auth token that signs deliveries: set TWILIO_AUTH_TOKEN or pass --auth-token \
-             (the token of the account, or subaccount, that owns the sink)"
-                .into()
-        ));
+    let run_started = SystemTime::now();
+    let Prepared {
+        mut spec,
+        recording,
+        tunnel,
+    } = prepare(&args, "listen").await?;
+    let (feed, poller) = debugger_alerts(&args, &spec.public_url, Vec::new(), run_started)?;
+    spec.alerts = Some(feed);
+    let background = move |stop| async move {
+        if let Some(poller) = poller {
+            poller.run(stop).await;
+        }
+    };
+    let result = monitor::run_recorded(spec, recording, Some(background), false).await;
+    if let Some(process) = tunnel {
+        process.stop().await;
+    }
+    result
+}
+
+/// A listener built from the `listen` flags, bound but not started.
+pub(crate) struct Prepared {
+    /// What to run; `alerts` is left for the caller.
+    pub spec: MonitorSpec,
+    /// `--record` / `--resume`.
+    pub recording: Recording,
+    /// The tunnel program started for `--tunnel`, to stop when the run ends.
+    pub tunnel: Option<TunnelProcess>,
+}
+
+/// Checks the flags, binds the socket and finds the public URL (asking or starting a tunnel
+/// for the port actually bound). `command` names the command in usage errors.
+pub(crate) async fn prepare(args: &ListenArgs, command: &str) -> anyhow::Result<Prepared> {
+    let url_choice = UrlChoice::from_args(args, command)?;
+    let Some(auth_token) = args.api.auth_token.clone().filter(|t| !t.trim().is_empty()) else {
+        bail!(UsageError(format!(
+            "{command} needs the auth token that signs deliveries: set TWILIO_AUTH_TOKEN or pass \
+             --auth-token (the token of the account, or subaccount, that owns the sink)"
+        )));
     };
     if args.max_calls.is_some() {
-        bail!(crate::commands::UsageError("--max-calls is not available in this version yet".into()));
+        bail!(UsageError("--max-calls is not available in this version yet".into()));
     }
-    let filter = args.output.parsed_filter()?;
+    let tui = args.output.tui_options()?;
+    let filter = tui.filter.clone();
     let addr = SocketAddr::new(args.bind, args.port);
     let socket = bind(addr).await.map_err(|e| bind_error(addr, e))?;
     let bound = socket.local_addr().context("reading the bound address")?;
@@ -43,7 +81,8 @@ pub async fn run(args: ListenArgs) -> anyhow::Result<()> {
     };
     let mut mode_note = None;
     if let (true, Some(path)) = (args.resume, &args.record) {
-        let resumed = resume_from(path).with_context(|| format!("cannot resume from {}", path.display()))?;
+        let resumed = resume_from(path)
+            .with_context(|| format!("cannot resume from {}", path.display()))?;
         for warning in &resumed.warnings {
             eprintln!("warning: {}: {warning}", path.display());
         }
@@ -54,25 +93,68 @@ pub async fn run(args: ListenArgs) -> anyhow::Result<()> {
     }
     let spec = MonitorSpec {
         socket,
-        public_url: resolved.public_url.clone(),
+        public_url: resolved.public_url,
         judge,
         output: args.output.mode(),
         header: HeaderInfo {
-            url_source: resolved.source.clone(),
+            url_source: resolved.source,
             mode_note,
             color: args.output.color_enabled(),
             hyperlinks: true,
             ..HeaderInfo::default()
         },
-        tui: args.output.tui_options()?,
+        tui,
         filter,
         alerts: None,
     };
-    let result = monitor::run_recorded(spec, recording, None::<fn(_) -> std::future::Ready<()>>, false).await;
-    if let Some(process) = resolved.process {
-        process.stop().await;
-    }
-    result
+    Ok(Prepared {
+        spec,
+        recording,
+        tunnel: resolved.process,
+    })
+}
+
+/// The feed of Twilio's Debugger alerts about the sink at `public_url`, and the poller that
+/// fills it, when the flags or environment hold API credentials; otherwise a feed that says
+/// why alerts are off. `sink_sids` are the sinks already known (`setup`); without any, the
+/// poller looks them up by destination once.
+pub(crate) fn debugger_alerts(
+    args: &ListenArgs,
+    public_url: &PublicUrl,
+    sink_sids: Vec<String>,
+    run_started: SystemTime,
+) -> anyhow::Result<(AlertFeed, Option<AlertPoller>)> {
+    let PublicUrl::Fixed(destination) = public_url else {
+        let feed = AlertFeed::off("the public URL is rebuilt per request, so no sink is known");
+        return Ok((feed, None));
+    };
+    let Ok(credentials) = args.api.credentials() else {
+        let feed = AlertFeed::off(
+            "set TWILIO_ACCOUNT_SID (with the Auth Token) or an API key to see Twilio's delivery failures",
+        );
+        return Ok((feed, None));
+    };
+    let client = MonitorClient::new(&args.monitor_api_base, credentials)
+        .map_err(|e| UsageError(format!("--monitor-api-base: {e}")))?;
+    let find_sinks_with = if sink_sids.is_empty() {
+        // Best effort: a bad --api-base only costs the lookup, alerts still match by URL.
+        args.api.events_client().ok()
+    } else {
+        None
+    };
+    let feed = AlertFeed::new();
+    let poller = AlertPoller {
+        client,
+        matcher: SinkMatcher {
+            sink_sids,
+            destination: Some(destination.clone()),
+        },
+        feed: feed.clone(),
+        interval: Duration::from_secs(args.alert_poll_secs),
+        run_started,
+        find_sinks_with,
+    };
+    Ok((feed, Some(poller)))
 }
 
 /// Where the public URL comes from, as chosen on the command line.
@@ -93,7 +175,7 @@ struct ResolvedUrl {
 }
 
 impl UrlChoice {
-    fn from_args(args: &ListenArgs) -> Result<Self, UsageError> {
+    fn from_args(args: &ListenArgs, command: &str) -> Result<Self, UsageError> {
         let events_path = args.events_path.clone().unwrap_or_else(|| "/events".to_owned());
         if !events_path.starts_with('/') || events_path.contains(['?', '#']) {
             return Err(UsageError(format!(
@@ -110,15 +192,14 @@ impl UrlChoice {
         if args.trust_forwarded_headers {
             return Ok(Self::Forwarded(events_path));
         }
-        Err(UsageError(
-            "listen needs the public URL Twilio delivers to, because Twilio signs that exact URL. \
+        Err(UsageError(format!(
+            "{command} needs the public URL Twilio delivers to, because Twilio signs that exact URL. \
              Give one of:\n  \
              --public-url https://<your-tunnel>/events   the sink's destination, as configured in Twilio\n  \
              --tunnel ngrok                              read it from the ngrok agent API (or start `ngrok http PORT`)\n  \
              --tunnel cloudflared                        start a cloudflared quick tunnel and use its URL\n  \
              --trust-forwarded-headers                   rebuild it per request from X-Forwarded-Proto/-Host (behind your own proxy)"
-                .into(),
-        ))
+        )))
     }
 
     /// Finds the URL; a tunnel is asked (or started) for the port actually bound.

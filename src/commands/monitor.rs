@@ -108,9 +108,10 @@ pub struct Running {
     pub output: OutputMode,
     /// Facts for the TUI header; a caller may add to them before presenting.
     pub header: HeaderInfo,
+    /// Twilio Debugger alerts to show; a caller may set them before presenting.
+    pub alerts: Option<AlertFeed>,
     tui: crate::tui::TuiOptions,
     filter: Option<Filter>,
-    alerts: Option<AlertFeed>,
     rx: mpsc::Receiver<Delivery>,
     /// Deliveries [`Running::next_delivery`] took from the channel: presented first.
     taken: Vec<Delivery>,
@@ -134,7 +135,7 @@ pub async fn start(spec: MonitorSpec, recording: Recording) -> anyhow::Result<Ru
         }
         None => None,
     };
-    let listener = Arc::new(listener);
+    let listener = Arc::new(listener.numbering_after(recording.preload.len() as u64));
     let stats = Arc::clone(&listener.stats);
     let (stop_tx, stop_rx) = watch::channel(false);
 

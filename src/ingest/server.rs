@@ -128,6 +128,12 @@ impl Listener {
         self
     }
 
+    /// Numbers deliveries from `last + 1`, after the ones `--resume` showed first.
+    pub fn numbering_after(self, last: u64) -> Self {
+        self.seq.store(last, Ordering::Relaxed);
+        self
+    }
+
     /// The path deliveries are POSTed to.
     pub fn events_path(&self) -> &str {
         &self.events_path

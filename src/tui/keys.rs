@@ -76,8 +76,8 @@ pub struct Binding {
     pub key_label: &'static str,
     /// What the help says it does.
     pub help: &'static str,
-    /// Shown in the one-line hint bar of its contexts.
-    pub in_hint_bar: bool,
+    /// The word shown in the one-line hint bar of its contexts (empty: not shown there).
+    pub hint: &'static str,
 }
 
 use Context::{Calls, Deliveries, Details, Help, Stats};
@@ -97,36 +97,36 @@ const fn bind(
     contexts: &'static [Context],
     key_label: &'static str,
     help: &'static str,
-    in_hint_bar: bool,
+    hint: &'static str,
 ) -> Binding {
-    Binding { code, modifiers, action, contexts, key_label, help, in_hint_bar }
+    Binding { code, modifiers, action, contexts, key_label, help, hint }
 }
 
 /// The keymap. Earlier bindings win when a key is bound in several contexts.
 pub const BINDINGS: &[Binding] = &[
-    bind(KeyCode::Char('q'), NONE, Action::Quit, ALL, "q", "quit", true),
-    bind(KeyCode::Char('c'), CTRL, Action::Quit, ALL, "Ctrl-C", "quit", false),
-    bind(KeyCode::Char('?'), NONE, Action::ToggleHelp, ALL, "?", "help", true),
-    bind(KeyCode::Tab, NONE, Action::NextView, VIEWS, "Tab", "next view", true),
-    bind(KeyCode::BackTab, NONE, Action::PrevView, VIEWS, "Shift-Tab", "previous view", false),
-    bind(KeyCode::Enter, NONE, Action::Open, TABLES, "Enter", "open", true),
-    bind(KeyCode::Esc, NONE, Action::Close, ALL, "Esc", "close / clear filter", true),
-    bind(KeyCode::Up, NONE, Action::Up, SCROLLING, "↑ k", "up", false),
-    bind(KeyCode::Char('k'), NONE, Action::Up, SCROLLING, "k", "up", false),
-    bind(KeyCode::Down, NONE, Action::Down, SCROLLING, "↓ j", "down", true),
-    bind(KeyCode::Char('j'), NONE, Action::Down, SCROLLING, "j", "down", false),
-    bind(KeyCode::PageUp, NONE, Action::PageUp, SCROLLING, "PgUp", "page up", false),
-    bind(KeyCode::PageDown, NONE, Action::PageDown, SCROLLING, "PgDn", "page down", false),
-    bind(KeyCode::Char('g'), NONE, Action::First, SCROLLING, "g", "top (newest, follow)", false),
-    bind(KeyCode::Home, NONE, Action::First, SCROLLING, "Home", "top", false),
-    bind(KeyCode::Char('G'), NONE, Action::Last, SCROLLING, "G", "bottom", false),
-    bind(KeyCode::End, NONE, Action::Last, SCROLLING, "End", "bottom", false),
-    bind(KeyCode::Char('/'), NONE, Action::StartFilter, &[Calls], "/", "filter", true),
-    bind(KeyCode::Char('s'), NONE, Action::CycleSort, &[Calls], "s", "sort column", true),
-    bind(KeyCode::Char('S'), NONE, Action::ReverseSort, &[Calls], "S", "reverse sort", false),
-    bind(KeyCode::Char(' '), NONE, Action::ToggleFreeze, TABLES, "Space", "freeze", true),
-    bind(KeyCode::Char('m'), NONE, Action::ToggleMask, ALL, "m", "mask numbers", false),
-    bind(KeyCode::Char('e'), NONE, Action::Export, &[Calls], "e", "export CSV+JSON", true),
+    bind(KeyCode::Char('q'), NONE, Action::Quit, ALL, "q", "quit", "quit"),
+    bind(KeyCode::Char('c'), CTRL, Action::Quit, ALL, "Ctrl-C", "quit", ""),
+    bind(KeyCode::Char('?'), NONE, Action::ToggleHelp, ALL, "?", "help", "help"),
+    bind(KeyCode::Tab, NONE, Action::NextView, VIEWS, "Tab", "next view", "views"),
+    bind(KeyCode::BackTab, NONE, Action::PrevView, VIEWS, "Shift-Tab", "previous view", ""),
+    bind(KeyCode::Enter, NONE, Action::Open, TABLES, "Enter", "open", "open"),
+    bind(KeyCode::Esc, NONE, Action::Close, ALL, "Esc", "close / clear filter", "close"),
+    bind(KeyCode::Up, NONE, Action::Up, SCROLLING, "↑ k", "up", ""),
+    bind(KeyCode::Char('k'), NONE, Action::Up, SCROLLING, "k", "up", ""),
+    bind(KeyCode::Down, NONE, Action::Down, SCROLLING, "↓ j", "down", ""),
+    bind(KeyCode::Char('j'), NONE, Action::Down, SCROLLING, "j", "down", ""),
+    bind(KeyCode::PageUp, NONE, Action::PageUp, SCROLLING, "PgUp", "page up", ""),
+    bind(KeyCode::PageDown, NONE, Action::PageDown, SCROLLING, "PgDn", "page down", ""),
+    bind(KeyCode::Char('g'), NONE, Action::First, SCROLLING, "g", "top (newest, follow)", ""),
+    bind(KeyCode::Home, NONE, Action::First, SCROLLING, "Home", "top", ""),
+    bind(KeyCode::Char('G'), NONE, Action::Last, SCROLLING, "G", "bottom", ""),
+    bind(KeyCode::End, NONE, Action::Last, SCROLLING, "End", "bottom", ""),
+    bind(KeyCode::Char('/'), NONE, Action::StartFilter, &[Calls], "/", "filter", "filter"),
+    bind(KeyCode::Char('s'), NONE, Action::CycleSort, &[Calls], "s", "sort column", "sort"),
+    bind(KeyCode::Char('S'), NONE, Action::ReverseSort, &[Calls], "S", "reverse sort", ""),
+    bind(KeyCode::Char(' '), NONE, Action::ToggleFreeze, &[Calls], "Space", "freeze", "freeze"),
+    bind(KeyCode::Char('m'), NONE, Action::ToggleMask, ALL, "m", "mask numbers", "mask"),
+    bind(KeyCode::Char('e'), NONE, Action::Export, &[Calls], "e", "export CSV+JSON", "export"),
 ];
 
 /// The action a key press asks for in `context`, if any.
@@ -147,8 +147,8 @@ pub fn action_for(key: KeyEvent, context: Context) -> Option<Action> {
 pub fn hint_bar(context: Context) -> Vec<(&'static str, &'static str)> {
     BINDINGS
         .iter()
-        .filter(|b| b.in_hint_bar && b.contexts.contains(&context))
-        .map(|b| (b.key_label, b.help))
+        .filter(|b| !b.hint.is_empty() && b.contexts.contains(&context))
+        .map(|b| (b.key_label, b.hint))
         .collect()
 }
 

@@ -39,6 +39,10 @@ use tokio::net::TcpListener;
 
 use callwatch::twilio::signature::{Algorithm, sign_json_delivery};
 
+use super::openapi::{
+    ReceivedRequest, Spec, decode_basic, decode_pairs, page_json, percent_decode, sid,
+};
+
 /// The API description the fake enforces.
 const SPEC_PATH: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -52,8 +56,6 @@ const TEST_EVENT_PATH: &str = concat!(
 /// Items per list page unless [`FakeEventsApi::set_max_page_size`] says otherwise: small, so
 /// that lists in tests span several pages.
 const DEFAULT_MAX_PAGE_SIZE: usize = 3;
-/// The page size Twilio uses when the client sends none.
-const TWILIO_DEFAULT_PAGE_SIZE: usize = 50;
 /// Twilio allows at most this many sinks per account (error 91003).
 const MAX_SINKS: usize = 100;
 /// Twilio waits at most 5 s for a sink's answer.
@@ -196,6 +198,8 @@ struct State {
     error_shape: ErrorShape,
     sid_counter: u64,
     test_deliveries: Vec<TestDelivery>,
+    /// False: Sink Tests answer `submitted` but nothing is sent (a tunnel that is down).
+    deliver_test_events: bool,
 }
 
 impl FakeEventsApi {
@@ -205,6 +209,7 @@ impl FakeEventsApi {
             std::fs::read_to_string(SPEC_PATH).expect("read the Events API description");
         let spec =
             Spec::parse(&serde_json::from_str(&spec_text).expect("the API description is JSON"));
+        assert!(spec.has("CreateSink"), "the API description lists CreateSink");
         let test_event_template: Value = serde_json::from_str(
             &std::fs::read_to_string(TEST_EVENT_PATH).expect("read the test-event fixture"),
         )
@@ -234,6 +239,7 @@ impl FakeEventsApi {
                 error_shape: ErrorShape::Classic,
                 sid_counter: 0,
                 test_deliveries: Vec::new(),
+                deliver_test_events: true,
             }),
         });
         let server_shared = Arc::clone(&shared);
@@ -338,6 +344,12 @@ impl FakeEventsApi {
         }
     }
 
+    /// Whether `POST /v1/Sinks/{Sid}/Test` really sends the test event (true unless changed);
+    /// false plays a tunnel that does not reach the sink.
+    pub fn set_deliver_test_events(&self, deliver: bool) {
+        self.shared.state().deliver_test_events = deliver;
+    }
+
     /// Items per list page at most (the client's `PageSize` is honoured below this).
     pub fn set_max_page_size(&self, size: usize) {
         self.shared.state().max_page_size = size.max(1);
@@ -408,6 +420,8 @@ impl Drop for FakeEventsApi {
 
 /// The outcome a test delivery has until the sink answers.
 const PENDING: &str = "pending";
+/// The outcome of a test delivery when the fake is set not to deliver.
+const NOT_SENT: &str = "not sent (set_deliver_test_events(false))";
 
 /// An answer before it becomes a hyper response.
 struct Reply {
@@ -436,18 +450,6 @@ impl Reply {
             test_event: None,
         }
     }
-}
-
-/// What one request carries, decoded.
-struct ReceivedRequest {
-    method: Method,
-    path: String,
-    query: Vec<(String, String)>,
-    form: Vec<(String, String)>,
-    body_len: usize,
-    content_type: Option<String>,
-    /// `(user, password)` from Basic auth.
-    basic_auth: Option<(String, String)>,
 }
 
 impl Shared {
@@ -694,9 +696,16 @@ impl Shared {
                     body: body_template,
                     outcome: Err(PENDING.to_owned()),
                 };
-                state.test_deliveries.push(delivery.clone());
                 let mut reply = Reply::json(201, json!({"result": "submitted"}));
-                reply.test_event = Some(delivery);
+                if state.deliver_test_events {
+                    state.test_deliveries.push(delivery.clone());
+                    reply.test_event = Some(delivery);
+                } else {
+                    state.test_deliveries.push(TestDelivery {
+                        outcome: Err(NOT_SENT.to_owned()),
+                        ..delivery
+                    });
+                }
                 reply
             }
             "CreateSinkValidate" => {
@@ -791,6 +800,26 @@ impl Shared {
                     .collect();
                 state.page(base, path, params.query, "types", items)
             }
+            "CreateSubscribedEvent" => self.create_subscribed_event(state, params, path),
+            "DeleteSubscribedEvent" => {
+                let event_type = params.path("Type");
+                match state
+                    .subscriptions
+                    .iter_mut()
+                    .find(|s| s.sid == params.path("SubscriptionSid"))
+                {
+                    Some(subscription) => {
+                        let before = subscription.types.len();
+                        subscription.types.retain(|(t, _)| t != event_type);
+                        if subscription.types.len() == before {
+                            state.not_found(path)
+                        } else {
+                            Reply::no_content()
+                        }
+                    }
+                    None => state.not_found(path),
+                }
+            }
             "ListEventType" => {
                 let schema_id = params.query("SchemaId");
                 let items: Vec<Value> = state
@@ -816,6 +845,53 @@ impl Shared {
                 path,
             ),
         }
+    }
+
+    /// `POST /v1/Subscriptions/{SubscriptionSid}/SubscribedEvents`: `Type` must be offered and
+    /// not subscribed yet; `SchemaVersion` is optional ("otherwise the latest").
+    fn create_subscribed_event(&self, state: &mut State, params: &Params<'_>, path: &str) -> Reply {
+        let event_type = params.form("Type").unwrap_or_default().to_owned();
+        let version = match params.form("SchemaVersion").map(str::parse::<u64>) {
+            None => None,
+            Some(Ok(v)) => Some(v),
+            Some(Err(_)) => return state.error(400, 20001, "SchemaVersion must be an integer", path),
+        };
+        let Some(latest) = state
+            .event_types
+            .iter()
+            .find(|t| t.event_type == event_type)
+            .map(|t| t.latest_schema_version)
+        else {
+            return state.error(400, 91104, &format!("Event type not found: {event_type}"), path);
+        };
+        let subscription_sid = params.path("SubscriptionSid").to_owned();
+        let Some(subscription) = state
+            .subscriptions
+            .iter_mut()
+            .find(|s| s.sid == subscription_sid)
+        else {
+            return state.not_found(path);
+        };
+        if subscription.types.iter().any(|(t, _)| *t == event_type) {
+            return state.error(
+                400,
+                91101,
+                &format!("Duplicated event type: {event_type}"),
+                path,
+            );
+        }
+        subscription.types.push((event_type.clone(), version));
+        subscription.date_updated = now_iso();
+        Reply::json(
+            201,
+            json!({
+                "account_sid": self.account_sid,
+                "type": event_type,
+                "schema_version": version.unwrap_or(latest),
+                "subscription_sid": subscription_sid,
+                "url": format!("{}/v1/Subscriptions/{subscription_sid}/SubscribedEvents/{event_type}", self.base_url),
+            }),
+        )
     }
 
     fn create_subscription(&self, state: &mut State, params: &Params<'_>, path: &str) -> Reply {
@@ -963,9 +1039,7 @@ impl State {
     /// `prefix` + 32 hex digits, distinct for each call, stable from run to run.
     fn next_sid(&mut self, prefix: &str) -> String {
         self.sid_counter += 1;
-        let high = splitmix64(self.sid_counter);
-        let low = splitmix64(high ^ self.sid_counter);
-        format!("{prefix}{high:016x}{low:016x}")
+        sid(prefix, self.sid_counter)
     }
 
     fn not_found(&self, path: &str) -> Reply {
@@ -1000,8 +1074,7 @@ impl State {
         Reply::json(status, body)
     }
 
-    /// One page of `items` as Twilio pages lists: `PageSize` (capped by the fake), `PageToken`
-    /// from the previous page's links, absolute `meta` URLs that keep the filters.
+    /// One page of `items` as Twilio pages lists (see [`page_json`]).
     fn page(
         &self,
         base: &str,
@@ -1010,74 +1083,10 @@ impl State {
         key: &str,
         items: Vec<Value>,
     ) -> Reply {
-        let find = |name: &str| {
-            query
-                .iter()
-                .find(|(n, _)| n == name)
-                .map(|(_, v)| v.as_str())
-        };
-        let requested = find("PageSize")
-            .and_then(|v| v.parse::<usize>().ok())
-            .unwrap_or(TWILIO_DEFAULT_PAGE_SIZE);
-        let size = requested.min(self.max_page_size).max(1);
-        let offset = match find("PageToken") {
-            Some(token) => match token
-                .strip_prefix("PT")
-                .and_then(|n| n.parse::<usize>().ok())
-            {
-                Some(offset) => offset,
-                None => {
-                    return self.error(400, 20001, &format!("Invalid PageToken {token:?}"), path);
-                }
-            },
-            None => {
-                find("Page")
-                    .and_then(|p| p.parse::<usize>().ok())
-                    .unwrap_or(0)
-                    * size
-            }
-        };
-        let filters: Vec<&(String, String)> = query
-            .iter()
-            .filter(|(n, _)| !matches!(n.as_str(), "PageSize" | "Page" | "PageToken"))
-            .collect();
-        let link = |offset: usize| {
-            let mut url = reqwest::Url::parse(&format!("{base}{path}")).expect("a valid URL");
-            {
-                let mut pairs = url.query_pairs_mut();
-                for (name, value) in &filters {
-                    pairs.append_pair(name, value);
-                }
-                pairs.append_pair("PageSize", &size.to_string());
-                pairs.append_pair("Page", &(offset / size).to_string());
-                if offset > 0 {
-                    pairs.append_pair("PageToken", &format!("PT{offset}"));
-                }
-            }
-            url.to_string()
-        };
-        let end = (offset + size).min(items.len());
-        let page_items: Vec<Value> = items
-            .get(offset..end)
-            .map(<[Value]>::to_vec)
-            .unwrap_or_default();
-        let next = (end < items.len()).then(|| link(end));
-        let previous = (offset > 0).then(|| link(offset.saturating_sub(size)));
-        Reply::json(
-            200,
-            json!({
-                key: page_items,
-                "meta": {
-                    "page": offset / size,
-                    "page_size": size,
-                    "first_page_url": link(0),
-                    "previous_page_url": previous,
-                    "url": link(offset),
-                    "next_page_url": next,
-                    "key": key,
-                }
-            }),
-        )
+        match page_json(base, path, query, key, items, self.max_page_size) {
+            Ok(body) => Reply::json(200, body),
+            Err(message) => self.error(400, 20001, &message, path),
+        }
     }
 }
 
@@ -1116,263 +1125,6 @@ impl Params<'_> {
             .filter(|(n, _)| n == name)
             .map(|(_, v)| v.as_str())
             .collect()
-    }
-}
-
-/// The operations of the API description, as the fake enforces them.
-struct Spec {
-    operations: Vec<Operation>,
-}
-
-struct Operation {
-    id: String,
-    method: Method,
-    /// Path segments after the leading `/`; `None` marks a `{param}`.
-    template: Vec<Segment>,
-    query: Vec<ParamRule>,
-    /// `None`: the operation takes no body.
-    body: Option<BodyRules>,
-}
-
-enum Segment {
-    Literal(String),
-    Param(String),
-}
-
-struct ParamRule {
-    name: String,
-    required: bool,
-    /// The parameter's schema, `$ref`s resolved.
-    schema: Value,
-}
-
-struct BodyRules {
-    content_type: String,
-    properties: Vec<ParamRule>,
-}
-
-impl Spec {
-    fn parse(spec: &Value) -> Self {
-        let mut operations = Vec::new();
-        let paths = spec["paths"]
-            .as_object()
-            .expect("the description has paths");
-        for (path, item) in paths {
-            let Some(item) = item.as_object() else {
-                continue;
-            };
-            for (method, operation) in item {
-                let Ok(method) = method.to_uppercase().parse::<Method>() else {
-                    continue;
-                };
-                if !matches!(
-                    method,
-                    Method::GET | Method::POST | Method::DELETE | Method::PUT | Method::PATCH
-                ) {
-                    continue;
-                }
-                let id = operation["operationId"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_owned();
-                let query = operation["parameters"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .map(|p| resolve(spec, p))
-                    .filter(|p| p["in"] == "query")
-                    .map(|p| ParamRule {
-                        name: p["name"].as_str().unwrap_or_default().to_owned(),
-                        required: p["required"].as_bool().unwrap_or(false),
-                        schema: resolve(spec, &p["schema"]),
-                    })
-                    .collect();
-                let body = operation["requestBody"]["content"]
-                    .as_object()
-                    .and_then(|content| {
-                        let (content_type, media) = content.iter().next()?;
-                        let schema = resolve(spec, &media["schema"]);
-                        let required: Vec<&str> = schema["required"]
-                            .as_array()
-                            .into_iter()
-                            .flatten()
-                            .filter_map(Value::as_str)
-                            .collect();
-                        let properties = schema["properties"]
-                            .as_object()
-                            .into_iter()
-                            .flatten()
-                            .map(|(name, property)| ParamRule {
-                                name: name.clone(),
-                                required: required.contains(&name.as_str()),
-                                schema: resolve(spec, property),
-                            })
-                            .collect();
-                        Some(BodyRules {
-                            content_type: content_type.clone(),
-                            properties,
-                        })
-                    });
-                let template = path
-                    .trim_start_matches('/')
-                    .split('/')
-                    .map(|segment| {
-                        match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-                            Some(name) => Segment::Param(name.to_owned()),
-                            None => Segment::Literal(segment.to_owned()),
-                        }
-                    })
-                    .collect();
-                operations.push(Operation {
-                    id,
-                    method,
-                    template,
-                    query,
-                    body,
-                });
-            }
-        }
-        assert!(
-            operations.iter().any(|o| o.id == "CreateSink"),
-            "the API description lists CreateSink"
-        );
-        Self { operations }
-    }
-
-    /// The operation for `method` + `path`, preferring literal segments over parameters.
-    fn route(&self, method: &Method, path: &str) -> Option<(&Operation, Vec<(String, String)>)> {
-        self.operations
-            .iter()
-            .filter(|o| o.method == *method)
-            .filter_map(|o| o.matches(path).map(|params| (o, params)))
-            .min_by_key(|(_, params)| params.len())
-    }
-
-    fn path_exists(&self, path: &str) -> bool {
-        self.operations.iter().any(|o| o.matches(path).is_some())
-    }
-}
-
-impl Operation {
-    fn matches(&self, path: &str) -> Option<Vec<(String, String)>> {
-        let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-        if segments.len() != self.template.len() {
-            return None;
-        }
-        let mut params = Vec::new();
-        for (segment, template) in segments.iter().zip(&self.template) {
-            match template {
-                Segment::Literal(literal) if literal == segment => {}
-                Segment::Literal(_) => return None,
-                Segment::Param(_) if segment.is_empty() => return None,
-                Segment::Param(name) => params.push((name.clone(), percent_decode(segment))),
-            }
-        }
-        Some(params)
-    }
-
-    /// Checks the query and the body against the description; the error text says what is wrong.
-    fn check(&self, request: &ReceivedRequest) -> Result<(), String> {
-        check_params(&self.query, &request.query, "query string")?;
-        match &self.body {
-            None if request.body_len > 0 => Err(format!("{} takes no request body", self.id)),
-            None => Ok(()),
-            Some(rules) => {
-                let media_type = request
-                    .content_type
-                    .as_deref()
-                    .and_then(|ct| ct.split(';').next())
-                    .map(str::trim);
-                if media_type != Some(rules.content_type.as_str()) {
-                    return Err(format!(
-                        "Content-Type must be {}, got {}",
-                        rules.content_type,
-                        request.content_type.as_deref().unwrap_or("none")
-                    ));
-                }
-                check_params(&rules.properties, &request.form, "post body")
-            }
-        }
-    }
-}
-
-/// Unknown, missing-required, repeated-scalar and mistyped parameters are errors.
-fn check_params(
-    rules: &[ParamRule],
-    given: &[(String, String)],
-    place: &str,
-) -> Result<(), String> {
-    for (name, _) in given {
-        if !rules.iter().any(|r| &r.name == name) {
-            return Err(format!("Unknown parameter {name} in the {place}"));
-        }
-    }
-    for rule in rules {
-        let values: Vec<&str> = given
-            .iter()
-            .filter(|(n, _)| *n == rule.name)
-            .map(|(_, v)| v.as_str())
-            .collect();
-        if values.is_empty() && rule.required {
-            return Err(format!(
-                "Missing required parameter {} in the {place}",
-                rule.name
-            ));
-        }
-        let is_array = rule.schema["type"] == "array";
-        if values.len() > 1 && !is_array {
-            return Err(format!("Parameter {} may be given only once", rule.name));
-        }
-        let item_schema = if is_array {
-            &rule.schema["items"]
-        } else {
-            &rule.schema
-        };
-        for value in values {
-            check_value(&rule.name, item_schema, value)?;
-        }
-    }
-    Ok(())
-}
-
-fn check_value(name: &str, schema: &Value, value: &str) -> Result<(), String> {
-    match schema["type"].as_str() {
-        Some("integer") => {
-            let n: i64 = value
-                .parse()
-                .map_err(|_| format!("{name} must be an integer, got {value:?}"))?;
-            if schema["minimum"].as_i64().is_some_and(|min| n < min)
-                || schema["maximum"].as_i64().is_some_and(|max| n > max)
-            {
-                return Err(format!("{name} is out of range: {n}"));
-            }
-        }
-        Some("boolean") if value != "true" && value != "false" => {
-            return Err(format!("{name} must be true or false, got {value:?}"));
-        }
-        Some("string") => {
-            let length = value.chars().count() as u64;
-            if schema["minLength"].as_u64().is_some_and(|min| length < min)
-                || schema["maxLength"].as_u64().is_some_and(|max| length > max)
-            {
-                return Err(format!("{name} has the wrong length: {value:?}"));
-            }
-        }
-        _ => {}
-    }
-    if let Some(allowed) = schema["enum"].as_array() {
-        if !allowed.iter().any(|a| a.as_str() == Some(value)) {
-            return Err(format!("{name} must be one of {allowed:?}, got {value:?}"));
-        }
-    }
-    Ok(())
-}
-
-/// Follows a `{"$ref": "#/components/..."}` to what it names (one level is all this file uses).
-fn resolve(spec: &Value, value: &Value) -> Value {
-    match value["$ref"].as_str().and_then(|r| r.strip_prefix('#')) {
-        Some(pointer) => spec.pointer(pointer).cloned().unwrap_or(Value::Null),
-        None => value.clone(),
     }
 }
 
@@ -1533,37 +1285,6 @@ fn injected_code(status: u16) -> u32 {
     }
 }
 
-fn decode_basic(header: &str) -> Option<(String, String)> {
-    let encoded = header.strip_prefix("Basic ")?;
-    let decoded = base64::engine::general_purpose::STANDARD
-        .decode(encoded.trim())
-        .ok()?;
-    let text = String::from_utf8(decoded).ok()?;
-    let (user, password) = text.split_once(':')?;
-    Some((user.to_owned(), password.to_owned()))
-}
-
-/// `application/x-www-form-urlencoded` pairs (query strings use the same encoding).
-fn decode_pairs(encoded: &str) -> Vec<(String, String)> {
-    if encoded.is_empty() {
-        return Vec::new();
-    }
-    // `Url`'s query parser is the form-urlencoded parser reqwest itself uses.
-    let Ok(url) = reqwest::Url::parse(&format!("http://fake/?{encoded}")) else {
-        return Vec::new();
-    };
-    url.query_pairs()
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect()
-}
-
-fn percent_decode(segment: &str) -> String {
-    decode_pairs(&format!("x={}", segment.replace('+', "%2B")))
-        .pop()
-        .map(|(_, v)| v)
-        .unwrap_or_else(|| segment.to_owned())
-}
-
 fn now_iso() -> String {
     let format =
         time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
@@ -1598,11 +1319,4 @@ fn uuid_like() -> String {
         &hex[17..20],
         &hex[20..32]
     )
-}
-
-fn splitmix64(seed: u64) -> u64 {
-    let mut z = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
 }

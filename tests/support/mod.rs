@@ -1,3 +1,5 @@
 //! Shared pieces of the integration tests.
 
 pub mod fake_events_api;
+pub mod fake_monitor_api;
+pub mod openapi;

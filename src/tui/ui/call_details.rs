@@ -4,7 +4,6 @@
 //! call in Twilio Console.
 
 use ratatui::Frame;
-use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
@@ -28,37 +27,33 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, id: CallId, scroll: u16) {
     let block = Block::default()
         .borders(Borders::ALL)
         .title(Span::styled(" call details — Esc closes, ↑↓ PgUp PgDn scroll ", theme.title()));
-    let inner = block.inner(area);
     let text = lines(record, &theme, app.mask);
     frame.render_widget(Paragraph::new(text).block(block).wrap(Wrap { trim: false }).scroll((scroll, 0)), area);
-    // The SID on the first line becomes a link when that line is on screen.
-    if scroll == 0 && app.header.hyperlinks {
-        let sid = &record.summary.call_sid;
-        let at = Rect::new(inner.x + 5, inner.y, inner.width.saturating_sub(5), 1);
-        hyperlink(frame.buffer_mut(), at, sid, &console_url(sid));
-    }
 }
 
-/// Turns the text already drawn at `area` into an OSC 8 hyperlink to `url`: the escape
-/// sequences ride in the cells' symbols, two characters per cell (as in ratatui's hyperlink
-/// example), since ratatui has no hyperlink style of its own.
-pub fn hyperlink(buf: &mut Buffer, area: Rect, text: &str, url: &str) {
-    let chars: Vec<char> = text.chars().collect();
-    for (i, pair) in chars.chunks(2).enumerate() {
-        let x = area.x + (i as u16) * 2;
-        if x >= area.right() {
-            break;
-        }
-        let chunk: String = pair.iter().collect();
-        if let Some(cell) = buf.cell_mut((x, area.y)) {
-            cell.set_symbol(&format!("\x1b]8;;{url}\x1b\\{chunk}\x1b]8;;\x1b\\"));
-        }
-        if pair.len() == 2
-            && let Some(next) = buf.cell_mut((x + 1, area.y))
-        {
-            next.set_diff_option(ratatui::buffer::CellDiffOption::Skip);
-        }
+/// Where the call SID stands on screen when call details are open and scrolled to the top:
+/// `(x, y, sid, url)`. The run loop writes an OSC 8 hyperlink over it after each frame,
+/// straight to the terminal: escape sequences inside ratatui's cells would throw its width
+/// accounting off.
+pub fn hyperlink_target(app: &App, screen: Rect) -> Option<(u16, u16, String, String)> {
+    let Some(crate::tui::app::Overlay::CallDetails { id, scroll: 0 }) = &app.overlay else {
+        return None;
+    };
+    if !app.header.hyperlinks || screen.width < super::MIN_WIDTH || screen.height < super::MIN_HEIGHT {
+        return None;
     }
+    let record = app.session.store.by_id(*id)?;
+    let areas = super::areas(screen, app);
+    let popup = areas.body.union(areas.header);
+    let sid = record.summary.call_sid.clone();
+    let url = console_url(&sid);
+    // Inside the border, after "Call ".
+    Some((popup.x + 1 + 5, popup.y + 1, sid, url))
+}
+
+/// The OSC 8 escape sequence that shows `text` as a link to `url`.
+pub fn osc8(text: &str, url: &str) -> String {
+    format!("\x1b]8;;{url}\x1b\\{text}\x1b]8;;\x1b\\")
 }
 
 /// The text of a call's details.

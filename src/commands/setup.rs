@@ -1,0 +1,720 @@
+//! `callwatch setup`: from nothing to a verified live sink. It listens, finds (or creates) the
+//! webhook sink whose destination is the public URL and a subscription sending it the three
+//! call-summary types, proves delivery with Twilio's signed Sink Test, confirms it with Validate,
+//! then monitors with the same listener. Every step is a `✓` or `✗` line on stderr, so stdout
+//! stays the chosen output's (ndjson for scripts).
+//!
+//! Running it again creates nothing: the sink is found by its destination and the subscription
+//! by its sink. `--cleanup` deletes on exit what this run created, and only that.
+
+use std::io::IsTerminal;
+use std::time::{Duration, SystemTime};
+
+use anyhow::Context;
+use tokio::time::Instant;
+
+use crate::cli::SetupArgs;
+use crate::commands::events_admin::{DEFAULT_SINK_DESCRIPTION, DEFAULT_SUBSCRIPTION_DESCRIPTION};
+use crate::commands::listen::{Prepared, debugger_alerts, prepare};
+use crate::commands::monitor::{self, Running, shutdown_signal};
+use crate::commands::{Reported, UsageError};
+use crate::ingest::Delivery;
+use crate::ingest::diagnosis::signature_prefix;
+use crate::ingest::server::PublicUrl;
+use crate::output::{OutputMode, ndjson};
+use crate::tui::SinkInfo;
+use crate::twilio::api::{ApiError, CALL_SUMMARY_TYPES, CredentialKind, EventsClient, Sink};
+use crate::twilio::cloudevent::{DeliveredEvent, parse_delivery};
+
+/// Runs setup, then monitors until the user quits; exits 1 (after saying why) when a step fails.
+pub async fn run(args: SetupArgs) -> anyhow::Result<()> {
+    let run_started = SystemTime::now();
+    if args.listen.trust_forwarded_headers {
+        return Err(UsageError(
+            "setup registers the public URL as the sink's destination, so it needs a fixed one: \
+             --public-url https://<tunnel>/events or --tunnel ngrok|cloudflared"
+                .into(),
+        )
+        .into());
+    }
+    let api = &args.listen.api;
+    let credentials = api.credentials().map_err(|e| UsageError(e.to_string()))?;
+    if credentials.kind() == CredentialKind::ApiKey
+        && api.auth_token.as_deref().is_none_or(|t| t.trim().is_empty())
+    {
+        return Err(UsageError(
+            "setup authenticates to Twilio with the API key, but it also needs the account's Auth \
+             Token: Twilio signs every delivery with it, and an API key cannot check those \
+             signatures. Set TWILIO_AUTH_TOKEN or pass --auth-token."
+                .into(),
+        )
+        .into());
+    }
+    let client = EventsClient::new(&api.api_base, credentials)
+        .map_err(|e| UsageError(format!("--api-base: {e}")))?;
+
+    let Prepared {
+        spec,
+        recording,
+        tunnel,
+    } = prepare(&args.listen, "setup").await?;
+    let PublicUrl::Fixed(destination) = spec.public_url.clone() else {
+        return Err(UsageError("setup needs a fixed public URL".into()).into());
+    };
+    let output = spec.output;
+    let mut running = monitor::start(spec, recording).await?;
+    let progress = Progress::for_stderr();
+    let target = crate::tunnel::local_target(running.addr);
+    progress.ok(&format!("listening on {target} for {destination}"));
+
+    let mut created = Created::default();
+    let steps = Steps {
+        client: &client,
+        progress: &progress,
+        destination: &destination,
+        test_timeout: Duration::from_secs(args.test_timeout),
+    };
+    let outcome = tokio::select! {
+        outcome = steps.run(&mut running, &mut created) => outcome,
+        () = shutdown_signal() => Err(Failure::fatal("interrupted")),
+    };
+    let connected = match outcome {
+        Ok(connected) => connected,
+        Err(failure) => {
+            if !failure.monitor_anyway || !args.keep_going {
+                running.shutdown().await;
+                finish(&client, &progress, &created, args.cleanup).await;
+                if let Some(process) = tunnel {
+                    process.stop().await;
+                }
+                return Err(Reported(failure.message).into());
+            }
+            failure
+                .connected
+                .context("a failure that allows monitoring knows the sink")?
+        }
+    };
+
+    if output == OutputMode::Ndjson {
+        let mut out = std::io::stdout().lock();
+        ndjson::write_line(&mut out, &connected.ndjson_line(&created))
+            .context("writing to stdout")?;
+    }
+    let (feed, poller) = debugger_alerts(
+        &args.listen,
+        &running.public_url,
+        vec![connected.sink_sid.clone()],
+        run_started,
+    )?;
+    running.alerts = Some(feed);
+    running.header.sink = Some(connected.sink_info());
+    let background = move |stop| async move {
+        if let Some(poller) = poller {
+            poller.run(stop).await;
+        }
+    };
+    let result = running.present(Some(background), false).await;
+    finish(&client, &progress, &created, args.cleanup).await;
+    if let Some(process) = tunnel {
+        process.stop().await;
+    }
+    result
+}
+
+/// What this run created in Twilio, to delete with `--cleanup`.
+#[derive(Debug, Default)]
+struct Created {
+    sink: Option<String>,
+    subscription: Option<String>,
+    /// Event types added to a subscription that existed: `(subscription SID, type)`.
+    subscribed_events: Vec<(String, String)>,
+}
+
+/// The sink as setup left it.
+#[derive(Debug, Clone)]
+struct Connected {
+    sink_sid: String,
+    subscription_sid: Option<String>,
+    /// The test event's `test_id`, when it arrived and verified.
+    test_id: Option<String>,
+    /// Validate's `result`, or why it failed.
+    validate: Option<Result<String, String>>,
+    /// The test in a few words, for the header.
+    test_summary: String,
+}
+
+impl Connected {
+    fn sink_info(&self) -> SinkInfo {
+        SinkInfo {
+            sink_sid: self.sink_sid.clone(),
+            subscription_sid: self.subscription_sid.clone(),
+            test_result: self.test_summary.clone(),
+            test_passed: self.test_id.is_some(),
+        }
+    }
+
+    /// `{"type":"setup", ...}`: what the run connected, for scripts (after `listening`).
+    fn ndjson_line(&self, created: &Created) -> serde_json::Value {
+        let mut made = Vec::new();
+        if let Some(sid) = &created.sink {
+            made.push(sid.clone());
+        }
+        if let Some(sid) = &created.subscription {
+            made.push(sid.clone());
+        }
+        made.extend(created.subscribed_events.iter().map(|(sid, t)| format!("{sid}/{t}")));
+        let (validate, validate_error) = match &self.validate {
+            Some(Ok(result)) => (Some(result.clone()), None),
+            Some(Err(error)) => (None, Some(error.clone())),
+            None => (None, None),
+        };
+        serde_json::json!({
+            "type": "setup",
+            "sink_sid": self.sink_sid,
+            "subscription_sid": self.subscription_sid,
+            "created": made,
+            "test_id": self.test_id,
+            "verified": self.test_id.is_some(),
+            "validate": validate,
+            "validate_error": validate_error,
+        })
+    }
+}
+
+/// Why setup stopped.
+#[derive(Debug)]
+struct Failure {
+    /// The `✗` line, already printed.
+    message: String,
+    /// `--keep-going` may monitor anyway (the sink exists; only the test failed).
+    monitor_anyway: bool,
+    /// What was connected, for monitoring anyway.
+    connected: Option<Connected>,
+}
+
+impl Failure {
+    fn fatal(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            monitor_anyway: false,
+            connected: None,
+        }
+    }
+}
+
+/// The steps that talk to Twilio, in order.
+struct Steps<'a> {
+    client: &'a EventsClient,
+    progress: &'a Progress,
+    destination: &'a str,
+    test_timeout: Duration,
+}
+
+impl Steps<'_> {
+    async fn run(&self, running: &mut Running, created: &mut Created) -> Result<Connected, Failure> {
+        let sink_sid = self.find_or_create_sink(created).await?;
+        let subscription_sid = self.ensure_subscription(&sink_sid, created).await?;
+        let mut connected = Connected {
+            sink_sid: sink_sid.clone(),
+            subscription_sid: Some(subscription_sid),
+            test_id: None,
+            validate: None,
+            test_summary: String::new(),
+        };
+        match self.client.test_sink(&sink_sid).await {
+            Ok(result) => self.progress.ok(&format!(
+                "asked Twilio for a Sink Test (result: {})",
+                if result.is_empty() { "-" } else { &result }
+            )),
+            Err(e) => {
+                return Err(self.fail(
+                    format!("could not start a Sink Test of {sink_sid}: {e}"),
+                    "check the credentials and that the sink still exists (callwatch sinks list)",
+                ));
+            }
+        }
+        let test_id = match self.wait_for_test_event(running).await {
+            Ok(test_id) => test_id,
+            Err(message) => {
+                self.progress.fail(&message);
+                connected.test_summary = if message.contains("no test event") {
+                    "no test event".to_owned()
+                } else {
+                    "test event failed verification".to_owned()
+                };
+                return Err(Failure {
+                    message,
+                    monitor_anyway: true,
+                    connected: Some(connected),
+                });
+            }
+        };
+        let at = crate::tui::clock(SystemTime::now());
+        self.progress.ok(&format!(
+            "test event {test_id} arrived and its signature verified"
+        ));
+        connected.test_id = Some(test_id.clone());
+        match self.client.validate_sink(&sink_sid, &test_id).await {
+            Ok(result) => {
+                self.progress
+                    .ok(&format!("sent Validate with its test_id (result: {result})"));
+                connected.test_summary = format!("test event verified {at}, Validate: {result}");
+                connected.validate = Some(Ok(result));
+            }
+            Err(e) => {
+                // The event did arrive and verify: deliveries work, so monitoring goes on.
+                self.progress.fail(&format!(
+                    "Validate failed: {e} — the test event did arrive and verify, so deliveries \
+                     reach callwatch; a later `callwatch sinks validate {sink_sid} --test-id \
+                     {test_id}` can retry it"
+                ));
+                connected.test_summary = format!("test event verified {at}, Validate failed");
+                connected.validate = Some(Err(e.to_string()));
+            }
+        }
+        Ok(connected)
+    }
+
+    /// Step (a): the webhook sink that POSTs to the destination, found or created.
+    async fn find_or_create_sink(&self, created: &mut Created) -> Result<String, Failure> {
+        let sinks = self.client.list_sinks().await.map_err(|e| {
+            self.fail(
+                format!("could not list the account's sinks: {e}"),
+                "check the credentials (TWILIO_ACCOUNT_SID / TWILIO_AUTH_TOKEN or an API key)",
+            )
+        })?;
+        let to_us: Vec<&Sink> = sinks
+            .iter()
+            .filter(|s| s.sink_type.as_deref() == Some("webhook"))
+            .filter(|s| s.destination() == Some(self.destination))
+            .collect();
+        let posts = |s: &&&Sink| {
+            s.sink_configuration
+                .get("method")
+                .and_then(|m| m.as_str())
+                .is_none_or(|m| m.eq_ignore_ascii_case("POST"))
+        };
+        let chosen = to_us
+            .iter()
+            .filter(posts)
+            .find(|s| s.is_active())
+            .or_else(|| to_us.iter().find(posts));
+        if let Some(sink) = chosen {
+            let mut line = format!(
+                "found sink {} delivering to {} ({})",
+                sink.sid,
+                self.destination,
+                sink.status.as_deref().unwrap_or("status unknown")
+            );
+            if sink.sink_configuration.get("batch_events") == Some(&serde_json::Value::Bool(true))
+            {
+                line.push_str("; it batches events, which callwatch reads too");
+            }
+            self.progress.ok(&line);
+            return Ok(sink.sid.clone());
+        }
+        if !to_us.is_empty() {
+            self.progress.note(&format!(
+                "{} sink(s) deliver to this URL with method GET, which callwatch does not accept; \
+                 creating one that POSTs",
+                to_us.len()
+            ));
+        }
+        match self
+            .client
+            .create_sink(self.destination, DEFAULT_SINK_DESCRIPTION, false)
+            .await
+        {
+            Ok(sink) => {
+                self.progress.ok(&format!(
+                    "created sink {} delivering to {} ({})",
+                    sink.sid,
+                    self.destination,
+                    sink.status.as_deref().unwrap_or("status unknown")
+                ));
+                created.sink = Some(sink.sid.clone());
+                Ok(sink.sid)
+            }
+            Err(e) => {
+                let hint = if e.twilio_code() == Some(91003) {
+                    "the account has 100 sinks already: delete unused ones (callwatch sinks list)"
+                } else {
+                    "check the public URL and the credentials"
+                };
+                Err(self.fail(format!("could not create a sink for {}: {e}", self.destination), hint))
+            }
+        }
+    }
+
+    /// Step (b): a subscription sending the three call-summary types to the sink. One that
+    /// already sends some of them is completed; otherwise a new one is created.
+    async fn ensure_subscription(
+        &self,
+        sink_sid: &str,
+        created: &mut Created,
+    ) -> Result<String, Failure> {
+        let listing = |e: ApiError| {
+            self.fail(
+                format!("could not list the subscriptions of {sink_sid}: {e}"),
+                "check the credentials",
+            )
+        };
+        let subscriptions = self
+            .client
+            .list_subscriptions(Some(sink_sid))
+            .await
+            .map_err(listing)?;
+        let mut partial: Option<(String, Vec<&str>)> = None;
+        for subscription in subscriptions
+            .iter()
+            .filter(|s| s.sink_sid.as_deref().is_none_or(|sid| sid == sink_sid))
+        {
+            let types = self
+                .client
+                .list_subscribed_events(&subscription.sid)
+                .await
+                .map_err(listing)?;
+            let missing: Vec<&str> = CALL_SUMMARY_TYPES
+                .iter()
+                .copied()
+                .filter(|t| !types.iter().any(|e| e.event_type == *t))
+                .collect();
+            if missing.is_empty() {
+                self.progress.ok(&format!(
+                    "found subscription {} sending the {} call-summary types to it",
+                    subscription.sid,
+                    CALL_SUMMARY_TYPES.len()
+                ));
+                return Ok(subscription.sid.clone());
+            }
+            let better = partial.as_ref().is_none_or(|(_, m)| missing.len() < m.len());
+            if missing.len() < CALL_SUMMARY_TYPES.len() && better {
+                partial = Some((subscription.sid.clone(), missing));
+            }
+        }
+        if let Some((subscription_sid, missing)) = partial {
+            self.progress.note(&format!(
+                "subscription {subscription_sid} lacks {}; adding {}",
+                missing.join(", "),
+                if missing.len() == 1 { "it" } else { "them" }
+            ));
+            for event_type in missing {
+                match self
+                    .client
+                    .create_subscribed_event(&subscription_sid, event_type, None)
+                    .await
+                {
+                    Ok(_) => created
+                        .subscribed_events
+                        .push((subscription_sid.clone(), event_type.to_owned())),
+                    Err(e) => {
+                        return Err(self.fail(
+                            format!("could not add {event_type} to {subscription_sid}: {e}"),
+                            "add it by hand, or delete the subscription and run setup again",
+                        ));
+                    }
+                }
+            }
+            self.progress.ok(&format!(
+                "subscription {subscription_sid} now sends the {} call-summary types",
+                CALL_SUMMARY_TYPES.len()
+            ));
+            return Ok(subscription_sid);
+        }
+        let types: Vec<(String, Option<u32>)> = CALL_SUMMARY_TYPES
+            .iter()
+            .map(|t| ((*t).to_owned(), None))
+            .collect();
+        match self
+            .client
+            .create_subscription(sink_sid, DEFAULT_SUBSCRIPTION_DESCRIPTION, &types)
+            .await
+        {
+            Ok(subscription) => {
+                self.progress.ok(&format!(
+                    "created subscription {} sending the {} call-summary types to it",
+                    subscription.sid,
+                    CALL_SUMMARY_TYPES.len()
+                ));
+                created.subscription = Some(subscription.sid.clone());
+                Ok(subscription.sid)
+            }
+            Err(e) => {
+                let hint = match e.twilio_code() {
+                    Some(91100) => format!(
+                        "the sink is not active: delete it (callwatch sinks delete {sink_sid}) and \
+                         run setup again"
+                    ),
+                    Some(91104) => {
+                        "the account does not offer call-summary events: Voice Insights Advanced \
+                         Features must be on"
+                            .to_owned()
+                    }
+                    _ => "check the credentials".to_owned(),
+                };
+                Err(self.fail(format!("could not subscribe {sink_sid} to call summaries: {e}"), &hint))
+            }
+        }
+    }
+
+    /// Step (e): waits for a verified `com.twilio.eventstreams.test-event`; the error is the
+    /// `✗` line to print.
+    async fn wait_for_test_event(&self, running: &mut Running) -> Result<String, String> {
+        let target = crate::tunnel::local_target(running.addr);
+        let seconds = self.test_timeout.as_secs();
+        let deadline = Instant::now() + self.test_timeout;
+        let countdown = Countdown::new(self.progress, seconds, self.destination);
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        let mut last_refusal: Option<String> = None;
+        let result = loop {
+            tokio::select! {
+                delivery = running.next_delivery() => {
+                    let Some(delivery) = delivery else {
+                        break Err("the listener stopped before the test event arrived".to_owned());
+                    };
+                    match TestSighting::of(&delivery) {
+                        TestSighting::Verified(test_id) => break Ok(test_id),
+                        TestSighting::Refused(why) => {
+                            break Err(format!("the test event arrived but was refused: {why}"));
+                        }
+                        TestSighting::OtherRefusal(why) => last_refusal = Some(why),
+                        TestSighting::Nothing => {}
+                    }
+                }
+                _ = tick.tick() => countdown.show(deadline.saturating_duration_since(Instant::now())),
+                () = tokio::time::sleep_until(deadline) => {
+                    let mut message = format!(
+                        "no test event in {seconds} s: Twilio could not reach {}; check that the \
+                         tunnel forwards to {target}",
+                        self.destination
+                    );
+                    if let Some(why) = last_refusal {
+                        message.push_str(&format!(" (a request did arrive but was refused: {why})"));
+                    }
+                    break Err(message);
+                }
+            }
+        };
+        countdown.clear();
+        result
+    }
+
+    /// Prints the `✗` line and builds the failure.
+    fn fail(&self, what: String, hint: &str) -> Failure {
+        let message = format!("{what} — {hint}");
+        self.progress.fail(&message);
+        Failure::fatal(message)
+    }
+}
+
+/// What one delivery says about the Sink Test.
+#[derive(Debug, PartialEq, Eq)]
+enum TestSighting {
+    /// A test event, verified: its `test_id`.
+    Verified(String),
+    /// A test event, refused: the diagnosis.
+    Refused(String),
+    /// Another request, refused (it may explain a missing test event).
+    OtherRefusal(String),
+    /// Anything else (call summaries arriving meanwhile).
+    Nothing,
+}
+
+impl TestSighting {
+    fn of(delivery: &Delivery) -> Self {
+        if delivery.verdict.is_accepted() {
+            return delivery
+                .events
+                .iter()
+                .find_map(|e| match e {
+                    DeliveredEvent::TestEvent { test_id, .. } => Some(Self::Verified(test_id.clone())),
+                    _ => None,
+                })
+                .unwrap_or(Self::Nothing);
+        }
+        let why = refusal(delivery);
+        // A refused body is not read for its events; look, only to name what was refused.
+        let is_test = parse_delivery(&delivery.body).is_ok_and(|events| {
+            events
+                .iter()
+                .any(|e| matches!(e, DeliveredEvent::TestEvent { .. }))
+        });
+        if is_test {
+            Self::Refused(why)
+        } else {
+            Self::OtherRefusal(why)
+        }
+    }
+}
+
+/// The verdict and the diagnosis of a refused delivery, on one line (signature prefixes only).
+fn refusal(delivery: &Delivery) -> String {
+    let mut text = format!("{} {}", delivery.status, delivery.verdict.as_str());
+    if let Some(diagnosis) = &delivery.diagnosis {
+        text.push_str(&format!(" — {}: {}", diagnosis.reason, diagnosis.hint));
+        if let Some(url) = &diagnosis.matched_url {
+            text.push_str(&format!(" (Twilio signed {url})"));
+        }
+        if let Some(signature) = &diagnosis.received_signature {
+            text.push_str(&format!(
+                "; received signature {}…",
+                signature_prefix(signature)
+            ));
+        }
+    }
+    text
+}
+
+/// Deletes what this run created when `cleanup`, or says what was kept.
+async fn finish(client: &EventsClient, progress: &Progress, created: &Created, cleanup: bool) {
+    let nothing = created.sink.is_none()
+        && created.subscription.is_none()
+        && created.subscribed_events.is_empty();
+    if nothing {
+        return;
+    }
+    if !cleanup {
+        let mut kept: Vec<String> = created.sink.iter().cloned().collect();
+        kept.extend(created.subscription.iter().cloned());
+        if !kept.is_empty() {
+            progress.note(&format!(
+                "kept {} in Twilio: running setup again reuses them (--cleanup deletes them on exit)",
+                kept.join(" and ")
+            ));
+        }
+        return;
+    }
+    // Subscription first: a sink with a subscription still pointing at it is in use.
+    for (subscription, event_type) in created.subscribed_events.iter().rev() {
+        match client.delete_subscribed_event(subscription, event_type).await {
+            Ok(()) => progress.ok(&format!("removed {event_type} from {subscription}")),
+            Err(e) => progress.fail(&format!(
+                "could not remove {event_type} from {subscription}: {e} — remove it by hand"
+            )),
+        }
+    }
+    if let Some(sid) = &created.subscription {
+        match client.delete_subscription(sid).await {
+            Ok(()) => progress.ok(&format!("deleted subscription {sid}")),
+            Err(e) => progress.fail(&format!(
+                "could not delete subscription {sid}: {e} — run `callwatch subscriptions delete {sid}`"
+            )),
+        }
+    }
+    if let Some(sid) = &created.sink {
+        match client.delete_sink(sid).await {
+            Ok(()) => progress.ok(&format!("deleted sink {sid}")),
+            Err(e) => progress.fail(&format!(
+                "could not delete sink {sid}: {e} — run `callwatch sinks delete {sid}`"
+            )),
+        }
+    }
+}
+
+/// The `✓` / `✗` lines on stderr, green and red on a colour terminal.
+struct Progress {
+    color: bool,
+}
+
+impl Progress {
+    fn for_stderr() -> Self {
+        Self {
+            color: std::io::stderr().is_terminal() && crate::commands::color_enabled(),
+        }
+    }
+
+    fn ok(&self, text: &str) {
+        self.line("✓", "32", text);
+    }
+
+    fn fail(&self, text: &str) {
+        self.line("✗", "31", text);
+    }
+
+    fn note(&self, text: &str) {
+        self.line("·", "2", text);
+    }
+
+    fn line(&self, mark: &str, ansi: &str, text: &str) {
+        if self.color {
+            eprintln!("\x1b[{ansi}m{mark}\x1b[0m {text}");
+        } else {
+            eprintln!("{mark} {text}");
+        }
+    }
+}
+
+/// The seconds left for the test event: rewritten in place on a terminal, said once otherwise.
+struct Countdown {
+    live: bool,
+}
+
+impl Countdown {
+    fn new(progress: &Progress, seconds: u64, destination: &str) -> Self {
+        let live = std::io::stderr().is_terminal();
+        if !live {
+            progress.note(&format!(
+                "waiting up to {seconds} s for Twilio's signed test event at {destination}"
+            ));
+        }
+        Self { live }
+    }
+
+    fn show(&self, left: Duration) {
+        if self.live {
+            // Round up: "1 s" until the very end.
+            let seconds = left.as_millis().div_ceil(1000);
+            eprint!("\r\x1b[K  waiting for Twilio's signed test event… {seconds} s ");
+        }
+    }
+
+    fn clear(&self) {
+        if self.live {
+            eprint!("\r\x1b[K");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::SystemTime;
+
+    use bytes::Bytes;
+
+    use super::*;
+    use crate::ingest::DeliveryVerdict;
+
+    const TEST_BODY: &str = r#"[{"specversion":"1.0","type":"com.twilio.eventstreams.test-event","source":"Sink","id":"AC11111111111111111111111111111111","dataschema":"https://events-schemas.twilio.com/EventStreams.TestSink/1.json","datacontenttype":"application/json","time":"2026-06-10T06:02:54.377Z","data":{"test_id":"cae2f9e2-c277-4612-8ad3-93c1a7a3ef88"}}]"#;
+
+    fn delivery(verdict: DeliveryVerdict, body: &str) -> Delivery {
+        let events = if verdict.is_accepted() {
+            parse_delivery(body.as_bytes()).unwrap()
+        } else {
+            Vec::new()
+        };
+        let mut d = Delivery::accepted(1, SystemTime::now(), events);
+        d.status = if verdict.is_accepted() { 200 } else { 403 };
+        d.verdict = verdict;
+        d.body = Bytes::from(body.to_owned());
+        d
+    }
+
+    #[test]
+    fn a_verified_test_event_gives_its_test_id() {
+        let d = delivery(DeliveryVerdict::Ok, TEST_BODY);
+        assert_eq!(
+            TestSighting::of(&d),
+            TestSighting::Verified("cae2f9e2-c277-4612-8ad3-93c1a7a3ef88".into())
+        );
+    }
+
+    #[test]
+    fn a_refused_test_event_is_told_apart_from_other_refusals() {
+        let d = delivery(DeliveryVerdict::BadSignature, TEST_BODY);
+        assert!(matches!(TestSighting::of(&d), TestSighting::Refused(why) if why.starts_with("403 bad_signature")));
+        let d = delivery(DeliveryVerdict::MissingSignature, "{}");
+        assert!(matches!(TestSighting::of(&d), TestSighting::OtherRefusal(_)));
+        let d = delivery(DeliveryVerdict::Ok, "[]");
+        assert_eq!(TestSighting::of(&d), TestSighting::Nothing);
+    }
+}
