@@ -244,7 +244,11 @@ impl AlertFeed {
     /// The alerts published after the first `seen`, and the status.
     fn since(&self, seen: usize) -> (Vec<SinkAlert>, AlertStatus) {
         let state = self.state();
-        let fresh = state.alerts.get(seen..).map(<[_]>::to_vec).unwrap_or_default();
+        let fresh = state
+            .alerts
+            .get(seen..)
+            .map(<[_]>::to_vec)
+            .unwrap_or_default();
         (fresh, state.status.clone())
     }
 }
@@ -311,7 +315,10 @@ impl AlertsSeen {
         if let Some(latest) = recent.last() {
             let mut counts: Vec<(&str, usize)> = Vec::new();
             for alert in &recent {
-                match counts.iter_mut().find(|(code, _)| *code == alert.error_code) {
+                match counts
+                    .iter_mut()
+                    .find(|(code, _)| *code == alert.error_code)
+                {
                     Some((_, n)) => *n += 1,
                     None => counts.push((&alert.error_code, 1)),
                 }
@@ -324,7 +331,11 @@ impl AlertsSeen {
                 .iter()
                 .find(|a| a.error_code == top)
                 .map_or_else(|| latest.code_and_label(), |a| a.code_and_label());
-            let noun = if recent.len() == 1 { "failure" } else { "failures" };
+            let noun = if recent.len() == 1 {
+                "failure"
+            } else {
+                "failures"
+            };
             return format!(
                 "Twilio: {} delivery {noun} in the last {} min — {label}",
                 recent.len(),
@@ -352,8 +363,7 @@ impl AlertsSeen {
 
     /// True when the summary is a warning (recent failures, or polling fails).
     pub fn is_warning(&self, now: SystemTime) -> bool {
-        self.recent(now).next().is_some()
-            || matches!(self.status, Some(AlertStatus::Failed { .. }))
+        self.recent(now).next().is_some() || matches!(self.status, Some(AlertStatus::Failed { .. }))
     }
 }
 
@@ -554,7 +564,12 @@ mod tests {
             }
         };
         let mut seen = AlertsSeen {
-            alerts: vec![minutes_ago(45), minutes_ago(12), minutes_ago(5), minutes_ago(1)],
+            alerts: vec![
+                minutes_ago(45),
+                minutes_ago(12),
+                minutes_ago(5),
+                minutes_ago(1),
+            ],
             status: Some(AlertStatus::Polled { at: now }),
         };
         seen.alerts[3].error_code = "91307".into();

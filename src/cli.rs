@@ -174,11 +174,20 @@ callwatch listen --public-url https://abc123.ngrok.app/events --record calls.ndj
 Then `callwatch replay calls.ndjson` or `callwatch export calls.ndjson --format csv`.")]
 pub struct ListenArgs {
     /// The URL Twilio delivers to (the sink destination), e.g. https://abc.ngrok.app/events.
-    #[arg(long, value_name = "URL", conflicts_with_all = ["tunnel", "trust_forwarded_headers", "events_path"])]
+    #[arg(
+        long,
+        value_name = "URL",
+        conflicts_with_all = ["tunnel", "trust_forwarded_headers", "events_path"]
+    )]
     pub public_url: Option<String>,
     /// Find the public URL from a tunnel: ngrok (its agent API, or `ngrok http PORT` started
     /// for you) or cloudflared (a quick tunnel started for you, stopped on exit).
-    #[arg(long, value_enum, value_name = "KIND", conflicts_with = "trust_forwarded_headers")]
+    #[arg(
+        long,
+        value_enum,
+        value_name = "KIND",
+        conflicts_with = "trust_forwarded_headers"
+    )]
     pub tunnel: Option<crate::tunnel::TunnelKind>,
     /// Where the ngrok agent API answers (with --tunnel ngrok).
     #[arg(long, value_name = "URL", default_value = crate::tunnel::DEFAULT_NGROK_API)]

@@ -24,9 +24,9 @@ const KEPT_LINES: usize = 6;
 /// Which tunnel `--tunnel` asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum TunnelKind {
-    /// ngrok: a running agent's API, or `ngrok http PORT` started by callwatch.
+    /// A running agent's API, or `ngrok http PORT` started by callwatch.
     Ngrok,
-    /// A cloudflared quick tunnel (`cloudflared tunnel --url …`) started by callwatch.
+    /// A quick tunnel (`cloudflared tunnel --url …`) started by callwatch.
     Cloudflared,
 }
 

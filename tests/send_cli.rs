@@ -42,7 +42,9 @@ struct CaptureServer {
 
 impl CaptureServer {
     async fn start() -> Self {
-        let socket = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let socket = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let port = socket.local_addr().expect("addr").port();
         let seen: Arc<Mutex<Vec<Captured>>> = Arc::default();
         let store = Arc::clone(&seen);
@@ -61,14 +63,23 @@ impl CaptureServer {
                         };
                         let mut captured = Captured {
                             method: req.method().to_string(),
-                            path_and_query: req.uri().path_and_query().map(|p| p.to_string()).unwrap_or_default(),
+                            path_and_query: req
+                                .uri()
+                                .path_and_query()
+                                .map(|p| p.to_string())
+                                .unwrap_or_default(),
                             signature: header("x-twilio-signature"),
                             user_agent: header("user-agent"),
                             content_type: header("content-type"),
                             body: Vec::new(),
                         };
                         let fail = req.uri().path() == "/fail";
-                        captured.body = req.into_body().collect().await.map(|b| b.to_bytes().to_vec()).unwrap_or_default();
+                        captured.body = req
+                            .into_body()
+                            .collect()
+                            .await
+                            .map(|b| b.to_bytes().to_vec())
+                            .unwrap_or_default();
                         store.lock().expect("lock").push(captured);
                         let mut resp = Response::new(Full::new(Bytes::from_static(b"ok")));
                         if fail {
@@ -96,14 +107,21 @@ impl CaptureServer {
 /// the URL's bodySHA256, and the signature base64(HMAC-SHA1(token, full URL)).
 fn assert_signed_like_twilio(c: &Captured, port: u16, token: &str) {
     let full_url = format!("http://127.0.0.1:{port}{}", c.path_and_query);
-    let body_hash: String = Sha256::digest(&c.body).iter().map(|b| format!("{b:02x}")).collect();
+    let body_hash: String = Sha256::digest(&c.body)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     let query = c.path_and_query.split_once('?').map_or("", |(_, q)| q);
     let hashes: Vec<&str> = query
         .split('&')
         .filter_map(|pair| pair.strip_prefix("bodySHA256="))
         .collect();
     assert_eq!(hashes, [body_hash.as_str()], "{}", c.path_and_query);
-    assert!(c.path_and_query.ends_with(&format!("bodySHA256={body_hash}")), "appended last");
+    assert!(
+        c.path_and_query
+            .ends_with(&format!("bodySHA256={body_hash}")),
+        "appended last"
+    );
     let mut mac = <Hmac<Sha1> as KeyInit>::new_from_slice(token.as_bytes()).expect("hmac key");
     mac.update(full_url.as_bytes());
     let expected = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
@@ -117,7 +135,10 @@ async fn send(args: Vec<String>, token: Option<&str>) -> Output {
     let token = token.map(str::to_owned);
     tokio::task::spawn_blocking(move || {
         let mut command = callwatch();
-        command.arg("send").args(&args).env_remove("TWILIO_AUTH_TOKEN");
+        command
+            .arg("send")
+            .args(&args)
+            .env_remove("TWILIO_AUTH_TOKEN");
         if let Some(token) = token {
             command.env("TWILIO_AUTH_TOKEN", token);
         }
@@ -139,29 +160,61 @@ fn stdout(out: &Output) -> String {
 async fn a_scenario_sends_one_calls_whole_sequence_signed_like_twilio() {
     let sink = CaptureServer::start().await;
     let url = format!("http://127.0.0.1:{}/hook?tenant=acme", sink.port);
-    let out = send(strings(&[&url, "--scenario", "canceled", "--seed", "3"]), Some(TOKEN)).await;
+    let out = send(
+        strings(&[&url, "--scenario", "canceled", "--seed", "3"]),
+        Some(TOKEN),
+    )
+    .await;
     let text = stdout(&out);
-    assert_eq!(out.status.code(), Some(0), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let captured = sink.captured();
-    assert!(captured.len() >= 3, "partial(s), predicted-complete, complete: {captured:?}");
+    assert!(
+        captured.len() >= 3,
+        "partial(s), predicted-complete, complete: {captured:?}"
+    );
     let mut types = Vec::new();
     let mut sids = std::collections::BTreeSet::new();
     for c in &captured {
         assert_signed_like_twilio(c, sink.port, TOKEN);
-        assert!(c.path_and_query.starts_with("/hook?tenant=acme&bodySHA256="));
+        assert!(
+            c.path_and_query
+                .starts_with("/hook?tenant=acme&bodySHA256=")
+        );
         let events: Value = serde_json::from_slice(&c.body).expect("a JSON array");
         assert_eq!(events.as_array().map(Vec::len), Some(1));
         types.push(events[0]["type"].as_str().unwrap_or_default().to_owned());
-        sids.insert(events[0]["data"]["call_sid"].as_str().unwrap_or_default().to_owned());
+        sids.insert(
+            events[0]["data"]["call_sid"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+        );
     }
-    let last: Value = captured.last().map(|c| serde_json::from_slice(&c.body).expect("json")).unwrap_or_default();
-    assert_eq!(last[0]["data"]["call_state"], "canceled", "early partials may still say ringing");
+    let last: Value = captured
+        .last()
+        .map(|c| serde_json::from_slice(&c.body).expect("json"))
+        .unwrap_or_default();
+    assert_eq!(
+        last[0]["data"]["call_state"], "canceled",
+        "early partials may still say ringing"
+    );
     assert_eq!(sids.len(), 1, "one call");
-    assert!(types.last().is_some_and(|t| t.ends_with(".complete")), "{types:?}");
+    assert!(
+        types.last().is_some_and(|t| t.ends_with(".complete")),
+        "{types:?}"
+    );
     assert!(types[0].ends_with(".partial"), "{types:?}");
     assert_eq!(text.matches("200 OK").count(), captured.len(), "{text}");
     let summary = text.lines().last().unwrap_or_default();
-    let expected = format!("sent {n}: {n} 2xx, 0 non-2xx, 0 without answer; latency p50 ", n = captured.len());
+    let expected = format!(
+        "sent {n}: {n} 2xx, 0 non-2xx, 0 without answer; latency p50 ",
+        n = captured.len()
+    );
     assert!(summary.starts_with(&expected), "{summary}");
 }
 
@@ -170,7 +223,17 @@ async fn count_concurrency_event_and_body_file() {
     let sink = CaptureServer::start().await;
     let url = format!("http://127.0.0.1:{}/events", sink.port);
     let out = send(
-        strings(&[&url, "--scenario", "random", "--event", "complete", "--count", "6", "--concurrency", "3"]),
+        strings(&[
+            &url,
+            "--scenario",
+            "random",
+            "--event",
+            "complete",
+            "--count",
+            "6",
+            "--concurrency",
+            "3",
+        ]),
         Some(TOKEN),
     )
     .await;
@@ -180,13 +243,21 @@ async fn count_concurrency_event_and_body_file() {
     for c in &captured {
         assert_signed_like_twilio(c, sink.port, TOKEN);
         let events: Value = serde_json::from_slice(&c.body).expect("json");
-        assert_eq!(events[0]["type"], "com.twilio.voice.insights.call-summary.complete");
+        assert_eq!(
+            events[0]["type"],
+            "com.twilio.voice.insights.call-summary.complete"
+        );
     }
 
     let mut file = tempfile::NamedTempFile::new().expect("temp");
-    file.write_all(b"[{\"exact\": \"bytes\"}]\n").expect("write");
+    file.write_all(b"[{\"exact\": \"bytes\"}]\n")
+        .expect("write");
     let path = file.path().to_str().expect("utf-8").to_owned();
-    let out = send(strings(&[&url, "--body-file", &path, "--count", "2"]), Some(TOKEN)).await;
+    let out = send(
+        strings(&[&url, "--body-file", &path, "--count", "2"]),
+        Some(TOKEN),
+    )
+    .await;
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     let captured = sink.captured();
     assert_eq!(captured.len(), 8);
@@ -204,7 +275,10 @@ async fn a_non_2xx_answer_makes_send_fail() {
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(text.contains("500 Internal Server Error"), "{text}");
-    assert!(text.contains("sent 1: 0 2xx, 1 non-2xx, 0 without answer"), "{text}");
+    assert!(
+        text.contains("sent 1: 0 2xx, 1 non-2xx, 0 without answer"),
+        "{text}"
+    );
     assert!(String::from_utf8_lossy(&out.stderr).contains("1 of 1 requests were not answered 2xx"));
 
     // Nothing listening at all.
@@ -216,11 +290,37 @@ async fn a_non_2xx_answer_makes_send_fail() {
 
 #[tokio::test]
 async fn send_feeds_callwatchs_own_listener() {
-    let mut run = ListenProcess::start(&["--port", "0", "--auth-token", TOKEN, "--trust-forwarded-headers"], &[]);
+    let mut run = ListenProcess::start(
+        &[
+            "--port",
+            "0",
+            "--auth-token",
+            TOKEN,
+            "--trust-forwarded-headers",
+        ],
+        &[],
+    );
     let url = format!("{}/events", run.base());
-    let out = send(strings(&[&url, "--scenario", "busy", "--count", "2", "--concurrency", "2"]), Some(TOKEN)).await;
+    let out = send(
+        strings(&[
+            &url,
+            "--scenario",
+            "busy",
+            "--count",
+            "2",
+            "--concurrency",
+            "2",
+        ]),
+        Some(TOKEN),
+    )
+    .await;
     let text = stdout(&out);
-    assert_eq!(out.status.code(), Some(0), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let sent: usize = text
         .lines()
         .last()
@@ -238,7 +338,10 @@ async fn send_feeds_callwatchs_own_listener() {
                 deliveries += 1;
             }
             Some("call") => {
-                calls.insert(line["call_sid"].as_str().unwrap_or_default().to_owned(), line["call_state"].clone());
+                calls.insert(
+                    line["call_sid"].as_str().unwrap_or_default().to_owned(),
+                    line["call_state"].clone(),
+                );
             }
             _ => {}
         }
@@ -253,16 +356,31 @@ async fn send_feeds_callwatchs_own_listener() {
 
 #[tokio::test]
 async fn a_wrong_token_is_refused_and_diagnosed_by_the_listener() {
-    let mut run = ListenProcess::start(&["--port", "0", "--auth-token", TOKEN, "--trust-forwarded-headers"], &[]);
+    let mut run = ListenProcess::start(
+        &[
+            "--port",
+            "0",
+            "--auth-token",
+            TOKEN,
+            "--trust-forwarded-headers",
+        ],
+        &[],
+    );
     let url = format!("{}/events", run.base());
-    let out = send(strings(&[&url, "--scenario", "completed", "--event", "complete"]), Some("another-token")).await;
+    let out = send(
+        strings(&[&url, "--scenario", "completed", "--event", "complete"]),
+        Some("another-token"),
+    )
+    .await;
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(text.contains("403 Forbidden"), "{text}");
     let line = run.next_of_type("delivery");
     assert_eq!(line["verdict"], "bad_signature");
     assert!(
-        line["hint"].as_str().is_some_and(|h| h.starts_with("signature made with another auth token (subaccount?)")),
+        line["hint"]
+            .as_str()
+            .is_some_and(|h| h.starts_with("signature made with another auth token (subaccount?)")),
         "{line}"
     );
 }
@@ -274,9 +392,21 @@ async fn usage_errors_exit_2() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("TWILIO_AUTH_TOKEN"));
     let out = send(strings(&["ftp://x/events"]), Some(TOKEN)).await;
     assert_eq!(out.status.code(), Some(2));
-    let out = send(strings(&["http://x/events", "--scenario", "nope"]), Some(TOKEN)).await;
+    let out = send(
+        strings(&["http://x/events", "--scenario", "nope"]),
+        Some(TOKEN),
+    )
+    .await;
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("test-event"));
-    let out = send(strings(&["http://x/events", "--scenario", "busy", "--body-file", "x"]), Some(TOKEN)).await;
-    assert_eq!(out.status.code(), Some(2), "--scenario and --body-file conflict");
+    let out = send(
+        strings(&["http://x/events", "--scenario", "busy", "--body-file", "x"]),
+        Some(TOKEN),
+    )
+    .await;
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "--scenario and --body-file conflict"
+    );
 }

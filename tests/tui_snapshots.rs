@@ -198,7 +198,7 @@ fn selection_moves_pages_and_follows_newest() {
     let picked = app.selected.expect("picked");
     assert_ne!(picked, chosen);
     let more = app_with_calls(31, false); // same seed: the same 30 calls plus one
-    let newest = more.session.store.newest_first().next().expect("newest").summary.clone();
+    let newest = more.session.store.newest_first().next().expect("newest").full_summary().expect("unpacks");
     let event = callwatch::twilio::cloudevent::SummaryEvent {
         id: "EZnew".into(),
         kind: callwatch::twilio::cloudevent::SummaryKind::Partial,

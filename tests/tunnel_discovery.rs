@@ -24,7 +24,9 @@ const TOKEN: &str = "tunnel-test-token";
 
 /// A fake ngrok agent API answering `GET /api/tunnels` with `tunnels`; records the paths asked.
 async fn fake_agent_api(tunnels: serde_json::Value) -> (u16, Arc<Mutex<Vec<String>>>) {
-    let socket = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let socket = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let port = socket.local_addr().expect("addr").port();
     let asked: Arc<Mutex<Vec<String>>> = Arc::default();
     let log = Arc::clone(&asked);
@@ -94,7 +96,11 @@ fn wait_for_file(path: &PathBuf) -> String {
         {
             return text.trim().to_owned();
         }
-        assert!(Instant::now() < deadline, "{} never written", path.display());
+        assert!(
+            Instant::now() < deadline,
+            "{} never written",
+            path.display()
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
 }
@@ -102,26 +108,51 @@ fn wait_for_file(path: &PathBuf) -> String {
 fn assert_gone(pid: &str) {
     let deadline = Instant::now() + Duration::from_secs(10);
     while alive(pid) {
-        assert!(Instant::now() < deadline, "the tunnel process {pid} is still running");
+        assert!(
+            Instant::now() < deadline,
+            "the tunnel process {pid} is still running"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
 }
 
-#[tokio::test]
+// Multi-threaded: the fake agent must answer while the test thread waits for callwatch.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ngrok_agent_api_gives_the_https_tunnel_to_our_port() {
     let port = free_port();
     let (api_port, asked) = fake_agent_api(json!([
-        agent_tunnel("https://someone-else.ngrok-free.app", "http://localhost:3000"),
-        agent_tunnel("http://plain.ngrok-free.app", &format!("http://localhost:{port}")),
-        agent_tunnel("https://ours.ngrok-free.app", &format!("http://localhost:{port}")),
+        agent_tunnel(
+            "https://someone-else.ngrok-free.app",
+            "http://localhost:3000"
+        ),
+        agent_tunnel(
+            "http://plain.ngrok-free.app",
+            &format!("http://localhost:{port}")
+        ),
+        agent_tunnel(
+            "https://ours.ngrok-free.app",
+            &format!("http://localhost:{port}")
+        ),
     ]))
     .await;
     let api = format!("http://127.0.0.1:{api_port}");
     let mut run = ListenProcess::start(
-        &["--port", &port.to_string(), "--auth-token", TOKEN, "--tunnel", "ngrok", "--ngrok-api", &api],
+        &[
+            "--port",
+            &port.to_string(),
+            "--auth-token",
+            TOKEN,
+            "--tunnel",
+            "ngrok",
+            "--ngrok-api",
+            &api,
+        ],
         &[],
     );
-    assert_eq!(run.listening["public_url"], "https://ours.ngrok-free.app/events");
+    assert_eq!(
+        run.listening["public_url"],
+        "https://ours.ngrok-free.app/events"
+    );
     assert_eq!(run.listening["url_source"], "ngrok agent API");
     assert_eq!(asked.lock().expect("lock").as_slice(), ["/api/tunnels"]);
 
@@ -149,12 +180,14 @@ async fn ngrok_agent_api_gives_the_https_tunnel_to_our_port() {
 
     // The library call, on the same fake.
     let bound = format!("127.0.0.1:{port}").parse().expect("addr");
-    let found = callwatch::tunnel::ngrok(&format!("{api}/api"), bound).await.expect("found");
+    let found = callwatch::tunnel::ngrok(&format!("{api}/api"), bound)
+        .await
+        .expect("found");
     assert_eq!(found.base_url, "https://ours.ngrok-free.app");
     assert!(found.process.is_none());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_agent_without_our_tunnel_is_an_error_that_lists_its_tunnels() {
     let (api_port, _) = fake_agent_api(json!([agent_tunnel(
         "https://someone-else.ngrok-free.app",
@@ -165,7 +198,15 @@ async fn an_agent_without_our_tunnel_is_an_error_that_lists_its_tunnels() {
     let api = format!("http://127.0.0.1:{api_port}");
     let out = tokio::task::spawn_blocking(move || {
         callwatch()
-            .args(["listen", "--output", "ndjson", "--port", &port, "--auth-token", TOKEN])
+            .args([
+                "listen",
+                "--output",
+                "ndjson",
+                "--port",
+                &port,
+                "--auth-token",
+                TOKEN,
+            ])
             .args(["--tunnel", "ngrok", "--ngrok-api", &api])
             .output()
             .expect("run")
@@ -175,8 +216,14 @@ async fn an_agent_without_our_tunnel_is_an_error_that_lists_its_tunnels() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("has no https tunnel to port"), "{stderr}");
-    assert!(stderr.contains("https://someone-else.ngrok-free.app → http://localhost:3000"), "{stderr}");
-    assert!(out.stdout.is_empty(), "no listening line when no URL was found");
+    assert!(
+        stderr.contains("https://someone-else.ngrok-free.app → http://localhost:3000"),
+        "{stderr}"
+    );
+    assert!(
+        out.stdout.is_empty(),
+        "no listening line when no URL was found"
+    );
 }
 
 #[test]
@@ -203,10 +250,22 @@ fn ngrok_is_started_when_no_agent_answers_and_stopped_on_exit() {
     let closed_api = format!("http://127.0.0.1:{}", free_port());
     let path = path_with(dir.path());
     let mut run = ListenProcess::start(
-        &["--port", "0", "--auth-token", TOKEN, "--tunnel", "ngrok", "--ngrok-api", &closed_api],
+        &[
+            "--port",
+            "0",
+            "--auth-token",
+            TOKEN,
+            "--tunnel",
+            "ngrok",
+            "--ngrok-api",
+            &closed_api,
+        ],
         &[("PATH", &path)],
     );
-    assert_eq!(run.listening["public_url"], "https://stand-in.ngrok-free.app/events");
+    assert_eq!(
+        run.listening["public_url"],
+        "https://stand-in.ngrok-free.app/events"
+    );
     assert_eq!(run.listening["url_source"], "ngrok (started by callwatch)");
     let port = run.addr.rsplit(':').next().unwrap_or_default().to_owned();
     assert_eq!(
@@ -215,8 +274,14 @@ fn ngrok_is_started_when_no_agent_answers_and_stopped_on_exit() {
     );
     let pid = wait_for_file(&pid_file);
     assert!(alive(&pid), "ngrok runs while callwatch listens");
-    assert!(run.stderr().contains("public URL https://stand-in.ngrok-free.app/events"), "{}", run.stderr());
+    assert!(
+        run.stderr()
+            .contains("public URL https://stand-in.ngrok-free.app/events"),
+        "{}",
+        run.stderr()
+    );
 
+    run.wait_until_presenting("/events");
     let status = run.terminate();
     assert!(status.success(), "{status:?}: {}", run.stderr());
     assert_gone(&pid);
@@ -251,15 +316,34 @@ EOF\n\
     );
     let path = path_with(dir.path());
     let mut run = ListenProcess::start(
-        &["--port", "0", "--auth-token", TOKEN, "--tunnel", "cloudflared", "--events-path", "/twilio"],
+        &[
+            "--port",
+            "0",
+            "--auth-token",
+            TOKEN,
+            "--tunnel",
+            "cloudflared",
+            "--events-path",
+            "/twilio",
+        ],
         &[("PATH", &path)],
     );
-    assert_eq!(run.listening["public_url"], "https://rider-sunny-feet-hq.trycloudflare.com/twilio");
-    assert_eq!(run.listening["url_source"], "cloudflared (started by callwatch)");
+    assert_eq!(
+        run.listening["public_url"],
+        "https://rider-sunny-feet-hq.trycloudflare.com/twilio"
+    );
+    assert_eq!(
+        run.listening["url_source"],
+        "cloudflared (started by callwatch)"
+    );
     let port = run.addr.rsplit(':').next().unwrap_or_default().to_owned();
-    assert_eq!(wait_for_file(&args_file), format!("tunnel --url http://127.0.0.1:{port}"));
+    assert_eq!(
+        wait_for_file(&args_file),
+        format!("tunnel --url http://127.0.0.1:{port}")
+    );
     let pid = wait_for_file(&pid_file);
     assert!(alive(&pid));
+    run.wait_until_presenting("/twilio");
     let status = run.terminate();
     assert!(status.success(), "{status:?}: {}", run.stderr());
     assert_gone(&pid);
@@ -277,28 +361,60 @@ fn a_tunnel_program_that_fails_shows_its_last_output() {
          exit 1\n",
     );
     let out = callwatch()
-        .args(["listen", "--output", "ndjson", "--port", "0", "--auth-token", TOKEN])
-        .args(["--tunnel", "ngrok", "--ngrok-api", &format!("http://127.0.0.1:{}", free_port())])
+        .args([
+            "listen",
+            "--output",
+            "ndjson",
+            "--port",
+            "0",
+            "--auth-token",
+            TOKEN,
+        ])
+        .args([
+            "--tunnel",
+            "ngrok",
+            "--ngrok-api",
+            &format!("http://127.0.0.1:{}", free_port()),
+        ])
         .env("PATH", path_with(dir.path()))
         .output()
         .expect("run");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("`ngrok` exited (exit status: 1) before printing a public URL"), "{stderr}");
-    assert!(stderr.contains("requires a verified account and authtoken"), "{stderr}");
+    assert!(
+        stderr.contains("`ngrok` exited (exit status: 1) before printing a public URL"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("requires a verified account and authtoken"),
+        "{stderr}"
+    );
 }
 
 #[test]
 fn a_missing_tunnel_program_says_what_to_do() {
     let empty = tempfile::tempdir().expect("tempdir");
     let out = callwatch()
-        .args(["listen", "--output", "ndjson", "--port", "0", "--auth-token", TOKEN, "--tunnel", "cloudflared"])
+        .args([
+            "listen",
+            "--output",
+            "ndjson",
+            "--port",
+            "0",
+            "--auth-token",
+            TOKEN,
+            "--tunnel",
+            "cloudflared",
+        ])
         .env("PATH", empty.path())
         .output()
         .expect("run");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("`cloudflared` was not found on PATH"), "{stderr}");
+    assert!(
+        stderr.contains("`cloudflared` was not found on PATH"),
+        "{stderr}"
+    );
     assert!(stderr.contains("--public-url"), "{stderr}");
 }
 
@@ -310,18 +426,35 @@ fn listen_without_a_url_source_explains_all_three() {
         .expect("run");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
-    for flag in ["--public-url", "--tunnel ngrok", "--tunnel cloudflared", "--trust-forwarded-headers"] {
+    for flag in [
+        "--public-url",
+        "--tunnel ngrok",
+        "--tunnel cloudflared",
+        "--trust-forwarded-headers",
+    ] {
         assert!(stderr.contains(flag), "{flag} missing from: {stderr}");
     }
     // Two sources at once is a usage error too.
     let out = callwatch()
         .args(["listen", "--port", "0", "--auth-token", TOKEN])
-        .args(["--public-url", "https://x.example/events", "--tunnel", "ngrok"])
+        .args([
+            "--public-url",
+            "https://x.example/events",
+            "--tunnel",
+            "ngrok",
+        ])
         .output()
         .expect("run");
     assert_eq!(out.status.code(), Some(2));
     let out = callwatch()
-        .args(["listen", "--port", "0", "--auth-token", TOKEN, "--trust-forwarded-headers"])
+        .args([
+            "listen",
+            "--port",
+            "0",
+            "--auth-token",
+            TOKEN,
+            "--trust-forwarded-headers",
+        ])
         .args(["--events-path", "events"])
         .output()
         .expect("run");

@@ -30,7 +30,15 @@ fn verify(url: &str, sig: &str, body: &[u8], extra: &[&str], env: &[(&str, &str)
     let path = file.path().to_str().expect("utf-8 path").to_owned();
     let mut command = callwatch();
     command
-        .args(["verify", "--url", url, "--signature", sig, "--body-file", &path])
+        .args([
+            "verify",
+            "--url",
+            url,
+            "--signature",
+            sig,
+            "--body-file",
+            &path,
+        ])
         .args(extra)
         .env_remove("TWILIO_AUTH_TOKEN")
         .env_remove("CALLWATCH_SHARED_KEY_SECRET");
@@ -52,12 +60,31 @@ fn valid_delivery_exits_0_and_shows_every_check() {
     let out = verify(&url(), SIG, BODY, &[], &[("TWILIO_AUTH_TOKEN", "12345")]);
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
-    assert!(stdout.contains(&format!("expected  {SHA}  (bodySHA256 in the URL)")), "{stdout}");
-    assert!(stdout.contains(&format!("actual    {SHA}  (SHA-256 of the body)")), "{stdout}");
+    assert!(
+        stdout.contains(&format!("expected  {SHA}  (bodySHA256 in the URL)")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("actual    {SHA}  (SHA-256 of the body)")),
+        "{stdout}"
+    );
     assert!(stdout.contains("✓ matches"), "{stdout}");
-    assert!(stdout.contains(&format!("✓ {SIG}  https://example.com/twilio/events?bodySHA256={SHA}")), "{stdout}");
-    assert!(stdout.contains(&format!("✗ {SIG_443}  https://example.com:443/twilio/events?bodySHA256={SHA}")), "{stdout}");
-    assert!(stdout.contains("\nvalid: the signature matches https://example.com/twilio/events?"), "{stdout}");
+    assert!(
+        stdout.contains(&format!(
+            "✓ {SIG}  https://example.com/twilio/events?bodySHA256={SHA}"
+        )),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!(
+            "✗ {SIG_443}  https://example.com:443/twilio/events?bodySHA256={SHA}"
+        )),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("\nvalid: the signature matches https://example.com/twilio/events?"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -65,12 +92,21 @@ fn the_443_variant_is_valid_too() {
     let out = verify(&url(), SIG_443, BODY, &["--auth-token", "12345"], &[]);
     let (stdout, _) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stdout}");
-    assert!(stdout.contains(&format!("✓ {SIG_443}  https://example.com:443/")), "{stdout}");
+    assert!(
+        stdout.contains(&format!("✓ {SIG_443}  https://example.com:443/")),
+        "{stdout}"
+    );
 }
 
 #[test]
 fn wrong_signature_exits_1_with_the_hint() {
-    let out = verify(&url(), "AAAAAAAAAAAAAAAAAAAAAAAAAAA=", BODY, &["--auth-token", "12345"], &[]);
+    let out = verify(
+        &url(),
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+        BODY,
+        &["--auth-token", "12345"],
+        &[],
+    );
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
     let matching_variants = stdout
@@ -78,10 +114,23 @@ fn wrong_signature_exits_1_with_the_hint() {
         .filter(|l| l.starts_with("  ✓ ") && l.contains("https://"))
         .count();
     assert_eq!(matching_variants, 0, "{stdout}");
-    assert_eq!(stdout.matches("  ✗ ").count(), 2, "both variants listed: {stdout}");
-    assert!(stdout.contains("not valid: signature matches no URL variant"), "{stdout}");
-    assert!(stdout.contains("another auth token (subaccount?)"), "{stdout}");
-    assert!(stderr.contains("not valid: signature matches no URL variant"), "{stderr}");
+    assert_eq!(
+        stdout.matches("  ✗ ").count(),
+        2,
+        "both variants listed: {stdout}"
+    );
+    assert!(
+        stdout.contains("not valid: signature matches no URL variant"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("another auth token (subaccount?)"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("not valid: signature matches no URL variant"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -102,7 +151,12 @@ fn changed_body_exits_1_and_shows_both_hashes() {
     assert!(!stdout.contains(&format!("actual    {SHA}")), "{stdout}");
     // The signature itself is fine: the URL variant still matches.
     assert!(stdout.contains(&format!("✓ {SIG}")), "{stdout}");
-    assert!(stdout.contains("hint: the body does not match bodySHA256: something between Twilio and here changed it"), "{stdout}");
+    assert!(
+        stdout.contains(
+            "hint: the body does not match bodySHA256: something between Twilio and here changed it"
+        ),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -140,21 +194,41 @@ fn shared_key_signatures() {
     );
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
-    assert!(stdout.contains("HMAC_SHA256 with the SharedKey secret"), "{stdout}");
+    assert!(
+        stdout.contains("HMAC_SHA256 with the SharedKey secret"),
+        "{stdout}"
+    );
     let out = verify(
         &url(),
         SIG_SHA256,
         BODY,
-        &["--signature-settings", "key=KS1,algorithm=HMAC_SHA256", "--auth-token", "12345"],
+        &[
+            "--signature-settings",
+            "key=KS1,algorithm=HMAC_SHA256",
+            "--auth-token",
+            "12345",
+        ],
         &[],
     );
-    assert_eq!(out.status.code(), Some(2), "a SHA256 signature needs the shared key secret");
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a SHA256 signature needs the shared key secret"
+    );
 }
 
 #[test]
 fn body_from_stdin() {
     let mut child = callwatch()
-        .args(["verify", "--url", &url(), "--signature", SIG, "--body-file", "-"])
+        .args([
+            "verify",
+            "--url",
+            &url(),
+            "--signature",
+            SIG,
+            "--body-file",
+            "-",
+        ])
         .env("TWILIO_AUTH_TOKEN", "12345")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -167,7 +241,12 @@ fn body_from_stdin() {
         .write_all(BODY)
         .expect("write");
     let out = child.wait_with_output().expect("wait");
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }
 
 #[test]
@@ -178,13 +257,24 @@ fn usage_errors_exit_2() {
     assert!(stderr.contains("TWILIO_AUTH_TOKEN"), "{stderr}");
 
     let out = callwatch()
-        .args(["verify", "--url", &url(), "--signature", SIG, "--body-file", "/no/such/file"])
+        .args([
+            "verify",
+            "--url",
+            &url(),
+            "--signature",
+            SIG,
+            "--body-file",
+            "/no/such/file",
+        ])
         .env("TWILIO_AUTH_TOKEN", "12345")
         .output()
         .expect("run");
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("/no/such/file"));
 
-    let out = callwatch().args(["verify", "--url", &url()]).output().expect("run");
+    let out = callwatch()
+        .args(["verify", "--url", &url()])
+        .output()
+        .expect("run");
     assert_eq!(out.status.code(), Some(2), "missing flags");
 }

@@ -2,6 +2,7 @@
 //! call ([`store`]), and the bounded memory of event ids that recognises Twilio's at-least-once
 //! re-deliveries ([`dedupe`]). [`filter`] is the query language that picks calls out of the store.
 
+pub mod core;
 pub mod dedupe;
 pub mod filter;
 pub mod stats;

@@ -8,7 +8,9 @@
 use std::collections::{BTreeMap, HashMap};
 use std::time::SystemTime;
 
+use crate::calls::filter::SearchText;
 use crate::twilio::cloudevent::{SummaryEvent, SummaryKind};
+use crate::calls::core::{PackedSummary, SummaryCore};
 use crate::twilio::summary::{CallState, CallSummary};
 
 /// How strongly an event's summary claims to describe the call: compared field by field, in
@@ -19,8 +21,8 @@ pub struct Rank {
     pub kind: SummaryKind,
     /// Increments while Twilio refines a partial summary.
     pub processing_version: i64,
-    /// The CloudEvent `time` in Unix nanoseconds; 0 when absent or unreadable.
-    pub event_time_ns: i128,
+    /// The CloudEvent `time` in Unix nanoseconds (good until 2262); 0 when absent or unreadable.
+    pub event_time_ns: i64,
 }
 
 impl Rank {
@@ -35,9 +37,10 @@ impl Rank {
 }
 
 /// Unix nanoseconds of an RFC 3339 time, 0 if it cannot be read.
-fn parse_time_ns(text: &str) -> i128 {
+fn parse_time_ns(text: &str) -> i64 {
     time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
-        .map(|t| t.unix_timestamp_nanos())
+        .ok()
+        .and_then(|t| i64::try_from(t.unix_timestamp_nanos()).ok())
         .unwrap_or(0)
 }
 
@@ -47,26 +50,39 @@ pub struct HistoryEntry {
     /// Which summary event this was.
     pub kind: SummaryKind,
     /// The CloudEvent id (`EZ...`).
-    pub event_id: String,
-    /// The CloudEvent `time`, as Twilio wrote it.
-    pub event_time: Option<String>,
+    pub event_id: Box<str>,
+    /// The CloudEvent `time` in Unix nanoseconds (0 when absent or unreadable).
+    pub event_time_ns: i64,
     /// When callwatch received it.
     pub received_at: SystemTime,
     /// The summary's processing_version.
-    pub processing_version: Option<i64>,
+    pub processing_version: Option<i32>,
     /// False when a better summary was already known (a late or out-of-order event).
     pub applied: bool,
+}
+
+impl HistoryEntry {
+    /// The event time as RFC 3339 (`None` when the event carried none).
+    pub fn event_time(&self) -> Option<String> {
+        if self.event_time_ns == 0 {
+            return None;
+        }
+        let t = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(self.event_time_ns)).ok()?;
+        t.format(&time::format_description::well_known::Rfc3339).ok()
+    }
 }
 
 /// Everything known about one call.
 #[derive(Debug, Clone)]
 pub struct CallRecord {
-    /// The best summary received so far.
-    pub summary: CallSummary,
+    /// What the table, filter, stats and exports read of the best summary received so far.
+    pub summary: SummaryCore,
+    /// That summary in full, deflated; see [`Self::full_summary`].
+    pub packed: PackedSummary,
+    /// The summary's free text in one allocation, for fast filtering; rebuilt with `summary`.
+    pub search: SearchText,
     /// The rank of the event that gave `summary`.
     pub rank: Rank,
-    /// Id of the event that gave `summary`.
-    pub event_id: String,
     /// When the first event for this call arrived.
     pub first_seen: SystemTime,
     /// When the last event for this call arrived (applied or not).
@@ -86,6 +102,16 @@ impl CallRecord {
     /// partial / predicted-complete / complete.
     pub fn kind(&self) -> SummaryKind {
         self.rank.kind
+    }
+
+    /// The best summary in full (edges, trust, every field), unpacked.
+    pub fn full_summary(&self) -> Option<CallSummary> {
+        self.packed.unpack()
+    }
+
+    /// Id of the event that gave the current summary.
+    pub fn event_id(&self) -> &str {
+        self.history.iter().rev().find(|h| h.applied).map_or("", |h| &*h.event_id)
     }
 }
 
@@ -107,8 +133,9 @@ pub struct CallId(pub u32);
 /// All calls, with the counters and ordering the screen needs.
 #[derive(Debug, Default)]
 pub struct CallStore {
-    /// Records by slot; views hold [`CallId`]s into it.
-    records: Vec<CallRecord>,
+    /// Records by slot; views hold [`CallId`]s into it. Boxed so that growing the vector
+    /// moves pointers, not records, and reserves no room for records that do not exist.
+    records: Vec<Box<CallRecord>>,
     /// Slots by call SID.
     index: HashMap<Box<str>, CallId>,
     /// Slots by `update_seq`, so "newest update first" is a reverse walk, not a sort.
@@ -137,19 +164,20 @@ impl CallStore {
         let rank = Rank::of(event);
         let entry_for = |applied| HistoryEntry {
             kind: event.kind,
-            event_id: event.id.clone(),
-            event_time: event.time.clone(),
+            event_id: event.id.as_str().into(),
+            event_time_ns: rank.event_time_ns,
             received_at,
-            processing_version: event.summary.processing_version,
+            processing_version: event.summary.processing_version.and_then(|v| i32::try_from(v).ok()),
             applied,
         };
         let sid = event.summary.call_sid.as_str();
         let Some(&id) = self.index.get(sid) else {
             let id = CallId(u32::try_from(self.records.len()).unwrap_or(u32::MAX));
             let record = CallRecord {
-                summary: event.summary.clone(),
+                search: SearchText::of(&event.summary),
+                summary: SummaryCore::from(&event.summary),
+                packed: PackedSummary::pack(&event.summary),
                 rank,
-                event_id: event.id.clone(),
                 first_seen: received_at,
                 updated_at: received_at,
                 update_seq: seq,
@@ -159,7 +187,7 @@ impl CallStore {
             self.by_kind[kind_index(rank.kind)] += 1;
             self.by_update.insert(seq, id);
             self.index.insert(sid.into(), id);
-            self.records.push(record);
+            self.records.push(Box::new(record));
             return (id, ApplyOutcome::NewCall);
         };
         let record = &mut self.records[id.0 as usize];
@@ -181,9 +209,10 @@ impl CallStore {
         }
         self.by_kind[kind_index(record.rank.kind)] -= 1;
         self.by_kind[kind_index(rank.kind)] += 1;
-        record.summary = event.summary.clone();
+        record.summary = SummaryCore::from(&event.summary);
+        record.packed = PackedSummary::pack(&event.summary);
+        record.search = SearchText::of(&event.summary);
         record.rank = rank;
-        record.event_id = event.id.clone();
         (id, ApplyOutcome::Updated)
     }
 
@@ -194,7 +223,7 @@ impl CallStore {
 
     /// The record in a slot.
     pub fn by_id(&self, id: CallId) -> Option<&CallRecord> {
-        self.records.get(id.0 as usize)
+        self.records.get(id.0 as usize).map(|r| &**r)
     }
 
     /// The slot of a call.
@@ -234,12 +263,12 @@ impl CallStore {
 
     /// Every call with its slot, in arrival order of the first event.
     pub fn iter_with_ids(&self) -> impl Iterator<Item = (CallId, &CallRecord)> + '_ {
-        self.records.iter().enumerate().map(|(i, r)| (CallId(i as u32), r))
+        self.records.iter().enumerate().map(|(i, r)| (CallId(i as u32), &**r))
     }
 
     /// Every call, in arrival order of the first event.
     pub fn iter(&self) -> impl Iterator<Item = &CallRecord> + '_ {
-        self.records.iter()
+        self.records.iter().map(|r| &**r)
     }
 
     /// Number of calls in each call state (`""` for calls whose state is absent), by name.
@@ -331,7 +360,7 @@ mod tests {
             let rec = store.get("CA0001").expect("call present");
             assert_eq!(rec.kind(), SummaryKind::Complete, "order {order:?}");
             assert_eq!(rec.summary.call_state, CallState::Completed, "order {order:?}");
-            assert_eq!(rec.event_id, "EZ3");
+            assert_eq!(rec.event_id(), "EZ3");
             assert_eq!(rec.history.len(), 3);
             assert_eq!(store.count_by_state().get("completed"), Some(&1));
             assert_eq!(store.count_by_state().len(), 1, "no stale state counts: {order:?}");

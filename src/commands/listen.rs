@@ -176,7 +176,10 @@ struct ResolvedUrl {
 
 impl UrlChoice {
     fn from_args(args: &ListenArgs, command: &str) -> Result<Self, UsageError> {
-        let events_path = args.events_path.clone().unwrap_or_else(|| "/events".to_owned());
+        let events_path = args
+            .events_path
+            .clone()
+            .unwrap_or_else(|| "/events".to_owned());
         if !events_path.starts_with('/') || events_path.contains(['?', '#']) {
             return Err(UsageError(format!(
                 "--events-path `{events_path}` must be a path such as /events"
@@ -220,7 +223,9 @@ impl UrlChoice {
                 });
             }
             Self::Tunnel(TunnelKind::Ngrok, path) => (tunnel::ngrok(ngrok_api, bound).await?, path),
-            Self::Tunnel(TunnelKind::Cloudflared, path) => (tunnel::cloudflared(bound).await?, path),
+            Self::Tunnel(TunnelKind::Cloudflared, path) => {
+                (tunnel::cloudflared(bound).await?, path)
+            }
         };
         let url = discovered.public_url(&path);
         eprintln!(

@@ -199,9 +199,14 @@ impl Running {
         Some(delivery)
     }
 
-    /// Resolves once the run is stopping (the user quit, a signal, the end of a demo).
+    /// Turns true once the run is stopping (the user quit, a signal, the end of a demo).
     pub fn stop_signal(&self) -> watch::Receiver<bool> {
         self.stop_tx.subscribe()
+    }
+
+    /// Sending `true` stops the run as `q` would: the listener stops, line outputs end.
+    pub fn stop_handle(&self) -> watch::Sender<bool> {
+        self.stop_tx.clone()
     }
 
     /// Stops the listener without presenting (a failed `setup`): requests in flight finish,

@@ -245,7 +245,18 @@ async fn show(
                         }),
                     )?;
                 }
-                output::run_lines(mode, &output::LineView { filter: filter.clone(), mask: args.output.mask, alerts: None }, rx, stats, &mut out).await
+                output::run_lines(
+                    mode,
+                    &output::LineView {
+                        filter: filter.clone(),
+                        mask: args.output.mask,
+                        alerts: None,
+                    },
+                    rx,
+                    stats,
+                    &mut out,
+                )
+                .await
             };
             let stop_on_signal = async {
                 crate::commands::monitor::shutdown_signal().await;

@@ -40,7 +40,10 @@ pub async fn run(args: SetupArgs) -> anyhow::Result<()> {
     let api = &args.listen.api;
     let credentials = api.credentials().map_err(|e| UsageError(e.to_string()))?;
     if credentials.kind() == CredentialKind::ApiKey
-        && api.auth_token.as_deref().is_none_or(|t| t.trim().is_empty())
+        && api
+            .auth_token
+            .as_deref()
+            .is_none_or(|t| t.trim().is_empty())
     {
         return Err(UsageError(
             "setup authenticates to Twilio with the API key, but it also needs the account's Auth \
@@ -74,9 +77,17 @@ pub async fn run(args: SetupArgs) -> anyhow::Result<()> {
         destination: &destination,
         test_timeout: Duration::from_secs(args.test_timeout),
     };
+    // One signal watcher for the whole run: a Ctrl-C or SIGTERM between the steps and the
+    // presenter's own watcher must not be swallowed.
+    let stopper = running.stop_handle();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        let _ = stopper.send(true);
+    });
+    let mut stopping = running.stop_signal();
     let outcome = tokio::select! {
         outcome = steps.run(&mut running, &mut created) => outcome,
-        () = shutdown_signal() => Err(Failure::fatal("interrupted")),
+        _ = stopping.wait_for(|stop| *stop) => Err(Failure::fatal("interrupted")),
     };
     let connected = match outcome {
         Ok(connected) => connected,
@@ -99,6 +110,15 @@ pub async fn run(args: SetupArgs) -> anyhow::Result<()> {
         let mut out = std::io::stdout().lock();
         ndjson::write_line(&mut out, &connected.ndjson_line(&created))
             .context("writing to stdout")?;
+    }
+    if *stopping.borrow() {
+        // Stopped just as setup ended: nothing to present.
+        running.shutdown().await;
+        finish(&client, &progress, &created, args.cleanup).await;
+        if let Some(process) = tunnel {
+            process.stop().await;
+        }
+        return Ok(());
     }
     let (feed, poller) = debugger_alerts(
         &args.listen,
@@ -162,7 +182,12 @@ impl Connected {
         if let Some(sid) = &created.subscription {
             made.push(sid.clone());
         }
-        made.extend(created.subscribed_events.iter().map(|(sid, t)| format!("{sid}/{t}")));
+        made.extend(
+            created
+                .subscribed_events
+                .iter()
+                .map(|(sid, t)| format!("{sid}/{t}")),
+        );
         let (validate, validate_error) = match &self.validate {
             Some(Ok(result)) => (Some(result.clone()), None),
             Some(Err(error)) => (None, Some(error.clone())),
@@ -211,7 +236,11 @@ struct Steps<'a> {
 }
 
 impl Steps<'_> {
-    async fn run(&self, running: &mut Running, created: &mut Created) -> Result<Connected, Failure> {
+    async fn run(
+        &self,
+        running: &mut Running,
+        created: &mut Created,
+    ) -> Result<Connected, Failure> {
         let sink_sid = self.find_or_create_sink(created).await?;
         let subscription_sid = self.ensure_subscription(&sink_sid, created).await?;
         let mut connected = Connected {
@@ -228,7 +257,8 @@ impl Steps<'_> {
             )),
             Err(e) => {
                 return Err(self.fail(
-                    format!("could not start a Sink Test of {sink_sid}: {e}"),
+                    format!("could not start a Sink Test of {sink_sid}"),
+                    &e,
                     "check the credentials and that the sink still exists (callwatch sinks list)",
                 ));
             }
@@ -240,7 +270,7 @@ impl Steps<'_> {
                 connected.test_summary = if message.contains("no test event") {
                     "no test event".to_owned()
                 } else {
-                    "test event failed verification".to_owned()
+                    "test event refused".to_owned()
                 };
                 return Err(Failure {
                     message,
@@ -249,16 +279,16 @@ impl Steps<'_> {
                 });
             }
         };
-        let at = crate::tui::clock(SystemTime::now());
         self.progress.ok(&format!(
             "test event {test_id} arrived and its signature verified"
         ));
         connected.test_id = Some(test_id.clone());
         match self.client.validate_sink(&sink_sid, &test_id).await {
             Ok(result) => {
-                self.progress
-                    .ok(&format!("sent Validate with its test_id (result: {result})"));
-                connected.test_summary = format!("test event verified {at}, Validate: {result}");
+                self.progress.ok(&format!(
+                    "sent Validate with its test_id (result: {result})"
+                ));
+                connected.test_summary = format!("test verified, Validate: {result}");
                 connected.validate = Some(Ok(result));
             }
             Err(e) => {
@@ -268,7 +298,7 @@ impl Steps<'_> {
                      reach callwatch; a later `callwatch sinks validate {sink_sid} --test-id \
                      {test_id}` can retry it"
                 ));
-                connected.test_summary = format!("test event verified {at}, Validate failed");
+                connected.test_summary = "test verified, Validate failed".to_owned();
                 connected.validate = Some(Err(e.to_string()));
             }
         }
@@ -279,7 +309,8 @@ impl Steps<'_> {
     async fn find_or_create_sink(&self, created: &mut Created) -> Result<String, Failure> {
         let sinks = self.client.list_sinks().await.map_err(|e| {
             self.fail(
-                format!("could not list the account's sinks: {e}"),
+                format!("could not list the account's sinks"),
+                &e,
                 "check the credentials (TWILIO_ACCOUNT_SID / TWILIO_AUTH_TOKEN or an API key)",
             )
         })?;
@@ -306,8 +337,7 @@ impl Steps<'_> {
                 self.destination,
                 sink.status.as_deref().unwrap_or("status unknown")
             );
-            if sink.sink_configuration.get("batch_events") == Some(&serde_json::Value::Bool(true))
-            {
+            if sink.sink_configuration.get("batch_events") == Some(&serde_json::Value::Bool(true)) {
                 line.push_str("; it batches events, which callwatch reads too");
             }
             self.progress.ok(&line);
@@ -341,7 +371,11 @@ impl Steps<'_> {
                 } else {
                     "check the public URL and the credentials"
                 };
-                Err(self.fail(format!("could not create a sink for {}: {e}", self.destination), hint))
+                Err(self.fail(
+                    format!("could not create a sink for {}", self.destination),
+                    &e,
+                    hint,
+                ))
             }
         }
     }
@@ -355,7 +389,8 @@ impl Steps<'_> {
     ) -> Result<String, Failure> {
         let listing = |e: ApiError| {
             self.fail(
-                format!("could not list the subscriptions of {sink_sid}: {e}"),
+                format!("could not list the subscriptions of {sink_sid}"),
+                &e,
                 "check the credentials",
             )
         };
@@ -387,7 +422,9 @@ impl Steps<'_> {
                 ));
                 return Ok(subscription.sid.clone());
             }
-            let better = partial.as_ref().is_none_or(|(_, m)| missing.len() < m.len());
+            let better = partial
+                .as_ref()
+                .is_none_or(|(_, m)| missing.len() < m.len());
             if missing.len() < CALL_SUMMARY_TYPES.len() && better {
                 partial = Some((subscription.sid.clone(), missing));
             }
@@ -409,7 +446,8 @@ impl Steps<'_> {
                         .push((subscription_sid.clone(), event_type.to_owned())),
                     Err(e) => {
                         return Err(self.fail(
-                            format!("could not add {event_type} to {subscription_sid}: {e}"),
+                            format!("could not add {event_type} to {subscription_sid}"),
+                            &e,
                             "add it by hand, or delete the subscription and run setup again",
                         ));
                     }
@@ -452,7 +490,11 @@ impl Steps<'_> {
                     }
                     _ => "check the credentials".to_owned(),
                 };
-                Err(self.fail(format!("could not subscribe {sink_sid} to call summaries: {e}"), &hint))
+                Err(self.fail(
+                    format!("could not subscribe {sink_sid} to call summaries"),
+                    &e,
+                    &hint,
+                ))
             }
         }
     }
@@ -499,9 +541,14 @@ impl Steps<'_> {
         result
     }
 
-    /// Prints the `✗` line and builds the failure.
-    fn fail(&self, what: String, hint: &str) -> Failure {
-        let message = format!("{what} — {hint}");
+    /// Prints the `✗` line for an API error and builds the failure. A 401 carries its own
+    /// hint (which credentials to check), so `hint` is left out then.
+    fn fail(&self, what: String, error: &ApiError, hint: &str) -> Failure {
+        let message = if error.http_status() == Some(401) {
+            format!("{what}: {error}")
+        } else {
+            format!("{what}: {error} — {hint}")
+        };
         self.progress.fail(&message);
         Failure::fatal(message)
     }
@@ -527,7 +574,9 @@ impl TestSighting {
                 .events
                 .iter()
                 .find_map(|e| match e {
-                    DeliveredEvent::TestEvent { test_id, .. } => Some(Self::Verified(test_id.clone())),
+                    DeliveredEvent::TestEvent { test_id, .. } => {
+                        Some(Self::Verified(test_id.clone()))
+                    }
                     _ => None,
                 })
                 .unwrap_or(Self::Nothing);
@@ -586,7 +635,10 @@ async fn finish(client: &EventsClient, progress: &Progress, created: &Created, c
     }
     // Subscription first: a sink with a subscription still pointing at it is in use.
     for (subscription, event_type) in created.subscribed_events.iter().rev() {
-        match client.delete_subscribed_event(subscription, event_type).await {
+        match client
+            .delete_subscribed_event(subscription, event_type)
+            .await
+        {
             Ok(()) => progress.ok(&format!("removed {event_type} from {subscription}")),
             Err(e) => progress.fail(&format!(
                 "could not remove {event_type} from {subscription}: {e} — remove it by hand"
@@ -711,9 +763,14 @@ mod tests {
     #[test]
     fn a_refused_test_event_is_told_apart_from_other_refusals() {
         let d = delivery(DeliveryVerdict::BadSignature, TEST_BODY);
-        assert!(matches!(TestSighting::of(&d), TestSighting::Refused(why) if why.starts_with("403 bad_signature")));
+        assert!(
+            matches!(TestSighting::of(&d), TestSighting::Refused(why) if why.starts_with("403 bad_signature"))
+        );
         let d = delivery(DeliveryVerdict::MissingSignature, "{}");
-        assert!(matches!(TestSighting::of(&d), TestSighting::OtherRefusal(_)));
+        assert!(matches!(
+            TestSighting::of(&d),
+            TestSighting::OtherRefusal(_)
+        ));
         let d = delivery(DeliveryVerdict::Ok, "[]");
         assert_eq!(TestSighting::of(&d), TestSighting::Nothing);
     }

@@ -498,6 +498,10 @@ struct UrlContext<'a> {
     other_host: Option<String>,
     /// `Host` as received, for the sentence when it is not public.
     host_header: Option<&'a str>,
+    /// The listener's own address as `Host` shows it, when that is not public: a sender that
+    /// called the listener directly (`callwatch send http://127.0.0.1:8080/events`) signed
+    /// this. Only ever a candidate to confirm, never claimed unproven.
+    local: Option<UrlParts>,
     query: &'a str,
 }
 
@@ -567,6 +571,19 @@ impl<'a> UrlContext<'a> {
             }
             _ => None,
         };
+        let local = view
+            .host
+            .filter(|h| seen.is_none() && !looks_public(split_host_port(h).0))
+            .map(|h| {
+                let (host, port) = split_host_port(h);
+                UrlParts {
+                    scheme: "http".to_owned(),
+                    userinfo: String::new(),
+                    host: host.to_owned(),
+                    port: port.map(str::to_owned),
+                    path: delivery.path.clone(),
+                }
+            });
         Self {
             label,
             forwarded_mode,
@@ -575,6 +592,7 @@ impl<'a> UrlContext<'a> {
             seen,
             other_host,
             host_header: view.host,
+            local,
             query: &delivery.query,
         }
     }
@@ -608,6 +626,9 @@ impl<'a> UrlContext<'a> {
             c.host = h.to_owned();
             c.port = p.map(str::to_owned);
             push(c);
+        }
+        if let Some(local) = &self.local {
+            push(local.clone());
         }
         out
     }
@@ -708,6 +729,12 @@ impl<'a> UrlContext<'a> {
             .configured
             .as_ref()
             .is_some_and(|c| c.differs_only_in_scheme(found));
+        if self.local.as_ref() == Some(found) {
+            return format!(
+                "the sender signed this listener's local address {shown}, not {configured_text} \
+                 ({label}): send to the public URL, or pass {label} {shown}"
+            );
+        }
         if self.forwarded_mode {
             let what = if only_scheme {
                 "scheme (X-Forwarded-Proto)"
@@ -939,6 +966,27 @@ mod tests {
         ] {
             assert!(looks_public(split_host_port(host).0), "{host}");
         }
+    }
+
+    #[test]
+    fn a_sender_that_signed_the_local_address_is_named() {
+        let case = Case::fixed(
+            "https://xyz.ngrok.app/events",
+            "http://127.0.0.1:8080/events",
+        )
+        .header("host", "127.0.0.1:8080");
+        let d = case.diagnose().expect("diagnosed");
+        assert_eq!(
+            d.hint,
+            "the sender signed this listener's local address http://127.0.0.1:8080/events, not \
+             https://xyz.ngrok.app/events (--public-url): send to the public URL, or pass \
+             --public-url http://127.0.0.1:8080/events"
+        );
+        assert_eq!(
+            d.matched_url.as_deref(),
+            Some("http://127.0.0.1:8080/events")
+        );
+        assert_eq!(d.seen_url, None);
     }
 
     #[test]

@@ -263,7 +263,11 @@ impl Listener {
             self.stats.accepted.fetch_add(1, Ordering::Relaxed);
         } else {
             self.stats.rejected.fetch_add(1, Ordering::Relaxed);
-            delivery.diagnosis = super::diagnosis::diagnose(&delivery, &self.public_url, self.judge.secrets.as_ref());
+            delivery.diagnosis = super::diagnosis::diagnose(
+                &delivery,
+                &self.public_url,
+                self.judge.secrets.as_ref(),
+            );
             if delivery.verdict != DeliveryVerdict::NotRecorded
                 && let Some(recorder) = &self.recorder
             {

@@ -92,7 +92,10 @@ fn insert_diagnosis(m: &mut Map<String, Value>, d: &Diagnosis) {
         .collect();
     m.insert("tried_urls".into(), tried.into());
     if let Some(sig) = &d.received_signature {
-        m.insert("received_signature_prefix".into(), signature_prefix(sig).into());
+        m.insert(
+            "received_signature_prefix".into(),
+            signature_prefix(sig).into(),
+        );
     }
     if let Some(url) = &d.seen_url {
         m.insert("seen_url".into(), url.clone().into());

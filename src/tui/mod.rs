@@ -54,7 +54,7 @@ pub struct SinkInfo {
     pub sink_sid: String,
     /// The subscription delivering call summaries to it (`DF…`).
     pub subscription_sid: Option<String>,
-    /// The Sink Test in a few words ("test event verified, Validate: valid").
+    /// The Sink Test in a few words ("test verified, Validate: valid").
     pub test_result: String,
     /// True when the test event arrived and verified.
     pub test_passed: bool,

@@ -103,8 +103,12 @@ impl ListenProcess {
     /// The next stdout line as JSON; panics (with stderr) after `timeout`.
     pub fn next_line(&mut self, timeout: Duration) -> Value {
         match self.lines.recv_timeout(timeout) {
-            Ok(line) => serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON: {line}: {e}")),
-            Err(RecvTimeoutError::Timeout) => panic!("no line within {timeout:?}; stderr: {}", self.stderr()),
+            Ok(line) => {
+                serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON: {line}: {e}"))
+            }
+            Err(RecvTimeoutError::Timeout) => {
+                panic!("no line within {timeout:?}; stderr: {}", self.stderr())
+            }
             Err(RecvTimeoutError::Disconnected) => {
                 let status = self.child.wait().ok();
                 panic!("callwatch ended ({status:?}); stderr: {}", self.stderr())
@@ -124,6 +128,22 @@ impl ListenProcess {
         }
     }
 
+    /// Waits until deliveries are being presented: a GET to the events path (answered 405)
+    /// comes back as a `delivery` line. Signal handlers are in place from then on.
+    pub fn wait_until_presenting(&mut self, events_path: &str) {
+        use std::io::Write;
+        let mut stream = std::net::TcpStream::connect(&self.addr).expect("connect");
+        let request = format!("GET {events_path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        stream.write_all(request.as_bytes()).expect("request");
+        let mut answer = String::new();
+        let _ = stream.read_to_string(&mut answer);
+        assert!(answer.starts_with("HTTP/1.1 405"), "{answer}");
+        assert_eq!(
+            self.next_of_type("delivery")["verdict"],
+            "method_not_allowed"
+        );
+    }
+
     /// The OS process id.
     pub fn pid(&self) -> u32 {
         self.child.id()
@@ -139,7 +159,10 @@ impl ListenProcess {
             if let Ok(Some(status)) = self.child.try_wait() {
                 return status;
             }
-            assert!(Instant::now() < deadline, "callwatch did not stop on SIGTERM");
+            assert!(
+                Instant::now() < deadline,
+                "callwatch did not stop on SIGTERM"
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }

@@ -11,7 +11,8 @@
 //! - POST bodies must be `application/x-www-form-urlencoded`;
 //! - lists are cut into small pages (3 items unless changed) linked by absolute
 //!   `meta.next_page_url`s with a `PageToken`, so every client has to follow them;
-//! - `POST /v1/Sinks/{Sid}/Test` really POSTs a signed test event to the sink's destination,
+//! - `POST /v1/Sinks/{Sid}/Test` really POSTs a signed test event to the sink's destination
+//!   (unless [`FakeEventsApi::set_deliver_test_events`] plays a tunnel that is down),
 //!   and `Validate` accepts only that event's `test_id`.
 //!
 //! Every request is recorded (method, path, query, form, status answered; never the password)
@@ -26,22 +27,20 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use base64::Engine as _;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 use hyper::service::service_fn;
-use hyper::{Method, Request, Response, StatusCode};
+use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
 use callwatch::twilio::signature::{Algorithm, sign_json_delivery};
 
-use super::openapi::{
-    ReceivedRequest, Spec, decode_basic, decode_pairs, page_json, percent_decode, sid,
-};
+pub use super::openapi::RecordedRequest;
+use super::openapi::{ReceivedRequest, Spec, decode_basic, decode_pairs, page_json, sid};
 
 /// The API description the fake enforces.
 const SPEC_PATH: &str = concat!(
@@ -65,48 +64,6 @@ const DELIVERY_TIMEOUT: Duration = Duration::from_secs(5);
 pub struct FakeEventsApi {
     shared: Arc<Shared>,
     server: tokio::task::JoinHandle<()>,
-}
-
-/// One request as the fake saw it.
-#[derive(Debug, Clone)]
-pub struct RecordedRequest {
-    pub method: String,
-    /// The path without the query, e.g. `/v1/Sinks`.
-    pub path: String,
-    /// Query parameters in order, decoded.
-    pub query: Vec<(String, String)>,
-    /// Form body parameters in order, decoded (repeated keys stay repeated).
-    pub form: Vec<(String, String)>,
-    pub content_type: Option<String>,
-    /// The Basic-auth user name (Account SID or API key); the password is never kept.
-    pub username: Option<String>,
-    pub user_agent: Option<String>,
-    /// The status the fake answered.
-    pub status: u16,
-}
-
-impl RecordedRequest {
-    /// The first form value named `name`.
-    pub fn form_value(&self, name: &str) -> Option<&str> {
-        self.form_values(name).into_iter().next()
-    }
-
-    /// Every form value named `name`, in order.
-    pub fn form_values(&self, name: &str) -> Vec<&str> {
-        self.form
-            .iter()
-            .filter(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-            .collect()
-    }
-
-    /// The first query value named `name`.
-    pub fn query_value(&self, name: &str) -> Option<&str> {
-        self.query
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    }
 }
 
 /// A sink as the fake stores it.
@@ -209,7 +166,10 @@ impl FakeEventsApi {
             std::fs::read_to_string(SPEC_PATH).expect("read the Events API description");
         let spec =
             Spec::parse(&serde_json::from_str(&spec_text).expect("the API description is JSON"));
-        assert!(spec.has("CreateSink"), "the API description lists CreateSink");
+        assert!(
+            spec.has("CreateSink"),
+            "the API description lists CreateSink"
+        );
         let test_event_template: Value = serde_json::from_str(
             &std::fs::read_to_string(TEST_EVENT_PATH).expect("read the test-event fixture"),
         )
@@ -854,7 +814,9 @@ impl Shared {
         let version = match params.form("SchemaVersion").map(str::parse::<u64>) {
             None => None,
             Some(Ok(v)) => Some(v),
-            Some(Err(_)) => return state.error(400, 20001, "SchemaVersion must be an integer", path),
+            Some(Err(_)) => {
+                return state.error(400, 20001, "SchemaVersion must be an integer", path);
+            }
         };
         let Some(latest) = state
             .event_types
@@ -862,7 +824,12 @@ impl Shared {
             .find(|t| t.event_type == event_type)
             .map(|t| t.latest_schema_version)
         else {
-            return state.error(400, 91104, &format!("Event type not found: {event_type}"), path);
+            return state.error(
+                400,
+                91104,
+                &format!("Event type not found: {event_type}"),
+                path,
+            );
         };
         let subscription_sid = params.path("SubscriptionSid").to_owned();
         let Some(subscription) = state

@@ -11,6 +11,48 @@ use serde_json::{Value, json};
 /// The page size Twilio uses when the client sends none.
 pub const TWILIO_DEFAULT_PAGE_SIZE: usize = 50;
 
+/// One request as a fake saw it.
+#[derive(Debug, Clone)]
+pub struct RecordedRequest {
+    pub method: String,
+    /// The path without the query, e.g. `/v1/Sinks`.
+    pub path: String,
+    /// Query parameters in order, decoded.
+    pub query: Vec<(String, String)>,
+    /// Form body parameters in order, decoded (repeated keys stay repeated).
+    pub form: Vec<(String, String)>,
+    pub content_type: Option<String>,
+    /// The Basic-auth user name (Account SID or API key); the password is never kept.
+    pub username: Option<String>,
+    pub user_agent: Option<String>,
+    /// The status the fake answered.
+    pub status: u16,
+}
+
+impl RecordedRequest {
+    /// The first form value named `name`.
+    pub fn form_value(&self, name: &str) -> Option<&str> {
+        self.form_values(name).into_iter().next()
+    }
+
+    /// Every form value named `name`, in order.
+    pub fn form_values(&self, name: &str) -> Vec<&str> {
+        self.form
+            .iter()
+            .filter(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
+    /// The first query value named `name`.
+    pub fn query_value(&self, name: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
 /// What one request carries, decoded.
 pub struct ReceivedRequest {
     pub method: Method,
@@ -22,7 +64,6 @@ pub struct ReceivedRequest {
     /// `(user, password)` from Basic auth.
     pub basic_auth: Option<(String, String)>,
 }
-
 
 /// The operations of the API description, as the fake enforces them.
 pub struct Spec {
@@ -141,7 +182,11 @@ impl Spec {
     }
 
     /// The operation for `method` + `path`, preferring literal segments over parameters.
-    pub fn route(&self, method: &Method, path: &str) -> Option<(&Operation, Vec<(String, String)>)> {
+    pub fn route(
+        &self,
+        method: &Method,
+        path: &str,
+    ) -> Option<(&Operation, Vec<(String, String)>)> {
         self.operations
             .iter()
             .filter(|o| o.method == *method)
@@ -312,7 +357,6 @@ pub fn percent_decode(segment: &str) -> String {
         .map(|(_, v)| v)
         .unwrap_or_else(|| segment.to_owned())
 }
-
 
 /// One page of `items` as Twilio pages lists: `PageSize` (capped at `max_page_size`),
 /// `PageToken` from the previous page's links, absolute `meta` URLs that keep the filters. The

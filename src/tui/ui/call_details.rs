@@ -58,7 +58,9 @@ pub fn osc8(text: &str, url: &str) -> String {
 
 /// The text of a call's details.
 pub fn lines(r: &CallRecord, theme: &Theme, mask: bool) -> Vec<Line<'static>> {
-    let s = &r.summary;
+    // The full summary is kept packed; opening a call is the one place it is needed.
+    let full = r.full_summary().unwrap_or_default();
+    let s = &full;
     let p = &s.properties;
     let mut out = Vec::new();
     out.push(Line::from(vec![
@@ -139,7 +141,7 @@ pub fn lines(r: &CallRecord, theme: &Theme, mask: bool) -> Vec<Line<'static>> {
             h.kind.event_type().rsplit('.').next().unwrap_or_default(),
             h.processing_version.map_or("-".to_owned(), |v| v.to_string()),
             h.event_id,
-            h.event_time.as_deref().unwrap_or("—"),
+            h.event_time().unwrap_or_else(|| "—".to_owned()),
             if h.applied { "" } else { "  (arrived late: a newer summary was already shown)" }
         )));
     }

@@ -123,8 +123,11 @@ fn draw_alerts(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) -> Rect 
         Layout::vertical([Constraint::Min(3), Constraint::Length(height)]).areas(area);
     let mut lines = vec![Line::from(Span::styled(
         format!(
-            "Twilio Debugger: {} failed deliveries to this sink reported (newest first)",
-            alerts.len()
+            "Twilio Debugger: {} reported (newest first)",
+            match alerts.len() {
+                1 => "1 failed delivery to this sink".to_owned(),
+                n => format!("{n} failed deliveries to this sink"),
+            }
         ),
         theme.warning(),
     ))];

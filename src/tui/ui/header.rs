@@ -107,25 +107,26 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     frame.render_widget(Paragraph::new(text).block(block), area);
 }
 
-/// `sink DG… → subscription DF… · test event verified, Validate: valid`.
+/// `✓ test verified, Validate: valid  sink DG…  subscription DF…`: the test result first, so
+/// that a narrow screen still shows it.
 fn sink_line(sink: &SinkInfo, theme: &Theme) -> Line<'static> {
+    let (mark, style) = if sink.test_passed {
+        ("✓ ", theme.good())
+    } else {
+        ("✗ ", theme.warning())
+    };
     let mut spans = vec![
-        Span::styled("sink ", theme.dim()),
+        Span::styled(format!("{mark}{}", sink.test_result), style),
+        Span::styled("  sink ", theme.dim()),
         Span::raw(sink.sink_sid.clone()),
     ];
     match &sink.subscription_sid {
         Some(sid) => {
-            spans.push(Span::styled(" ← subscription ", theme.dim()));
+            spans.push(Span::styled("  subscription ", theme.dim()));
             spans.push(Span::raw(sid.clone()));
         }
-        None => spans.push(Span::styled(" (no subscription)", theme.warning())),
+        None => spans.push(Span::styled("  no subscription", theme.warning())),
     }
-    let (mark, style) = if sink.test_passed {
-        ("  ✓ ", theme.good())
-    } else {
-        ("  ✗ ", theme.warning())
-    };
-    spans.push(Span::styled(format!("{mark}{}", sink.test_result), style));
     Line::from(spans)
 }
 

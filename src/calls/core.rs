@@ -1,0 +1,161 @@
+//! The part of a call summary the screen keeps at hand for every call: what the table, the
+//! filter, the stats and the exports read. The full summary (edges, trust, raw JSON) is kept
+//! deflated beside it and unpacked only when one call is opened, so that 100,000 calls fit in
+//! the memory budget of design.md (under 200 MiB).
+
+use serde::Serialize;
+
+use crate::twilio::summary::{CallState, CallSummary, CallType, Connection, Direction, DisconnectedBy};
+
+/// One side of the call, as far as the table needs it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct EndpointCore {
+    /// Caller ID (on `from`).
+    pub caller: String,
+    /// Dialled destination (on `to`).
+    pub callee: String,
+    /// Serving carrier.
+    pub carrier: String,
+    /// mobile / landline / voip / ...
+    pub connection: Connection,
+}
+
+/// The call-level properties the table needs.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct PropertiesCore {
+    /// inbound / outbound_api / ...
+    pub direction: Direction,
+    /// caller / callee / unknown.
+    pub disconnected_by: DisconnectedBy,
+    /// Q.850 cause, 0 when unknown.
+    pub q850_cause: i64,
+    /// Last SIP response, 0 when unknown.
+    pub last_sip_response_num: i64,
+    /// Post-dial delay in ms.
+    pub pdd_ms: Option<i64>,
+    /// Time queued before the call began, in ms.
+    pub queue_time: Option<i64>,
+}
+
+/// A call summary reduced to what is shown and searched for every call. Field paths mirror
+/// [`CallSummary`]'s (`s.from.carrier`, `s.properties.q850_cause`), so code reads the same.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct SummaryCore {
+    /// `CA...`.
+    pub call_sid: String,
+    /// carrier / sip / trunking / client / whatsapp.
+    pub call_type: CallType,
+    /// completed / busy / fail / ...
+    pub call_state: CallState,
+    /// Increments while a partial summary is refined.
+    pub processing_version: Option<i64>,
+    /// Seconds from initiation to end.
+    pub duration: Option<i64>,
+    /// Seconds from answer to end.
+    pub connect_duration: Option<i64>,
+    /// The calling side.
+    pub from: EndpointCore,
+    /// The called side.
+    pub to: EndpointCore,
+    /// Call-level properties.
+    pub properties: PropertiesCore,
+    /// Voice Insights tags.
+    pub tags: Vec<String>,
+}
+
+impl From<&CallSummary> for SummaryCore {
+    fn from(s: &CallSummary) -> Self {
+        let endpoint = |e: &crate::twilio::summary::Endpoint| EndpointCore {
+            caller: e.caller.clone(),
+            callee: e.callee.clone(),
+            carrier: e.carrier.clone(),
+            connection: e.connection.clone(),
+        };
+        Self {
+            call_sid: s.call_sid.clone(),
+            call_type: s.call_type.clone(),
+            call_state: s.call_state.clone(),
+            processing_version: s.processing_version,
+            duration: s.duration,
+            connect_duration: s.connect_duration,
+            from: endpoint(&s.from),
+            to: endpoint(&s.to),
+            properties: PropertiesCore {
+                direction: s.properties.direction.clone(),
+                disconnected_by: s.properties.disconnected_by.clone(),
+                q850_cause: s.properties.q850_cause,
+                last_sip_response_num: s.properties.last_sip_response_num,
+                pdd_ms: s.properties.pdd_ms,
+                queue_time: s.properties.queue_time,
+            },
+            tags: s.tags.clone(),
+        }
+    }
+}
+
+/// The full summary, deflated: its JSON, compressed. A third to a quarter of the JSON's size
+/// for a typical summary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackedSummary(Box<[u8]>);
+
+impl PackedSummary {
+    /// Packs a summary. Nulls and empty strings are left out: reading them back gives the
+    /// same defaults, and a typical summary shrinks by a third before compression.
+    pub fn pack(summary: &CallSummary) -> Self {
+        let mut value = serde_json::to_value(summary).unwrap_or_default();
+        prune(&mut value);
+        let json = serde_json::to_vec(&value).unwrap_or_default();
+        Self(miniz_oxide::deflate::compress_to_vec(&json, 6).into_boxed_slice())
+    }
+
+    /// Unpacks it; `None` only if the bytes were damaged, which cannot happen short of a bug.
+    pub fn unpack(&self) -> Option<CallSummary> {
+        let json = miniz_oxide::inflate::decompress_to_vec_with_limit(&self.0, 16 << 20).ok()?;
+        serde_json::from_slice(&json).ok()
+    }
+
+    /// Bytes held.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// True for an empty pack (never produced by [`Self::pack`]).
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// Removes nulls and empty strings from objects, recursively.
+fn prune(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            map.retain(|_, v| !(v.is_null() || v.as_str() == Some("")));
+            map.values_mut().for_each(prune);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(prune),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pack_round_trips_and_shrinks() {
+        let data = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/twilio/fixtures/predicted-complete.json"))
+            .expect("fixture");
+        let events = crate::twilio::cloudevent::parse_delivery(&data).expect("parse");
+        let crate::twilio::cloudevent::DeliveredEvent::CallSummary(e) = &events[0] else {
+            panic!("not a summary")
+        };
+        let packed = PackedSummary::pack(&e.summary);
+        assert_eq!(packed.unpack().as_ref(), Some(&e.summary));
+        let json_len = serde_json::to_vec(&e.summary).expect("json").len();
+        assert!(packed.len() * 2 < json_len, "{} vs {json_len}", packed.len());
+        let core = SummaryCore::from(&e.summary);
+        assert_eq!(core.call_sid, "CA00000000000000000000000000000000");
+        assert_eq!(core.from.carrier, "MEGA:CORP");
+        assert_eq!(core.properties.direction.as_str(), "outbound_api");
+    }
+}
