@@ -124,13 +124,16 @@ fn type_text(app: &mut App, s: &str) {
     }
 }
 
+/// How a screenshot test puts the app in the state it shows.
+type Setup = Box<dyn Fn(&mut App)>;
+
 /// Every view and overlay, at both sizes, with and without colour.
 #[test]
 fn every_view_and_overlay_at_both_sizes() {
     for color in [false, true] {
         let mut app = app_with_calls(30, color);
         let suffix = if color { "colour" } else { "plain" };
-        let shots: Vec<(&str, Box<dyn Fn(&mut App)>)> = vec![
+        let shots: Vec<(&str, Setup)> = vec![
             ("calls", Box::new(|_| {})),
             ("call_details", Box::new(|a| {
                 a.update(Action::Down);

@@ -309,7 +309,7 @@ impl Steps<'_> {
     async fn find_or_create_sink(&self, created: &mut Created) -> Result<String, Failure> {
         let sinks = self.client.list_sinks().await.map_err(|e| {
             self.fail(
-                format!("could not list the account's sinks"),
+                "could not list the account's sinks".to_owned(),
                 &e,
                 "check the credentials (TWILIO_ACCOUNT_SID / TWILIO_AUTH_TOKEN or an API key)",
             )
