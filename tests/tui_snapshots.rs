@@ -383,3 +383,40 @@ fn header_warns_when_signatures_fail_with_a_4xx() {
     assert!(screen.contains("Twilio never retries a 4xx"), "{screen}");
     assert!(screen.contains("--reject-status 503"), "{screen}");
 }
+
+#[test]
+fn mouse_selects_scrolls_and_sorts_by_column_title() {
+    use ratatui::crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    let mut app = app_with_calls(30, false);
+    let screen = ratatui::layout::Rect::new(0, 0, 120, 40);
+    let body = ui::areas(screen, &app).body;
+    let click = |column, row| MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column,
+        row,
+        modifiers: KeyModifiers::NONE,
+    };
+    // The fourth data row (the title row is body.y).
+    app.on_mouse(click(20, body.y + 4), body);
+    app.prepare_frame();
+    assert_eq!(app.selected_index(), 3);
+    let wheel = MouseEvent { kind: MouseEventKind::ScrollDown, column: 20, row: body.y + 4, modifiers: KeyModifiers::NONE };
+    app.on_mouse(wheel, body);
+    assert_eq!(app.selected_index(), 4);
+    // A click on the STATE title sorts by state; a second click reverses it.
+    let columns = ui::calls_table::visible_columns(body.width);
+    let mut x = 0;
+    for (col, _, w) in &columns {
+        if *col == ui::calls_table::Column::State {
+            break;
+        }
+        x += w + 1;
+    }
+    app.on_mouse(click(x + 1, body.y), body);
+    assert_eq!(app.sort, (SortColumn::State, true));
+    app.on_mouse(click(x + 1, body.y), body);
+    assert_eq!(app.sort, (SortColumn::State, false));
+    // Clicks outside the table change nothing.
+    app.on_mouse(click(5, 0), body);
+    assert_eq!(app.sort, (SortColumn::State, false));
+}
