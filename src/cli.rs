@@ -29,6 +29,23 @@ Exit codes: 0 success, 1 runtime failure, 2 usage error.")]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    #[command(flatten)]
+    pub global: GlobalArgs,
+}
+
+/// Flags every command takes: where the config file and the log are, how much is logged.
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// Read defaults from this TOML file instead of the platform's config file (see the end of
+    /// `callwatch --help`; `callwatch config template` writes one).
+    #[arg(long, global = true, env = "CALLWATCH_CONFIG", value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Write the log to this file instead of the platform's state directory.
+    #[arg(long, global = true, env = "CALLWATCH_LOG_FILE", value_name = "PATH")]
+    pub log_file: Option<PathBuf>,
+    /// Log more detail: -v debug, -vv trace (else RUST_LOG, else info).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
 }
 
 #[derive(Debug, Subcommand)]
@@ -54,6 +71,13 @@ pub enum Command {
     /// From nothing to a verified live sink: create (or find) the sink and its subscription,
     /// prove delivery with Twilio's signed test event, then monitor.
     Setup(SetupArgs),
+    /// Print a config file template, the settings in effect (and where each came from), or the
+    /// config file's path.
+    Config(crate::commands::config::ConfigArgs),
+    /// Print a shell completion script: bash, zsh, fish, powershell or elvish.
+    Completions(crate::commands::completions::CompletionsArgs),
+    /// Print the manual page (roff), or write every page with --dir.
+    Man(crate::commands::man::ManArgs),
 }
 
 /// Flags shared by every command that shows calls.
@@ -116,6 +140,7 @@ impl OutputArgs {
             filter: self.parsed_filter()?,
             mask: self.mask,
             mouse: self.mouse,
+            max_calls: None,
         })
     }
 
@@ -152,6 +177,9 @@ pub struct DemoArgs {
     /// Append every delivery to this file (one JSON line each), durably before acknowledging it.
     #[arg(long, value_name = "FILE")]
     pub record: Option<PathBuf>,
+    /// Keep at most this many calls; the oldest finished calls are evicted first.
+    #[arg(long, value_name = "N", value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub max_calls: Option<usize>,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -242,8 +270,17 @@ pub struct ListenArgs {
     #[arg(long, requires = "record")]
     pub resume: bool,
     /// Keep at most this many calls; the oldest finished calls are evicted first.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub max_calls: Option<usize>,
+    /// Serve at most this many connections at once; over it, a new connection waits up to a
+    /// second for a free slot, then is closed.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = crate::ingest::server::DEFAULT_MAX_CONNECTIONS,
+        value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1_000_000)
+    )]
+    pub max_connections: usize,
     #[command(flatten)]
     pub output: OutputArgs,
 }

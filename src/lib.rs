@@ -17,13 +17,17 @@
 //!   the Monitor API and shown beside the deliveries.
 //! - [`demo`]: a simulated Twilio that signs realistic deliveries and POSTs them over HTTP.
 //! - [`cli`] and [`commands`]: flags, validated into configs, and one runner per subcommand.
+//! - [`config`] and [`logging`]: the config file that sets the flags' defaults, and the log
+//!   file (never the terminal).
 
 pub mod alerts;
 pub mod calls;
 pub mod cli;
 pub mod commands;
+pub mod config;
 pub mod demo;
 pub mod ingest;
+pub mod logging;
 pub mod output;
 pub mod session;
 pub mod tui;

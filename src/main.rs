@@ -1,17 +1,39 @@
-//! The `callwatch` binary: parse flags, run the command, map the outcome to an exit code
-//! (0 success, 1 runtime failure, 2 usage error).
+//! The `callwatch` binary: read the config file, parse flags, start the log, run the command,
+//! map the outcome to an exit code (0 success, 1 runtime failure, 2 usage error).
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
-use callwatch::cli::{Cli, Command};
+use callwatch::cli::Command;
 use callwatch::commands::{self, Reported, UsageError};
+use callwatch::config::{Invocation, StartError};
+use callwatch::logging::{self, LogGuard};
 
 fn main() -> ExitCode {
     // Before any thread exists: the local UTC offset can only be read then.
     callwatch::tui::init_local_offset();
-    let cli = Cli::parse();
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let Invocation {
+        cli, file, matches, ..
+    } = match callwatch::config::parse_args(&args) {
+        Ok(invocation) => invocation,
+        Err(StartError::Clap(e)) => e.exit(),
+        Err(StartError::Config(e)) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let command_name = matches.subcommand_name().unwrap_or_default().to_owned();
+    let log = match cli.command {
+        // They only print; a log file would be noise.
+        Command::Config(_) | Command::Completions(_) | Command::Man(_) => LogGuard::none(),
+        _ => logging::init(cli.global.log_file.clone(), cli.global.verbose),
+    };
+    tracing::info!(
+        command = %command_name,
+        version = env!("CARGO_PKG_VERSION"),
+        config = ?file.as_ref().filter(|f| f.exists).map(|f| &f.path),
+        "callwatch started"
+    );
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -31,27 +53,36 @@ fn main() -> ExitCode {
             Command::Verify(a) => commands::verify::run(a),
             Command::Send(a) => commands::send::run(a).await,
             Command::Setup(a) => commands::setup::run(a).await,
+            Command::Config(a) => commands::config::run(a, file.as_ref()),
+            Command::Completions(a) => commands::completions::run(a),
+            Command::Man(a) => commands::man::run(a),
         }
     });
     // Do not wait for stray tasks (a slow client) once the command is done.
     runtime.shutdown_timeout(std::time::Duration::from_millis(200));
-    match result {
+    let code = match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             if is_broken_pipe(&e) {
                 return ExitCode::SUCCESS;
             }
-            if e.downcast_ref::<Reported>().is_some() {
-                return ExitCode::from(1);
+            let usage = e.downcast_ref::<UsageError>().is_some();
+            tracing::error!(command = %command_name, usage, error = %format!("{e:#}"), "callwatch failed");
+            if e.downcast_ref::<Reported>().is_none() {
+                eprintln!("error: {e:#}");
             }
-            eprintln!("error: {e:#}");
-            if e.downcast_ref::<UsageError>().is_some() {
+            if usage {
                 ExitCode::from(2)
             } else {
+                if let Some(path) = log.path() {
+                    eprintln!("details in {}", path.display());
+                }
                 ExitCode::from(1)
             }
         }
-    }
+    };
+    tracing::info!(command = %command_name, "callwatch stopped");
+    code
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {

@@ -73,6 +73,14 @@ impl Session {
         Self::default()
     }
 
+    /// An empty session whose store keeps at most `max_calls` calls (`--max-calls`).
+    pub fn with_max_calls(max_calls: Option<usize>) -> Self {
+        Self {
+            store: CallStore::with_max_calls(max_calls),
+            ..Self::default()
+        }
+    }
+
     /// Applies one delivery and calls `on_update` for each thing it changed, in order.
     pub fn ingest(&mut self, delivery: Delivery, mut on_update: impl FnMut(&Delivery, Update<'_>)) {
         for event in &delivery.events {

@@ -168,17 +168,24 @@ impl fmt::Display for Filter {
     }
 }
 
-/// The free text of a call that filters search (call SID, carriers, caller, callee, tags),
-/// copied into one allocation. Testing 100,000 calls then reads one place per call instead of
-/// a dozen strings scattered over the heap: the cache misses, not the comparisons, are what
-/// costs (a bare word took ~100 ms over the summaries' own strings, a few ms over this).
-/// [`crate::calls::store::CallStore`] rebuilds it whenever a call's summary changes.
+/// The text of a call that bare words search (call SID, carriers, caller, callee, the state,
+/// type, direction and hang-up side, tags), lowercased into one allocation, with a signature
+/// of the byte pairs it contains.
+///
+/// Why: filtering 100,000 calls is bound by memory, not by comparisons. Reading a dozen
+/// strings scattered over the heap per call took ~100 ms for a bare word; with this, a call
+/// whose signature lacks one of the needle's byte pairs is rejected without reading any text,
+/// and text that is read is one contiguous, already-lowercased string searched with `str`'s
+/// own fast `contains`. [`crate::calls::store::CallStore`] rebuilds it whenever a call's
+/// summary changes.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SearchText {
-    /// The segments in [`Segment`] order, then the tags, separated by `\0`.
+    /// The [`SEGMENTS`] in order, then the tags, lowercased and separated by `\0`.
     text: Box<str>,
-    /// Where each [`Segment`] ends in `text`.
-    ends: [usize; SEGMENTS],
+    /// Where each of the [`SEGMENTS`] ends in `text`.
+    ends: [u32; SEGMENTS],
+    /// Every byte pair of `text`.
+    pairs: BytePairs,
 }
 
 /// The fixed segments of a [`SearchText`], in order.
@@ -191,17 +198,23 @@ enum Segment {
     ToCallee,
 }
 
-const SEGMENTS: usize = 5;
+/// The five [`Segment`]s, then the state, type, direction and hang-up side. Those four are
+/// here for bare words only: reading them from the summary would touch more cache lines.
+const SEGMENTS: usize = 9;
 
 impl SearchText {
     /// The searchable text of `summary`.
     pub fn of(summary: &CallSummary) -> Self {
-        let fixed = [
+        let fixed: [&str; SEGMENTS] = [
             &summary.call_sid,
             &summary.from.carrier,
             &summary.to.carrier,
             &summary.from.caller,
             &summary.to.callee,
+            summary.call_state.as_str(),
+            summary.call_type.as_str(),
+            summary.properties.direction.as_str(),
+            summary.properties.disconnected_by.as_str(),
         ];
         let len = fixed.iter().map(|f| f.len() + 1).sum::<usize>()
             + summary.tags.iter().map(|t| t.len() + 1).sum::<usize>();
@@ -211,49 +224,123 @@ impl SearchText {
             if i > 0 {
                 text.push('\0');
             }
-            text.push_str(field);
-            ends[i] = text.len();
+            push_lowercase(&mut text, field);
+            // Bodies are capped far below 4 GiB; saturating keeps slicing safe regardless.
+            ends[i] = u32::try_from(text.len()).unwrap_or(u32::MAX);
         }
         for tag in &summary.tags {
             text.push('\0');
             // A NUL inside a tag would split it in two; Twilio's tags are identifiers anyway.
-            text.extend(tag.chars().map(|c| if c == '\0' { '\u{fffd}' } else { c }));
+            push_lowercase(&mut text, &tag.replace('\0', "\u{fffd}"));
         }
         Self {
+            pairs: BytePairs::of(text.as_bytes()),
             text: text.into_boxed_str(),
             ends,
         }
     }
 
-    fn segment(&self, segment: Segment) -> &str {
+    fn bounds(&self, segment: Segment) -> (usize, usize) {
         let i = segment as usize;
-        let start = if i == 0 { 0 } else { self.ends[i - 1] + 1 };
-        self.text.get(start..self.ends[i]).unwrap_or_default()
+        let start = if i == 0 {
+            0
+        } else {
+            self.ends[i - 1] as usize + 1
+        };
+        (start, self.ends[i] as usize)
+    }
+
+    fn segment(&self, segment: Segment) -> &str {
+        let (start, end) = self.bounds(segment);
+        self.text.get(start..end).unwrap_or_default()
     }
 
     fn tags(&self) -> impl Iterator<Item = &str> {
-        let last = self.ends[SEGMENTS - 1];
         // Nothing after the last segment: no tags; an empty rest: one empty tag.
-        let tags = self.text.get(last + 1..);
+        let tags = self.text.get(self.ends[SEGMENTS - 1] as usize + 1..);
         tags.into_iter().flat_map(|t| t.split('\0'))
     }
 
-    /// Some segment or tag contains the needle.
-    fn contains(&self, needle: &Needle) -> bool {
-        if needle.lower.contains('\0') {
-            // Only a needle with a NUL could match across two segments.
-            let fixed = [
-                Segment::CallSid,
-                Segment::FromCarrier,
-                Segment::ToCarrier,
-                Segment::FromCaller,
-                Segment::ToCallee,
-            ];
-            fixed.into_iter().any(|s| needle.within(self.segment(s)))
-                || self.tags().any(|t| needle.within(t))
+    /// The text may contain the needle; false means it certainly does not.
+    fn may_contain(&self, needle: &Needle) -> bool {
+        self.pairs.covers(&needle.pairs)
+    }
+
+    /// A segment equals (`exact`) or contains the needle, ignoring case.
+    fn segment_has(&self, segment: Segment, needle: &Needle, exact: bool) -> bool {
+        if exact {
+            // The length is known without reading the text.
+            let (start, end) = self.bounds(segment);
+            end - start == needle.lower.len()
+                && self.may_contain(needle)
+                && self.segment(segment) == &*needle.lower
         } else {
-            needle.within(&self.text)
+            self.may_contain(needle) && self.segment(segment).contains(&*needle.lower)
         }
+    }
+
+    /// Some tag equals (`exact`) or contains the needle, ignoring case.
+    fn tag_has(&self, needle: &Needle, exact: bool) -> bool {
+        self.may_contain(needle)
+            && self.tags().any(|t| {
+                if exact {
+                    t == &*needle.lower
+                } else {
+                    t.contains(&*needle.lower)
+                }
+            })
+    }
+
+    /// Some segment or tag contains the needle, ignoring case.
+    fn contains(&self, needle: &Needle) -> bool {
+        if !self.may_contain(needle) {
+            false
+        } else if needle.lower.contains('\0') {
+            // Only a needle with a NUL could match across two segments.
+            self.text
+                .split('\0')
+                .any(|part| part.contains(&*needle.lower))
+        } else {
+            self.text.contains(&*needle.lower)
+        }
+    }
+}
+
+/// Appends `text` lowercased the way needles are ([`str::to_lowercase`]), without a copy for
+/// the usual ASCII text.
+fn push_lowercase(out: &mut String, text: &str) {
+    if text.is_ascii() {
+        out.extend(text.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+    } else {
+        out.push_str(&text.to_lowercase());
+    }
+}
+
+/// A 256-bit set of hashed adjacent byte pairs: if a needle has a pair the text lacks, the
+/// text cannot contain the needle. About a third of the bits are set for a typical call, so
+/// a needle of four letters or more lets only a few percent of non-matching calls through.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct BytePairs([u64; 4]);
+
+impl BytePairs {
+    fn of(bytes: &[u8]) -> Self {
+        let mut set = Self::default();
+        for pair in bytes.windows(2) {
+            // The top 8 bits of a multiplicative hash of the pair: 0..=255.
+            let bit = usize::from(
+                (u16::from(pair[0]) << 8 | u16::from(pair[1])).wrapping_mul(0x9e37) >> 8,
+            );
+            set.0[bit >> 6] |= 1 << (bit & 63);
+        }
+        set
+    }
+
+    /// Every pair of `other` is in `self`.
+    fn covers(&self, other: &Self) -> bool {
+        self.0
+            .iter()
+            .zip(&other.0)
+            .all(|(have, want)| have & want == *want)
     }
 }
 
@@ -354,24 +441,32 @@ impl Field {
 }
 
 impl TextField {
-    /// True when some value of this field in `record` passes `test` (`carrier` has two values,
-    /// `tag` any number).
-    fn any_value(self, record: &CallRecord, mut test: impl FnMut(&str) -> bool) -> bool {
+    /// True when some value of this field in `record` equals (`exact`) or contains the
+    /// needle, ignoring case (`carrier` has two values, `tag` any number).
+    fn has(self, record: &CallRecord, needle: &Needle, exact: bool) -> bool {
         let s = &record.summary;
-        match self {
-            Self::State => test(s.call_state.as_str()),
-            Self::Type => test(s.call_type.as_str()),
-            Self::Direction => test(s.properties.direction.as_str()),
-            // Strings come from the record's SearchText: one allocation, not several.
-            Self::Carrier => {
-                test(record.search.segment(Segment::FromCarrier))
-                    || test(record.search.segment(Segment::ToCarrier))
+        let search = &record.search;
+        // Enum values are mostly static strings: nothing to fetch from memory.
+        let value = |hay: &str| {
+            if exact {
+                needle.equals(hay)
+            } else {
+                needle.within(hay)
             }
-            Self::From => test(record.search.segment(Segment::FromCaller)),
-            Self::To => test(record.search.segment(Segment::ToCallee)),
-            Self::Hangup => test(s.properties.disconnected_by.as_str()),
-            Self::Tag => record.search.tags().any(test),
-            Self::Processing => test(processing_name(record.kind())),
+        };
+        match self {
+            Self::State => value(s.call_state.as_str()),
+            Self::Type => value(s.call_type.as_str()),
+            Self::Direction => value(s.properties.direction.as_str()),
+            Self::Hangup => value(s.properties.disconnected_by.as_str()),
+            Self::Processing => value(processing_name(record.kind())),
+            Self::Carrier => {
+                search.segment_has(Segment::FromCarrier, needle, exact)
+                    || search.segment_has(Segment::ToCarrier, needle, exact)
+            }
+            Self::From => search.segment_has(Segment::FromCaller, needle, exact),
+            Self::To => search.segment_has(Segment::ToCallee, needle, exact),
+            Self::Tag => search.tag_has(needle, exact),
         }
     }
 
@@ -445,6 +540,8 @@ struct Needle {
     ascii: bool,
     /// `lower` is all digits: numbers are searched too (bare words only).
     digits: bool,
+    /// The byte pairs of `lower`, checked against a [`SearchText`]'s before reading its text.
+    pairs: BytePairs,
 }
 
 impl Needle {
@@ -453,11 +550,12 @@ impl Needle {
         Self {
             ascii: lower.is_ascii(),
             digits: !lower.is_empty() && lower.bytes().all(|b| b.is_ascii_digit()),
+            pairs: BytePairs::of(lower.as_bytes()),
             lower: lower.into_boxed_str(),
         }
     }
 
-    /// `hay` equals the needle, ignoring case.
+    /// `hay` (an enum's wire value) equals the needle, ignoring case.
     fn equals(&self, hay: &str) -> bool {
         if self.ascii {
             hay.eq_ignore_ascii_case(&self.lower)
@@ -468,7 +566,7 @@ impl Needle {
         }
     }
 
-    /// `hay` contains the needle, ignoring case.
+    /// `hay` (an enum's wire value) contains the needle, ignoring case.
     fn within(&self, hay: &str) -> bool {
         if self.ascii {
             ascii_contains(hay.as_bytes(), self.lower.as_bytes())
@@ -645,14 +743,9 @@ impl Test {
         match self {
             Self::Text {
                 field,
-                exact: true,
+                exact,
                 needles,
-            } => field.any_value(record, |hay| needles.iter().any(|n| n.equals(hay))),
-            Self::Text {
-                field,
-                exact: false,
-                needles,
-            } => field.any_value(record, |hay| needles.iter().any(|n| n.within(hay))),
+            } => needles.iter().any(|n| field.has(record, n, *exact)),
             Self::Number { field, cmp, value } => field
                 .value(record)
                 .is_some_and(|have| cmp.holds(have, *value)),
@@ -666,16 +759,8 @@ impl Test {
 fn anywhere(record: &CallRecord, needle: &Needle, state: Option<&str>) -> bool {
     let s = &record.summary;
     let p = &s.properties;
-    // Known enum values are static strings: no memory to fetch.
-    let enums = [
-        s.call_state.as_str(),
-        s.call_type.as_str(),
-        p.direction.as_str(),
-        p.disconnected_by.as_str(),
-        processing_name(record.kind()),
-    ];
-    enums.iter().any(|t| needle.within(t))
-        || record.search.contains(needle)
+    record.search.contains(needle)
+        || needle.within(processing_name(record.kind()))
         || state.is_some_and(|st| s.call_state.as_str() == st)
         || (needle.digits
             && [
@@ -1349,7 +1434,7 @@ fn did_you_mean(word: &str) -> Option<&'static str> {
 }
 
 /// Levenshtein distance, by characters.
-fn edit_distance(a: &str, b: &str) -> usize {
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut row: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {
@@ -1840,16 +1925,17 @@ mod tests {
             let summary: CallSummary = serde_json::from_value(json!({
                 "call_sid": "CA11",
                 "from": {"caller": "+1415", "carrier": "AT&T"},
-                "to": {"callee": "client:bob"},
+                "to": {"callee": "client:Bob", "carrier": "Telefónica"},
                 "tags": tags,
             }))
             .expect("summary");
             SearchText::of(&summary)
         };
-        let s = text(json!(["high_jitter", "silence"]));
-        assert_eq!(s.segment(Segment::CallSid), "CA11");
-        assert_eq!(s.segment(Segment::FromCarrier), "AT&T");
-        assert_eq!(s.segment(Segment::ToCarrier), "");
+        let s = text(json!(["High_Jitter", "silence"]));
+        // Lowercased once here, so that matching compares bytes as they are.
+        assert_eq!(s.segment(Segment::CallSid), "ca11");
+        assert_eq!(s.segment(Segment::FromCarrier), "at&t");
+        assert_eq!(s.segment(Segment::ToCarrier), "telefónica");
         assert_eq!(s.segment(Segment::FromCaller), "+1415");
         assert_eq!(s.segment(Segment::ToCallee), "client:bob");
         assert_eq!(s.tags().collect::<Vec<_>>(), ["high_jitter", "silence"]);
@@ -1861,9 +1947,29 @@ mod tests {
         );
         // A word never matches across two fields.
         assert!(s.contains(&Needle::new("11")));
+        assert!(!s.contains(&Needle::new("bobtelef")));
         assert!(!s.contains(&Needle::new("11at")));
         assert!(!s.contains(&Needle::new("11\0at")));
-        assert!(s.contains(&Needle::new("jitter")));
+        assert!(s.contains(&Needle::new("JITTER")));
+        assert!(s.contains(&Needle::new("TELEFÓ")));
+        // The byte-pair signature only ever says "maybe": never a false "no".
+        for needle in [
+            "ca11",
+            "at&t",
+            "telefónica",
+            "client:bob",
+            "high_jitter",
+            "1",
+            "",
+        ] {
+            assert!(s.may_contain(&Needle::new(needle)), "{needle}");
+        }
+        assert!(!s.may_contain(&Needle::new("vodafone")));
+        assert!(s.segment_has(Segment::ToCallee, &Needle::new("Client:BOB"), true));
+        assert!(!s.segment_has(Segment::ToCallee, &Needle::new("client:bo"), true));
+        assert!(s.segment_has(Segment::ToCallee, &Needle::new("client:bo"), false));
+        assert!(s.tag_has(&Needle::new("silence"), true));
+        assert!(!s.tag_has(&Needle::new("silenc"), true));
     }
 
     #[test]

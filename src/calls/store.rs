@@ -4,6 +4,11 @@
 //! Merging never regresses: a `complete` summary beats a `predicted-complete`, which beats a
 //! `partial`; among partials a higher `processing_version` wins; ties go to the later event
 //! `time`. Events that lose are still kept in the call's history.
+//!
+//! With a cap ([`CallStore::with_max_calls`], `--max-calls`) the store forgets calls to stay
+//! under it: the least recently updated *finished* call first (its state is final, see
+//! [`CallState::is_final`]), or, when none is finished, the least recently updated call.
+//! A forgotten call's [`CallId`] never resolves again, even once its slot is reused.
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::SystemTime;
@@ -127,16 +132,29 @@ pub enum ApplyOutcome {
 }
 
 /// A call's slot in the store: stable for the life of the call, cheap to copy into views.
+///
+/// It carries the slot's generation, so an id kept by a view after its call was evicted
+/// resolves to nothing ([`CallStore::by_id`] gives `None`) rather than to whichever call
+/// reuses the slot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct CallId(pub u32);
+pub struct CallId {
+    /// Index into the store's records.
+    slot: u32,
+    /// How many calls the slot had held before this one.
+    generation: u32,
+}
 
 /// All calls, with the counters and ordering the screen needs.
 #[derive(Debug, Default)]
 pub struct CallStore {
     /// Records by slot; views hold [`CallId`]s into it. Boxed so that growing the vector
     /// moves pointers, not records, and reserves no room for records that do not exist.
-    #[allow(clippy::vec_box, reason = "measured: a Vec<CallRecord> doubling to 131,072 slots for 100,000 calls wastes ~18 MiB")]
-    records: Vec<Box<CallRecord>>,
+    /// `None` for a slot whose call was evicted and that waits in `free`.
+    records: Vec<Option<Box<CallRecord>>>,
+    /// The current generation of each slot (see [`CallId`]); bumped when its call is evicted.
+    generations: Vec<u32>,
+    /// Slots of evicted calls, reused by the next new calls.
+    free: Vec<u32>,
     /// Slots by call SID.
     index: HashMap<Box<str>, CallId>,
     /// Slots by `update_seq`, so "newest update first" is a reverse walk, not a sort.
@@ -149,12 +167,49 @@ pub struct CallStore {
     seq: u64,
     /// Call-summary events applied or superseded (duplicates never reach the store).
     events: u64,
+    /// `--max-calls`: the most calls kept (`None`: no limit).
+    max_calls: Option<usize>,
+    /// Finished calls by `update_seq`, the eviction order; kept only while there is a cap.
+    finished: BTreeMap<u64, CallId>,
+    /// Calls evicted to stay under `max_calls`.
+    evicted: u64,
 }
 
 impl CallStore {
     /// An empty store.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An empty store that keeps at most `max_calls` calls (at least one); `None` keeps all.
+    pub fn with_max_calls(max_calls: Option<usize>) -> Self {
+        let mut store = Self::new();
+        store.set_max_calls(max_calls);
+        store
+    }
+
+    /// Sets the cap (at least one call; `None` removes it) and evicts down to it at once.
+    pub fn set_max_calls(&mut self, max_calls: Option<usize>) {
+        self.max_calls = max_calls.map(|n| n.max(1));
+        self.finished.clear();
+        if self.max_calls.is_some() {
+            for (&seq, &id) in &self.by_update {
+                if self.by_id(id).is_some_and(|r| r.summary.call_state.is_final()) {
+                    self.finished.insert(seq, id);
+                }
+            }
+        }
+        self.evict_over_cap();
+    }
+
+    /// The cap, when there is one.
+    pub fn max_calls(&self) -> Option<usize> {
+        self.max_calls
+    }
+
+    /// Calls evicted so far to stay under the cap.
+    pub fn evicted(&self) -> u64 {
+        self.evicted
     }
 
     /// Merges one call-summary event, received at `received_at`, and says what happened.
@@ -173,7 +228,6 @@ impl CallStore {
         };
         let sid = event.summary.call_sid.as_str();
         let Some(&id) = self.index.get(sid) else {
-            let id = CallId(u32::try_from(self.records.len()).unwrap_or(u32::MAX));
             let record = CallRecord {
                 search: SearchText::of(&event.summary),
                 summary: SummaryCore::from(&event.summary),
@@ -186,14 +240,27 @@ impl CallStore {
             };
             *self.by_state.entry(state_key(&record.summary.call_state)).or_default() += 1;
             self.by_kind[kind_index(rank.kind)] += 1;
+            let finished = record.summary.call_state.is_final();
+            let id = self.insert(record);
             self.by_update.insert(seq, id);
+            if finished && self.max_calls.is_some() {
+                self.finished.insert(seq, id);
+            }
             self.index.insert(sid.into(), id);
-            self.records.push(Box::new(record));
+            self.evict_over_cap();
             return (id, ApplyOutcome::NewCall);
         };
-        let record = &mut self.records[id.0 as usize];
+        let capped = self.max_calls.is_some();
+        let Some(record) = self.records.get_mut(id.slot as usize).and_then(Option::as_mut) else {
+            // The index only ever holds live slots; should it not, the event is not lost.
+            self.index.remove(sid);
+            return self.apply_counted_once(event, received_at);
+        };
         self.by_update.remove(&record.update_seq);
         self.by_update.insert(seq, id);
+        if capped && self.finished.remove(&record.update_seq).is_some() {
+            self.finished.insert(seq, id);
+        }
         record.update_seq = seq;
         record.updated_at = received_at;
         // Ties in rank go to the later arrival: equal claims, fresher copy.
@@ -214,7 +281,67 @@ impl CallStore {
         record.packed = PackedSummary::pack(&event.summary);
         record.search = SearchText::of(&event.summary);
         record.rank = rank;
+        if capped && record.summary.call_state.is_final() {
+            self.finished.insert(seq, id);
+        } else if capped {
+            self.finished.remove(&seq);
+        }
         (id, ApplyOutcome::Updated)
+    }
+
+    /// [`Self::apply`] again after repairing the index, without counting the event twice.
+    fn apply_counted_once(
+        &mut self,
+        event: &SummaryEvent,
+        received_at: SystemTime,
+    ) -> (CallId, ApplyOutcome) {
+        self.events -= 1;
+        self.apply(event, received_at)
+    }
+
+    /// Puts a new record in a free slot (or a new one) and returns its id.
+    fn insert(&mut self, record: CallRecord) -> CallId {
+        if let Some(slot) = self.free.pop() {
+            let generation = self.generations[slot as usize];
+            self.records[slot as usize] = Some(Box::new(record));
+            return CallId { slot, generation };
+        }
+        let slot = u32::try_from(self.records.len()).unwrap_or(u32::MAX);
+        self.records.push(Some(Box::new(record)));
+        self.generations.push(0);
+        CallId { slot, generation: 0 }
+    }
+
+    /// Evicts calls until the cap holds: finished calls first, least recently updated first.
+    fn evict_over_cap(&mut self) {
+        let Some(max) = self.max_calls else { return };
+        while self.len() > max {
+            let victim = self
+                .finished
+                .first_key_value()
+                .or_else(|| self.by_update.first_key_value())
+                .map(|(_, &id)| id);
+            let Some(id) = victim else { return };
+            self.remove(id);
+            self.evicted += 1;
+            // Views compare generations: an eviction must look like a change.
+            self.seq += 1;
+        }
+    }
+
+    /// Forgets one call: its slot is freed and its id stops resolving.
+    fn remove(&mut self, id: CallId) {
+        let slot = id.slot as usize;
+        let Some(record) = self.records.get_mut(slot).and_then(Option::take) else {
+            return;
+        };
+        self.generations[slot] = self.generations[slot].wrapping_add(1);
+        self.free.push(id.slot);
+        self.index.remove(record.call_sid());
+        self.by_update.remove(&record.update_seq);
+        self.finished.remove(&record.update_seq);
+        decrement(&mut self.by_state, &state_key(&record.summary.call_state));
+        self.by_kind[kind_index(record.rank.kind)] -= 1;
     }
 
     /// The record of one call, by SID.
@@ -222,9 +349,12 @@ impl CallStore {
         self.index.get(call_sid).and_then(|&id| self.by_id(id))
     }
 
-    /// The record in a slot.
+    /// The record in a slot; `None` once that call was evicted.
     pub fn by_id(&self, id: CallId) -> Option<&CallRecord> {
-        self.records.get(id.0 as usize).map(|r| &**r)
+        if self.generations.get(id.slot as usize) != Some(&id.generation) {
+            return None;
+        }
+        self.records.get(id.slot as usize)?.as_deref()
     }
 
     /// The slot of a call.
@@ -234,12 +364,12 @@ impl CallStore {
 
     /// Number of calls.
     pub fn len(&self) -> usize {
-        self.records.len()
+        self.index.len()
     }
 
     /// True when no call is known.
     pub fn is_empty(&self) -> bool {
-        self.records.is_empty()
+        self.index.is_empty()
     }
 
     /// Call-summary events merged so far (applied or superseded).
@@ -262,14 +392,23 @@ impl CallStore {
         self.ids_newest_first().filter_map(|id| self.by_id(id))
     }
 
-    /// Every call with its slot, in arrival order of the first event.
+    /// Every call with its slot, in slot order (the arrival order of the first event, until
+    /// evictions free slots for newer calls).
     pub fn iter_with_ids(&self) -> impl Iterator<Item = (CallId, &CallRecord)> + '_ {
-        self.records.iter().enumerate().map(|(i, r)| (CallId(i as u32), &**r))
+        self.records.iter().zip(&self.generations).enumerate().filter_map(
+            |(slot, (record, &generation))| {
+                let id = CallId {
+                    slot: u32::try_from(slot).ok()?,
+                    generation,
+                };
+                Some((id, record.as_deref()?))
+            },
+        )
     }
 
-    /// Every call, in arrival order of the first event.
+    /// Every call, in slot order (see [`Self::iter_with_ids`]).
     pub fn iter(&self) -> impl Iterator<Item = &CallRecord> + '_ {
-        self.records.iter().map(|r| &**r)
+        self.records.iter().filter_map(|r| r.as_deref())
     }
 
     /// Number of calls in each call state (`""` for calls whose state is absent), by name.
@@ -420,5 +559,91 @@ mod tests {
         assert_eq!(order, ["CA1", "CA3", "CA2"]);
         assert_eq!(store.count_by_state().get("ringing"), Some(&2));
         assert_eq!(store.count_by_state().get("busy"), Some(&1));
+    }
+
+    /// An event for call `sid` in `state`, with an id unique to both.
+    fn call_event(sid: &str, kind: SummaryKind, state: &str) -> SummaryEvent {
+        let mut e = event("x", kind, 1, "2026-01-01T00:00:01Z", state);
+        e.summary.call_sid = sid.into();
+        e.id = format!("EZ-{sid}-{state}");
+        e
+    }
+
+    fn sids(store: &CallStore) -> Vec<&str> {
+        let mut sids: Vec<&str> = store.iter().map(CallRecord::call_sid).collect();
+        sids.sort_unstable();
+        sids
+    }
+
+    #[test]
+    fn the_cap_evicts_the_least_recently_updated_finished_call_first() {
+        let mut store = CallStore::with_max_calls(Some(3));
+        store.apply(&call_event("CA1", SummaryKind::Complete, "completed"), SystemTime::now());
+        store.apply(&call_event("CA2", SummaryKind::Partial, "ringing"), SystemTime::now());
+        store.apply(&call_event("CA3", SummaryKind::Complete, "busy"), SystemTime::now());
+        // CA1 is touched again (a late partial): CA3 is now the least recently updated
+        // finished call.
+        store.apply(&call_event("CA1", SummaryKind::Partial, "ringing"), SystemTime::now());
+        store.apply(&call_event("CA4", SummaryKind::Partial, "ringing"), SystemTime::now());
+        assert_eq!(sids(&store), ["CA1", "CA2", "CA4"]);
+        assert_eq!(store.evicted(), 1);
+        store.apply(&call_event("CA5", SummaryKind::Partial, "ringing"), SystemTime::now());
+        assert_eq!(sids(&store), ["CA2", "CA4", "CA5"], "CA1 was the last finished call");
+        // No call is finished any more: the least recently updated one goes.
+        store.apply(&call_event("CA6", SummaryKind::Partial, "ringing"), SystemTime::now());
+        assert_eq!(sids(&store), ["CA4", "CA5", "CA6"]);
+        assert_eq!(store.evicted(), 3);
+        assert_eq!(store.len(), 3);
+        assert_eq!(store.count_by_state().get("ringing"), Some(&3));
+        assert_eq!(store.count_by_state().len(), 1, "{:?}", store.count_by_state());
+        assert_eq!(store.count_by_kind(SummaryKind::Partial), 3);
+        assert_eq!(store.count_by_kind(SummaryKind::Complete), 0);
+        assert_eq!(store.ids_newest_first().count(), 3);
+        assert!(store.get("CA1").is_none() && store.id_of("CA3").is_none());
+    }
+
+    #[test]
+    fn a_call_that_finishes_becomes_evictable() {
+        let mut store = CallStore::with_max_calls(Some(2));
+        store.apply(&call_event("CA1", SummaryKind::Partial, "ringing"), SystemTime::now());
+        store.apply(&call_event("CA2", SummaryKind::Partial, "answered"), SystemTime::now());
+        store.apply(&call_event("CA2", SummaryKind::Complete, "completed"), SystemTime::now());
+        store.apply(&call_event("CA3", SummaryKind::Partial, "ringing"), SystemTime::now());
+        assert_eq!(sids(&store), ["CA1", "CA3"], "the finished CA2 goes before the older CA1");
+    }
+
+    #[test]
+    fn an_evicted_id_never_resolves_even_when_its_slot_is_reused() {
+        let mut store = CallStore::with_max_calls(Some(1));
+        let (first, _) = store.apply(&call_event("CA1", SummaryKind::Complete, "completed"), SystemTime::now());
+        let (second, _) = store.apply(&call_event("CA2", SummaryKind::Complete, "completed"), SystemTime::now());
+        assert!(store.by_id(first).is_none(), "CA1 was evicted");
+        assert_eq!(store.by_id(second).map(CallRecord::call_sid), Some("CA2"));
+        assert_ne!(first, second);
+        let ids: Vec<CallId> = store.iter_with_ids().map(|(id, _)| id).collect();
+        assert_eq!(ids, [second]);
+        assert_eq!(store.records.len(), 1, "the slot was reused, not a new one grown");
+        // A late event for an evicted call starts it again.
+        assert_eq!(
+            store.apply(&call_event("CA1", SummaryKind::Partial, "ringing"), SystemTime::now()).1,
+            ApplyOutcome::NewCall
+        );
+        assert!(store.by_id(second).is_none());
+    }
+
+    #[test]
+    fn setting_a_cap_on_a_full_store_evicts_at_once() {
+        let mut store = CallStore::new();
+        for (sid, state) in [("CA1", "ringing"), ("CA2", "completed"), ("CA3", "ringing")] {
+            store.apply(&call_event(sid, SummaryKind::Partial, state), SystemTime::now());
+        }
+        let generation = store.generation();
+        store.set_max_calls(Some(2));
+        assert_eq!(sids(&store), ["CA1", "CA3"]);
+        assert_eq!(store.evicted(), 1);
+        assert_ne!(store.generation(), generation, "views must recompute after an eviction");
+        store.set_max_calls(Some(0));
+        assert_eq!(store.max_calls(), Some(1), "a cap keeps at least one call");
+        assert_eq!(sids(&store), ["CA3"]);
     }
 }

@@ -10,7 +10,7 @@ use crate::cli::DemoArgs;
 use crate::commands::listen::bind_error;
 use crate::commands::monitor::{self, MonitorSpec, Recording};
 use crate::demo::simulator::{self, DEMO_AUTH_TOKEN, SimulatorConfig};
-use crate::ingest::server::{PublicUrl, bind};
+use crate::ingest::server::{PublicUrl, ServeLimits, bind};
 use crate::ingest::verdict::Judge;
 use crate::tui::HeaderInfo;
 use crate::twilio::signature::Secrets;
@@ -49,9 +49,13 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
             hyperlinks: true,
             ..HeaderInfo::default()
         },
-        tui: args.output.tui_options()?,
+        tui: crate::tui::TuiOptions {
+            max_calls: args.max_calls,
+            ..args.output.tui_options()?
+        },
         filter,
         alerts: None,
+        limits: ServeLimits::default(),
     };
     let background = move |mut stop: tokio::sync::watch::Receiver<bool>| async move {
         let stopped = async move {

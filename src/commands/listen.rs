@@ -12,7 +12,7 @@ use crate::cli::ListenArgs;
 use crate::commands::UsageError;
 use crate::commands::monitor::{self, MonitorSpec, Recording};
 use crate::ingest::replay::resume_from;
-use crate::ingest::server::{PublicUrl, bind};
+use crate::ingest::server::{PublicUrl, ServeLimits, bind};
 use crate::ingest::verdict::Judge;
 use crate::tui::HeaderInfo;
 use crate::tunnel::{self, TunnelKind, TunnelProcess};
@@ -61,10 +61,8 @@ pub(crate) async fn prepare(args: &ListenArgs, command: &str) -> anyhow::Result<
              --auth-token (the token of the account, or subaccount, that owns the sink)"
         )));
     };
-    if args.max_calls.is_some() {
-        bail!(UsageError("--max-calls is not available in this version yet".into()));
-    }
-    let tui = args.output.tui_options()?;
+    let mut tui = args.output.tui_options()?;
+    tui.max_calls = args.max_calls;
     let filter = tui.filter.clone();
     let addr = SocketAddr::new(args.bind, args.port);
     let socket = bind(addr).await.map_err(|e| bind_error(addr, e))?;
@@ -81,12 +79,16 @@ pub(crate) async fn prepare(args: &ListenArgs, command: &str) -> anyhow::Result<
     };
     let mut mode_note = None;
     if let (true, Some(path)) = (args.resume, &args.record) {
-        let resumed = resume_from(path)
-            .with_context(|| format!("cannot resume from {}", path.display()))?;
+        let resumed =
+            resume_from(path).with_context(|| format!("cannot resume from {}", path.display()))?;
         for warning in &resumed.warnings {
             eprintln!("warning: {}: {warning}", path.display());
         }
-        mode_note = Some(format!("resumed {} calls from {}", resumed.calls, path.display()));
+        mode_note = Some(format!(
+            "resumed {} calls from {}",
+            resumed.calls,
+            path.display()
+        ));
         judge = judge.with_dedupe(resumed.dedupe);
         recording.preload = resumed.deliveries;
         recording.resumed_calls = Some(resumed.calls);
@@ -106,6 +108,10 @@ pub(crate) async fn prepare(args: &ListenArgs, command: &str) -> anyhow::Result<
         tui,
         filter,
         alerts: None,
+        limits: ServeLimits {
+            max_connections: args.max_connections,
+            ..ServeLimits::default()
+        },
     };
     Ok(Prepared {
         spec,
@@ -253,7 +259,9 @@ pub fn validate_public_url(url: &str) -> anyhow::Result<()> {
         )));
     }
     if rest.is_empty() || rest.starts_with('/') {
-        bail!(crate::commands::UsageError(format!("--public-url `{url}` has no host")));
+        bail!(crate::commands::UsageError(format!(
+            "--public-url `{url}` has no host"
+        )));
     }
     Ok(())
 }
@@ -266,10 +274,12 @@ pub fn bind_error(addr: SocketAddr, e: std::io::Error) -> anyhow::Error {
             addr.port()
         ),
         std::io::ErrorKind::PermissionDenied => {
-            format!("not allowed to listen on port {}; use a port above 1023", addr.port())
+            format!(
+                "not allowed to listen on port {}; use a port above 1023",
+                addr.port()
+            )
         }
         _ => "check --bind and --port".to_owned(),
     };
     anyhow::Error::new(e).context(format!("cannot listen on {addr}: {hint}"))
 }
-

@@ -1,10 +1,13 @@
 //! One runner per subcommand. Each takes its parsed arguments, validates them, does its job
 //! and returns `anyhow::Result`; `main` turns the result into an exit code.
 
+pub mod completions;
+pub mod config;
 pub mod demo;
 pub mod events_admin;
 pub mod export;
 pub mod listen;
+pub mod man;
 pub mod monitor;
 pub mod replay;
 pub mod send;

@@ -7,6 +7,11 @@
 //! writer until the end. `listen` and `demo` do both at once ([`run_recorded`]); `setup` watches
 //! the first deliveries itself in between ([`Running::next_delivery`]: the sink test event),
 //! and the presenter still shows them first.
+//!
+//! Shutdown is the same whatever asks for it (`q`, SIGINT, SIGTERM, the end of a demo): the
+//! listener stops accepting and finishes the requests in flight (at most five seconds), the
+//! recording is synced and closed, the terminal is restored, and the command exits 0. SIGINT
+//! and SIGTERM are caught from [`start`] on, before the `listening` line is written.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -21,7 +26,7 @@ use tokio::task::JoinHandle;
 use crate::alerts::AlertFeed;
 use crate::calls::filter::Filter;
 use crate::ingest::record::Recorder;
-use crate::ingest::server::{Listener, PublicUrl, serve};
+use crate::ingest::server::{Listener, PublicUrl, ServeLimits, serve};
 use crate::ingest::verdict::Judge;
 use crate::ingest::{Delivery, ListenerStats};
 use crate::output::{self, OutputMode, ndjson};
@@ -42,7 +47,8 @@ pub struct MonitorSpec {
     pub output: OutputMode,
     /// Extra facts for the TUI header.
     pub header: HeaderInfo,
-    /// How the TUI starts (filter, mask, mouse).
+    /// How the TUI starts (filter, mask, mouse); its `max_calls` caps the line outputs' store
+    /// too.
     pub tui: crate::tui::TuiOptions,
     /// `--filter`: the calls every output mode shows (the TUI's initial filter when
     /// `tui.filter` is unset; `call` lines only in ndjson and compact).
@@ -51,6 +57,8 @@ pub struct MonitorSpec {
     /// `background`); every output shows each alert once: `alert` lines, compact lines, the
     /// TUI header and deliveries view. `None` when they are not polled (demo).
     pub alerts: Option<AlertFeed>,
+    /// Timeouts and the connection cap of the listener.
+    pub limits: ServeLimits,
 }
 
 /// What `--record` and `--resume` add to a run.
@@ -76,7 +84,13 @@ where
     F: FnOnce(watch::Receiver<bool>) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    run_recorded(spec, Recording::default(), background, exit_when_background_ends).await
+    run_recorded(
+        spec,
+        Recording::default(),
+        background,
+        exit_when_background_ends,
+    )
+    .await
 }
 
 /// [`run`], recording to a file and/or starting from the calls of an earlier recording.
@@ -123,10 +137,13 @@ pub struct Running {
 /// Starts serving `spec.socket`: writes the `listening` line (ndjson), then accepts deliveries
 /// into the channel until the returned monitor is presented and ends, or is shut down.
 pub async fn start(spec: MonitorSpec, recording: Recording) -> anyhow::Result<Running> {
-    let addr = spec.socket.local_addr().context("reading the bound address")?;
+    let addr = spec
+        .socket
+        .local_addr()
+        .context("reading the bound address")?;
     let (tx, rx) = mpsc::channel(CHANNEL_CAPACITY);
     let preload_tx = tx.clone();
-    let mut listener = Listener::new(spec.public_url.clone(), spec.judge, tx);
+    let mut listener = Listener::new(spec.public_url.clone(), spec.judge, tx).with_limits(spec.limits);
     let recorder = match &recording.path {
         Some(path) => {
             let recorder = Recorder::open(path, Arc::clone(&listener.stats))?;
@@ -139,6 +156,27 @@ pub async fn start(spec: MonitorSpec, recording: Recording) -> anyhow::Result<Ru
     let stats = Arc::clone(&listener.stats);
     let (stop_tx, stop_rx) = watch::channel(false);
 
+    // Caught from here on: a signal sent as soon as the `listening` line is out stops the run
+    // gracefully instead of killing the process with deliveries in flight.
+    let mut signals = ShutdownSignals::install().context("listening for SIGINT and SIGTERM")?;
+    let signal_stop = stop_tx.clone();
+    let mut stopped = stop_tx.subscribe();
+    tokio::spawn(async move {
+        tokio::select! {
+            () = signals.recv() => {
+                let _ = signal_stop.send(true);
+            }
+            _ = stopped.wait_for(|stop| *stop) => {}
+        }
+    });
+
+    tracing::info!(
+        %addr,
+        public_url = %spec.public_url.describe(),
+        output = ?spec.output,
+        record = ?recording.path,
+        "listener bound"
+    );
     // The `listening` line comes first, before any delivery can be written.
     if spec.output == OutputMode::Ndjson {
         let mut out = std::io::stdout().lock();
@@ -204,11 +242,6 @@ impl Running {
         self.stop_tx.subscribe()
     }
 
-    /// Sending `true` stops the run as `q` would: the listener stops, line outputs end.
-    pub fn stop_handle(&self) -> watch::Sender<bool> {
-        self.stop_tx.clone()
-    }
-
     /// Stops the listener without presenting (a failed `setup`): requests in flight finish,
     /// the recording is closed.
     pub async fn shutdown(self) {
@@ -272,26 +305,31 @@ impl Running {
                 header.alerts = alerts;
                 let mut options = tui;
                 options.filter = options.filter.or(filter);
+                // The TUI ends on a signal or a stop (see `start`), restoring the terminal.
                 crate::tui::run(rx, Arc::clone(&stats), header, options, stop_tx.clone()).await?;
                 let _ = stop_tx.send(true);
             }
             mode => {
                 let stopper = stop_tx.clone();
+                let mut stopped = stop_tx.subscribe();
                 tokio::spawn(async move {
                     tokio::select! {
-                        () = shutdown_signal() => {}
+                        // A signal (caught since `start`) or a caller's stop.
+                        _ = stopped.wait_for(|stop| *stop) => {}
                         () = background_ended => {}
                     }
                     let _ = stopper.send(true);
                 });
+                // The lines end when the channel closes: once the listener has finished its
+                // requests in flight and dropped its sender.
                 let view = output::LineView {
                     filter,
                     mask: tui.mask,
                     alerts,
+                    max_calls: tui.max_calls,
                 };
                 let mut out = std::io::stdout().lock();
-                let result =
-                    output::run_lines(mode, &view, rx, Arc::clone(&stats), &mut out).await;
+                let result = output::run_lines(mode, &view, rx, Arc::clone(&stats), &mut out).await;
                 let _ = stop_tx.send(true);
                 match result {
                     Ok(_) => {}
@@ -307,10 +345,7 @@ impl Running {
 
 /// A channel that yields `taken` and then whatever `rx` yields: the deliveries `setup` looked
 /// at, then the live ones, in arrival order. Without taken deliveries, `rx` itself.
-fn taken_first(
-    taken: Vec<Delivery>,
-    mut rx: mpsc::Receiver<Delivery>,
-) -> mpsc::Receiver<Delivery> {
+fn taken_first(taken: Vec<Delivery>, mut rx: mpsc::Receiver<Delivery>) -> mpsc::Receiver<Delivery> {
     if taken.is_empty() {
         return rx;
     }
@@ -340,7 +375,12 @@ async fn finish(server: JoinHandle<()>, recorder: Option<Recorder>, stats: &List
 }
 
 /// Says, after the listening line, which calls `--resume` loaded.
-fn announce_resume(mode: OutputMode, path: &std::path::Path, deliveries: usize, calls: usize) -> anyhow::Result<()> {
+fn announce_resume(
+    mode: OutputMode,
+    path: &std::path::Path,
+    deliveries: usize,
+    calls: usize,
+) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     match mode {
         OutputMode::Ndjson => ndjson::write_line(
@@ -354,7 +394,11 @@ fn announce_resume(mode: OutputMode, path: &std::path::Path, deliveries: usize, 
         ),
         OutputMode::Compact => {
             use std::io::Write;
-            writeln!(out, "resumed {calls} calls ({deliveries} deliveries) from {}", path.display())
+            writeln!(
+                out,
+                "resumed {calls} calls ({deliveries} deliveries) from {}",
+                path.display()
+            )
         }
         OutputMode::Quiet | OutputMode::Tui => Ok(()),
     }
@@ -378,25 +422,55 @@ fn recording_summary(recorder: &Recorder, stats: &ListenerStats) -> String {
     text
 }
 
-/// Resolves on Ctrl-C or SIGTERM.
+/// Resolves on Ctrl-C or SIGTERM sent from the moment it is first polled.
 pub async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
+    match ShutdownSignals::install() {
+        Ok(mut signals) => signals.recv().await,
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
         }
     }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
+}
+
+/// SIGINT and SIGTERM, caught from the moment [`ShutdownSignals::install`] returns: one sent
+/// before anybody awaits [`ShutdownSignals::recv`] is kept, not lost, and no longer kills the
+/// process.
+pub struct ShutdownSignals {
+    #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl ShutdownSignals {
+    /// Starts catching the signals (needs the Tokio runtime).
+    pub fn install() -> std::io::Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Self {
+                interrupt: signal(SignalKind::interrupt())?,
+                terminate: signal(SignalKind::terminate())?,
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            Ok(Self {})
+        }
+    }
+
+    /// Resolves once either signal has arrived.
+    pub async fn recv(&mut self) {
+        #[cfg(unix)]
+        {
+            tokio::select! {
+                _ = self.interrupt.recv() => {}
+                _ = self.terminate.recv() => {}
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }

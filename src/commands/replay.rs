@@ -227,6 +227,7 @@ async fn show(
                 filter,
                 mask: args.output.mask,
                 mouse: args.output.mouse,
+                max_calls: None,
             };
             crate::tui::run(rx, stats, header, options, stop_tx.clone()).await
         }
@@ -251,6 +252,7 @@ async fn show(
                         filter: filter.clone(),
                         mask: args.output.mask,
                         alerts: None,
+                        max_calls: None,
                     },
                     rx,
                     stats,

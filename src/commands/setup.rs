@@ -16,7 +16,7 @@ use tokio::time::Instant;
 use crate::cli::SetupArgs;
 use crate::commands::events_admin::{DEFAULT_SINK_DESCRIPTION, DEFAULT_SUBSCRIPTION_DESCRIPTION};
 use crate::commands::listen::{Prepared, debugger_alerts, prepare};
-use crate::commands::monitor::{self, Running, shutdown_signal};
+use crate::commands::monitor::{self, Running};
 use crate::commands::{Reported, UsageError};
 use crate::ingest::Delivery;
 use crate::ingest::diagnosis::signature_prefix;
@@ -64,7 +64,6 @@ pub async fn run(args: SetupArgs) -> anyhow::Result<()> {
     let PublicUrl::Fixed(destination) = spec.public_url.clone() else {
         return Err(UsageError("setup needs a fixed public URL".into()).into());
     };
-    let output = spec.output;
     let mut running = monitor::start(spec, recording).await?;
     let progress = Progress::for_stderr();
     let target = crate::tunnel::local_target(running.addr);
@@ -77,47 +76,50 @@ pub async fn run(args: SetupArgs) -> anyhow::Result<()> {
         destination: &destination,
         test_timeout: Duration::from_secs(args.test_timeout),
     };
-    // One signal watcher for the whole run: a Ctrl-C or SIGTERM between the steps and the
-    // presenter's own watcher must not be swallowed.
-    let stopper = running.stop_handle();
-    tokio::spawn(async move {
-        shutdown_signal().await;
-        let _ = stopper.send(true);
-    });
+    // The monitor catches Ctrl-C and SIGTERM from `start` on and turns them into its stop.
     let mut stopping = running.stop_signal();
     let outcome = tokio::select! {
         outcome = steps.run(&mut running, &mut created) => outcome,
-        _ = stopping.wait_for(|stop| *stop) => Err(Failure::fatal("interrupted")),
-    };
-    let connected = match outcome {
-        Ok(connected) => connected,
-        Err(failure) => {
-            if !failure.monitor_anyway || !args.keep_going {
-                running.shutdown().await;
-                finish(&client, &progress, &created, args.cleanup).await;
-                if let Some(process) = tunnel {
-                    process.stop().await;
-                }
-                return Err(Reported(failure.message).into());
-            }
-            failure
-                .connected
-                .context("a failure that allows monitoring knows the sink")?
+        _ = stopping.wait_for(|stop| *stop) => {
+            let message = "interrupted before setup finished";
+            progress.fail(message);
+            Err(Failure::Fatal(message.into()))
         }
     };
+    let result = match outcome {
+        Ok(connected) => monitor_after(running, connected, &created, &args, run_started).await,
+        Err(Failure::TestFailed { connected, .. }) if args.keep_going => {
+            monitor_after(running, connected, &created, &args, run_started).await
+        }
+        Err(failure) => {
+            running.shutdown().await;
+            Err(Reported(failure.message().to_owned()).into())
+        }
+    };
+    finish(&client, &progress, &created, args.cleanup).await;
+    if let Some(process) = tunnel {
+        process.stop().await;
+    }
+    result
+}
 
-    if output == OutputMode::Ndjson {
+/// Step (g): monitors with the listener setup used, the sink in the header and Twilio's
+/// Debugger polled for alerts about it.
+async fn monitor_after(
+    mut running: Running,
+    connected: Connected,
+    created: &Created,
+    args: &SetupArgs,
+    run_started: SystemTime,
+) -> anyhow::Result<()> {
+    if running.output == OutputMode::Ndjson {
         let mut out = std::io::stdout().lock();
-        ndjson::write_line(&mut out, &connected.ndjson_line(&created))
+        ndjson::write_line(&mut out, &connected.ndjson_line(created))
             .context("writing to stdout")?;
     }
-    if *stopping.borrow() {
+    if *running.stop_signal().borrow() {
         // Stopped just as setup ended: nothing to present.
         running.shutdown().await;
-        finish(&client, &progress, &created, args.cleanup).await;
-        if let Some(process) = tunnel {
-            process.stop().await;
-        }
         return Ok(());
     }
     let (feed, poller) = debugger_alerts(
@@ -133,12 +135,7 @@ pub async fn run(args: SetupArgs) -> anyhow::Result<()> {
             poller.run(stop).await;
         }
     };
-    let result = running.present(Some(background), false).await;
-    finish(&client, &progress, &created, args.cleanup).await;
-    if let Some(process) = tunnel {
-        process.stop().await;
-    }
-    result
+    running.present(Some(background), false).await
 }
 
 /// What this run created in Twilio, to delete with `--cleanup`.
@@ -206,23 +203,23 @@ impl Connected {
     }
 }
 
-/// Why setup stopped.
+/// Why setup stopped; the message is the `✗` line, already printed.
 #[derive(Debug)]
-struct Failure {
-    /// The `✗` line, already printed.
-    message: String,
-    /// `--keep-going` may monitor anyway (the sink exists; only the test failed).
-    monitor_anyway: bool,
-    /// What was connected, for monitoring anyway.
-    connected: Option<Connected>,
+enum Failure {
+    /// Nothing to monitor (no sink, no subscription, interrupted).
+    Fatal(String),
+    /// The sink is connected but the test event did not arrive or verify: `--keep-going`
+    /// monitors anyway.
+    TestFailed {
+        message: String,
+        connected: Connected,
+    },
 }
 
 impl Failure {
-    fn fatal(message: impl Into<String>) -> Self {
-        Self {
-            message: message.into(),
-            monitor_anyway: false,
-            connected: None,
+    fn message(&self) -> &str {
+        match self {
+            Self::Fatal(message) | Self::TestFailed { message, .. } => message,
         }
     }
 }
@@ -272,11 +269,7 @@ impl Steps<'_> {
                 } else {
                     "test event refused".to_owned()
                 };
-                return Err(Failure {
-                    message,
-                    monitor_anyway: true,
-                    connected: Some(connected),
-                });
+                return Err(Failure::TestFailed { message, connected });
             }
         };
         self.progress.ok(&format!(
@@ -537,7 +530,7 @@ impl Steps<'_> {
                 }
             }
         };
-        countdown.clear();
+        drop(countdown);
         result
     }
 
@@ -550,7 +543,7 @@ impl Steps<'_> {
             format!("{what}: {error} — {hint}")
         };
         self.progress.fail(&message);
-        Failure::fatal(message)
+        Failure::Fatal(message)
     }
 }
 
@@ -719,8 +712,11 @@ impl Countdown {
             eprint!("\r\x1b[K  waiting for Twilio's signed test event… {seconds} s ");
         }
     }
+}
 
-    fn clear(&self) {
+impl Drop for Countdown {
+    /// Clears the countdown line, also when the wait is cut short (Ctrl-C).
+    fn drop(&mut self) {
         if self.live {
             eprint!("\r\x1b[K");
         }

@@ -118,6 +118,16 @@ pub struct ListenerStats {
     /// The error of the last recording attempt, while recording fails; cleared by the next
     /// batch that is written and synced.
     pub record_error: Mutex<Option<String>>,
+    /// Connections being served now.
+    pub connections_open: AtomicU64,
+    /// Connections accepted over `--max-connections` that got a slot after waiting.
+    pub connections_waited: AtomicU64,
+    /// Connections accepted over `--max-connections` and closed unanswered: no slot freed up
+    /// in time.
+    pub connections_refused: AtomicU64,
+    /// Connections closed because no request head arrived within the header read timeout:
+    /// slow clients, and keep-alive connections left idle.
+    pub connections_timed_out: AtomicU64,
 }
 
 impl ListenerStats {

@@ -256,6 +256,7 @@ impl Writer {
                         .unwrap_or_else(|p| p.into_inner()) = None;
                 }
                 Err(e) => {
+                    tracing::error!(error = %e, lines, "recording failed; deliveries are answered 503");
                     self.stats
                         .record_failures
                         .fetch_add(lines, Ordering::Relaxed);

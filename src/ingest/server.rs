@@ -3,6 +3,10 @@
 //! Routes: `POST <events path>` (the path of the public URL) is judged and answered at once;
 //! `GET /healthz` answers 200; another method on the events path gets 405; anything else 404.
 //! Every request to the events path becomes a [`Delivery`] on the presentation channel.
+//!
+//! The listener is meant to be left open to the internet behind a tunnel, so every resource a
+//! client can hold is bounded ([`ServeLimits`]): time to send a request's head and body,
+//! connections at once, body size, and the time shutdown waits for requests in flight.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -19,7 +23,8 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
-use tokio::sync::mpsc;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
+use tokio::task::JoinSet;
 
 use super::record::{self, Recorder};
 use super::verdict::{DeliveryVerdict, Judge, signed_url};
@@ -87,6 +92,49 @@ fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok()).filter(|v| !v.is_empty())
 }
 
+/// What a client may hold, and for how long. The defaults suit a sink behind a tunnel: Twilio
+/// sends small bodies at once and gives up on an answer after 5 s.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServeLimits {
+    /// A request's head (request line and headers) must arrive within this, or the
+    /// connection is closed without an answer. hyper starts the same clock whenever a
+    /// keep-alive connection waits for its next request, so it is also the idle timeout of
+    /// keep-alive connections.
+    pub header_read_timeout: Duration,
+    /// Once the head is in, the body must arrive within this: 408 otherwise (verdict
+    /// `malformed`, the reason says the body timed out).
+    pub request_timeout: Duration,
+    /// How long an acknowledgement waits for its `--record` line to be durable: 503 past it
+    /// (verdict `not_recorded`), so the handler's total time is bounded by
+    /// `request_timeout + record_timeout`.
+    pub record_timeout: Duration,
+    /// Connections served at once (`--max-connections`). A connection accepted over the cap
+    /// waits up to [`Self::over_cap_wait`] for a slot (while it waits, newer connections wait
+    /// in the kernel's backlog), then is closed unanswered; both are counted in
+    /// [`ListenerStats`].
+    pub max_connections: usize,
+    /// How long a connection over the cap waits for a slot before it is closed.
+    pub over_cap_wait: Duration,
+    /// How long shutdown lets requests in flight finish before their connections are cut.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for ServeLimits {
+    fn default() -> Self {
+        Self {
+            header_read_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(15),
+            record_timeout: Duration::from_secs(10),
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            over_cap_wait: Duration::from_secs(1),
+            shutdown_grace: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Connections served at once unless `--max-connections` says otherwise.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
+
 /// Everything a running listener shares between its connections.
 pub struct Listener {
     /// Where the signed URL comes from.
@@ -103,6 +151,8 @@ pub struct Listener {
     seq: AtomicU64,
     /// The `--record` file, when recording.
     recorder: Option<Recorder>,
+    /// Timeouts and the connection cap.
+    limits: ServeLimits,
 }
 
 impl Listener {
@@ -117,7 +167,19 @@ impl Listener {
             tx,
             seq: AtomicU64::new(0),
             recorder: None,
+            limits: ServeLimits::default(),
         }
+    }
+
+    /// Serves with these limits instead of the defaults.
+    pub fn with_limits(mut self, limits: ServeLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// The limits [`serve`] applies.
+    pub fn limits(&self) -> &ServeLimits {
+        &self.limits
     }
 
     /// Records every request to the events path with `recorder`; deliveries are then answered
@@ -196,9 +258,27 @@ impl Listener {
             delivery.body_len = announced.unwrap_or(0) as usize;
             return self.too_large(delivery, started);
         }
-        let body = match Limited::new(req.into_body(), MAX_BODY_BYTES).collect().await {
-            Ok(collected) => collected.to_bytes(),
-            Err(e) => {
+        let read = Limited::new(req.into_body(), MAX_BODY_BYTES).collect();
+        let body = match tokio::time::timeout(self.limits.request_timeout, read).await {
+            Ok(Ok(collected)) => collected.to_bytes(),
+            Err(_) => {
+                // A slow client must not hold the connection and the handler: the unread rest
+                // of the body makes hyper close the connection after this answer.
+                let waited = self.limits.request_timeout.as_secs_f64();
+                delivery.status = 408;
+                delivery.verdict = DeliveryVerdict::Malformed(format!(
+                    "the body did not arrive within {waited} s of the headers"
+                ));
+                self.finish(delivery, started);
+                let mut resp = text(
+                    StatusCode::REQUEST_TIMEOUT,
+                    &format!("request timeout: the body did not arrive within {waited} s\n"),
+                );
+                resp.headers_mut()
+                    .insert(header::CONNECTION, http::HeaderValue::from_static("close"));
+                return resp;
+            }
+            Ok(Err(e)) => {
                 if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() {
                     delivery.body_len = MAX_BODY_BYTES + 1;
                     return self.too_large(delivery, started);
@@ -229,7 +309,7 @@ impl Listener {
         // delivery that is not in the file.
         if delivery.verdict.is_accepted()
             && let Some(recorder) = &self.recorder
-            && let Err(e) = recorder.append_durable(record::line_for(&delivery)).await
+            && let Err(e) = self.record_durably(recorder, &delivery).await
         {
             self.judge.forget(&delivery.events);
             delivery.events.clear();
@@ -246,6 +326,25 @@ impl Listener {
         };
         self.finish(delivery, started);
         text(status, &message)
+    }
+
+    /// Appends the delivery's line and waits until it is durable, at most
+    /// [`ServeLimits::record_timeout`]. A line that comes too late may still be written: the
+    /// delivery is then in the file twice once Twilio retries it, never missing.
+    async fn record_durably(
+        &self,
+        recorder: &Recorder,
+        delivery: &Delivery,
+    ) -> Result<(), String> {
+        let durable = recorder.append_durable(record::line_for(delivery));
+        match tokio::time::timeout(self.limits.record_timeout, durable).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(e.to_string()),
+            Err(_) => Err(format!(
+                "the recording was not durable within {} s",
+                self.limits.record_timeout.as_secs_f64()
+            )),
+        }
     }
 
     fn too_large(&self, mut delivery: Delivery, started: Instant) -> Response<Full<Bytes>> {
@@ -267,6 +366,14 @@ impl Listener {
                 &delivery,
                 &self.public_url,
                 self.judge.secrets.as_ref(),
+            );
+            tracing::warn!(
+                status = delivery.status,
+                verdict = delivery.verdict.as_str(),
+                path = %delivery.path,
+                reason = delivery.diagnosis.as_ref().map(|d| d.reason.as_str()),
+                hint = delivery.diagnosis.as_ref().map(|d| d.hint.as_str()),
+                "delivery refused"
             );
             if delivery.verdict != DeliveryVerdict::NotRecorded
                 && let Some(recorder) = &self.recorder
@@ -319,42 +426,103 @@ pub async fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
 }
 
 /// Accepts connections until `shutdown` resolves, then lets requests in flight finish (at most
-/// five seconds, Twilio's own timeout).
+/// [`ServeLimits::shutdown_grace`], five seconds by default: Twilio's own timeout) and cuts the
+/// connections still open. When it returns, no handler runs any more: every delivery that was
+/// answered 2xx is in the recording, and the presentation channel closes once its other
+/// senders are gone.
 pub async fn serve(listener: TcpListener, shared: Arc<Listener>, shutdown: impl Future<Output = ()>) {
+    let limits = shared.limits.clone();
+    let stats = Arc::clone(&shared.stats);
+    let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut connections = JoinSet::new();
+    let mut builder = http1::Builder::new();
+    builder
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout)
+        .keep_alive(true);
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
-        tokio::select! {
-            accepted = listener.accept() => {
-                let (stream, _) = match accepted {
-                    Ok(pair) => pair,
-                    Err(_) => {
-                        // Out of file descriptors or a connection reset before accept: back off
-                        // briefly and keep serving.
-                        tokio::time::sleep(Duration::from_millis(10)).await;
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(_) => {
+                    // Out of file descriptors or a connection reset before accept: back off
+                    // briefly and keep serving.
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    continue;
+                }
+            },
+            // Reap finished connections so the set holds only open ones.
+            Some(_) = connections.join_next() => continue,
+            () = &mut shutdown => break,
+        };
+        let slot = match Arc::clone(&slots).try_acquire_owned() {
+            Ok(slot) => slot,
+            Err(_) => {
+                // Over the cap. Waiting here, not in a task per connection, keeps the number
+                // of sockets held bounded: newer connections wait in the kernel's backlog.
+                let freed = tokio::select! {
+                    slot = tokio::time::timeout(limits.over_cap_wait, Arc::clone(&slots).acquire_owned()) => {
+                        slot.ok().and_then(Result::ok)
+                    }
+                    () = &mut shutdown => break,
+                };
+                match freed {
+                    Some(slot) => {
+                        stats.connections_waited.fetch_add(1, Ordering::Relaxed);
+                        slot
+                    }
+                    None => {
+                        stats.connections_refused.fetch_add(1, Ordering::Relaxed);
+                        drop(stream);
                         continue;
                     }
-                };
-                let _ = stream.set_nodelay(true);
-                let shared = Arc::clone(&shared);
-                let service = service_fn(move |req| {
-                    let shared = Arc::clone(&shared);
-                    async move { Ok::<_, Infallible>(shared.handle(req).await) }
-                });
-                let conn = http1::Builder::new()
-                    .timer(hyper_util::rt::TokioTimer::new())
-                    .header_read_timeout(Duration::from_secs(10))
-                    .serve_connection(TokioIo::new(stream), service);
-                let conn = graceful.watch(conn);
-                tokio::spawn(async move {
-                    let _ = conn.await;
-                });
+                }
             }
-            () = &mut shutdown => break,
-        }
+        };
+        let _ = stream.set_nodelay(true);
+        let open = OpenConnection::new(Arc::clone(&stats), slot);
+        let handler = Arc::clone(&shared);
+        let service = service_fn(move |req| {
+            let handler = Arc::clone(&handler);
+            async move { Ok::<_, Infallible>(handler.handle(req).await) }
+        });
+        let conn = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
+        connections.spawn(async move {
+            if let Err(e) = conn.await
+                && e.is_timeout()
+            {
+                open.stats.connections_timed_out.fetch_add(1, Ordering::Relaxed);
+            }
+            drop(open);
+        });
     }
     drop(listener);
-    let _ = tokio::time::timeout(Duration::from_secs(5), graceful.shutdown()).await;
+    let _ = tokio::time::timeout(limits.shutdown_grace, graceful.shutdown()).await;
+    // Connections still busy after the grace period are cut: their handlers never answered,
+    // so nothing acknowledged is lost.
+    connections.shutdown().await;
+}
+
+/// One served connection: holds its slot under the cap and counts itself open until it ends,
+/// however it ends (finished, timed out, or cut at shutdown).
+struct OpenConnection {
+    stats: Arc<ListenerStats>,
+    _slot: OwnedSemaphorePermit,
+}
+
+impl OpenConnection {
+    fn new(stats: Arc<ListenerStats>, slot: OwnedSemaphorePermit) -> Self {
+        stats.connections_open.fetch_add(1, Ordering::Relaxed);
+        Self { stats, _slot: slot }
+    }
+}
+
+impl Drop for OpenConnection {
+    fn drop(&mut self) {
+        self.stats.connections_open.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 #[cfg(test)]

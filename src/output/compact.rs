@@ -2,6 +2,7 @@
 //! terminal scrollback or a log file.
 
 use std::io::Write;
+use std::time::SystemTime;
 
 use crate::alerts::SinkAlert;
 use crate::ingest::Delivery;
@@ -59,7 +60,8 @@ pub fn write_update<W: Write>(
 
 /// Writes the line for a Debugger alert about the sink, timed when Twilio generated it.
 pub fn write_alert<W: Write>(out: &mut W, alert: &SinkAlert) -> std::io::Result<()> {
-    let stamp = rfc3339(alert.generated_at.unwrap_or_else(std::time::SystemTime::now));
+    let at = alert.generated_at.unwrap_or_else(SystemTime::now);
+    let stamp = rfc3339(at);
     writeln!(
         out,
         "{}  !! Twilio could not deliver: {}  {}",

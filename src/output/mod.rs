@@ -52,6 +52,8 @@ pub struct LineView {
     /// Twilio Debugger alerts about the sink, when they are polled (`listen`, `setup`): each is
     /// written once, as it appears in the feed.
     pub alerts: Option<AlertFeed>,
+    /// Keep at most this many calls in memory (`--max-calls`).
+    pub max_calls: Option<usize>,
 }
 
 /// Writes every delivery from `rx` to `out` in a line mode until the channel closes; a closed
@@ -63,7 +65,7 @@ pub async fn run_lines<W: Write>(
     stats: Arc<ListenerStats>,
     out: &mut W,
 ) -> std::io::Result<Session> {
-    let mut session = Session::new();
+    let mut session = Session::with_max_calls(view.max_calls);
     let mut gap_check = tokio::time::interval(Duration::from_millis(250));
     let mut record_failures_seen = 0;
     loop {

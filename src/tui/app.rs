@@ -234,8 +234,32 @@ impl App {
 
     /// Applies a delivery from the listener.
     pub fn on_delivery(&mut self, delivery: Delivery) {
+        let evicted = self.session.store.evicted();
         self.session.ingest(delivery, |_, _| {});
+        if self.session.store.evicted() != evicted {
+            self.let_go_of_evicted_calls();
+        }
         self.dirty = true;
+    }
+
+    /// After `--max-calls` evicted calls: a selection on one of them follows the first row
+    /// again, and their details close with a notice. Rows still holding their ids are
+    /// harmless (an evicted id resolves to nothing) and go at the next recompute, which the
+    /// store's new generation asks for.
+    fn let_go_of_evicted_calls(&mut self) {
+        let store = &self.session.store;
+        if self.selected.is_some_and(|id| store.by_id(id).is_none()) {
+            self.selected = None;
+        }
+        if let Some(Overlay::CallDetails { id, .. }) = self.overlay
+            && store.by_id(id).is_none()
+        {
+            self.overlay = None;
+            self.notice = Some(Notice {
+                text: "the call shown was evicted (--max-calls keeps the newest calls)".into(),
+                is_error: false,
+            });
+        }
     }
 
     /// Moves the clock (once a second, for the "last delivery" age) and takes in the Debugger
@@ -458,7 +482,9 @@ impl App {
         match self.view {
             View::Calls => {
                 let index = self.selected_index();
-                if let Some(&id) = self.rows.get(index) {
+                if let Some(&id) = self.rows.get(index)
+                    && self.session.store.by_id(id).is_some()
+                {
                     self.overlay = Some(Overlay::CallDetails { id, scroll: 0 });
                 }
             }

@@ -85,6 +85,8 @@ pub struct TuiOptions {
     pub mask: bool,
     /// Capture the mouse (`--mouse`).
     pub mouse: bool,
+    /// Keep at most this many calls (`--max-calls`); the header counts the evicted ones.
+    pub max_calls: Option<usize>,
 }
 
 /// Runs the TUI until the user quits or SIGTERM arrives. Sends `true` on `stop` when leaving.
@@ -100,6 +102,7 @@ pub async fn run(
         let _ = ratatui::crossterm::execute!(std::io::stdout(), ratatui::crossterm::event::EnableMouseCapture);
     }
     let mut app = App::new(stats, header);
+    app.session.store.set_max_calls(options.max_calls);
     app.mask = options.mask;
     app.set_filter(options.filter);
     let mut notice_since: Option<Instant> = None;
@@ -130,6 +133,9 @@ pub async fn run(
     let mut redraw_at = tokio::time::interval(frame_gap);
     let term = crate::commands::monitor::shutdown_signal();
     tokio::pin!(term);
+    // Whoever stops the run (a signal caught by the monitor, setup, the end of a replay) stops
+    // the screen too, so the terminal is restored before the listener drains.
+    let mut stopping = stop.subscribe();
 
     let mut listener_open = true;
     let result: anyhow::Result<()> = loop {
@@ -195,6 +201,7 @@ pub async fn run(
             _ = tick.tick() => app.on_tick(SystemTime::now()),
             _ = redraw_at.tick(), if app.dirty => {}
             () = &mut term => break Ok(()),
+            _ = stopping.wait_for(|stop| *stop) => break Ok(()),
         }
     };
     reader_stop.store(true, std::sync::atomic::Ordering::Relaxed);

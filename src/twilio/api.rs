@@ -56,6 +56,7 @@ impl Sink {
         self.sink_configuration.get("destination")?.as_str()
     }
 
+    /// Twilio delivers only to active sinks (and subscribes only them, error 91100).
     pub fn is_active(&self) -> bool {
         self.status.as_deref() == Some("active")
     }

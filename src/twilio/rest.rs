@@ -64,6 +64,7 @@ impl Credentials {
         }
     }
 
+    /// Account credentials or an API key.
     pub fn kind(&self) -> CredentialKind {
         self.kind
     }
@@ -521,6 +522,14 @@ impl RestClient {
             let sent = match request.send().await {
                 Ok(response) => {
                     let status = response.status();
+                    tracing::debug!(
+                        api = self.api.name,
+                        %method,
+                        path = url.path(),
+                        status = status.as_u16(),
+                        attempt,
+                        "API request"
+                    );
                     let retry_after = retry_after(response.headers());
                     response
                         .bytes()
@@ -545,6 +554,14 @@ impl RestClient {
                     )
                 }
                 Err(e) => {
+                    tracing::warn!(
+                        api = self.api.name,
+                        %method,
+                        path = url.path(),
+                        error = %e.without_url_ref(),
+                        attempt,
+                        "API request failed"
+                    );
                     let outcome = if e.is_connect() {
                         AttemptOutcome::ConnectFailed
                     } else {

@@ -41,6 +41,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     }
 
     let mut calls_line = vec![Span::raw(format!("calls {}", store.len()))];
+    // Right after the count, so that a narrow screen still says why it stopped growing.
+    if store.evicted() > 0 {
+        calls_line.push(Span::styled(format!(" ({} evicted)", store.evicted()), theme.dim()));
+    }
     for (state, n) in store.count_by_state() {
         let name = if state.is_empty() { "unknown" } else { state.as_str() };
         calls_line.push(Span::raw("  "));

@@ -1,0 +1,113 @@
+//! The listener's work per delivery, step by step, on a realistic 2 KB call-summary delivery:
+//! verifying its signature and body hash (`verify_json_delivery`), parsing it
+//! (`parse_delivery`), judging it (both, plus the duplicate check), and, on the consumer's
+//! side, merging its event into a store of 100,000 calls (`CallStore::apply`) with the parts
+//! of that merge (packing the full summary, the core, the search text).
+//!
+//! `cargo bench --bench ingest_path`. Under `cargo test --benches` each runs once on a small
+//! store.
+
+#[path = "support/calls.rs"]
+mod calls;
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+
+use callwatch::calls::core::{PackedSummary, SummaryCore};
+use callwatch::calls::filter::SearchText;
+use callwatch::ingest::verdict::Judge;
+use callwatch::twilio::cloudevent::parse_delivery;
+use callwatch::twilio::signature::{Algorithm, Secrets, sign_json_delivery, verify_json_delivery};
+
+/// The public URL and token the bench listener would use.
+const PUBLIC_URL: &str = "http://bench.local/events";
+const TOKEN: &str = "bench-token";
+
+/// A delivery of about 2 KB (a predicted-complete summary of an answered call), signed.
+fn signed_delivery() -> (Vec<u8>, String, String) {
+    let body = calls::Deliveries::new(1, 1_800_000_000)
+        .find(|b| (1900..2300).contains(&b.len()))
+        .expect("a delivery of about 2 KB");
+    let (url, signature) = sign_json_delivery(TOKEN.as_bytes(), PUBLIC_URL, &body, Algorithm::HmacSha1);
+    (body, url, signature)
+}
+
+fn listener_steps(c: &mut Criterion) {
+    let (body, url, signature) = signed_delivery();
+    let secrets = Secrets {
+        auth_token: TOKEN.into(),
+        shared_key_secret: None,
+    };
+    println!("delivery: {} bytes, signed URL {url}", body.len());
+    let mut group = c.benchmark_group("delivery_2kb");
+    group.throughput(Throughput::Bytes(body.len() as u64));
+    group.bench_function("verify_json_delivery", |b| {
+        b.iter(|| verify_json_delivery(&secrets, black_box(&url), Some(&signature), None, black_box(&body)))
+    });
+    group.bench_function("parse_delivery", |b| b.iter(|| parse_delivery(black_box(&body))));
+    // The whole judgement: verify, parse, duplicate check. A fresh judge per batch, so that
+    // every delivery is a first sighting, as in a live run.
+    group.bench_function("judge", |b| {
+        b.iter_batched_ref(
+            || Judge::new(Some(secrets.clone()), 403),
+            |judge| judge.judge(&url, Some(&signature), None, &body),
+            BatchSize::SmallInput,
+        )
+    });
+    group.finish();
+
+    let events = calls::summaries(&body);
+    let event = &events[0];
+    let mut group = c.benchmark_group("apply_parts");
+    group.bench_function("packed_summary_pack", |b| b.iter(|| PackedSummary::pack(black_box(&event.summary))));
+    group.bench_function("summary_core_from", |b| b.iter(|| SummaryCore::from(black_box(&event.summary))));
+    group.bench_function("search_text_of", |b| b.iter(|| SearchText::of(black_box(&event.summary))));
+    group.finish();
+}
+
+/// `CallStore::apply` into a store of 100,000 calls: the events that follow, in delivery
+/// order (new calls and updates of them, as live). The store grows by what is applied
+/// (well under 100,000 events over the whole run), which the printout shows.
+fn apply_into_full_store(c: &mut Criterion) {
+    let calls_in_store = calls::calls_in_store();
+    let mut store = calls::store(calls_in_store);
+    // The same seed as the store, advanced past its calls: the next calls of the same stream.
+    let mut next = calls::Deliveries::new(7, 1_800_000_000);
+    for _ in 0..calls_in_store {
+        next.next_call();
+    }
+    let mut applied = 0usize;
+    let mut group = c.benchmark_group("store_100k");
+    group.sample_size(20);
+    group.warm_up_time(Duration::from_secs(1));
+    group.measurement_time(Duration::from_secs(3));
+    group.bench_function("call_store_apply", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            let mut left = iters as usize;
+            while left > 0 {
+                // Parsed outside the timing, a chunk at a time to bound memory.
+                let n = left.min(5_000);
+                let chunk: Vec<_> = next.by_ref().take(n).flat_map(|b| calls::summaries(&b)).collect();
+                left -= n;
+                let started = Instant::now();
+                for event in &chunk {
+                    black_box(store.apply(event, calls::received_at(calls_in_store + applied)));
+                }
+                total += started.elapsed();
+                applied += chunk.len();
+            }
+            total
+        })
+    });
+    group.finish();
+    println!(
+        "store_100k: {applied} events applied; the store went from {calls_in_store} to {} calls",
+        store.len()
+    );
+}
+
+criterion_group!(benches, listener_steps, apply_into_full_store);
+criterion_main!(benches);

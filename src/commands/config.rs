@@ -1,0 +1,274 @@
+//! `callwatch config template|show|path`: a commented config file to start from, the settings
+//! a command would run with and where each came from (secrets masked), and where the file is.
+
+use std::ffi::OsString;
+use std::io::Write;
+
+use clap::{Args, Subcommand};
+
+use crate::commands::UsageError;
+use crate::config::keys::ValueKind;
+use crate::config::resolve::key_facts;
+use crate::config::{self, ConfigFile, ConfigOrigin, Source, StartError, mask_secret};
+
+/// `callwatch config`.
+#[derive(Debug, Clone, Args)]
+#[command(after_help = "Examples:\n  \
+callwatch config template > \"$(callwatch config path)\"   # after: mkdir -p \"$(dirname \"$(callwatch config path)\")\"\n  \
+callwatch config show                         # what `callwatch listen` would use\n  \
+callwatch config show setup --port 9000       # what that command line would use\n\n\
+Precedence: a flag beats an environment variable, which beats the file, which beats the\n\
+built-in default. Credentials are never read from the file.")]
+pub struct ConfigArgs {
+    #[command(subcommand)]
+    pub command: ConfigCommand,
+}
+
+/// What `callwatch config` does.
+#[derive(Debug, Clone, Subcommand)]
+pub enum ConfigCommand {
+    /// Print a commented config file: every key, its default and what it does.
+    Template,
+    /// Print the settings a command would run with, and where each came from (flag, env, file
+    /// or default); secrets are masked.
+    Show {
+        /// The command line to look at, without `callwatch` [default: listen].
+        #[arg(
+            value_name = "COMMAND",
+            trailing_var_arg = true,
+            allow_hyphen_values = true,
+            num_args = 0..
+        )]
+        command: Vec<OsString>,
+    },
+    /// Print the path of the config file in use.
+    Path,
+}
+
+/// Runs `callwatch config ...`. `file` is the config file this run read (its `--config` is
+/// passed on to the command line that `show` looks at).
+pub fn run(args: ConfigArgs, file: Option<&ConfigFile>) -> anyhow::Result<()> {
+    let text = match args.command {
+        ConfigCommand::Template => template(),
+        ConfigCommand::Path => match file {
+            Some(file) => format!("{}\n", file.path.display()),
+            None => {
+                return Err(UsageError(
+                    "no home directory, so no default config file: give one with --config PATH"
+                        .into(),
+                )
+                .into());
+            }
+        },
+        ConfigCommand::Show { command } => show(command, file)?,
+    };
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(())
+}
+
+const TEMPLATE_HEADER: &str = "\
+# callwatch config file (TOML): defaults you set once.
+#
+# `callwatch config path` prints where callwatch looks for it; --config PATH or
+# CALLWATCH_CONFIG=PATH choose another file. Each key is the flag of the same name: a flag
+# beats an environment variable, which beats this file, which beats the built-in default.
+# `callwatch config show` prints what is in effect and where each value came from.
+#
+# Credentials are never read from this file: set TWILIO_AUTH_TOKEN and TWILIO_ACCOUNT_SID
+# (or TWILIO_API_KEY and TWILIO_API_SECRET) in the environment, or pass them as flags.
+#
+# Every key below is commented out and shows its default; remove the `# ` to set it.
+";
+
+/// The commented template: every key, the commands it applies to, its environment variable,
+/// and its default (or an example, for keys without one).
+pub fn template() -> String {
+    let mut out = String::from(TEMPLATE_HEADER);
+    for (key, commands, default, env) in key_facts() {
+        out.push('\n');
+        for line in wrap(key.about, 90) {
+            out.push_str(&format!("# {line}\n"));
+        }
+        let env = env.map(|e| format!(" Environment: {e}.")).unwrap_or_default();
+        out.push_str(&format!("# Used by: {}.{env}\n", commands.join(", ")));
+        let value = match (key.kind, default) {
+            (ValueKind::Bool, _) => "false".to_owned(),
+            (ValueKind::Integer, Some(n)) => n,
+            (ValueKind::Text, Some(text)) => toml::Value::String(text).to_string(),
+            (_, None) => {
+                out.push_str("# No default; for example:\n");
+                toml::Value::String(key.example.to_owned()).to_string()
+            }
+        };
+        out.push_str(&format!("# {} = {value}\n", key.name));
+    }
+    out
+}
+
+/// The effective settings of `command` (default `listen`) as a table.
+fn show(command: Vec<OsString>, file: Option<&ConfigFile>) -> anyhow::Result<String> {
+    let mut argv: Vec<OsString> = vec!["callwatch".into()];
+    if let Some(file) = file.filter(|f| f.origin == ConfigOrigin::Flag) {
+        argv.push("--config".into());
+        argv.push(file.path.clone().into_os_string());
+    }
+    if command.is_empty() {
+        argv.push("listen".into());
+    } else {
+        argv.extend(command);
+    }
+    let invocation = match config::parse_args(&argv) {
+        Ok(invocation) => invocation,
+        Err(StartError::Clap(e)) => {
+            if !e.use_stderr() {
+                // `config show listen --help`: the help of the command looked at.
+                return Ok(e.to_string());
+            }
+            return Err(UsageError(format!(
+                "config show: {}",
+                e.to_string().trim_start_matches("error: ").trim_end()
+            ))
+            .into());
+        }
+        Err(StartError::Config(e)) => return Err(UsageError(e.to_string()).into()),
+    };
+    let name = invocation.matches.subcommand_name().unwrap_or("listen");
+    if matches!(name, "config" | "completions" | "man") {
+        return Err(UsageError(format!(
+            "config show: `{name}` has no settings; name a command that runs, e.g. \
+             `callwatch config show listen` or `callwatch config show demo`"
+        ))
+        .into());
+    }
+    let mut out = String::new();
+    let file_line = match &invocation.file {
+        Some(file) => format!(
+            "{} ({}{})",
+            file.path.display(),
+            file.origin.describe(),
+            if file.exists { "" } else { "; not found" }
+        ),
+        None => "none (no home directory; give one with --config PATH)".to_owned(),
+    };
+    let log_line = invocation
+        .cli
+        .global
+        .log_file
+        .clone()
+        .or_else(config::default_log_path)
+        .map_or_else(|| "none".to_owned(), |p| p.display().to_string());
+    out.push_str(&format!("config file  {file_line}\n"));
+    out.push_str(&format!("log file     {log_line}\n"));
+    out.push_str(&format!("command      callwatch {name}\n"));
+    let settings = config::settings(&invocation);
+    let (keys, credentials): (Vec<_>, Vec<_>) = settings
+        .iter()
+        .partition(|s| config::keys::key(&s.name).is_some());
+    let row = |s: &config::Setting| {
+        let value = match (&s.value, s.secret) {
+            (None, _) => "-".to_owned(),
+            (Some(v), true) => mask_secret(v),
+            (Some(v), false) if v.is_empty() => "\"\"".to_owned(),
+            (Some(v), false) => v.clone(),
+        };
+        let mut from = s.source.to_string();
+        if invocation.set_aside.contains(&s.name.as_str()) {
+            from.push_str(" (the file's value is set aside: a flag given conflicts with it)");
+        }
+        [s.name.clone(), value, from]
+    };
+    if !keys.is_empty() {
+        out.push('\n');
+        out.push_str(&table(["SETTING", "VALUE", "FROM"], keys.iter().map(|s| row(s))));
+    }
+    if !credentials.is_empty() {
+        out.push('\n');
+        let rows = credentials.iter().map(|s| {
+            let [_, value, from] = row(s);
+            let name = s.env.clone().unwrap_or_else(|| format!("--{}", s.name));
+            let from = if s.source == Source::Unset {
+                "not set".to_owned()
+            } else {
+                from
+            };
+            [name, value, from]
+        });
+        out.push_str(&table(["CREDENTIAL", "VALUE", "FROM"], rows));
+    }
+    Ok(out)
+}
+
+/// Left-aligned columns two spaces apart, line ends trimmed.
+fn table(header: [&str; 3], rows: impl Iterator<Item = [String; 3]>) -> String {
+    let rows: Vec<[String; 3]> =
+        std::iter::once(header.map(str::to_owned)).chain(rows).collect();
+    let mut widths = [0usize; 3];
+    for row in &rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    for row in &rows {
+        let line = format!(
+            "{:w0$}  {:w1$}  {}",
+            row[0],
+            row[1],
+            row[2],
+            w0 = widths[0],
+            w1 = widths[1]
+        );
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// `text` in lines of at most `width` characters, broken at spaces.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::file::parse;
+    use crate::config::keys::KEYS;
+
+    #[test]
+    fn the_template_is_valid_toml_with_every_key_and_each_line_uncommented_is_too() {
+        let text = template();
+        assert!(parse("template", &text).unwrap().is_empty());
+        for key in KEYS {
+            let prefix = format!("# {} = ", key.name);
+            let line = text
+                .lines()
+                .find(|l| l.starts_with(&prefix))
+                .unwrap_or_else(|| panic!("no line for `{}`", key.name));
+            let entries = parse("template", &line[2..]).unwrap();
+            assert_eq!(entries.len(), 1, "{line}");
+        }
+    }
+
+    #[test]
+    fn long_descriptions_wrap_at_spaces() {
+        assert_eq!(wrap("aa bb cc", 5), ["aa bb", "cc"]);
+        assert_eq!(wrap("", 5), Vec::<String>::new());
+    }
+}
