@@ -37,7 +37,9 @@ impl LogGuard {
 /// callwatch runs without a log and says so once on stderr.
 pub fn init(path: Option<PathBuf>, verbose: u8) -> LogGuard {
     let Some(path) = path.or_else(crate::config::default_log_path) else {
-        eprintln!("callwatch: no log: no home directory to keep it in (choose a file with --log-file)");
+        eprintln!(
+            "callwatch: no log: no home directory to keep it in (choose a file with --log-file)"
+        );
         return LogGuard::none();
     };
     let file = match open(&path) {

@@ -67,7 +67,12 @@ fn main() -> ExitCode {
                 return ExitCode::SUCCESS;
             }
             let usage = e.downcast_ref::<UsageError>().is_some();
-            tracing::error!(command = %command_name, usage, error = %format!("{e:#}"), "callwatch failed");
+            tracing::error!(
+                command = %command_name,
+                usage,
+                error = %format!("{e:#}"),
+                "callwatch failed"
+            );
             if e.downcast_ref::<Reported>().is_none() {
                 eprintln!("error: {e:#}");
             }

@@ -8,7 +8,7 @@ use clap::{Args, Subcommand};
 
 use crate::commands::UsageError;
 use crate::config::keys::ValueKind;
-use crate::config::resolve::key_facts;
+use crate::config::resolve::{KeyFacts, key_facts};
 use crate::config::{self, ConfigFile, ConfigOrigin, Source, StartError, mask_secret};
 
 /// `callwatch config`.
@@ -86,12 +86,20 @@ const TEMPLATE_HEADER: &str = "\
 /// and its default (or an example, for keys without one).
 pub fn template() -> String {
     let mut out = String::from(TEMPLATE_HEADER);
-    for (key, commands, default, env) in key_facts() {
+    for KeyFacts {
+        key,
+        commands,
+        default,
+        env,
+    } in key_facts()
+    {
         out.push('\n');
         for line in wrap(key.about, 90) {
             out.push_str(&format!("# {line}\n"));
         }
-        let env = env.map(|e| format!(" Environment: {e}.")).unwrap_or_default();
+        let env = env
+            .map(|e| format!(" Environment: {e}."))
+            .unwrap_or_default();
         out.push_str(&format!("# Used by: {}.{env}\n", commands.join(", ")));
         let value = match (key.kind, default) {
             (ValueKind::Bool, _) => "false".to_owned(),
@@ -181,7 +189,10 @@ fn show(command: Vec<OsString>, file: Option<&ConfigFile>) -> anyhow::Result<Str
     };
     if !keys.is_empty() {
         out.push('\n');
-        out.push_str(&table(["SETTING", "VALUE", "FROM"], keys.iter().map(|s| row(s))));
+        out.push_str(&table(
+            ["SETTING", "VALUE", "FROM"],
+            keys.iter().map(|s| row(s)),
+        ));
     }
     if !credentials.is_empty() {
         out.push('\n');
@@ -202,8 +213,9 @@ fn show(command: Vec<OsString>, file: Option<&ConfigFile>) -> anyhow::Result<Str
 
 /// Left-aligned columns two spaces apart, line ends trimmed.
 fn table(header: [&str; 3], rows: impl Iterator<Item = [String; 3]>) -> String {
-    let rows: Vec<[String; 3]> =
-        std::iter::once(header.map(str::to_owned)).chain(rows).collect();
+    let rows: Vec<[String; 3]> = std::iter::once(header.map(str::to_owned))
+        .chain(rows)
+        .collect();
     let mut widths = [0usize; 3];
     for row in &rows {
         for (width, cell) in widths.iter_mut().zip(row) {

@@ -10,7 +10,7 @@ use anyhow::Context as _;
 use serde::Serialize;
 
 use crate::twilio::api::{
-    CALL_SUMMARY_TYPES, Credentials, DEFAULT_API_BASE, EventType, EventsClient, Sink,
+    ApiError, CALL_SUMMARY_TYPES, Credentials, DEFAULT_API_BASE, EventType, EventsClient, Sink,
     SubscribedEvent, Subscription,
 };
 
@@ -132,7 +132,14 @@ impl ApiAuthArgs {
     /// A client for the configured API base with these credentials.
     pub fn events_client(&self) -> anyhow::Result<EventsClient> {
         let credentials = self.credentials()?;
-        Ok(EventsClient::new(&self.api_base, credentials)?)
+        EventsClient::new(&self.api_base, credentials).map_err(|e| match e {
+            ApiError::BadBaseUrl { .. } => crate::commands::UsageError(format!(
+                "{e}; set --api-base (or CALLWATCH_EVENTS_API_BASE, or api-base in the config \
+                 file) to a URL such as {DEFAULT_API_BASE}"
+            ))
+            .into(),
+            other => other.into(),
+        })
     }
 }
 

@@ -273,6 +273,11 @@ pub fn bind_error(addr: SocketAddr, e: std::io::Error) -> anyhow::Error {
             "port {} is already in use; pick another with --port (or --port 0 for any free port)",
             addr.port()
         ),
+        std::io::ErrorKind::AddrNotAvailable => format!(
+            "{} is not an address of this machine; use --bind 127.0.0.1 (this machine only) \
+             or --bind 0.0.0.0 (every interface)",
+            addr.ip()
+        ),
         std::io::ErrorKind::PermissionDenied => {
             format!(
                 "not allowed to listen on port {}; use a port above 1023",

@@ -126,6 +126,13 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<()> {
 pub fn read(file: &Path) -> anyhow::Result<(Vec<RecordedDelivery>, Vec<Warning>)> {
     let (recorded, warnings) = read_recording(file)
         .with_context(|| format!("cannot read the recording {}", file.display()))?;
+    if recorded.is_empty() && !warnings.is_empty() {
+        bail!(
+            "{} holds no delivery that callwatch can read: is it a recording written by \
+             `listen --record FILE` or `demo --record FILE`?",
+            file.display()
+        );
+    }
     for warning in &warnings {
         eprintln!("warning: {}: {warning}", file.display());
     }

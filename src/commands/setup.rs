@@ -151,7 +151,7 @@ struct Created {
 #[derive(Debug, Clone)]
 struct Connected {
     sink_sid: String,
-    subscription_sid: Option<String>,
+    subscription_sid: String,
     /// The test event's `test_id`, when it arrived and verified.
     test_id: Option<String>,
     /// Validate's `result`, or why it failed.
@@ -164,7 +164,7 @@ impl Connected {
     fn sink_info(&self) -> SinkInfo {
         SinkInfo {
             sink_sid: self.sink_sid.clone(),
-            subscription_sid: self.subscription_sid.clone(),
+            subscription_sid: Some(self.subscription_sid.clone()),
             test_result: self.test_summary.clone(),
             test_passed: self.test_id.is_some(),
         }
@@ -242,7 +242,7 @@ impl Steps<'_> {
         let subscription_sid = self.ensure_subscription(&sink_sid, created).await?;
         let mut connected = Connected {
             sink_sid: sink_sid.clone(),
-            subscription_sid: Some(subscription_sid),
+            subscription_sid,
             test_id: None,
             validate: None,
             test_summary: String::new(),
@@ -262,13 +262,10 @@ impl Steps<'_> {
         }
         let test_id = match self.wait_for_test_event(running).await {
             Ok(test_id) => test_id,
-            Err(message) => {
+            Err(problem) => {
+                let message = problem.to_string();
                 self.progress.fail(&message);
-                connected.test_summary = if message.contains("no test event") {
-                    "no test event".to_owned()
-                } else {
-                    "test event refused".to_owned()
-                };
+                connected.test_summary = problem.summary().to_owned();
                 return Err(Failure::TestFailed { message, connected });
             }
         };
@@ -492,9 +489,8 @@ impl Steps<'_> {
         }
     }
 
-    /// Step (e): waits for a verified `com.twilio.eventstreams.test-event`; the error is the
-    /// `✗` line to print.
-    async fn wait_for_test_event(&self, running: &mut Running) -> Result<String, String> {
+    /// Step (e): waits for a verified `com.twilio.eventstreams.test-event`.
+    async fn wait_for_test_event(&self, running: &mut Running) -> Result<String, TestProblem> {
         let target = crate::tunnel::local_target(running.addr);
         let seconds = self.test_timeout.as_secs();
         let deadline = Instant::now() + self.test_timeout;
@@ -505,28 +501,23 @@ impl Steps<'_> {
             tokio::select! {
                 delivery = running.next_delivery() => {
                     let Some(delivery) = delivery else {
-                        break Err("the listener stopped before the test event arrived".to_owned());
+                        break Err(TestProblem::ListenerStopped);
                     };
                     match TestSighting::of(&delivery) {
                         TestSighting::Verified(test_id) => break Ok(test_id),
-                        TestSighting::Refused(why) => {
-                            break Err(format!("the test event arrived but was refused: {why}"));
-                        }
+                        TestSighting::Refused(why) => break Err(TestProblem::Refused(why)),
                         TestSighting::OtherRefusal(why) => last_refusal = Some(why),
                         TestSighting::Nothing => {}
                     }
                 }
                 _ = tick.tick() => countdown.show(deadline.saturating_duration_since(Instant::now())),
                 () = tokio::time::sleep_until(deadline) => {
-                    let mut message = format!(
-                        "no test event in {seconds} s: Twilio could not reach {}; check that the \
-                         tunnel forwards to {target}",
-                        self.destination
-                    );
-                    if let Some(why) = last_refusal {
-                        message.push_str(&format!(" (a request did arrive but was refused: {why})"));
-                    }
-                    break Err(message);
+                    break Err(TestProblem::NoEvent {
+                        seconds,
+                        destination: self.destination.to_owned(),
+                        target,
+                        last_refusal,
+                    });
                 }
             }
         };
@@ -537,13 +528,71 @@ impl Steps<'_> {
     /// Prints the `✗` line for an API error and builds the failure. A 401 carries its own
     /// hint (which credentials to check), so `hint` is left out then.
     fn fail(&self, what: String, error: &ApiError, hint: &str) -> Failure {
-        let message = if error.http_status() == Some(401) {
-            format!("{what}: {error}")
-        } else {
-            format!("{what}: {error} — {hint}")
+        let message = match error {
+            _ if error.http_status() == Some(401) => format!("{what}: {error}"),
+            ApiError::Transport { .. } => format!(
+                "{what}: {error} — check the network, and --api-base / CALLWATCH_EVENTS_API_BASE \
+                 if set"
+            ),
+            _ => format!("{what}: {error} — {hint}"),
         };
         self.progress.fail(&message);
         Failure::Fatal(message)
+    }
+}
+
+/// Why the test event did not verify; `Display` is the `✗` line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum TestProblem {
+    /// Nothing arrived in time.
+    NoEvent {
+        seconds: u64,
+        destination: String,
+        /// Where the tunnel must forward to.
+        target: std::net::SocketAddr,
+        /// Another request that arrived and was refused, which may explain it.
+        last_refusal: Option<String>,
+    },
+    /// The test event arrived and was refused: the diagnosis.
+    Refused(String),
+    /// The listener ended first.
+    ListenerStopped,
+}
+
+impl TestProblem {
+    /// A few words for the header.
+    fn summary(&self) -> &'static str {
+        match self {
+            Self::NoEvent { .. } | Self::ListenerStopped => "no test event",
+            Self::Refused(_) => "test event refused",
+        }
+    }
+}
+
+impl std::fmt::Display for TestProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::NoEvent {
+                seconds,
+                destination,
+                target,
+                last_refusal,
+            } => {
+                write!(
+                    f,
+                    "no test event in {seconds} s: Twilio could not reach {destination}; check \
+                     that the tunnel forwards to {target}"
+                )?;
+                if let Some(why) = last_refusal {
+                    write!(f, " (a request did arrive but was refused: {why})")?;
+                }
+                Ok(())
+            }
+            Self::Refused(why) => write!(f, "the test event arrived but was refused: {why}"),
+            Self::ListenerStopped => {
+                write!(f, "the listener stopped before the test event arrived")
+            }
+        }
     }
 }
 

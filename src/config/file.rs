@@ -150,17 +150,23 @@ pub fn parse(shown_path: &str, text: &str) -> Result<Vec<Entry>, ConfigError> {
             )));
         }
         let Some(key) = keys::key(name.get_ref()) else {
-            let list = keys::KEYS.iter().map(|k| k.name).collect::<Vec<_>>().join(", ");
-            return Err(fail(match (value.get_ref(), keys::did_you_mean(name.get_ref())) {
-                (toml::Value::Table(_), _) => format!(
-                    "the config file has no sections: write every key at the top level. \
+            let list = keys::KEYS
+                .iter()
+                .map(|k| k.name)
+                .collect::<Vec<_>>()
+                .join(", ");
+            return Err(fail(
+                match (value.get_ref(), keys::did_you_mean(name.get_ref())) {
+                    (toml::Value::Table(_), _) => format!(
+                        "the config file has no sections: write every key at the top level. \
                      Keys: {list}"
-                ),
-                (_, Some(suggestion)) => {
-                    format!("unknown key; did you mean `{suggestion}`? Keys: {list}")
-                }
-                (_, None) => format!("unknown key. Keys: {list}"),
-            }));
+                    ),
+                    (_, Some(suggestion)) => {
+                        format!("unknown key; did you mean `{suggestion}`? Keys: {list}")
+                    }
+                    (_, None) => format!("unknown key. Keys: {list}"),
+                },
+            ));
         };
         let text_value = match (key.kind, value.get_ref()) {
             (ValueKind::Text, toml::Value::String(s)) => s.clone(),
@@ -187,7 +193,11 @@ pub fn parse(shown_path: &str, text: &str) -> Result<Vec<Entry>, ConfigError> {
 /// The line (from 1) of a byte offset.
 fn line_of(text: &str, offset: usize) -> usize {
     let offset = offset.min(text.len());
-    text.as_bytes()[..offset].iter().filter(|&&b| b == b'\n').count() + 1
+    text.as_bytes()[..offset]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
 }
 
 /// The key written on the line holding `offset` (`port = x` → `port`), for syntax errors.
@@ -250,7 +260,11 @@ mod tests {
             .collect();
         assert_eq!(
             seen,
-            [("port", "9000", 2), ("bind", "0.0.0.0", 4), ("mask", "true", 5)]
+            [
+                ("port", "9000", 2),
+                ("bind", "0.0.0.0", 4),
+                ("mask", "true", 5)
+            ]
         );
     }
 
@@ -276,7 +290,10 @@ mod tests {
         let (line, key, message) = error_of("port = 1\nauth_token = \"abc\"\n");
         assert_eq!((line, key.as_deref()), (2, Some("auth_token")));
         assert!(message.contains("TWILIO_AUTH_TOKEN"), "{message}");
-        assert!(!message.contains("abc"), "the value is never repeated: {message}");
+        assert!(
+            !message.contains("abc"),
+            "the value is never repeated: {message}"
+        );
 
         let (_, key, message) = error_of("[twilio]\napi_secret = \"s\"\n");
         assert_eq!(key.as_deref(), Some("twilio"));

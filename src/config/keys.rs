@@ -211,7 +211,10 @@ mod tests {
     #[test]
     fn credentials_are_recognised_in_any_spelling() {
         assert_eq!(credential_variable("auth_token"), Some("TWILIO_AUTH_TOKEN"));
-        assert_eq!(credential_variable("TWILIO_AUTH_TOKEN"), Some("TWILIO_AUTH_TOKEN"));
+        assert_eq!(
+            credential_variable("TWILIO_AUTH_TOKEN"),
+            Some("TWILIO_AUTH_TOKEN")
+        );
         assert_eq!(credential_variable("api-secret"), Some("TWILIO_API_SECRET"));
         assert_eq!(
             credential_variable("shared_key_secret"),

@@ -175,29 +175,51 @@ pub fn settings(invocation: &Invocation) -> Vec<Setting> {
     settings
 }
 
-/// Every key with the commands it applies to and its built-in default, for the template.
-pub fn key_facts() -> Vec<(&'static Key, Vec<String>, Option<String>, Option<String>)> {
+/// What the command definitions say about one key, for the template.
+#[derive(Debug, Clone)]
+pub struct KeyFacts {
+    /// The key.
+    pub key: &'static Key,
+    /// The top-level commands whose flag it sets.
+    pub commands: Vec<String>,
+    /// The flag's built-in default, if it has one (switches: none, they are off).
+    pub default: Option<String>,
+    /// The environment variable that beats the file.
+    pub env: Option<String>,
+}
+
+/// Every key with the commands it applies to, its built-in default and its variable.
+pub fn key_facts() -> Vec<KeyFacts> {
     let cmd = command();
     KEYS.iter()
         .map(|key| {
-            let mut commands = Vec::new();
-            let mut default = None;
-            let mut env = None;
-            for sub in cmd.get_subcommands().filter(|s| key.applies_to(s.get_name())) {
-                if let Some(arg) = find_long(sub, key.name) {
-                    commands.push(sub.get_name().to_owned());
-                    let values: Vec<String> = arg
-                        .get_default_values()
-                        .iter()
-                        .map(|v| v.to_string_lossy().into_owned())
-                        .collect();
-                    if default.is_none() && !values.is_empty() && key.kind != ValueKind::Bool {
-                        default = Some(values.join(" "));
-                    }
-                    env = env.or_else(|| arg.get_env().map(|e| e.to_string_lossy().into_owned()));
+            let mut facts = KeyFacts {
+                key,
+                commands: Vec::new(),
+                default: None,
+                env: None,
+            };
+            for sub in cmd
+                .get_subcommands()
+                .filter(|s| key.applies_to(s.get_name()))
+            {
+                let Some(arg) = find_long(sub, key.name) else {
+                    continue;
+                };
+                facts.commands.push(sub.get_name().to_owned());
+                let values: Vec<String> = arg
+                    .get_default_values()
+                    .iter()
+                    .map(|v| v.to_string_lossy().into_owned())
+                    .collect();
+                if facts.default.is_none() && !values.is_empty() && key.kind != ValueKind::Bool {
+                    facts.default = Some(values.join(" "));
+                }
+                if facts.env.is_none() {
+                    facts.env = arg.get_env().map(|e| e.to_string_lossy().into_owned());
                 }
             }
-            (key, commands, default, env)
+            facts
         })
         .collect()
 }
@@ -356,7 +378,11 @@ fn overruled_by_flags(
 
 /// Whether `a` and `b` exclude each other (declared on either side).
 fn conflict(cmd: &Command, a: &Arg, b: &Arg) -> bool {
-    let names = |x: &Arg, y: &Arg| cmd.get_arg_conflicts_with(x).iter().any(|c| c.get_id() == y.get_id());
+    let names = |x: &Arg, y: &Arg| {
+        cmd.get_arg_conflicts_with(x)
+            .iter()
+            .any(|c| c.get_id() == y.get_id())
+    };
     names(a, b) || names(b, a)
 }
 
@@ -382,12 +408,23 @@ fn check_entries(file: &ConfigFile) -> Result<(), ConfigError> {
         }
         match entry.key.name {
             "filter" if !entry.value.trim().is_empty() => {
-                crate::calls::filter::Filter::parse(&entry.value).map_err(|e| {
-                    invalid(entry, format!("{e}\n  {}", e.pointer(&entry.value)))
-                })?;
+                crate::calls::filter::Filter::parse(&entry.value)
+                    .map_err(|e| invalid(entry, format!("{e}\n  {}", e.pointer(&entry.value))))?;
             }
             "public-url" => crate::commands::listen::validate_public_url(&entry.value)
                 .map_err(|e| invalid(entry, e.to_string()))?,
+            "api-base" | "monitor-api-base" => {
+                let url = reqwest::Url::parse(entry.value.trim()).ok();
+                if !url.is_some_and(|u| matches!(u.scheme(), "https" | "http") && u.has_host()) {
+                    return Err(invalid(
+                        entry,
+                        format!(
+                            "`{}` is not an http(s) URL, e.g. https://events.twilio.com",
+                            entry.value
+                        ),
+                    ));
+                }
+            }
             _ => {}
         }
     }
@@ -459,8 +496,17 @@ mod tests {
             ("color = \"blue\"\n", 1, "auto, always, never"),
             ("filter = \"carier=x\"\n", 1, "did you mean `carrier`?"),
             ("public-url = \"abc.ngrok.app\"\n", 1, "not an absolute URL"),
-            ("public-url = \"https://a/events\"\ntunnel = \"ngrok\"\n", 2, "exclude each other"),
+            (
+                "public-url = \"https://a/events\"\ntunnel = \"ngrok\"\n",
+                2,
+                "exclude each other",
+            ),
             ("tunnel = \"frp\"\n", 1, "ngrok"),
+            (
+                "api-base = \"events.twilio.com\"\n",
+                1,
+                "not an http(s) URL",
+            ),
         ] {
             match check_entries(&file_with(text)) {
                 Err(ConfigError::Invalid {
@@ -472,22 +518,32 @@ mod tests {
                 other => panic!("{text}: expected an error, got {other:?}"),
             }
         }
-        assert!(check_entries(&file_with("port = 9000\nmask = true\nbind = \"0.0.0.0\"\n")).is_ok());
+        assert!(
+            check_entries(&file_with("port = 9000\nmask = true\nbind = \"0.0.0.0\"\n")).is_ok()
+        );
     }
 
     #[test]
     fn every_key_belongs_to_a_flag_of_some_command() {
-        for (key, commands, _, _) in key_facts() {
-            assert!(!commands.is_empty(), "`{}` sets no flag", key.name);
+        for facts in key_facts() {
+            assert!(
+                !facts.commands.is_empty(),
+                "`{}` sets no flag",
+                facts.key.name
+            );
         }
     }
 
     #[test]
     fn the_port_key_leaves_demo_alone() {
         let facts = key_facts();
-        let (_, commands, default, env) = facts.iter().find(|(k, ..)| k.name == "port").unwrap();
-        assert!(!commands.contains(&"demo".to_owned()), "{commands:?}");
-        assert_eq!(default.as_deref(), Some("8080"));
-        assert_eq!(env.as_deref(), Some("CALLWATCH_PORT"));
+        let port = facts.iter().find(|f| f.key.name == "port").unwrap();
+        assert!(
+            !port.commands.contains(&"demo".to_owned()),
+            "{:?}",
+            port.commands
+        );
+        assert_eq!(port.default.as_deref(), Some("8080"));
+        assert_eq!(port.env.as_deref(), Some("CALLWATCH_PORT"));
     }
 }

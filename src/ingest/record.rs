@@ -61,7 +61,10 @@ const MAX_BATCH_BYTES: usize = 8 << 20;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RecordError {
     /// The file could not be opened for appending.
-    #[error("cannot open the recording {path}: {message}")]
+    #[error(
+        "cannot open the recording {path}: {message} (does its directory exist, and may \
+         callwatch write there? Or choose another file with --record)"
+    )]
     Open {
         /// The file.
         path: String,
@@ -256,7 +259,11 @@ impl Writer {
                         .unwrap_or_else(|p| p.into_inner()) = None;
                 }
                 Err(e) => {
-                    tracing::error!(error = %e, lines, "recording failed; deliveries are answered 503");
+                    tracing::error!(
+                        error = %e,
+                        lines,
+                        "recording failed; deliveries are answered 503"
+                    );
                     self.stats
                         .record_failures
                         .fetch_add(lines, Ordering::Relaxed);

@@ -522,7 +522,7 @@ impl RestClient {
             let sent = match request.send().await {
                 Ok(response) => {
                     let status = response.status();
-                    tracing::debug!(
+                    tracing::info!(
                         api = self.api.name,
                         %method,
                         path = url.path(),
@@ -558,7 +558,9 @@ impl RestClient {
                         api = self.api.name,
                         %method,
                         path = url.path(),
-                        error = %e.without_url_ref(),
+                        connect = e.is_connect(),
+                        timeout = e.is_timeout(),
+                        error = %e,
                         attempt,
                         "API request failed"
                     );
