@@ -65,7 +65,7 @@ fn frame_100k(c: &mut Criterion) {
     let n = calls::calls_in_store();
     let mut app = app_with_calls(n);
     let mut terminal = Terminal::new(TestBackend::new(200, 60)).expect("test terminal");
-    app.page_rows = ui::table_rows_for_height(60);
+    app.page_rows = ui::table_rows(ratatui::layout::Rect::new(0, 0, 200, 60), &app);
     let mut group = c.benchmark_group("frame_100k_calls_200x60");
     group.sample_size(30);
     group.measurement_time(Duration::from_secs(4));

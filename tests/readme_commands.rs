@@ -25,6 +25,10 @@ const SKIP: &[(&str, &str)] = &[
     ("callwatch subscriptions", "needs a Twilio account"),
     ("callwatch types", "needs a Twilio account"),
     (
+        "callwatch send http://127.0.0.1:8080",
+        "needs a listener running on port 8080",
+    ),
+    (
         "--to https://staging.example.com",
         "POSTs to a host on the internet",
     ),
@@ -141,6 +145,14 @@ fn workspace(bin: &Path) -> tempfile::TempDir {
         let entry = entry.expect("entry");
         std::fs::copy(entry.path(), target.join(entry.file_name())).expect("copy");
     }
+    // Where the README's install lines write completions (it says to create them first).
+    for completions in [
+        ".local/share/bash-completion/completions",
+        ".zfunc",
+        ".config/fish/completions",
+    ] {
+        std::fs::create_dir_all(dir.path().join("home").join(completions)).expect("mkdir");
+    }
     let made = Command::new(bin)
         .args([
             "demo",
@@ -219,10 +231,12 @@ fn every_documented_command_runs_or_says_why_not() {
     let mut ran = 0;
     let mut failures = Vec::new();
     for example in &found {
-        if skip_reason(&example.text).is_some() {
+        if let Some(why) = skip_reason(&example.text) {
+            eprintln!("skip README.md:{}: {} ({why})", example.line, example.text);
             continue;
         }
         let command = runnable(&example.text);
+        eprintln!("run  README.md:{}: {command}", example.line);
         let (code, stderr) = run(&bin_dir, dir.path(), &command);
         ran += 1;
         match code {

@@ -149,7 +149,7 @@ pub async fn run(
         }
         if app.dirty && last_frame.elapsed() >= frame_gap {
             let size = terminal.size().context("reading the terminal size")?;
-            app.page_rows = ui::table_rows_for_height(size.height).max(1);
+            app.page_rows = ui::table_rows(ratatui::layout::Rect::new(0, 0, size.width, size.height), &app);
             app.prepare_frame();
             if let Err(e) = terminal.draw(|f| ui::draw(f, &app)) {
                 break Err(e).context("drawing the screen");

@@ -519,19 +519,20 @@ pub fn validate_form_request(
 /// Signs a JSON body for a destination exactly as Twilio does: appends `bodySHA256=<hex>` with
 /// `?` or `&`, and returns (full_url, signature). Used by the demo, `send` and tests.
 ///
-/// A destination that already ends in `?` or `&` gets no extra separator.
+/// A destination whose query is empty (`…/events?`) or ends in `&` gets no extra separator. A
+/// `?` inside the query is a character of it, not a separator (`…?a?` gets `&`): otherwise the
+/// parameter would read `a?bodySHA256` and the delivery would fail its own check (found by the
+/// `url_signature` fuzz target).
 pub fn sign_json_delivery(
     key: &[u8],
     destination: &str,
     body: &[u8],
     alg: Algorithm,
 ) -> (String, String) {
-    let separator = if destination.ends_with(['?', '&']) {
-        ""
-    } else if destination.contains('?') {
-        "&"
-    } else {
-        "?"
+    let separator = match destination.split_once('?') {
+        None => "?",
+        Some((_, query)) if query.is_empty() || query.ends_with('&') => "",
+        Some(_) => "&",
     };
     let full_url = format!(
         "{destination}{separator}{BODY_HASH_PARAM}={}",
@@ -1987,6 +1988,10 @@ mod tests {
             "https://example.com/twilio/events",
             "https://example.com:8443/twilio/events?tenant=acme&x=%2B",
             "http://user:pass@[::1]:8080/hook",
+            "https://example.com/events?",
+            "https://example.com/events?a=1&",
+            // Found by fuzzing: a `?` inside the query is not a separator.
+            "http://example.com:80/even?ts?",
         ];
         for dest in dests {
             for (alg, key, settings) in [

@@ -149,6 +149,22 @@ impl ListenProcess {
         self.child.id()
     }
 
+    /// Waits for the process to exit on its own; panics (with stderr) after `timeout`.
+    pub fn wait_for_exit(&mut self, timeout: Duration) -> ExitStatus {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "callwatch did not exit within {timeout:?}; stderr: {}",
+                self.stderr()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// Sends SIGTERM (what a service manager or Ctrl-C would) and waits for the exit.
     pub fn terminate(&mut self) -> ExitStatus {
         let _ = Command::new("kill")

@@ -143,8 +143,7 @@ fn draw_hint_bar(frame: &mut Frame, area: Rect, app: &App) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-/// The rows the table can show in a screen of this height (for paging).
-pub fn table_rows_for_height(height: u16) -> usize {
-    // header block, table header row, hint bar
-    usize::from(height.saturating_sub(header::HEIGHT + 1 + 1))
+/// The data rows the table shows on this screen (for paging): the body less its title row.
+pub fn table_rows(screen: Rect, app: &App) -> usize {
+    usize::from(areas(screen, app).body.height.saturating_sub(1)).max(1)
 }
