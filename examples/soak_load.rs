@@ -17,7 +17,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -257,7 +257,7 @@ async fn load(args: LoadArgs) -> Result<bool, String> {
         pending: Default::default(),
         calls: 0,
         made: 0,
-        bad_every: if args.bad_percent == 0 { 0 } else { (100 / args.bad_percent).max(1) },
+        bad_every: 100u64.checked_div(args.bad_percent).map_or(0, |every| every.max(1)),
         bad_turn: 0,
         public_url: args.public_url.clone(),
         path,
@@ -480,7 +480,7 @@ fn first_line(text: &str) -> &str {
 }
 
 /// Every acknowledged event id must be in a recorded line answered 200.
-fn check(acked: &PathBuf, recording: &PathBuf) -> Result<bool, String> {
+fn check(acked: &Path, recording: &Path) -> Result<bool, String> {
     let acked_text = std::fs::read_to_string(acked).map_err(|e| format!("{}: {e}", acked.display()))?;
     let acked: Vec<&str> = acked_text.lines().filter(|l| !l.is_empty()).collect();
     let (lines, warnings) = read_recording(recording).map_err(|e| format!("{}: {e}", recording.display()))?;

@@ -390,3 +390,26 @@ fn config_show_of_a_bad_command_line_is_a_usage_error() {
     let out = home.run(&["config", "show", "completions"], &[]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn help_path_template_and_completions_still_work_with_a_broken_file() {
+    let home = Home::new();
+    let path = home.write_config("prot = 1\n");
+    for args in [
+        &["--help"][..],
+        &["listen", "--help"][..],
+        &["config", "path"][..],
+        &["config", "template"][..],
+        &["completions", "bash"][..],
+    ] {
+        let out = home.run(args, &[]);
+        assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+    }
+    let out = home.run(&["config", "path"], &[]);
+    assert_eq!(text(&out.stdout).trim(), path.to_str().expect("utf-8"));
+    assert!(
+        text(&out.stderr).contains("line 1, key `prot`"),
+        "{}",
+        text(&out.stderr)
+    );
+}

@@ -50,8 +50,11 @@ pub enum ConfigCommand {
 pub fn run(args: ConfigArgs, file: Option<&ConfigFile>) -> anyhow::Result<()> {
     let text = match args.command {
         ConfigCommand::Template => template(),
-        ConfigCommand::Path => match file {
-            Some(file) => format!("{}\n", file.path.display()),
+        ConfigCommand::Path => match file.map(|f| f.path.clone()).or_else(|| {
+            let args: Vec<OsString> = std::env::args_os().collect();
+            config::resolve::locate(&args).map(|(path, _)| path)
+        }) {
+            Some(path) => format!("{}\n", path.display()),
             None => {
                 return Err(UsageError(
                     "no home directory, so no default config file: give one with --config PATH"

@@ -47,6 +47,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
             )),
             color: args.output.color_enabled(),
             hyperlinks: true,
+            reject_status: 403,
             ..HeaderInfo::default()
         },
         tui: crate::tui::TuiOptions {

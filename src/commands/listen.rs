@@ -103,6 +103,7 @@ pub(crate) async fn prepare(args: &ListenArgs, command: &str) -> anyhow::Result<
             mode_note,
             color: args.output.color_enabled(),
             hyperlinks: true,
+            reject_status: args.reject_status,
             ..HeaderInfo::default()
         },
         tui,
@@ -136,7 +137,7 @@ pub(crate) fn debugger_alerts(
     };
     let Ok(credentials) = args.api.credentials() else {
         let feed = AlertFeed::off(
-            "set TWILIO_ACCOUNT_SID (with the Auth Token) or an API key to see Twilio's delivery failures",
+            "set TWILIO_ACCOUNT_SID to see Twilio's own delivery failures here",
         );
         return Ok((feed, None));
     };

@@ -92,13 +92,17 @@ pub fn command() -> Command {
 /// Parses `args` (the program name first) with the config file that `--config`,
 /// `CALLWATCH_CONFIG` or the default location names.
 pub fn parse_args(args: &[OsString]) -> Result<Invocation, StartError> {
-    let file = match locate(args) {
-        Some((path, origin)) => Some(ConfigFile::load(&path, origin)?),
+    let loaded = locate(args).map(|(path, origin)| {
+        ConfigFile::load(&path, origin).and_then(|file| check_entries(&file).map(|()| file))
+    });
+    let file = match loaded {
         None => None,
+        Some(Ok(file)) => Some(file),
+        Some(Err(error)) => {
+            works_without_settings(args, &error)?;
+            None
+        }
     };
-    if let Some(file) = &file {
-        check_entries(file)?;
-    }
     let mut set_aside: Vec<&'static str> = Vec::new();
     loop {
         let mut cmd = with_keys(with_files_help(Cli::command()), file.as_ref(), &set_aside);
@@ -115,6 +119,30 @@ pub fn parse_args(args: &[OsString]) -> Result<Invocation, StartError> {
         }
         // Parse again without them: a file value must never clash with a flag.
         set_aside.extend(overruled);
+    }
+}
+
+/// `--help`, `--version`, `config path`, `config template`, `completions` and `man` still work
+/// when the config file is broken (they are how one fixes it): `Ok` after a warning for those,
+/// the error for everything else.
+fn works_without_settings(args: &[OsString], error: &ConfigError) -> Result<(), StartError> {
+    let mut cmd = with_keys(with_files_help(Cli::command()), None, &[]);
+    match cmd.try_get_matches_from_mut(args) {
+        Err(e) if !e.use_stderr() => Err(StartError::Clap(e)),
+        Ok(matches) => {
+            let harmless = match matches.subcommand() {
+                Some(("completions" | "man", _)) => true,
+                Some(("config", sub)) => matches!(sub.subcommand_name(), Some("path" | "template")),
+                _ => false,
+            };
+            if harmless {
+                eprintln!("warning: {error}");
+                Ok(())
+            } else {
+                Err(StartError::Config(error.clone()))
+            }
+        }
+        Err(_) => Err(StartError::Config(error.clone())),
     }
 }
 

@@ -116,7 +116,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
 
     let store = &app.session.store;
     if app.rows.is_empty() {
-        let text = if store.is_empty() {
+        let refused = crate::ingest::ListenerStats::get(&app.stats.rejected);
+        let text = if store.is_empty() && refused > 0 {
+            "No call yet: the deliveries so far were refused (the header says why; Tab lists each one)."
+        } else if store.is_empty() {
             "Waiting for the first delivery…  (Twilio sends call summaries minutes after a call \
              ends; `callwatch send` or a Sink Test sends one now)"
         } else {

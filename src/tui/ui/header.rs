@@ -19,8 +19,12 @@ pub const HEIGHT: u16 = 6;
 
 /// Lines the header takes for this app: [`HEIGHT`], plus one for the sink `setup` connected
 /// and one for Twilio's Debugger alerts when they are polled.
-pub fn height(app: &App) -> u16 {
-    HEIGHT + u16::from(app.header.sink.is_some()) + u16::from(app.header.alerts.is_some())
+pub fn height(app: &App, width: u16) -> u16 {
+    // Problem lines wrap: count the rows each takes inside the borders.
+    let inner = usize::from(width.saturating_sub(2));
+    let problems: usize = problem_lines(app).iter().map(|l| wrap(l, inner).len()).sum();
+    let problems = u16::try_from(problems).unwrap_or(0);
+    HEIGHT + u16::from(app.header.sink.is_some()) + u16::from(app.header.alerts.is_some()) + problems
 }
 
 /// Draws the header.
@@ -108,6 +112,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         Line::from(deliveries_line),
         Line::from(status_line),
     ]);
+    let inner = usize::from(area.width.saturating_sub(2));
+    for line in problem_lines(app) {
+        text.extend(wrap(&line, inner).into_iter().map(|l| Line::from(Span::styled(l, theme.warning()))));
+    }
     frame.render_widget(Paragraph::new(text).block(block), area);
 }
 
@@ -136,35 +144,64 @@ fn sink_line(sink: &SinkInfo, theme: &Theme) -> Line<'static> {
 
 /// The last line: what the table shows (filter, sort, frozen, masked), or a warning when
 /// deliveries are being refused.
-fn status_line(app: &App, theme: &Theme) -> Vec<Span<'static>> {
-    let mut spans = Vec::new();
+/// Lines that say what is going wrong, under the status line: a failing `--record`, and
+/// deliveries refused by the signature check with the latest one's likely cause.
+fn problem_lines(app: &App) -> Vec<String> {
+    let mut lines = Vec::new();
     // A failing --record comes first: every delivery is being answered 503 until it recovers.
     if let Some(error) = app.stats.record_error() {
         let failures = ListenerStats::get(&app.stats.record_failures);
-        spans.push(Span::styled(
-            format!("⚠ recording fails ({failures} not recorded; deliveries answered 503, Twilio retries): {error}"),
-            theme.warning(),
+        lines.push(format!(
+            "⚠ recording fails ({failures} not recorded; deliveries answered 503, Twilio retries): {error}"
         ));
-        return spans;
     }
-    let rejected = ListenerStats::get(&app.stats.rejected);
-    let signature_failures = app
-        .session
-        .deliveries
-        .iter()
-        .filter(|d| d.verdict.is_signature_failure())
-        .count();
-    if rejected > 0 && (400..500).contains(&app.header.reject_status) && signature_failures > 0 {
-        spans.push(Span::styled(
-            format!(
-                "⚠ {signature_failures} refused ({}), lost: Twilio never retries a 4xx. \
-                 Use --reject-status 503; Tab shows why.",
-                app.header.reject_status
-            ),
-            theme.warning(),
+    let refused: Vec<&crate::ingest::Delivery> =
+        app.session.deliveries.iter().filter(|d| d.verdict.is_signature_failure()).collect();
+    let Some(latest) = refused.last() else { return lines };
+    let why = latest
+        .diagnosis
+        .as_ref()
+        .map_or_else(|| latest.verdict.as_str().to_owned(), |d| d.hint.clone());
+    lines.push(format!("⚠ {} refused by the signature check — latest: {why}", refused.len()));
+    let status = app.header.reject_status;
+    if (400..500).contains(&status) {
+        lines.push(format!(
+            "  answered {status}, and Twilio never retries a 4xx: run with --reject-status 503 \
+             while fixing this. Tab: details."
         ));
-        return spans;
     }
+    lines
+}
+
+/// Splits `text` into lines of at most `width` characters, at spaces where possible.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(10);
+    let mut lines = Vec::new();
+    let mut current = String::new();
+    for word in text.split(' ') {
+        let needed = current.chars().count() + usize::from(!current.is_empty()) + word.chars().count();
+        if needed > width && !current.is_empty() {
+            lines.push(std::mem::take(&mut current));
+        }
+        if !current.is_empty() {
+            current.push(' ');
+        }
+        current.push_str(word);
+        while current.chars().count() > width {
+            let head: String = current.chars().take(width).collect();
+            current = current.chars().skip(width).collect();
+            lines.push(head);
+        }
+    }
+    if !current.is_empty() {
+        lines.push(current);
+    }
+    lines
+}
+
+/// The status line: what the table shows (filter, sort, frozen, masked).
+fn status_line(app: &App, theme: &Theme) -> Vec<Span<'static>> {
+    let mut spans = Vec::new();
     let store = &app.session.store;
     match &app.filter {
         Some(f) => {

@@ -50,7 +50,7 @@ pub struct Areas {
 pub fn areas(area: Rect, app: &App) -> Areas {
     let filter_height = u16::from(app.editor.is_some()) * if has_editor_error(app) { 2 } else { 1 };
     let [header, body, filter_line, hints] = Layout::vertical([
-        Constraint::Length(header::height(app)),
+        Constraint::Length(header::height(app, area.width)),
         Constraint::Min(3),
         Constraint::Length(filter_height),
         Constraint::Length(1),
