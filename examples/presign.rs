@@ -7,7 +7,8 @@
 //!
 //! Writes `DIR/requests.0` … `DIR/requests.{K-1}` (deliveries dealt round-robin, so every call's
 //! deliveries stay in order across the files), each a sequence of `<length>\n<raw request>`:
-//! what `scripts/wrk-presigned.lua` and `examples/paced_load.rs` read.
+//! what `scripts/wrk-presigned.lua` and `examples/paced_load.rs` read; and `DIR/summary.txt`,
+//! with how many deliveries carry the first 100,000 calls in full.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -74,6 +75,8 @@ fn main() -> Result<(), String> {
     let mut generator = CallGenerator::new(args.seed);
     let start = time::OffsetDateTime::from_unix_timestamp(1_800_000_000).map_err(|e| e.to_string())?;
     let (mut written, mut calls, mut body_bytes) = (0usize, 0usize, 0usize);
+    // How many deliveries carry the first 100,000 calls completely (the memory measurement).
+    let mut for_100k_calls = None;
     let mut request = Vec::with_capacity(8 * 1024);
     'calls: loop {
         let call = generator.next_call(None, start + time::Duration::seconds(calls as i64));
@@ -106,10 +109,18 @@ fn main() -> Result<(), String> {
             written += 1;
             body_bytes += body.len();
         }
+        if calls == 100_000 {
+            for_100k_calls = Some(written);
+        }
     }
     for mut file in files {
         file.flush().map_err(|e| e.to_string())?;
     }
+    let summary = format!(
+        "deliveries={written} calls={calls} deliveries_for_100000_calls={}\n",
+        for_100k_calls.map_or("none".to_owned(), |n| n.to_string())
+    );
+    std::fs::write(args.out.join("summary.txt"), summary).map_err(|e| e.to_string())?;
     eprintln!(
         "presign: {written} deliveries of {calls} calls ({} bytes per body on average) in {} file(s) under {}",
         body_bytes / written.max(1),

@@ -107,7 +107,9 @@ struct LoadArgs {
 
 fn flags() -> Result<(String, BTreeMap<String, String>), String> {
     let mut it = std::env::args().skip(1);
-    let command = it.next().ok_or("usage: soak_load load|check --flag value ...")?;
+    let command = it
+        .next()
+        .ok_or("usage: soak_load load|check --flag value ...")?;
     let mut flags = BTreeMap::new();
     while let Some(flag) = it.next() {
         let value = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
@@ -116,7 +118,11 @@ fn flags() -> Result<(String, BTreeMap<String, String>), String> {
     Ok((command, flags))
 }
 
-fn take<T: std::str::FromStr>(flags: &BTreeMap<String, String>, name: &str, default: Option<T>) -> Result<T, String>
+fn take<T: std::str::FromStr>(
+    flags: &BTreeMap<String, String>,
+    name: &str,
+    default: Option<T>,
+) -> Result<T, String>
 where
     T::Err: std::fmt::Display,
 {
@@ -131,7 +137,11 @@ fn main() -> std::process::ExitCode {
         "load" => {
             let args = LoadArgs {
                 addr: take(&flags, "addr", None)?,
-                public_url: take(&flags, "public-url", Some("http://soak.local/events".to_owned()))?,
+                public_url: take(
+                    &flags,
+                    "public-url",
+                    Some("http://soak.local/events".to_owned()),
+                )?,
                 auth_token: take(&flags, "auth-token", Some("soak-token".to_owned()))?,
                 rate: take(&flags, "rate", Some(2000.0))?,
                 seconds: take(&flags, "seconds", Some(60.0))?,
@@ -146,7 +156,10 @@ fn main() -> std::process::ExitCode {
                 .map_err(|e| e.to_string())?;
             runtime.block_on(load(args))
         }
-        "check" => check(&take::<PathBuf>(&flags, "acked", None)?, &take::<PathBuf>(&flags, "recording", None)?),
+        "check" => check(
+            &take::<PathBuf>(&flags, "acked", None)?,
+            &take::<PathBuf>(&flags, "recording", None)?,
+        ),
         other => Err(format!("unknown command {other}: load or check")),
     });
     match outcome {
@@ -176,7 +189,12 @@ struct Jobs {
 
 impl Jobs {
     fn signed(&self, kind: Kind, body: Vec<u8>, event_ids: Vec<String>) -> Job {
-        let (full, signature) = sign_json_delivery(self.token.as_bytes(), &self.public_url, &body, Algorithm::HmacSha1);
+        let (full, signature) = sign_json_delivery(
+            self.token.as_bytes(),
+            &self.public_url,
+            &body,
+            Algorithm::HmacSha1,
+        );
         let query = full.split_once('?').map_or("", |(_, q)| q);
         Job {
             kind,
@@ -192,10 +210,12 @@ impl Jobs {
             if let Some(event) = self.pending.pop_front() {
                 break event;
             }
-            let start = time::OffsetDateTime::from_unix_timestamp(1_800_000_000 + self.calls).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+            let start = time::OffsetDateTime::from_unix_timestamp(1_800_000_000 + self.calls)
+                .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
             self.calls += 1;
             let call = self.generator.next_call(None, start);
-            self.pending.extend(call.events.into_iter().map(|e| e.event));
+            self.pending
+                .extend(call.events.into_iter().map(|e| e.event));
         };
         let body = delivery_body(std::slice::from_ref(&event));
         let ids = parse_delivery(&body)
@@ -223,7 +243,11 @@ impl Jobs {
                 job.event_ids.clear();
                 job
             }
-            Kind::Malformed => self.signed(Kind::Malformed, b"[{\"type\": \"com.twilio.voice".to_vec(), Vec::new()),
+            Kind::Malformed => self.signed(
+                Kind::Malformed,
+                b"[{\"type\": \"com.twilio.voice".to_vec(),
+                Vec::new(),
+            ),
             Kind::OversizeLength | Kind::OversizeChunked => Job {
                 kind,
                 target: format!("{}?bodySHA256=00", self.path),
@@ -249,15 +273,21 @@ impl Jobs {
 
 async fn load(args: LoadArgs) -> Result<bool, String> {
     let path = {
-        let rest = args.public_url.split_once("://").map_or(args.public_url.as_str(), |(_, r)| r);
-        rest.find('/').map_or("/".to_owned(), |i| rest[i..].to_owned())
+        let rest = args
+            .public_url
+            .split_once("://")
+            .map_or(args.public_url.as_str(), |(_, r)| r);
+        rest.find('/')
+            .map_or("/".to_owned(), |i| rest[i..].to_owned())
     };
     let mut jobs = Jobs {
         generator: CallGenerator::new(args.seed),
         pending: Default::default(),
         calls: 0,
         made: 0,
-        bad_every: 100u64.checked_div(args.bad_percent).map_or(0, |every| every.max(1)),
+        bad_every: 100u64
+            .checked_div(args.bad_percent)
+            .map_or(0, |every| every.max(1)),
         bad_turn: 0,
         public_url: args.public_url.clone(),
         path,
@@ -280,8 +310,13 @@ async fn load(args: LoadArgs) -> Result<bool, String> {
     let rx = Arc::new(tokio::sync::Mutex::new(rx));
     let mut workers = Vec::new();
     for _ in 0..args.connections {
-        let (rx, client, base, tallies, acked) =
-            (Arc::clone(&rx), client.clone(), base.clone(), Arc::clone(&tallies), Arc::clone(&acked));
+        let (rx, client, base, tallies, acked) = (
+            Arc::clone(&rx),
+            client.clone(),
+            base.clone(),
+            Arc::clone(&tallies),
+            Arc::clone(&acked),
+        );
         let addr = args.addr.clone();
         workers.push(tokio::spawn(async move {
             loop {
@@ -290,11 +325,15 @@ async fn load(args: LoadArgs) -> Result<bool, String> {
                 match job.kind {
                     Kind::Slow | Kind::Stalled | Kind::OversizeChunked => {
                         // Raw sockets, in a task of their own: they must not hold a worker.
-                        let (tallies, acked, addr) = (Arc::clone(&tallies), Arc::clone(&acked), addr.clone());
+                        let (tallies, acked, addr) =
+                            (Arc::clone(&tallies), Arc::clone(&acked), addr.clone());
                         tokio::spawn(async move {
                             let result = raw(&addr, &job).await;
                             if result.is_ok() && job.kind == Kind::Slow {
-                                acked.lock().unwrap_or_else(|p| p.into_inner()).extend(job.event_ids.clone());
+                                acked
+                                    .lock()
+                                    .unwrap_or_else(|p| p.into_inner())
+                                    .extend(job.event_ids.clone());
                             }
                             count(&tallies, job.kind, result, None);
                         });
@@ -324,7 +363,10 @@ async fn load(args: LoadArgs) -> Result<bool, String> {
                             (Err(e), _) => Err(format!("no answer: {e}")),
                         };
                         if result.is_ok() && job.kind == Kind::Good {
-                            acked.lock().unwrap_or_else(|p| p.into_inner()).extend(job.event_ids.clone());
+                            acked
+                                .lock()
+                                .unwrap_or_else(|p| p.into_inner())
+                                .extend(job.event_ids.clone());
                         }
                         let latency = (job.kind == Kind::Good).then_some(latency);
                         count(&tallies, job.kind, result, latency);
@@ -352,7 +394,12 @@ async fn load(args: LoadArgs) -> Result<bool, String> {
         let secs = started.elapsed().as_secs();
         if secs >= last_report + 10 {
             last_report = secs;
-            let done: u64 = tallies.lock().unwrap_or_else(|p| p.into_inner()).values().map(|t| t.sent).sum();
+            let done: u64 = tallies
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .values()
+                .map(|t| t.sent)
+                .sum();
             eprintln!("soak_load: {secs:>3} s  released {released}  answered {done}");
         }
     }
@@ -365,7 +412,12 @@ async fn load(args: LoadArgs) -> Result<bool, String> {
     // their own; wait for them through the tally.
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let done: u64 = tallies.lock().unwrap_or_else(|p| p.into_inner()).values().map(|t| t.sent).sum();
+        let done: u64 = tallies
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+            .map(|t| t.sent)
+            .sum();
         if done >= total || Instant::now() > deadline {
             break;
         }
@@ -373,7 +425,8 @@ async fn load(args: LoadArgs) -> Result<bool, String> {
     }
 
     let acked = acked.lock().unwrap_or_else(|p| p.into_inner()).clone();
-    let mut file = std::fs::File::create(&args.acked).map_err(|e| format!("{}: {e}", args.acked.display()))?;
+    let mut file =
+        std::fs::File::create(&args.acked).map_err(|e| format!("{}: {e}", args.acked.display()))?;
     for id in &acked {
         writeln!(file, "{id}").map_err(|e| e.to_string())?;
     }
@@ -385,13 +438,25 @@ async fn load(args: LoadArgs) -> Result<bool, String> {
             tally.sent,
             tally.expected,
             tally.unexpected,
-            if tally.examples.is_empty() { String::new() } else { format!("  e.g. {:?}", tally.examples) }
+            if tally.examples.is_empty() {
+                String::new()
+            } else {
+                format!("  e.g. {:?}", tally.examples)
+            }
         );
         clean &= tally.unexpected == 0;
     }
-    let mut latencies = all.get(&Kind::Good).map(|t| t.latencies_ms.clone()).unwrap_or_default();
+    let mut latencies = all
+        .get(&Kind::Good)
+        .map(|t| t.latencies_ms.clone())
+        .unwrap_or_default();
     latencies.sort_by(f64::total_cmp);
-    let pct = |p: f64| latencies.get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1))).copied().unwrap_or(0.0);
+    let pct = |p: f64| {
+        latencies
+            .get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or(0.0)
+    };
     let sent: u64 = all.values().map(|t| t.sent).sum();
     println!(
         "RESULT requests={sent} rate={:.0}/s acked_events={} good_p50_ms={:.2} good_p99_ms={:.2} good_max_ms={:.2} clean={clean}",
@@ -407,17 +472,26 @@ async fn load(args: LoadArgs) -> Result<bool, String> {
 /// Sends a slow, stalled or chunked request over a raw socket; `Ok` when the listener did
 /// what it must.
 async fn raw(addr: &str, job: &Job) -> Result<(), String> {
-    let mut stream = TcpStream::connect(addr).await.map_err(|e| format!("connect: {e}"))?;
+    let mut stream = TcpStream::connect(addr)
+        .await
+        .map_err(|e| format!("connect: {e}"))?;
     let io = |e: std::io::Error| format!("write: {e}");
     match job.kind {
         Kind::Stalled => {
             // Half a head, then nothing: the listener must close the connection itself.
-            let head = format!("POST {} HTTP/1.1\r\nHost: soak.local\r\nContent-Type: appl", job.target);
+            let head = format!(
+                "POST {} HTTP/1.1\r\nHost: soak.local\r\nContent-Type: appl",
+                job.target
+            );
             stream.write_all(head.as_bytes()).await.map_err(io)?;
             let mut rest = Vec::new();
-            match tokio::time::timeout(Duration::from_secs(40), stream.read_to_end(&mut rest)).await {
+            match tokio::time::timeout(Duration::from_secs(40), stream.read_to_end(&mut rest)).await
+            {
                 Ok(_) if rest.is_empty() => Ok(()),
-                Ok(_) => Err(format!("answered a head that never ended: {}", String::from_utf8_lossy(&rest))),
+                Ok(_) => Err(format!(
+                    "answered a head that never ended: {}",
+                    String::from_utf8_lossy(&rest)
+                )),
                 Err(_) => Err("a stalled head was not closed within 40 s".into()),
             }
         }
@@ -439,7 +513,11 @@ async fn raw(addr: &str, job: &Job) -> Result<(), String> {
             }
             let _ = stream.write_all(b"0\r\n\r\n").await;
             let answer = read_answer(&mut stream).await?;
-            if answer.starts_with("HTTP/1.1 413") { Ok(()) } else { Err(format!("answered {}", first_line(&answer))) }
+            if answer.starts_with("HTTP/1.1 413") {
+                Ok(())
+            } else {
+                Err(format!("answered {}", first_line(&answer)))
+            }
         }
         _ => {
             // Slow: the head in three pieces, the body in ten, about three seconds in all.
@@ -460,7 +538,11 @@ async fn raw(addr: &str, job: &Job) -> Result<(), String> {
                 tokio::time::sleep(Duration::from_millis(200)).await;
             }
             let answer = read_answer(&mut stream).await?;
-            if answer.starts_with("HTTP/1.1 200") { Ok(()) } else { Err(format!("answered {}", first_line(&answer))) }
+            if answer.starts_with("HTTP/1.1 200") {
+                Ok(())
+            } else {
+                Err(format!("answered {}", first_line(&answer)))
+            }
         }
     }
 }
@@ -481,13 +563,17 @@ fn first_line(text: &str) -> &str {
 
 /// Every acknowledged event id must be in a recorded line answered 200.
 fn check(acked: &Path, recording: &Path) -> Result<bool, String> {
-    let acked_text = std::fs::read_to_string(acked).map_err(|e| format!("{}: {e}", acked.display()))?;
+    let acked_text =
+        std::fs::read_to_string(acked).map_err(|e| format!("{}: {e}", acked.display()))?;
     let acked: Vec<&str> = acked_text.lines().filter(|l| !l.is_empty()).collect();
-    let (lines, warnings) = read_recording(recording).map_err(|e| format!("{}: {e}", recording.display()))?;
+    let (lines, warnings) =
+        read_recording(recording).map_err(|e| format!("{}: {e}", recording.display()))?;
     let mut recorded: HashSet<String> = HashSet::new();
     let mut verdicts: BTreeMap<String, u64> = BTreeMap::new();
     for line in &lines {
-        *verdicts.entry(format!("{} {}", line.status, line.verdict.as_str())).or_default() += 1;
+        *verdicts
+            .entry(format!("{} {}", line.status, line.verdict.as_str()))
+            .or_default() += 1;
         if line.status == 200
             && let Ok(events) = parse_delivery(&line.body)
         {
@@ -495,7 +581,11 @@ fn check(acked: &Path, recording: &Path) -> Result<bool, String> {
         }
     }
     let missing: Vec<&&str> = acked.iter().filter(|id| !recorded.contains(**id)).collect();
-    println!("recording: {} lines {verdicts:?}; {} warnings", lines.len(), warnings.len());
+    println!(
+        "recording: {} lines {verdicts:?}; {} warnings",
+        lines.len(),
+        warnings.len()
+    );
     for w in warnings.iter().take(5) {
         println!("  warning: {w:?}");
     }
@@ -504,7 +594,11 @@ fn check(acked: &Path, recording: &Path) -> Result<bool, String> {
         acked.len(),
         recorded.len(),
         missing.len(),
-        if missing.is_empty() { String::new() } else { format!(" e.g. {:?}", &missing[..missing.len().min(5)]) }
+        if missing.is_empty() {
+            String::new()
+        } else {
+            format!(" e.g. {:?}", &missing[..missing.len().min(5)])
+        }
     );
     Ok(missing.is_empty())
 }

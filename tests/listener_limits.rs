@@ -46,15 +46,21 @@ fn relaxed() -> ServeLimits {
 }
 
 async fn start(limits: ServeLimits) -> Running {
-    let socket = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let socket = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let addr = socket.local_addr().expect("addr").to_string();
     let (tx, rx) = mpsc::channel(1024);
     let secrets = Secrets {
         auth_token: TOKEN.into(),
         shared_key_secret: None,
     };
-    let listener = Listener::new(PublicUrl::Fixed(PUBLIC.into()), Judge::new(Some(secrets), 403), tx)
-        .with_limits(limits);
+    let listener = Listener::new(
+        PublicUrl::Fixed(PUBLIC.into()),
+        Judge::new(Some(secrets), 403),
+        tx,
+    )
+    .with_limits(limits);
     let listener = Arc::new(listener);
     let stats = Arc::clone(&listener.stats);
     let (stop, stopped) = oneshot::channel::<()>();
@@ -74,7 +80,11 @@ async fn start(limits: ServeLimits) -> Running {
 async fn until_counted(counter: &AtomicU64, want: u64, what: &str) {
     let deadline = Instant::now() + PATIENCE;
     while ListenerStats::get(counter) < want {
-        assert!(Instant::now() < deadline, "{what}: still {}", ListenerStats::get(counter));
+        assert!(
+            Instant::now() < deadline,
+            "{what}: still {}",
+            ListenerStats::get(counter)
+        );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
@@ -83,7 +93,11 @@ async fn until_counted(counter: &AtomicU64, want: u64, what: &str) {
 async fn read_until_closed(stream: &mut TcpStream) -> String {
     let mut text = Vec::new();
     let read = tokio::time::timeout(PATIENCE, stream.read_to_end(&mut text)).await;
-    assert!(read.is_ok(), "the connection was not closed; read so far: {:?}", String::from_utf8_lossy(&text));
+    assert!(
+        read.is_ok(),
+        "the connection was not closed; read so far: {:?}",
+        String::from_utf8_lossy(&text)
+    );
     String::from_utf8_lossy(&text).into_owned()
 }
 
@@ -112,7 +126,12 @@ async fn a_client_that_never_finishes_its_headers_is_disconnected() {
         .expect("part of a head");
     let answer = read_until_closed(&mut slow).await;
     assert_eq!(answer, "", "closed without an answer");
-    until_counted(&run.stats.connections_timed_out, 1, "the timeout is counted").await;
+    until_counted(
+        &run.stats.connections_timed_out,
+        1,
+        "the timeout is counted",
+    )
+    .await;
     assert_eq!(ListenerStats::get(&run.stats.connections_open), 0);
 }
 
@@ -128,12 +147,24 @@ async fn keep_alive_serves_several_requests_and_closes_when_idle() {
         stream.write_all(HEALTHZ).await.expect("request");
         let answer = read_answer(&mut stream).await;
         assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
-        assert!(!answer.to_ascii_lowercase().contains("connection: close"), "{answer}");
+        assert!(
+            !answer.to_ascii_lowercase().contains("connection: close"),
+            "{answer}"
+        );
     }
-    assert_eq!(ListenerStats::get(&run.stats.connections_open), 1, "one connection for all three");
+    assert_eq!(
+        ListenerStats::get(&run.stats.connections_open),
+        1,
+        "one connection for all three"
+    );
     // Left idle, the connection is closed by the server.
     assert_eq!(read_until_closed(&mut stream).await, "");
-    until_counted(&run.stats.connections_timed_out, 1, "the idle close is counted").await;
+    until_counted(
+        &run.stats.connections_timed_out,
+        1,
+        "the idle close is counted",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -146,7 +177,10 @@ async fn a_body_that_does_not_arrive_in_time_is_answered_408() {
     let mut stream = TcpStream::connect(&run.addr).await.expect("connect");
     let head = "POST /events?bodySHA256=00 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
                 X-Twilio-Signature: abc=\r\nContent-Length: 1000\r\n\r\n[{\"id\":";
-    stream.write_all(head.as_bytes()).await.expect("head and a bit of body");
+    stream
+        .write_all(head.as_bytes())
+        .await
+        .expect("head and a bit of body");
     let answer = read_until_closed(&mut stream).await;
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
     let delivery = tokio::time::timeout(PATIENCE, run.rx.recv())
@@ -178,7 +212,11 @@ async fn over_the_cap_a_connection_waits_for_a_free_slot() {
     drop(first);
     let answer = read_answer(&mut second).await;
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
-    assert_eq!(ListenerStats::get(&run.stats.connections_waited), 1, "it had to wait");
+    assert_eq!(
+        ListenerStats::get(&run.stats.connections_waited),
+        1,
+        "it had to wait"
+    );
     assert_eq!(ListenerStats::get(&run.stats.connections_refused), 0);
 }
 
@@ -197,7 +235,9 @@ async fn over_the_cap_a_connection_that_waits_too_long_is_closed_and_counted() {
         assert!(read_answer(&mut stream).await.starts_with("HTTP/1.1 200"));
         held.push(stream);
     }
-    let mut refused = TcpStream::connect(&run.addr).await.expect("the kernel accepts it");
+    let mut refused = TcpStream::connect(&run.addr)
+        .await
+        .expect("the kernel accepts it");
     let _ = refused.write_all(HEALTHZ).await;
     let answer = read_until_closed(&mut refused).await;
     assert_eq!(answer, "", "closed unanswered");
@@ -224,8 +264,11 @@ fn signed_request(body: &[u8]) -> (String, Vec<u8>) {
 }
 
 fn fixture() -> Vec<u8> {
-    std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/twilio/fixtures/predicted-complete.json"))
-        .expect("fixture")
+    std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/assets/twilio/fixtures/predicted-complete.json"
+    ))
+    .expect("fixture")
 }
 
 #[tokio::test]
@@ -248,11 +291,19 @@ async fn shutdown_finishes_a_request_in_flight_and_closes_idle_connections() {
     }
     // The idle connection is closed at once; the server keeps waiting for the busy one.
     assert_eq!(read_until_closed(&mut idle).await, "");
-    assert!(!run.server.is_finished(), "the request in flight is still being served");
-    busy.write_all(second_half).await.expect("the rest of the body");
+    assert!(
+        !run.server.is_finished(),
+        "the request in flight is still being served"
+    );
+    busy.write_all(second_half)
+        .await
+        .expect("the rest of the body");
     let answer = read_until_closed(&mut busy).await;
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
-    tokio::time::timeout(PATIENCE, run.server).await.expect("serve returns").expect("no panic");
+    tokio::time::timeout(PATIENCE, run.server)
+        .await
+        .expect("serve returns")
+        .expect("no panic");
     let delivery = run.rx.recv().await.expect("the delivery was handed on");
     assert_eq!(delivery.verdict, DeliveryVerdict::Ok);
     // No new connection is accepted any more.
@@ -274,8 +325,19 @@ async fn shutdown_cuts_a_request_that_outlasts_the_grace_period() {
     if let Some(stop) = run.stop.take() {
         let _ = stop.send(());
     }
-    tokio::time::timeout(PATIENCE, run.server).await.expect("serve returns").expect("no panic");
-    assert_eq!(read_until_closed(&mut stuck).await, "", "cut without an answer");
+    tokio::time::timeout(PATIENCE, run.server)
+        .await
+        .expect("serve returns")
+        .expect("no panic");
+    assert_eq!(
+        read_until_closed(&mut stuck).await,
+        "",
+        "cut without an answer"
+    );
     assert_eq!(ListenerStats::get(&run.stats.connections_open), 0);
-    assert_eq!(ListenerStats::get(&run.stats.accepted), 0, "nothing was acknowledged");
+    assert_eq!(
+        ListenerStats::get(&run.stats.accepted),
+        0,
+        "nothing was acknowledged"
+    );
 }

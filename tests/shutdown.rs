@@ -51,7 +51,11 @@ async fn signal_under_load_loses_nothing(signal: &str) {
         TOKEN,
     ));
     let acked = Arc::new(AtomicUsize::new(0));
-    let load = tokio::spawn(signed_load::drive(Arc::clone(&deliveries), 32, Arc::clone(&acked)));
+    let load = tokio::spawn(signed_load::drive(
+        Arc::clone(&deliveries),
+        32,
+        Arc::clone(&acked),
+    ));
 
     let deadline = Instant::now() + Duration::from_secs(60);
     while acked.load(Ordering::Relaxed) < 300 {
@@ -64,7 +68,12 @@ async fn signal_under_load_loses_nothing(signal: &str) {
         .expect("run kill");
     assert!(sent.success(), "kill -{signal}");
     let status = listening.wait_for_exit(Duration::from_secs(30));
-    assert_eq!(status.code(), Some(0), "exit status after SIG{signal}; stderr: {}", listening.stderr());
+    assert_eq!(
+        status.code(),
+        Some(0),
+        "exit status after SIG{signal}; stderr: {}",
+        listening.stderr()
+    );
     let outcome = load.await.expect("load");
     assert!(
         outcome.acknowledged.len() < deliveries.len(),
@@ -75,7 +84,10 @@ async fn signal_under_load_loses_nothing(signal: &str) {
     assert_eq!(outcome.refused, 0, "nothing was refused");
 
     let (recorded, warnings) = read_recording(&recording).expect("read the recording");
-    assert!(warnings.is_empty(), "a graceful stop leaves no torn line: {warnings:?}");
+    assert!(
+        warnings.is_empty(),
+        "a graceful stop leaves no torn line: {warnings:?}"
+    );
     let kept: HashSet<&[u8]> = recorded.iter().map(|r| &r.body[..]).collect();
     let lost: Vec<usize> = outcome
         .acknowledged
@@ -83,7 +95,11 @@ async fn signal_under_load_loses_nothing(signal: &str) {
         .copied()
         .filter(|&i| !kept.contains(&deliveries[i].body[..]))
         .collect();
-    assert!(lost.is_empty(), "{} acknowledged deliveries are not in the recording: {lost:?}", lost.len());
+    assert!(
+        lost.is_empty(),
+        "{} acknowledged deliveries are not in the recording: {lost:?}",
+        lost.len()
+    );
     assert!(
         listening.stderr().contains("callwatch: recorded"),
         "the recording was closed: {}",

@@ -51,7 +51,8 @@ fn event(call: usize, n: usize, spec: &Spec) -> SummaryEvent {
         "data": data.to_string(),
     });
     if let Some(secs) = spec.time {
-        let t = time::OffsetDateTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000 + u64::from(secs));
+        let t =
+            time::OffsetDateTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000 + u64::from(secs));
         let text = t
             .format(&time::format_description::well_known::Rfc3339)
             .expect("a time in range formats");
@@ -75,8 +76,10 @@ fn call_specs() -> impl Strategy<Value = Vec<Spec>> {
         any::<bool>(),
     )
         .prop_map(|(versions, predicted, complete, times, one_untimed)| {
-            let mut kinds: Vec<(SummaryKind, i64)> =
-                versions.into_iter().map(|v| (SummaryKind::Partial, v)).collect();
+            let mut kinds: Vec<(SummaryKind, i64)> = versions
+                .into_iter()
+                .map(|v| (SummaryKind::Partial, v))
+                .collect();
             if predicted {
                 kinds.push((SummaryKind::PredictedComplete, 1));
             }
@@ -90,7 +93,11 @@ fn call_specs() -> impl Strategy<Value = Vec<Spec>> {
                 .map(|(i, (kind, version))| Spec {
                     kind,
                     version,
-                    time: if one_untimed && i == 0 { None } else { Some(times[i]) },
+                    time: if one_untimed && i == 0 {
+                        None
+                    } else {
+                        Some(times[i])
+                    },
                 })
                 .collect()
         })
@@ -101,11 +108,10 @@ fn arrivals() -> impl Strategy<Value = (Vec<Spec>, Vec<usize>)> {
     call_specs().prop_flat_map(|specs| {
         let n = specs.len();
         let duplicates = prop::collection::vec(0..n, 0..=n);
-        (Just(specs), duplicates)
-            .prop_flat_map(move |(specs, duplicates)| {
-                let order: Vec<usize> = (0..n).chain(duplicates).collect();
-                (Just(specs), Just(order).prop_shuffle())
-            })
+        (Just(specs), duplicates).prop_flat_map(move |(specs, duplicates)| {
+            let order: Vec<usize> = (0..n).chain(duplicates).collect();
+            (Just(specs), Just(order).prop_shuffle())
+        })
     })
 }
 

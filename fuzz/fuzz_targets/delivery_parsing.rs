@@ -34,7 +34,10 @@ fuzz_target!(|body: &[u8]| {
         // Packing is deterministic: the unpacked summary packs to the same bytes.
         assert_eq!(PackedSummary::pack(&unpacked), packed);
         let (id, _) = store.apply(summary_event, SystemTime::UNIX_EPOCH);
-        assert!(store.by_id(id).is_some(), "the call just merged is in the store");
+        assert!(
+            store.by_id(id).is_some(),
+            "the call just merged is in the store"
+        );
     }
     assert!(store.len() <= 4);
 });

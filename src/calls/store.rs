@@ -84,7 +84,7 @@ pub struct CallRecord {
     pub summary: SummaryCore,
     /// That summary in full, deflated; see [`Self::full_summary`].
     pub packed: PackedSummary,
-    /// The summary's free text in one allocation, for fast filtering; rebuilt with `summary`.
+    /// What filters read of `summary`, packed small and close at hand; rebuilt with it.
     pub search: SearchText,
     /// The rank of the event that gave `summary`.
     pub rank: Rank,
@@ -622,13 +622,13 @@ mod tests {
         assert_ne!(first, second);
         let ids: Vec<CallId> = store.iter_with_ids().map(|(id, _)| id).collect();
         assert_eq!(ids, [second]);
-        assert_eq!(store.records.len(), 1, "the slot was reused, not a new one grown");
-        // A late event for an evicted call starts it again.
-        assert_eq!(
-            store.apply(&call_event("CA1", SummaryKind::Partial, "ringing"), SystemTime::now()).1,
-            ApplyOutcome::NewCall
-        );
+        // A late event for an evicted call starts it again, in the slot CA1 left.
+        let (again, outcome) = store.apply(&call_event("CA1", SummaryKind::Partial, "ringing"), SystemTime::now());
+        assert_eq!(outcome, ApplyOutcome::NewCall);
         assert!(store.by_id(second).is_none());
+        assert_eq!(again.slot, first.slot, "the slot was reused");
+        assert!(store.by_id(first).is_none(), "the old id does not see the new call");
+        assert_eq!(store.records.len(), 2, "slots never grow past the cap plus the newcomer");
     }
 
     #[test]

@@ -143,7 +143,8 @@ pub async fn start(spec: MonitorSpec, recording: Recording) -> anyhow::Result<Ru
         .context("reading the bound address")?;
     let (tx, rx) = mpsc::channel(CHANNEL_CAPACITY);
     let preload_tx = tx.clone();
-    let mut listener = Listener::new(spec.public_url.clone(), spec.judge, tx).with_limits(spec.limits);
+    let mut listener =
+        Listener::new(spec.public_url.clone(), spec.judge, tx).with_limits(spec.limits);
     let recorder = match &recording.path {
         Some(path) => {
             let recorder = Recorder::open(path, Arc::clone(&listener.stats))?;

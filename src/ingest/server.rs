@@ -75,7 +75,9 @@ impl PublicUrl {
     pub fn describe(&self) -> String {
         match self {
             Self::Fixed(url) => url.clone(),
-            Self::FromForwardedHeaders { path } => format!("from X-Forwarded-* headers, path {path}"),
+            Self::FromForwardedHeaders { path } => {
+                format!("from X-Forwarded-* headers, path {path}")
+            }
         }
     }
 }
@@ -84,12 +86,17 @@ impl PublicUrl {
 pub fn url_path(url: &str) -> String {
     let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
     let path_and_more = after_scheme.find('/').map_or("/", |i| &after_scheme[i..]);
-    let end = path_and_more.find(['?', '#']).unwrap_or(path_and_more.len());
+    let end = path_and_more
+        .find(['?', '#'])
+        .unwrap_or(path_and_more.len());
     path_and_more[..end].to_owned()
 }
 
 fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers.get(name).and_then(|v| v.to_str().ok()).filter(|v| !v.is_empty())
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty())
 }
 
 /// What a client may hold, and for how long. The defaults suit a sink behind a tunnel: Twilio
@@ -213,7 +220,9 @@ impl Listener {
         let started = Instant::now();
         let received_at = SystemTime::now();
         let seq = self.seq.fetch_add(1, Ordering::Relaxed) + 1;
-        self.stats.last_delivery_ms.store(unix_ms(received_at), Ordering::Relaxed);
+        self.stats
+            .last_delivery_ms
+            .store(unix_ms(received_at), Ordering::Relaxed);
         let method = req.method().clone();
         let query = req.uri().query().unwrap_or("").to_owned();
         let path = path.to_owned();
@@ -246,7 +255,8 @@ impl Listener {
             delivery.verdict = DeliveryVerdict::MethodNotAllowed;
             self.finish(delivery, started);
             let mut resp = text(StatusCode::METHOD_NOT_ALLOWED, "use POST\n");
-            resp.headers_mut().insert(header::ALLOW, http::HeaderValue::from_static("POST"));
+            resp.headers_mut()
+                .insert(header::ALLOW, http::HeaderValue::from_static("POST"));
             return resp;
         }
 
@@ -279,13 +289,16 @@ impl Listener {
                 return resp;
             }
             Ok(Err(e)) => {
-                if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() {
+                if e.downcast_ref::<http_body_util::LengthLimitError>()
+                    .is_some()
+                {
                     delivery.body_len = MAX_BODY_BYTES + 1;
                     return self.too_large(delivery, started);
                 }
                 // The client went away mid-body: nothing to answer to, nothing to apply.
                 delivery.status = 400;
-                delivery.verdict = DeliveryVerdict::Malformed(format!("body could not be read: {e}"));
+                delivery.verdict =
+                    DeliveryVerdict::Malformed(format!("body could not be read: {e}"));
                 self.finish(delivery, started);
                 return text(StatusCode::BAD_REQUEST, "body could not be read\n");
             }
@@ -316,7 +329,10 @@ impl Listener {
             delivery.status = 503;
             delivery.verdict = DeliveryVerdict::NotRecorded;
             self.finish(delivery, started);
-            return text(StatusCode::SERVICE_UNAVAILABLE, &format!("not recorded, retry later: {e}\n"));
+            return text(
+                StatusCode::SERVICE_UNAVAILABLE,
+                &format!("not recorded, retry later: {e}\n"),
+            );
         }
         let status = StatusCode::from_u16(delivery.status).unwrap_or(StatusCode::FORBIDDEN);
         let message = match &delivery.verdict {
@@ -331,11 +347,7 @@ impl Listener {
     /// Appends the delivery's line and waits until it is durable, at most
     /// [`ServeLimits::record_timeout`]. A line that comes too late may still be written: the
     /// delivery is then in the file twice once Twilio retries it, never missing.
-    async fn record_durably(
-        &self,
-        recorder: &Recorder,
-        delivery: &Delivery,
-    ) -> Result<(), String> {
+    async fn record_durably(&self, recorder: &Recorder, delivery: &Delivery) -> Result<(), String> {
         let durable = recorder.append_durable(record::line_for(delivery));
         match tokio::time::timeout(self.limits.record_timeout, durable).await {
             Ok(Ok(())) => Ok(()),
@@ -399,7 +411,8 @@ fn text(status: StatusCode, body: &str) -> Response<Full<Bytes>> {
 }
 
 fn unix_ms(t: SystemTime) -> u64 {
-    t.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+    t.duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
 }
 
 /// The request headers, with `Authorization` reduced to its scheme: the sink's Basic
@@ -430,7 +443,11 @@ pub async fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
 /// connections still open. When it returns, no handler runs any more: every delivery that was
 /// answered 2xx is in the recording, and the presentation channel closes once its other
 /// senders are gone.
-pub async fn serve(listener: TcpListener, shared: Arc<Listener>, shutdown: impl Future<Output = ()>) {
+pub async fn serve(
+    listener: TcpListener,
+    shared: Arc<Listener>,
+    shutdown: impl Future<Output = ()>,
+) {
     let limits = shared.limits.clone();
     let stats = Arc::clone(&shared.stats);
     let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
@@ -493,7 +510,9 @@ pub async fn serve(listener: TcpListener, shared: Arc<Listener>, shutdown: impl 
             if let Err(e) = conn.await
                 && e.is_timeout()
             {
-                open.stats.connections_timed_out.fetch_add(1, Ordering::Relaxed);
+                open.stats
+                    .connections_timed_out
+                    .fetch_add(1, Ordering::Relaxed);
             }
             drop(open);
         });
@@ -540,7 +559,9 @@ mod tests {
     fn forwarded_headers_rebuild_the_public_url() {
         let mut h = HeaderMap::new();
         h.insert("host", "127.0.0.1:8080".parse().expect("header"));
-        let p = PublicUrl::FromForwardedHeaders { path: "/events".into() };
+        let p = PublicUrl::FromForwardedHeaders {
+            path: "/events".into(),
+        };
         assert_eq!(p.for_request(&h), "http://127.0.0.1:8080/events");
         h.insert("x-forwarded-proto", "https".parse().expect("header"));
         h.insert("x-forwarded-host", "abc.ngrok.app".parse().expect("header"));
@@ -550,8 +571,14 @@ mod tests {
     #[test]
     fn authorization_is_never_kept() {
         let mut h = HeaderMap::new();
-        h.insert("authorization", "Basic dXNlcjpzZWNyZXQ=".parse().expect("header"));
+        h.insert(
+            "authorization",
+            "Basic dXNlcjpzZWNyZXQ=".parse().expect("header"),
+        );
         let kept = redacted_headers(&h);
-        assert_eq!(kept, [("authorization".to_owned(), "Basic [redacted]".to_owned())]);
+        assert_eq!(
+            kept,
+            [("authorization".to_owned(), "Basic [redacted]".to_owned())]
+        );
     }
 }
