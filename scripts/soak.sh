@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Soak test of the listener (issue 7): a release `callwatch listen --record` under 60 s of
+# 2,000 deliveries/s, 5% of them bad (tampered, malformed, oversize by Content-Length and
+# chunked, slow, stalled heads), from examples/soak_load.rs. Checks that
+#   - the listener never crashes and exits 0 on SIGTERM afterwards,
+#   - every delivery it acknowledged (2xx) is in the recording,
+#   - its memory is flat: VmRSS, sampled every 5 s, grows by at most RSS_GROWTH_PCT percent
+#     from the middle of the run to its end (the dedupe window and the capped store fill up
+#     in the first half).
+# Prints the load's per-kind outcomes, the RSS samples and a SOAK line; exits 1 on a failure.
+#
+# Knobs (environment): RATE=2000 SOAK_SECONDS=60 BAD_PERCENT=5 MAX_CALLS=5000
+# CONNECTIONS=64 RSS_GROWTH_PCT=10 OUT=target/soak
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+RATE=${RATE:-2000}
+SOAK_SECONDS=${SOAK_SECONDS:-60}
+BAD_PERCENT=${BAD_PERCENT:-5}
+MAX_CALLS=${MAX_CALLS:-5000}
+CONNECTIONS=${CONNECTIONS:-64}
+RSS_GROWTH_PCT=${RSS_GROWTH_PCT:-10}
+OUT=${OUT:-target/soak}
+PUBLIC_URL=http://soak.local/events
+TOKEN=soak-token
+
+cargo build --release --quiet --bin callwatch --example soak_load
+mkdir -p "$OUT"
+rm -f "$OUT"/recording.ndjson "$OUT"/acked.txt "$OUT"/rss.txt
+
+# A free port: one nothing answers on.
+PORT=""
+for p in $(seq 47100 47300); do
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then PORT=$p; break; fi
+done
+[ -n "$PORT" ] || { echo "soak: no free port in 47100-47300" >&2; exit 1; }
+
+target/release/callwatch listen --port "$PORT" --public-url "$PUBLIC_URL" --auth-token "$TOKEN" \
+    --output quiet --record "$OUT/recording.ndjson" --max-calls "$MAX_CALLS" \
+    >"$OUT/listen.stdout" 2>"$OUT/listen.stderr" &
+PID=$!
+trap 'kill "$PID" 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
+    sleep 0.1
+done
+
+START=$(date +%s)
+(
+    while kill -0 "$PID" 2>/dev/null; do
+        rss=$(awk '/^VmRSS/ {print $2}' "/proc/$PID/status" 2>/dev/null || true)
+        [ -n "$rss" ] && echo "$(( $(date +%s) - START )) $rss" >>"$OUT/rss.txt"
+        sleep 5
+    done
+) &
+SAMPLER=$!
+
+LOAD_OK=0
+target/release/examples/soak_load load --addr "127.0.0.1:$PORT" --public-url "$PUBLIC_URL" \
+    --auth-token "$TOKEN" --rate "$RATE" --seconds "$SOAK_SECONDS" --bad-percent "$BAD_PERCENT" \
+    --connections "$CONNECTIONS" --acked "$OUT/acked.txt" | tee "$OUT/load.txt" || LOAD_OK=$?
+
+ALIVE=yes
+kill -0 "$PID" 2>/dev/null || ALIVE=no
+kill -TERM "$PID" 2>/dev/null || true
+EXIT=0
+wait "$PID" || EXIT=$?
+trap - EXIT
+kill "$SAMPLER" 2>/dev/null || true
+wait "$SAMPLER" 2>/dev/null || true
+
+echo "listener stderr: $(tr '\n' ' ' <"$OUT/listen.stderr")"
+CHECK_OK=0
+target/release/examples/soak_load check --acked "$OUT/acked.txt" --recording "$OUT/recording.ndjson" \
+    | tee "$OUT/check.txt" || CHECK_OK=$?
+
+echo "VmRSS (s kB):"
+sed 's/^/  /' "$OUT/rss.txt"
+# Flat: the last sample taken under load against the first one at or after half-time.
+HALF=$(( SOAK_SECONDS / 2 ))
+MID=$(awk -v h="$HALF" '$1 >= h {print $2; exit}' "$OUT/rss.txt")
+END=$(awk -v s="$SOAK_SECONDS" '$1 <= s {v = $2} END {print v}' "$OUT/rss.txt")
+PEAK=$(awk 'BEGIN {m = 0} $2 > m {m = $2} END {print m}' "$OUT/rss.txt")
+GROWTH=$(awk -v a="$MID" -v b="$END" 'BEGIN {printf "%.1f", (b - a) * 100 / a}')
+FLAT=yes
+awk -v g="$GROWTH" -v max="$RSS_GROWTH_PCT" 'BEGIN {exit !(g > max)}' && FLAT=no
+
+echo "SOAK alive_after_load=$ALIVE exit_after_sigterm=$EXIT load_clean=$([ $LOAD_OK = 0 ] && echo yes || echo no)" \
+     "acked_all_recorded=$([ $CHECK_OK = 0 ] && echo yes || echo no)" \
+     "rss_mid_kb=$MID rss_end_kb=$END rss_peak_kb=$PEAK growth_pct=$GROWTH flat=$FLAT"
+[ "$ALIVE" = yes ] && [ "$EXIT" = 0 ] && [ "$LOAD_OK" = 0 ] && [ "$CHECK_OK" = 0 ] && [ "$FLAT" = yes ]
