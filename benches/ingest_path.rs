@@ -13,7 +13,7 @@ mod calls;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 use callwatch::calls::core::{PackedSummary, SummaryCore};
 use callwatch::calls::filter::SearchText;
@@ -47,14 +47,15 @@ fn listener_steps(c: &mut Criterion) {
         b.iter(|| verify_json_delivery(&secrets, black_box(&url), Some(&signature), None, black_box(&body)))
     });
     group.bench_function("parse_delivery", |b| b.iter(|| parse_delivery(black_box(&body))));
-    // The whole judgement: verify, parse, duplicate check. A fresh judge per batch, so that
-    // every delivery is a first sighting, as in a live run.
+    // The whole judgement: verify, parse, duplicate check. The ids are forgotten again after
+    // each run, so that every delivery is a first sighting, as in a live run.
+    let judge = Judge::new(Some(secrets.clone()), 403);
     group.bench_function("judge", |b| {
-        b.iter_batched_ref(
-            || Judge::new(Some(secrets.clone()), 403),
-            |judge| judge.judge(&url, Some(&signature), None, &body),
-            BatchSize::SmallInput,
-        )
+        b.iter(|| {
+            let judgement = judge.judge(&url, Some(&signature), None, black_box(&body));
+            judge.forget(&judgement.fresh_events);
+            judgement
+        })
     });
     group.finish();
 

@@ -14,6 +14,9 @@ fn main() {
     for i in 0..300 { let c = g.next_call(None, start + time::Duration::seconds(i)); for e in &c.events { let b = delivery_body(std::slice::from_ref(&e.event)); for d in parse_delivery(&b).unwrap() { if let DeliveredEvent::CallSummary(s) = d { sums.push(s.summary) } } } }
     let n = sums.len() as u32;
     let t = Instant::now(); let mut tot=0; for s in &sums { let j = serde_json::to_vec(s).unwrap(); tot += lz4_flex::block::compress_prepend_size_with_dict(&j, &dict).len(); } println!("to_vec+lz4dict {:?} avg {}", t.elapsed()/n, tot/ sums.len());
+    let jsons: Vec<_> = sums.iter().map(|s| serde_json::to_vec(s).unwrap()).collect();
+    let t = Instant::now(); for s in &sums { std::hint::black_box(serde_json::to_vec(s).unwrap()); } println!("to_vec {:?}", t.elapsed()/n);
+    for cut in [1500usize, 3000, 5000, 8314] { let d = &dict[dict.len()-cut..]; let t = Instant::now(); let mut tot=0; for j in &jsons { tot += lz4_flex::block::compress_prepend_size_with_dict(j, d).len(); } println!("lz4 dict {cut}: {:?} avg {}", t.elapsed()/n, tot/jsons.len()); }
     let t = Instant::now(); let mut tot=0; for s in &sums { let j = serde_json::to_vec(s).unwrap(); tot += lz4_flex::block::compress_prepend_size(&j).len(); } println!("to_vec+lz4 {:?} avg {}", t.elapsed()/n, tot/ sums.len());
     let t = Instant::now(); for s in &sums { let _ = callwatch::calls::core::PackedSummary::pack(s); } println!("pack {:?}", t.elapsed()/n);
     let packs: Vec<_> = sums.iter().map(|s| lz4_flex::block::compress_prepend_size_with_dict(&serde_json::to_vec(s).unwrap(), &dict)).collect();

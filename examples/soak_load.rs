@@ -360,7 +360,7 @@ async fn load(args: LoadArgs) -> Result<bool, String> {
                             // the whole megabyte: the client then sees the connection cut.
                             (Err(_), Kind::OversizeLength) => Ok(()),
                             (Ok(s), _) => Err(format!("status {s}, not {want}")),
-                            (Err(e), _) => Err(format!("no answer: {e}")),
+                            (Err(e), _) => Err(format!("no answer: {}", chain(e))),
                         };
                         if result.is_ok() && job.kind == Kind::Good {
                             acked
@@ -555,6 +555,18 @@ async fn read_answer(stream: &mut TcpStream) -> Result<String, String> {
         Ok(Err(e)) => Err(format!("read: {e}")),
         Err(_) => Err("no answer within 30 s".into()),
     }
+}
+
+/// An error with its causes, `: `-separated (reqwest's own message leaves them out).
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 fn first_line(text: &str) -> &str {

@@ -1,5 +1,6 @@
-//! `--max-calls` in the TUI: the header counts the evicted calls, and the views never hold on
-//! to an evicted call (the selection follows the first row again, its details close).
+//! The limits in the TUI: with `--max-calls` the header counts the evicted calls and the views
+//! never hold on to an evicted call (the selection follows the first row again, its details
+//! close); connections closed over `--max-connections` are counted in the header too.
 
 use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
@@ -100,4 +101,19 @@ fn the_header_counts_evicted_calls_and_views_let_go_of_them() {
         app.on_delivery(finished_call(n));
     }
     assert!(screen(&mut app).contains("calls 3 (6 evicted)"));
+}
+
+#[test]
+fn the_header_counts_connections_closed_over_the_cap() {
+    let stats = Arc::new(ListenerStats::default());
+    let mut app = App::new(Arc::clone(&stats), HeaderInfo::default());
+    assert!(!screen(&mut app).contains("connections closed"));
+    stats
+        .connections_refused
+        .store(3, std::sync::atomic::Ordering::Relaxed);
+    let text = screen(&mut app);
+    assert!(
+        text.contains("3 connections closed (--max-connections)"),
+        "{text}"
+    );
 }

@@ -403,8 +403,12 @@ impl SignatureVerdict {
 /// 2. the settings header names a supported algorithm ([`SignatureVerdict::UnsupportedAlgorithm`]);
 ///    HMAC_SHA256 needs `shared_key_secret` ([`SignatureVerdict::NoSharedKeyConfigured`]),
 ///    HMAC_SHA1 uses the auth token;
-/// 3. the signature matches some [`url_variants`] of `signed_url` (constant-time compare, every
-///    variant is computed) ([`SignatureVerdict::SignatureMismatch`]);
+/// 3. the signature matches some [`url_variants`] of `signed_url`, tried in order until one
+///    matches ([`SignatureVerdict::SignatureMismatch`]). Each comparison is constant-time; that
+///    the first variant matched sooner than the third tells an attacker nothing secret (the
+///    variants are derived from the URL they sent), as in Twilio's libraries, which also stop
+///    at the first match. The signatures of every variant are computed only for a mismatch,
+///    to report them;
 /// 4. the URL has a `bodySHA256` parameter ([`SignatureVerdict::MissingBodyHash`]);
 /// 5. every `bodySHA256` value equals the SHA-256 of `body` (constant time)
 ///    ([`SignatureVerdict::BodyHashMismatch`]).
@@ -440,26 +444,31 @@ pub fn verify_json_delivery(
         },
     };
 
-    let tried: Vec<TriedUrl> = url_variants(signed_url)
-        .into_iter()
-        .map(|url| TriedUrl {
-            expected_signature: compute_signature(key, &url, &[], algorithm),
-            url,
-        })
-        .collect();
-    let mut matched: Option<&TriedUrl> = None;
-    for candidate in &tried {
-        let eq = ct_eq_str(&candidate.expected_signature, received);
-        if bool::from(eq) && matched.is_none() {
-            matched = Some(candidate);
-        }
-    }
-    let Some(matched) = matched else {
-        return SignatureVerdict::SignatureMismatch {
-            received: received.to_string(),
-            tried,
-            algorithm,
+    // The URL as received is the first variant and the one Twilio signs when the public URL is
+    // right: try it alone first, without building the others.
+    let matched_url = if signs(key, signed_url, received, algorithm) {
+        signed_url.to_owned()
+    } else {
+        let variants = url_variants(signed_url);
+        let matched = variants
+            .iter()
+            .skip(1)
+            .find(|url| signs(key, url, received, algorithm));
+        let Some(matched) = matched else {
+            let tried = variants
+                .into_iter()
+                .map(|url| TriedUrl {
+                    expected_signature: compute_signature(key, &url, &[], algorithm),
+                    url,
+                })
+                .collect();
+            return SignatureVerdict::SignatureMismatch {
+                received: received.to_string(),
+                tried,
+                algorithm,
+            };
         };
+        matched.clone()
     };
 
     let hashes = body_hash_params(signed_url);
@@ -483,9 +492,14 @@ pub fn verify_json_delivery(
         };
     }
     SignatureVerdict::Valid {
-        matched_url: matched.url.clone(),
+        matched_url,
         algorithm,
     }
+}
+
+/// `received` is the signature of `url` (no form parameters), compared in constant time.
+fn signs(key: &[u8], url: &str, received: &str, algorithm: Algorithm) -> bool {
+    bool::from(ct_eq_str(&hmac_base64(key, url.as_bytes(), algorithm), received))
 }
 
 /// Constant-time string equality (lengths are not secret; unequal lengths compare false).

@@ -70,6 +70,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     if dropped > 0 {
         deliveries_line.push(Span::styled(format!(" · {dropped} not shown (gap)"), theme.warning()));
     }
+    let refused_connections = ListenerStats::get(&stats.connections_refused);
+    if refused_connections > 0 {
+        deliveries_line.push(Span::styled(
+            format!(" · {refused_connections} connections closed (--max-connections)"),
+            theme.warning(),
+        ));
+    }
     let last_ms = ListenerStats::get(&stats.last_delivery_ms);
     deliveries_line.push(Span::styled("  last ", theme.dim()));
     deliveries_line.push(Span::raw(if last_ms == 0 {
