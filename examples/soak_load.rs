@@ -297,8 +297,13 @@ async fn load(args: LoadArgs) -> Result<bool, String> {
     let total = (args.rate * args.seconds) as u64;
     let tallies: Tallies = Arc::default();
     let acked: Arc<Mutex<Vec<String>>> = Arc::default();
+    // Idle connections are dropped after 5 s, before the listener's 10 s keep-alive timeout
+    // closes them: a client that reuses a connection at the very moment the server closes it
+    // gets "connection closed before message completed" (the classic keep-alive race, which
+    // HTTP clients avoid by idling less than the server).
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
+        .pool_idle_timeout(Duration::from_secs(5))
         .pool_max_idle_per_host(args.connections)
         .build()
         .map_err(|e| e.to_string())?;

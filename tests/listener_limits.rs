@@ -341,3 +341,23 @@ async fn shutdown_cuts_a_request_that_outlasts_the_grace_period() {
         "nothing was acknowledged"
     );
 }
+
+#[tokio::test]
+async fn an_answer_before_the_whole_body_says_connection_close() {
+    // Otherwise a keep-alive client reuses the connection hyper is about to close, and loses
+    // its next request.
+    let mut run = start(relaxed()).await;
+    let mut stream = TcpStream::connect(&run.addr).await.expect("connect");
+    let head = "POST /events?bodySHA256=00 HTTP/1.1\r\nHost: x\r\nX-Twilio-Signature: abc=\r\n\
+                Content-Length: 2000000\r\n\r\n";
+    stream.write_all(head.as_bytes()).await.expect("head");
+    stream
+        .write_all(&[b' '; 1000])
+        .await
+        .expect("a bit of body");
+    let answer = read_answer(&mut stream).await.to_ascii_lowercase();
+    assert!(answer.starts_with("http/1.1 413"), "{answer}");
+    assert!(answer.contains("connection: close"), "{answer}");
+    let delivery = run.rx.recv().await.expect("a delivery");
+    assert_eq!(delivery.verdict, DeliveryVerdict::TooLarge);
+}

@@ -280,13 +280,10 @@ impl Listener {
                     "the body did not arrive within {waited} s of the headers"
                 ));
                 self.finish(delivery, started);
-                let mut resp = text(
+                return closing(text(
                     StatusCode::REQUEST_TIMEOUT,
                     &format!("request timeout: the body did not arrive within {waited} s\n"),
-                );
-                resp.headers_mut()
-                    .insert(header::CONNECTION, http::HeaderValue::from_static("close"));
-                return resp;
+                ));
             }
             Ok(Err(e)) => {
                 if e.downcast_ref::<http_body_util::LengthLimitError>()
@@ -300,7 +297,7 @@ impl Listener {
                 delivery.verdict =
                     DeliveryVerdict::Malformed(format!("body could not be read: {e}"));
                 self.finish(delivery, started);
-                return text(StatusCode::BAD_REQUEST, "body could not be read\n");
+                return closing(text(StatusCode::BAD_REQUEST, "body could not be read\n"));
             }
         };
 
@@ -363,7 +360,10 @@ impl Listener {
         delivery.status = 413;
         delivery.verdict = DeliveryVerdict::TooLarge;
         self.finish(delivery, started);
-        text(StatusCode::PAYLOAD_TOO_LARGE, "body larger than 1 MiB\n")
+        closing(text(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body larger than 1 MiB\n",
+        ))
     }
 
     /// Counts the delivery and hands it to the presentation channel without waiting. A refused
@@ -407,6 +407,15 @@ fn text(status: StatusCode, body: &str) -> Response<Full<Bytes>> {
         header::CONTENT_TYPE,
         http::HeaderValue::from_static("text/plain; charset=utf-8"),
     );
+    resp
+}
+
+/// Says `Connection: close` on an answer sent before the body was read to its end. hyper
+/// closes such a connection anyway; without the header a keep-alive client would reuse it and
+/// lose its next request to the close (seen in `scripts/soak.sh` after every 413).
+fn closing(mut resp: Response<Full<Bytes>>) -> Response<Full<Bytes>> {
+    resp.headers_mut()
+        .insert(header::CONNECTION, http::HeaderValue::from_static("close"));
     resp
 }
 
