@@ -3,8 +3,6 @@ use std::sync::Arc;
 use callwatch::ingest::server::{Listener, PublicUrl, serve};
 use callwatch::ingest::verdict::Judge;
 use callwatch::twilio::signature::Secrets;
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[tokio::main]
 async fn main() {
     let socket = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -3,19 +3,22 @@
 //! packed beside it and unpacked only when one call is opened, so that 100,000 calls fit in
 //! the memory budget of design.md (under 200 MiB).
 
+use compact_str::CompactString;
 use serde::Serialize;
 
 use crate::twilio::summary::{CallState, CallSummary, CallType, Connection, Direction, DisconnectedBy};
 
-/// One side of the call, as far as the table needs it.
+/// One side of the call, as far as the table needs it. Its strings are [`CompactString`]s:
+/// numbers and carrier names fit inline (24 bytes), which saves 100,000 calls some 20 MiB of
+/// heap blocks.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct EndpointCore {
     /// Caller ID (on `from`).
-    pub caller: String,
+    pub caller: CompactString,
     /// Dialled destination (on `to`).
-    pub callee: String,
+    pub callee: CompactString,
     /// Serving carrier.
-    pub carrier: String,
+    pub carrier: CompactString,
     /// mobile / landline / voip / ...
     pub connection: Connection,
 }
@@ -66,9 +69,9 @@ pub struct SummaryCore {
 impl From<&CallSummary> for SummaryCore {
     fn from(s: &CallSummary) -> Self {
         let endpoint = |e: &crate::twilio::summary::Endpoint| EndpointCore {
-            caller: e.caller.clone(),
-            callee: e.callee.clone(),
-            carrier: e.carrier.clone(),
+            caller: e.caller.as_str().into(),
+            callee: e.callee.as_str().into(),
+            carrier: e.carrier.as_str().into(),
             connection: e.connection.clone(),
         };
         Self {

@@ -799,14 +799,14 @@ fn anywhere(record: &CallRecord, needle: &Needle, known: &[u16; 4], stages: u8) 
             .any(|n| needle.within_number(n)))
         || (search.may_contain(needle)
             && [
-                &s.call_sid,
-                &s.from.carrier,
-                &s.to.carrier,
-                &s.from.caller,
-                &s.to.callee,
+                s.call_sid.as_str(),
+                s.from.carrier.as_str(),
+                s.to.carrier.as_str(),
+                s.from.caller.as_str(),
+                s.to.callee.as_str(),
             ]
             .into_iter()
-            .chain(&s.tags)
+            .chain(s.tags.iter().map(String::as_str))
             .any(|t| needle.within(t)))
 }
 

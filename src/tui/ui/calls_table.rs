@@ -210,8 +210,8 @@ fn cell<'a>(record: &'a CallRecord, col: Column, width: u16, theme: &Theme, mask
         Column::Processing => record.kind().label().to_owned(),
         Column::Duration => s.duration.map(|d| format!("{d}s")).unwrap_or_default(),
         Column::Pdd => p.pdd_ms.map(|d| format!("{d}ms")).unwrap_or_default(),
-        Column::FromCarrier => s.from.carrier.clone(),
-        Column::ToCarrier => s.to.carrier.clone(),
+        Column::FromCarrier => s.from.carrier.to_string(),
+        Column::ToCarrier => s.to.carrier.to_string(),
         Column::Hangup => match p.disconnected_by.as_str() {
             "unknown_disconnected_by" => String::new(),
             other => other.to_owned(),
