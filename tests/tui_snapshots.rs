@@ -329,7 +329,7 @@ fn masking_hides_numbers_everywhere_on_screen() {
     assert!(screen.contains('•'));
     key(&mut app, KeyCode::Enter);
     let details = text(&app, 120, 40);
-    assert!(!details.contains(&caller), "{details}");
+    assert!(!details.contains(caller.as_str()), "{details}");
 }
 
 #[test]

@@ -3,13 +3,16 @@
 
 use std::collections::{HashSet, VecDeque};
 
+use crate::calls::sid::CompactSid;
+
 /// A bounded window of recently seen event ids (first in, first out).
 #[derive(Debug)]
 pub struct DedupeWindow {
-    /// Ids currently remembered, for O(1) look-up.
-    seen: HashSet<Box<str>>,
+    /// Ids currently remembered, for O(1) look-up. Packed: 100,000 `EZ…` ids take ~5 MiB
+    /// here instead of ~14 MiB as strings.
+    seen: HashSet<CompactSid>,
     /// The same ids in arrival order, so the oldest can be forgotten.
-    order: VecDeque<Box<str>>,
+    order: VecDeque<CompactSid>,
     /// How many ids are remembered at most.
     capacity: usize,
 }
@@ -31,7 +34,8 @@ impl DedupeWindow {
         if id.is_empty() {
             return true;
         }
-        if self.seen.contains(id) {
+        let id = CompactSid::new(id);
+        if self.seen.contains(&id) {
             return false;
         }
         if self.order.len() == self.capacity
@@ -39,7 +43,6 @@ impl DedupeWindow {
         {
             self.seen.remove(&oldest);
         }
-        let id: Box<str> = id.into();
         self.seen.insert(id.clone());
         self.order.push_back(id);
         true
@@ -49,8 +52,9 @@ impl DedupeWindow {
     /// not be recorded and was answered 503: Twilio's retry must then be applied, not dropped as
     /// a duplicate. The id was normally just added, so it is searched from the newest end.
     pub fn forget(&mut self, id: &str) {
-        if self.seen.remove(id)
-            && let Some(pos) = self.order.iter().rposition(|seen| &**seen == id)
+        let id = CompactSid::new(id);
+        if self.seen.remove(&id)
+            && let Some(pos) = self.order.iter().rposition(|seen| *seen == id)
         {
             self.order.remove(pos);
         }
@@ -68,7 +72,7 @@ impl DedupeWindow {
 }
 
 impl Default for DedupeWindow {
-    /// 100,000 ids: hours of traffic at a busy account's rate, a few MiB of memory.
+    /// 100,000 ids: hours of traffic at a busy account's rate, ~5 MiB of memory.
     fn default() -> Self {
         Self::new(100_000)
     }

@@ -5,5 +5,6 @@
 pub mod core;
 pub mod dedupe;
 pub mod filter;
+pub mod sid;
 pub mod stats;
 pub mod store;

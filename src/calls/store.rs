@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::time::SystemTime;
 
 use crate::calls::filter::SearchText;
+use crate::calls::sid::CompactSid;
 use crate::twilio::cloudevent::{SummaryEvent, SummaryKind};
 use crate::calls::core::{PackedSummary, SummaryCore};
 use crate::twilio::summary::{CallState, CallSummary};
@@ -54,8 +55,8 @@ fn parse_time_ns(text: &str) -> i64 {
 pub struct HistoryEntry {
     /// Which summary event this was.
     pub kind: SummaryKind,
-    /// The CloudEvent id (`EZ...`).
-    pub event_id: Box<str>,
+    /// The CloudEvent id (`EZ...`), packed: a call's history is most of its ids.
+    pub event_id: CompactSid,
     /// The CloudEvent `time` in Unix nanoseconds (0 when absent or unreadable).
     pub event_time_ns: i64,
     /// When callwatch received it.
@@ -114,9 +115,13 @@ impl CallRecord {
         self.packed.unpack()
     }
 
-    /// Id of the event that gave the current summary.
-    pub fn event_id(&self) -> &str {
-        self.history.iter().rev().find(|h| h.applied).map_or("", |h| &*h.event_id)
+    /// Id of the event that gave the current summary (`""` when none did).
+    pub fn event_id(&self) -> String {
+        self.history
+            .iter()
+            .rev()
+            .find(|h| h.applied)
+            .map_or_else(String::new, |h| h.event_id.to_string())
     }
 }
 
@@ -155,8 +160,8 @@ pub struct CallStore {
     generations: Vec<u32>,
     /// Slots of evicted calls, reused by the next new calls.
     free: Vec<u32>,
-    /// Slots by call SID.
-    index: HashMap<Box<str>, CallId>,
+    /// Slots by call SID (packed: no heap block per call).
+    index: HashMap<CompactSid, CallId>,
     /// Slots by `update_seq`, so "newest update first" is a reverse walk, not a sort.
     by_update: BTreeMap<u64, CallId>,
     /// Number of calls in each call state (the wire string; "" when absent).
@@ -220,14 +225,15 @@ impl CallStore {
         let rank = Rank::of(event);
         let entry_for = |applied| HistoryEntry {
             kind: event.kind,
-            event_id: event.id.as_str().into(),
+            event_id: CompactSid::new(&event.id),
             event_time_ns: rank.event_time_ns,
             received_at,
             processing_version: event.summary.processing_version.and_then(|v| i32::try_from(v).ok()),
             applied,
         };
         let sid = event.summary.call_sid.as_str();
-        let Some(&id) = self.index.get(sid) else {
+        let key = CompactSid::new(sid);
+        let Some(&id) = self.index.get(&key) else {
             let record = CallRecord {
                 search: SearchText::of(&event.summary),
                 summary: SummaryCore::from(&event.summary),
@@ -246,14 +252,14 @@ impl CallStore {
             if finished && self.max_calls.is_some() {
                 self.finished.insert(seq, id);
             }
-            self.index.insert(sid.into(), id);
+            self.index.insert(key, id);
             self.evict_over_cap();
             return (id, ApplyOutcome::NewCall);
         };
         let capped = self.max_calls.is_some();
         let Some(record) = self.records.get_mut(id.slot as usize).and_then(Option::as_mut) else {
             // The index only ever holds live slots; should it not, the event is not lost.
-            self.index.remove(sid);
+            self.index.remove(&key);
             return self.apply_counted_once(event, received_at);
         };
         self.by_update.remove(&record.update_seq);
@@ -337,7 +343,7 @@ impl CallStore {
         };
         self.generations[slot] = self.generations[slot].wrapping_add(1);
         self.free.push(id.slot);
-        self.index.remove(record.call_sid());
+        self.index.remove(&CompactSid::new(record.call_sid()));
         self.by_update.remove(&record.update_seq);
         self.finished.remove(&record.update_seq);
         decrement(&mut self.by_state, &state_key(&record.summary.call_state));
@@ -346,7 +352,7 @@ impl CallStore {
 
     /// The record of one call, by SID.
     pub fn get(&self, call_sid: &str) -> Option<&CallRecord> {
-        self.index.get(call_sid).and_then(|&id| self.by_id(id))
+        self.id_of(call_sid).and_then(|id| self.by_id(id))
     }
 
     /// The record in a slot; `None` once that call was evicted.
@@ -359,7 +365,7 @@ impl CallStore {
 
     /// The slot of a call.
     pub fn id_of(&self, call_sid: &str) -> Option<CallId> {
-        self.index.get(call_sid).copied()
+        self.index.get(&CompactSid::new(call_sid)).copied()
     }
 
     /// Number of calls.
