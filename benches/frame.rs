@@ -58,7 +58,11 @@ const CASES: &[(&str, (SortColumn, bool), Option<&str>)] = &[
         (SortColumn::FromCarrier, true),
         Some("state=completed or carrier~voda"),
     ),
-    ("sort_duration_filtered", (SortColumn::Duration, true), Some("!hangup=callee")),
+    (
+        "sort_duration_filtered",
+        (SortColumn::Duration, true),
+        Some("!hangup=callee"),
+    ),
 ];
 
 fn frame_100k(c: &mut Criterion) {
@@ -74,7 +78,11 @@ fn frame_100k(c: &mut Criterion) {
         let filter = filter.map(|f| Filter::parse(f).expect("bench filter parses"));
         app.set_filter(filter.clone());
         app.prepare_frame();
-        println!("{name}: {} of {} calls in the table", app.rows.len(), app.session.store.len());
+        println!(
+            "{name}: {} of {} calls in the table",
+            app.rows.len(),
+            app.session.store.len()
+        );
         // What a frame costs when the store changed since the last one: the rows are
         // filtered and sorted again (the app does so at most twice a second past 20,000 calls).
         group.bench_function(format!("{name}/prepare_frame"), |b| {
@@ -84,7 +92,12 @@ fn frame_100k(c: &mut Criterion) {
             })
         });
         group.bench_function(format!("{name}/draw"), |b| {
-            b.iter(|| terminal.draw(|f| ui::draw(f, &app)).map(|_| ()).expect("draw"))
+            b.iter(|| {
+                terminal
+                    .draw(|f| ui::draw(f, &app))
+                    .map(|_| ())
+                    .expect("draw")
+            })
         });
     }
     group.finish();

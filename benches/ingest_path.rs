@@ -30,7 +30,8 @@ fn signed_delivery() -> (Vec<u8>, String, String) {
     let body = calls::Deliveries::new(1, 1_800_000_000)
         .find(|b| (1900..2300).contains(&b.len()))
         .expect("a delivery of about 2 KB");
-    let (url, signature) = sign_json_delivery(TOKEN.as_bytes(), PUBLIC_URL, &body, Algorithm::HmacSha1);
+    let (url, signature) =
+        sign_json_delivery(TOKEN.as_bytes(), PUBLIC_URL, &body, Algorithm::HmacSha1);
     (body, url, signature)
 }
 
@@ -44,9 +45,19 @@ fn listener_steps(c: &mut Criterion) {
     let mut group = c.benchmark_group("delivery_2kb");
     group.throughput(Throughput::Bytes(body.len() as u64));
     group.bench_function("verify_json_delivery", |b| {
-        b.iter(|| verify_json_delivery(&secrets, black_box(&url), Some(&signature), None, black_box(&body)))
+        b.iter(|| {
+            verify_json_delivery(
+                &secrets,
+                black_box(&url),
+                Some(&signature),
+                None,
+                black_box(&body),
+            )
+        })
     });
-    group.bench_function("parse_delivery", |b| b.iter(|| parse_delivery(black_box(&body))));
+    group.bench_function("parse_delivery", |b| {
+        b.iter(|| parse_delivery(black_box(&body)))
+    });
     // The whole judgement: verify, parse, duplicate check. The ids are forgotten again after
     // each run, so that every delivery is a first sighting, as in a live run.
     let judge = Judge::new(Some(secrets.clone()), 403);
@@ -62,9 +73,15 @@ fn listener_steps(c: &mut Criterion) {
     let events = calls::summaries(&body);
     let event = &events[0];
     let mut group = c.benchmark_group("apply_parts");
-    group.bench_function("packed_summary_pack", |b| b.iter(|| PackedSummary::pack(black_box(&event.summary))));
-    group.bench_function("summary_core_from", |b| b.iter(|| SummaryCore::from(black_box(&event.summary))));
-    group.bench_function("search_text_of", |b| b.iter(|| SearchText::of(black_box(&event.summary))));
+    group.bench_function("packed_summary_pack", |b| {
+        b.iter(|| PackedSummary::pack(black_box(&event.summary)))
+    });
+    group.bench_function("summary_core_from", |b| {
+        b.iter(|| SummaryCore::from(black_box(&event.summary)))
+    });
+    group.bench_function("search_text_of", |b| {
+        b.iter(|| SearchText::of(black_box(&event.summary)))
+    });
     group.finish();
 }
 
@@ -91,7 +108,11 @@ fn apply_into_full_store(c: &mut Criterion) {
             while left > 0 {
                 // Parsed outside the timing, a chunk at a time to bound memory.
                 let n = left.min(5_000);
-                let chunk: Vec<_> = next.by_ref().take(n).flat_map(|b| calls::summaries(&b)).collect();
+                let chunk: Vec<_> = next
+                    .by_ref()
+                    .take(n)
+                    .flat_map(|b| calls::summaries(&b))
+                    .collect();
                 left -= n;
                 let started = Instant::now();
                 for event in &chunk {

@@ -29,6 +29,9 @@ struct Args {
     connections: usize,
 }
 
+/// The paced request queue the connections take from: (request bytes, when it was due).
+type SharedQueue = Arc<Mutex<mpsc::Receiver<(Arc<[u8]>, Instant)>>>;
+
 fn parse_args() -> Result<Args, String> {
     let mut addr = None;
     let mut args = Args {
@@ -49,7 +52,9 @@ fn parse_args() -> Result<Args, String> {
             "--rate" => args.rate = value.parse().map_err(|e| bad(&e))?,
             "--count" => args.count = Some(value.parse().map_err(|e| bad(&e))?),
             "--seconds" => args.seconds = value.parse().map_err(|e| bad(&e))?,
-            "--connections" => args.connections = value.parse::<usize>().map_err(|e| bad(&e))?.max(1),
+            "--connections" => {
+                args.connections = value.parse::<usize>().map_err(|e| bad(&e))?.max(1)
+            }
             _ => return Err(format!("unknown flag {flag}")),
         }
     }
@@ -65,11 +70,16 @@ fn load_requests(dir: &std::path::Path) -> Result<Vec<Arc<[u8]>>, String> {
     let mut per_file = Vec::new();
     for i in 0.. {
         let path = dir.join(format!("requests.{i}"));
-        let Ok(bytes) = std::fs::read(&path) else { break };
+        let Ok(bytes) = std::fs::read(&path) else {
+            break;
+        };
         let mut requests = Vec::new();
         let mut at = 0;
         while at < bytes.len() {
-            let newline = bytes[at..].iter().position(|&b| b == b'\n').ok_or("torn record")?;
+            let newline = bytes[at..]
+                .iter()
+                .position(|&b| b == b'\n')
+                .ok_or("torn record")?;
             let len: usize = std::str::from_utf8(&bytes[at..at + newline])
                 .ok()
                 .and_then(|s| s.parse().ok())
@@ -82,7 +92,10 @@ fn load_requests(dir: &std::path::Path) -> Result<Vec<Arc<[u8]>>, String> {
         per_file.push(requests.into_iter());
     }
     if per_file.is_empty() {
-        return Err(format!("no {}/requests.0: run examples/presign first", dir.display()));
+        return Err(format!(
+            "no {}/requests.0: run examples/presign first",
+            dir.display()
+        ));
     }
     let mut all = Vec::new();
     loop {
@@ -105,11 +118,19 @@ struct Tally {
 }
 
 /// Sends one request on `conn` and reads the whole answer; returns its status.
-async fn exchange(conn: &mut BufReader<TcpStream>, request: &[u8], line: &mut String) -> std::io::Result<u16> {
+async fn exchange(
+    conn: &mut BufReader<TcpStream>,
+    request: &[u8],
+    line: &mut String,
+) -> std::io::Result<u16> {
     conn.get_mut().write_all(request).await?;
     line.clear();
     conn.read_line(line).await?;
-    let status = line.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let status = line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
     let mut content_length = 0usize;
     loop {
         line.clear();
@@ -132,13 +153,15 @@ async fn exchange(conn: &mut BufReader<TcpStream>, request: &[u8], line: &mut St
 }
 
 /// One keep-alive connection: takes released requests until the pacer is done.
-async fn connection(addr: SocketAddr, queue: Arc<Mutex<mpsc::Receiver<(Arc<[u8]>, Instant)>>>) -> Tally {
+async fn connection(addr: SocketAddr, queue: SharedQueue) -> Tally {
     let mut tally = Tally::default();
     let mut conn: Option<BufReader<TcpStream>> = None;
     let mut line = String::new();
     loop {
         let next = queue.lock().await.recv().await;
-        let Some((request, released)) = next else { break };
+        let Some((request, released)) = next else {
+            break;
+        };
         if conn.is_none() {
             match TcpStream::connect(addr).await {
                 Ok(stream) => {

@@ -39,7 +39,11 @@ fn parse_args() -> Result<Args, String> {
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let value = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
-        let number = || value.parse::<usize>().map_err(|e| format!("{flag} {value}: {e}"));
+        let number = || {
+            value
+                .parse::<usize>()
+                .map_err(|e| format!("{flag} {value}: {e}"))
+        };
         match flag.as_str() {
             "--out" => args.out = PathBuf::from(&value),
             "--requests" => args.requests = number()?,
@@ -57,7 +61,11 @@ fn parse_args() -> Result<Args, String> {
 fn path_and_host(url: &str) -> (String, String) {
     let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
     let slash = rest.find('/').unwrap_or(rest.len());
-    let path = if slash == rest.len() { "/" } else { &rest[slash..] };
+    let path = if slash == rest.len() {
+        "/"
+    } else {
+        &rest[slash..]
+    };
     let path = path.split_once('?').map_or(path, |(p, _)| p);
     (path.to_owned(), rest[..slash].to_owned())
 }
@@ -73,7 +81,8 @@ fn main() -> Result<(), String> {
     }
     let (path, host) = path_and_host(&args.public_url);
     let mut generator = CallGenerator::new(args.seed);
-    let start = time::OffsetDateTime::from_unix_timestamp(1_800_000_000).map_err(|e| e.to_string())?;
+    let start =
+        time::OffsetDateTime::from_unix_timestamp(1_800_000_000).map_err(|e| e.to_string())?;
     let (mut written, mut calls, mut body_bytes) = (0usize, 0usize, 0usize);
     // How many deliveries carry the first 100,000 calls completely (the memory measurement).
     let mut for_100k_calls = None;

@@ -21,7 +21,10 @@ fn rss_kib() -> u64 {
 }
 
 fn main() {
-    let n: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(100_000);
+    let n: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(100_000);
     sizes();
     let before = rss_kib();
     let mut store = CallStore::new();
@@ -33,7 +36,10 @@ fn main() {
             let body = delivery_body(std::slice::from_ref(&ev.event));
             for e in parse_delivery(&body).expect("parse") {
                 if let DeliveredEvent::CallSummary(s) = e {
-                    store.apply(&s, UNIX_EPOCH + Duration::from_secs(1_800_000_000 + i as u64));
+                    store.apply(
+                        &s,
+                        UNIX_EPOCH + Duration::from_secs(1_800_000_000 + i as u64),
+                    );
                 }
             }
         }

@@ -21,11 +21,13 @@ use crate::twilio::monitor_api::DEFAULT_MONITOR_API_BASE;
 /// causes) live in a table, or as ndjson lines for scripts.
 #[derive(Debug, Parser)]
 #[command(name = "callwatch", version, about, long_about)]
-#[command(after_help = "Start with `callwatch demo` (no Twilio account needed).\n\
+#[command(
+    after_help = "Start with `callwatch demo` (no Twilio account needed).\n\
 With a real account: start a tunnel (ngrok http 8080), then\n  \
 callwatch listen --public-url https://<tunnel>/events\n\
 and point an Event Streams webhook sink at that URL.\n\n\
-Exit codes: 0 success, 1 runtime failure, 2 usage error.")]
+Exit codes: 0 success, 1 runtime failure, 2 usage error."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -158,9 +160,11 @@ impl OutputArgs {
 
 /// `callwatch demo`.
 #[derive(Debug, Clone, Args)]
-#[command(after_help = "Examples:\n  callwatch demo\n  callwatch demo --rate 120 --seed 7\n  \
+#[command(
+    after_help = "Examples:\n  callwatch demo\n  callwatch demo --rate 120 --seed 7\n  \
 callwatch demo --output ndjson --duration 10 | jq 'select(.type==\"call\")'\n  \
-callwatch demo --record demo.ndjson --duration 30   # then: callwatch replay demo.ndjson")]
+callwatch demo --record demo.ndjson --duration 30   # then: callwatch replay demo.ndjson"
+)]
 pub struct DemoArgs {
     /// Port for the listener on 127.0.0.1 (0 picks a free one).
     #[arg(long, default_value_t = 0)]

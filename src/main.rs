@@ -39,7 +39,10 @@ fn main() -> ExitCode {
         config = ?file.as_ref().filter(|f| f.exists).map(|f| &f.path),
         "callwatch started"
     );
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");

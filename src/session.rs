@@ -132,12 +132,10 @@ impl Session {
     }
 }
 
-/// What the deliveries log keeps of an applied delivery. Its events are now in the store, and
-/// nothing reads them from the log: dropping them keeps a thousand parsed summaries (~5 MiB)
-/// out of memory. Its body is copied to a block of its own, so that it does not keep hyper's
-/// read buffer of the connection (8 kB or more) alive as a slice of it would.
+/// What the deliveries log keeps of an applied delivery: all of it, with its body copied to a
+/// block of its own, so that it does not keep hyper's read buffer of the connection (8 kB or
+/// more) alive as a slice of it would (a thousand of them: ~10 MiB).
 fn for_the_log(mut delivery: Delivery) -> Delivery {
-    delivery.events = Vec::new();
     delivery.body = bytes::Bytes::copy_from_slice(&delivery.body);
     delivery
 }

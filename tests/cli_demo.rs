@@ -12,7 +12,11 @@ fn demo_ndjson_prints_listening_then_calls_in_several_states() {
         .args(["demo", "--output", "ndjson", "--duration", "3"])
         .output()
         .expect("run callwatch");
-    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stdout = String::from_utf8(out.stdout).expect("utf-8");
     let lines: Vec<serde_json::Value> = stdout
         .lines()
@@ -21,7 +25,12 @@ fn demo_ndjson_prints_listening_then_calls_in_several_states() {
     assert_eq!(lines[0]["type"], "listening");
     let addr = lines[0]["addr"].as_str().expect("addr");
     assert!(addr.starts_with("127.0.0.1:"), "{addr}");
-    assert!(lines[0]["public_url"].as_str().expect("url").ends_with("/events"));
+    assert!(
+        lines[0]["public_url"]
+            .as_str()
+            .expect("url")
+            .ends_with("/events")
+    );
     for line in &lines {
         let keys: Vec<&String> = line.as_object().expect("object").keys().collect();
         assert_eq!(keys[0], "type", "type comes first: {line}");
@@ -32,15 +41,39 @@ fn demo_ndjson_prints_listening_then_calls_in_several_states() {
         .map(|l| l["call_state"].as_str().expect("call_state"))
         .collect();
     assert!(states.len() >= 3, "call states seen: {states:?}");
-    assert!(lines.iter().any(|l| l["type"] == "test_event"), "the sink test event comes first");
-    let deliveries: Vec<&serde_json::Value> = lines.iter().filter(|l| l["type"] == "delivery").collect();
+    assert!(
+        lines.iter().any(|l| l["type"] == "test_event"),
+        "the sink test event comes first"
+    );
+    let deliveries: Vec<&serde_json::Value> =
+        lines.iter().filter(|l| l["type"] == "delivery").collect();
     assert!(!deliveries.is_empty());
-    assert!(deliveries.iter().all(|d| d["status"] == 200), "demo deliveries verify");
-    let call = lines.iter().find(|l| l["type"] == "call").expect("a call line");
+    assert!(
+        deliveries.iter().all(|d| d["status"] == 200),
+        "demo deliveries verify"
+    );
+    let call = lines
+        .iter()
+        .find(|l| l["type"] == "call")
+        .expect("a call line");
     for field in [
-        "call_sid", "event_id", "event_type", "processing_state", "call_state", "call_type",
-        "direction", "from_caller", "to_callee", "from_carrier", "to_carrier", "disconnected_by",
-        "q850_cause", "last_sip_response_num", "duration", "pdd_ms", "tags",
+        "call_sid",
+        "event_id",
+        "event_type",
+        "processing_state",
+        "call_state",
+        "call_type",
+        "direction",
+        "from_caller",
+        "to_callee",
+        "from_carrier",
+        "to_carrier",
+        "disconnected_by",
+        "q850_cause",
+        "last_sip_response_num",
+        "duration",
+        "pdd_ms",
+        "tags",
     ] {
         assert!(call.get(field).is_some(), "call line lacks {field}: {call}");
     }
@@ -50,7 +83,15 @@ fn demo_ndjson_prints_listening_then_calls_in_several_states() {
 fn demo_same_seed_same_calls() {
     let run = || {
         let out = callwatch()
-            .args(["demo", "--output", "ndjson", "--duration", "2", "--seed", "42"])
+            .args([
+                "demo",
+                "--output",
+                "ndjson",
+                "--duration",
+                "2",
+                "--seed",
+                "42",
+            ])
             .output()
             .expect("run");
         let sids: std::collections::BTreeSet<String> = String::from_utf8_lossy(&out.stdout)
@@ -93,7 +134,13 @@ fn listen_without_public_url_is_a_usage_error() {
 #[test]
 fn listen_without_token_names_the_variable() {
     let out = callwatch()
-        .args(["listen", "--port", "0", "--public-url", "https://x.example/events"])
+        .args([
+            "listen",
+            "--port",
+            "0",
+            "--public-url",
+            "https://x.example/events",
+        ])
         .env_remove("TWILIO_AUTH_TOKEN")
         .output()
         .expect("run");
@@ -103,6 +150,9 @@ fn listen_without_token_names_the_variable() {
 
 #[test]
 fn bad_rate_is_a_usage_error() {
-    let out = callwatch().args(["demo", "--rate", "-3"]).output().expect("run");
+    let out = callwatch()
+        .args(["demo", "--rate", "-3"])
+        .output()
+        .expect("run");
     assert_eq!(out.status.code(), Some(2));
 }

@@ -23,10 +23,15 @@ struct Running {
 }
 
 async fn start(reject_status: u16) -> Running {
-    let socket = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let socket = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let addr = socket.local_addr().expect("addr");
     let (tx, rx) = mpsc::channel(1024);
-    let secrets = Secrets { auth_token: TOKEN.into(), shared_key_secret: None };
+    let secrets = Secrets {
+        auth_token: TOKEN.into(),
+        shared_key_secret: None,
+    };
     let listener = Arc::new(Listener::new(
         PublicUrl::Fixed(PUBLIC.into()),
         Judge::new(Some(secrets), reject_status),
@@ -37,12 +42,20 @@ async fn start(reject_status: u16) -> Running {
     tokio::spawn(serve(socket, listener, async move {
         let _ = stop_rx.await;
     }));
-    Running { base: format!("http://{addr}"), rx, stats, _stop: stop_tx }
+    Running {
+        base: format!("http://{addr}"),
+        rx,
+        stats,
+        _stop: stop_tx,
+    }
 }
 
 fn fixture() -> Vec<u8> {
-    std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/twilio/fixtures/predicted-complete.json"))
-        .expect("fixture")
+    std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/assets/twilio/fixtures/predicted-complete.json"
+    ))
+    .expect("fixture")
 }
 
 /// Signs like Twilio for PUBLIC and returns (local URL with the same query, signature).
@@ -54,7 +67,10 @@ fn signed(run: &Running, token: &str, body: &[u8]) -> (String, String) {
 
 async fn post(url: &str, sig: Option<&str>, body: Vec<u8>) -> u16 {
     let client = reqwest::Client::new();
-    let mut req = client.post(url).header("content-type", "application/json").body(body);
+    let mut req = client
+        .post(url)
+        .header("content-type", "application/json")
+        .body(body);
     if let Some(sig) = sig {
         req = req.header("x-twilio-signature", sig);
     }
@@ -78,10 +94,16 @@ async fn signed_delivery_is_applied_and_duplicate_is_recognised() {
     assert_eq!(d.verdict, DeliveryVerdict::Ok);
     assert_eq!(d.event_count, 1);
     assert_eq!(d.events.len(), 1);
-    assert_eq!(d.event_types, ["com.twilio.voice.insights.call-summary.predicted-complete"]);
+    assert_eq!(
+        d.event_types,
+        ["com.twilio.voice.insights.call-summary.predicted-complete"]
+    );
     let mut session = Session::new();
     session.ingest(d, |_, _| {});
-    let call = session.store.get("CA00000000000000000000000000000000").expect("call applied");
+    let call = session
+        .store
+        .get("CA00000000000000000000000000000000")
+        .expect("call applied");
     assert_eq!(call.summary.call_state.as_str(), "canceled");
 
     // Twilio delivers at least once: the same event again is acknowledged, not applied.
@@ -101,13 +123,19 @@ async fn bad_deliveries_get_their_status_and_change_nothing() {
 
     // Tampered body: same URL and signature, one byte changed.
     let mut tampered = body.clone();
-    let pos = tampered.iter().position(|&b| b == b'+').expect("a + in the fixture");
+    let pos = tampered
+        .iter()
+        .position(|&b| b == b'+')
+        .expect("a + in the fixture");
     tampered[pos] = b'-';
     assert_eq!(post(&url, Some(&sig), tampered).await, 403);
     assert_eq!(next(&mut run).await.verdict, DeliveryVerdict::BadBodyHash);
 
     // Tampered URL: a query parameter added after signing.
-    assert_eq!(post(&format!("{url}&extra=1"), Some(&sig), body.clone()).await, 403);
+    assert_eq!(
+        post(&format!("{url}&extra=1"), Some(&sig), body.clone()).await,
+        403
+    );
     assert_eq!(next(&mut run).await.verdict, DeliveryVerdict::BadSignature);
 
     // Wrong token.
@@ -117,11 +145,22 @@ async fn bad_deliveries_get_their_status_and_change_nothing() {
 
     // Missing header.
     assert_eq!(post(&url, None, body.clone()).await, 403);
-    assert_eq!(next(&mut run).await.verdict, DeliveryVerdict::MissingSignature);
+    assert_eq!(
+        next(&mut run).await.verdict,
+        DeliveryVerdict::MissingSignature
+    );
 
     // No bodySHA256 in the URL.
     let sig_plain = compute_signature(TOKEN.as_bytes(), PUBLIC, &[], Algorithm::HmacSha1);
-    assert_eq!(post(&format!("{}/events", run.base), Some(&sig_plain), body.clone()).await, 403);
+    assert_eq!(
+        post(
+            &format!("{}/events", run.base),
+            Some(&sig_plain),
+            body.clone()
+        )
+        .await,
+        403
+    );
     assert_eq!(next(&mut run).await.verdict, DeliveryVerdict::BadBodyHash);
 
     // Malformed JSON, correctly signed.
@@ -129,7 +168,11 @@ async fn bad_deliveries_get_their_status_and_change_nothing() {
     let (url3, sig3) = signed(&run, TOKEN, &junk);
     assert_eq!(post(&url3, Some(&sig3), junk).await, 400);
     let d = next(&mut run).await;
-    assert!(matches!(d.verdict, DeliveryVerdict::Malformed(_)), "{:?}", d.verdict);
+    assert!(
+        matches!(d.verdict, DeliveryVerdict::Malformed(_)),
+        "{:?}",
+        d.verdict
+    );
 
     // Oversize body, announced by Content-Length.
     let big = vec![b' '; 1024 * 1024 + 1];
@@ -151,7 +194,9 @@ async fn bad_deliveries_get_their_status_and_change_nothing() {
 async fn oversize_chunked_body_is_refused_while_reading() {
     let mut run = start(403).await;
     let addr = run.base.trim_start_matches("http://").to_owned();
-    let mut stream = tokio::net::TcpStream::connect(&addr).await.expect("connect");
+    let mut stream = tokio::net::TcpStream::connect(&addr)
+        .await
+        .expect("connect");
     let head = "POST /events?bodySHA256=00 HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\
                 X-Twilio-Signature: abc=\r\nContent-Type: application/json\r\n\r\n";
     stream.write_all(head.as_bytes()).await.expect("head");
@@ -179,7 +224,10 @@ async fn reject_status_is_configurable() {
     let mut run = start(503).await;
     let body = fixture();
     let (url, _) = signed(&run, TOKEN, &body);
-    assert_eq!(post(&url, Some("AAAAAAAAAAAAAAAAAAAAAAAAAAA="), body).await, 503);
+    assert_eq!(
+        post(&url, Some("AAAAAAAAAAAAAAAAAAAAAAAAAAA="), body).await,
+        503
+    );
     let d = next(&mut run).await;
     assert_eq!((d.status, d.verdict), (503, DeliveryVerdict::BadSignature));
 }
@@ -189,10 +237,19 @@ async fn other_routes() {
     let mut run = start(403).await;
     let client = reqwest::Client::new();
     let get = |path: &str| client.get(format!("{}{path}", run.base)).send();
-    assert_eq!(get("/healthz").await.expect("healthz").status().as_u16(), 200);
+    assert_eq!(
+        get("/healthz").await.expect("healthz").status().as_u16(),
+        200
+    );
     assert_eq!(get("/nope").await.expect("404").status().as_u16(), 404);
     let resp = get("/events").await.expect("405");
     assert_eq!(resp.status().as_u16(), 405);
-    assert_eq!(resp.headers().get("allow").and_then(|v| v.to_str().ok()), Some("POST"));
-    assert_eq!(next(&mut run).await.verdict, DeliveryVerdict::MethodNotAllowed);
+    assert_eq!(
+        resp.headers().get("allow").and_then(|v| v.to_str().ok()),
+        Some("POST")
+    );
+    assert_eq!(
+        next(&mut run).await.verdict,
+        DeliveryVerdict::MethodNotAllowed
+    );
 }

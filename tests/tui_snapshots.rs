@@ -41,7 +41,11 @@ fn app_with_calls(calls: usize, color: bool) -> App {
     for i in 0..calls {
         let call = generator.next_call(None, start + Duration::from_secs(i as u64 * 7));
         // Deliver all but the last event of every third call, so the table mixes stages.
-        let take = if i % 3 == 0 { call.events.len() - 1 } else { call.events.len() };
+        let take = if i % 3 == 0 {
+            call.events.len() - 1
+        } else {
+            call.events.len()
+        };
         for ev in &call.events[..take] {
             seq += 1;
             let body = delivery_body(std::slice::from_ref(&ev.event));
@@ -53,7 +57,10 @@ fn app_with_calls(calls: usize, color: bool) -> App {
             d.query = "bodySHA256=0123abcd".into();
             d.headers = vec![
                 ("content-type".into(), "application/json".into()),
-                ("x-twilio-signature".into(), "xWpMQ9oup5I4GzSsMkdAInacfMM=".into()),
+                (
+                    "x-twilio-signature".into(),
+                    "xWpMQ9oup5I4GzSsMkdAInacfMM=".into(),
+                ),
                 ("user-agent".into(), "TwilioProxy/1.1".into()),
             ];
             d.handling = Duration::from_micros(180 + (seq % 7) * 13);
@@ -61,7 +68,9 @@ fn app_with_calls(calls: usize, color: bool) -> App {
         }
     }
     stats.accepted.store(seq, Ordering::Relaxed);
-    stats.last_delivery_ms.store((NOW_S - 3) * 1000, Ordering::Relaxed);
+    stats
+        .last_delivery_ms
+        .store((NOW_S - 3) * 1000, Ordering::Relaxed);
     app.on_tick(UNIX_EPOCH + Duration::from_secs(NOW_S));
     app.prepare_frame();
     app
@@ -69,13 +78,20 @@ fn app_with_calls(calls: usize, color: bool) -> App {
 
 /// Adds a delivery refused for its signature, as the listener would record it.
 fn add_rejection(app: &mut App) {
-    let mut d = Delivery::accepted(9999, UNIX_EPOCH + Duration::from_secs(NOW_S - 2), Vec::new());
+    let mut d = Delivery::accepted(
+        9999,
+        UNIX_EPOCH + Duration::from_secs(NOW_S - 2),
+        Vec::new(),
+    );
     d.status = 403;
     d.verdict = DeliveryVerdict::BadSignature;
     d.event_count = 0;
     d.body = br#"[{"type":"com.twilio.voice.insights.call-summary.complete","data":{"call_sid":"CA1"}}]"#.as_slice().into();
     d.body_len = d.body.len();
-    d.headers = vec![("x-twilio-signature".into(), "AAAAAAAAAAAAAAAAAAAAAAAAAAA=".into())];
+    d.headers = vec![(
+        "x-twilio-signature".into(),
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAA=".into(),
+    )];
     d.diagnosis = Some(callwatch::ingest::diagnosis::Diagnosis {
         reason: "signature matches no URL variant".into(),
         tried_urls: vec![callwatch::twilio::signature::TriedUrl {
@@ -135,25 +151,37 @@ fn every_view_and_overlay_at_both_sizes() {
         let suffix = if color { "colour" } else { "plain" };
         let shots: Vec<(&str, Setup)> = vec![
             ("calls", Box::new(|_| {})),
-            ("call_details", Box::new(|a| {
-                a.update(Action::Down);
-                a.update(Action::Open);
-            })),
+            (
+                "call_details",
+                Box::new(|a| {
+                    a.update(Action::Down);
+                    a.update(Action::Open);
+                }),
+            ),
             ("help", Box::new(|a| a.update(Action::ToggleHelp))),
-            ("deliveries", Box::new(|a| {
-                add_rejection(a);
-                a.view = View::Deliveries;
-            })),
-            ("delivery_details", Box::new(|a| {
-                a.view = View::Deliveries;
-                a.update(Action::Open);
-            })),
+            (
+                "deliveries",
+                Box::new(|a| {
+                    add_rejection(a);
+                    a.view = View::Deliveries;
+                }),
+            ),
+            (
+                "delivery_details",
+                Box::new(|a| {
+                    a.view = View::Deliveries;
+                    a.update(Action::Open);
+                }),
+            ),
             ("stats", Box::new(|a| a.view = View::Stats)),
-            ("filter_typing", Box::new(|a| {
-                key(a, KeyCode::Char('/'));
-                type_text(a, "state=fail or carier~x");
-                key(a, KeyCode::Enter);
-            })),
+            (
+                "filter_typing",
+                Box::new(|a| {
+                    key(a, KeyCode::Char('/'));
+                    type_text(a, "state=fail or carier~x");
+                    key(a, KeyCode::Enter);
+                }),
+            ),
         ];
         for (name, setup) in shots {
             let mut a = app_with_calls(30, color);
@@ -172,7 +200,10 @@ fn every_view_and_overlay_at_both_sizes() {
 fn empty_table_says_what_it_waits_for() {
     let app = app_with_calls(0, false);
     let screen = text(&app, 120, 40);
-    assert!(screen.contains("Waiting for the first delivery"), "{screen}");
+    assert!(
+        screen.contains("Waiting for the first delivery"),
+        "{screen}"
+    );
 }
 
 #[test]
@@ -201,7 +232,14 @@ fn selection_moves_pages_and_follows_newest() {
     let picked = app.selected.expect("picked");
     assert_ne!(picked, chosen);
     let more = app_with_calls(31, false); // same seed: the same 30 calls plus one
-    let newest = more.session.store.newest_first().next().expect("newest").full_summary().expect("unpacks");
+    let newest = more
+        .session
+        .store
+        .newest_first()
+        .next()
+        .expect("newest")
+        .full_summary()
+        .expect("unpacks");
     let event = callwatch::twilio::cloudevent::SummaryEvent {
         id: "EZnew".into(),
         kind: callwatch::twilio::cloudevent::SummaryKind::Partial,
@@ -212,11 +250,17 @@ fn selection_moves_pages_and_follows_newest() {
     app.on_delivery(Delivery::accepted(
         5000,
         UNIX_EPOCH + Duration::from_secs(NOW_S),
-        vec![callwatch::twilio::cloudevent::DeliveredEvent::CallSummary(event)],
+        vec![callwatch::twilio::cloudevent::DeliveredEvent::CallSummary(
+            event,
+        )],
     ));
     app.prepare_frame();
     assert_eq!(app.selected, Some(picked));
-    assert_eq!(app.selected_index(), 2, "the picked call moved down one row with it");
+    assert_eq!(
+        app.selected_index(),
+        2,
+        "the picked call moved down one row with it"
+    );
 }
 
 #[test]
@@ -262,12 +306,22 @@ fn sort_cycles_and_reverses() {
     let durations: Vec<i64> = app
         .rows
         .iter()
-        .map(|&id| app.session.store.by_id(id).and_then(|r| r.summary.duration).unwrap_or(-1))
+        .map(|&id| {
+            app.session
+                .store
+                .by_id(id)
+                .and_then(|r| r.summary.duration)
+                .unwrap_or(-1)
+        })
         .collect();
     assert!(durations.windows(2).all(|w| w[0] >= w[1]), "{durations:?}");
     key(&mut app, KeyCode::Char('S'));
     assert_eq!(app.sort, (SortColumn::Duration, false));
-    let first = app.session.store.by_id(app.rows[0]).and_then(|r| r.summary.duration);
+    let first = app
+        .session
+        .store
+        .by_id(app.rows[0])
+        .and_then(|r| r.summary.duration);
     assert_eq!(first, durations.iter().copied().filter(|d| *d >= 0).min());
     assert!(text(&app, 200, 40).contains("DUR↑"));
 }
@@ -279,7 +333,12 @@ fn freeze_keeps_rows_and_counts_new() {
     assert!(app.frozen.is_some());
     let rows = app.rows.clone();
     let more = app_with_calls(14, false);
-    for d in more.session.deliveries.iter().skip(app.session.deliveries.len()) {
+    for d in more
+        .session
+        .deliveries
+        .iter()
+        .skip(app.session.deliveries.len())
+    {
         app.on_delivery(d.clone());
     }
     app.prepare_frame();
@@ -305,7 +364,10 @@ fn details_and_help_open_and_close() {
     key(&mut app, KeyCode::Char('?'));
     assert!(matches!(app.overlay, Some(Overlay::Help { .. })));
     let screen = text(&app, 120, 40);
-    assert!(screen.contains("export CSV+JSON") && screen.contains("carrier"), "{screen}");
+    assert!(
+        screen.contains("export CSV+JSON") && screen.contains("carrier"),
+        "{screen}"
+    );
     key(&mut app, KeyCode::Char('?'));
     assert_eq!(app.overlay, None);
     key(&mut app, KeyCode::Tab);
@@ -319,7 +381,16 @@ fn details_and_help_open_and_close() {
 #[test]
 fn masking_hides_numbers_everywhere_on_screen() {
     let mut app = app_with_calls(10, false);
-    let caller = app.session.store.newest_first().next().expect("call").summary.from.caller.clone();
+    let caller = app
+        .session
+        .store
+        .newest_first()
+        .next()
+        .expect("call")
+        .summary
+        .from
+        .caller
+        .clone();
     assert!(caller.starts_with('+'), "{caller}");
     assert!(text(&app, 120, 40).contains(&caller[..10]));
     key(&mut app, KeyCode::Char('m'));
@@ -344,15 +415,27 @@ fn export_writes_the_filtered_view() {
     key(&mut app, KeyCode::Char('e'));
     let notice = app.notice.clone().expect("a notice");
     assert!(!notice.is_error, "{}", notice.text);
-    let mut files: Vec<_> = std::fs::read_dir(dir.path()).expect("dir").filter_map(Result::ok).map(|e| e.path()).collect();
+    let mut files: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .collect();
     files.sort();
     assert_eq!(files.len(), 2, "{files:?}");
     let csv = std::fs::read_to_string(&files[0]).expect("csv");
-    assert_eq!(csv.lines().count(), shown + 1, "header + one row per call shown");
-    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&files[1]).expect("json")).expect("json");
+    assert_eq!(
+        csv.lines().count(),
+        shown + 1,
+        "header + one row per call shown"
+    );
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&files[1]).expect("json")).expect("json");
     let rows = json.as_array().expect("array");
     assert_eq!(rows.len(), shown);
-    assert!(rows.iter().all(|r| r["call_state"] == "completed"), "{json}");
+    assert!(
+        rows.iter().all(|r| r["call_state"] == "completed"),
+        "{json}"
+    );
     assert!(notice.text.contains(&files[0].display().to_string()));
 }
 
@@ -361,18 +444,38 @@ fn call_sid_is_a_terminal_hyperlink() {
     let mut app = app_with_calls(5, false);
     let screen = ratatui::layout::Rect::new(0, 0, 120, 40);
     app.update(Action::Open);
-    assert_eq!(ui::call_details::hyperlink_target(&app, screen), None, "off unless enabled");
+    assert_eq!(
+        ui::call_details::hyperlink_target(&app, screen),
+        None,
+        "off unless enabled"
+    );
     app.header.hyperlinks = true;
     let (x, y, sid, url) = ui::call_details::hyperlink_target(&app, screen).expect("a link");
     // The SID is drawn exactly where the link is written.
     let shown = text(&app, 120, 40);
-    let line: String = shown.lines().nth(usize::from(y)).expect("line").chars().skip(usize::from(x)).take(34).collect();
+    let line: String = shown
+        .lines()
+        .nth(usize::from(y))
+        .expect("line")
+        .chars()
+        .skip(usize::from(x))
+        .take(34)
+        .collect();
     assert_eq!(line, sid);
-    assert!(url.starts_with("https://console.twilio.com/") && url.contains(&sid), "{url}");
+    assert!(
+        url.starts_with("https://console.twilio.com/") && url.contains(&sid),
+        "{url}"
+    );
     let link = ui::call_details::osc8(&sid, &url);
-    assert!(link.starts_with("\x1b]8;;https://console.twilio.com/") && link.ends_with("\x1b]8;;\x1b\\"));
+    assert!(
+        link.starts_with("\x1b]8;;https://console.twilio.com/") && link.ends_with("\x1b]8;;\x1b\\")
+    );
     app.update(Action::Down);
-    assert_eq!(ui::call_details::hyperlink_target(&app, screen), None, "scrolled: the SID is gone");
+    assert_eq!(
+        ui::call_details::hyperlink_target(&app, screen),
+        None,
+        "scrolled: the SID is gone"
+    );
 }
 
 #[test]
@@ -400,7 +503,12 @@ fn mouse_selects_scrolls_and_sorts_by_column_title() {
     app.on_mouse(click(20, body.y + 4), body);
     app.prepare_frame();
     assert_eq!(app.selected_index(), 3);
-    let wheel = MouseEvent { kind: MouseEventKind::ScrollDown, column: 20, row: body.y + 4, modifiers: KeyModifiers::NONE };
+    let wheel = MouseEvent {
+        kind: MouseEventKind::ScrollDown,
+        column: 20,
+        row: body.y + 4,
+        modifiers: KeyModifiers::NONE,
+    };
     app.on_mouse(wheel, body);
     assert_eq!(app.selected_index(), 4);
     // A click on the STATE title sorts by state; a second click reverses it.

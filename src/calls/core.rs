@@ -6,7 +6,9 @@
 use compact_str::CompactString;
 use serde::Serialize;
 
-use crate::twilio::summary::{CallState, CallSummary, CallType, Connection, Direction, DisconnectedBy};
+use crate::twilio::summary::{
+    CallState, CallSummary, CallType, Connection, Direction, DisconnectedBy,
+};
 
 /// One side of the call, as far as the table needs it. Its strings are [`CompactString`]s:
 /// numbers and carrier names fit inline (24 bytes), which saves 100,000 calls some 20 MiB of
@@ -107,12 +109,16 @@ impl PackedSummary {
     pub fn pack(summary: &CallSummary) -> Self {
         // Serializing a summary (strings, numbers and JSON values) into a Vec cannot fail.
         let json = serde_json::to_vec(summary).unwrap_or_default();
-        Self(lz4_flex::block::compress_prepend_size_with_dict(&json, dictionary()).into_boxed_slice())
+        Self(
+            lz4_flex::block::compress_prepend_size_with_dict(&json, dictionary())
+                .into_boxed_slice(),
+        )
     }
 
     /// Unpacks it; `None` only if the bytes were damaged, which cannot happen short of a bug.
     pub fn unpack(&self) -> Option<CallSummary> {
-        let json = lz4_flex::block::decompress_size_prepended_with_dict(&self.0, dictionary()).ok()?;
+        let json =
+            lz4_flex::block::decompress_size_prepended_with_dict(&self.0, dictionary()).ok()?;
         serde_json::from_slice(&json).ok()
     }
 
@@ -146,7 +152,9 @@ fn dictionary() -> &'static [u8] {
             }
             let call = generator.next_call(None, start + time::Duration::minutes(i));
             // The final summary of each call: every edge and metric it will ever have.
-            let Some(last) = call.events.last() else { continue };
+            let Some(last) = call.events.last() else {
+                continue;
+            };
             if let Some(data) = last.event.get("data")
                 && let Ok(summary) = serde_json::from_value::<CallSummary>(data.clone())
                 && let Ok(json) = serde_json::to_vec(&summary)
@@ -166,8 +174,11 @@ mod tests {
 
     #[test]
     fn pack_round_trips_and_shrinks() {
-        let data = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/twilio/fixtures/predicted-complete.json"))
-            .expect("fixture");
+        let data = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/assets/twilio/fixtures/predicted-complete.json"
+        ))
+        .expect("fixture");
         let events = crate::twilio::cloudevent::parse_delivery(&data).expect("parse");
         let crate::twilio::cloudevent::DeliveredEvent::CallSummary(e) = &events[0] else {
             panic!("not a summary")
@@ -175,7 +186,11 @@ mod tests {
         let packed = PackedSummary::pack(&e.summary);
         assert_eq!(packed.unpack().as_ref(), Some(&e.summary));
         let json_len = serde_json::to_vec(&e.summary).expect("json").len();
-        assert!(packed.len() * 2 < json_len, "{} vs {json_len}", packed.len());
+        assert!(
+            packed.len() * 2 < json_len,
+            "{} vs {json_len}",
+            packed.len()
+        );
         let core = SummaryCore::from(&e.summary);
         assert_eq!(core.call_sid, "CA00000000000000000000000000000000");
         assert_eq!(core.from.carrier, "MEGA:CORP");

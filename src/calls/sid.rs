@@ -109,8 +109,14 @@ mod tests {
             assert!(sid.is(id), "{id}");
             assert!(!sid.is("EZ1"), "{id}");
         }
-        assert!(matches!(CompactSid::new("EZ0123456789abcdef0123456789abcdef").0, Repr::Packed(_)));
-        assert!(matches!(CompactSid::new("EZ0123456789ABCDEF0123456789ABCDEF").0, Repr::Text(_)));
+        assert!(matches!(
+            CompactSid::new("EZ0123456789abcdef0123456789abcdef").0,
+            Repr::Packed(_)
+        ));
+        assert!(matches!(
+            CompactSid::new("EZ0123456789ABCDEF0123456789ABCDEF").0,
+            Repr::Text(_)
+        ));
     }
 
     #[test]

@@ -38,7 +38,10 @@ pub struct CallStats {
 impl CallStats {
     /// Computes the stats of `records`, with `now` ending the sparkline.
     pub fn compute<'a>(records: impl Iterator<Item = &'a CallRecord>, now: SystemTime) -> Self {
-        let mut stats = CallStats { per_minute: vec![0; SPARKLINE_MINUTES], ..Self::default() };
+        let mut stats = CallStats {
+            per_minute: vec![0; SPARKLINE_MINUTES],
+            ..Self::default()
+        };
         let mut by_state: HashMap<&str, u64> = HashMap::new();
         let mut carriers: HashMap<&str, u64> = HashMap::new();
         let mut hangup: HashMap<&str, u64> = HashMap::new();
@@ -52,7 +55,9 @@ impl CallStats {
             stats.calls += 1;
             let s = &r.summary;
             let state = s.call_state.as_str();
-            *by_state.entry(if state.is_empty() { "unknown" } else { state }).or_default() += 1;
+            *by_state
+                .entry(if state.is_empty() { "unknown" } else { state })
+                .or_default() += 1;
             for carrier in [&s.from.carrier, &s.to.carrier] {
                 if !carrier.is_empty() {
                     *carriers.entry(carrier).or_default() += 1;
@@ -90,15 +95,29 @@ impl CallStats {
                 stats.per_minute[SPARKLINE_MINUTES - 1 - age] += 1;
             }
         }
-        stats.by_state = most_first(by_state.into_iter().map(|(k, v)| (k.to_owned(), v)).collect());
-        stats.top_carriers = most_first(carriers.into_iter().map(|(k, v)| (k.to_owned(), v)).collect());
+        stats.by_state = most_first(
+            by_state
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v))
+                .collect(),
+        );
+        stats.top_carriers = most_first(
+            carriers
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v))
+                .collect(),
+        );
         stats.top_carriers.truncate(8);
         stats.hangup = most_first(hangup.into_iter().map(|(k, v)| (k.to_owned(), v)).collect());
         stats.q850 = most_first(q850.into_iter().collect());
         stats.sip = most_first(sip.into_iter().collect());
         if !pdds.is_empty() {
             pdds.sort_unstable();
-            stats.pdd_ms = Some((percentile(&pdds, 50), percentile(&pdds, 90), percentile(&pdds, 99)));
+            stats.pdd_ms = Some((
+                percentile(&pdds, 50),
+                percentile(&pdds, 90),
+                percentile(&pdds, 99),
+            ));
         }
         if dur_n > 0 {
             stats.avg_duration_s = Some(dur_sum as f64 / dur_n as f64);
@@ -137,7 +156,13 @@ mod tests {
         let mut summary: crate::twilio::summary::CallSummary =
             serde_json::from_value(data).expect("summary");
         summary.call_sid = sid.into();
-        let ev = SummaryEvent { id: format!("EZ{sid}"), kind: SummaryKind::Complete, time: None, dataschema: None, summary };
+        let ev = SummaryEvent {
+            id: format!("EZ{sid}"),
+            kind: SummaryKind::Complete,
+            time: None,
+            dataschema: None,
+            summary,
+        };
         store.apply(&ev, at);
     }
 
@@ -155,7 +180,10 @@ mod tests {
         add(&mut store, "CA3", busy, now - Duration::from_secs(3600));
         let s = CallStats::compute(store.iter(), now);
         assert_eq!(s.calls, 3);
-        assert_eq!(s.by_state, [("completed".to_owned(), 2), ("busy".to_owned(), 1)]);
+        assert_eq!(
+            s.by_state,
+            [("completed".to_owned(), 2), ("busy".to_owned(), 1)]
+        );
         assert_eq!(s.top_carriers[0], ("AT&T".to_owned(), 3));
         assert_eq!(s.q850, [(16, 2), (17, 1)]);
         assert_eq!(s.sip, [(200, 2), (486, 1)]);
@@ -164,8 +192,15 @@ mod tests {
         assert_eq!(s.asr, Some(2.0 / 3.0));
         assert_eq!(s.per_minute[SPARKLINE_MINUTES - 1], 1);
         assert_eq!(s.per_minute[SPARKLINE_MINUTES - 3], 1);
-        assert_eq!(s.per_minute.iter().sum::<u64>(), 2, "the hour-old call is outside the window");
-        assert_eq!(s.hangup, [("callee".to_owned(), 2), ("unknown".to_owned(), 1)]);
+        assert_eq!(
+            s.per_minute.iter().sum::<u64>(),
+            2,
+            "the hour-old call is outside the window"
+        );
+        assert_eq!(
+            s.hangup,
+            [("callee".to_owned(), 2), ("unknown".to_owned(), 1)]
+        );
     }
 
     #[test]

@@ -13,10 +13,10 @@
 use std::collections::{BTreeMap, HashMap};
 use std::time::SystemTime;
 
+use crate::calls::core::{PackedSummary, SummaryCore};
 use crate::calls::filter::SearchText;
 use crate::calls::sid::CompactSid;
 use crate::twilio::cloudevent::{SummaryEvent, SummaryKind};
-use crate::calls::core::{PackedSummary, SummaryCore};
 use crate::twilio::summary::{CallState, CallSummary};
 
 /// How strongly an event's summary claims to describe the call: compared field by field, in
@@ -73,8 +73,10 @@ impl HistoryEntry {
         if self.event_time_ns == 0 {
             return None;
         }
-        let t = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(self.event_time_ns)).ok()?;
-        t.format(&time::format_description::well_known::Rfc3339).ok()
+        let t =
+            time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(self.event_time_ns)).ok()?;
+        t.format(&time::format_description::well_known::Rfc3339)
+            .ok()
     }
 }
 
@@ -199,7 +201,10 @@ impl CallStore {
         self.finished.clear();
         if self.max_calls.is_some() {
             for (&seq, &id) in &self.by_update {
-                if self.by_id(id).is_some_and(|r| r.summary.call_state.is_final()) {
+                if self
+                    .by_id(id)
+                    .is_some_and(|r| r.summary.call_state.is_final())
+                {
                     self.finished.insert(seq, id);
                 }
             }
@@ -218,7 +223,11 @@ impl CallStore {
     }
 
     /// Merges one call-summary event, received at `received_at`, and says what happened.
-    pub fn apply(&mut self, event: &SummaryEvent, received_at: SystemTime) -> (CallId, ApplyOutcome) {
+    pub fn apply(
+        &mut self,
+        event: &SummaryEvent,
+        received_at: SystemTime,
+    ) -> (CallId, ApplyOutcome) {
         self.events += 1;
         self.seq += 1;
         let seq = self.seq;
@@ -228,7 +237,10 @@ impl CallStore {
             event_id: CompactSid::new(&event.id),
             event_time_ns: rank.event_time_ns,
             received_at,
-            processing_version: event.summary.processing_version.and_then(|v| i32::try_from(v).ok()),
+            processing_version: event
+                .summary
+                .processing_version
+                .and_then(|v| i32::try_from(v).ok()),
             applied,
         };
         let sid = event.summary.call_sid.as_str();
@@ -244,7 +256,10 @@ impl CallStore {
                 update_seq: seq,
                 history: vec![entry_for(true)],
             };
-            *self.by_state.entry(state_key(&record.summary.call_state)).or_default() += 1;
+            *self
+                .by_state
+                .entry(state_key(&record.summary.call_state))
+                .or_default() += 1;
             self.by_kind[kind_index(rank.kind)] += 1;
             let finished = record.summary.call_state.is_final();
             let id = self.insert(record);
@@ -257,7 +272,11 @@ impl CallStore {
             return (id, ApplyOutcome::NewCall);
         };
         let capped = self.max_calls.is_some();
-        let Some(record) = self.records.get_mut(id.slot as usize).and_then(Option::as_mut) else {
+        let Some(record) = self
+            .records
+            .get_mut(id.slot as usize)
+            .and_then(Option::as_mut)
+        else {
             // The index only ever holds live slots; should it not, the event is not lost.
             self.index.remove(&key);
             return self.apply_counted_once(event, received_at);
@@ -315,7 +334,10 @@ impl CallStore {
         let slot = u32::try_from(self.records.len()).unwrap_or(u32::MAX);
         self.records.push(Some(Box::new(record)));
         self.generations.push(0);
-        CallId { slot, generation: 0 }
+        CallId {
+            slot,
+            generation: 0,
+        }
     }
 
     /// Evicts calls until the cap holds: finished calls first, least recently updated first.
@@ -401,15 +423,17 @@ impl CallStore {
     /// Every call with its slot, in slot order (the arrival order of the first event, until
     /// evictions free slots for newer calls).
     pub fn iter_with_ids(&self) -> impl Iterator<Item = (CallId, &CallRecord)> + '_ {
-        self.records.iter().zip(&self.generations).enumerate().filter_map(
-            |(slot, (record, &generation))| {
+        self.records
+            .iter()
+            .zip(&self.generations)
+            .enumerate()
+            .filter_map(|(slot, (record, &generation))| {
                 let id = CallId {
                     slot: u32::try_from(slot).ok()?,
                     generation,
                 };
                 Some((id, record.as_deref()?))
-            },
-        )
+            })
     }
 
     /// Every call, in slot order (see [`Self::iter_with_ids`]).
@@ -472,9 +496,27 @@ mod tests {
 
     fn three_events() -> Vec<SummaryEvent> {
         vec![
-            event("EZ1", SummaryKind::Partial, 1, "2026-01-01T00:00:01.000Z", "ringing"),
-            event("EZ2", SummaryKind::PredictedComplete, 1, "2026-01-01T00:00:02.000Z", "answered"),
-            event("EZ3", SummaryKind::Complete, 1, "2026-01-01T00:00:03.000Z", "completed"),
+            event(
+                "EZ1",
+                SummaryKind::Partial,
+                1,
+                "2026-01-01T00:00:01.000Z",
+                "ringing",
+            ),
+            event(
+                "EZ2",
+                SummaryKind::PredictedComplete,
+                1,
+                "2026-01-01T00:00:02.000Z",
+                "answered",
+            ),
+            event(
+                "EZ3",
+                SummaryKind::Complete,
+                1,
+                "2026-01-01T00:00:03.000Z",
+                "completed",
+            ),
         ]
     }
 
@@ -505,11 +547,19 @@ mod tests {
             }
             let rec = store.get("CA0001").expect("call present");
             assert_eq!(rec.kind(), SummaryKind::Complete, "order {order:?}");
-            assert_eq!(rec.summary.call_state, CallState::Completed, "order {order:?}");
+            assert_eq!(
+                rec.summary.call_state,
+                CallState::Completed,
+                "order {order:?}"
+            );
             assert_eq!(rec.event_id(), "EZ3");
             assert_eq!(rec.history.len(), 3);
             assert_eq!(store.count_by_state().get("completed"), Some(&1));
-            assert_eq!(store.count_by_state().len(), 1, "no stale state counts: {order:?}");
+            assert_eq!(
+                store.count_by_state().len(),
+                1,
+                "no stale state counts: {order:?}"
+            );
             assert_eq!(store.count_by_kind(SummaryKind::Complete), 1);
             assert_eq!(store.count_by_kind(SummaryKind::Partial), 0);
         }
@@ -519,8 +569,14 @@ mod tests {
     fn late_partial_is_kept_in_history_but_not_applied() {
         let events = three_events();
         let mut store = CallStore::new();
-        assert_eq!(store.apply(&events[2], SystemTime::now()).1, ApplyOutcome::NewCall);
-        assert_eq!(store.apply(&events[0], SystemTime::now()).1, ApplyOutcome::Superseded);
+        assert_eq!(
+            store.apply(&events[2], SystemTime::now()).1,
+            ApplyOutcome::NewCall
+        );
+        assert_eq!(
+            store.apply(&events[0], SystemTime::now()).1,
+            ApplyOutcome::Superseded
+        );
         let rec = store.get("CA0001").expect("call");
         assert_eq!(rec.summary.call_state, CallState::Completed);
         assert!(!rec.history[1].applied);
@@ -528,37 +584,88 @@ mod tests {
 
     #[test]
     fn higher_processing_version_wins_among_partials() {
-        let v2 = event("EZ2", SummaryKind::Partial, 2, "2026-01-01T00:00:01.000Z", "answered");
-        let v1 = event("EZ1", SummaryKind::Partial, 1, "2026-01-01T00:00:09.000Z", "ringing");
+        let v2 = event(
+            "EZ2",
+            SummaryKind::Partial,
+            2,
+            "2026-01-01T00:00:01.000Z",
+            "answered",
+        );
+        let v1 = event(
+            "EZ1",
+            SummaryKind::Partial,
+            1,
+            "2026-01-01T00:00:09.000Z",
+            "ringing",
+        );
         let mut store = CallStore::new();
         store.apply(&v2, SystemTime::now());
-        assert_eq!(store.apply(&v1, SystemTime::now()).1, ApplyOutcome::Superseded);
-        assert_eq!(store.get("CA0001").expect("call").summary.call_state, CallState::Answered);
+        assert_eq!(
+            store.apply(&v1, SystemTime::now()).1,
+            ApplyOutcome::Superseded
+        );
+        assert_eq!(
+            store.get("CA0001").expect("call").summary.call_state,
+            CallState::Answered
+        );
     }
 
     #[test]
     fn ties_go_to_the_later_event_time() {
-        let early = event("EZ1", SummaryKind::Partial, 1, "2026-01-01T00:00:01.000Z", "ringing");
-        let late = event("EZ2", SummaryKind::Partial, 1, "2026-01-01T00:00:05.000Z", "answered");
+        let early = event(
+            "EZ1",
+            SummaryKind::Partial,
+            1,
+            "2026-01-01T00:00:01.000Z",
+            "ringing",
+        );
+        let late = event(
+            "EZ2",
+            SummaryKind::Partial,
+            1,
+            "2026-01-01T00:00:05.000Z",
+            "answered",
+        );
         let mut store = CallStore::new();
         store.apply(&late, SystemTime::now());
-        assert_eq!(store.apply(&early, SystemTime::now()).1, ApplyOutcome::Superseded);
+        assert_eq!(
+            store.apply(&early, SystemTime::now()).1,
+            ApplyOutcome::Superseded
+        );
         let mut store = CallStore::new();
         store.apply(&early, SystemTime::now());
-        assert_eq!(store.apply(&late, SystemTime::now()).1, ApplyOutcome::Updated);
-        assert_eq!(store.get("CA0001").expect("call").summary.call_state, CallState::Answered);
+        assert_eq!(
+            store.apply(&late, SystemTime::now()).1,
+            ApplyOutcome::Updated
+        );
+        assert_eq!(
+            store.get("CA0001").expect("call").summary.call_state,
+            CallState::Answered
+        );
     }
 
     #[test]
     fn newest_first_follows_updates() {
         let mut store = CallStore::new();
         for sid in ["CA1", "CA2", "CA3"] {
-            let mut e = event("x", SummaryKind::Partial, 1, "2026-01-01T00:00:01Z", "ringing");
+            let mut e = event(
+                "x",
+                SummaryKind::Partial,
+                1,
+                "2026-01-01T00:00:01Z",
+                "ringing",
+            );
             e.summary.call_sid = sid.into();
             e.id = format!("EZ-{sid}");
             store.apply(&e, SystemTime::now());
         }
-        let mut again = event("EZ-again", SummaryKind::Complete, 1, "2026-01-01T00:00:09Z", "busy");
+        let mut again = event(
+            "EZ-again",
+            SummaryKind::Complete,
+            1,
+            "2026-01-01T00:00:09Z",
+            "busy",
+        );
         again.summary.call_sid = "CA1".into();
         store.apply(&again, SystemTime::now());
         let order: Vec<&str> = store.newest_first().map(|r| r.call_sid()).collect();
@@ -584,24 +691,54 @@ mod tests {
     #[test]
     fn the_cap_evicts_the_least_recently_updated_finished_call_first() {
         let mut store = CallStore::with_max_calls(Some(3));
-        store.apply(&call_event("CA1", SummaryKind::Complete, "completed"), SystemTime::now());
-        store.apply(&call_event("CA2", SummaryKind::Partial, "ringing"), SystemTime::now());
-        store.apply(&call_event("CA3", SummaryKind::Complete, "busy"), SystemTime::now());
+        store.apply(
+            &call_event("CA1", SummaryKind::Complete, "completed"),
+            SystemTime::now(),
+        );
+        store.apply(
+            &call_event("CA2", SummaryKind::Partial, "ringing"),
+            SystemTime::now(),
+        );
+        store.apply(
+            &call_event("CA3", SummaryKind::Complete, "busy"),
+            SystemTime::now(),
+        );
         // CA1 is touched again (a late partial): CA3 is now the least recently updated
         // finished call.
-        store.apply(&call_event("CA1", SummaryKind::Partial, "ringing"), SystemTime::now());
-        store.apply(&call_event("CA4", SummaryKind::Partial, "ringing"), SystemTime::now());
+        store.apply(
+            &call_event("CA1", SummaryKind::Partial, "ringing"),
+            SystemTime::now(),
+        );
+        store.apply(
+            &call_event("CA4", SummaryKind::Partial, "ringing"),
+            SystemTime::now(),
+        );
         assert_eq!(sids(&store), ["CA1", "CA2", "CA4"]);
         assert_eq!(store.evicted(), 1);
-        store.apply(&call_event("CA5", SummaryKind::Partial, "ringing"), SystemTime::now());
-        assert_eq!(sids(&store), ["CA2", "CA4", "CA5"], "CA1 was the last finished call");
+        store.apply(
+            &call_event("CA5", SummaryKind::Partial, "ringing"),
+            SystemTime::now(),
+        );
+        assert_eq!(
+            sids(&store),
+            ["CA2", "CA4", "CA5"],
+            "CA1 was the last finished call"
+        );
         // No call is finished any more: the least recently updated one goes.
-        store.apply(&call_event("CA6", SummaryKind::Partial, "ringing"), SystemTime::now());
+        store.apply(
+            &call_event("CA6", SummaryKind::Partial, "ringing"),
+            SystemTime::now(),
+        );
         assert_eq!(sids(&store), ["CA4", "CA5", "CA6"]);
         assert_eq!(store.evicted(), 3);
         assert_eq!(store.len(), 3);
         assert_eq!(store.count_by_state().get("ringing"), Some(&3));
-        assert_eq!(store.count_by_state().len(), 1, "{:?}", store.count_by_state());
+        assert_eq!(
+            store.count_by_state().len(),
+            1,
+            "{:?}",
+            store.count_by_state()
+        );
         assert_eq!(store.count_by_kind(SummaryKind::Partial), 3);
         assert_eq!(store.count_by_kind(SummaryKind::Complete), 0);
         assert_eq!(store.ids_newest_first().count(), 3);
@@ -611,43 +748,82 @@ mod tests {
     #[test]
     fn a_call_that_finishes_becomes_evictable() {
         let mut store = CallStore::with_max_calls(Some(2));
-        store.apply(&call_event("CA1", SummaryKind::Partial, "ringing"), SystemTime::now());
-        store.apply(&call_event("CA2", SummaryKind::Partial, "answered"), SystemTime::now());
-        store.apply(&call_event("CA2", SummaryKind::Complete, "completed"), SystemTime::now());
-        store.apply(&call_event("CA3", SummaryKind::Partial, "ringing"), SystemTime::now());
-        assert_eq!(sids(&store), ["CA1", "CA3"], "the finished CA2 goes before the older CA1");
+        store.apply(
+            &call_event("CA1", SummaryKind::Partial, "ringing"),
+            SystemTime::now(),
+        );
+        store.apply(
+            &call_event("CA2", SummaryKind::Partial, "answered"),
+            SystemTime::now(),
+        );
+        store.apply(
+            &call_event("CA2", SummaryKind::Complete, "completed"),
+            SystemTime::now(),
+        );
+        store.apply(
+            &call_event("CA3", SummaryKind::Partial, "ringing"),
+            SystemTime::now(),
+        );
+        assert_eq!(
+            sids(&store),
+            ["CA1", "CA3"],
+            "the finished CA2 goes before the older CA1"
+        );
     }
 
     #[test]
     fn an_evicted_id_never_resolves_even_when_its_slot_is_reused() {
         let mut store = CallStore::with_max_calls(Some(1));
-        let (first, _) = store.apply(&call_event("CA1", SummaryKind::Complete, "completed"), SystemTime::now());
-        let (second, _) = store.apply(&call_event("CA2", SummaryKind::Complete, "completed"), SystemTime::now());
+        let (first, _) = store.apply(
+            &call_event("CA1", SummaryKind::Complete, "completed"),
+            SystemTime::now(),
+        );
+        let (second, _) = store.apply(
+            &call_event("CA2", SummaryKind::Complete, "completed"),
+            SystemTime::now(),
+        );
         assert!(store.by_id(first).is_none(), "CA1 was evicted");
         assert_eq!(store.by_id(second).map(CallRecord::call_sid), Some("CA2"));
         assert_ne!(first, second);
         let ids: Vec<CallId> = store.iter_with_ids().map(|(id, _)| id).collect();
         assert_eq!(ids, [second]);
         // A late event for an evicted call starts it again, in the slot CA1 left.
-        let (again, outcome) = store.apply(&call_event("CA1", SummaryKind::Partial, "ringing"), SystemTime::now());
+        let (again, outcome) = store.apply(
+            &call_event("CA1", SummaryKind::Partial, "ringing"),
+            SystemTime::now(),
+        );
         assert_eq!(outcome, ApplyOutcome::NewCall);
         assert!(store.by_id(second).is_none());
         assert_eq!(again.slot, first.slot, "the slot was reused");
-        assert!(store.by_id(first).is_none(), "the old id does not see the new call");
-        assert_eq!(store.records.len(), 2, "slots never grow past the cap plus the newcomer");
+        assert!(
+            store.by_id(first).is_none(),
+            "the old id does not see the new call"
+        );
+        assert_eq!(
+            store.records.len(),
+            2,
+            "slots never grow past the cap plus the newcomer"
+        );
     }
 
     #[test]
     fn setting_a_cap_on_a_full_store_evicts_at_once() {
         let mut store = CallStore::new();
         for (sid, state) in [("CA1", "ringing"), ("CA2", "completed"), ("CA3", "ringing")] {
-            store.apply(&call_event(sid, SummaryKind::Partial, state), SystemTime::now());
+            store.apply(
+                &call_event(sid, SummaryKind::Partial, state),
+                SystemTime::now(),
+            );
         }
         let generation = store.generation();
         store.set_max_calls(Some(2));
         assert_eq!(sids(&store), ["CA1", "CA3"]);
         assert_eq!(store.evicted(), 1);
-        assert_ne!(store.generation(), generation, "views must recompute after an eviction");
+        assert_ne!(
+            store.generation(),
+            generation,
+            "views must recompute after an eviction"
+        );
         store.set_max_calls(Some(0));
         assert_eq!(store.max_calls(), Some(1), "a cap keeps at least one call");
         assert_eq!(sids(&store), ["CA3"]);

@@ -136,9 +136,8 @@ pub(crate) fn debugger_alerts(
         return Ok((feed, None));
     };
     let Ok(credentials) = args.api.credentials() else {
-        let feed = AlertFeed::off(
-            "set TWILIO_ACCOUNT_SID to see Twilio's own delivery failures here",
-        );
+        let feed =
+            AlertFeed::off("set TWILIO_ACCOUNT_SID to see Twilio's own delivery failures here");
         return Ok((feed, None));
     };
     let client = MonitorClient::new(&args.monitor_api_base, credentials)

@@ -138,6 +138,9 @@ impl ListenerStats {
 
     /// The current recording error, if the last batch could not be recorded.
     pub fn record_error(&self) -> Option<String> {
-        self.record_error.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.record_error
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 }

@@ -239,7 +239,10 @@ mod tests {
     #[test]
     fn signed_url_replaces_the_destination_query_with_the_received_one() {
         assert_eq!(
-            signed_url("https://x.ngrok.app/events?tenant=acme", "tenant=acme&bodySHA256=ab"),
+            signed_url(
+                "https://x.ngrok.app/events?tenant=acme",
+                "tenant=acme&bodySHA256=ab"
+            ),
             "https://x.ngrok.app/events?tenant=acme&bodySHA256=ab"
         );
         assert_eq!(
@@ -265,7 +268,15 @@ mod tests {
         .collect();
         assert_eq!(
             names,
-            ["ok", "duplicate", "bad_signature", "bad_body_hash", "missing_signature", "malformed", "too_large"]
+            [
+                "ok",
+                "duplicate",
+                "bad_signature",
+                "bad_body_hash",
+                "missing_signature",
+                "malformed",
+                "too_large"
+            ]
         );
     }
 

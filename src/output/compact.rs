@@ -52,8 +52,13 @@ pub fn write_update<W: Write>(
             }
             writeln!(out, "{line}")?;
         }
-        Update::TestEvent { test_id } => writeln!(out, "{at}  sink test event received, test_id {test_id}")?,
-        Update::Other { event_type, event_id } => writeln!(out, "{at}  event {event_type} {event_id}")?,
+        Update::TestEvent { test_id } => {
+            writeln!(out, "{at}  sink test event received, test_id {test_id}")?
+        }
+        Update::Other {
+            event_type,
+            event_id,
+        } => writeln!(out, "{at}  event {event_type} {event_id}")?,
     }
     out.flush()
 }

@@ -200,13 +200,12 @@ pub fn write_file(
     path: &Path,
     write: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>,
 ) -> anyhow::Result<()> {
-    let file =
-        std::fs::File::create(path).with_context(|| {
-            format!(
-                "cannot create {} (does its directory exist, and may callwatch write there?)",
-                path.display()
-            )
-        })?;
+    let file = std::fs::File::create(path).with_context(|| {
+        format!(
+            "cannot create {} (does its directory exist, and may callwatch write there?)",
+            path.display()
+        )
+    })?;
     let mut out = std::io::BufWriter::new(file);
     write(&mut out).with_context(|| format!("writing {}", path.display()))
 }

@@ -50,7 +50,11 @@ fn is_phone(token: &str) -> bool {
     let digits = token.strip_prefix('+').unwrap_or(token);
     let n = digits.len();
     digits.chars().all(|c| c.is_ascii_digit())
-        && if token.starts_with('+') { (7..=15).contains(&n) } else { (10..=15).contains(&n) }
+        && if token.starts_with('+') {
+            (7..=15).contains(&n)
+        } else {
+            (10..=15).contains(&n)
+        }
 }
 
 fn is_ipv4(token: &str) -> bool {
@@ -76,7 +80,11 @@ fn mask_phone(token: &str) -> String {
 
 /// `mask(text)` when `on`, else `text` unchanged.
 pub fn maybe(text: &str, on: bool) -> std::borrow::Cow<'_, str> {
-    if on { std::borrow::Cow::Owned(mask(text)) } else { std::borrow::Cow::Borrowed(text) }
+    if on {
+        std::borrow::Cow::Owned(mask(text))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
 }
 
 #[cfg(test)]
@@ -89,11 +97,17 @@ mod tests {
             ("+14155550112", "+1415•••••12"),
             ("+442071234567", "+4420••••••67"),
             ("client:support-desk", "client:support-desk"),
-            ("sip:+14155550112@203.0.113.9", "sip:+1415•••••12@203.0.•••.•••"),
+            (
+                "sip:+14155550112@203.0.113.9",
+                "sip:+1415•••••12@203.0.•••.•••",
+            ),
             ("whatsapp:+34611245386", "whatsapp:+3461•••••86"),
             ("10.1.2.3", "10.1.•••.•••"),
             ("2001:db8::1", "2001:db8:•••"),
-            ("CA0123456789abcdef0123456789abcdef", "CA0123456789abcdef0123456789abcdef"),
+            (
+                "CA0123456789abcdef0123456789abcdef",
+                "CA0123456789abcdef0123456789abcdef",
+            ),
             ("", ""),
             ("1001", "1001"),
         ];

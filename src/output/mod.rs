@@ -38,7 +38,11 @@ impl OutputMode {
     /// `tui` on a terminal, `ndjson` otherwise.
     pub fn default_for_stdout() -> Self {
         use std::io::IsTerminal;
-        if std::io::stdout().is_terminal() { Self::Tui } else { Self::Ndjson }
+        if std::io::stdout().is_terminal() {
+            Self::Tui
+        } else {
+            Self::Ndjson
+        }
     }
 }
 
@@ -149,18 +153,25 @@ fn report_record_failures<W: Write>(
         return Ok(());
     }
     *seen = total;
-    let error = stats.record_error().unwrap_or_else(|| "recovered since".to_owned());
+    let error = stats
+        .record_error()
+        .unwrap_or_else(|| "recovered since".to_owned());
     match mode {
         OutputMode::Ndjson => ndjson::write_line(
             out,
             &serde_json::json!({"type": "record_error", "failures": fresh, "error": error}),
         ),
         OutputMode::Compact => {
-            writeln!(out, "!! {fresh} requests not recorded (deliveries answered 503): {error}")?;
+            writeln!(
+                out,
+                "!! {fresh} requests not recorded (deliveries answered 503): {error}"
+            )?;
             out.flush()
         }
         OutputMode::Quiet | OutputMode::Tui => {
-            eprintln!("callwatch: {fresh} requests not recorded (deliveries answered 503): {error}");
+            eprintln!(
+                "callwatch: {fresh} requests not recorded (deliveries answered 503): {error}"
+            );
             Ok(())
         }
     }
@@ -179,7 +190,10 @@ fn report_gap<W: Write>(
     match mode {
         OutputMode::Ndjson => ndjson::write_line(out, &ndjson::gap(fresh)),
         OutputMode::Compact => {
-            writeln!(out, "!! {fresh} deliveries answered but not shown (output too slow)")?;
+            writeln!(
+                out,
+                "!! {fresh} deliveries answered but not shown (output too slow)"
+            )?;
             out.flush()
         }
         _ => Ok(()),

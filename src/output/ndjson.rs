@@ -68,7 +68,9 @@ pub fn delivery(d: &Delivery) -> Value {
     m.insert("bytes".into(), d.body_len.into());
     m.insert(
         "handling_us".into(),
-        u64::try_from(d.handling.as_micros()).unwrap_or(u64::MAX).into(),
+        u64::try_from(d.handling.as_micros())
+            .unwrap_or(u64::MAX)
+            .into(),
     );
     if let crate::ingest::DeliveryVerdict::Malformed(why) = &d.verdict {
         m.insert("reason".into(), why.clone().into());

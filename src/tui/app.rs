@@ -103,7 +103,10 @@ impl SortColumn {
             Self::Duration => sa.duration.cmp(&sb.duration),
             Self::FromCarrier => sa.from.carrier.cmp(&sb.from.carrier),
             Self::Q850 => sa.properties.q850_cause.cmp(&sb.properties.q850_cause),
-            Self::Sip => sa.properties.last_sip_response_num.cmp(&sb.properties.last_sip_response_num),
+            Self::Sip => sa
+                .properties
+                .last_sip_response_num
+                .cmp(&sb.properties.last_sip_response_num),
             Self::Pdd => sa.properties.pdd_ms.cmp(&sb.properties.pdd_ms),
             Self::Sid => sa.call_sid.cmp(&sb.call_sid),
         }
@@ -279,12 +282,17 @@ impl App {
         let generation = self.session.store.generation();
         let stale = self.rows_generation != Some(generation);
         let throttled = self.session.store.len() > LARGE_STORE
-            && self.rows_computed_at.is_some_and(|t| t.elapsed() < Duration::from_millis(500));
+            && self
+                .rows_computed_at
+                .is_some_and(|t| t.elapsed() < Duration::from_millis(500));
         if self.rows_generation.is_none() || (stale && self.frozen.is_none() && !throttled) {
             self.recompute_rows();
         }
         if self.view == View::Stats {
-            let fresh = self.call_stats.as_ref().is_some_and(|(g, _)| *g == generation);
+            let fresh = self
+                .call_stats
+                .as_ref()
+                .is_some_and(|(g, _)| *g == generation);
             if !fresh {
                 let store = &self.session.store;
                 let records = self.rows.iter().filter_map(|&id| store.by_id(id));
@@ -309,17 +317,19 @@ impl App {
             if descending {
                 self.rows.extend(store.ids_newest_first().filter(keep));
             } else {
-                self.rows.extend(store.ids_newest_first().rev().filter(keep));
+                self.rows
+                    .extend(store.ids_newest_first().rev().filter(keep));
             }
         } else {
             self.rows.extend(store.ids_newest_first().filter(keep));
-            self.rows.sort_by(|a, b| match (store.by_id(*a), store.by_id(*b)) {
-                (Some(ra), Some(rb)) => {
-                    let o = column.compare(ra, rb);
-                    if descending { o.reverse() } else { o }
-                }
-                _ => std::cmp::Ordering::Equal,
-            });
+            self.rows
+                .sort_by(|a, b| match (store.by_id(*a), store.by_id(*b)) {
+                    (Some(ra), Some(rb)) => {
+                        let o = column.compare(ra, rb);
+                        if descending { o.reverse() } else { o }
+                    }
+                    _ => std::cmp::Ordering::Equal,
+                });
         }
         self.rows_generation = Some(store.generation());
         self.rows_computed_at = Some(Instant::now());
@@ -342,9 +352,12 @@ impl App {
 
     /// Calls that changed since the table was frozen.
     pub fn new_since_freeze(&self) -> u64 {
-        self.frozen
-            .as_ref()
-            .map_or(0, |f| self.session.store.events_seen().saturating_sub(f.events_at_freeze))
+        self.frozen.as_ref().map_or(0, |f| {
+            self.session
+                .store
+                .events_seen()
+                .saturating_sub(f.events_at_freeze)
+        })
     }
 
     /// Handles one key press: the filter line takes typing while it is open.
@@ -391,7 +404,9 @@ impl App {
 
     /// Parses the typed filter; on error keeps the previous filter and shows why.
     fn apply_filter_text(&mut self) {
-        let Some(editor) = &mut self.editor else { return };
+        let Some(editor) = &mut self.editor else {
+            return;
+        };
         let text = editor.text.trim().to_owned();
         if text.is_empty() {
             self.editor = None;
@@ -437,16 +452,31 @@ impl App {
             Action::NextView | Action::PrevView => {
                 let views = [View::Calls, View::Deliveries, View::Stats];
                 let i = views.iter().position(|v| *v == self.view).unwrap_or(0);
-                let step = if action == Action::NextView { 1 } else { views.len() - 1 };
+                let step = if action == Action::NextView {
+                    1
+                } else {
+                    views.len() - 1
+                };
                 self.view = views[(i + step) % views.len()];
             }
             Action::StartFilter => {
-                let text = self.filter.as_ref().map(|f| f.text().to_owned()).unwrap_or_default();
+                let text = self
+                    .filter
+                    .as_ref()
+                    .map(|f| f.text().to_owned())
+                    .unwrap_or_default();
                 let cursor = text.chars().count();
-                self.editor = Some(FilterEditor { text, cursor, error: None });
+                self.editor = Some(FilterEditor {
+                    text,
+                    cursor,
+                    error: None,
+                });
             }
             Action::CycleSort => {
-                let i = SortColumn::CYCLE.iter().position(|c| *c == self.sort.0).unwrap_or(0);
+                let i = SortColumn::CYCLE
+                    .iter()
+                    .position(|c| *c == self.sort.0)
+                    .unwrap_or(0);
                 let next = SortColumn::CYCLE[(i + 1) % SortColumn::CYCLE.len()];
                 // Time sorts newest first; the others start with the largest / last value too,
                 // which puts long calls and high causes on top.
@@ -472,9 +502,12 @@ impl App {
             Action::ToggleMask => self.mask = !self.mask,
             Action::Export => self.export(),
             Action::Open => self.open(),
-            Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::First | Action::Last => {
-                self.move_selection(action)
-            }
+            Action::Up
+            | Action::Down
+            | Action::PageUp
+            | Action::PageDown
+            | Action::First
+            | Action::Last => self.move_selection(action),
         }
     }
 
@@ -491,7 +524,10 @@ impl App {
             View::Deliveries => {
                 let index = self.selected_delivery_index();
                 if let Some(d) = self.session.deliveries.iter().rev().nth(index) {
-                    self.overlay = Some(Overlay::DeliveryDetails { seq: d.seq, scroll: 0 });
+                    self.overlay = Some(Overlay::DeliveryDetails {
+                        seq: d.seq,
+                        scroll: 0,
+                    });
                 }
             }
             View::Stats => {}
@@ -520,7 +556,10 @@ impl App {
         }
         let (current, len) = match self.view {
             View::Calls => (self.selected_index(), self.rows.len()),
-            View::Deliveries => (self.selected_delivery_index(), self.session.deliveries.len()),
+            View::Deliveries => (
+                self.selected_delivery_index(),
+                self.session.deliveries.len(),
+            ),
             View::Stats => return,
         };
         if len == 0 {
@@ -538,12 +577,23 @@ impl App {
         };
         match self.view {
             // Row 0 means "follow the first row" (the newest call by default).
-            View::Calls => self.selected = if target == 0 { None } else { self.rows.get(target).copied() },
+            View::Calls => {
+                self.selected = if target == 0 {
+                    None
+                } else {
+                    self.rows.get(target).copied()
+                }
+            }
             View::Deliveries => {
                 self.selected_delivery = if target == 0 {
                     None
                 } else {
-                    self.session.deliveries.iter().rev().nth(target).map(|d| d.seq)
+                    self.session
+                        .deliveries
+                        .iter()
+                        .rev()
+                        .nth(target)
+                        .map(|d| d.seq)
                 }
             }
             View::Stats => {}
@@ -552,7 +602,11 @@ impl App {
 
     /// Handles a mouse event (with `--mouse`): a click selects a row or, on the column
     /// titles, sorts by that column; the wheel scrolls. `body` is where the view is drawn.
-    pub fn on_mouse(&mut self, mouse: ratatui::crossterm::event::MouseEvent, body: ratatui::layout::Rect) {
+    pub fn on_mouse(
+        &mut self,
+        mouse: ratatui::crossterm::event::MouseEvent,
+        body: ratatui::layout::Rect,
+    ) {
         use ratatui::crossterm::event::{MouseButton, MouseEventKind};
         match mouse.kind {
             MouseEventKind::ScrollDown => self.update(Action::Down),
@@ -565,10 +619,17 @@ impl App {
                 let rows_on_screen = usize::from(body.height.saturating_sub(1));
                 if mouse.row == body.y {
                     if self.view == View::Calls
-                        && let Some(col) = crate::tui::ui::calls_table::column_at(body.width, mouse.column - body.x)
+                        && let Some(col) = crate::tui::ui::calls_table::column_at(
+                            body.width,
+                            mouse.column - body.x,
+                        )
                         && let Some(sort) = crate::tui::ui::calls_table::sort_for_column(col)
                     {
-                        self.sort = if self.sort.0 == sort { (sort, !self.sort.1) } else { (sort, true) };
+                        self.sort = if self.sort.0 == sort {
+                            (sort, !self.sort.1)
+                        } else {
+                            (sort, true)
+                        };
                         self.rows_generation = None;
                     }
                     return;
@@ -576,16 +637,30 @@ impl App {
                 let clicked = usize::from(mouse.row - body.y - 1);
                 match self.view {
                     View::Calls => {
-                        let offset = self.selected_index().saturating_sub(rows_on_screen.saturating_sub(1));
+                        let offset = self
+                            .selected_index()
+                            .saturating_sub(rows_on_screen.saturating_sub(1));
                         let index = offset + clicked;
                         if index < self.rows.len() {
-                            self.selected = if index == 0 { None } else { Some(self.rows[index]) };
+                            self.selected = if index == 0 {
+                                None
+                            } else {
+                                Some(self.rows[index])
+                            };
                         }
                     }
                     View::Deliveries => {
-                        let offset = self.selected_delivery_index().saturating_sub(rows_on_screen.saturating_sub(1));
+                        let offset = self
+                            .selected_delivery_index()
+                            .saturating_sub(rows_on_screen.saturating_sub(1));
                         let index = offset + clicked;
-                        self.selected_delivery = self.session.deliveries.iter().rev().nth(index).map(|d| d.seq);
+                        self.selected_delivery = self
+                            .session
+                            .deliveries
+                            .iter()
+                            .rev()
+                            .nth(index)
+                            .map(|d| d.seq);
                     }
                     View::Stats => {}
                 }
@@ -597,7 +672,8 @@ impl App {
     /// Writes the calls shown (filtered, in table order) to CSV and JSON files.
     fn export(&mut self) {
         let store = &self.session.store;
-        let records: Vec<&CallRecord> = self.rows.iter().filter_map(|&id| store.by_id(id)).collect();
+        let records: Vec<&CallRecord> =
+            self.rows.iter().filter_map(|&id| store.by_id(id)).collect();
         let stamp = crate::output::ndjson::rfc3339(self.now).replace([':', '.'], "-");
         let base = self.export_dir.join(format!("callwatch-export-{stamp}"));
         let csv = base.with_extension("csv");
@@ -605,14 +681,24 @@ impl App {
         let result = crate::output::export::write_files(&records, &csv, &json, self.mask);
         self.notice = Some(match result {
             Ok(()) => Notice {
-                text: format!("exported {} calls to {} and {}", records.len(), csv.display(), json.display()),
+                text: format!(
+                    "exported {} calls to {} and {}",
+                    records.len(),
+                    csv.display(),
+                    json.display()
+                ),
                 is_error: false,
             },
-            Err(e) => Notice { text: format!("export failed: {e:#}"), is_error: true },
+            Err(e) => Notice {
+                text: format!("export failed: {e:#}"),
+                is_error: true,
+            },
         });
     }
 }
 
 fn byte_index(text: &str, chars: usize) -> usize {
-    text.char_indices().nth(chars).map_or(text.len(), |(i, _)| i)
+    text.char_indices()
+        .nth(chars)
+        .map_or(text.len(), |(i, _)| i)
 }

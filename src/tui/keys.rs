@@ -99,34 +99,218 @@ const fn bind(
     help: &'static str,
     hint: &'static str,
 ) -> Binding {
-    Binding { code, modifiers, action, contexts, key_label, help, hint }
+    Binding {
+        code,
+        modifiers,
+        action,
+        contexts,
+        key_label,
+        help,
+        hint,
+    }
 }
 
 /// The keymap. Earlier bindings win when a key is bound in several contexts.
 pub const BINDINGS: &[Binding] = &[
-    bind(KeyCode::Char('q'), NONE, Action::Quit, ALL, "q", "quit", "quit"),
-    bind(KeyCode::Char('c'), CTRL, Action::Quit, ALL, "Ctrl-C", "quit", ""),
-    bind(KeyCode::Char('?'), NONE, Action::ToggleHelp, ALL, "?", "help", "help"),
-    bind(KeyCode::Tab, NONE, Action::NextView, VIEWS, "Tab", "next view", "views"),
-    bind(KeyCode::BackTab, NONE, Action::PrevView, VIEWS, "Shift-Tab", "previous view", ""),
-    bind(KeyCode::Enter, NONE, Action::Open, TABLES, "Enter", "open", "open"),
-    bind(KeyCode::Esc, NONE, Action::Close, ALL, "Esc", "close / clear filter", "close"),
+    bind(
+        KeyCode::Char('q'),
+        NONE,
+        Action::Quit,
+        ALL,
+        "q",
+        "quit",
+        "quit",
+    ),
+    bind(
+        KeyCode::Char('c'),
+        CTRL,
+        Action::Quit,
+        ALL,
+        "Ctrl-C",
+        "quit",
+        "",
+    ),
+    bind(
+        KeyCode::Char('?'),
+        NONE,
+        Action::ToggleHelp,
+        ALL,
+        "?",
+        "help",
+        "help",
+    ),
+    bind(
+        KeyCode::Tab,
+        NONE,
+        Action::NextView,
+        VIEWS,
+        "Tab",
+        "next view",
+        "views",
+    ),
+    bind(
+        KeyCode::BackTab,
+        NONE,
+        Action::PrevView,
+        VIEWS,
+        "Shift-Tab",
+        "previous view",
+        "",
+    ),
+    bind(
+        KeyCode::Enter,
+        NONE,
+        Action::Open,
+        TABLES,
+        "Enter",
+        "open",
+        "open",
+    ),
+    bind(
+        KeyCode::Esc,
+        NONE,
+        Action::Close,
+        ALL,
+        "Esc",
+        "close / clear filter",
+        "close",
+    ),
     bind(KeyCode::Up, NONE, Action::Up, SCROLLING, "↑ k", "up", ""),
-    bind(KeyCode::Char('k'), NONE, Action::Up, SCROLLING, "k", "up", ""),
-    bind(KeyCode::Down, NONE, Action::Down, SCROLLING, "↓ j", "down", ""),
-    bind(KeyCode::Char('j'), NONE, Action::Down, SCROLLING, "j", "down", ""),
-    bind(KeyCode::PageUp, NONE, Action::PageUp, SCROLLING, "PgUp", "page up", ""),
-    bind(KeyCode::PageDown, NONE, Action::PageDown, SCROLLING, "PgDn", "page down", ""),
-    bind(KeyCode::Char('g'), NONE, Action::First, SCROLLING, "g", "top (newest, follow)", ""),
-    bind(KeyCode::Home, NONE, Action::First, SCROLLING, "Home", "top", ""),
-    bind(KeyCode::Char('G'), NONE, Action::Last, SCROLLING, "G", "bottom", ""),
-    bind(KeyCode::End, NONE, Action::Last, SCROLLING, "End", "bottom", ""),
-    bind(KeyCode::Char('/'), NONE, Action::StartFilter, &[Calls], "/", "filter", "filter"),
-    bind(KeyCode::Char('s'), NONE, Action::CycleSort, &[Calls], "s", "sort column", "sort"),
-    bind(KeyCode::Char('S'), NONE, Action::ReverseSort, &[Calls], "S", "reverse sort", ""),
-    bind(KeyCode::Char(' '), NONE, Action::ToggleFreeze, &[Calls], "Space", "freeze", "freeze"),
-    bind(KeyCode::Char('m'), NONE, Action::ToggleMask, ALL, "m", "mask numbers", "mask"),
-    bind(KeyCode::Char('e'), NONE, Action::Export, &[Calls], "e", "export CSV+JSON", "export"),
+    bind(
+        KeyCode::Char('k'),
+        NONE,
+        Action::Up,
+        SCROLLING,
+        "k",
+        "up",
+        "",
+    ),
+    bind(
+        KeyCode::Down,
+        NONE,
+        Action::Down,
+        SCROLLING,
+        "↓ j",
+        "down",
+        "",
+    ),
+    bind(
+        KeyCode::Char('j'),
+        NONE,
+        Action::Down,
+        SCROLLING,
+        "j",
+        "down",
+        "",
+    ),
+    bind(
+        KeyCode::PageUp,
+        NONE,
+        Action::PageUp,
+        SCROLLING,
+        "PgUp",
+        "page up",
+        "",
+    ),
+    bind(
+        KeyCode::PageDown,
+        NONE,
+        Action::PageDown,
+        SCROLLING,
+        "PgDn",
+        "page down",
+        "",
+    ),
+    bind(
+        KeyCode::Char('g'),
+        NONE,
+        Action::First,
+        SCROLLING,
+        "g",
+        "top (newest, follow)",
+        "",
+    ),
+    bind(
+        KeyCode::Home,
+        NONE,
+        Action::First,
+        SCROLLING,
+        "Home",
+        "top",
+        "",
+    ),
+    bind(
+        KeyCode::Char('G'),
+        NONE,
+        Action::Last,
+        SCROLLING,
+        "G",
+        "bottom",
+        "",
+    ),
+    bind(
+        KeyCode::End,
+        NONE,
+        Action::Last,
+        SCROLLING,
+        "End",
+        "bottom",
+        "",
+    ),
+    bind(
+        KeyCode::Char('/'),
+        NONE,
+        Action::StartFilter,
+        &[Calls],
+        "/",
+        "filter",
+        "filter",
+    ),
+    bind(
+        KeyCode::Char('s'),
+        NONE,
+        Action::CycleSort,
+        &[Calls],
+        "s",
+        "sort column",
+        "sort",
+    ),
+    bind(
+        KeyCode::Char('S'),
+        NONE,
+        Action::ReverseSort,
+        &[Calls],
+        "S",
+        "reverse sort",
+        "",
+    ),
+    bind(
+        KeyCode::Char(' '),
+        NONE,
+        Action::ToggleFreeze,
+        &[Calls],
+        "Space",
+        "freeze",
+        "freeze",
+    ),
+    bind(
+        KeyCode::Char('m'),
+        NONE,
+        Action::ToggleMask,
+        ALL,
+        "m",
+        "mask numbers",
+        "mask",
+    ),
+    bind(
+        KeyCode::Char('e'),
+        NONE,
+        Action::Export,
+        &[Calls],
+        "e",
+        "export CSV+JSON",
+        "export",
+    ),
 ];
 
 /// The action a key press asks for in `context`, if any.
@@ -170,7 +354,11 @@ pub fn help_lines() -> Vec<(String, &'static str, String)> {
 }
 
 fn key_name(b: &Binding) -> String {
-    b.key_label.split(' ').next().unwrap_or(b.key_label).to_owned()
+    b.key_label
+        .split(' ')
+        .next()
+        .unwrap_or(b.key_label)
+        .to_owned()
 }
 
 fn contexts_label(contexts: &[Context]) -> String {
@@ -212,9 +400,18 @@ mod tests {
     #[test]
     fn keys_map_to_actions_by_context() {
         let key = |c, m| KeyEvent::new(c, m);
-        assert_eq!(action_for(key(KeyCode::Char('q'), NONE), Calls), Some(Action::Quit));
-        assert_eq!(action_for(key(KeyCode::Char('c'), CTRL), Details), Some(Action::Quit));
-        assert_eq!(action_for(key(KeyCode::Char('/'), NONE), Calls), Some(Action::StartFilter));
+        assert_eq!(
+            action_for(key(KeyCode::Char('q'), NONE), Calls),
+            Some(Action::Quit)
+        );
+        assert_eq!(
+            action_for(key(KeyCode::Char('c'), CTRL), Details),
+            Some(Action::Quit)
+        );
+        assert_eq!(
+            action_for(key(KeyCode::Char('/'), NONE), Calls),
+            Some(Action::StartFilter)
+        );
         assert_eq!(action_for(key(KeyCode::Char('/'), NONE), Deliveries), None);
         assert_eq!(
             action_for(key(KeyCode::Char('G'), KeyModifiers::SHIFT), Calls),

@@ -99,7 +99,10 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let mut terminal = ratatui::try_init().context("starting the terminal UI")?;
     if options.mouse {
-        let _ = ratatui::crossterm::execute!(std::io::stdout(), ratatui::crossterm::event::EnableMouseCapture);
+        let _ = ratatui::crossterm::execute!(
+            std::io::stdout(),
+            ratatui::crossterm::event::EnableMouseCapture
+        );
     }
     let mut app = App::new(stats, header);
     app.session.store.set_max_calls(options.max_calls);
@@ -149,7 +152,10 @@ pub async fn run(
         }
         if app.dirty && last_frame.elapsed() >= frame_gap {
             let size = terminal.size().context("reading the terminal size")?;
-            app.page_rows = ui::table_rows(ratatui::layout::Rect::new(0, 0, size.width, size.height), &app);
+            app.page_rows = ui::table_rows(
+                ratatui::layout::Rect::new(0, 0, size.width, size.height),
+                &app,
+            );
             app.prepare_frame();
             if let Err(e) = terminal.draw(|f| ui::draw(f, &app)) {
                 break Err(e).context("drawing the screen");
@@ -206,7 +212,10 @@ pub async fn run(
     };
     reader_stop.store(true, std::sync::atomic::Ordering::Relaxed);
     if options.mouse {
-        let _ = ratatui::crossterm::execute!(std::io::stdout(), ratatui::crossterm::event::DisableMouseCapture);
+        let _ = ratatui::crossterm::execute!(
+            std::io::stdout(),
+            ratatui::crossterm::event::DisableMouseCapture
+        );
     }
     ratatui::restore();
     let _ = stop.send(true);

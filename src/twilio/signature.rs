@@ -499,7 +499,10 @@ pub fn verify_json_delivery(
 
 /// `received` is the signature of `url` (no form parameters), compared in constant time.
 fn signs(key: &[u8], url: &str, received: &str, algorithm: Algorithm) -> bool {
-    bool::from(ct_eq_str(&hmac_base64(key, url.as_bytes(), algorithm), received))
+    bool::from(ct_eq_str(
+        &hmac_base64(key, url.as_bytes(), algorithm),
+        received,
+    ))
 }
 
 /// Constant-time string equality (lengths are not secret; unequal lengths compare false).

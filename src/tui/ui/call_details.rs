@@ -17,18 +17,29 @@ use crate::twilio::summary::{Edge, Endpoint, MinMaxAvg, StreamMetrics};
 
 /// Where a call lives in Twilio Console (the call log, which links to its Voice Insights).
 pub fn console_url(call_sid: &str) -> String {
-    format!("https://console.twilio.com/us1/monitor/logs/calls?frameUrl=%2Fconsole%2Fvoice%2Fcalls%2Flogs%2F{call_sid}")
+    format!(
+        "https://console.twilio.com/us1/monitor/logs/calls?frameUrl=%2Fconsole%2Fvoice%2Fcalls%2Flogs%2F{call_sid}"
+    )
 }
 
 /// Draws the details of call `id`.
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, id: CallId, scroll: u16) {
     let theme = Theme::new(app.header.color);
-    let Some(record) = app.session.store.by_id(id) else { return };
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .title(Span::styled(" call details — Esc closes, ↑↓ PgUp PgDn scroll ", theme.title()));
+    let Some(record) = app.session.store.by_id(id) else {
+        return;
+    };
+    let block = Block::default().borders(Borders::ALL).title(Span::styled(
+        " call details — Esc closes, ↑↓ PgUp PgDn scroll ",
+        theme.title(),
+    ));
     let text = lines(record, &theme, app.mask);
-    frame.render_widget(Paragraph::new(text).block(block).wrap(Wrap { trim: false }).scroll((scroll, 0)), area);
+    frame.render_widget(
+        Paragraph::new(text)
+            .block(block)
+            .wrap(Wrap { trim: false })
+            .scroll((scroll, 0)),
+        area,
+    );
 }
 
 /// Where the call SID stands on screen when call details are open and scrolled to the top:
@@ -39,7 +50,10 @@ pub fn hyperlink_target(app: &App, screen: Rect) -> Option<(u16, u16, String, St
     let Some(crate::tui::app::Overlay::CallDetails { id, scroll: 0 }) = &app.overlay else {
         return None;
     };
-    if !app.header.hyperlinks || screen.width < super::MIN_WIDTH || screen.height < super::MIN_HEIGHT {
+    if !app.header.hyperlinks
+        || screen.width < super::MIN_WIDTH
+        || screen.height < super::MIN_HEIGHT
+    {
         return None;
     }
     let record = app.session.store.by_id(*id)?;
@@ -67,7 +81,10 @@ pub fn lines(r: &CallRecord, theme: &Theme, mask: bool) -> Vec<Line<'static>> {
         Span::styled("Call ", theme.dim()),
         Span::styled(s.call_sid.clone(), theme.title()),
         Span::raw("  "),
-        Span::styled(dash(s.call_state.as_str()), theme.call_state(s.call_state.as_str())),
+        Span::styled(
+            dash(s.call_state.as_str()),
+            theme.call_state(s.call_state.as_str()),
+        ),
         Span::raw(format!(
             " · {} summary · {} · {}",
             r.kind().label(),
@@ -99,7 +116,11 @@ pub fn lines(r: &CallRecord, theme: &Theme, mask: bool) -> Vec<Line<'static>> {
     out.push(Line::raw(format!("  {hangup}")));
     out.push(Line::raw(format!(
         "  Q.850 cause   {}",
-        if p.q850_cause == 0 { "— (not reported yet)".to_owned() } else { q850_label(p.q850_cause) }
+        if p.q850_cause == 0 {
+            "— (not reported yet)".to_owned()
+        } else {
+            q850_label(p.q850_cause)
+        }
     )));
     out.push(Line::raw(format!(
         "  SIP response  {}",
@@ -128,7 +149,10 @@ pub fn lines(r: &CallRecord, theme: &Theme, mask: bool) -> Vec<Line<'static>> {
     for tag in &s.tags {
         out.push(Line::from(vec![
             Span::styled(format!("  {tag}"), theme.warning()),
-            Span::raw(format!("  {}", tag_meaning(tag).unwrap_or("(a tag callwatch does not know)"))),
+            Span::raw(format!(
+                "  {}",
+                tag_meaning(tag).unwrap_or("(a tag callwatch does not know)")
+            )),
         ]));
     }
     out.push(Line::raw(""));
@@ -139,22 +163,37 @@ pub fn lines(r: &CallRecord, theme: &Theme, mask: bool) -> Vec<Line<'static>> {
             "  {}  {:<18} v{:<3} {}  event time {}{}",
             crate::tui::clock(h.received_at),
             h.kind.event_type().rsplit('.').next().unwrap_or_default(),
-            h.processing_version.map_or("-".to_owned(), |v| v.to_string()),
+            h.processing_version
+                .map_or("-".to_owned(), |v| v.to_string()),
             h.event_id,
             h.event_time().unwrap_or_else(|| "—".to_owned()),
-            if h.applied { "" } else { "  (arrived late: a newer summary was already shown)" }
+            if h.applied {
+                ""
+            } else {
+                "  (arrived late: a newer summary was already shown)"
+            }
         )));
     }
     out.push(Line::raw(""));
 
     out.push(section("Raw summary (JSON)", theme));
     let raw = serde_json::to_string_pretty(s).unwrap_or_default();
-    let raw = if mask { crate::output::mask::mask(&raw) } else { raw };
+    let raw = if mask {
+        crate::output::mask::mask(&raw)
+    } else {
+        raw
+    };
     out.extend(raw.lines().map(|l| Line::raw(format!("  {l}"))));
     out
 }
 
-fn endpoint_line(label: &str, e: &Endpoint, number: &str, theme: &Theme, mask: bool) -> Line<'static> {
+fn endpoint_line(
+    label: &str,
+    e: &Endpoint,
+    number: &str,
+    theme: &Theme,
+    mask: bool,
+) -> Line<'static> {
     let mut where_ = Vec::new();
     for part in [&e.city, &e.country_subdivision, &e.country_code] {
         if !part.is_empty() {
@@ -191,7 +230,10 @@ fn edge_lines(name: &str, edge: &Edge) -> Vec<Line<'static>> {
         out.push(Line::raw("    no metrics"));
         return out;
     };
-    for (dir, m) in [("inbound ", &metrics.inbound), ("outbound", &metrics.outbound)] {
+    for (dir, m) in [
+        ("inbound ", &metrics.inbound),
+        ("outbound", &metrics.outbound),
+    ] {
         if let Some(m) = m {
             out.push(Line::raw(format!("    {dir} {}", stream(m))));
         }
@@ -203,7 +245,8 @@ fn stream(m: &StreamMetrics) -> String {
     format!(
         "codec {:<6} loss {:<7} jitter {:<14} latency {}",
         m.codec_name.clone().unwrap_or_else(|| "—".into()),
-        m.packets_loss_percentage.map_or("—".to_owned(), |l| format!("{l:.1}%")),
+        m.packets_loss_percentage
+            .map_or("—".to_owned(), |l| format!("{l:.1}%")),
         avg_max(m.jitter.as_ref(), "ms"),
         avg_max(m.latency.as_ref(), ""),
     )
@@ -226,7 +269,11 @@ fn section(title: &str, theme: &Theme) -> Line<'static> {
 }
 
 fn dash(s: &str) -> String {
-    if s.is_empty() { "—".into() } else { s.to_owned() }
+    if s.is_empty() {
+        "—".into()
+    } else {
+        s.to_owned()
+    }
 }
 
 fn opt(v: Option<i64>, unit: &str) -> String {

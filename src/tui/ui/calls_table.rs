@@ -126,7 +126,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             "No call matches the filter.  (Esc clears it, / edits it)"
         };
         let line = Line::from(Span::styled(text, theme.dim()));
-        let table = Table::new([Row::new([Cell::from(line)])], [Constraint::Fill(1)]).header(header);
+        let table =
+            Table::new([Row::new([Cell::from(line)])], [Constraint::Fill(1)]).header(header);
         frame.render_widget(table, area);
         return;
     }
@@ -140,9 +141,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         .filter_map(|(i, &id)| store.by_id(id).map(|record| (i, record)))
         .map(|(i, record)| {
             let row = Row::new(
-                columns.iter().map(|&(col, _, w)| cell(record, col, w, &theme, app.mask)),
+                columns
+                    .iter()
+                    .map(|&(col, _, w)| cell(record, col, w, &theme, app.mask)),
             );
-            if offset + i == selected { row.style(theme.selected()) } else { row }
+            if offset + i == selected {
+                row.style(theme.selected())
+            } else {
+                row
+            }
         })
         .collect();
 
@@ -150,7 +157,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         .iter()
         .enumerate()
         .map(|(i, &(_, _, w))| {
-            if i + 1 == columns.len() { Constraint::Min(w) } else { Constraint::Length(w) }
+            if i + 1 == columns.len() {
+                Constraint::Min(w)
+            } else {
+                Constraint::Length(w)
+            }
         })
         .collect();
     let table = Table::new(rows, widths).header(header).column_spacing(1);
@@ -173,7 +184,9 @@ fn sorted_column(sort: SortColumn) -> Column {
 
 /// The sort a click on a column title asks for (None: not sortable).
 pub fn sort_for_column(col: Column) -> Option<SortColumn> {
-    SortColumn::CYCLE.into_iter().find(|s| sorted_column(*s) == col)
+    SortColumn::CYCLE
+        .into_iter()
+        .find(|s| sorted_column(*s) == col)
 }
 
 fn header_row(columns: &[(Column, &'static str, u16)], theme: &Theme, app: &App) -> Row<'static> {
@@ -189,7 +202,13 @@ fn header_row(columns: &[(Column, &'static str, u16)], theme: &Theme, app: &App)
     .style(theme.title())
 }
 
-fn cell<'a>(record: &'a CallRecord, col: Column, width: u16, theme: &Theme, mask: bool) -> Cell<'a> {
+fn cell<'a>(
+    record: &'a CallRecord,
+    col: Column,
+    width: u16,
+    theme: &Theme,
+    mask: bool,
+) -> Cell<'a> {
     let s = &record.summary;
     let p = &s.properties;
     let w = usize::from(width);
@@ -282,6 +301,9 @@ mod tests {
     fn fit_marks_cuts() {
         assert_eq!(fit("Normal call clearing", 8), "Normal …");
         assert_eq!(fit("busy", 8), "busy");
-        assert_eq!(short_sid("CA0123456789abcdef0123456789abcdef"), "CA0123…cdef");
+        assert_eq!(
+            short_sid("CA0123456789abcdef0123456789abcdef"),
+            "CA0123…cdef"
+        );
     }
 }

@@ -50,7 +50,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let widths: Vec<Constraint> = columns
         .iter()
         .enumerate()
-        .map(|(i, (_, _, w))| if i + 1 == columns.len() { Constraint::Min(*w) } else { Constraint::Length(*w) })
+        .map(|(i, (_, _, w))| {
+            if i + 1 == columns.len() {
+                Constraint::Min(*w)
+            } else {
+                Constraint::Length(*w)
+            }
+        })
         .collect();
     let log = &app.session.deliveries;
     if log.is_empty() {
@@ -59,7 +65,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
              tunnel forwards to this port and path.",
             theme.dim(),
         ));
-        let table = Table::new([Row::new([Cell::from(line)])], [Constraint::Fill(1)]).header(header);
+        let table =
+            Table::new([Row::new([Cell::from(line)])], [Constraint::Fill(1)]).header(header);
         frame.render_widget(table, area);
         return;
     }
@@ -74,14 +81,25 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         .enumerate()
         .map(|(i, d)| {
             let row = delivery_row(d, &theme, &columns);
-            if offset + i == selected { row.style(theme.selected()) } else { row }
+            if offset + i == selected {
+                row.style(theme.selected())
+            } else {
+                row
+            }
         })
         .collect();
-    frame.render_widget(Table::new(rows, widths).header(header).column_spacing(1), area);
+    frame.render_widget(
+        Table::new(rows, widths).header(header).column_spacing(1),
+        area,
+    );
 }
 
 fn delivery_row<'a>(d: &'a Delivery, theme: &Theme, columns: &[(Col, &str, u16)]) -> Row<'a> {
-    let verdict_style = if d.verdict.is_accepted() { theme.good() } else { theme.warning() };
+    let verdict_style = if d.verdict.is_accepted() {
+        theme.good()
+    } else {
+        theme.warning()
+    };
     let events = if d.event_count == 0 {
         String::new()
     } else {
@@ -167,5 +185,9 @@ pub fn human_size(bytes: usize) -> String {
 /// `85µs`, `1.2ms`.
 pub fn human_duration(d: std::time::Duration) -> String {
     let us = d.as_micros();
-    if us < 1000 { format!("{us}µs") } else { format!("{:.1}ms", us as f64 / 1000.0) }
+    if us < 1000 {
+        format!("{us}µs")
+    } else {
+        format!("{:.1}ms", us as f64 / 1000.0)
+    }
 }

@@ -14,15 +14,21 @@ use crate::tui::ui::theme::Theme;
 /// Draws the details of delivery `seq`.
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, seq: u64, scroll: u16) {
     let theme = Theme::new(app.header.color);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .title(Span::styled(format!(" delivery #{seq} — Esc closes, ↑↓ scroll "), theme.title()));
+    let block = Block::default().borders(Borders::ALL).title(Span::styled(
+        format!(" delivery #{seq} — Esc closes, ↑↓ scroll "),
+        theme.title(),
+    ));
     let lines = match app.session.deliveries.iter().find(|d| d.seq == seq) {
         Some(d) => lines(d, &theme, app.mask),
-        None => vec![Line::raw("This delivery is no longer in the last 1,000 kept.")],
+        None => vec![Line::raw(
+            "This delivery is no longer in the last 1,000 kept.",
+        )],
     };
     frame.render_widget(
-        Paragraph::new(lines).block(block).wrap(Wrap { trim: false }).scroll((scroll, 0)),
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false })
+            .scroll((scroll, 0)),
         area,
     );
 }
@@ -30,8 +36,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, seq: u64, scroll: u16) {
 /// The text of a delivery's details.
 pub fn lines(d: &Delivery, theme: &Theme, mask: bool) -> Vec<Line<'static>> {
     let mut out = Vec::new();
-    let query = if d.query.is_empty() { String::new() } else { format!("?{}", d.query) };
-    out.push(Line::from(Span::styled(format!("{} {}{} HTTP/1.1", d.method, d.path, query), theme.title())));
+    let query = if d.query.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", d.query)
+    };
+    out.push(Line::from(Span::styled(
+        format!("{} {}{} HTTP/1.1", d.method, d.path, query),
+        theme.title(),
+    )));
     out.push(Line::raw(format!(
         "received {}  answered {}  in {}",
         crate::output::ndjson::rfc3339(d.received_at),
@@ -41,19 +54,28 @@ pub fn lines(d: &Delivery, theme: &Theme, mask: bool) -> Vec<Line<'static>> {
     out.push(Line::raw(""));
 
     out.push(section("Verdict", theme));
-    let style = if d.verdict.is_accepted() { theme.good() } else { theme.warning() };
+    let style = if d.verdict.is_accepted() {
+        theme.good()
+    } else {
+        theme.warning()
+    };
     out.push(Line::from(vec![
         Span::styled(d.verdict.as_str().to_owned(), style),
         Span::raw(format!(" — {}", explain(&d.verdict))),
     ]));
     if let Some(diag) = &d.diagnosis {
-        out.push(Line::from(vec![Span::styled("likely cause: ", theme.warning()), Span::raw(diag.hint.clone())]));
+        out.push(Line::from(vec![
+            Span::styled("likely cause: ", theme.warning()),
+            Span::raw(diag.hint.clone()),
+        ]));
         out.push(Line::raw(format!("check failed: {}", diag.reason)));
         if let Some(sig) = &diag.received_signature {
             out.push(Line::raw(format!("signature received: {sig}")));
         }
         if let Some(seen) = &diag.seen_url {
-            out.push(Line::raw(format!("the request shows the public URL {seen}")));
+            out.push(Line::raw(format!(
+                "the request shows the public URL {seen}"
+            )));
         }
         if !diag.tried_urls.is_empty() {
             out.push(Line::raw("URLs tried (the signature each would need):"));
@@ -76,24 +98,39 @@ pub fn lines(d: &Delivery, theme: &Theme, mask: bool) -> Vec<Line<'static>> {
         } else {
             value.clone()
         };
-        out.push(Line::from(vec![Span::styled(format!("{name}: "), theme.dim()), Span::raw(value)]));
+        out.push(Line::from(vec![
+            Span::styled(format!("{name}: "), theme.dim()),
+            Span::raw(value),
+        ]));
     }
     out.push(Line::raw(""));
 
     out.push(section(&format!("Body ({} bytes)", d.body_len), theme));
     if d.body.is_empty() {
-        out.push(Line::raw(if d.body_len > 0 { "(not read: too large)" } else { "(empty)" }));
+        out.push(Line::raw(if d.body_len > 0 {
+            "(not read: too large)"
+        } else {
+            "(empty)"
+        }));
         return out;
     }
     match serde_json::from_slice::<serde_json::Value>(&d.body) {
         Ok(value) => {
             let pretty = serde_json::to_string_pretty(&value).unwrap_or_default();
-            let pretty = if mask { crate::output::mask::mask(&pretty) } else { pretty };
+            let pretty = if mask {
+                crate::output::mask::mask(&pretty)
+            } else {
+                pretty
+            };
             out.extend(pretty.lines().map(|l| Line::raw(l.to_owned())));
         }
         Err(e) => {
             out.push(Line::styled(
-                format!("not valid JSON: {e} (line {}, column {})", e.line(), e.column()),
+                format!(
+                    "not valid JSON: {e} (line {}, column {})",
+                    e.line(),
+                    e.column()
+                ),
                 theme.warning(),
             ));
             let raw = String::from_utf8_lossy(&d.body);
@@ -101,7 +138,10 @@ pub fn lines(d: &Delivery, theme: &Theme, mask: bool) -> Vec<Line<'static>> {
                 out.push(Line::raw(l.to_owned()));
                 if i + 1 == e.line() {
                     let col = e.column().saturating_sub(1);
-                    out.push(Line::styled(format!("{}^", " ".repeat(col.min(400))), theme.warning()));
+                    out.push(Line::styled(
+                        format!("{}^", " ".repeat(col.min(400))),
+                        theme.warning(),
+                    ));
                 }
             }
         }
@@ -112,7 +152,6 @@ pub fn lines(d: &Delivery, theme: &Theme, mask: bool) -> Vec<Line<'static>> {
 fn section(title: &str, theme: &Theme) -> Line<'static> {
     Line::from(Span::styled(title.to_owned(), theme.title()))
 }
-
 
 /// One sentence on what a verdict means.
 pub fn explain(verdict: &DeliveryVerdict) -> String {

@@ -22,9 +22,15 @@ pub const HEIGHT: u16 = 6;
 pub fn height(app: &App, width: u16) -> u16 {
     // Problem lines wrap: count the rows each takes inside the borders.
     let inner = usize::from(width.saturating_sub(2));
-    let problems: usize = problem_lines(app).iter().map(|l| wrap(l, inner).len()).sum();
+    let problems: usize = problem_lines(app)
+        .iter()
+        .map(|l| wrap(l, inner).len())
+        .sum();
     let problems = u16::try_from(problems).unwrap_or(0);
-    HEIGHT + u16::from(app.header.sink.is_some()) + u16::from(app.header.alerts.is_some()) + problems
+    HEIGHT
+        + u16::from(app.header.sink.is_some())
+        + u16::from(app.header.alerts.is_some())
+        + problems
 }
 
 /// Draws the header.
@@ -47,10 +53,17 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let mut calls_line = vec![Span::raw(format!("calls {}", store.len()))];
     // Right after the count, so that a narrow screen still says why it stopped growing.
     if store.evicted() > 0 {
-        calls_line.push(Span::styled(format!(" ({} evicted)", store.evicted()), theme.dim()));
+        calls_line.push(Span::styled(
+            format!(" ({} evicted)", store.evicted()),
+            theme.dim(),
+        ));
     }
     for (state, n) in store.count_by_state() {
-        let name = if state.is_empty() { "unknown" } else { state.as_str() };
+        let name = if state.is_empty() {
+            "unknown"
+        } else {
+            state.as_str()
+        };
         calls_line.push(Span::raw("  "));
         calls_line.push(Span::styled(format!("{name} {n}"), theme.call_state(state)));
     }
@@ -64,11 +77,18 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         Span::raw(" · "),
         Span::styled(
             format!("{rejected} refused"),
-            if rejected > 0 { theme.warning() } else { theme.dim() },
+            if rejected > 0 {
+                theme.warning()
+            } else {
+                theme.dim()
+            },
         ),
     ];
     if dropped > 0 {
-        deliveries_line.push(Span::styled(format!(" · {dropped} not shown (gap)"), theme.warning()));
+        deliveries_line.push(Span::styled(
+            format!(" · {dropped} not shown (gap)"),
+            theme.warning(),
+        ));
     }
     let refused_connections = ListenerStats::get(&stats.connections_refused);
     if refused_connections > 0 {
@@ -83,7 +103,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         "none yet".to_owned()
     } else {
         let last = UNIX_EPOCH + Duration::from_millis(last_ms);
-        format!("{} ago", age(app.now.duration_since(last).unwrap_or_default()))
+        format!(
+            "{} ago",
+            age(app.now.duration_since(last).unwrap_or_default())
+        )
     }));
     if let Some(test) = &app.session.last_test_event {
         deliveries_line.push(Span::styled("  test event ✓ ", theme.good()));
@@ -100,7 +123,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         Some(note) => format!(" callwatch — {note} "),
         None => " callwatch ".to_owned(),
     };
-    let block = Block::default().borders(Borders::ALL).title(Span::styled(title, theme.title()));
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(Span::styled(title, theme.title()));
     let mut text = vec![Line::from(where_line)];
     if let Some(sink) = &h.sink {
         text.push(sink_line(sink, &theme));
@@ -121,7 +146,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     ]);
     let inner = usize::from(area.width.saturating_sub(2));
     for line in problem_lines(app) {
-        text.extend(wrap(&line, inner).into_iter().map(|l| Line::from(Span::styled(l, theme.warning()))));
+        text.extend(
+            wrap(&line, inner)
+                .into_iter()
+                .map(|l| Line::from(Span::styled(l, theme.warning()))),
+        );
     }
     frame.render_widget(Paragraph::new(text).block(block), area);
 }
@@ -162,14 +191,23 @@ fn problem_lines(app: &App) -> Vec<String> {
             "⚠ recording fails ({failures} not recorded; deliveries answered 503, Twilio retries): {error}"
         ));
     }
-    let refused: Vec<&crate::ingest::Delivery> =
-        app.session.deliveries.iter().filter(|d| d.verdict.is_signature_failure()).collect();
-    let Some(latest) = refused.last() else { return lines };
+    let refused: Vec<&crate::ingest::Delivery> = app
+        .session
+        .deliveries
+        .iter()
+        .filter(|d| d.verdict.is_signature_failure())
+        .collect();
+    let Some(latest) = refused.last() else {
+        return lines;
+    };
     let why = latest
         .diagnosis
         .as_ref()
         .map_or_else(|| latest.verdict.as_str().to_owned(), |d| d.hint.clone());
-    lines.push(format!("⚠ {} refused by the signature check — latest: {why}", refused.len()));
+    lines.push(format!(
+        "⚠ {} refused by the signature check — latest: {why}",
+        refused.len()
+    ));
     let status = app.header.reject_status;
     if (400..500).contains(&status) {
         lines.push(format!(
@@ -186,7 +224,8 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut lines = Vec::new();
     let mut current = String::new();
     for word in text.split(' ') {
-        let needed = current.chars().count() + usize::from(!current.is_empty()) + word.chars().count();
+        let needed =
+            current.chars().count() + usize::from(!current.is_empty()) + word.chars().count();
         if needed > width && !current.is_empty() {
             lines.push(std::mem::take(&mut current));
         }
@@ -214,13 +253,21 @@ fn status_line(app: &App, theme: &Theme) -> Vec<Span<'static>> {
         Some(f) => {
             spans.push(Span::styled("filter ", theme.dim()));
             spans.push(Span::raw(f.text().to_owned()));
-            spans.push(Span::raw(format!("  {} of {} calls", app.rows.len(), store.len())));
+            spans.push(Span::raw(format!(
+                "  {} of {} calls",
+                app.rows.len(),
+                store.len()
+            )));
         }
         None => spans.push(Span::styled("no filter (/ to filter)", theme.dim())),
     }
     let (column, descending) = app.sort;
     spans.push(Span::styled("  sort ", theme.dim()));
-    spans.push(Span::raw(format!("{} {}", column.label(), if descending { "↓" } else { "↑" })));
+    spans.push(Span::raw(format!(
+        "{} {}",
+        column.label(),
+        if descending { "↓" } else { "↑" }
+    )));
     if app.frozen.is_some() {
         spans.push(Span::styled(
             format!("  frozen — {} new (Space resumes)", app.new_since_freeze()),
@@ -242,4 +289,3 @@ pub fn age(d: Duration) -> String {
         _ => format!("{}h", s / 3600),
     }
 }
-

@@ -16,7 +16,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, scroll: u16) {
     let block = Block::default()
         .borders(Borders::ALL)
         .title(Span::styled(" keys — ? or Esc closes ", theme.title()));
-    frame.render_widget(Paragraph::new(lines(&theme)).block(block).scroll((scroll, 0)), area);
+    frame.render_widget(
+        Paragraph::new(lines(&theme))
+            .block(block)
+            .scroll((scroll, 0)),
+        area,
+    );
 }
 
 /// The text of the help overlay.
@@ -35,8 +40,13 @@ pub fn lines(theme: &Theme) -> Vec<Line<'static>> {
         theme.title(),
     )));
     for (field, help) in crate::calls::filter::Filter::FIELDS {
-        out.push(Line::from(vec![Span::styled(format!("    {field:<12}"), theme.dim()), Span::raw(*help)]));
+        out.push(Line::from(vec![
+            Span::styled(format!("    {field:<12}"), theme.dim()),
+            Span::raw(*help),
+        ]));
     }
-    out.push(Line::raw("    e.g.  state=fail carrier~vodafone      q850>30 or sip>=500      !tag=silence"));
+    out.push(Line::raw(
+        "    e.g.  state=fail carrier~vodafone      q850>30 or sip>=500      !tag=silence",
+    ));
     out
 }

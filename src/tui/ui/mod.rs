@@ -56,7 +56,12 @@ pub fn areas(area: Rect, app: &App) -> Areas {
         Constraint::Length(1),
     ])
     .areas(area);
-    Areas { header, body, filter_line, hints }
+    Areas {
+        header,
+        body,
+        filter_line,
+        hints,
+    }
 }
 
 fn has_editor_error(app: &App) -> bool {
@@ -86,7 +91,9 @@ pub fn draw(frame: &mut Frame, app: &App) {
         let popup = a.body.union(a.header);
         frame.render_widget(Clear, popup);
         match overlay {
-            Overlay::CallDetails { id, scroll } => call_details::draw(frame, popup, app, *id, *scroll),
+            Overlay::CallDetails { id, scroll } => {
+                call_details::draw(frame, popup, app, *id, *scroll)
+            }
             Overlay::DeliveryDetails { seq, scroll } => {
                 delivery_details::draw(frame, popup, app, *seq, *scroll)
             }
@@ -101,7 +108,12 @@ pub fn draw(frame: &mut Frame, app: &App) {
 pub fn centered(area: Rect, percent_x: u16, percent_y: u16) -> Rect {
     let w = area.width * percent_x / 100;
     let h = area.height * percent_y / 100;
-    Rect::new(area.x + (area.width - w) / 2, area.y + (area.height - h) / 2, w, h)
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
 }
 
 fn draw_filter_line(frame: &mut Frame, area: Rect, app: &App) {
@@ -116,7 +128,10 @@ fn draw_filter_line(frame: &mut Frame, area: Rect, app: &App) {
         Span::raw(editor.text.clone()),
     ])];
     if let Some(err) = &editor.error {
-        lines.push(Line::from(Span::styled(format!("  {err}"), theme.warning())));
+        lines.push(Line::from(Span::styled(
+            format!("  {err}"),
+            theme.warning(),
+        )));
     }
     frame.render_widget(Paragraph::new(lines), area);
     let x = area.x + 2 + u16::try_from(editor.cursor).unwrap_or(u16::MAX);
@@ -126,8 +141,15 @@ fn draw_filter_line(frame: &mut Frame, area: Rect, app: &App) {
 fn draw_hint_bar(frame: &mut Frame, area: Rect, app: &App) {
     let theme = Theme::new(app.header.color);
     if let Some(notice) = &app.notice {
-        let style = if notice.is_error { theme.warning() } else { theme.good() };
-        frame.render_widget(Paragraph::new(Span::styled(notice.text.clone(), style)), area);
+        let style = if notice.is_error {
+            theme.warning()
+        } else {
+            theme.good()
+        };
+        frame.render_widget(
+            Paragraph::new(Span::styled(notice.text.clone(), style)),
+            area,
+        );
         return;
     }
     let hints = if app.editor.is_some() {

@@ -33,10 +33,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         Constraint::Length(3),
     ])
     .areas(area);
-    let [states, carriers, hangup] =
-        Layout::horizontal([Constraint::Percentage(34), Constraint::Percentage(42), Constraint::Percentage(24)])
-            .areas(top);
-    let [q850, sip] = Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(middle);
+    let [states, carriers, hangup] = Layout::horizontal([
+        Constraint::Percentage(34),
+        Constraint::Percentage(42),
+        Constraint::Percentage(24),
+    ])
+    .areas(top);
+    let [q850, sip] =
+        Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(middle);
 
     let state_bars: Vec<Bar> = stats
         .by_state
@@ -48,24 +52,58 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         frame,
         carriers,
         "top carriers (either side)",
-        stats.top_carriers.iter().map(|(c, n)| bar(c.clone(), *n)).collect(),
+        stats
+            .top_carriers
+            .iter()
+            .map(|(c, n)| bar(c.clone(), *n))
+            .collect(),
         &theme,
     );
-    bars(frame, hangup, "who hung up", stats.hangup.iter().map(|(c, n)| bar(c.clone(), *n)).collect(), &theme);
+    bars(
+        frame,
+        hangup,
+        "who hung up",
+        stats
+            .hangup
+            .iter()
+            .map(|(c, n)| bar(c.clone(), *n))
+            .collect(),
+        &theme,
+    );
     bars(
         frame,
         q850,
         "Q.850 causes",
-        stats.q850.iter().take(8).map(|(c, n)| bar(q850_label(*c), *n)).collect(),
+        stats
+            .q850
+            .iter()
+            .take(8)
+            .map(|(c, n)| bar(q850_label(*c), *n))
+            .collect(),
         &theme,
     );
-    bars(frame, sip, "SIP responses", stats.sip.iter().take(8).map(|(c, n)| bar(sip_label(*c), *n)).collect(), &theme);
+    bars(
+        frame,
+        sip,
+        "SIP responses",
+        stats
+            .sip
+            .iter()
+            .take(8)
+            .map(|(c, n)| bar(sip_label(*c), *n))
+            .collect(),
+        &theme,
+    );
 
-    let pdd = stats
-        .pdd_ms
-        .map_or("—".to_owned(), |(p50, p90, p99)| format!("{p50} / {p90} / {p99} ms"));
-    let avg = stats.avg_duration_s.map_or("—".to_owned(), |d| format!("{d:.0} s"));
-    let asr = stats.asr.map_or("—".to_owned(), |a| format!("{:.0}%", a * 100.0));
+    let pdd = stats.pdd_ms.map_or("—".to_owned(), |(p50, p90, p99)| {
+        format!("{p50} / {p90} / {p99} ms")
+    });
+    let avg = stats
+        .avg_duration_s
+        .map_or("—".to_owned(), |d| format!("{d:.0} s"));
+    let asr = stats
+        .asr
+        .map_or("—".to_owned(), |a| format!("{:.0}%", a * 100.0));
     let line = Line::from(vec![
         Span::styled(" PDD p50/p90/p99 ", theme.dim()),
         Span::raw(pdd),
@@ -83,7 +121,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         format!(" new calls per minute, last {SPARKLINE_MINUTES} min (peak {peak}) "),
         theme.title(),
     ));
-    frame.render_widget(Sparkline::default().block(spark_block).data(&per_minute), spark);
+    frame.render_widget(
+        Sparkline::default().block(spark_block).data(&per_minute),
+        spark,
+    );
 }
 
 fn bar(label: String, value: u64) -> Bar<'static> {
@@ -92,9 +133,14 @@ fn bar(label: String, value: u64) -> Bar<'static> {
 
 /// A horizontal bar chart in a titled box.
 fn bars(frame: &mut Frame, area: Rect, title: &str, data: Vec<Bar<'static>>, theme: &Theme) {
-    let block = Block::default().borders(Borders::ALL).title(Span::styled(format!(" {title} "), theme.title()));
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(Span::styled(format!(" {title} "), theme.title()));
     if data.is_empty() {
-        frame.render_widget(Paragraph::new(Span::styled(" no data yet", theme.dim())).block(block), area);
+        frame.render_widget(
+            Paragraph::new(Span::styled(" no data yet", theme.dim())).block(block),
+            area,
+        );
         return;
     }
     let chart = BarChart::default()

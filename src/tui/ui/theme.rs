@@ -46,21 +46,37 @@ impl Theme {
 
     /// A key in the hint bar.
     pub fn key(&self) -> Style {
-        if self.color { Style::new().black().on_cyan() } else { Style::new().reversed() }
+        if self.color {
+            Style::new().black().on_cyan()
+        } else {
+            Style::new().reversed()
+        }
     }
 
     /// Something that needs attention (rejections).
     pub fn warning(&self) -> Style {
-        if self.color { Style::new().red().bold() } else { Style::new().bold() }
+        if self.color {
+            Style::new().red().bold()
+        } else {
+            Style::new().bold()
+        }
     }
 
     /// Something fine (accepted deliveries, verified test event).
     pub fn good(&self) -> Style {
-        if self.color { Style::new().green() } else { Style::new() }
+        if self.color {
+            Style::new().green()
+        } else {
+            Style::new()
+        }
     }
 
     /// Quiet text (labels).
     pub fn dim(&self) -> Style {
-        if self.color { Style::new().dark_gray() } else { Style::new() }
+        if self.color {
+            Style::new().dark_gray()
+        } else {
+            Style::new()
+        }
     }
 }
