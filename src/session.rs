@@ -54,7 +54,8 @@ pub enum Update<'a> {
 pub struct Session {
     /// Every call.
     pub store: CallStore,
-    /// The last [`DELIVERY_LOG_LEN`] deliveries, oldest first.
+    /// The last [`DELIVERY_LOG_LEN`] deliveries, oldest first, without their events (applied
+    /// to [`Self::store`] or shown as they came).
     pub deliveries: VecDeque<Delivery>,
     /// The most recent sink test event.
     pub last_test_event: Option<TestEventSeen>,
@@ -132,10 +133,12 @@ impl Session {
     }
 }
 
-/// What the deliveries log keeps of an applied delivery: all of it, with its body copied to a
-/// block of its own, so that it does not keep hyper's read buffer of the connection (8 kB or
-/// more) alive as a slice of it would (a thousand of them: ~10 MiB).
+/// What the deliveries log keeps of an applied delivery. Its events are in the store now and
+/// are dropped here: a thousand parsed summaries are ~5 MiB. Its body is copied to a block of
+/// its own, so that it does not keep hyper's read buffer of the connection (8 kB or more)
+/// alive as a slice of it would (~10 MiB more).
 fn for_the_log(mut delivery: Delivery) -> Delivery {
+    delivery.events = Vec::new();
     delivery.body = bytes::Bytes::copy_from_slice(&delivery.body);
     delivery
 }

@@ -32,9 +32,10 @@ fn header(color: bool) -> HeaderInfo {
     }
 }
 
-fn app_with_calls(calls: usize, color: bool) -> App {
-    let stats = Arc::new(ListenerStats::default());
-    let mut app = App::new(Arc::clone(&stats), header(color));
+/// The deliveries of `calls` calls from the generator (seed 7), as the listener hands them
+/// over: all but the last event of every third call, so the table mixes stages.
+fn deliveries(calls: usize) -> Vec<Delivery> {
+    let mut out = Vec::new();
     let mut generator = CallGenerator::new(7);
     let start = time::OffsetDateTime::from_unix_timestamp(NOW_S as i64 - 600).expect("time");
     let mut seq = 0;
@@ -64,8 +65,19 @@ fn app_with_calls(calls: usize, color: bool) -> App {
                 ("user-agent".into(), "TwilioProxy/1.1".into()),
             ];
             d.handling = Duration::from_micros(180 + (seq % 7) * 13);
-            app.on_delivery(d);
+            out.push(d);
         }
+    }
+    out
+}
+
+fn app_with_calls(calls: usize, color: bool) -> App {
+    let stats = Arc::new(ListenerStats::default());
+    let mut app = App::new(Arc::clone(&stats), header(color));
+    let deliveries = deliveries(calls);
+    let seq = deliveries.len() as u64;
+    for d in deliveries {
+        app.on_delivery(d);
     }
     stats.accepted.store(seq, Ordering::Relaxed);
     stats
@@ -332,14 +344,12 @@ fn freeze_keeps_rows_and_counts_new() {
     key(&mut app, KeyCode::Char(' '));
     assert!(app.frozen.is_some());
     let rows = app.rows.clone();
-    let more = app_with_calls(14, false);
-    for d in more
-        .session
-        .deliveries
-        .iter()
+    // The log keeps deliveries without their events (they are in the store): take them anew.
+    for d in deliveries(14)
+        .into_iter()
         .skip(app.session.deliveries.len())
     {
-        app.on_delivery(d.clone());
+        app.on_delivery(d);
     }
     app.prepare_frame();
     assert_eq!(app.rows, rows, "frozen rows do not change");
