@@ -14,7 +14,7 @@
 #      validateRequestWithBody, under the same wrk load (budget: callwatch at least 4x it).
 #
 # Usage: scripts/bench-ingest.sh [--duration 10] [--connections 64] [--threads 2] [--rounds 1]
-#          [--rate 1000] [--paced-seconds 30] [--paced-connections 32] [--memory-rate 5000]
+#          [--rate 1000] [--paced-seconds 30] [--paced-connections 32] [--memory-rate 8000]
 #          [--requests 400000]
 #          [--skip-record] [--skip-paced] [--skip-memory] [--with-node] [--out target/bench-ingest]
 #
@@ -30,7 +30,7 @@ PACED_SECONDS=30
 # Twilio delivers over many connections at once; with --record each waits for an fsync, so a
 # handful of connections would cap the rate below 1,000/s on a slow disk.
 PACED_CONNECTIONS=32
-MEMORY_RATE=5000
+MEMORY_RATE=8000
 REQUESTS=400000
 SKIP_RECORD=0
 SKIP_PACED=0
@@ -56,7 +56,7 @@ while [ $# -gt 0 ]; do
     --skip-paced) SKIP_PACED=1; shift ;;
     --skip-memory) SKIP_MEMORY=1; shift ;;
     --with-node) WITH_NODE=1; shift ;;
-    -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench-ingest: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
