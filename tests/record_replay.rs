@@ -3,16 +3,16 @@
 //! survive torn and corrupt lines, and a recording replays, resends and exports to the same
 //! calls as the live run.
 
+mod listen_process;
 #[path = "support/signed_load.rs"]
 mod signed_load;
 
-use std::collections::{BTreeMap, HashSet};
-use std::io::{BufRead, BufReader};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
-use std::time::{Duration, Instant};
+use std::process::Stdio;
+use std::sync::OnceLock;
+
+use listen_process::{ListenProcess, callwatch};
 
 use callwatch::demo::simulator::DEMO_AUTH_TOKEN;
 use callwatch::ingest::replay::read_recording;
@@ -38,10 +38,6 @@ const STATE_FIELDS: [&str; 14] = [
     "pdd_ms",
     "tags",
 ];
-
-fn callwatch() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_callwatch"))
-}
 
 fn scratch(name: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("record_replay");
@@ -134,83 +130,19 @@ fn replay_ndjson(file: &Path, extra: &[&str]) -> (Vec<Value>, String) {
     )
 }
 
-/// A `callwatch listen` child with its ndjson lines collected as they come.
-struct Listening {
-    child: Child,
-    addr: String,
-    lines: Arc<Mutex<Vec<Value>>>,
-}
-
-impl Listening {
-    fn start(port: u16, public_url: &str, token: &str, extra: &[&str]) -> Self {
-        let mut child = callwatch()
-            .args([
-                "listen",
-                "--output",
-                "ndjson",
-                "--port",
-                &port.to_string(),
-                "--public-url",
-                public_url,
-            ])
-            .args(["--auth-token", token])
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn listen");
-        let stdout = child.stdout.take().expect("stdout");
-        let lines = Arc::new(Mutex::new(Vec::new()));
-        let sink = Arc::clone(&lines);
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                let value: Value =
-                    serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON: {line}: {e}"));
-                sink.lock().expect("lines").push(value);
-            }
-        });
-        let mut listening = Self {
-            child,
-            addr: String::new(),
-            lines,
-        };
-        listening.wait_for("the listening line", |lines| !lines.is_empty());
-        let first = listening.lines()[0].clone();
-        assert_eq!(first["type"], "listening", "{first}");
-        listening.addr = first["addr"].as_str().expect("addr").to_owned();
-        listening
-    }
-
-    fn lines(&self) -> Vec<Value> {
-        self.lines.lock().expect("lines").clone()
-    }
-
-    fn base(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-
-    fn wait_for(&mut self, what: &str, done: impl Fn(&[Value]) -> bool) {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while !done(&self.lines.lock().expect("lines")) {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                panic!("callwatch exited ({status}) while waiting for {what}");
-            }
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for {what}: {:?}",
-                self.lines()
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-impl Drop for Listening {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// Starts `callwatch listen --output ndjson` on `port` for `public_url`, signing with `token`.
+fn listen(port: u16, public_url: &str, token: &str, extra: &[&str]) -> ListenProcess {
+    let port = port.to_string();
+    let mut args = vec![
+        "--port",
+        &port,
+        "--public-url",
+        public_url,
+        "--auth-token",
+        token,
+    ];
+    args.extend_from_slice(extra);
+    ListenProcess::start(&args, &[])
 }
 
 fn deliveries(lines: &[Value]) -> Vec<&Value> {
@@ -232,35 +164,19 @@ async fn post_signed(base: &str, public_url: &str, token: &str, body: &[u8]) -> 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sigkill_mid_load_loses_no_acknowledged_delivery() {
     let recording = scratch("killed.ndjson");
-    let listening = Listening::start(
+    let listening = listen(
         0,
         PUBLIC,
         TOKEN,
         &["--record", recording.to_str().expect("path")],
     );
-    let deliveries = Arc::new(signed_load::sign_all(
-        signed_load::distinct_bodies(3000),
-        PUBLIC,
-        &listening.base(),
-        TOKEN,
-    ));
-    let acked = Arc::new(AtomicUsize::new(0));
-    let load = tokio::spawn(signed_load::drive(
-        Arc::clone(&deliveries),
-        32,
-        Arc::clone(&acked),
-    ));
-
+    let load = signed_load::start(3000, PUBLIC, &listening.base(), TOKEN, 32);
     // Kill it without warning once a few hundred deliveries have been acknowledged.
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while acked.load(Ordering::Relaxed) < 400 {
-        assert!(Instant::now() < deadline, "the load made no progress");
-        tokio::time::sleep(Duration::from_millis(2)).await;
-    }
+    load.wait_for_acked(400).await;
     let mut listening = listening;
-    listening.child.kill().expect("SIGKILL");
-    let _ = listening.child.wait();
-    let outcome = load.await.expect("load");
+    listening.kill();
+    let deliveries = &load.deliveries;
+    let outcome = load.task.await.expect("load");
     assert!(
         outcome.acknowledged.len() < deliveries.len(),
         "the kill came in the middle of the load ({} of {} acknowledged)",
@@ -274,13 +190,11 @@ async fn sigkill_mid_load_loses_no_acknowledged_delivery() {
         warnings.iter().all(|w| w.torn_tail),
         "only the last line may be torn: {warnings:?}"
     );
-    let kept: HashSet<&[u8]> = recorded.iter().map(|r| &r.body[..]).collect();
-    let lost: Vec<usize> = outcome
-        .acknowledged
-        .iter()
-        .copied()
-        .filter(|&i| !kept.contains(&deliveries[i].body[..]))
-        .collect();
+    let lost = signed_load::acknowledged_but_missing(
+        &outcome,
+        deliveries,
+        recorded.iter().map(|r| &r.body[..]),
+    );
     assert!(
         lost.is_empty(),
         "{} acknowledged deliveries are not in the recording: {lost:?}",
@@ -295,7 +209,7 @@ async fn sigkill_mid_load_loses_no_acknowledged_delivery() {
 #[cfg(target_os = "linux")]
 #[tokio::test]
 async fn a_recording_that_cannot_be_written_acknowledges_nothing() {
-    let mut listening = Listening::start(0, PUBLIC, TOKEN, &["--record", "/dev/full"]);
+    let mut listening = listen(0, PUBLIC, TOKEN, &["--record", "/dev/full"]);
     let bodies = signed_load::distinct_bodies(3);
     for body in &bodies {
         let resp = post_signed(&listening.base(), PUBLIC, TOKEN, body).await;
@@ -417,7 +331,7 @@ async fn resend_is_accepted_by_another_callwatch() {
         probe.local_addr().expect("addr").port()
     };
     let target = format!("http://127.0.0.1:{port}/events");
-    let mut receiver = Listening::start(port, &target, "receiver-token", &[]);
+    let mut receiver = listen(port, &target, "receiver-token", &[]);
 
     let recording = demo.recording.clone();
     let to = target.clone();
@@ -463,7 +377,7 @@ async fn resume_shows_the_recorded_calls_and_knows_their_events() {
         .expect("read")
         .lines()
         .count();
-    let mut listening = Listening::start(
+    let mut listening = listen(
         0,
         PUBLIC,
         TOKEN,

@@ -6,12 +6,9 @@ mod listen_process;
 #[path = "support/signed_load.rs"]
 mod signed_load;
 
-use std::collections::HashSet;
 use std::path::PathBuf;
 use std::process::Command;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use callwatch::ingest::replay::read_recording;
 use listen_process::ListenProcess;
@@ -44,24 +41,8 @@ async fn signal_under_load_loses_nothing(signal: &str) {
         ],
         &[],
     );
-    let deliveries = Arc::new(signed_load::sign_all(
-        signed_load::distinct_bodies(4000),
-        PUBLIC,
-        &listening.base(),
-        TOKEN,
-    ));
-    let acked = Arc::new(AtomicUsize::new(0));
-    let load = tokio::spawn(signed_load::drive(
-        Arc::clone(&deliveries),
-        32,
-        Arc::clone(&acked),
-    ));
-
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while acked.load(Ordering::Relaxed) < 300 {
-        assert!(Instant::now() < deadline, "the load made no progress");
-        tokio::time::sleep(Duration::from_millis(2)).await;
-    }
+    let load = signed_load::start(4000, PUBLIC, &listening.base(), TOKEN, 32);
+    load.wait_for_acked(300).await;
     let sent = Command::new("kill")
         .args([&format!("-{signal}"), &listening.pid().to_string()])
         .status()
@@ -74,7 +55,8 @@ async fn signal_under_load_loses_nothing(signal: &str) {
         "exit status after SIG{signal}; stderr: {}",
         listening.stderr()
     );
-    let outcome = load.await.expect("load");
+    let deliveries = &load.deliveries;
+    let outcome = load.task.await.expect("load");
     assert!(
         outcome.acknowledged.len() < deliveries.len(),
         "the signal came in the middle of the load ({} of {} acknowledged)",
@@ -88,13 +70,11 @@ async fn signal_under_load_loses_nothing(signal: &str) {
         warnings.is_empty(),
         "a graceful stop leaves no torn line: {warnings:?}"
     );
-    let kept: HashSet<&[u8]> = recorded.iter().map(|r| &r.body[..]).collect();
-    let lost: Vec<usize> = outcome
-        .acknowledged
-        .iter()
-        .copied()
-        .filter(|&i| !kept.contains(&deliveries[i].body[..]))
-        .collect();
+    let lost = signed_load::acknowledged_but_missing(
+        &outcome,
+        deliveries,
+        recorded.iter().map(|r| &r.body[..]),
+    );
     assert!(
         lost.is_empty(),
         "{} acknowledged deliveries are not in the recording: {lost:?}",

@@ -34,6 +34,8 @@ pub struct ListenProcess {
     pub listening: Value,
     /// `listening.addr`, e.g. `127.0.0.1:40123`.
     pub addr: String,
+    /// Every stdout line read so far by [`Self::lines`] / [`Self::wait_for`], from the first.
+    seen: Vec<Value>,
 }
 
 impl ListenProcess {
@@ -82,12 +84,53 @@ impl ListenProcess {
             stderr,
             listening: Value::Null,
             addr: String::new(),
+            seen: Vec::new(),
         };
         let first = process.next_line(Duration::from_secs(20));
         assert_eq!(first["type"], "listening", "first line: {first}");
         process.addr = first["addr"].as_str().expect("addr").to_owned();
-        process.listening = first;
+        process.listening = first.clone();
+        process.seen.push(first);
         process
+    }
+
+    /// Every line written so far, the `listening` line first (reads what is waiting).
+    pub fn lines(&mut self) -> Vec<Value> {
+        while let Ok(line) = self.lines.try_recv() {
+            self.seen.push(
+                serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON: {line}: {e}")),
+            );
+        }
+        self.seen.clone()
+    }
+
+    /// Reads lines until `done` holds for all lines so far; panics (with stderr) after 20 s or
+    /// if the process ends first.
+    pub fn wait_for(&mut self, what: &str, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let lines = self.lines();
+            if done(&lines) {
+                return lines;
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!(
+                    "callwatch exited ({status}) while waiting for {what}; stderr: {}",
+                    self.stderr()
+                );
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}: {lines:?}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Kills it without warning (SIGKILL) and waits for it to be gone.
+    pub fn kill(&mut self) {
+        self.child.kill().expect("SIGKILL");
+        let _ = self.child.wait();
     }
 
     /// `http://<addr>`.

@@ -136,3 +136,62 @@ pub async fn drive(
     outcome.elapsed = started.elapsed();
     outcome
 }
+
+/// A load running in the background.
+pub struct RunningLoad {
+    /// What is being sent, in order.
+    pub deliveries: Arc<Vec<Signed>>,
+    /// 2xx answers so far.
+    pub acked: Arc<AtomicUsize>,
+    /// The run; its outcome once every delivery was sent.
+    pub task: tokio::task::JoinHandle<LoadOutcome>,
+}
+
+/// Signs `count` distinct deliveries for `public_url`, and starts POSTing them to `base` with
+/// `concurrency` connections.
+pub fn start(
+    count: usize,
+    public_url: &str,
+    base: &str,
+    token: &str,
+    concurrency: usize,
+) -> RunningLoad {
+    let deliveries = Arc::new(sign_all(distinct_bodies(count), public_url, base, token));
+    let acked = Arc::new(AtomicUsize::new(0));
+    let task = tokio::spawn(drive(
+        Arc::clone(&deliveries),
+        concurrency,
+        Arc::clone(&acked),
+    ));
+    RunningLoad {
+        deliveries,
+        acked,
+        task,
+    }
+}
+
+impl RunningLoad {
+    /// Waits until at least `n` deliveries were acknowledged; panics if that takes a minute.
+    pub async fn wait_for_acked(&self, n: usize) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while self.acked.load(Ordering::Relaxed) < n {
+            assert!(Instant::now() < deadline, "the load made no progress");
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+    }
+}
+
+/// Indexes of deliveries that were answered 2xx but whose body is not among `recorded`.
+pub fn acknowledged_but_missing<'a>(
+    outcome: &LoadOutcome,
+    deliveries: &[Signed],
+    recorded: impl IntoIterator<Item = &'a [u8]>,
+) -> Vec<usize> {
+    let kept: std::collections::HashSet<&[u8]> = recorded.into_iter().collect();
+    outcome
+        .acknowledged
+        .iter()
+        .copied()
+        .filter(|&i| !kept.contains(&deliveries[i].body[..]))
+        .collect()
+}
