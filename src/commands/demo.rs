@@ -17,7 +17,6 @@ use crate::twilio::signature::Secrets;
 
 /// Runs the demo.
 pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
-    let filter = args.output.parsed_filter()?;
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, args.port));
     let socket = bind(addr).await.map_err(|e| bind_error(addr, e))?;
     let bound = socket.local_addr().context("reading the bound address")?;
@@ -54,7 +53,6 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
             max_calls: args.max_calls,
             ..args.output.tui_options()?
         },
-        filter,
         alerts: None,
         limits: ServeLimits::default(),
     };

@@ -63,7 +63,6 @@ pub(crate) async fn prepare(args: &ListenArgs, command: &str) -> anyhow::Result<
     };
     let mut tui = args.output.tui_options()?;
     tui.max_calls = args.max_calls;
-    let filter = tui.filter.clone();
     let addr = SocketAddr::new(args.bind, args.port);
     let socket = bind(addr).await.map_err(|e| bind_error(addr, e))?;
     let bound = socket.local_addr().context("reading the bound address")?;
@@ -107,7 +106,6 @@ pub(crate) async fn prepare(args: &ListenArgs, command: &str) -> anyhow::Result<
             ..HeaderInfo::default()
         },
         tui,
-        filter,
         alerts: None,
         limits: ServeLimits {
             max_connections: args.max_connections,

@@ -24,7 +24,6 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 use crate::alerts::AlertFeed;
-use crate::calls::filter::Filter;
 use crate::ingest::record::Recorder;
 use crate::ingest::server::{Listener, PublicUrl, ServeLimits, serve};
 use crate::ingest::verdict::Judge;
@@ -47,12 +46,9 @@ pub struct MonitorSpec {
     pub output: OutputMode,
     /// Extra facts for the TUI header.
     pub header: HeaderInfo,
-    /// How the TUI starts (filter, mask, mouse); its `max_calls` caps the line outputs' store
-    /// too.
+    /// What every output shows: `--filter` (the TUI's initial filter; only `call` lines in
+    /// ndjson and compact), `--mask` and `--max-calls`, and for the TUI `--mouse`.
     pub tui: crate::tui::TuiOptions,
-    /// `--filter`: the calls every output mode shows (the TUI's initial filter when
-    /// `tui.filter` is unset; `call` lines only in ndjson and compact).
-    pub filter: Option<Filter>,
     /// Twilio Debugger alerts about the sink, published by a poller the command runs (as its
     /// `background`); every output shows each alert once: `alert` lines, compact lines, the
     /// TUI header and deliveries view. `None` when they are not polled (demo).
@@ -125,7 +121,6 @@ pub struct Running {
     /// Twilio Debugger alerts to show; a caller may set them before presenting.
     pub alerts: Option<AlertFeed>,
     tui: crate::tui::TuiOptions,
-    filter: Option<Filter>,
     rx: mpsc::Receiver<Delivery>,
     /// Deliveries [`Running::next_delivery`] took from the channel: presented first.
     taken: Vec<Delivery>,
@@ -219,7 +214,6 @@ pub async fn start(spec: MonitorSpec, recording: Recording) -> anyhow::Result<Ru
         output: spec.output,
         header: spec.header,
         tui: spec.tui,
-        filter: spec.filter,
         alerts: spec.alerts,
         rx,
         taken: Vec::new(),
@@ -272,7 +266,6 @@ impl Running {
             output,
             header,
             tui,
-            filter,
             alerts,
             rx,
             taken,
@@ -304,10 +297,8 @@ impl Running {
                 header.listen_addr = addr.to_string();
                 header.public_url = public_url.describe();
                 header.alerts = alerts;
-                let mut options = tui;
-                options.filter = options.filter.or(filter);
                 // The TUI ends on a signal or a stop (see `start`), restoring the terminal.
-                crate::tui::run(rx, Arc::clone(&stats), header, options, stop_tx.clone()).await?;
+                crate::tui::run(rx, Arc::clone(&stats), header, tui, stop_tx.clone()).await?;
                 let _ = stop_tx.send(true);
             }
             mode => {
@@ -324,7 +315,7 @@ impl Running {
                 // The lines end when the channel closes: once the listener has finished its
                 // requests in flight and dropped its sender.
                 let view = output::LineView {
-                    filter,
+                    filter: tui.filter,
                     mask: tui.mask,
                     alerts,
                     max_calls: tui.max_calls,

@@ -2,6 +2,8 @@
 //! Twilio for the listener's public URL, POSTed by many concurrent tasks. Shared by the
 //! record/replay tests and the recording benchmark (both include it with `#[path]`).
 
+#![allow(dead_code)] // The tests and the record_throughput bench each use a different part.
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
