@@ -538,3 +538,26 @@ fn mouse_selects_scrolls_and_sorts_by_column_title() {
     app.on_mouse(click(5, 0), body);
     assert_eq!(app.sort, (SortColumn::State, false));
 }
+
+#[test]
+fn stats_are_recomputed_at_most_once_a_second_but_at_once_for_a_new_filter() {
+    let mut app = app_with_calls(10, false);
+    app.view = View::Stats;
+    app.prepare_frame();
+    let before = app.call_stats.as_ref().expect("stats").1.calls;
+    assert_eq!(before, 10);
+    // A new call arrives right away: the stats wait for their second to pass.
+    for d in deliveries(11)
+        .into_iter()
+        .skip(app.session.deliveries.len())
+    {
+        app.on_delivery(d);
+    }
+    app.prepare_frame();
+    assert_eq!(app.session.store.len(), 11);
+    assert_eq!(app.call_stats.as_ref().expect("stats").1.calls, 10);
+    // A filter change is the user's doing: it shows at once.
+    app.set_filter(None);
+    app.prepare_frame();
+    assert_eq!(app.call_stats.as_ref().expect("stats").1.calls, 11);
+}

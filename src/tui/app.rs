@@ -193,6 +193,8 @@ pub struct App {
     pub selected_delivery: Option<u64>,
     /// Aggregates for the stats view, with the store generation they were computed at.
     pub call_stats: Option<(u64, CallStats)>,
+    /// When [`Self::call_stats`] was last computed.
+    stats_computed_at: Option<Instant>,
     /// Rows a page holds (set from the terminal height by the run loop).
     pub page_rows: usize,
     /// "Now", for ages on screen; moved by ticks so tests can pin it.
@@ -227,6 +229,7 @@ impl App {
             selected: None,
             selected_delivery: None,
             call_stats: None,
+            stats_computed_at: None,
             page_rows: 10,
             now: SystemTime::now(),
             notice: None,
@@ -301,11 +304,19 @@ impl App {
             self.recompute_rows();
         }
         if self.view == View::Stats {
-            let fresh = self
-                .call_stats
-                .as_ref()
-                .is_some_and(|(g, _)| *g == generation);
-            if !fresh {
+            // Aggregating every call is the costliest thing on screen: at most once a second
+            // while deliveries keep coming, at once when the filter changed (stats cleared).
+            let stale = match &self.call_stats {
+                None => true,
+                Some((g, _)) => {
+                    *g != generation
+                        && self
+                            .stats_computed_at
+                            .is_none_or(|t| t.elapsed() >= Duration::from_secs(1))
+                }
+            };
+            if stale {
+                self.stats_computed_at = Some(Instant::now());
                 let store = &self.session.store;
                 let records = self.rows.iter().filter_map(|&id| store.by_id(id));
                 self.call_stats = Some((generation, CallStats::compute(records, self.now)));
