@@ -561,3 +561,39 @@ fn stats_are_recomputed_at_most_once_a_second_but_at_once_for_a_new_filter() {
     app.prepare_frame();
     assert_eq!(app.call_stats.as_ref().expect("stats").1.calls, 11);
 }
+
+#[test]
+fn call_details_are_rendered_once_per_change_of_the_call() {
+    let mut app = app_with_calls(10, false);
+    let screen = text(&app, 120, 40);
+    assert!(!screen.contains("call details"));
+    app.update(Action::Open);
+    app.prepare_frame();
+    let key = app.details_cache.as_ref().expect("rendered on open").key;
+    let shown = text(&app, 120, 40);
+    // A delivery for another call leaves the cached text alone ...
+    for d in deliveries(11)
+        .into_iter()
+        .skip(app.session.deliveries.len())
+    {
+        app.on_delivery(d);
+    }
+    app.prepare_frame();
+    let Some(Overlay::CallDetails { id, .. }) = app.overlay else {
+        panic!("details open")
+    };
+    let record = app.session.store.by_id(id).expect("call");
+    assert_eq!(
+        record.update_seq, key.1,
+        "the new delivery was for another call"
+    );
+    assert_eq!(app.details_cache.as_ref().expect("cache").key, key);
+    assert_eq!(text(&app, 120, 40).lines().nth(1), shown.lines().nth(1));
+    // ... masking re-renders it, and closing drops it.
+    app.update(Action::ToggleMask);
+    app.prepare_frame();
+    assert!(app.details_cache.as_ref().expect("cache").key.2);
+    app.update(Action::Close);
+    app.prepare_frame();
+    assert!(app.details_cache.is_none());
+}

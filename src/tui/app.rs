@@ -155,6 +155,15 @@ pub struct Notice {
     pub is_error: bool,
 }
 
+/// The text of the open call's details, kept while the call does not change.
+#[derive(Debug, Clone)]
+pub struct DetailsCache {
+    /// The call, its `update_seq`, and whether numbers were masked.
+    pub key: (CallId, u64, bool),
+    /// The rendered lines.
+    pub lines: Vec<ratatui::text::Line<'static>>,
+}
+
 /// Views with more calls than this recompute their rows at most twice a second.
 const LARGE_STORE: usize = 20_000;
 
@@ -193,6 +202,8 @@ pub struct App {
     pub selected_delivery: Option<u64>,
     /// Aggregates for the stats view, with the store generation they were computed at.
     pub call_stats: Option<(u64, CallStats)>,
+    /// The open call's details, rendered for the call as it stood at `key`.
+    pub details_cache: Option<DetailsCache>,
     /// When [`Self::call_stats`] was last computed.
     stats_computed_at: Option<Instant>,
     /// Rows a page holds (set from the terminal height by the run loop).
@@ -230,6 +241,7 @@ impl App {
             selected_delivery: None,
             call_stats: None,
             stats_computed_at: None,
+            details_cache: None,
             page_rows: 10,
             now: SystemTime::now(),
             notice: None,
@@ -302,6 +314,19 @@ impl App {
                 .is_some_and(|t| t.elapsed() < Duration::from_millis(500));
         if self.rows_generation.is_none() || (stale && self.frozen.is_none() && !throttled) {
             self.recompute_rows();
+        }
+        if let Some(Overlay::CallDetails { id, .. }) = self.overlay {
+            let record = self.session.store.by_id(id);
+            let key = record.map(|r| (id, r.update_seq, self.mask));
+            if let (Some(record), Some(key)) = (record, key)
+                && self.details_cache.as_ref().is_none_or(|c| c.key != key)
+            {
+                let theme = crate::tui::ui::theme::Theme::new(self.header.color);
+                let lines = crate::tui::ui::call_details::lines(record, &theme, self.mask);
+                self.details_cache = Some(DetailsCache { key, lines });
+            }
+        } else {
+            self.details_cache = None;
         }
         if self.view == View::Stats {
             // Aggregating every call is the costliest thing on screen: at most once a second

@@ -32,7 +32,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, id: CallId, scroll: u16) {
         " call details — Esc closes, ↑↓ PgUp PgDn scroll ",
         theme.title(),
     ));
-    let text = lines(record, &theme, app.mask);
+    // Unpacking the summary and pretty-printing its JSON is done once per change of the call
+    // (in `App::prepare_frame`), not once per frame.
+    let text = match &app.details_cache {
+        Some(cache) if cache.key == (id, record.update_seq, app.mask) => cache.lines.clone(),
+        _ => lines(record, &theme, app.mask),
+    };
     frame.render_widget(
         Paragraph::new(text)
             .block(block)
