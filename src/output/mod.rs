@@ -18,7 +18,7 @@ use tokio::sync::mpsc;
 
 use crate::alerts::{AlertFeed, AlertStatus};
 use crate::calls::filter::Filter;
-use crate::ingest::{Delivery, ListenerStats};
+use crate::ingest::{Delivery, Gather, ListenerStats};
 use crate::session::{Session, Update};
 
 /// How results are shown.
@@ -72,14 +72,20 @@ pub async fn run_lines<W: Write>(
     let mut session = Session::with_max_calls(view.max_calls);
     let mut gap_check = tokio::time::interval(Duration::from_millis(250));
     let mut record_failures_seen = 0;
+    let mut gather = Gather::default();
     loop {
         tokio::select! {
-            next = rx.recv() => {
+            next = rx.recv(), if gather.is_open() => {
                 let Some(delivery) = next else { break };
                 report_gap(mode, &mut session, &stats, out)?;
                 report_record_failures(mode, &mut record_failures_seen, &stats, out)?;
                 write_delivery(mode, view, &mut session, delivery, out)?;
+                while let Ok(delivery) = rx.try_recv() {
+                    write_delivery(mode, view, &mut session, delivery, out)?;
+                }
+                gather.batch_taken();
             }
+            () = gather.reopened(), if !gather.is_open() => {}
             _ = gap_check.tick() => {
                 report_gap(mode, &mut session, &stats, out)?;
                 report_record_failures(mode, &mut record_failures_seen, &stats, out)?;
