@@ -2,8 +2,14 @@
 //! listener (same runtime, HTTP/1 builder, timer and `TCP_NODELAY`) that reads each body and
 //! answers `200 ok` without any other work.
 //!
-//! `cargo run --release --example bare_hyper -- [PORT]` (0 or nothing: any free port). The first
-//! line on stdout is `listening 127.0.0.1:PORT`.
+//! `cargo run --release --example bare_hyper -- [PORT] [--work verify|parse]` (port 0 or none:
+//! any free port). The first line on stdout is `listening 127.0.0.1:PORT`.
+//!
+//! `--work` adds one of callwatch's own steps to the bare answer, to show where an ingest's time
+//! goes (scripts/bench-ingest.sh prints both): `verify` checks the signature and body hash as
+//! the listener does (public URL `http://bench.local/events`, token `bench-token`, the values
+//! the benchmark signs with); `parse` verifies and then parses the body with
+//! `callwatch::twilio::cloudevent::parse_delivery`. A delivery that fails either is answered 400.
 
 use std::convert::Infallible;
 use std::io::Write;
@@ -18,10 +24,53 @@ use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
 
-/// Reads the body (as any receiver must, to keep the connection) and answers 200.
-async fn answer(req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
+use callwatch::twilio::cloudevent::parse_delivery;
+use callwatch::twilio::signature::{Secrets, verify_json_delivery};
+
+/// What the server does besides answering.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Work {
+    None,
+    Verify,
+    Parse,
+}
+
+/// The URL and token scripts/bench-ingest.sh signs its deliveries for.
+const PUBLIC_URL: &str = "http://bench.local/events";
+const AUTH_TOKEN: &str = "bench-token";
+
+/// Reads the body (as any receiver must, to keep the connection), does `work` and answers 200.
+async fn answer(req: Request<Incoming>, work: Work) -> Result<Response<Full<Bytes>>, Infallible> {
+    let signed = match req.uri().query() {
+        Some(query) => format!("{PUBLIC_URL}?{query}"),
+        None => PUBLIC_URL.to_owned(),
+    };
+    let signature = req
+        .headers()
+        .get("x-twilio-signature")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let status = match Limited::new(req.into_body(), 1024 * 1024).collect().await {
-        Ok(_) => StatusCode::OK,
+        Ok(body) if work == Work::None => {
+            drop(body);
+            StatusCode::OK
+        }
+        Ok(body) => {
+            let body = body.to_bytes();
+            let secrets = Secrets {
+                auth_token: AUTH_TOKEN.to_owned(),
+                shared_key_secret: None,
+            };
+            let verified =
+                verify_json_delivery(&secrets, &signed, signature.as_deref(), None, &body)
+                    .is_valid();
+            let parsed = work != Work::Parse || parse_delivery(&body).is_ok();
+            if verified && parsed {
+                StatusCode::OK
+            } else {
+                StatusCode::BAD_REQUEST
+            }
+        }
         Err(_) => StatusCode::BAD_REQUEST,
     };
     let mut resp = Response::new(Full::new(Bytes::from_static(b"ok\n")));
@@ -35,10 +84,30 @@ async fn answer(req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infalli
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
-    let port: u16 = std::env::args()
-        .nth(1)
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(0);
+    let mut port: u16 = 0;
+    let mut work = Work::None;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--work" => {
+                work = match args.next().as_deref() {
+                    Some("verify") => Work::Verify,
+                    Some("parse") => Work::Parse,
+                    other => {
+                        eprintln!("bare_hyper: --work takes verify or parse, not {other:?}");
+                        std::process::exit(2);
+                    }
+                }
+            }
+            other => match other.parse() {
+                Ok(p) => port = p,
+                Err(_) => {
+                    eprintln!("bare_hyper: usage: bare_hyper [PORT] [--work verify|parse]");
+                    std::process::exit(2);
+                }
+            },
+        }
+    }
     let listener = TcpListener::bind(("127.0.0.1", port)).await?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "listening {}", listener.local_addr()?)?;
@@ -56,7 +125,7 @@ async fn main() -> std::io::Result<()> {
         let conn = http1::Builder::new()
             .timer(TokioTimer::new())
             .header_read_timeout(Duration::from_secs(10))
-            .serve_connection(TokioIo::new(stream), service_fn(answer));
+            .serve_connection(TokioIo::new(stream), service_fn(move |req| answer(req, work)));
         tokio::spawn(async move {
             let _ = conn.await;
         });

@@ -5,7 +5,9 @@
 # Prints, each with the load average when it was taken:
 #   1. requests/s, p50/p99 latency and non-2xx under wrk (closed loop) for the bare hyper server
 #      (examples/bare_hyper.rs), `callwatch listen --output quiet`, and the same with --record,
-#      with the ratio to bare hyper (budget: at least 70%);
+#      with the ratio to bare hyper (budget: at least 70%), and the server's CPU time per request;
+#      then bare hyper doing only the signature check, and that plus parse_delivery
+#      (examples/bare_hyper.rs --work), to show where the time goes;
 #   2. latency at a fixed 1,000 deliveries/s (examples/paced_load.rs, open loop; budget: p99
 #      under 5 ms), without and with --record;
 #   3. the listener's resident memory (VmRSS) once 100,000 calls (every delivery of each) have
@@ -16,7 +18,7 @@
 # Usage: scripts/bench-ingest.sh [--duration 10] [--connections 64] [--threads 2] [--rounds 1]
 #          [--rate 1000] [--paced-seconds 30] [--paced-connections 32] [--memory-rate 8000]
 #          [--requests 400000]
-#          [--skip-record] [--skip-paced] [--skip-memory] [--with-node] [--out target/bench-ingest]
+#          [--skip-record] [--skip-steps] [--skip-paced] [--skip-memory] [--with-node] [--out target/bench-ingest]
 #
 # Load generator and servers share the machine's cores: run it when the machine is quiet.
 set -euo pipefail
@@ -33,6 +35,7 @@ PACED_CONNECTIONS=32
 MEMORY_RATE=8000
 REQUESTS=400000
 SKIP_RECORD=0
+SKIP_STEPS=0
 SKIP_PACED=0
 SKIP_MEMORY=0
 WITH_NODE=0
@@ -53,10 +56,11 @@ while [ $# -gt 0 ]; do
     --requests) REQUESTS=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
     --skip-record) SKIP_RECORD=1; shift ;;
+    --skip-steps) SKIP_STEPS=1; shift ;;
     --skip-paced) SKIP_PACED=1; shift ;;
     --skip-memory) SKIP_MEMORY=1; shift ;;
     --with-node) WITH_NODE=1; shift ;;
-    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench-ingest: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -119,6 +123,8 @@ start_server() {
   local name=$1 port=$2
   case "$name" in
     bare) "$BIN/examples/bare_hyper" "$port" > /dev/null & ;;
+    bare+verify) "$BIN/examples/bare_hyper" "$port" --work verify > /dev/null & ;;
+    bare+verify+parse) "$BIN/examples/bare_hyper" "$port" --work parse > /dev/null & ;;
     quiet) "$BIN/callwatch" listen --port "$port" --output quiet --public-url "$PUBLIC_URL" --auth-token "$TOKEN" & ;;
     record)
       rm -f "$OUT/recording.ndjson"
@@ -144,6 +150,15 @@ stop_server() {
 
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<< " $2"; }
 
+# cpu_ticks PID: user + system CPU ticks of a process and its children (node's workers).
+cpu_ticks() {
+  local total=0 pid
+  for pid in "$1" $(pgrep -P "$1" 2>/dev/null); do
+    total=$((total + $(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0)))
+  done
+  echo "$total"
+}
+
 declare -A RPS
 # wrk_run NAME: closed-loop load on a fresh server; prints one line, remembers requests/s.
 wrk_run() {
@@ -152,15 +167,22 @@ wrk_run() {
   start_server "$name" "$port"
   sleep 0.5
   load=$(loadavg)
+  local ticks_before ticks_after
+  ticks_before=$(cpu_ticks "$SERVER_PID")
   result=$(wrk -t "$THREADS" -c "$CONNECTIONS" -d "${DURATION}s" -s "$ROOT/scripts/wrk-presigned.lua" \
     "http://127.0.0.1:$port/events" -- "$REQ_DIR" | grep '^RESULT')
+  ticks_after=$(cpu_ticks "$SERVER_PID")
   stop_server
-  local rps p50 p99 non2xx errors wraps
+  local rps p50 p99 non2xx errors wraps requests cpu
   rps=$(field rps "$result"); p50=$(field p50_us "$result"); p99=$(field p99_us "$result")
   non2xx=$(field non2xx "$result"); errors=$(field socket_errors "$result"); wraps=$(field wraps "$result")
+  requests=$(field requests "$result")
+  # The server's own CPU time per request (user + system): steadier than requests/s when the
+  # load generator and the server share the cores.
+  cpu=$(echo "($ticks_after - $ticks_before) * 1000000 / $(getconf CLK_TCK) / ${requests:-1}" | bc -l)
   RPS[$name]=$rps
-  printf '  %-22s %8s req/s   p50 %6.2f ms   p99 %6.2f ms   non-2xx %s   socket errors %s   replayed %s   (load %s)\n' \
-    "$name" "$rps" "$(echo "$p50/1000" | bc -l)" "$(echo "$p99/1000" | bc -l)" "$non2xx" "$errors" "$wraps" "$load"
+  printf '  %-22s %8s req/s   server CPU %5.1f us/req   p50 %6.2f ms   p99 %6.2f ms   non-2xx %s   socket errors %s   replayed %s   (load %s)\n' \
+    "$name" "$rps" "$cpu" "$(echo "$p50/1000" | bc -l)" "$(echo "$p99/1000" | bc -l)" "$non2xx" "$errors" "$wraps" "$load"
 }
 
 ratio() { echo "scale=0; 100 * $1 / $2" | bc; }
@@ -172,6 +194,13 @@ for round in $(seq 1 "$ROUNDS"); do
   wrk_run bare
   wrk_run quiet
   say "  callwatch / bare hyper: $(ratio "${RPS[quiet]}" "${RPS[bare]}")%   (budget: at least 70%)"
+  if [ "$SKIP_STEPS" = 0 ]; then
+    # Where the time goes: bare hyper doing only callwatch's signature check, then that and
+    # parse_delivery (examples/bare_hyper.rs --work).
+    wrk_run bare+verify
+    wrk_run bare+verify+parse
+    say "  bare hyper + verify: $(ratio "${RPS[bare+verify]}" "${RPS[bare]}")%, + parse_delivery: $(ratio "${RPS[bare+verify+parse]}" "${RPS[bare]}")% of bare hyper"
+  fi
   if [ "$SKIP_RECORD" = 0 ]; then
     wrk_run record
     say "  callwatch --record / bare hyper: $(ratio "${RPS[record]}" "${RPS[bare]}")%   (budget: at least 70%)"
