@@ -73,11 +73,12 @@ fn listener_steps(c: &mut Criterion) {
     let events = calls::summaries(&body);
     let event = &events[0];
     let mut group = c.benchmark_group("apply_parts");
-    group.bench_function("packed_summary_pack", |b| {
-        b.iter(|| PackedSummary::pack(black_box(&event.summary)))
+    group.bench_function("packed_summary_pack_json", |b| {
+        b.iter(|| PackedSummary::pack_json(black_box(event.data.as_bytes())))
     });
-    group.bench_function("summary_core_from", |b| {
-        b.iter(|| SummaryCore::from(black_box(&event.summary)))
+    let full = event.full_summary().expect("full summary");
+    group.bench_function("summary_core_from_full", |b| {
+        b.iter(|| SummaryCore::from(black_box(&full)))
     });
     group.bench_function("search_text_of", |b| {
         b.iter(|| SearchText::of(black_box(&event.summary)))

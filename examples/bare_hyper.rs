@@ -125,7 +125,10 @@ async fn main() -> std::io::Result<()> {
         let conn = http1::Builder::new()
             .timer(TokioTimer::new())
             .header_read_timeout(Duration::from_secs(10))
-            .serve_connection(TokioIo::new(stream), service_fn(move |req| answer(req, work)));
+            .serve_connection(
+                TokioIo::new(stream),
+                service_fn(move |req| answer(req, work)),
+            );
         tokio::spawn(async move {
             let _ = conn.await;
         });

@@ -546,7 +546,10 @@ fn every_generated_delivery_parses_with_the_right_kind() {
                     str_at(d, &["properties", "disconnected_by"])
                 );
                 assert!(!s.summary.properties.direction.is_unknown());
-                assert_eq!(s.summary.edges().len(), expected_edge_count(d));
+                assert_eq!(
+                    s.full_summary().expect("full summary").edges().len(),
+                    expected_edge_count(d)
+                );
                 parsed += 1;
             }
         }

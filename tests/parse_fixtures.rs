@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 
+use callwatch::calls::core::SummaryCore;
 use callwatch::twilio::cloudevent::{
     CALL_SUMMARY_TYPES, DeliveredEvent, DeliveryParseError, SummaryEvent, SummaryKind,
     TEST_EVENT_TYPE, parse_delivery,
@@ -30,9 +31,25 @@ fn read_bytes(rel: &str) -> Vec<u8> {
 
 fn one_summary(events: Vec<DeliveredEvent>) -> SummaryEvent {
     match <[DeliveredEvent; 1]>::try_from(events) {
-        Ok([DeliveredEvent::CallSummary(e)]) => e,
+        Ok([DeliveredEvent::CallSummary(e)]) => {
+            // The listener reads only the core of `data` and keeps its text: the core must be
+            // what the full summary, read from that text when a call is opened, says.
+            let full = e.full_summary().expect("the kept data reads as a summary");
+            assert_eq!(
+                e.summary,
+                SummaryCore::from(&full),
+                "core vs full summary of {}",
+                e.id
+            );
+            e
+        }
         other => panic!("expected exactly one call summary, got {other:?}"),
     }
+}
+
+/// The full summary of the one call-summary event in `events`.
+fn one_full_summary(events: Vec<DeliveredEvent>) -> CallSummary {
+    one_summary(events).full_summary().expect("full summary")
 }
 
 /// Wraps a summary as the `data` of a complete CloudEvent, as an object or double-encoded.
@@ -92,7 +109,7 @@ fn predicted_complete_fixture() {
     assert_eq!(e.kind, SummaryKind::PredictedComplete);
     assert_eq!(e.time.as_deref(), Some("2020-07-23T22:56:33.000Z"));
     assert_eq!(e.schema_version(), Some(1));
-    let s = &e.summary;
+    let s = &e.full_summary().unwrap();
     assert_eq!(s.call_sid, "CA00000000000000000000000000000000");
     assert_eq!(s.account_sid, "AC00000000000000000000000000000000");
     assert_eq!(s.call_type, CallType::Client);
@@ -427,7 +444,7 @@ fn every_spec_call_summary_example() {
         assert_eq!(as_object, as_string, "{name}: data as object vs string");
         assert_eq!(as_object.kind, SummaryKind::Complete);
         assert_eq!(as_object.schema_version(), Some(2));
-        let s = &as_object.summary;
+        let s = &as_object.full_summary().unwrap();
 
         // Fields every example has.
         assert!(
@@ -497,7 +514,7 @@ fn unknown_enum_value_and_unknown_keys_survive() {
         "carrier_edge": {"properties": {"edge_location": "tokyo"}, "metrics": {
             "inbound": {"jitter": {"avg": 1.0, "p99": 9.0}, "mystery": 4}}, "note": "x"}
     });
-    let s = one_summary(parse_delivery(&wrap(&data, false)).unwrap()).summary;
+    let s = one_full_summary(parse_delivery(&wrap(&data, false)).unwrap());
     assert_eq!(s.call_state, CallState::Other("exploded".into()));
     assert!(!s.call_state.is_final());
     assert_eq!(s.call_type.as_str(), "carrier_pigeon");
@@ -570,7 +587,7 @@ fn nulls_everywhere_are_defaults() {
     ] {
         data.insert(key.into(), Value::Null);
     }
-    let s = one_summary(parse_delivery(&wrap(&Value::Object(data), true)).unwrap()).summary;
+    let s = one_full_summary(parse_delivery(&wrap(&Value::Object(data), true)).unwrap());
     let want = CallSummary {
         call_sid: "CA00000000000000000000000000000009".into(),
         ..Default::default()
@@ -585,10 +602,28 @@ fn bare_object_body() {
     let body = read_bytes("fixtures/predicted-complete.json");
     let array: Value = serde_json::from_slice(&body).unwrap();
     let bare = serde_json::to_vec(&array[0]).unwrap();
+    // The same events; only the kept `data` text differs (the fixture is pretty-printed).
+    let [DeliveredEvent::CallSummary(from_bare)] = &parse_delivery(&bare).unwrap()[..] else {
+        panic!("one summary from the bare object")
+    };
+    let [DeliveredEvent::CallSummary(from_array)] = &parse_delivery(&body).unwrap()[..] else {
+        panic!("one summary from the array")
+    };
     assert_eq!(
-        parse_delivery(&bare).unwrap(),
-        parse_delivery(&body).unwrap()
+        (
+            &from_bare.id,
+            from_bare.kind,
+            &from_bare.time,
+            &from_bare.summary
+        ),
+        (
+            &from_array.id,
+            from_array.kind,
+            &from_array.time,
+            &from_array.summary
+        )
     );
+    assert_eq!(from_bare.full_summary(), from_array.full_summary());
 }
 
 #[test]

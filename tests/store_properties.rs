@@ -5,7 +5,6 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime};
 
-use callwatch::calls::core::SummaryCore;
 use callwatch::calls::store::{CallStore, Rank};
 use callwatch::twilio::cloudevent::{DeliveredEvent, SummaryEvent, SummaryKind, parse_delivery};
 use proptest::prelude::*;
@@ -142,7 +141,8 @@ proptest! {
             previous = Some(record.rank);
         }
         let record = store.get(&winner.summary.call_sid).expect("the call is in the store");
-        prop_assert_eq!(&record.summary, &SummaryCore::from(&winner.summary));
+        prop_assert_eq!(&record.summary, &winner.summary);
+        prop_assert_eq!(record.full_summary(), winner.full_summary().ok());
         prop_assert_eq!(record.rank, Rank::of(winner));
         prop_assert_eq!(record.event_id(), winner.id.as_str());
         prop_assert_eq!(record.history.len(), order.len());
@@ -207,7 +207,7 @@ proptest! {
             for call_events in &events {
                 let winner = &call_events[best(call_events)];
                 let record = store.get(&winner.summary.call_sid).expect("kept");
-                prop_assert_eq!(&record.summary, &SummaryCore::from(&winner.summary));
+                prop_assert_eq!(&record.summary, &winner.summary);
             }
         }
     }

@@ -252,13 +252,12 @@ fn selection_moves_pages_and_follows_newest() {
         .expect("newest")
         .full_summary()
         .expect("unpacks");
-    let event = callwatch::twilio::cloudevent::SummaryEvent {
-        id: "EZnew".into(),
-        kind: callwatch::twilio::cloudevent::SummaryKind::Partial,
-        time: None,
-        dataschema: None,
-        summary: newest,
-    };
+    let event = callwatch::twilio::cloudevent::SummaryEvent::new(
+        "EZnew".into(),
+        callwatch::twilio::cloudevent::SummaryKind::Partial,
+        None,
+        &newest,
+    );
     app.on_delivery(Delivery::accepted(
         5000,
         UNIX_EPOCH + Duration::from_secs(NOW_S),

@@ -2,12 +2,18 @@
 //! filter, the stats and the exports read. The full summary (edges, trust, raw JSON) is kept
 //! packed beside it and unpacked only when one call is opened, so that 100,000 calls fit in
 //! the memory budget of design.md (under 200 MiB).
+//!
+//! The listener reads only this part of a delivery's `data` ([`SummaryCore`]'s `Deserialize`
+//! skips the rest without allocating) and keeps the `data` text as it came, which is what gets
+//! packed: a delivery costs a few allocations instead of a few hundred.
 
 use compact_str::CompactString;
 use serde::Serialize;
 
 use crate::twilio::summary::{
     CallState, CallSummary, CallType, Connection, Direction, DisconnectedBy,
+    deserialize_keeping_unknown_keys, lenient_compact_string, lenient_i64, lenient_opt_i64,
+    lenient_string, lenient_string_vec, null_as_default,
 };
 
 /// One side of the call, as far as the table needs it. Its strings are [`CompactString`]s:
@@ -68,6 +74,44 @@ pub struct SummaryCore {
     pub tags: Vec<String>,
 }
 
+// Read with the same lenient rules as `CallSummary`, so that a summary's core is the same
+// whether it was read from the wire or taken from the full summary
+// (`core_read_from_the_wire_matches_the_full_summary` checks it on every sample).
+deserialize_keeping_unknown_keys! {
+    EndpointCore as "struct Endpoint" {
+        caller: CompactString = lenient_compact_string,
+        callee: CompactString = lenient_compact_string,
+        carrier: CompactString = lenient_compact_string,
+        connection: Connection,
+    } skip_unknown_keys
+}
+
+deserialize_keeping_unknown_keys! {
+    PropertiesCore as "struct Properties" {
+        direction: Direction,
+        disconnected_by: DisconnectedBy,
+        q850_cause: i64 = lenient_i64,
+        last_sip_response_num: i64 = lenient_i64,
+        pdd_ms: Option<i64> = lenient_opt_i64,
+        queue_time: Option<i64> = lenient_opt_i64,
+    } skip_unknown_keys
+}
+
+deserialize_keeping_unknown_keys! {
+    SummaryCore as "struct CallSummary" {
+        call_sid: String = lenient_string,
+        call_type: CallType,
+        call_state: CallState,
+        processing_version: Option<i64> = lenient_opt_i64,
+        duration: Option<i64> = lenient_opt_i64,
+        connect_duration: Option<i64> = lenient_opt_i64,
+        from: EndpointCore = null_as_default,
+        to: EndpointCore = null_as_default,
+        properties: PropertiesCore = null_as_default,
+        tags: Vec<String> = lenient_string_vec,
+    } skip_unknown_keys
+}
+
 impl From<&CallSummary> for SummaryCore {
     fn from(s: &CallSummary) -> Self {
         let endpoint = |e: &crate::twilio::summary::Endpoint| EndpointCore {
@@ -98,30 +142,76 @@ impl From<&CallSummary> for SummaryCore {
     }
 }
 
-/// The full summary, packed: its JSON, LZ4-compressed against [`dictionary`]. About 470 bytes
-/// for a typical summary of 1.9 kB, in ~8 µs (JSON included); deflate took ~100 µs for 780
-/// bytes, and packing runs for every event the store applies.
+/// The full summary, packed: its JSON text as it arrived, LZ4-compressed against
+/// [`dictionary`]. About 500 bytes for a typical summary of 1.9 kB, in ~3 µs; deflate took
+/// ~100 µs for 780 bytes, and packing runs for every event the store applies.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PackedSummary(Box<[u8]>);
 
 impl PackedSummary {
-    /// Packs a summary.
-    pub fn pack(summary: &CallSummary) -> Self {
-        // Serializing a summary (strings, numbers and JSON values) into a Vec cannot fail.
-        let json = serde_json::to_vec(summary).unwrap_or_default();
+    /// Packs the JSON text of a summary (an event's `data`).
+    pub fn pack_json(json: &[u8]) -> Self {
         Self(
-            lz4_flex::block::compress_prepend_size_with_dict(&json, dictionary())
-                .into_boxed_slice(),
+            lz4_flex::block::compress_prepend_size_with_dict(json, dictionary()).into_boxed_slice(),
         )
     }
 
-    /// Unpacks it; `None` only if the bytes were damaged, which cannot happen short of a bug.
-    pub fn unpack(&self) -> Option<CallSummary> {
-        let json =
-            lz4_flex::block::decompress_size_prepended_with_dict(&self.0, dictionary()).ok()?;
-        serde_json::from_slice(&json).ok()
+    /// Packs a summary.
+    pub fn pack(summary: &CallSummary) -> Self {
+        // Serializing a summary (strings, numbers and JSON values) into a Vec cannot fail.
+        Self::pack_json(&serde_json::to_vec(summary).unwrap_or_default())
     }
 
+    /// The JSON text packed; `None` only if the bytes were damaged, which cannot happen short
+    /// of a bug.
+    pub fn unpack_json(&self) -> Option<Vec<u8>> {
+        lz4_flex::block::decompress_size_prepended_with_dict(&self.0, dictionary()).ok()
+    }
+
+    /// Unpacks and reads the summary: `None` when [`Self::unpack_json`] fails or the text is not
+    /// a summary (the listener reads only the core of a summary, so a delivery whose edges are
+    /// of the wrong type is accepted and fails here, when the call is opened).
+    pub fn unpack(&self) -> Option<CallSummary> {
+        serde_json::from_slice(&self.unpack_json()?).ok()
+    }
+}
+
+impl SummaryCore {
+    /// A summary holding only what the core knows (the details of a call whose full summary
+    /// cannot be read).
+    pub fn to_summary(&self) -> CallSummary {
+        let endpoint = |e: &EndpointCore| crate::twilio::summary::Endpoint {
+            caller: e.caller.to_string(),
+            callee: e.callee.to_string(),
+            carrier: e.carrier.to_string(),
+            connection: e.connection.clone(),
+            ..Default::default()
+        };
+        CallSummary {
+            call_sid: self.call_sid.clone(),
+            call_type: self.call_type.clone(),
+            call_state: self.call_state.clone(),
+            processing_version: self.processing_version,
+            duration: self.duration,
+            connect_duration: self.connect_duration,
+            from: endpoint(&self.from),
+            to: endpoint(&self.to),
+            properties: crate::twilio::summary::Properties {
+                direction: self.properties.direction.clone(),
+                disconnected_by: self.properties.disconnected_by.clone(),
+                q850_cause: self.properties.q850_cause,
+                last_sip_response_num: self.properties.last_sip_response_num,
+                pdd_ms: self.properties.pdd_ms,
+                queue_time: self.properties.queue_time,
+                ..Default::default()
+            },
+            tags: self.tags.clone(),
+            ..Default::default()
+        }
+    }
+}
+
+impl PackedSummary {
     /// Bytes held.
     pub fn len(&self) -> usize {
         self.0.len()
@@ -133,8 +223,8 @@ impl PackedSummary {
     }
 }
 
-/// What packed summaries are compressed against: the JSON of a few summaries as
-/// [`PackedSummary::pack`] writes them, so that a summary's keys, nulls and usual values are
+/// What packed summaries are compressed against: the JSON of a few summaries as Twilio
+/// writes them, so that a summary's keys, nulls and usual values are
 /// found in it and cost a few bytes each. It is built the same way in every run (the demo
 /// generator is deterministic); packs live only in memory, never on disk.
 fn dictionary() -> &'static [u8] {
@@ -155,9 +245,9 @@ fn dictionary() -> &'static [u8] {
             let Some(last) = call.events.last() else {
                 continue;
             };
+            // `data` as Twilio writes it, which is what gets packed.
             if let Some(data) = last.event.get("data")
-                && let Ok(summary) = serde_json::from_value::<CallSummary>(data.clone())
-                && let Ok(json) = serde_json::to_vec(&summary)
+                && let Ok(json) = serde_json::to_vec(data)
             {
                 dictionary.extend_from_slice(&json);
             }
@@ -183,15 +273,18 @@ mod tests {
         let crate::twilio::cloudevent::DeliveredEvent::CallSummary(e) = &events[0] else {
             panic!("not a summary")
         };
-        let packed = PackedSummary::pack(&e.summary);
-        assert_eq!(packed.unpack().as_ref(), Some(&e.summary));
-        let json_len = serde_json::to_vec(&e.summary).expect("json").len();
+        let full = e.full_summary().expect("full summary");
+        let packed = PackedSummary::pack_json(e.data.as_bytes());
+        assert_eq!(packed.unpack().as_ref(), Some(&full));
+        let compact_len = serde_json::to_vec(&full).expect("json").len();
         assert!(
-            packed.len() * 2 < json_len,
-            "{} vs {json_len}",
+            packed.len() * 2 < compact_len,
+            "{} vs {compact_len}",
             packed.len()
         );
-        let core = SummaryCore::from(&e.summary);
+        assert_eq!(PackedSummary::pack(&full).unpack().as_ref(), Some(&full));
+        let core = &e.summary;
+        assert_eq!(core, &SummaryCore::from(&full));
         assert_eq!(core.call_sid, "CA00000000000000000000000000000000");
         assert_eq!(core.from.carrier, "MEGA:CORP");
         assert_eq!(core.properties.direction.as_str(), "outbound_api");

@@ -15,9 +15,10 @@
 
 use std::fmt::{self, Write as _};
 
+use crate::calls::core::SummaryCore;
 use crate::calls::store::CallRecord;
 use crate::twilio::cloudevent::SummaryKind;
-use crate::twilio::summary::{CallState, CallSummary, CallType, Direction, DisconnectedBy};
+use crate::twilio::summary::{CallState, CallType, Direction, DisconnectedBy};
 
 /// Parentheses nested deeper than this are refused: parsing and matching recurse.
 const MAX_DEPTH: usize = 64;
@@ -204,17 +205,20 @@ fn code<T: PartialEq>(known: &[T], value: &T) -> u8 {
 
 impl SearchText {
     /// What filters read of `summary`.
-    pub fn of(summary: &CallSummary) -> Self {
+    pub fn of(summary: &SummaryCore) -> Self {
         let p = &summary.properties;
         let mut pairs = BytePairs::default();
         let texts = [
-            &summary.call_sid,
+            summary.call_sid.as_str(),
             &summary.from.carrier,
             &summary.to.carrier,
             &summary.from.caller,
             &summary.to.callee,
         ];
-        for text in texts.into_iter().chain(&summary.tags) {
+        for text in texts
+            .into_iter()
+            .chain(summary.tags.iter().map(String::as_str))
+        {
             pairs.add_lowercase(text);
         }
         let numbers = [
@@ -1552,13 +1556,12 @@ mod tests {
     /// A call record as the store makes it from one event.
     fn record(kind: SummaryKind, data: serde_json::Value) -> CallRecord {
         let summary: CallSummary = serde_json::from_value(data).expect("test summary");
-        let event = SummaryEvent {
-            id: "EZ0001".into(),
+        let event = SummaryEvent::new(
+            "EZ0001".into(),
             kind,
-            time: Some("2026-01-01T00:00:00Z".into()),
-            dataschema: None,
-            summary,
-        };
+            Some("2026-01-01T00:00:00Z".into()),
+            &summary,
+        );
         let mut store = CallStore::new();
         store.apply(&event, SystemTime::UNIX_EPOCH);
         store.iter().next().cloned().expect("one record")
@@ -1978,15 +1981,16 @@ mod tests {
 
     #[test]
     fn filter_sees_the_merged_summary() {
-        let event = |id: &str, kind, carrier: &str| SummaryEvent {
-            id: id.into(),
-            kind,
-            time: Some("2026-01-01T00:00:00Z".into()),
-            dataschema: None,
-            summary: serde_json::from_value(json!({
-                "call_sid": "CA1", "call_state": "ringing", "from": {"carrier": carrier}
-            }))
-            .expect("summary"),
+        let event = |id: &str, kind, carrier: &str| {
+            SummaryEvent::new(
+                id.into(),
+                kind,
+                Some("2026-01-01T00:00:00Z".into()),
+                &serde_json::from_value(json!({
+                    "call_sid": "CA1", "call_state": "ringing", "from": {"carrier": carrier}
+                }))
+                .expect("summary"),
+            )
         };
         let mut store = CallStore::new();
         store.apply(
@@ -2053,7 +2057,7 @@ mod tests {
             "duration": 7,
         }))
         .expect("summary");
-        let search = SearchText::of(&summary);
+        let search = SearchText::of(&SummaryCore::from(&summary));
         // Every piece of every text field, in any case, may be contained.
         for text in [
             "CA11",
@@ -2082,13 +2086,7 @@ mod tests {
             serde_json::from_value(json!({"from": {"carrier": "ΟΔΟΣ"}})).expect("summary");
         let record = |summary: CallSummary| {
             let mut store = CallStore::new();
-            let event = SummaryEvent {
-                id: "EZ1".into(),
-                kind: SummaryKind::Complete,
-                time: None,
-                dataschema: None,
-                summary,
-            };
+            let event = SummaryEvent::new("EZ1".into(), SummaryKind::Complete, None, &summary);
             store.apply(&event, SystemTime::UNIX_EPOCH);
             store.iter().next().cloned().expect("record")
         };

@@ -156,13 +156,7 @@ mod tests {
         let mut summary: crate::twilio::summary::CallSummary =
             serde_json::from_value(data).expect("summary");
         summary.call_sid = sid.into();
-        let ev = SummaryEvent {
-            id: format!("EZ{sid}"),
-            kind: SummaryKind::Complete,
-            time: None,
-            dataschema: None,
-            summary,
-        };
+        let ev = SummaryEvent::new(format!("EZ{sid}"), SummaryKind::Complete, None, &summary);
         store.apply(&ev, at);
     }
 

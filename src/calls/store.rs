@@ -117,6 +117,15 @@ impl CallRecord {
         self.packed.unpack()
     }
 
+    /// The best summary's `data` as it arrived, or why it cannot be read as a summary.
+    pub fn read_full_summary(&self) -> Result<CallSummary, String> {
+        let json = self
+            .packed
+            .unpack_json()
+            .ok_or("its packed copy is damaged (a bug: please report it)")?;
+        serde_json::from_slice(&json).map_err(|e| e.to_string())
+    }
+
     /// Id of the event that gave the current summary (`""` when none did).
     pub fn event_id(&self) -> String {
         self.history
@@ -248,8 +257,8 @@ impl CallStore {
         let Some(&id) = self.index.get(&key) else {
             let record = CallRecord {
                 search: SearchText::of(&event.summary),
-                summary: SummaryCore::from(&event.summary),
-                packed: PackedSummary::pack(&event.summary),
+                summary: event.summary.clone(),
+                packed: PackedSummary::pack_json(event.data.as_bytes()),
                 rank,
                 first_seen: received_at,
                 updated_at: received_at,
@@ -302,8 +311,8 @@ impl CallStore {
         }
         self.by_kind[kind_index(record.rank.kind)] -= 1;
         self.by_kind[kind_index(rank.kind)] += 1;
-        record.summary = SummaryCore::from(&event.summary);
-        record.packed = PackedSummary::pack(&event.summary);
+        record.summary = event.summary.clone();
+        record.packed = PackedSummary::pack_json(event.data.as_bytes());
         record.search = SearchText::of(&event.summary);
         record.rank = rank;
         if capped && record.summary.call_state.is_final() {
@@ -485,13 +494,7 @@ mod tests {
             "processing_version": version,
         }))
         .expect("test summary");
-        SummaryEvent {
-            id: id.into(),
-            kind,
-            time: Some(time.into()),
-            dataschema: None,
-            summary,
-        }
+        SummaryEvent::new(id.into(), kind, Some(time.into()), &summary)
     }
 
     fn three_events() -> Vec<SummaryEvent> {

@@ -9,7 +9,10 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
+use serde_json::value::RawValue;
+
 use super::summary::{CallSummary, LenientStrSeed};
+use crate::calls::core::SummaryCore;
 
 /// CloudEvent `type` of the sink test event (`POST /v1/Sinks/{Sid}/Test`).
 pub const TEST_EVENT_TYPE: &str = "com.twilio.eventstreams.test-event";
@@ -78,8 +81,8 @@ impl fmt::Display for SummaryKind {
 }
 
 /// One CloudEvent of a delivery, typed.
-// A `CallSummary` is ~6.5 kB inline (four optional edges of ~1 kB each); nearly every event is a
-// summary, so boxing would add an allocation without saving memory.
+// A `SummaryEvent` is ~530 bytes inline (its core); nearly every event is a summary, so boxing
+// would add an allocation per event without saving memory.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum DeliveredEvent {
@@ -116,11 +119,34 @@ pub struct SummaryEvent {
     pub time: Option<String>,
     /// CloudEvent `dataschema`, e.g. `https://events-schemas.twilio.com/VoiceInsights.CallSummary/1`.
     pub dataschema: Option<String>,
-    /// The summary in `data`.
-    pub summary: CallSummary,
+    /// What the table, the filter and the store read of `data` (the rest is read when a call
+    /// is opened: [`Self::full_summary`]).
+    pub summary: SummaryCore,
+    /// `data` as JSON text, as it arrived (decoded when it came as a JSON-encoded string).
+    pub data: Box<str>,
 }
 
 impl SummaryEvent {
+    /// An event carrying `summary` (tests, the demo and benchmarks build events this way).
+    pub fn new(id: String, kind: SummaryKind, time: Option<String>, summary: &CallSummary) -> Self {
+        Self {
+            id,
+            kind,
+            time,
+            dataschema: None,
+            summary: SummaryCore::from(summary),
+            // Serializing a summary (strings, numbers and JSON values) cannot fail.
+            data: serde_json::to_string(summary)
+                .unwrap_or_default()
+                .into_boxed_str(),
+        }
+    }
+
+    /// The whole summary in `data`, read now.
+    pub fn full_summary(&self) -> Result<CallSummary, String> {
+        serde_json::from_str(&self.data).map_err(|e| format!("is not a call summary: {e}"))
+    }
+
     /// The schema version at the end of `dataschema` (`…/VoiceInsights.CallSummary/2` -> 2).
     pub fn schema_version(&self) -> Option<u32> {
         let schema = self.dataschema.as_deref()?;
@@ -223,12 +249,18 @@ impl Target {
     }
 }
 
+/// A call summary as the listener reads it: the fields the table needs, and the whole text.
+struct SummaryData {
+    core: SummaryCore,
+    json: Box<str>,
+}
+
 /// An event's `data`, read according to its `Target`.
 enum Data {
     /// Absent or `null`.
     Missing,
-    /// A call summary, from an object or an encoded string (boxed: it is ~6.5 kB).
-    Summary(Box<CallSummary>),
+    /// A call summary's core and text, from an object or an encoded string.
+    Summary(Box<SummaryData>),
     /// A test event's `test_id`.
     TestId(String),
     /// Unusable for its event type; the problem, for `BadData`.
@@ -334,22 +366,27 @@ impl<'de> de::DeserializeSeed<'de> for DataSeed {
                 Value::Null => Data::Missing,
                 value => Data::Raw(value),
             }),
-            target => deserializer.deserialize_any(DataVisitor(target)),
+            // The text is kept as it is (it is what gets packed) and only the core is read.
+            Target::Summary => {
+                let raw = <&'de RawValue>::deserialize(deserializer)?;
+                Ok(summary_from_text(raw.get()))
+            }
+            Target::Test => deserializer.deserialize_any(TestDataVisitor),
         }
     }
 }
 
-/// Reads `data` straight into a call summary or a test id (targets `Summary` and `Test`).
-struct DataVisitor(Target);
+/// Reads `data` straight into a test id (target `Test`).
+struct TestDataVisitor;
 
-impl DataVisitor {
+impl TestDataVisitor {
     /// `data` is a JSON value that is not an object or a string.
     fn not_object(found: &str) -> Data {
         Data::Problem(format!("is not an object (found {found})"))
     }
 }
 
-impl<'de> Visitor<'de> for DataVisitor {
+impl<'de> Visitor<'de> for TestDataVisitor {
     type Value = Data;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -357,24 +394,12 @@ impl<'de> Visitor<'de> for DataVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Data, A::Error> {
-        let map = de::value::MapAccessDeserializer::new(map);
-        if self.0 == Target::Summary {
-            CallSummary::deserialize(map).map(|s| Data::Summary(Box::new(s)))
-        } else {
-            let data = TestData::deserialize(map)?;
-            Ok(test_data_outcome(test_id_from(data.test_id)))
-        }
+        let data = TestData::deserialize(de::value::MapAccessDeserializer::new(map))?;
+        Ok(test_data_outcome(test_id_from(data.test_id)))
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Data, E> {
-        Ok(if self.0 == Target::Summary {
-            match summary_from_str(v) {
-                Ok(summary) => Data::Summary(Box::new(summary)),
-                Err(problem) => Data::Problem(problem),
-            }
-        } else {
-            test_data_outcome(test_id_from_str(v))
-        })
+        Ok(test_data_outcome(test_id_from_str(v)))
     }
 
     fn visit_unit<E: de::Error>(self) -> Result<Data, E> {
@@ -635,12 +660,12 @@ fn type_event(index: usize, envelope: Envelope) -> Result<DeliveredEvent, Delive
 
     match Target::for_type(&event_type) {
         Target::Summary => {
-            let summary = match data {
+            let SummaryData { core, json } = match data {
                 Data::Summary(summary) => *summary,
                 Data::Raw(value) => summary_from_value(value).map_err(bad)?,
                 other => return Err(bad(other_problem(other))),
             };
-            if summary.call_sid.is_empty() {
+            if core.call_sid.is_empty() {
                 return Err(bad("has no call_sid".to_owned()));
             }
             // `for_type` said Summary, so the kind is known.
@@ -650,7 +675,8 @@ fn type_event(index: usize, envelope: Envelope) -> Result<DeliveredEvent, Delive
                 kind,
                 time,
                 dataschema,
-                summary,
+                summary: core,
+                data: json,
             }))
         }
         Target::Test => {
@@ -705,23 +731,53 @@ fn encoded_object(s: &str) -> Result<&str, String> {
     }
 }
 
-/// Reads a `CallSummary` from a JSON-encoded `data` string.
-fn summary_from_str(s: &str) -> Result<CallSummary, String> {
-    serde_json::from_str(encoded_object(s)?).map_err(|e| {
-        let (message, _, _) = split_position(&e);
-        match e.classify() {
-            serde_json::error::Category::Data => format!("is not a call summary: {message}"),
-            _ => format!("is a string that is not valid JSON: {e}"),
-        }
-    })
+/// Reads a call summary from the JSON text of its `data`, as found in the body: an object, a
+/// JSON-encoded string holding one, or something unusable.
+fn summary_from_text(text: &str) -> Data {
+    let not_object = |found: &str| Data::Problem(format!("is not an object (found {found})"));
+    let outcome = match text.as_bytes().first() {
+        Some(b'{') => summary_from_object(text),
+        Some(b'"') => match serde_json::from_str::<String>(text) {
+            Ok(encoded) => summary_from_str(&encoded),
+            Err(e) => Err(format!("is a string that is not valid JSON: {e}")),
+        },
+        Some(b'n') => return Data::Missing,
+        Some(b't' | b'f') => return not_object("a boolean"),
+        Some(b'[') => return not_object("an array"),
+        _ => return not_object("a number"),
+    };
+    match outcome {
+        Ok(summary) => Data::Summary(Box::new(summary)),
+        Err(problem) => Data::Problem(problem),
+    }
 }
 
-/// Reads a `CallSummary` from a `data` buffered as a `Value` (an object, or a string holding one).
-fn summary_from_value(data: Value) -> Result<CallSummary, String> {
-    match data {
-        Value::Object(_) => {
-            CallSummary::deserialize(data).map_err(|e| format!("is not a call summary: {e}"))
+/// Reads the core of a summary from the text of a JSON object.
+fn summary_from_object(text: &str) -> Result<SummaryData, String> {
+    match serde_json::from_str::<SummaryCore>(text) {
+        Ok(core) => Ok(SummaryData {
+            core,
+            json: text.into(),
+        }),
+        Err(e) => {
+            let (message, _, _) = split_position(&e);
+            Err(match e.classify() {
+                serde_json::error::Category::Data => format!("is not a call summary: {message}"),
+                _ => format!("is a string that is not valid JSON: {e}"),
+            })
         }
+    }
+}
+
+/// Reads a call summary from a JSON-encoded `data` string.
+fn summary_from_str(s: &str) -> Result<SummaryData, String> {
+    summary_from_object(encoded_object(s)?)
+}
+
+/// Reads a call summary from a `data` buffered as a `Value` (an object, or a string holding one).
+fn summary_from_value(data: Value) -> Result<SummaryData, String> {
+    match data {
+        Value::Object(_) => summary_from_object(&data.to_string()),
         Value::String(s) => summary_from_str(&s),
         Value::Null => Err("is missing".to_owned()),
         other => Err(format!("is not an object (found {})", kind_of(&other))),
@@ -952,15 +1008,16 @@ mod tests {
     fn first_type_wins_and_later_events_keep_their_index() {
         let body = br#"[{"type":"com.example.x","data":{"call_sid":7}},
             {"type":"com.twilio.voice.insights.call-summary.complete","type":"other","data":{"call_sid":"CA2"}},
-            {"type":"com.twilio.voice.insights.call-summary.partial","data":{"call_sid":"CA3","sip_edge":5}}]"#;
+            {"type":"com.twilio.voice.insights.call-summary.partial","data":{"call_sid":"CA3","to":5}}]"#;
         let err = parse_delivery(body).unwrap_err();
         assert_eq!(
             err,
             DeliveryParseError::BadData {
                 index: 2,
                 event_type: PARTIAL_TYPE.into(),
-                problem: "is not a call summary: invalid type: integer `5`, expected struct Edge"
-                    .into()
+                problem:
+                    "is not a call summary: invalid type: integer `5`, expected struct Endpoint"
+                        .into()
             }
         );
         let two = br#"[{"type":"com.example.x","data":{"call_sid":7}},
@@ -969,6 +1026,23 @@ mod tests {
         assert_eq!(events[0].event_type(), "com.example.x");
         assert_eq!(events[1].event_type(), COMPLETE_TYPE);
         assert_eq!(summary_event(&events[1..]).summary.call_sid, "CA2");
+    }
+
+    #[test]
+    fn fields_the_table_does_not_show_are_read_when_the_call_is_opened() {
+        // The listener reads the core of a summary and keeps `data` as it came: an edge of the
+        // wrong type does not refuse the delivery; the full summary says what is wrong.
+        let body = br#"[{"type":"com.twilio.voice.insights.call-summary.complete","id":"EZ1",
+            "data":{"call_sid":"CA3","call_state":"busy","sip_edge":5}}]"#;
+        let events = parse_delivery(body).unwrap();
+        let e = summary_event(&events);
+        assert_eq!(e.summary.call_state, CallState::Busy);
+        assert_eq!(
+            &*e.data,
+            r#"{"call_sid":"CA3","call_state":"busy","sip_edge":5}"#
+        );
+        let err = e.full_summary().unwrap_err();
+        assert!(err.contains("expected struct Edge"), "{err}");
     }
 
     #[test]

@@ -158,30 +158,31 @@ macro_rules! lenient_fallbacks {
 /// cost: serde's flatten first reads the whole object, nested objects included, into an
 /// intermediate tree of owned values and then reads the fields out of that tree, which made
 /// parsing a 2 kB summary allocate some 300 times (a third of the listener's CPU per delivery).
+///
+/// Ending the invocation with `skip_unknown_keys` skips the other keys instead (the struct has
+/// no `extra`): that reads a few fields of a large object without allocating for the rest.
+/// `Type as "struct Name"` names the struct in error messages as `Name` would be.
 macro_rules! deserialize_keeping_unknown_keys {
-    ($ty:ident { $($field:ident : $field_ty:ty $(= $with:ident)?),* $(,)? }) => {
-        impl<'de> Deserialize<'de> for $ty {
-            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    ($ty:ident $(as $name:literal)? { $($field:ident : $field_ty:ty $(= $with:ident)?),* $(,)? } $($skip:ident)?) => {
+        impl<'de> ::serde::Deserialize<'de> for $ty {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 struct V;
-                impl<'de> Visitor<'de> for V {
+                impl<'de> ::serde::de::Visitor<'de> for V {
                     type Value = $ty;
 
-                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                        f.write_str(concat!("struct ", stringify!($ty)))
+                    fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                        f.write_str(deserialize_keeping_unknown_keys!(@name $ty $(as $name)?))
                     }
 
-                    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<$ty, A::Error> {
+                    fn visit_map<A: ::serde::de::MapAccess<'de>>(self, mut map: A) -> Result<$ty, A::Error> {
                         let mut out = $ty::default();
-                        while let Some(ObjectKey(key)) = map.next_key()? {
+                        while let Some($crate::twilio::summary::ObjectKey(key)) = map.next_key()? {
                             match key.as_ref() {
                                 $(stringify!($field) => {
                                     out.$field =
                                         deserialize_keeping_unknown_keys!(@value map, $field_ty $(, $with)?);
                                 })*
-                                _ => {
-                                    let value: Value = map.next_value()?;
-                                    out.extra.insert(key.into_owned(), value);
-                                }
+                                _ => deserialize_keeping_unknown_keys!(@unknown map, out, key $($skip)?),
                             }
                         }
                         Ok(out)
@@ -191,15 +192,28 @@ macro_rules! deserialize_keeping_unknown_keys {
             }
         }
     };
+    (@name $ty:ident) => {
+        concat!("struct ", stringify!($ty))
+    };
+    (@name $ty:ident as $name:literal) => {
+        $name
+    };
+    (@unknown $map:ident, $out:ident, $key:ident) => {{
+        let value: ::serde_json::Value = $map.next_value()?;
+        $out.extra.insert($key.into_owned(), value);
+    }};
+    (@unknown $map:ident, $out:ident, $key:ident skip_unknown_keys) => {{
+        $map.next_value::<::serde::de::IgnoredAny>()?;
+    }};
     (@value $map:ident, $field_ty:ty) => {
         $map.next_value::<$field_ty>()?
     };
     (@value $map:ident, $field_ty:ty, $with:ident) => {{
         struct With;
-        impl<'de> de::DeserializeSeed<'de> for With {
+        impl<'de> ::serde::de::DeserializeSeed<'de> for With {
             type Value = $field_ty;
 
-            fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<$field_ty, D::Error> {
+            fn deserialize<D: ::serde::Deserializer<'de>>(self, d: D) -> Result<$field_ty, D::Error> {
                 $with(d)
             }
         }
@@ -207,8 +221,10 @@ macro_rules! deserialize_keeping_unknown_keys {
     }};
 }
 
+pub(crate) use deserialize_keeping_unknown_keys;
+
 /// An object key, borrowed from the input when it has no escapes.
-struct ObjectKey<'de>(std::borrow::Cow<'de, str>);
+pub(crate) struct ObjectKey<'de>(pub(crate) std::borrow::Cow<'de, str>);
 
 impl<'de> Deserialize<'de> for ObjectKey<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -287,6 +303,31 @@ impl<'de> de::DeserializeSeed<'de> for LenientStrSeed {
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
         lenient_opt_string(deserializer)
     }
+}
+
+/// Like [`lenient_string`], into a [`compact_str::CompactString`] (no heap block for up to 24
+/// bytes).
+pub(crate) fn lenient_compact_string<'de, D>(
+    deserializer: D,
+) -> Result<compact_str::CompactString, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    struct V;
+    impl<'de> Visitor<'de> for V {
+        type Value = compact_str::CompactString;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a string")
+        }
+
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(v.into())
+        }
+
+        lenient_fallbacks!(compact_str::CompactString::default(); unit, bool, seq, map, numbers);
+    }
+    deserializer.deserialize_any(V)
 }
 
 /// Visitor behind [`lenient_opt_i64`].

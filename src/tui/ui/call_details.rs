@@ -77,8 +77,12 @@ pub fn osc8(text: &str, url: &str) -> String {
 
 /// The text of a call's details.
 pub fn lines(r: &CallRecord, theme: &Theme, mask: bool) -> Vec<Line<'static>> {
-    // The full summary is kept packed; opening a call is the one place it is needed.
-    let full = r.full_summary().unwrap_or_default();
+    // The full summary is kept packed; opening a call is the one place it is needed. The
+    // listener checked only the fields the table shows, so the rest may fail to read.
+    let (full, unreadable) = match r.read_full_summary() {
+        Ok(full) => (full, None),
+        Err(why) => (r.summary.to_summary(), Some(why)),
+    };
     let s = &full;
     let p = &s.properties;
     let mut out = Vec::new();
@@ -97,6 +101,12 @@ pub fn lines(r: &CallRecord, theme: &Theme, mask: bool) -> Vec<Line<'static>> {
             dash(p.direction.as_str())
         )),
     ]));
+    if let Some(why) = &unreadable {
+        out.push(Line::from(Span::styled(
+            format!("⚠ only the fields of the table are shown: the rest of this summary cannot be read ({why})"),
+            theme.warning(),
+        )));
+    }
     out.push(Line::raw(format!(
         "started {}  ended {}  duration {}  connected {}  PDD {}  queue {}",
         s.start_time.as_deref().unwrap_or("—"),
@@ -283,4 +293,55 @@ fn dash(s: &str) -> String {
 
 fn opt(v: Option<i64>, unit: &str) -> String {
     v.map_or("—".to_owned(), |v| format!("{v}{unit}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calls::store::CallStore;
+    use crate::twilio::cloudevent::{DeliveredEvent, parse_delivery};
+
+    fn text_of(body: &[u8]) -> String {
+        let events = parse_delivery(body).expect("accepted");
+        let DeliveredEvent::CallSummary(event) = &events[0] else {
+            panic!("a summary")
+        };
+        let mut store = CallStore::new();
+        store.apply(event, std::time::SystemTime::UNIX_EPOCH);
+        let record = store.iter().next().expect("one call");
+        lines(record, &Theme::new(false), false)
+            .iter()
+            .map(|l| {
+                l.spans
+                    .iter()
+                    .map(|s| s.content.as_ref())
+                    .collect::<String>()
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[test]
+    fn an_unreadable_summary_shows_the_table_fields_and_says_why() {
+        let text = text_of(
+            br#"[{"type":"com.twilio.voice.insights.call-summary.complete","id":"EZ1",
+            "data":{"call_sid":"CA3","call_state":"busy","from":{"carrier":"Voda"},"sip_edge":5}}]"#,
+        );
+        assert!(
+            text.contains("the rest of this summary cannot be read (invalid type: integer `5`, expected struct Edge"),
+            "{text}"
+        );
+        assert!(text.contains("Call CA3  busy"), "{text}");
+        assert!(text.contains("carrier Voda"), "{text}");
+    }
+
+    #[test]
+    fn a_readable_summary_has_no_warning() {
+        let text = text_of(
+            br#"[{"type":"com.twilio.voice.insights.call-summary.complete","id":"EZ1",
+            "data":{"call_sid":"CA3","call_state":"busy","sip_edge":{"properties":{"edge_location":"ashburn"}}}}]"#,
+        );
+        assert!(!text.contains("cannot be read"), "{text}");
+        assert!(text.contains("ashburn"), "{text}");
+    }
 }
