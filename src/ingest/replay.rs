@@ -119,6 +119,8 @@ struct StoredLine {
     body: Option<String>,
     #[serde(default)]
     body_b64: Option<String>,
+    #[serde(default)]
+    body_json: Option<Box<serde_json::value::RawValue>>,
 }
 
 fn post() -> String {
@@ -189,14 +191,15 @@ fn parse_line(line: usize, text: &[u8]) -> Result<RecordedDelivery, String> {
     .map_err(|e| format!("received_at `{}`: {e}", stored.received_at))?;
     let nanos = u64::try_from(received_at.unix_timestamp_nanos())
         .map_err(|_| format!("received_at `{}` is before 1970", stored.received_at))?;
-    let body = match (stored.body, stored.body_b64) {
-        (Some(text), _) => Bytes::from(text.into_bytes()),
-        (None, Some(b64)) => Bytes::from(
+    let body = match (stored.body, stored.body_b64, stored.body_json) {
+        (Some(text), _, _) => Bytes::from(text.into_bytes()),
+        (None, _, Some(json)) => Bytes::from(String::from(Box::<str>::from(json)).into_bytes()),
+        (None, Some(b64), None) => Bytes::from(
             base64::engine::general_purpose::STANDARD
                 .decode(b64.as_bytes())
                 .map_err(|e| format!("body_b64: {e}"))?,
         ),
-        (None, None) => Bytes::new(),
+        (None, None, None) => Bytes::new(),
     };
     Ok(RecordedDelivery {
         line,
