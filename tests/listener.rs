@@ -253,3 +253,63 @@ async fn other_routes() {
         DeliveryVerdict::MethodNotAllowed
     );
 }
+
+#[tokio::test]
+async fn a_post_to_another_path_is_listed_with_the_fix() {
+    let mut run = start(403).await;
+    let body = fixture();
+    let (url, sig) = signed(&run, TOKEN, &body);
+    // The sink's destination URL ends in /webhook, callwatch's public URL in /events.
+    let wrong = url.replace("/events?", "/webhook?");
+    assert_eq!(post(&wrong, Some(&sig), body.clone()).await, 404);
+    let d = next(&mut run).await;
+    assert_eq!((d.status, d.verdict.as_str()), (404, "wrong_path"));
+    assert_eq!(d.path, "/webhook");
+    assert!(d.events.is_empty(), "nothing of it is applied");
+    assert_eq!(d.body_len, body.len());
+    let diagnosis = d.diagnosis.expect("a diagnosis");
+    assert_eq!(
+        diagnosis.reason,
+        "POST to /webhook, not to the events path /events"
+    );
+    assert!(
+        diagnosis
+            .hint
+            .starts_with("a Twilio-signed POST reached this listener at /webhook")
+            && diagnosis
+                .hint
+                .contains("end the sink's destination URL with /events"),
+        "{}",
+        diagnosis.hint
+    );
+    assert_eq!(ListenerStats::get(&run.stats.rejected), 1);
+    assert_eq!(
+        ListenerStats::get(&run.stats.last_delivery_ms),
+        0,
+        "not a delivery to the events path"
+    );
+    // Unsigned: said so; other methods on other paths stay plain 404s, not listed.
+    assert_eq!(
+        post(&format!("{}/", run.base), None, b"{}".to_vec()).await,
+        404
+    );
+    let d = next(&mut run).await;
+    assert!(
+        d.diagnosis
+            .expect("diagnosis")
+            .hint
+            .starts_with("a POST reached this listener at /")
+    );
+    let client = reqwest::Client::new();
+    let resp = client
+        .get(format!("{}/favicon.ico", run.base))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(resp.status().as_u16(), 404);
+    // The connection still serves a correct delivery afterwards.
+    let (url, sig) = signed(&run, TOKEN, &body);
+    assert_eq!(post(&url, Some(&sig), body).await, 200);
+    let d = next(&mut run).await;
+    assert_eq!(d.verdict, DeliveryVerdict::Ok, "the GET was not listed");
+}

@@ -123,6 +123,26 @@ pub fn diagnose(
                 delivery.method
             ),
         ),
+        DeliveryVerdict::WrongPath => {
+            let events_path = public_url.events_path();
+            let sender = if view.signature.is_some() {
+                "a Twilio-signed POST"
+            } else {
+                "a POST"
+            };
+            (
+                format!(
+                    "POST to {}, not to the events path {events_path}",
+                    delivery.path
+                ),
+                format!(
+                    "{sender} reached this listener at {} but callwatch takes deliveries at \
+                     {events_path} (the path of the public URL): end the sink's destination URL \
+                     with {events_path}, or give callwatch the URL the sink uses",
+                    delivery.path
+                ),
+            )
+        }
         DeliveryVerdict::NotRecorded => (
             "not written to the --record file".to_owned(),
             "the --record file could not be written, so the delivery was answered 503 and \

@@ -251,6 +251,7 @@ pub fn rejudge(judge: &Judge, rec: &RecordedDelivery, seq: u64) -> Delivery {
             recorded,
             DeliveryVerdict::TooLarge
                 | DeliveryVerdict::MethodNotAllowed
+                | DeliveryVerdict::WrongPath
                 | DeliveryVerdict::NotRecorded
         );
     if never_judged || (judge.secrets.is_none() && !rec.was_accepted()) {

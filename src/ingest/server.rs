@@ -2,7 +2,10 @@
 //!
 //! Routes: `POST <events path>` (the path of the public URL) is judged and answered at once;
 //! `GET /healthz` answers 200; another method on the events path gets 405; anything else 404.
-//! Every request to the events path becomes a [`Delivery`] on the presentation channel.
+//! Every request to the events path becomes a [`Delivery`] on the presentation channel, and
+//! so does a POST to any other path (verdict `wrong_path`, answered 404 unread): a sink whose
+//! destination URL has the wrong path then shows in the deliveries view with the fix, instead
+//! of as silence.
 //!
 //! The listener is meant to be left open to the internet behind a tunnel, so every resource a
 //! client can hold is bounded ([`ServeLimits`]): time to send a request's head and body,
@@ -210,7 +213,8 @@ impl Listener {
 
     async fn handle(&self, req: Request<Incoming>) -> Response<Full<Bytes>> {
         let path = req.uri().path();
-        if path != self.events_path {
+        let wrong_path = path != self.events_path;
+        if wrong_path && req.method() != Method::POST {
             return if path == "/healthz" && req.method() == Method::GET {
                 text(StatusCode::OK, "ok\n")
             } else {
@@ -220,9 +224,11 @@ impl Listener {
         let started = Instant::now();
         let received_at = SystemTime::now();
         let seq = self.seq.fetch_add(1, Ordering::Relaxed) + 1;
-        self.stats
-            .last_delivery_ms
-            .store(unix_ms(received_at), Ordering::Relaxed);
+        if !wrong_path {
+            self.stats
+                .last_delivery_ms
+                .store(unix_ms(received_at), Ordering::Relaxed);
+        }
         let method = req.method().clone();
         let query = req.uri().query().unwrap_or("").to_owned();
         let path = path.to_owned();
@@ -250,6 +256,15 @@ impl Listener {
             diagnosis: None,
         };
 
+        if wrong_path {
+            delivery.status = 404;
+            delivery.verdict = DeliveryVerdict::WrongPath;
+            delivery.body_len = header_str(&headers, "content-length")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0);
+            self.finish(delivery, started);
+            return closing(text(StatusCode::NOT_FOUND, "not found\n"));
+        }
         if method != Method::POST {
             delivery.status = 405;
             delivery.verdict = DeliveryVerdict::MethodNotAllowed;
@@ -387,8 +402,11 @@ impl Listener {
                 hint = delivery.diagnosis.as_ref().map(|d| d.hint.as_str()),
                 "delivery refused"
             );
-            if delivery.verdict != DeliveryVerdict::NotRecorded
-                && let Some(recorder) = &self.recorder
+            // The recording holds the requests to the events path.
+            if !matches!(
+                delivery.verdict,
+                DeliveryVerdict::NotRecorded | DeliveryVerdict::WrongPath
+            ) && let Some(recorder) = &self.recorder
             {
                 recorder.append(record::line_for(&delivery));
             }

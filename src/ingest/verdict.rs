@@ -27,6 +27,9 @@ pub enum DeliveryVerdict {
     TooLarge,
     /// Not a POST.
     MethodNotAllowed,
+    /// A POST to another path than the events path (the path of the public URL): answered 404
+    /// unread. Listed so that a sink pointed at the wrong path shows up, not as silence.
+    WrongPath,
     /// Would have been accepted, but could not be written durably to the `--record` file: answered
     /// 503 so that Twilio delivers it again.
     NotRecorded,
@@ -44,6 +47,7 @@ impl DeliveryVerdict {
             Self::Malformed(_) => "malformed",
             Self::TooLarge => "too_large",
             Self::MethodNotAllowed => "method_not_allowed",
+            Self::WrongPath => "wrong_path",
             Self::NotRecorded => "not_recorded",
         }
     }
@@ -60,6 +64,7 @@ impl DeliveryVerdict {
             "malformed" => Self::Malformed(reason.unwrap_or_default().to_owned()),
             "too_large" => Self::TooLarge,
             "method_not_allowed" => Self::MethodNotAllowed,
+            "wrong_path" => Self::WrongPath,
             "not_recorded" => Self::NotRecorded,
             _ => return None,
         })
@@ -292,6 +297,7 @@ mod tests {
             DeliveryVerdict::TooLarge,
             DeliveryVerdict::MethodNotAllowed,
             DeliveryVerdict::NotRecorded,
+            DeliveryVerdict::WrongPath,
         ] {
             assert_eq!(DeliveryVerdict::from_name(v.as_str(), Some("why")), Some(v));
         }

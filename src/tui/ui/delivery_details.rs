@@ -170,6 +170,10 @@ pub fn explain(verdict: &DeliveryVerdict) -> String {
         DeliveryVerdict::Malformed(why) => format!("verified, but not an array of CloudEvents: {why}."),
         DeliveryVerdict::TooLarge => "the body is larger than 1 MiB; refused while reading.".into(),
         DeliveryVerdict::MethodNotAllowed => "only POST is accepted on the events path.".into(),
+        DeliveryVerdict::WrongPath => {
+            "a POST to another path than the events path (the path of the public URL): answered 404 without reading it."
+                .into()
+        }
         DeliveryVerdict::NotRecorded => {
             "verified, but it could not be written to the --record file: answered 503 so that Twilio retries it."
                 .into()
