@@ -497,6 +497,42 @@ fn header_warns_when_signatures_fail_with_a_4xx() {
 }
 
 #[test]
+fn header_says_when_posts_go_to_another_path() {
+    let mut app = app_with_calls(5, false);
+    let mut d = Delivery::accepted(
+        9998,
+        UNIX_EPOCH + Duration::from_secs(NOW_S - 2),
+        Vec::new(),
+    );
+    d.status = 404;
+    d.verdict = DeliveryVerdict::WrongPath;
+    d.path = "/webhook".into();
+    d.event_count = 0;
+    d.diagnosis = Some(callwatch::ingest::diagnosis::Diagnosis {
+        reason: "POST to /webhook, not to the events path /events".into(),
+        tried_urls: Vec::new(),
+        received_signature: None,
+        hint: "a Twilio-signed POST reached this listener at /webhook but callwatch takes \
+               deliveries at /events"
+            .into(),
+        seen_url: None,
+        matched_url: None,
+    });
+    app.stats.rejected.fetch_add(1, Ordering::Relaxed);
+    app.on_delivery(d);
+    app.prepare_frame();
+    let screen = text(&app, 120, 40);
+    assert!(
+        screen.contains("⚠ 1 POSTed to another path (answered 404) — latest: a Twilio-signed POST"),
+        "{screen}"
+    );
+    assert!(
+        !screen.contains("refused by the signature check"),
+        "{screen}"
+    );
+}
+
+#[test]
 fn mouse_selects_scrolls_and_sorts_by_column_title() {
     use ratatui::crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
     let mut app = app_with_calls(30, false);

@@ -107,10 +107,11 @@ pub fn lines(d: &Delivery, theme: &Theme, mask: bool) -> Vec<Line<'static>> {
 
     out.push(section(&format!("Body ({} bytes)", d.body_len), theme));
     if d.body.is_empty() {
-        out.push(Line::raw(if d.body_len > 0 {
-            "(not read: too large)"
-        } else {
-            "(empty)"
+        out.push(Line::raw(match d.verdict {
+            _ if d.body_len == 0 => "(empty)",
+            DeliveryVerdict::WrongPath => "(not read: not the events path)",
+            DeliveryVerdict::MethodNotAllowed => "(not read: not a POST)",
+            _ => "(not read: too large)",
         }));
         return out;
     }
@@ -178,5 +179,46 @@ pub fn explain(verdict: &DeliveryVerdict) -> String {
             "verified, but it could not be written to the --record file: answered 503 so that Twilio retries it."
                 .into()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(d: &Delivery) -> String {
+        lines(d, &Theme::new(false), false)
+            .iter()
+            .map(|l| {
+                l.spans
+                    .iter()
+                    .map(|s| s.content.as_ref())
+                    .collect::<String>()
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[test]
+    fn an_unread_body_says_why_it_was_not_read() {
+        let mut d = Delivery::accepted(1, std::time::SystemTime::UNIX_EPOCH, Vec::new());
+        d.body_len = 2048;
+        for (verdict, why) in [
+            (
+                DeliveryVerdict::WrongPath,
+                "(not read: not the events path)",
+            ),
+            (DeliveryVerdict::MethodNotAllowed, "(not read: not a POST)"),
+            (DeliveryVerdict::TooLarge, "(not read: too large)"),
+        ] {
+            d.verdict = verdict;
+            let text = text(&d);
+            assert!(
+                text.contains(&format!("Body (2048 bytes)\n{why}")),
+                "{text}"
+            );
+        }
+        d.body_len = 0;
+        assert!(text(&d).contains("Body (0 bytes)\n(empty)"));
     }
 }

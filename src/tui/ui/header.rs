@@ -180,8 +180,9 @@ fn sink_line(sink: &SinkInfo, theme: &Theme) -> Line<'static> {
 
 /// The last line: what the table shows (filter, sort, frozen, masked), or a warning when
 /// deliveries are being refused.
-/// Lines that say what is going wrong, under the status line: a failing `--record`, and
-/// deliveries refused by the signature check with the latest one's likely cause.
+/// Lines that say what is going wrong, under the status line: a failing `--record`, POSTs to
+/// another path than the events path, and deliveries refused by the signature check, each with
+/// the latest one's likely cause.
 fn problem_lines(app: &App) -> Vec<String> {
     let mut lines = Vec::new();
     // A failing --record comes first: every delivery is being answered 503 until it recovers.
@@ -189,6 +190,23 @@ fn problem_lines(app: &App) -> Vec<String> {
         let failures = ListenerStats::get(&app.stats.record_failures);
         lines.push(format!(
             "⚠ recording fails ({failures} not recorded; deliveries answered 503, Twilio retries): {error}"
+        ));
+    }
+    // POSTs to another path: the sink's destination URL and --public-url disagree on the path.
+    let misdirected: Vec<&crate::ingest::Delivery> = app
+        .session
+        .deliveries
+        .iter()
+        .filter(|d| d.verdict == crate::ingest::DeliveryVerdict::WrongPath)
+        .collect();
+    if let Some(latest) = misdirected.last() {
+        let why = latest
+            .diagnosis
+            .as_ref()
+            .map_or_else(|| latest.verdict.as_str().to_owned(), |d| d.hint.clone());
+        lines.push(format!(
+            "⚠ {} POSTed to another path (answered 404) — latest: {why}",
+            misdirected.len()
         ));
     }
     let refused: Vec<&crate::ingest::Delivery> = app
