@@ -156,8 +156,8 @@ macro_rules! lenient_fallbacks {
 ///
 /// This is what `#[serde(default)]` with a `#[serde(flatten)] extra` field does, without its
 /// cost: serde's flatten first reads the whole object, nested objects included, into an
-/// intermediate tree of owned values and then reads the fields out of that tree, which made
-/// parsing a 2 kB summary allocate some 300 times (a third of the listener's CPU per delivery).
+/// intermediate tree of owned values and then reads the fields out of that tree (reading a
+/// 2 kB delivery into a `CallSummary` took 7.2 µs with it, 6.5 µs without).
 ///
 /// Ending the invocation with `skip_unknown_keys` skips the other keys instead (the struct has
 /// no `extra`): that reads a few fields of a large object without allocating for the rest.
