@@ -395,10 +395,13 @@ pub fn line_for(delivery: &Delivery) -> Vec<u8> {
         out.clear();
         out.extend_from_slice(b"{}");
     }
-    if verbatim {
-        // The object ends with `}`: put the body in as the last member.
+    if verbatim && out.last() == Some(&b'}') {
+        // The object ends with `}`: put the body in as its last member.
         out.pop();
-        out.extend_from_slice(b",\"body_json\":");
+        if out.len() > 1 {
+            out.push(b',');
+        }
+        out.extend_from_slice(b"\"body_json\":");
         out.extend_from_slice(&delivery.body);
         out.push(b'}');
     }
