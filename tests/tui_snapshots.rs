@@ -57,13 +57,11 @@ fn deliveries(calls: usize) -> Vec<Delivery> {
             d.body = body.into();
             d.query = "bodySHA256=0123abcd".into();
             d.headers = vec![
-                ("content-type".into(), "application/json".into()),
-                (
-                    "x-twilio-signature".into(),
-                    "xWpMQ9oup5I4GzSsMkdAInacfMM=".into(),
-                ),
-                ("user-agent".into(), "TwilioProxy/1.1".into()),
-            ];
+                ("content-type", "application/json"),
+                ("x-twilio-signature", "xWpMQ9oup5I4GzSsMkdAInacfMM="),
+                ("user-agent", "TwilioProxy/1.1"),
+            ]
+            .into();
             d.handling = Duration::from_micros(180 + (seq % 7) * 13);
             out.push(d);
         }
@@ -100,10 +98,7 @@ fn add_rejection(app: &mut App) {
     d.event_count = 0;
     d.body = br#"[{"type":"com.twilio.voice.insights.call-summary.complete","data":{"call_sid":"CA1"}}]"#.as_slice().into();
     d.body_len = d.body.len();
-    d.headers = vec![(
-        "x-twilio-signature".into(),
-        "AAAAAAAAAAAAAAAAAAAAAAAAAAA=".into(),
-    )];
+    d.headers = vec![("x-twilio-signature", "AAAAAAAAAAAAAAAAAAAAAAAAAAA=")].into();
     d.diagnosis = Some(callwatch::ingest::diagnosis::Diagnosis {
         reason: "signature matches no URL variant".into(),
         tried_urls: vec![callwatch::twilio::signature::TriedUrl {

@@ -11,7 +11,7 @@ use subtle::ConstantTimeEq;
 
 use super::server::PublicUrl;
 use super::verdict::signed_url;
-use super::{Delivery, DeliveryVerdict};
+use super::{Delivery, DeliveryVerdict, Headers};
 use crate::twilio::signature::{
     Algorithm, Secrets, SignatureVerdict, TriedUrl, body_hash_params, compute_signature,
     url_variants,
@@ -334,7 +334,7 @@ impl<'a> RequestView<'a> {
 }
 
 /// The first non-empty header value, names compared case-insensitively.
-fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+fn header<'a>(headers: &'a Headers, name: &str) -> Option<&'a str> {
     headers
         .iter()
         .find(|(n, v)| n.eq_ignore_ascii_case(name) && !v.trim().is_empty())
@@ -859,6 +859,7 @@ mod tests {
             let signed = signed_url(&public, query);
             let judge = Judge::new(Some(secrets()), 403);
             let body = self.body_sent.unwrap_or(BODY);
+            let headers = Headers::from(headers);
             let sig = header(&headers, "x-twilio-signature");
             let judgement = judge.judge(
                 &signed,
@@ -869,7 +870,7 @@ mod tests {
             let mut d = Delivery::accepted(1, SystemTime::UNIX_EPOCH, Vec::new());
             d.path = self.public.events_path();
             d.query = query.to_owned();
-            d.headers = headers;
+            d.headers = headers.clone();
             d.status = judgement.status;
             d.verdict = judgement.verdict;
             d.signature = judgement.signature;

@@ -42,7 +42,7 @@ pub struct Delivery {
     /// The raw query string, as received (without `?`).
     pub query: String,
     /// Request headers, with secrets (Authorization) already redacted.
-    pub headers: Vec<(String, String)>,
+    pub headers: Headers,
     /// The body exactly as received (empty when it was refused unread).
     pub body: Bytes,
     /// Size of the body in bytes (or the announced size when it was refused unread).
@@ -83,7 +83,7 @@ impl Delivery {
             method: "POST".into(),
             path: "/events".into(),
             query: String::new(),
-            headers: Vec::new(),
+            headers: Headers::default(),
             body: Bytes::new(),
             body_len: 0,
             status: 200,
@@ -96,6 +96,73 @@ impl Delivery {
             handling: Duration::ZERO,
             diagnosis: None,
         }
+    }
+}
+
+/// A delivery's request headers, kept in one block of `name: value` lines (one allocation where
+/// a list of pairs took two per header): names as hyper gives them (lowercase), values as
+/// received, except `Authorization`, which is reduced to its scheme on arrival.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Headers(String);
+
+impl Headers {
+    /// The headers in order, as `(name, value)`.
+    pub fn iter(&self) -> HeaderIter<'_> {
+        self.0.lines().filter_map(|line| line.split_once(": "))
+    }
+
+    /// The first value of header `name` (any case).
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
+    }
+
+    /// Adds a header at the end; a line break in the value becomes a space (HTTP values never
+    /// hold one, and a line is one header).
+    pub fn push(&mut self, name: &str, value: &str) {
+        self.0.push_str(name);
+        self.0.push_str(": ");
+        if value.contains(['\n', '\r']) {
+            self.0.push_str(&value.replace(['\n', '\r'], " "));
+        } else {
+            self.0.push_str(value);
+        }
+        self.0.push('\n');
+    }
+
+    /// True when there is no header.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// The iterator of [`Headers::iter`].
+pub type HeaderIter<'a> =
+    std::iter::FilterMap<std::str::Lines<'a>, fn(&'a str) -> Option<(&'a str, &'a str)>>;
+
+impl<'a> IntoIterator for &'a Headers {
+    type Item = (&'a str, &'a str);
+    type IntoIter = HeaderIter<'a>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+impl<N: AsRef<str>, V: AsRef<str>> FromIterator<(N, V)> for Headers {
+    fn from_iter<I: IntoIterator<Item = (N, V)>>(pairs: I) -> Self {
+        let mut headers = Self::default();
+        for (name, value) in pairs {
+            headers.push(name.as_ref(), value.as_ref());
+        }
+        headers
+    }
+}
+
+impl<N: AsRef<str>, V: AsRef<str>> From<Vec<(N, V)>> for Headers {
+    fn from(pairs: Vec<(N, V)>) -> Self {
+        pairs.into_iter().collect()
     }
 }
 

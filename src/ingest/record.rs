@@ -357,7 +357,7 @@ pub fn line_for(delivery: &Delivery) -> Vec<u8> {
     for (name, value) in &delivery.headers {
         if let Some(kept) = KEPT_HEADERS.iter().find(|k| name.eq_ignore_ascii_case(k)) {
             // A repeated header keeps its first value, as the signature check does.
-            headers.entry(*kept).or_insert(value.as_str());
+            headers.entry(*kept).or_insert(value);
         }
     }
     let text = std::str::from_utf8(&delivery.body).ok();
@@ -434,12 +434,12 @@ mod tests {
             vec![],
         );
         d.query = "bodySHA256=ab".into();
-        d.headers = vec![
-            ("host".into(), "x".into()),
-            ("x-twilio-signature".into(), "sig=".into()),
-            ("authorization".into(), "Basic [redacted]".into()),
-            ("content-type".into(), "application/json".into()),
-        ];
+        d.headers = crate::ingest::Headers::from(vec![
+            ("host", "x"),
+            ("x-twilio-signature", "sig="),
+            ("authorization", "Basic [redacted]"),
+            ("content-type", "application/json"),
+        ]);
         d.signed_url = Some("https://x/events?bodySHA256=ab".into());
         d.body = bytes::Bytes::copy_from_slice(body);
         d.body_len = body.len();

@@ -31,7 +31,7 @@ use tokio::task::JoinSet;
 
 use super::record::{self, Recorder};
 use super::verdict::{DeliveryVerdict, Judge, signed_url};
-use super::{Delivery, ListenerStats, MAX_BODY_BYTES};
+use super::{Delivery, Headers, ListenerStats, MAX_BODY_BYTES};
 
 /// Where the public URL that Twilio signed comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -229,10 +229,11 @@ impl Listener {
                 .last_delivery_ms
                 .store(unix_ms(received_at), Ordering::Relaxed);
         }
-        let method = req.method().clone();
-        let query = req.uri().query().unwrap_or("").to_owned();
         let path = path.to_owned();
-        let headers = req.headers().clone();
+        let (parts, body) = req.into_parts();
+        let method = parts.method;
+        let query = parts.uri.query().unwrap_or("").to_owned();
+        let headers = parts.headers;
         let public = self.public_url.for_request(&headers);
         let signed = signed_url(&public, &query);
 
@@ -283,7 +284,7 @@ impl Listener {
             delivery.body_len = announced.unwrap_or(0) as usize;
             return self.too_large(delivery, started);
         }
-        let read = Limited::new(req.into_body(), MAX_BODY_BYTES).collect();
+        let read = Limited::new(body, MAX_BODY_BYTES).collect();
         let body = match tokio::time::timeout(self.limits.request_timeout, read).await {
             Ok(Ok(collected)) => collected.to_bytes(),
             Err(_) => {
@@ -444,20 +445,18 @@ fn unix_ms(t: SystemTime) -> u64 {
 
 /// The request headers, with `Authorization` reduced to its scheme: the sink's Basic
 /// credentials are a secret and are never kept.
-pub fn redacted_headers(headers: &HeaderMap) -> Vec<(String, String)> {
-    headers
-        .iter()
-        .map(|(name, value)| {
-            let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
-            let value = if name == header::AUTHORIZATION {
-                let scheme = value.split_whitespace().next().unwrap_or("");
-                format!("{scheme} [redacted]")
-            } else {
-                value
-            };
-            (name.as_str().to_owned(), value)
-        })
-        .collect()
+pub fn redacted_headers(headers: &HeaderMap) -> Headers {
+    let mut kept = Headers::default();
+    for (name, value) in headers {
+        let value = String::from_utf8_lossy(value.as_bytes());
+        if name == header::AUTHORIZATION {
+            let scheme = value.split_whitespace().next().unwrap_or("");
+            kept.push(name.as_str(), &format!("{scheme} [redacted]"));
+        } else {
+            kept.push(name.as_str(), &value);
+        }
+    }
+    kept
 }
 
 /// Binds the listening socket (`port` 0 picks a free one).
@@ -602,10 +601,32 @@ mod tests {
             "authorization",
             "Basic dXNlcjpzZWNyZXQ=".parse().expect("header"),
         );
+        h.append("x-note", "a: b".parse().expect("header"));
+        h.append("x-note", "second".parse().expect("header"));
         let kept = redacted_headers(&h);
         assert_eq!(
-            kept,
-            [("authorization".to_owned(), "Basic [redacted]".to_owned())]
+            kept.iter().collect::<Vec<_>>(),
+            [
+                ("authorization", "Basic [redacted]"),
+                ("x-note", "a: b"),
+                ("x-note", "second")
+            ]
+        );
+        assert_eq!(
+            kept.get("X-Note"),
+            Some("a: b"),
+            "the first value, any case"
+        );
+        assert!(!format!("{kept:?}").contains("dXNlcjpzZWNyZXQ"));
+    }
+
+    #[test]
+    fn a_line_break_cannot_split_a_kept_header() {
+        let mut kept = Headers::default();
+        kept.push("x-odd", "one\ntwo: three");
+        assert_eq!(
+            kept.iter().collect::<Vec<_>>(),
+            [("x-odd", "one two: three")]
         );
     }
 }

@@ -96,7 +96,7 @@ pub fn lines(d: &Delivery, theme: &Theme, mask: bool) -> Vec<Line<'static>> {
         let value = if name.eq_ignore_ascii_case("x-twilio-signature") {
             format!("{}…", crate::ingest::diagnosis::signature_prefix(value))
         } else {
-            value.clone()
+            value.to_owned()
         };
         out.push(Line::from(vec![
             Span::styled(format!("{name}: "), theme.dim()),
