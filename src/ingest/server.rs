@@ -249,7 +249,7 @@ impl Listener {
             status: 0,
             verdict: DeliveryVerdict::Ok,
             signature: None,
-            signed_url: Some(signed.clone()),
+            signed_url: Some(signed),
             events: Vec::new(),
             event_count: 0,
             event_types: Vec::new(),
@@ -298,7 +298,7 @@ impl Listener {
                 self.finish(delivery, started);
                 return closing(text(
                     StatusCode::REQUEST_TIMEOUT,
-                    &format!("request timeout: the body did not arrive within {waited} s\n"),
+                    format!("request timeout: the body did not arrive within {waited} s\n"),
                 ));
             }
             Ok(Err(e)) => {
@@ -318,7 +318,7 @@ impl Listener {
         };
 
         let judgement = self.judge.judge(
-            &signed,
+            delivery.signed_url.as_deref().unwrap_or_default(),
             header_str(&headers, "x-twilio-signature"),
             header_str(&headers, "x-twilio-webhooks-signature-settings"),
             &body,
@@ -344,17 +344,17 @@ impl Listener {
             self.finish(delivery, started);
             return text(
                 StatusCode::SERVICE_UNAVAILABLE,
-                &format!("not recorded, retry later: {e}\n"),
+                format!("not recorded, retry later: {e}\n"),
             );
         }
         let status = StatusCode::from_u16(delivery.status).unwrap_or(StatusCode::FORBIDDEN);
-        let message = match &delivery.verdict {
-            DeliveryVerdict::Ok | DeliveryVerdict::Duplicate => "ok\n".to_owned(),
-            DeliveryVerdict::Malformed(why) => format!("malformed delivery: {why}\n"),
-            other => format!("rejected: {}\n", other.as_str()),
+        let message: Bytes = match &delivery.verdict {
+            DeliveryVerdict::Ok | DeliveryVerdict::Duplicate => Bytes::from_static(b"ok\n"),
+            DeliveryVerdict::Malformed(why) => format!("malformed delivery: {why}\n").into(),
+            other => format!("rejected: {}\n", other.as_str()).into(),
         };
         self.finish(delivery, started);
-        text(status, &message)
+        text(status, message)
     }
 
     /// Appends the delivery's line and waits until it is durable, at most
@@ -419,8 +419,8 @@ impl Listener {
     }
 }
 
-fn text(status: StatusCode, body: &str) -> Response<Full<Bytes>> {
-    let mut resp = Response::new(Full::new(Bytes::copy_from_slice(body.as_bytes())));
+fn text(status: StatusCode, body: impl Into<Bytes>) -> Response<Full<Bytes>> {
+    let mut resp = Response::new(Full::new(body.into()));
     *resp.status_mut() = status;
     resp.headers_mut().insert(
         header::CONTENT_TYPE,
