@@ -361,12 +361,14 @@ async fn resend_is_accepted_by_another_callwatch() {
         .count();
     assert_eq!(sent, accepted, "{stdout}");
 
-    receiver.wait_for("every resent delivery", |lines| {
-        deliveries(lines).len() == accepted
+    // A delivery's line comes before the call lines it leads to: wait for those too.
+    let expected = final_states(&demo.live);
+    receiver.wait_for("every resent delivery and the calls they update", |lines| {
+        deliveries(lines).len() == accepted && final_states(lines) == expected
     });
     let lines = receiver.lines();
     assert!(deliveries(&lines).iter().all(|d| d["status"] == 200));
-    assert_eq!(final_states(&lines), final_states(&demo.live));
+    assert_eq!(final_states(&lines), expected);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -390,8 +392,8 @@ async fn resume_shows_the_recorded_calls_and_knows_their_events() {
     let expected_calls = final_states(&demo.live);
     assert_eq!(resumed["calls"].as_u64(), Some(expected_calls.len() as u64));
     let count = resumed["deliveries"].as_u64().expect("deliveries") as usize;
-    listening.wait_for("the resumed deliveries", |lines| {
-        deliveries(lines).len() >= count
+    listening.wait_for("the resumed deliveries and their calls", |lines| {
+        deliveries(lines).len() >= count && final_states(lines) == expected_calls
     });
     assert_eq!(final_states(&listening.lines()), expected_calls);
 

@@ -330,7 +330,12 @@ async fn send_feeds_callwatchs_own_listener() {
         .expect("summary line");
     let mut calls = std::collections::BTreeMap::new();
     let mut deliveries = 0;
-    while deliveries < sent {
+    // A delivery's line comes before the call lines it leads to: read on until both calls are
+    // busy (next_line fails the test if nothing comes for 10 s).
+    let settled = |calls: &std::collections::BTreeMap<String, serde_json::Value>| {
+        calls.len() == 2 && calls.values().all(|s| s == "busy")
+    };
+    while deliveries < sent || !settled(&calls) {
         let line = run.next_line(std::time::Duration::from_secs(10));
         match line["type"].as_str() {
             Some("delivery") => {
