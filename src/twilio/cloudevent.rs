@@ -2,7 +2,6 @@
 //! a `data` that may be an object or a JSON-encoded string of one (protocol.md §1.3), typed into
 //! call summaries, sink test events and everything else.
 
-use std::cell::RefCell;
 use std::fmt;
 
 use serde::Deserialize;
@@ -219,10 +218,6 @@ pub enum DeliveryParseError {
     },
 }
 
-/// Which event's `data` is being read straight from the body, so that a type error raised inside
-/// the JSON stream can be reported as `BadData` for that event.
-type DataContext = RefCell<Option<(usize, String)>>;
-
 /// Where a `data` value goes, decided by the `type` seen before it in the same object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Target {
@@ -293,13 +288,10 @@ enum Key {
     Other,
 }
 
-/// Reads one CloudEvent object found at `index`.
-struct EnvelopeVisitor<'c> {
-    index: usize,
-    ctx: &'c DataContext,
-}
+/// Reads one CloudEvent object.
+struct EnvelopeVisitor;
 
-impl<'de> Visitor<'de> for EnvelopeVisitor<'_> {
+impl<'de> Visitor<'de> for EnvelopeVisitor {
     type Value = Envelope;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -328,12 +320,7 @@ impl<'de> Visitor<'de> for EnvelopeVisitor<'_> {
                     let target = event_type
                         .as_deref()
                         .map_or(Target::Unknown, Target::for_type);
-                    if target == Target::Summary {
-                        let t = event_type.clone().unwrap_or_default();
-                        *self.ctx.borrow_mut() = Some((self.index, t));
-                    }
                     data = map.next_value_seed(DataSeed(target))?;
-                    *self.ctx.borrow_mut() = None;
                 }
                 Key::Other => {
                     map.next_value::<IgnoredAny>()?;
@@ -457,13 +444,10 @@ enum Item {
     NotObject,
 }
 
-/// Reads one array element at `index`.
-struct ItemSeed<'c> {
-    index: usize,
-    ctx: &'c DataContext,
-}
+/// Reads one array element.
+struct ItemSeed;
 
-impl<'de> de::DeserializeSeed<'de> for ItemSeed<'_> {
+impl<'de> de::DeserializeSeed<'de> for ItemSeed {
     type Value = Item;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Item, D::Error> {
@@ -471,7 +455,7 @@ impl<'de> de::DeserializeSeed<'de> for ItemSeed<'_> {
     }
 }
 
-impl<'de> Visitor<'de> for ItemSeed<'_> {
+impl<'de> Visitor<'de> for ItemSeed {
     type Value = Item;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -479,11 +463,7 @@ impl<'de> Visitor<'de> for ItemSeed<'_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Item, A::Error> {
-        let visitor = EnvelopeVisitor {
-            index: self.index,
-            ctx: self.ctx,
-        };
-        visitor.visit_map(map).map(Item::Event)
+        EnvelopeVisitor.visit_map(map).map(Item::Event)
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Item, A::Error> {
@@ -524,11 +504,9 @@ enum Body {
 }
 
 /// Reads the whole body.
-struct BodySeed<'c> {
-    ctx: &'c DataContext,
-}
+struct BodySeed;
 
-impl<'de> de::DeserializeSeed<'de> for BodySeed<'_> {
+impl<'de> de::DeserializeSeed<'de> for BodySeed {
     type Value = Body;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Body, D::Error> {
@@ -536,7 +514,7 @@ impl<'de> de::DeserializeSeed<'de> for BodySeed<'_> {
     }
 }
 
-impl<'de> Visitor<'de> for BodySeed<'_> {
+impl<'de> Visitor<'de> for BodySeed {
     type Value = Body;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -546,21 +524,14 @@ impl<'de> Visitor<'de> for BodySeed<'_> {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Body, A::Error> {
         // Deliveries currently hold one event; do not trust size hints beyond a small cap.
         let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(1).min(16));
-        while let Some(item) = seq.next_element_seed(ItemSeed {
-            index: items.len(),
-            ctx: self.ctx,
-        })? {
+        while let Some(item) = seq.next_element_seed(ItemSeed)? {
             items.push(item);
         }
         Ok(Body::Many(items))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Body, A::Error> {
-        let visitor = EnvelopeVisitor {
-            index: 0,
-            ctx: self.ctx,
-        };
-        visitor.visit_map(map).map(Body::One)
+        EnvelopeVisitor.visit_map(map).map(Body::One)
     }
 
     fn visit_unit<E: de::Error>(self) -> Result<Body, E> {
@@ -593,30 +564,23 @@ impl<'de> Visitor<'de> for BodySeed<'_> {
 /// with a non-empty call_sid (else BadData); test events need data.test_id (string; else BadData);
 /// any other type is passed on as Other. Missing `id`/`type` are empty strings.
 ///
-/// The body is read in one pass: when `type` comes before `data` (as in every Twilio example),
-/// `data` goes straight into its typed form; otherwise it is buffered as a `Value` first.
+/// When `type` comes before `data` (as in every Twilio example), a summary's `data` is taken as
+/// its text and only its core is read from it ([`SummaryCore`]); a test event's `data` is read
+/// as it streams by; otherwise `data` is buffered as a `Value` first. A summary's problems are
+/// found while reading that text, so any error from the stream itself means the body is not
+/// JSON.
 pub fn parse_delivery(body: &[u8]) -> Result<Vec<DeliveredEvent>, DeliveryParseError> {
-    let ctx = DataContext::default();
     let mut de = serde_json::Deserializer::from_slice(body);
-    let parsed = de::DeserializeSeed::deserialize(BodySeed { ctx: &ctx }, &mut de)
+    let parsed = de::DeserializeSeed::deserialize(BodySeed, &mut de)
         .and_then(|body| de.end().map(|()| body));
     let body = match parsed {
         Ok(body) => body,
         Err(err) => {
             let (message, line, column) = split_position(&err);
-            return Err(match (err.classify(), ctx.take()) {
-                (serde_json::error::Category::Data, Some((index, event_type))) => {
-                    DeliveryParseError::BadData {
-                        index,
-                        event_type,
-                        problem: format!("is not a call summary: {message}"),
-                    }
-                }
-                _ => DeliveryParseError::NotJson {
-                    message,
-                    line,
-                    column,
-                },
+            return Err(DeliveryParseError::NotJson {
+                message,
+                line,
+                column,
             });
         }
     };
