@@ -142,7 +142,7 @@ proptest! {
         }
         let record = store.get(&winner.summary.call_sid).expect("the call is in the store");
         prop_assert_eq!(&record.summary, &winner.summary);
-        prop_assert_eq!(record.full_summary(), winner.full_summary().ok());
+        prop_assert_eq!(record.full_summary(), winner.full_summary());
         prop_assert_eq!(record.rank, Rank::of(winner));
         prop_assert_eq!(record.event_id(), winner.id.as_str());
         prop_assert_eq!(record.history.len(), order.len());

@@ -86,33 +86,57 @@ fn app_with_calls(calls: usize, color: bool) -> App {
     app
 }
 
-/// Adds a delivery refused for its signature, as the listener would record it.
-fn add_rejection(app: &mut App) {
+/// Hands the app a delivery refused with `status` and `verdict`, counted as the listener counts
+/// it, with a diagnosis saying `reason` and `hint`; `shape` sets the rest.
+fn add_refused(
+    app: &mut App,
+    (status, verdict): (u16, DeliveryVerdict),
+    (reason, hint): (&str, &str),
+    shape: impl FnOnce(&mut Delivery, &mut callwatch::ingest::diagnosis::Diagnosis),
+) {
     let mut d = Delivery::accepted(
         9999,
         UNIX_EPOCH + Duration::from_secs(NOW_S - 2),
         Vec::new(),
     );
-    d.status = 403;
-    d.verdict = DeliveryVerdict::BadSignature;
+    d.status = status;
+    d.verdict = verdict;
     d.event_count = 0;
-    d.body = br#"[{"type":"com.twilio.voice.insights.call-summary.complete","data":{"call_sid":"CA1"}}]"#.as_slice().into();
-    d.body_len = d.body.len();
-    d.headers = vec![("x-twilio-signature", "AAAAAAAAAAAAAAAAAAAAAAAAAAA=")].into();
-    d.diagnosis = Some(callwatch::ingest::diagnosis::Diagnosis {
-        reason: "signature matches no URL variant".into(),
-        tried_urls: vec![callwatch::twilio::signature::TriedUrl {
-            url: "https://abc123.ngrok.app/events?bodySHA256=00".into(),
-            expected_signature: "xWpMQ9oup5I4GzSsMkdAInacfMM=".into(),
-        }],
-        received_signature: Some("AAAAAAAAAAAAAAAAAAAAAAAAAAA=".into()),
-        hint: "signature made with another auth token (subaccount?)".into(),
+    let mut diagnosis = callwatch::ingest::diagnosis::Diagnosis {
+        reason: reason.into(),
+        tried_urls: Vec::new(),
+        received_signature: None,
+        hint: hint.into(),
         seen_url: None,
         matched_url: None,
-    });
+    };
+    shape(&mut d, &mut diagnosis);
+    d.diagnosis = Some(diagnosis);
     app.stats.rejected.fetch_add(1, Ordering::Relaxed);
     app.on_delivery(d);
     app.prepare_frame();
+}
+
+/// Adds a delivery refused for its signature, as the listener would record it.
+fn add_rejection(app: &mut App) {
+    add_refused(
+        app,
+        (403, DeliveryVerdict::BadSignature),
+        (
+            "signature matches no URL variant",
+            "signature made with another auth token (subaccount?)",
+        ),
+        |d, diagnosis| {
+            d.body = br#"[{"type":"com.twilio.voice.insights.call-summary.complete","data":{"call_sid":"CA1"}}]"#.as_slice().into();
+            d.body_len = d.body.len();
+            d.headers = vec![("x-twilio-signature", "AAAAAAAAAAAAAAAAAAAAAAAAAAA=")].into();
+            diagnosis.tried_urls = vec![callwatch::twilio::signature::TriedUrl {
+                url: "https://abc123.ngrok.app/events?bodySHA256=00".into(),
+                expected_signature: "xWpMQ9oup5I4GzSsMkdAInacfMM=".into(),
+            }];
+            diagnosis.received_signature = Some("AAAAAAAAAAAAAAAAAAAAAAAAAAA=".into());
+        },
+    );
 }
 
 fn render(app: &App, width: u16, height: u16) -> String {
@@ -494,28 +518,16 @@ fn header_warns_when_signatures_fail_with_a_4xx() {
 #[test]
 fn header_says_when_posts_go_to_another_path() {
     let mut app = app_with_calls(5, false);
-    let mut d = Delivery::accepted(
-        9998,
-        UNIX_EPOCH + Duration::from_secs(NOW_S - 2),
-        Vec::new(),
+    add_refused(
+        &mut app,
+        (404, DeliveryVerdict::WrongPath),
+        (
+            "POST to /webhook, not to the events path /events",
+            "a Twilio-signed POST reached this listener at /webhook but callwatch takes \
+             deliveries at /events",
+        ),
+        |d, _| d.path = "/webhook".into(),
     );
-    d.status = 404;
-    d.verdict = DeliveryVerdict::WrongPath;
-    d.path = "/webhook".into();
-    d.event_count = 0;
-    d.diagnosis = Some(callwatch::ingest::diagnosis::Diagnosis {
-        reason: "POST to /webhook, not to the events path /events".into(),
-        tried_urls: Vec::new(),
-        received_signature: None,
-        hint: "a Twilio-signed POST reached this listener at /webhook but callwatch takes \
-               deliveries at /events"
-            .into(),
-        seen_url: None,
-        matched_url: None,
-    });
-    app.stats.rejected.fetch_add(1, Ordering::Relaxed);
-    app.on_delivery(d);
-    app.prepare_frame();
     let screen = text(&app, 120, 40);
     assert!(
         screen.contains("⚠ 1 POSTed to another path (answered 404) — latest: a Twilio-signed POST"),

@@ -112,18 +112,14 @@ impl CallRecord {
         self.rank.kind
     }
 
-    /// The best summary in full (edges, trust, every field), unpacked.
-    pub fn full_summary(&self) -> Option<CallSummary> {
-        self.packed.unpack()
-    }
-
-    /// The best summary's `data` as it arrived, or why it cannot be read as a summary.
-    pub fn read_full_summary(&self) -> Result<CallSummary, String> {
+    /// The best summary in full (edges, trust, every field), read from its packed `data`, or
+    /// why it cannot be read (the listener reads only the core of a summary on arrival).
+    pub fn full_summary(&self) -> Result<CallSummary, String> {
         let json = self
             .packed
             .unpack_json()
             .ok_or("its packed copy is damaged (a bug: please report it)")?;
-        serde_json::from_slice(&json).map_err(|e| e.to_string())
+        CallSummary::from_json(&json)
     }
 
     /// Id of the event that gave the current summary (`""` when none did).

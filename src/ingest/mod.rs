@@ -130,11 +130,6 @@ impl Headers {
         }
         self.0.push('\n');
     }
-
-    /// True when there is no header.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
 }
 
 /// The iterator of [`Headers::iter`].

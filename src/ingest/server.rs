@@ -257,12 +257,14 @@ impl Listener {
             diagnosis: None,
         };
 
+        let announced = headers
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
         if wrong_path {
             delivery.status = 404;
             delivery.verdict = DeliveryVerdict::WrongPath;
-            delivery.body_len = header_str(&headers, "content-length")
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(0);
+            delivery.body_len = announced.map_or(0, |n| usize::try_from(n).unwrap_or(usize::MAX));
             self.finish(delivery, started);
             return closing(text(StatusCode::NOT_FOUND, "not found\n"));
         }
@@ -276,10 +278,6 @@ impl Listener {
             return resp;
         }
 
-        let announced = headers
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<u64>().ok());
         if announced.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
             delivery.body_len = announced.unwrap_or(0) as usize;
             return self.too_large(delivery, started);

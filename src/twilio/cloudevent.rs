@@ -143,7 +143,7 @@ impl SummaryEvent {
 
     /// The whole summary in `data`, read now.
     pub fn full_summary(&self) -> Result<CallSummary, String> {
-        serde_json::from_str(&self.data).map_err(|e| format!("is not a call summary: {e}"))
+        CallSummary::from_json(self.data.as_bytes())
     }
 
     /// The schema version at the end of `dataschema` (`…/VoiceInsights.CallSummary/2` -> 2).

@@ -707,6 +707,12 @@ deserialize_keeping_unknown_keys! {
 }
 
 impl CallSummary {
+    /// Reads a summary from the JSON text of an event's `data` (as kept on arrival), or says
+    /// why it cannot be read.
+    pub fn from_json(json: &[u8]) -> Result<Self, String> {
+        serde_json::from_slice(json).map_err(|e| e.to_string())
+    }
+
     /// The edges present in this summary, labelled `"carrier"`, `"sip"`, `"client"`, `"sdk"`
     /// (in that order).
     pub fn edges(&self) -> Vec<(&'static str, &Edge)> {

@@ -79,7 +79,7 @@ pub fn osc8(text: &str, url: &str) -> String {
 pub fn lines(r: &CallRecord, theme: &Theme, mask: bool) -> Vec<Line<'static>> {
     // The full summary is kept packed; opening a call is the one place it is needed. The
     // listener checked only the fields the table shows, so the rest may fail to read.
-    let (full, unreadable) = match r.read_full_summary() {
+    let (full, unreadable) = match r.full_summary() {
         Ok(full) => (full, None),
         Err(why) => (r.summary.to_summary(), Some(why)),
     };
@@ -309,16 +309,7 @@ mod tests {
         let mut store = CallStore::new();
         store.apply(event, std::time::SystemTime::UNIX_EPOCH);
         let record = store.iter().next().expect("one call");
-        lines(record, &Theme::new(false), false)
-            .iter()
-            .map(|l| {
-                l.spans
-                    .iter()
-                    .map(|s| s.content.as_ref())
-                    .collect::<String>()
-            })
-            .collect::<Vec<_>>()
-            .join("\n")
+        crate::tui::ui::plain_text(&lines(record, &Theme::new(false), false))
     }
 
     #[test]

@@ -187,16 +187,7 @@ mod tests {
     use super::*;
 
     fn text(d: &Delivery) -> String {
-        lines(d, &Theme::new(false), false)
-            .iter()
-            .map(|l| {
-                l.spans
-                    .iter()
-                    .map(|s| s.content.as_ref())
-                    .collect::<String>()
-            })
-            .collect::<Vec<_>>()
-            .join("\n")
+        crate::tui::ui::plain_text(&lines(d, &Theme::new(false), false))
     }
 
     #[test]

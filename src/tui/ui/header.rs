@@ -9,7 +9,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
-use crate::ingest::ListenerStats;
+use crate::ingest::{Delivery, DeliveryVerdict, ListenerStats};
 use crate::tui::SinkInfo;
 use crate::tui::app::App;
 use crate::tui::ui::theme::Theme;
@@ -193,38 +193,16 @@ fn problem_lines(app: &App) -> Vec<String> {
         ));
     }
     // POSTs to another path: the sink's destination URL and --public-url disagree on the path.
-    let misdirected: Vec<&crate::ingest::Delivery> = app
-        .session
-        .deliveries
-        .iter()
-        .filter(|d| d.verdict == crate::ingest::DeliveryVerdict::WrongPath)
-        .collect();
-    if let Some(latest) = misdirected.last() {
-        let why = latest
-            .diagnosis
-            .as_ref()
-            .map_or_else(|| latest.verdict.as_str().to_owned(), |d| d.hint.clone());
+    if let Some((count, why)) = latest_cause(app, |d| d.verdict == DeliveryVerdict::WrongPath) {
         lines.push(format!(
-            "⚠ {} POSTed to another path (answered 404) — latest: {why}",
-            misdirected.len()
+            "⚠ {count} POSTed to another path (answered 404) — latest: {why}"
         ));
     }
-    let refused: Vec<&crate::ingest::Delivery> = app
-        .session
-        .deliveries
-        .iter()
-        .filter(|d| d.verdict.is_signature_failure())
-        .collect();
-    let Some(latest) = refused.last() else {
+    let Some((count, why)) = latest_cause(app, |d| d.verdict.is_signature_failure()) else {
         return lines;
     };
-    let why = latest
-        .diagnosis
-        .as_ref()
-        .map_or_else(|| latest.verdict.as_str().to_owned(), |d| d.hint.clone());
     lines.push(format!(
-        "⚠ {} refused by the signature check — latest: {why}",
-        refused.len()
+        "⚠ {count} refused by the signature check — latest: {why}"
     ));
     let status = app.header.reject_status;
     if (400..500).contains(&status) {
@@ -234,6 +212,18 @@ fn problem_lines(app: &App) -> Vec<String> {
         ));
     }
     lines
+}
+
+/// How many of the logged deliveries `matches` picks, and the likely cause of the latest one
+/// (its diagnosis' hint, or its verdict); `None` when it picks none.
+fn latest_cause(app: &App, matches: impl Fn(&Delivery) -> bool) -> Option<(usize, String)> {
+    let mut picked = app.session.deliveries.iter().filter(|d| matches(d));
+    let latest = picked.next_back()?;
+    let why = latest
+        .diagnosis
+        .as_ref()
+        .map_or_else(|| latest.verdict.as_str().to_owned(), |d| d.hint.clone());
+    Some((picked.count() + 1, why))
 }
 
 /// Splits `text` into lines of at most `width` characters, at spaces where possible.

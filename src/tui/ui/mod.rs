@@ -169,3 +169,18 @@ fn draw_hint_bar(frame: &mut Frame, area: Rect, app: &App) {
 pub fn table_rows(screen: Rect, app: &App) -> usize {
     usize::from(areas(screen, app).body.height.saturating_sub(1)).max(1)
 }
+
+/// The text of `lines`, one line each, without styles (for tests of what a view says).
+#[cfg(test)]
+pub(crate) fn plain_text(lines: &[ratatui::text::Line<'_>]) -> String {
+    lines
+        .iter()
+        .map(|l| {
+            l.spans
+                .iter()
+                .map(|s| s.content.as_ref())
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
