@@ -50,6 +50,9 @@ fn parse_time_ns(text: &str) -> i64 {
         .unwrap_or(0)
 }
 
+/// Up to this many events, a call's history grows one slot at a time.
+const SMALL_HISTORY: usize = 8;
+
 /// One event that arrived for a call, applied or not.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HistoryEntry {
@@ -295,6 +298,12 @@ impl CallStore {
         record.updated_at = received_at;
         // Ties in rank go to the later arrival: equal claims, fresher copy.
         let wins = rank >= record.rank;
+        // A call gets a handful of events (partial, predicted-complete, complete): room for
+        // exactly those rather than the vector's doubling (4 slots for 3 events), while a call
+        // with many events still grows by doubling.
+        if record.history.len() < SMALL_HISTORY {
+            record.history.reserve_exact(1);
+        }
         record.history.push(entry_for(wins));
         if !wins {
             return (id, ApplyOutcome::Superseded);
@@ -562,6 +571,35 @@ mod tests {
             assert_eq!(store.count_by_kind(SummaryKind::Complete), 1);
             assert_eq!(store.count_by_kind(SummaryKind::Partial), 0);
         }
+    }
+
+    #[test]
+    fn a_short_history_takes_room_for_its_events_only() {
+        let mut store = CallStore::new();
+        for e in three_events() {
+            store.apply(&e, SystemTime::now());
+        }
+        let rec = store.get("CA0001").expect("call");
+        assert_eq!(rec.history.len(), 3);
+        assert_eq!(
+            rec.history.capacity(),
+            3,
+            "no spare slots for a 3-event call"
+        );
+        // Many events for one call still grow by doubling, not one slot per event.
+        let mut store = CallStore::new();
+        let mut e = three_events().remove(0);
+        for i in 0..100 {
+            e.id = format!("EZ{i:032}");
+            store.apply(&e, SystemTime::now());
+        }
+        let rec = store.get("CA0001").expect("call");
+        assert_eq!(rec.history.len(), 100);
+        assert!(
+            rec.history.capacity() > rec.history.len(),
+            "past {SMALL_HISTORY} events the history grows by doubling (capacity {})",
+            rec.history.capacity()
+        );
     }
 
     #[test]
