@@ -120,11 +120,13 @@ impl ApiAuthArgs {
                 } else {
                     format!(" ({})", partial.join("; "))
                 };
-                anyhow::bail!(
+                // Like `listen` without a token: the command cannot start as given (exit 2).
+                Err(crate::commands::UsageError(format!(
                     "no Twilio credentials{detail}: set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN, \
                      or TWILIO_API_KEY and TWILIO_API_SECRET (or pass --account-sid/--auth-token \
                      or --api-key/--api-secret)"
-                )
+                ))
+                .into())
             }
         }
     }
