@@ -217,6 +217,24 @@ const ACCOUNT_ENV: [(&str, &str); 2] = [
 ];
 
 /// `callwatch setup --public-url http://127.0.0.1:PORT/events --port PORT --output ndjson …`.
+/// Waits until the callwatch of `run` accepts connections on `port`. Alerts a test adds after
+/// this are generated after the run started, which is when callwatch shows alerts from: added
+/// before it, in the second before the run started, they would rightly be left out.
+async fn listening(port: u16, run: &Running) {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_err()
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "callwatch never listened on {port}: {}",
+            run.stderr()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 fn setup(twilio: &Twilio, port: u16, extra: &[&str], env: &[(&str, &str)]) -> Running {
     let url = public_url(port);
     let port = port.to_string();
@@ -659,6 +677,8 @@ async fn debugger_alerts_about_the_sink_are_ndjson_lines_never_repeated() {
     twilio
         .events
         .insert_subscription(&sink, "mine", &CALL_SUMMARY_TYPES);
+    let mut run = setup(&twilio, port, &[], &ACCOUNT_ENV);
+    listening(port, &run).await;
     let timeout = twilio.monitor.add_alert(NewAlert {
         error_code: "91308".into(),
         resource_sid: Some(sink.clone()),
@@ -691,7 +711,6 @@ async fn debugger_alerts_about_the_sink_are_ndjson_lines_never_repeated() {
         ..NewAlert::default()
     });
 
-    let mut run = setup(&twilio, port, &[], &ACCOUNT_ENV);
     let mut sids = alert_sids(&mut run, 2).await;
     sids.sort();
     let mut expected = vec![timeout.clone(), refused];
@@ -763,13 +782,6 @@ async fn listen_with_credentials_shows_alerts_about_its_url() {
     let port = free_port();
     let url = public_url(port);
     let sink = twilio.events.insert_webhook_sink(&url, "mine", "active");
-    // Named only by the sink SID: listen finds its sink by destination to match it.
-    let by_sid = twilio.monitor.add_alert(NewAlert {
-        error_code: "91308".into(),
-        resource_sid: Some(sink),
-        alert_text: "Timeout".into(),
-        ..NewAlert::default()
-    });
     let port_text = port.to_string();
     let mut run = spawn(
         &twilio,
@@ -784,8 +796,17 @@ async fn listen_with_credentials_shows_alerts_about_its_url() {
         ],
         &ACCOUNT_ENV,
     );
+    // listen shows the alerts generated since it started: this one comes once it listens.
+    listening(port, &run).await;
+    let deadline = tokio::time::Instant::now() + WAIT;
+    // Named only by the sink SID: listen finds its sink by destination to match it.
+    let by_sid = twilio.monitor.add_alert(NewAlert {
+        error_code: "91308".into(),
+        resource_sid: Some(sink),
+        alert_text: "Timeout".into(),
+        ..NewAlert::default()
+    });
     let (code, lines, stderr) = {
-        let deadline = tokio::time::Instant::now() + WAIT;
         loop {
             match tokio::time::timeout_at(deadline, run.lines.recv()).await {
                 Ok(Some(line)) => {
