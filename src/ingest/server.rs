@@ -285,8 +285,8 @@ impl Listener {
         let read = Limited::new(body, MAX_BODY_BYTES).collect();
         let body = match tokio::time::timeout(self.limits.request_timeout, read).await {
             // A copy of its own: hyper's read buffer is then free again for the next request
-            // on this connection, instead of being held by the deliveries log (1,000 of them)
-            // and replaced by a fresh allocation for every request.
+            // on this connection, instead of being held by the delivery (and then by the
+            // deliveries log, 1,000 of them) and replaced by a fresh allocation each time.
             Ok(Ok(collected)) => Bytes::copy_from_slice(&collected.to_bytes()),
             Err(_) => {
                 // A slow client must not hold the connection and the handler: the unread rest
