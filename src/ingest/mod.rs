@@ -4,8 +4,8 @@
 //! The listener answers at once and hands a [`Delivery`] to a bounded channel; whoever consumes
 //! it (the TUI, the ndjson writer) can never slow the answer down. When the channel is full the
 //! delivery is still answered and counted in [`ListenerStats::dropped`], reported as a `gap`.
-//! Consumers take deliveries in batches ([`Gather`]), so that a busy listener does not wake
-//! them once per delivery.
+//! Consumers take deliveries in batches ([`DeliveryFeed`]), so that a busy listener does not
+//! wake them once per delivery.
 
 pub mod diagnosis;
 pub mod record;
@@ -17,6 +17,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
+use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use bytes::Bytes;
@@ -221,31 +222,77 @@ impl ListenerStats {
 /// deliveries) holds what a pause gathers at any rate the listener can take.
 pub const GATHER_PAUSE: Duration = Duration::from_millis(5);
 
-/// The pause a consumer takes between batches of the delivery channel (see [`GATHER_PAUSE`]).
-///
-/// In a `select!` loop: receive only `if gather.is_open()`, call [`Self::batch_taken`] after
-/// draining, and have a branch `() = gather.reopened(), if !gather.is_open() => {}`.
-#[derive(Debug, Default)]
-pub struct Gather {
+/// The consumer's end of the delivery channel: deliveries come in batches, with a pause of
+/// [`GATHER_PAUSE`] after each batch.
+#[derive(Debug)]
+pub struct DeliveryFeed {
+    rx: mpsc::Receiver<Delivery>,
     paused_until: Option<Instant>,
 }
 
-impl Gather {
-    /// True when the consumer may wait on the channel again.
-    pub fn is_open(&self) -> bool {
-        self.paused_until.is_none()
+impl DeliveryFeed {
+    /// The feed of the channel `rx` receives from.
+    pub fn new(rx: mpsc::Receiver<Delivery>) -> Self {
+        Self {
+            rx,
+            paused_until: None,
+        }
     }
 
-    /// Starts the pause after a batch was taken.
-    pub fn batch_taken(&mut self) {
-        self.paused_until = Some(Instant::now() + GATHER_PAUSE);
-    }
-
-    /// Resolves when the pause is over (at once when there is none).
-    pub async fn reopened(&mut self) {
+    /// Waits out the pause after the last batch, then for a delivery, and returns it with every
+    /// other one waiting; `None` once the listener has closed the channel and it is empty.
+    ///
+    /// Cancel-safe, for `select!`: a call dropped while it waits loses no delivery, and the
+    /// next call waits what is left of the pause.
+    pub async fn next_batch(&mut self) -> Option<Vec<Delivery>> {
         if let Some(until) = self.paused_until {
             tokio::time::sleep_until(until).await;
+            self.paused_until = None;
         }
-        self.paused_until = None;
+        let first = self.rx.recv().await?;
+        let mut batch = vec![first];
+        while let Ok(delivery) = self.rx.try_recv() {
+            batch.push(delivery);
+        }
+        self.paused_until = Some(Instant::now() + GATHER_PAUSE);
+        Some(batch)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_feed_takes_what_waits_in_one_batch_then_pauses() {
+        let (tx, rx) = mpsc::channel(16);
+        let mut feed = DeliveryFeed::new(rx);
+        let delivery = |seq| Delivery::accepted(seq, SystemTime::UNIX_EPOCH, Vec::new());
+        for seq in 1..=3 {
+            tx.send(delivery(seq)).await.expect("send");
+        }
+        let start = Instant::now();
+        let seqs = |batch: Vec<Delivery>| batch.iter().map(|d| d.seq).collect::<Vec<_>>();
+        assert_eq!(feed.next_batch().await.map(seqs), Some(vec![1, 2, 3]));
+        assert_eq!(
+            start.elapsed(),
+            Duration::ZERO,
+            "the first batch does not wait"
+        );
+
+        tx.send(delivery(4)).await.expect("send");
+        // Dropped while it pauses (as a `select!` branch would be): nothing is lost, and the
+        // pause is not started again.
+        assert!(
+            tokio::time::timeout(GATHER_PAUSE / 2, feed.next_batch())
+                .await
+                .is_err()
+        );
+        tx.send(delivery(5)).await.expect("send");
+        assert_eq!(feed.next_batch().await.map(seqs), Some(vec![4, 5]));
+        assert_eq!(start.elapsed(), GATHER_PAUSE, "one pause after a batch");
+
+        drop(tx);
+        assert!(feed.next_batch().await.is_none(), "closed and empty");
     }
 }

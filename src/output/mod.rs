@@ -18,7 +18,7 @@ use tokio::sync::mpsc;
 
 use crate::alerts::{AlertFeed, AlertStatus};
 use crate::calls::filter::Filter;
-use crate::ingest::{Delivery, Gather, ListenerStats};
+use crate::ingest::{Delivery, DeliveryFeed, ListenerStats};
 use crate::session::{Session, Update};
 
 /// How results are shown.
@@ -65,27 +65,24 @@ pub struct LineView {
 pub async fn run_lines<W: Write>(
     mode: OutputMode,
     view: &LineView,
-    mut rx: mpsc::Receiver<Delivery>,
+    rx: mpsc::Receiver<Delivery>,
     stats: Arc<ListenerStats>,
     out: &mut W,
 ) -> std::io::Result<Session> {
     let mut session = Session::with_max_calls(view.max_calls);
     let mut gap_check = tokio::time::interval(Duration::from_millis(250));
     let mut record_failures_seen = 0;
-    let mut gather = Gather::default();
+    let mut feed = DeliveryFeed::new(rx);
     loop {
         tokio::select! {
-            next = rx.recv(), if gather.is_open() => {
-                let Some(delivery) = next else { break };
+            batch = feed.next_batch() => {
+                let Some(batch) = batch else { break };
                 report_gap(mode, &mut session, &stats, out)?;
                 report_record_failures(mode, &mut record_failures_seen, &stats, out)?;
-                write_delivery(mode, view, &mut session, delivery, out)?;
-                while let Ok(delivery) = rx.try_recv() {
+                for delivery in batch {
                     write_delivery(mode, view, &mut session, delivery, out)?;
                 }
-                gather.batch_taken();
             }
-            () = gather.reopened(), if !gather.is_open() => {}
             _ = gap_check.tick() => {
                 report_gap(mode, &mut session, &stats, out)?;
                 report_record_failures(mode, &mut record_failures_seen, &stats, out)?;

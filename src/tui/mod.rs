@@ -91,7 +91,7 @@ pub struct TuiOptions {
 
 /// Runs the TUI until the user quits or SIGTERM arrives. Sends `true` on `stop` when leaving.
 pub async fn run(
-    mut rx: mpsc::Receiver<Delivery>,
+    rx: mpsc::Receiver<Delivery>,
     stats: Arc<ListenerStats>,
     header: HeaderInfo,
     options: TuiOptions,
@@ -141,7 +141,7 @@ pub async fn run(
     let mut stopping = stop.subscribe();
 
     let mut listener_open = true;
-    let mut gather = crate::ingest::Gather::default();
+    let mut feed = crate::ingest::DeliveryFeed::new(rx);
     let result: anyhow::Result<()> = loop {
         if app.notice.is_some() {
             let since = *notice_since.get_or_insert_with(Instant::now);
@@ -179,19 +179,12 @@ pub async fn run(
             break Ok(());
         }
         tokio::select! {
-            delivery = rx.recv(), if listener_open && gather.is_open() => match delivery {
-                Some(d) => {
-                    app.on_delivery(d);
-                    // Drain what else is waiting so a burst costs one frame.
-                    while let Ok(d) = rx.try_recv() {
-                        app.on_delivery(d);
-                    }
-                    gather.batch_taken();
-                }
+            // A burst costs one frame: it comes as one batch.
+            batch = feed.next_batch(), if listener_open => match batch {
+                Some(batch) => batch.into_iter().for_each(|d| app.on_delivery(d)),
                 // The listener stopped; keep the table until the user quits.
                 None => listener_open = false,
             },
-            () = gather.reopened(), if !gather.is_open() => {}
             Some(ev) = key_rx.recv() => match ev {
                 Event::Key(key) if key.kind != KeyEventKind::Release => {
                     app.notice = None;
