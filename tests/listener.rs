@@ -267,6 +267,10 @@ async fn a_post_to_another_path_is_listed_with_the_fix() {
     assert_eq!(d.path, "/webhook");
     assert!(d.events.is_empty(), "nothing of it is applied");
     assert_eq!(d.body_len, body.len());
+    assert_eq!(
+        d.signed_url, None,
+        "no signature is checked for another path"
+    );
     let diagnosis = d.diagnosis.expect("a diagnosis");
     assert_eq!(
         diagnosis.reason,

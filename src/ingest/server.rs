@@ -234,8 +234,6 @@ impl Listener {
         let method = parts.method;
         let query = parts.uri.query().unwrap_or("").to_owned();
         let headers = parts.headers;
-        let public = self.public_url.for_request(&headers);
-        let signed = signed_url(&public, &query);
 
         let mut delivery = Delivery {
             seq,
@@ -249,7 +247,7 @@ impl Listener {
             status: 0,
             verdict: DeliveryVerdict::Ok,
             signature: None,
-            signed_url: Some(signed),
+            signed_url: None,
             events: Vec::new(),
             event_count: 0,
             event_types: Vec::new(),
@@ -268,6 +266,9 @@ impl Listener {
             self.finish(delivery, started);
             return closing(text(StatusCode::NOT_FOUND, "not found\n"));
         }
+        // What Twilio signed for this request: nothing is checked against it for another path.
+        let public = self.public_url.for_request(&headers);
+        delivery.signed_url = Some(signed_url(&public, &delivery.query));
         if method != Method::POST {
             delivery.status = 405;
             delivery.verdict = DeliveryVerdict::MethodNotAllowed;
