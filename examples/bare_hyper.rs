@@ -39,8 +39,34 @@ enum Work {
 const PUBLIC_URL: &str = "http://bench.local/events";
 const AUTH_TOKEN: &str = "bench-token";
 
+/// The secrets the benchmark signs with, built once (not per request).
+static SECRETS: std::sync::LazyLock<Secrets> = std::sync::LazyLock::new(|| Secrets {
+    auth_token: AUTH_TOKEN.to_owned(),
+    shared_key_secret: None,
+});
+
 /// Reads the body (as any receiver must, to keep the connection), does `work` and answers 200.
+/// With `Work::None` nothing else is done: not even the signed URL is built.
 async fn answer(req: Request<Incoming>, work: Work) -> Result<Response<Full<Bytes>>, Infallible> {
+    let status = if work == Work::None {
+        match Limited::new(req.into_body(), 1024 * 1024).collect().await {
+            Ok(_) => StatusCode::OK,
+            Err(_) => StatusCode::BAD_REQUEST,
+        }
+    } else {
+        verify_and_parse(req, work).await
+    };
+    let mut resp = Response::new(Full::new(Bytes::from_static(b"ok\n")));
+    *resp.status_mut() = status;
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        http::HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    Ok(resp)
+}
+
+/// Checks the signature as the listener does and, for `Work::Parse`, reads the delivery.
+async fn verify_and_parse(req: Request<Incoming>, work: Work) -> StatusCode {
     let signed = match req.uri().query() {
         Some(query) => format!("{PUBLIC_URL}?{query}"),
         None => PUBLIC_URL.to_owned(),
@@ -50,36 +76,18 @@ async fn answer(req: Request<Incoming>, work: Work) -> Result<Response<Full<Byte
         .get("x-twilio-signature")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let status = match Limited::new(req.into_body(), 1024 * 1024).collect().await {
-        Ok(body) if work == Work::None => {
-            drop(body);
-            StatusCode::OK
-        }
-        Ok(body) => {
-            let body = body.to_bytes();
-            let secrets = Secrets {
-                auth_token: AUTH_TOKEN.to_owned(),
-                shared_key_secret: None,
-            };
-            let verified =
-                verify_json_delivery(&secrets, &signed, signature.as_deref(), None, &body)
-                    .is_valid();
-            let parsed = work != Work::Parse || parse_delivery(&body).is_ok();
-            if verified && parsed {
-                StatusCode::OK
-            } else {
-                StatusCode::BAD_REQUEST
-            }
-        }
-        Err(_) => StatusCode::BAD_REQUEST,
+    let Ok(body) = Limited::new(req.into_body(), 1024 * 1024).collect().await else {
+        return StatusCode::BAD_REQUEST;
     };
-    let mut resp = Response::new(Full::new(Bytes::from_static(b"ok\n")));
-    *resp.status_mut() = status;
-    resp.headers_mut().insert(
-        header::CONTENT_TYPE,
-        http::HeaderValue::from_static("text/plain; charset=utf-8"),
-    );
-    Ok(resp)
+    let body = body.to_bytes();
+    let verified =
+        verify_json_delivery(&SECRETS, &signed, signature.as_deref(), None, &body).is_valid();
+    let parsed = work != Work::Parse || parse_delivery(&body).is_ok();
+    if verified && parsed {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    }
 }
 
 #[tokio::main]
