@@ -20,6 +20,8 @@
 #          [--requests 400000]
 #          [--skip-record] [--skip-steps] [--skip-paced] [--skip-memory] [--with-node] [--out target/bench-ingest]
 #
+# Ends with the budgets checked and which were missed; exits 1 when one was (2 on bad usage).
+#
 # Load generator and servers share the machine's cores: run it when the machine is quiet.
 set -euo pipefail
 
@@ -60,7 +62,7 @@ while [ $# -gt 0 ]; do
     --skip-paced) SKIP_PACED=1; shift ;;
     --skip-memory) SKIP_MEMORY=1; shift ;;
     --with-node) WITH_NODE=1; shift ;;
-    -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench-ingest: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -160,6 +162,13 @@ cpu_ticks() {
 }
 
 declare -A RPS
+CHECKED=0
+MISSED=()
+# budget OK WHAT: counts a budget check; remembers WHAT when OK is 0.
+budget() {
+  CHECKED=$((CHECKED + 1))
+  [ "$1" = 1 ] || MISSED+=("$2")
+}
 # wrk_run NAME: closed-loop load on a fresh server; prints one line, remembers requests/s.
 wrk_run() {
   local name=$1 port load result
@@ -194,6 +203,8 @@ for round in $(seq 1 "$ROUNDS"); do
   wrk_run bare
   wrk_run quiet
   say "  callwatch / bare hyper: $(ratio "${RPS[quiet]}" "${RPS[bare]}")%   (budget: at least 70%)"
+  budget "$(( RPS[quiet] * 100 >= 70 * RPS[bare] ))" \
+    "ingest at least 70% of bare hyper (round $round: $(ratio "${RPS[quiet]}" "${RPS[bare]}")%)"
   if [ "$SKIP_STEPS" = 0 ]; then
     # Where the time goes: bare hyper doing only callwatch's signature check, then that and
     # parse_delivery (examples/bare_hyper.rs --work).
@@ -204,6 +215,8 @@ for round in $(seq 1 "$ROUNDS"); do
   if [ "$SKIP_RECORD" = 0 ]; then
     wrk_run record
     say "  callwatch --record / bare hyper: $(ratio "${RPS[record]}" "${RPS[bare]}")%   (budget: at least 70%)"
+    budget "$(( RPS[record] * 100 >= 70 * RPS[bare] ))" \
+      "ingest with --record at least 70% of bare hyper (round $round: $(ratio "${RPS[record]}" "${RPS[bare]}")%)"
   fi
 done
 
@@ -237,6 +250,7 @@ if (cluster.isPrimary) {
 EOF
   wrk_run node
   say "  callwatch / node: $(echo "scale=1; ${RPS[quiet]} / ${RPS[node]}" | bc)x   (budget: at least 4x)"
+  budget "$(( RPS[quiet] >= 4 * RPS[node] ))" "callwatch at least 4x the Node receiver"
 fi
 
 # paced NAME RATE COUNT|'' SECONDS: open-loop load at a fixed rate on a fresh server.
@@ -254,6 +268,11 @@ paced() {
     "$(echo "$(field p50_us "$result")/1000" | bc -l)" "$(echo "$(field p99_us "$result")/1000" | bc -l)" \
     "$(echo "$(field p999_us "$result")/1000" | bc -l)" "$(echo "$(field max_us "$result")/1000" | bc -l)" \
     "$(field non2xx "$result")" "$(field errors "$result")" "$load"
+  if [ "$name" != bare ]; then
+    local p99_us
+    p99_us=$(field p99_us "$result")
+    budget "$(( ${p99_us:-999999} < 5000 ))" "$name: p99 under 5 ms at $RATE/s (p99 ${p99_us:-?} us)"
+  fi
 }
 
 if [ "$SKIP_PACED" = 0 ]; then
@@ -284,6 +303,7 @@ memory() {
   printf '  %-22s %s deliveries (100,000 calls) at %s/s: VmRSS %s MiB   non-2xx %s   %s   (load %s)\n' \
     "$name" "$(field answered "$result")" "$MEMORY_RATE" "$(echo "scale=1; $rss/1024" | bc)" \
     "$(field non2xx "$result")" "$gaps" "$load"
+  budget "$(( ${rss:-999999999} < 200 * 1024 ))" "$name: under 200 MiB after 100,000 calls (VmRSS ${rss:-?} KiB)"
 }
 
 if [ "$SKIP_MEMORY" = 0 ]; then
@@ -295,4 +315,13 @@ if [ "$SKIP_MEMORY" = 0 ]; then
     memory quiet
     memory ndjson
   fi
+fi
+
+say ""
+if [ "${#MISSED[@]}" = 0 ]; then
+  say "== budgets: all $CHECKED checked were met"
+else
+  say "== budgets: ${#MISSED[@]} of $CHECKED checked were missed"
+  for missed in "${MISSED[@]}"; do say "  missed: $missed"; done
+  exit 1
 fi

@@ -28,6 +28,8 @@ fuzz_target!(|body: &[u8]| {
             Some(summary_event.data.as_bytes()),
             "a pack unpacks to the text it was made of"
         );
+        // What the details show when the full summary cannot be read: the core, whole.
+        assert_eq!(&SummaryCore::from(&core.to_summary()), core);
         if let Ok(full) = summary_event.full_summary() {
             assert_eq!(
                 &SummaryCore::from(&full),
