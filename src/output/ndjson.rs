@@ -133,6 +133,7 @@ pub fn update(update: &Update<'_>, mask: bool) -> Value {
                 duration: Option<i64>,
                 pdd_ms: Option<i64>,
                 tags: &'a [String],
+                stale: bool,
             }
             serde_json::to_value(CallLine {
                 line_type: "call",
@@ -153,6 +154,7 @@ pub fn update(update: &Update<'_>, mask: bool) -> Value {
                 duration: s.duration,
                 pdd_ms: s.properties.pdd_ms,
                 tags: &s.tags,
+                stale: record.is_stale(),
             })
             .unwrap_or(Value::Null)
         }

@@ -147,6 +147,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             );
             if offset + i == selected {
                 row.style(theme.selected())
+            } else if record.is_stale() {
+                // A replay of a captured delivery, older than Twilio's retry horizon.
+                row.style(theme.dim())
             } else {
                 row
             }

@@ -161,6 +161,9 @@ pub fn explain(verdict: &DeliveryVerdict) -> String {
         DeliveryVerdict::Duplicate => {
             "verified, but every event in it had arrived before (Twilio delivers at least once).".into()
         }
+        DeliveryVerdict::TooOld => {
+            "verified, but its events are older than --max-event-age: answered 2xx, not applied (a captured delivery sent again?).".into()
+        }
         DeliveryVerdict::BadSignature => {
             "X-Twilio-Signature matches no variant of the public URL with this auth token.".into()
         }

@@ -90,11 +90,25 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             theme.warning(),
         ));
     }
-    let refused_connections = ListenerStats::get(&stats.connections_refused);
+    let refused_connections = ListenerStats::get(&stats.connections_refused)
+        + ListenerStats::get(&stats.connections_evicted);
     if refused_connections > 0 {
         deliveries_line.push(Span::styled(
             format!(" · {refused_connections} connections closed (--max-connections)"),
             theme.warning(),
+        ));
+    }
+    if app.session.stale_events > 0 {
+        deliveries_line.push(Span::styled(
+            format!(" · {} stale (older than 4 h)", app.session.stale_events),
+            theme.dim(),
+        ));
+    }
+    let rotations = ListenerStats::get(&stats.record_rotations);
+    if rotations > 0 {
+        deliveries_line.push(Span::styled(
+            format!(" · recording rotated {rotations}× (older lines in FILE.1)"),
+            theme.dim(),
         ));
     }
     let last_ms = ListenerStats::get(&stats.last_delivery_ms);
