@@ -350,6 +350,11 @@ pub fn seen_event_ids(path: &Path) -> std::io::Result<DedupeWindow> {
     }
     let mut window = DedupeWindow::default();
     for file in [super::record::rotated_path(path), path.to_owned()] {
+        // Only files: a recording to a device (`/dev/full` in tests, a FIFO) has no ids to read,
+        // and reading one may never end.
+        if !std::fs::metadata(&file).is_ok_and(|m| m.is_file()) {
+            continue;
+        }
         let reader = match std::fs::File::open(&file) {
             Ok(f) => std::io::BufReader::with_capacity(256 * 1024, f),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
