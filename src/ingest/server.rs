@@ -171,6 +171,8 @@ pub struct Listener {
     budget: QueueBudget,
     /// Whether refused requests go into the recording too (`--record-refused`).
     record_refused: bool,
+    /// How many refused requests may still be logged one by one.
+    refusal_log: RefusalLog,
 }
 
 impl Listener {
@@ -188,6 +190,7 @@ impl Listener {
             limits: ServeLimits::default(),
             budget: QueueBudget::default(),
             record_refused: false,
+            refusal_log: RefusalLog::default(),
         }
     }
 
@@ -432,14 +435,27 @@ impl Listener {
                 self.judge.secrets.as_ref(),
             );
             delivery.shrink_refused();
-            tracing::warn!(
-                status = delivery.status,
-                verdict = delivery.verdict.as_str(),
-                path = %log_text(&delivery.path),
-                reason = delivery.diagnosis.as_ref().map(|d| log_text(&d.reason)),
-                hint = delivery.diagnosis.as_ref().map(|d| log_text(&d.hint)),
-                "delivery refused"
-            );
+            match self.refusal_log.admit(Instant::now()) {
+                LogTurn::Detailed { unlogged_before } => {
+                    if unlogged_before > 0 {
+                        tracing::warn!(
+                            unlogged = unlogged_before,
+                            "refused requests not logged one by one (at most {REFUSALS_LOGGED} \
+                             per {} s; the deliveries view lists them)",
+                            REFUSAL_LOG_WINDOW.as_secs()
+                        );
+                    }
+                    tracing::warn!(
+                        status = delivery.status,
+                        verdict = delivery.verdict.as_str(),
+                        path = %log_text(&delivery.path),
+                        reason = delivery.diagnosis.as_ref().map(|d| log_text(&d.reason)),
+                        hint = delivery.diagnosis.as_ref().map(|d| log_text(&d.hint)),
+                        "delivery refused"
+                    );
+                }
+                LogTurn::Counted => {}
+            }
             // With --record-refused, the recording holds the refused requests to the events path.
             if self.record_refused
                 && !matches!(
@@ -454,6 +470,58 @@ impl Listener {
         delivery.handling = started.elapsed();
         if !self.budget.admit(&mut delivery) || self.tx.try_send(delivery).is_err() {
             self.stats.dropped.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+/// At most this many refused requests are logged one by one per [`REFUSAL_LOG_WINDOW`]; the
+/// rest are counted and the count is logged with the next one logged. A flood of anonymous
+/// requests then writes a few lines a minute, not one per request.
+const REFUSALS_LOGGED: u32 = 10;
+
+/// See [`REFUSALS_LOGGED`].
+const REFUSAL_LOG_WINDOW: Duration = Duration::from_secs(60);
+
+/// Whether a refused request gets its own log line.
+#[derive(Debug, PartialEq, Eq)]
+enum LogTurn {
+    /// Log it, after saying how many went unlogged since the last one logged.
+    Detailed { unlogged_before: u64 },
+    /// Only count it.
+    Counted,
+}
+
+/// The budget of log lines for refused requests.
+#[derive(Debug, Default)]
+struct RefusalLog {
+    state: Mutex<RefusalLogState>,
+}
+
+#[derive(Debug, Default)]
+struct RefusalLogState {
+    window_start: Option<Instant>,
+    logged: u32,
+    unlogged: u64,
+}
+
+impl RefusalLog {
+    fn admit(&self, now: Instant) -> LogTurn {
+        let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        if st
+            .window_start
+            .is_none_or(|start| now.duration_since(start) >= REFUSAL_LOG_WINDOW)
+        {
+            st.window_start = Some(now);
+            st.logged = 0;
+        }
+        if st.logged < REFUSALS_LOGGED {
+            st.logged += 1;
+            LogTurn::Detailed {
+                unlogged_before: std::mem::take(&mut st.unlogged),
+            }
+        } else {
+            st.unlogged += 1;
+            LogTurn::Counted
         }
     }
 }
@@ -732,6 +800,26 @@ impl Drop for OpenConnection {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_flood_of_refusals_is_logged_a_few_lines_a_minute() {
+        let log = RefusalLog::default();
+        let t0 = Instant::now();
+        let turns: Vec<LogTurn> = (0..1000).map(|_| log.admit(t0)).collect();
+        let detailed = turns.iter().filter(|t| **t != LogTurn::Counted).count();
+        assert_eq!(detailed, REFUSALS_LOGGED as usize);
+        // The next window logs again, first saying how many went unlogged.
+        assert_eq!(
+            log.admit(t0 + REFUSAL_LOG_WINDOW),
+            LogTurn::Detailed {
+                unlogged_before: 1000 - u64::from(REFUSALS_LOGGED)
+            }
+        );
+        assert_eq!(
+            log.admit(t0 + REFUSAL_LOG_WINDOW),
+            LogTurn::Detailed { unlogged_before: 0 }
+        );
+    }
 
     #[test]
     fn the_oldest_connection_not_busy_is_the_one_closed_to_make_room() {
