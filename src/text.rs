@@ -43,6 +43,13 @@ pub fn terminal_safe(s: &str) -> Cow<'_, str> {
     escape(s, |_| false, push_terminal_escape)
 }
 
+/// Escapes `s` in place, as [`terminal_safe`] does.
+pub fn make_terminal_safe(s: &mut String) {
+    if let Cow::Owned(escaped) = terminal_safe(s) {
+        *s = escaped;
+    }
+}
+
 /// `s` with every hostile character escaped but `\n`, which stays a line break: for multi-line
 /// text (a pretty-printed body, a table printed by a subcommand).
 pub fn terminal_safe_lines(s: &str) -> Cow<'_, str> {
