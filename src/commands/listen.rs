@@ -90,7 +90,8 @@ pub(crate) async fn prepare(args: &ListenArgs, command: &str) -> anyhow::Result<
         let resumed =
             resume_from(path).with_context(|| format!("cannot resume from {}", path.display()))?;
         for warning in &resumed.warnings {
-            eprintln!("warning: {}: {warning}", path.display());
+            let warning = format!("{}: {warning}", path.display());
+            eprintln!("warning: {}", crate::text::terminal_safe(&warning));
         }
         mode_note = Some(format!(
             "resumed {} calls from {}",
@@ -241,10 +242,12 @@ impl UrlChoice {
             }
         };
         let url = discovered.public_url(&path);
-        eprintln!(
+        // The URL comes from the tunnel agent's API.
+        let line = format!(
             "callwatch: public URL {url} (from {}); it must be the sink's destination",
             discovered.source
         );
+        eprintln!("{}", crate::text::terminal_safe(&line));
         Ok(ResolvedUrl {
             public_url: PublicUrl::Fixed(url),
             source: discovered.source,

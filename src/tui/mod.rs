@@ -163,13 +163,13 @@ pub async fn run(
                 break Err(e).context("drawing the screen");
             }
             let screen = ratatui::layout::Rect::new(0, 0, size.width, size.height);
-            if let Some((x, y, sid, url)) = ui::call_details::hyperlink_target(&app, screen) {
+            if let Some((x, y, sid)) = ui::call_details::hyperlink_target(&app, screen) {
                 use ratatui::crossterm::{cursor, style::Print};
                 let _ = ratatui::crossterm::execute!(
                     std::io::stdout(),
                     cursor::SavePosition,
                     cursor::MoveTo(x, y),
-                    Print(ui::call_details::osc8(&sid, &url)),
+                    Print(sid.osc8()),
                     cursor::RestorePosition
                 );
             }

@@ -33,8 +33,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, seq: u64, scroll: u16) {
     );
 }
 
-/// The text of a delivery's details.
+/// The text of a delivery's details, escaped: the path, headers and body are the sender's
+/// bytes, signed or not.
 pub fn lines(d: &Delivery, theme: &Theme, mask: bool) -> Vec<Line<'static>> {
+    let mut out = lines_as_received(d, theme, mask);
+    super::escape_controls(&mut out);
+    out
+}
+
+fn lines_as_received(d: &Delivery, theme: &Theme, mask: bool) -> Vec<Line<'static>> {
     let mut out = Vec::new();
     let query = if d.query.is_empty() {
         String::new()
