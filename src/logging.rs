@@ -129,7 +129,11 @@ impl RotatingFile {
         if std::fs::rename(&self.path, aside(&self.path)).is_err() {
             return;
         }
-        if let Ok(file) = OpenOptions::new().create(true).append(true).open(&self.path) {
+        if let Ok(file) = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.path)
+        {
             self.file = file;
             self.written = 0;
             let note = format!(
@@ -206,7 +210,10 @@ mod tests {
         let aside = std::fs::read_to_string(dir.path().join("callwatch.log.1")).unwrap();
         assert_eq!(aside, line.repeat(2), "the full log moved aside whole");
         let now = std::fs::read_to_string(&path).unwrap();
-        assert!(now.starts_with("callwatch: log rotated at 1000 bytes"), "{now}");
+        assert!(
+            now.starts_with("callwatch: log rotated at 1000 bytes"),
+            "{now}"
+        );
         assert!(now.ends_with(&line), "{now}");
         assert!(now.len() < 1000);
     }

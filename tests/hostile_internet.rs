@@ -66,7 +66,9 @@ fn listen(extra: &[&str]) -> ListenProcess {
 
 /// The predicted-complete fixture as event `n` of call `n`, with its CloudEvent `time` set.
 fn delivery_body(n: u32, time: &str) -> Vec<u8> {
-    let body = signed_load::distinct_bodies(n as usize + 1).pop().expect("a body");
+    let body = signed_load::distinct_bodies(n as usize + 1)
+        .pop()
+        .expect("a body");
     String::from_utf8(body)
         .expect("utf-8")
         .replace("2020-07-23T22:56:33.000Z", time)
@@ -119,7 +121,10 @@ async fn a_delivery_sent_again_after_a_restart_is_a_duplicate_without_resume() {
     let mut first = listen(&record);
     assert_eq!(post_signed(&first.base(), &body).await.status(), 200);
     let lines = first.wait_for("the call", |l| l.iter().any(|l| l["type"] == "call"));
-    let delivery = lines.iter().find(|l| l["type"] == "delivery").expect("delivery");
+    let delivery = lines
+        .iter()
+        .find(|l| l["type"] == "delivery")
+        .expect("delivery");
     assert_eq!(delivery["verdict"], "ok");
     first.terminate();
 
@@ -130,7 +135,10 @@ async fn a_delivery_sent_again_after_a_restart_is_a_duplicate_without_resume() {
     let lines = second.wait_for("the delivery", |l| {
         l.iter().any(|l| l["type"] == "delivery")
     });
-    let delivery = lines.iter().find(|l| l["type"] == "delivery").expect("delivery");
+    let delivery = lines
+        .iter()
+        .find(|l| l["type"] == "delivery")
+        .expect("delivery");
     assert_eq!(delivery["verdict"], "duplicate", "{delivery}");
     // A new event still is applied.
     let fresh = delivery_body(2, &rfc3339(SystemTime::now()));
@@ -148,8 +156,18 @@ async fn an_event_older_than_the_retry_horizon_is_stale_and_max_event_age_sets_i
     let recent = rfc3339(now - Duration::from_secs(60));
 
     let mut plain = listen(&[]);
-    assert_eq!(post_signed(&plain.base(), &delivery_body(1, &old)).await.status(), 200);
-    assert_eq!(post_signed(&plain.base(), &delivery_body(2, &recent)).await.status(), 200);
+    assert_eq!(
+        post_signed(&plain.base(), &delivery_body(1, &old))
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        post_signed(&plain.base(), &delivery_body(2, &recent))
+            .await
+            .status(),
+        200
+    );
     let lines = plain.wait_for("two calls", |l| {
         l.iter().filter(|l| l["type"] == "call").count() == 2
     });
@@ -159,8 +177,17 @@ async fn an_event_older_than_the_retry_horizon_is_stale_and_max_event_age_sets_i
 
     let mut strict = listen(&["--max-event-age", "1h"]);
     let answer = post_signed(&strict.base(), &delivery_body(1, &old)).await;
-    assert_eq!(answer.status(), 200, "answered 2xx: a retry would be as old");
-    assert_eq!(post_signed(&strict.base(), &delivery_body(2, &recent)).await.status(), 200);
+    assert_eq!(
+        answer.status(),
+        200,
+        "answered 2xx: a retry would be as old"
+    );
+    assert_eq!(
+        post_signed(&strict.base(), &delivery_body(2, &recent))
+            .await
+            .status(),
+        200
+    );
     let lines = strict.wait_for("two deliveries and a call", |l| {
         l.iter().filter(|l| l["type"] == "delivery").count() == 2
             && l.iter().any(|l| l["type"] == "call")
@@ -184,7 +211,10 @@ async fn refused_requests_are_recorded_only_with_record_refused_and_then_cut_dow
     let recording = scratch("refused-default.ndjson");
     let mut default = listen(&["--record", recording.to_str().expect("path")]);
     for _ in 0..20 {
-        assert_eq!(post_unsigned(&default.base(), &long_path, big.clone()).await, 403);
+        assert_eq!(
+            post_unsigned(&default.base(), &long_path, big.clone()).await,
+            403
+        );
     }
     let accepted = delivery_body(1, &rfc3339(SystemTime::now()));
     assert_eq!(post_signed(&default.base(), &accepted).await.status(), 200);
@@ -203,7 +233,10 @@ async fn refused_requests_are_recorded_only_with_record_refused_and_then_cut_dow
         "--record-refused",
     ]);
     for _ in 0..20 {
-        assert_eq!(post_unsigned(&keeping.base(), &long_path, big.clone()).await, 403);
+        assert_eq!(
+            post_unsigned(&keeping.base(), &long_path, big.clone()).await,
+            403
+        );
     }
     keeping.wait_for("20 deliveries", |l| {
         l.iter().filter(|l| l["type"] == "delivery").count() == 20
@@ -232,7 +265,12 @@ async fn the_recording_is_rotated_at_its_maximum_size() {
     let now = rfc3339(SystemTime::now());
     let count = 30;
     for n in 0..count {
-        assert_eq!(post_signed(&run.base(), &delivery_body(n, &now)).await.status(), 200);
+        assert_eq!(
+            post_signed(&run.base(), &delivery_body(n, &now))
+                .await
+                .status(),
+            200
+        );
     }
     run.wait_for("every delivery", |l| {
         l.iter().filter(|l| l["type"] == "delivery").count() == count as usize
@@ -312,9 +350,17 @@ async fn a_refused_request_keeps_a_fixed_small_amount_whatever_it_sent() {
     assert_eq!(status.as_u16(), 403);
     let delivery = run.rx.recv().await.expect("a delivery");
     assert_eq!(delivery.body_len, MAX_BODY_BYTES, "the size is kept");
-    assert_eq!(delivery.body.len(), REFUSED_BODY_KEPT, "only a prefix of the body");
+    assert_eq!(
+        delivery.body.len(),
+        REFUSED_BODY_KEPT,
+        "only a prefix of the body"
+    );
     assert!(delivery.body_clipped());
-    assert!(delivery.query.len() <= REFUSED_TEXT_KEPT + 32, "{}", delivery.query.len());
+    assert!(
+        delivery.query.len() <= REFUSED_TEXT_KEPT + 32,
+        "{}",
+        delivery.query.len()
+    );
     assert!(
         delivery.signed_url.as_deref().unwrap_or_default().len() <= REFUSED_TEXT_KEPT + 32,
         "signed URL kept whole"

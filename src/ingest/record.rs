@@ -484,6 +484,14 @@ pub fn line_for(delivery: &Delivery) -> Vec<u8> {
         out.clear();
         out.extend_from_slice(b"{}");
     }
+    // C1 and bidi controls escaped too, so that `cat` of a recording is safe (the same value
+    // for a JSON reader). A verbatim `body_json` is spliced in after: its bytes are the
+    // signed body's and must stay as they came.
+    if let Ok(text) = std::str::from_utf8(&out)
+        && let std::borrow::Cow::Owned(safe) = crate::text::json_safe(text)
+    {
+        out = safe.into_bytes();
+    }
     if verbatim && out.last() == Some(&b'}') {
         // The object ends with `}`: put the body in as its last member.
         out.pop();

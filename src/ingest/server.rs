@@ -531,8 +531,7 @@ const LOG_TEXT_KEPT: usize = 160;
 
 /// A refused request's text as a log line holds it: its first [`LOG_TEXT_KEPT`] bytes, escaped.
 fn log_text(text: &str) -> String {
-    // TODO(merge): the one terminal sanitiser.
-    let mut kept: String = text.escape_debug().collect();
+    let mut kept = crate::text::terminal_safe(text).into_owned();
     super::clip(&mut kept, LOG_TEXT_KEPT);
     kept
 }
