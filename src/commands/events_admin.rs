@@ -13,6 +13,7 @@ use crate::twilio::api::{
     ApiError, CALL_SUMMARY_TYPES, Credentials, DEFAULT_API_BASE, EventType, EventsClient, Sink,
     SubscribedEvent, Subscription,
 };
+use crate::twilio::url::display_url;
 
 /// The description given to sinks by default: Twilio asks for no personal data here.
 pub(crate) const DEFAULT_SINK_DESCRIPTION: &str = "callwatch sink";
@@ -328,7 +329,9 @@ pub async fn run_sinks(args: SinksArgs) -> anyhow::Result<()> {
             let sink = client
                 .create_sink(&public_url, &description, false)
                 .await
-                .with_context(|| format!("could not create a sink for {public_url}"))?;
+                .with_context(|| {
+                    format!("could not create a sink for {}", display_url(&public_url))
+                })?;
             if json {
                 return print_json(&sink);
             }
@@ -338,7 +341,7 @@ pub async fn run_sinks(args: SinksArgs) -> anyhow::Result<()> {
                 sid = sink.sid,
                 kind = or_dash(sink.sink_type.as_deref()),
                 status = or_dash(sink.status.as_deref()),
-                destination = sink.destination().unwrap_or(&public_url),
+                destination = display_url(sink.destination().unwrap_or(&public_url)),
             ))
         }
         SinksCommand::Delete { sid } => {
@@ -363,7 +366,7 @@ pub async fn run_sinks(args: SinksArgs) -> anyhow::Result<()> {
             if json {
                 return print_json(&SinkResult { sid, result });
             }
-            let destination = sink.destination().unwrap_or("the sink's destination");
+            let destination = display_url(sink.destination().unwrap_or("the sink's destination"));
             print_text(&format!(
                 "Test of sink {sid}: {result}\n\
                  Twilio will POST a signed com.twilio.eventstreams.test-event to {destination}.\n\
@@ -529,7 +532,7 @@ fn sinks_table(sinks: &[Sink]) -> String {
             sink.sid.clone(),
             or_dash(sink.status.as_deref()),
             or_dash(sink.sink_type.as_deref()),
-            or_dash(sink.destination()),
+            or_dash(sink.destination().map(display_url).as_deref()),
             shorten(sink.description.as_deref(), 40),
             or_dash(sink.date_created.as_deref()),
         ]);

@@ -32,6 +32,7 @@ use tokio::task::JoinSet;
 use super::record::{self, Recorder};
 use super::verdict::{DeliveryVerdict, Judge, signed_url};
 use super::{Delivery, Headers, ListenerStats, MAX_BODY_BYTES};
+use crate::twilio::url::display_url;
 
 /// Where the public URL that Twilio signed comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,10 +75,11 @@ impl PublicUrl {
         }
     }
 
-    /// How the URL is shown in the header: the URL itself, or where it comes from.
+    /// How the URL is shown (header, log, `listening` line): the URL with its password
+    /// masked ([`display_url`]), or where it comes from.
     pub fn describe(&self) -> String {
         match self {
-            Self::Fixed(url) => url.clone(),
+            Self::Fixed(url) => display_url(url).into_owned(),
             Self::FromForwardedHeaders { path } => {
                 format!("from X-Forwarded-* headers, path {path}")
             }
@@ -445,15 +447,18 @@ fn unix_ms(t: SystemTime) -> u64 {
         .map_or(0, |d| d.as_millis() as u64)
 }
 
-/// The request headers, with `Authorization` reduced to its scheme: the sink's Basic
-/// credentials are a secret and are never kept.
+/// What an `Authorization` (or `Proxy-Authorization`) value is kept as.
+pub const REDACTED: &str = "[redacted]";
+
+/// The request headers, with any `Authorization` and `Proxy-Authorization` value replaced
+/// whole by [`REDACTED`]: the sink's Basic credentials are a secret, and a value without the
+/// usual `scheme credentials` shape (`Bearer…` with no space) must not leak either.
 pub fn redacted_headers(headers: &HeaderMap) -> Headers {
     let mut kept = Headers::default();
     for (name, value) in headers {
         let value = String::from_utf8_lossy(value.as_bytes());
-        if name == header::AUTHORIZATION {
-            let scheme = value.split_whitespace().next().unwrap_or("");
-            kept.push(name.as_str(), &format!("{scheme} [redacted]"));
+        if name == header::AUTHORIZATION || name == header::PROXY_AUTHORIZATION {
+            kept.push(name.as_str(), REDACTED);
         } else {
             kept.push(name.as_str(), &value);
         }
@@ -609,7 +614,7 @@ mod tests {
         assert_eq!(
             kept.iter().collect::<Vec<_>>(),
             [
-                ("authorization", "Basic [redacted]"),
+                ("authorization", "[redacted]"),
                 ("x-note", "a: b"),
                 ("x-note", "second")
             ]
@@ -620,6 +625,32 @@ mod tests {
             "the first value, any case"
         );
         assert!(!format!("{kept:?}").contains("dXNlcjpzZWNyZXQ"));
+    }
+
+    #[test]
+    fn authorization_values_are_redacted_whole_whatever_their_shape() {
+        let values = [
+            "Basic dXNlcjpzZWNyZXQ=",
+            "Bearer\tsecret-token",
+            "Bearersecret-token",
+            "secret-token",
+            "Digest username=\"u\", response=\"secret-token\"",
+            "  Basic   secret-token  ",
+            "",
+        ];
+        for value in values {
+            for name in ["authorization", "proxy-authorization"] {
+                let mut h = HeaderMap::new();
+                h.insert(name, value.parse().expect("header"));
+                let kept = redacted_headers(&h);
+                assert_eq!(kept.get(name), Some(REDACTED), "{name}: {value:?}");
+                let shown = format!("{kept:?}");
+                assert!(
+                    !shown.contains("secret") && !shown.contains("dXNlcjpzZWNyZXQ"),
+                    "{name}: {value:?} kept as {shown}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -87,7 +87,10 @@ pub fn lines(d: &Delivery, theme: &Theme, mask: bool) -> Vec<Line<'static>> {
     } else if let Some(url) = &d.signed_url
         && d.verdict.is_accepted()
     {
-        out.push(Line::raw(format!("verified against {url}")));
+        out.push(Line::raw(format!(
+            "verified against {}",
+            crate::twilio::url::display_url(url)
+        )));
     }
     out.push(Line::raw(""));
 
