@@ -16,6 +16,7 @@ use crate::twilio::signature::{
     Algorithm, Secrets, SignatureVerdict, TriedUrl, body_hash_params, compute_signature,
     url_variants,
 };
+use crate::twilio::url::display_url;
 
 /// How many characters of a signature are shown: 48 bits, enough to compare by eye, far too
 /// few to forge anything with.
@@ -76,6 +77,13 @@ pub fn explain_check(check: &SignatureVerdict) -> Option<(String, String)> {
         ),
         SignatureVerdict::UnsupportedAlgorithm { name } => unsupported_algorithm(name),
         SignatureVerdict::NoSharedKeyConfigured { key_id } => no_shared_key(key_id.as_deref()),
+        SignatureVerdict::InvalidPort { port } => (
+            format!("port {port} in the signed URL is not a port"),
+            format!(
+                "the URL checked has port {port}, not a number from 0 to 65535: no Twilio \
+                 library accepts such a URL; give the sink's destination exactly"
+            ),
+        ),
     };
     Some(pair)
 }
@@ -166,7 +174,14 @@ pub fn diagnose(
             diagnosis.seen_url = context.seen.as_ref().map(SeenUrl::display);
             let check = delivery.signature.as_ref();
             if let Some(SignatureVerdict::SignatureMismatch { tried, .. }) = check {
-                diagnosis.tried_urls = tried.clone();
+                // A diagnosis is shown and logged: the URLs go with their password masked.
+                diagnosis.tried_urls = tried
+                    .iter()
+                    .map(|t| TriedUrl {
+                        url: display_url(&t.url).into_owned(),
+                        expected_signature: t.expected_signature.clone(),
+                    })
+                    .collect();
             }
             if body_hash_params(&format!("?{}", delivery.query)).is_empty() {
                 // Without bodySHA256 nothing else matters: this is some other kind of request.
@@ -178,7 +193,9 @@ pub fn diagnose(
                         algorithm,
                         ..
                     }) => {
-                        let key = secrets.and_then(|s| key_for(s, *algorithm));
+                        let settings =
+                            header(&delivery.headers, "x-twilio-webhooks-signature-settings");
+                        let key = secrets.and_then(|s| s.key_for(settings));
                         let found = context.url_hint(received, *algorithm, key);
                         diagnosis.matched_url = found.matched;
                         (REASON_NO_VARIANT.to_owned(), found.hint)
@@ -251,7 +268,10 @@ fn no_shared_key(key_id: Option<&str>) -> (String, String) {
     let key = key_id.map_or_else(|| "a SharedKey".to_owned(), |id| format!("SharedKey {id}"));
     (
         "no SharedKey secret configured".to_owned(),
-        format!("signed with {key} (HMAC_SHA256): pass its secret with --shared-key-secret"),
+        format!(
+            "signed with {key} (X-Twilio-Webhooks-Signature-Settings): pass its secret with \
+             --shared-key-secret"
+        ),
     )
 }
 
@@ -268,13 +288,6 @@ fn secret_fix(algorithm: Algorithm) -> &'static str {
     match algorithm {
         Algorithm::HmacSha1 => "use the auth token of the account that owns the sink",
         Algorithm::HmacSha256 => "check --shared-key-secret",
-    }
-}
-
-fn key_for(secrets: &Secrets, algorithm: Algorithm) -> Option<&[u8]> {
-    match algorithm {
-        Algorithm::HmacSha1 => Some(secrets.auth_token.as_bytes()),
-        Algorithm::HmacSha256 => secrets.shared_key_secret.as_deref().map(str::as_bytes),
     }
 }
 
@@ -511,6 +524,7 @@ struct UrlContext<'a> {
     forwarded_mode: bool,
     /// The configured public URL for this request, without query.
     configured: Option<UrlParts>,
+    /// The same, as hints show it: its password masked.
     configured_text: String,
     /// Set when the request shows a public-looking host.
     seen: Option<SeenUrl>,
@@ -533,7 +547,7 @@ struct UrlFinding {
 
 impl<'a> UrlContext<'a> {
     fn new(delivery: &'a Delivery, public_url: &PublicUrl, view: &RequestView<'a>) -> Self {
-        let configured_text = delivery
+        let configured_url = delivery
             .signed_url
             .as_deref()
             .map(|signed| {
@@ -546,7 +560,8 @@ impl<'a> UrlContext<'a> {
                 PublicUrl::Fixed(url) => url.clone(),
                 PublicUrl::FromForwardedHeaders { path } => path.clone(),
             });
-        let configured = UrlParts::parse(&configured_text);
+        let configured = UrlParts::parse(&configured_url);
+        let configured_text = display_url(&configured_url).into_owned();
         let (label, forwarded_mode) = match public_url {
             PublicUrl::Fixed(_) => ("--public-url", false),
             PublicUrl::FromForwardedHeaders { .. } => {
@@ -1323,7 +1338,8 @@ mod tests {
         assert_eq!(d.reason, "no SharedKey secret configured");
         assert_eq!(
             d.hint,
-            "signed with SharedKey KS123 (HMAC_SHA256): pass its secret with --shared-key-secret"
+            "signed with SharedKey KS123 (X-Twilio-Webhooks-Signature-Settings): pass its \
+             secret with --shared-key-secret"
         );
     }
 
@@ -1382,6 +1398,9 @@ mod tests {
             },
             SignatureVerdict::UnsupportedAlgorithm { name: "X".into() },
             SignatureVerdict::NoSharedKeyConfigured { key_id: None },
+            SignatureVerdict::InvalidPort {
+                port: "99999".into(),
+            },
         ];
         for check in failures {
             let (reason, hint) = explain_check(&check).expect("explained");
@@ -1392,6 +1411,32 @@ mod tests {
             algorithm: Algorithm::HmacSha1,
         };
         assert_eq!(explain_check(&valid), None);
+    }
+
+    #[test]
+    fn a_password_in_the_public_url_never_reaches_a_diagnosis() {
+        // Signed for another host, so the check fails and every URL tried is listed.
+        let case = Case::fixed(
+            "https://user:hunter2@abc.ngrok.app/events",
+            "https://user:hunter2@other.example/events",
+        )
+        .header("host", "localhost:8080");
+        let d = case.diagnose().expect("diagnosed");
+        assert_eq!(d.reason, REASON_NO_VARIANT);
+        let shown = format!("{d:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(
+            d.hint.contains("https://user:•••@abc.ngrok.app/events"),
+            "{}",
+            d.hint
+        );
+        assert!(!d.tried_urls.is_empty());
+        for tried in &d.tried_urls {
+            assert!(
+                tried.url.starts_with("https://user:•••@abc.ngrok.app"),
+                "{tried:?}"
+            );
+        }
     }
 
     #[test]

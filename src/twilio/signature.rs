@@ -198,6 +198,28 @@ impl<'a> UrlParts<'a> {
     }
 }
 
+/// The port of an absolute URL when Twilio's libraries could not parse it: anything after the
+/// host's `:` that is not a decimal number from 0 to 65535 (leading zeros allowed, as both
+/// libraries allow them; an empty port is no port). `None` for a URL without a port, with a
+/// valid one, or without the `scheme://host` shape.
+fn invalid_port(url: &str) -> Option<&str> {
+    let (_, after_scheme) = url.split_once("://")?;
+    let authority = &after_scheme[..after_scheme
+        .find(['/', '?', '#'])
+        .unwrap_or(after_scheme.len())];
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let port = if host_port.starts_with('[') {
+        let close = host_port.find(']')?;
+        host_port[close + 1..].strip_prefix(':')?
+    } else {
+        host_port.split_once(':')?.1
+    };
+    let valid = port.is_empty()
+        || (port.bytes().all(|b| b.is_ascii_digit())
+            && port.parse::<u32>().is_ok_and(|p| p <= u32::from(u16::MAX)));
+    (!valid).then_some(port)
+}
+
 /// The URL variants Twilio's libraries accept, in order, deduplicated: as given; with the port
 /// removed; with the default port added (:443 for https, :80 for http). Userinfo (user:pass@) kept
 /// intact; IPv6 hosts ([::1]:8080) handled; no percent-encoding changes; an unparseable URL gives
@@ -323,6 +345,23 @@ pub struct Secrets {
     pub shared_key_secret: Option<String>,
 }
 
+impl Secrets {
+    /// The key a delivery with this `X-Twilio-Webhooks-Signature-Settings` value is checked
+    /// with: the auth token without the header, the SharedKey secret with a non-blank one —
+    /// whatever algorithm it names, as Twilio's libraries do (the header is what says a
+    /// SharedKey signed it). `None` when that SharedKey secret is not configured.
+    pub fn key_for(&self, settings_header: Option<&str>) -> Option<&[u8]> {
+        if settings_header.is_some_and(|h| !h.trim().is_empty()) {
+            self.shared_key_secret
+                .as_deref()
+                .filter(|secret| !secret.is_empty())
+                .map(str::as_bytes)
+        } else {
+            Some(self.auth_token.as_bytes())
+        }
+    }
+}
+
 impl fmt::Debug for Secrets {
     /// Never prints a secret: set values show as `"***"`, an empty token as `""`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -381,10 +420,16 @@ pub enum SignatureVerdict {
         /// The algorithm name as sent.
         name: String,
     },
-    /// The settings header asks for a shared key but none is configured.
+    /// The settings header says the delivery is signed with a SharedKey, but none is configured.
     NoSharedKeyConfigured {
         /// The `key=` id from the settings header, if any.
         key_id: Option<String>,
+    },
+    /// The signed URL has a port that is not a number from 0 to 65535: Twilio's libraries fail
+    /// to parse such a URL and so refuse the delivery, whatever its signature.
+    InvalidPort {
+        /// The port as written.
+        port: String,
     },
 }
 
@@ -401,16 +446,22 @@ impl SignatureVerdict {
 /// Checks, in order, reporting the first that fails:
 /// 1. a non-blank `X-Twilio-Signature` is present ([`SignatureVerdict::MissingSignature`]);
 /// 2. the settings header names a supported algorithm ([`SignatureVerdict::UnsupportedAlgorithm`]);
-///    HMAC_SHA256 needs `shared_key_secret` ([`SignatureVerdict::NoSharedKeyConfigured`]),
-///    HMAC_SHA1 uses the auth token;
-/// 3. the signature matches some [`url_variants`] of `signed_url`, tried in order until one
+/// 3. the key: without a settings header the auth token (HMAC_SHA1); with one, the SharedKey
+///    secret, whatever algorithm the header names (HMAC_SHA1 included), because that header is
+///    what says a SharedKey signed the delivery — as the twilio-node middleware picks
+///    `sharedKeySecret` and twilio-python's docs tell to construct the validator with it. No
+///    secret configured gives [`SignatureVerdict::NoSharedKeyConfigured`];
+/// 4. the URL's port, if any, is a number from 0 to 65535 ([`SignatureVerdict::InvalidPort`]):
+///    both libraries fail to parse the URL otherwise (Python's `urlparse(..).port` and node's
+///    `new URL()` throw), so they never accept such a delivery;
+/// 5. the signature matches some [`url_variants`] of `signed_url`, tried in order until one
 ///    matches ([`SignatureVerdict::SignatureMismatch`]). Each comparison is constant-time; that
 ///    the first variant matched sooner than the third tells an attacker nothing secret (the
 ///    variants are derived from the URL they sent), as in Twilio's libraries, which also stop
 ///    at the first match. The signatures of every variant are computed only for a mismatch,
 ///    to report them;
-/// 4. the URL has a `bodySHA256` parameter ([`SignatureVerdict::MissingBodyHash`]);
-/// 5. every `bodySHA256` value equals the SHA-256 of `body` (constant time)
+/// 6. the URL has a `bodySHA256` parameter ([`SignatureVerdict::MissingBodyHash`]);
+/// 7. every `bodySHA256` value equals the SHA-256 of `body` (constant time)
 ///    ([`SignatureVerdict::BodyHashMismatch`]).
 ///
 /// The signature is deliberately checked before the body hash: when both are wrong, the
@@ -431,18 +482,17 @@ pub fn verify_json_delivery(
         Ok(alg) => alg,
         Err(name) => return SignatureVerdict::UnsupportedAlgorithm { name },
     };
-    let key = match algorithm {
-        Algorithm::HmacSha1 => secrets.auth_token.as_bytes(),
-        Algorithm::HmacSha256 => match secrets.shared_key_secret.as_deref() {
-            Some(secret) if !secret.is_empty() => secret.as_bytes(),
-            _ => {
-                let key_id = settings_header
-                    .and_then(|h| settings_field(h, "key"))
-                    .map(str::to_string);
-                return SignatureVerdict::NoSharedKeyConfigured { key_id };
-            }
-        },
+    let Some(key) = secrets.key_for(settings_header) else {
+        let key_id = settings_header
+            .and_then(|h| settings_field(h, "key"))
+            .map(str::to_string);
+        return SignatureVerdict::NoSharedKeyConfigured { key_id };
     };
+    if let Some(port) = invalid_port(signed_url) {
+        return SignatureVerdict::InvalidPort {
+            port: port.to_owned(),
+        };
+    }
 
     // The URL as received is the first variant and the one Twilio signs when the public URL is
     // right: try it alone first, without building the others.
@@ -513,7 +563,8 @@ fn ct_eq_str(a: &str, b: &str) -> Choice {
 /// Form-encoded (classic webhook) validation like the helper libraries: true if any url variant's
 /// signature over url+sorted params matches (constant time).
 ///
-/// An empty signature is always false.
+/// An empty signature is always false, and so is a URL with an invalid port (see
+/// [`verify_json_delivery`]).
 pub fn validate_form_request(
     key: &[u8],
     url: &str,
@@ -522,7 +573,7 @@ pub fn validate_form_request(
     alg: Algorithm,
 ) -> bool {
     let signature = signature.trim();
-    if signature.is_empty() {
+    if signature.is_empty() || invalid_port(url).is_some() {
         return false;
     }
     let any = url_variants(url)
@@ -1687,14 +1738,22 @@ mod tests {
                 ES_BODY,
                 valid(&es_url, S1),
             ),
+            // Was `valid` while callwatch keyed HMAC_SHA1 with the auth token even under a
+            // settings header. Both official libraries key a delivery that carries the header
+            // with the SharedKey secret, whatever algorithm it names (twilio-node's middleware
+            // picks `sharedKeySecret`; twilio-python's validator is built with that secret),
+            // so an auth-token signature under the header is refused by them, and with no
+            // SharedKey secret configured there is nothing to check it with.
             (
-                "ES sha1 explicit settings",
+                "ES sha1 explicit settings, no shared key",
                 token_secrets(),
                 es_url.clone(),
                 Some("xWpMQ9oup5I4GzSsMkdAInacfMM="),
                 Some("key=KS1,algorithm=hmac_sha1"),
                 ES_BODY,
-                valid(&es_url, S1),
+                SignatureVerdict::NoSharedKeyConfigured {
+                    key_id: Some("KS1".into()),
+                },
             ),
             (
                 "ES sha256",
@@ -1827,6 +1886,120 @@ mod tests {
                 "{name}"
             );
         }
+    }
+
+    /// Issue 13 (7a): which secret a settings header selects. Expected verdicts are those of
+    /// twilio-node 6.3.1 (`webhook()` middleware: `sharedKeySecret` when the header is set,
+    /// else the auth token; then `validateRequestWithBody` with `getSignatureAlgorithm(header)`)
+    /// and of twilio-python 9.13.0 (`RequestValidator(<that secret>).validate(url, body, sig,
+    /// get_signature_algorithm(header))`), which agree on every row.
+    #[test]
+    fn a_settings_header_selects_the_shared_key_whatever_the_algorithm() {
+        let url = format!("https://example.com/twilio/events?bodySHA256={ES_SHA}");
+        // HMAC of `url` with (auth token | SharedKey secret) × (SHA1 | SHA256).
+        let token_sha1 = "xWpMQ9oup5I4GzSsMkdAInacfMM=";
+        let shared_sha1 = "UQdU/3+tAPKNPOsHECa7XDMWFGg=";
+        let shared_sha256 = "k7vmuP2Y/EvWc3i8kBAu8YSCHW88SICILAZP9zjHBEM=";
+        let token_sha256 = "RcP/7sVLGUjYKzJdX0bu24V1e1fLhcGOohyNIAcHrqo=";
+        assert_eq!(
+            compute_signature(b"shared-secret", &url, &[], S1),
+            shared_sha1
+        );
+        assert_eq!(compute_signature(TOKEN, &url, &[], S256), token_sha256);
+        let all = [token_sha1, shared_sha1, shared_sha256, token_sha256];
+        // (settings header, the one signature both libraries accept)
+        let cases: [(Option<&str>, &str); 7] = [
+            (None, token_sha1),
+            (Some(""), token_sha1),
+            (Some("key=KS1,algorithm=HMAC_SHA1"), shared_sha1),
+            (Some("key=KS1,algorithm=hmac_sha1"), shared_sha1),
+            (Some("key=KS1"), shared_sha1),
+            (Some("key=KS1,algorithm="), shared_sha1),
+            (Some("key=KS1,algorithm=HMAC_SHA256"), shared_sha256),
+        ];
+        let secrets = shared_secrets("shared-secret");
+        for (settings, accepted) in cases {
+            for sig in all {
+                let verdict = verify_json_delivery(&secrets, &url, Some(sig), settings, ES_BODY);
+                assert_eq!(
+                    verdict.is_valid(),
+                    sig == accepted,
+                    "{settings:?} {sig}: {verdict:?}"
+                );
+            }
+        }
+        assert_eq!(secrets.key_for(None), Some(b"12345".as_slice()));
+        assert_eq!(secrets.key_for(Some(" ")), Some(b"12345".as_slice()));
+        assert_eq!(
+            secrets.key_for(Some("key=KS1,algorithm=HMAC_SHA1")),
+            Some(b"shared-secret".as_slice())
+        );
+        assert_eq!(token_secrets().key_for(Some("key=KS1")), None);
+        assert_eq!(shared_secrets("").key_for(Some("key=KS1")), None);
+    }
+
+    /// Issue 13 (7c): the port of the signed URL. Each URL is signed as given (plus
+    /// `bodySHA256`), as Twilio signs; the expected verdicts are those of twilio-python 9.13.0
+    /// (`urlparse(..).port` raises for a port that is not a number from 0 to 65535) and
+    /// twilio-node 6.3.1 (`new URL()` throws), which agree on every row. Port 0 is accepted by
+    /// both (`listen` refuses it in `--public-url`, since Twilio cannot call it).
+    #[test]
+    fn ports_the_libraries_cannot_parse_are_refused() {
+        let cases: [(&str, bool); 23] = [
+            ("https://h.example/x", true),
+            ("https://h.example:0/x", true),
+            ("https://h.example:00/x", true),
+            ("https://h.example:1/x", true),
+            ("https://h.example:443/x", true),
+            ("https://h.example:0443/x", true),
+            ("https://h.example:65535/x", true),
+            ("https://h.example:065535/x", true),
+            ("https://h.example:00000000000000000080/x", true),
+            ("https://h.example:/x", true),
+            ("https://u:p@h.example:0/x", true),
+            ("http://[::1]:0/x", true),
+            ("https://h.example:65536/x", false),
+            ("https://h.example:0065536/x", false),
+            ("https://h.example:99999/x", false),
+            ("https://u:p@h.example:65536/x", false),
+            ("http://[::1]:65536/x", false),
+            ("https://h.example:abc/x", false),
+            ("https://h.example:-1/x", false),
+            ("https://h.example:+80/x", false),
+            ("https://h.example:8a/x", false),
+            ("https://h.example:1:2/x", false),
+            ("https://h.example:٣/x", false),
+        ];
+        let secrets = token_secrets();
+        for (base, accepted) in cases {
+            let (url, sig) = sign_json_delivery(TOKEN, base, B, S1);
+            let verdict = verify_json_delivery(&secrets, &url, Some(&sig), None, B);
+            assert_eq!(verdict.is_valid(), accepted, "{base}: {verdict:?}");
+            if !accepted {
+                assert!(
+                    matches!(verdict, SignatureVerdict::InvalidPort { .. }),
+                    "{base}: {verdict:?}"
+                );
+            }
+            let form_sig = compute_signature(TOKEN, base, &p(), S1);
+            assert_eq!(
+                validate_form_request(TOKEN, base, &p(), &form_sig, S1),
+                accepted,
+                "form {base}"
+            );
+        }
+        assert_eq!(
+            verify_json_delivery(
+                &secrets,
+                &format!("https://h.example:99999/x?bodySHA256={B_SHA}"),
+                Some("sig="),
+                None,
+                B
+            ),
+            SignatureVerdict::InvalidPort {
+                port: "99999".into()
+            }
+        );
     }
 
     /// node/java validateBody: a URL carrying the wrong hash, correctly signed.
