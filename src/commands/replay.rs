@@ -22,7 +22,7 @@ use crate::ingest::replay::{RecordedDelivery, Warning, read_recording, rejudge};
 use crate::ingest::verdict::Judge;
 use crate::output::{self, OutputMode, ndjson};
 use crate::tui::HeaderInfo;
-use crate::twilio::signature::{Algorithm, Secrets, sign_json_delivery};
+use crate::twilio::signature::{Algorithm, Secrets, sign_json_delivery_as_sent};
 
 /// `callwatch replay`.
 #[derive(Debug, Clone, Args)]
@@ -308,7 +308,7 @@ async fn resend(
         }
         pace.wait(rec.received_at).await;
         let (url, signature) =
-            sign_json_delivery(token.as_bytes(), to, &rec.body, Algorithm::HmacSha1);
+            sign_json_delivery_as_sent(token.as_bytes(), to, &rec.body, Algorithm::HmacSha1);
         let sent = client
             .post(&url)
             .header("x-twilio-signature", signature)

@@ -14,7 +14,7 @@ use tokio::sync::{Semaphore, mpsc};
 
 use crate::commands::UsageError;
 use crate::demo::generator::{CallGenerator, Scenario, delivery_body, test_event};
-use crate::twilio::signature::{Algorithm, sign_json_delivery};
+use crate::twilio::signature::{Algorithm, sign_json_delivery_as_sent};
 
 /// What Twilio's webhook requests announce themselves as.
 const USER_AGENT: &str = "TwilioProxy/1.1";
@@ -298,7 +298,7 @@ struct Signer {
 
 impl Signer {
     async fn post(&self, client: &reqwest::Client, index: usize, prepared: Prepared) -> Outcome {
-        let (full_url, signature) = sign_json_delivery(
+        let (full_url, signature) = sign_json_delivery_as_sent(
             self.token.as_bytes(),
             &self.url,
             &prepared.body,

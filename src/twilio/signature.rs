@@ -597,17 +597,47 @@ pub fn sign_json_delivery(
     body: &[u8],
     alg: Algorithm,
 ) -> (String, String) {
+    let full_url = json_delivery_url(destination, body);
+    let signature = compute_signature(key, &full_url, &[], alg);
+    (full_url, signature)
+}
+
+/// [`sign_json_delivery`] for a delivery POSTed with reqwest (`send`, `replay --to`, the demo's
+/// simulated Twilio), whose URL parser percent-encodes the query the WHATWG way (`'` → `%27`,
+/// space → `%20`, non-ASCII as UTF-8 escapes) before it goes on the wire. A receiver signs the
+/// query as it arrives (the sink's destination plus the raw query, protocol notes §2.3), so
+/// the signed URL carries the query exactly as sent; the part before `?` stays as given, since
+/// receivers take it from the configured destination, as Twilio signs it. Returns (URL to POST
+/// and signed, signature); a URL the parser refuses is signed as given (the POST then fails).
+pub fn sign_json_delivery_as_sent(
+    key: &[u8],
+    destination: &str,
+    body: &[u8],
+    alg: Algorithm,
+) -> (String, String) {
+    let full_url = json_delivery_url(destination, body);
+    let on_the_wire = reqwest::Url::parse(&full_url)
+        .ok()
+        .and_then(|parsed| {
+            let (base, _) = full_url.split_once('?')?;
+            Some(format!("{base}?{}", parsed.query()?))
+        })
+        .unwrap_or(full_url);
+    let signature = compute_signature(key, &on_the_wire, &[], alg);
+    (on_the_wire, signature)
+}
+
+/// `destination` with `bodySHA256=<hex>` appended (see [`sign_json_delivery`]).
+fn json_delivery_url(destination: &str, body: &[u8]) -> String {
     let separator = match destination.split_once('?') {
         None => "?",
         Some((_, query)) if query.is_empty() || query.ends_with('&') => "",
         Some(_) => "&",
     };
-    let full_url = format!(
+    format!(
         "{destination}{separator}{BODY_HASH_PARAM}={}",
         body_sha256_hex(body)
-    );
-    let signature = compute_signature(key, &full_url, &[], alg);
-    (full_url, signature)
+    )
 }
 
 #[cfg(test)]
@@ -2207,6 +2237,77 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// Issue 13 (7b): what `send`, `replay --to` and the demo sign. The receiver's URL is the
+    /// destination before `?` plus the query as reqwest puts it on the wire (`new URL()` in
+    /// node encodes it the same way). The verdicts are those of twilio-python 9.13.0
+    /// (`validate(receiver_url, body, sig)`) and twilio-node 6.3.1
+    /// (`validateRequestWithBody`): both accept the signature of the URL as sent; python
+    /// refuses the signature of the destination as written whenever the two differ.
+    #[test]
+    fn deliveries_posted_with_reqwest_are_signed_as_sent() {
+        const BODY: &[u8] = br#"{"a":1}"#;
+        let sha = body_sha256_hex(BODY);
+        // (destination, the URL a receiver rebuilds, its signature with token 12345)
+        let cases = [
+            (
+                "https://example.com/events?tenant=o'brien",
+                "https://example.com/events?tenant=o%27brien",
+                "GwtaK1xVphOCNKiYC0KAOcYIXWk=",
+            ),
+            (
+                "https://example.com/events?q=a b",
+                "https://example.com/events?q=a%20b",
+                "9/4PqPMfe3NRYqwllKSemrPKuPI=",
+            ),
+            (
+                r#"https://example.com/events?q="x"<y>"#,
+                "https://example.com/events?q=%22x%22%3Cy%3E",
+                "yyxRo6ef3PA1NgbWd5Ktz8ABv/Q=",
+            ),
+            (
+                "https://example.com/events?q=año",
+                "https://example.com/events?q=a%C3%B1o",
+                "L+z75sAuR4rJnfI2U4kQ0uXB/R4=",
+            ),
+            (
+                "https://example.com/events?q=it%27s",
+                "https://example.com/events?q=it%27s",
+                "i8A/l22NXpdtTeZJbA7aMFWxqyk=",
+            ),
+            // The path is not the query: WHATWG leaves `'` in it alone.
+            (
+                "https://example.com/it's/events?q=1",
+                "https://example.com/it's/events?q=1",
+                "qcteWHcTgc2FuAgFh57TNttM4jI=",
+            ),
+        ];
+        for (destination, receiver_base, signature) in cases {
+            let receiver_url = format!("{receiver_base}&bodySHA256={sha}");
+            let (url, sig) = sign_json_delivery_as_sent(TOKEN, destination, BODY, S1);
+            assert_eq!(url, receiver_url, "{destination}");
+            assert_eq!(sig, signature, "{destination}");
+            // What reqwest sends is what was signed.
+            let parsed = reqwest::Url::parse(&url).expect("parses");
+            assert_eq!(parsed.query(), url.split_once('?').map(|(_, q)| q));
+            assert!(
+                verify_json_delivery(&token_secrets(), &receiver_url, Some(&sig), None, BODY)
+                    .is_valid()
+            );
+        }
+        // The part before `?` is kept as written (Twilio signs the destination as configured).
+        let (url, _) =
+            sign_json_delivery_as_sent(TOKEN, "HTTPS://Example.com:443/events", BODY, S1);
+        assert_eq!(
+            url,
+            format!("HTTPS://Example.com:443/events?bodySHA256={sha}")
+        );
+        // Unparseable: signed as given.
+        assert_eq!(
+            sign_json_delivery_as_sent(TOKEN, "not a url", BODY, S1),
+            sign_json_delivery(TOKEN, "not a url", BODY, S1)
+        );
     }
 
     // ---- helpers -------------------------------------------------------------------------
