@@ -9,7 +9,7 @@ use std::net::TcpStream;
 use std::process::Command;
 
 use callwatch::twilio::signature::{Algorithm, sign_json_delivery};
-use listen_process::{ListenProcess, callwatch};
+use listen_process::{ListenProcess, callwatch, free_port};
 use serde_json::Value;
 
 const TOKEN: &str = "secrets-test-token-0123456789";
@@ -196,4 +196,146 @@ fn a_refused_public_url_is_reported_without_its_password() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("user:•••@"), "{stderr}");
     assert_no_secret("stderr", &stderr);
+}
+
+/// A token file as an editor leaves it: the token and a final newline.
+fn token_file(dir: &std::path::Path, content: &str) -> String {
+    let path = dir.join("token");
+    std::fs::write(&path, content).expect("token file");
+    path.to_str().expect("utf-8").to_owned()
+}
+
+#[test]
+fn listen_and_send_take_the_token_from_a_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = token_file(dir.path(), &format!("{TOKEN}\n"));
+    let log = dir.path().join("callwatch.log");
+    let port = free_port().to_string();
+    let public = format!("http://127.0.0.1:{port}/events");
+    let public = public.as_str();
+    let mut listener = ListenProcess::start(
+        &[
+            "--port",
+            &port,
+            "--public-url",
+            public,
+            "--auth-token-file",
+            &file,
+            "--log-file",
+            log.to_str().expect("utf-8"),
+        ],
+        // The variable holds another token: the flag's file wins, as any flag does.
+        &[
+            ("TWILIO_AUTH_TOKEN", "not-the-token"),
+            ("CALLWATCH_CONFIG", "/dev/null"),
+        ],
+    );
+    let body = fixture();
+    let (full, signature) =
+        sign_json_delivery(TOKEN.as_bytes(), public, &body, Algorithm::HmacSha1);
+    let path = format!("/events?{}", full.split_once('?').expect("query").1);
+    assert_eq!(
+        post(
+            &listener.addr,
+            &path,
+            &[("X-Twilio-Signature", &signature)],
+            &body
+        ),
+        200
+    );
+    // `send` signs with the token from the same file.
+    let sent = callwatch()
+        .args([
+            "send",
+            public,
+            "--scenario",
+            "test-event",
+            "--auth-token-file",
+            &file,
+        ])
+        .env("CALLWATCH_CONFIG", "/dev/null")
+        .env_remove("TWILIO_AUTH_TOKEN")
+        .env("CALLWATCH_LOG_FILE", dir.path().join("send.log"))
+        .output()
+        .expect("run send");
+    let lines = listener.wait_for("two deliveries", |lines| {
+        lines.iter().filter(|l| l["type"] == "delivery").count() >= 2
+    });
+    let verdicts: Vec<&Value> = lines
+        .iter()
+        .filter(|l| l["type"] == "delivery")
+        .map(|l| &l["verdict"])
+        .collect();
+    assert_eq!(verdicts, ["ok", "ok"], "{lines:?}");
+    assert_eq!(sent.status.code(), Some(0));
+    listener.terminate();
+    let stdout: Vec<String> = listener.lines().iter().map(Value::to_string).collect();
+    assert_no_secret("stdout", &stdout.join("\n"));
+    assert_no_secret("stderr", &listener.stderr());
+    assert_no_secret("the log", &std::fs::read_to_string(&log).expect("log"));
+    assert_no_secret(
+        "send's output",
+        &String::from_utf8_lossy(&[sent.stdout, sent.stderr].concat()),
+    );
+}
+
+/// `verify` with the README's vector (token `12345`), the token in a file.
+#[test]
+fn verify_takes_the_token_from_a_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let body = dir.path().join("body.json");
+    std::fs::copy(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/data/sink-test-event.json"
+        ),
+        &body,
+    )
+    .expect("body");
+    let run = |file_content: Option<&str>, extra: &[&str]| {
+        let mut command = callwatch();
+        command
+            .args([
+                "verify",
+                "--url",
+                "https://example.com/twilio/events?bodySHA256=f4dc494f1e604a19df36cdd069f7956b1f261dc954ae1c698ed8b4939fd9ab54",
+                "--signature",
+                "xWpMQ9oup5I4GzSsMkdAInacfMM=",
+                "--body-file",
+                body.to_str().expect("utf-8"),
+            ])
+            .args(extra)
+            .env("CALLWATCH_CONFIG", "/dev/null")
+            .env("CALLWATCH_LOG_FILE", dir.path().join("verify.log"))
+            .env_remove("TWILIO_AUTH_TOKEN");
+        if let Some(content) = file_content {
+            command.args(["--auth-token-file", &token_file(dir.path(), content)]);
+        }
+        let out = command.output().expect("run verify");
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        (out.status.code(), stderr)
+    };
+    // Surrounding whitespace and CRLF are not part of the token.
+    for content in ["12345", "12345\n", "  12345\r\n\n"] {
+        assert_eq!(run(Some(content), &[]).0, Some(0), "{content:?}");
+    }
+    let (code, stderr) = run(Some("\n  \n"), &[]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("is empty"), "{stderr}");
+    let (code, stderr) = run(Some("12345\nsecond-line\n"), &[]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("more than one word"), "{stderr}");
+    assert!(
+        !stderr.contains("second-line") && !stderr.contains("12345"),
+        "{stderr}"
+    );
+    let (code, stderr) = run(Some("12345"), &["--auth-token", "12345"]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("pass one of them"), "{stderr}");
+    let (code, stderr) = run(None, &["--auth-token-file", "/nonexistent/token"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        stderr.contains("cannot read --auth-token-file /nonexistent/token"),
+        "{stderr}"
+    );
 }

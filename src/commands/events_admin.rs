@@ -5,6 +5,7 @@
 
 use std::fmt;
 use std::io::{self, Write};
+use std::path::PathBuf;
 
 use anyhow::Context as _;
 use serde::Serialize;
@@ -58,6 +59,11 @@ pub struct ApiAuthArgs {
     )]
     pub auth_token: Option<String>,
 
+    /// Read the Auth Token from this file instead of --auth-token (surrounding whitespace and
+    /// the final newline are ignored), so that it is not in the process list.
+    #[arg(long, value_name = "PATH", global = true)]
+    pub auth_token_file: Option<PathBuf>,
+
     /// API Key SID (SK…), used with --api-secret instead of the Auth Token.
     #[arg(long, env = "TWILIO_API_KEY", value_name = "SID", global = true)]
     pub api_key: Option<String>,
@@ -80,6 +86,7 @@ impl fmt::Debug for ApiAuthArgs {
             .field("api_base", &self.api_base)
             .field("account_sid", &self.account_sid)
             .field("auth_token", &shown(&self.auth_token))
+            .field("auth_token_file", &self.auth_token_file)
             .field("api_key", &self.api_key)
             .field("api_secret", &shown(&self.api_secret))
             .finish()
@@ -683,6 +690,7 @@ mod tests {
             api_base: DEFAULT_API_BASE.to_owned(),
             account_sid: sid.map(str::to_owned),
             auth_token: token.map(str::to_owned),
+            auth_token_file: None,
             api_key: key.map(str::to_owned),
             api_secret: secret.map(str::to_owned),
         }

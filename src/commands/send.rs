@@ -88,6 +88,10 @@ pub struct SendArgs {
     /// Auth token to sign with (the listener's TWILIO_AUTH_TOKEN).
     #[arg(long, env = "TWILIO_AUTH_TOKEN", hide_env_values = true)]
     pub auth_token: Option<String>,
+    /// Read the auth token from this file instead of --auth-token (surrounding whitespace and
+    /// the final newline are ignored), so that it is not in the process list.
+    #[arg(long, value_name = "PATH")]
+    pub auth_token_file: Option<std::path::PathBuf>,
     /// What to send: completed, busy, noanswer, failed, canceled, random, or test-event
     /// [default: completed].
     #[arg(long, value_name = "NAME", conflicts_with = "body_file")]
@@ -420,6 +424,7 @@ mod tests {
         SendArgs {
             url: "http://127.0.0.1:1/events".into(),
             auth_token: Some("t".into()),
+            auth_token_file: None,
             scenario,
             body_file: None,
             event,

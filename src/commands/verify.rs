@@ -39,6 +39,10 @@ pub struct VerifyArgs {
     /// Auth token of the account the sink belongs to.
     #[arg(long, env = "TWILIO_AUTH_TOKEN", hide_env_values = true)]
     pub auth_token: Option<String>,
+    /// Read the auth token from this file instead of --auth-token (surrounding whitespace and
+    /// the final newline are ignored), so that it is not in the process list.
+    #[arg(long, value_name = "PATH")]
+    pub auth_token_file: Option<std::path::PathBuf>,
     /// Secret of a Webhook SharedKey, for deliveries signed with HMAC-SHA256.
     #[arg(long, env = "CALLWATCH_SHARED_KEY_SECRET", hide_env_values = true)]
     pub shared_key_secret: Option<String>,
