@@ -152,6 +152,33 @@ fn a_password_in_the_public_url_signs_but_is_never_shown() {
     let recorded = std::fs::read_to_string(&recording).expect("recording");
     assert!(recorded.contains("https://user:•••@sink.example.test/events?"));
     assert_no_secret("the recording", &recorded);
+
+    // `replay --verify` cannot check a masked URL's signature, says so, and checks it again
+    // with the destination given.
+    let replay = |extra: &[&str]| {
+        let out = callwatch()
+            .args(["replay", recording.to_str().expect("utf-8")])
+            .args(["--verify", "--max", "--output", "ndjson"])
+            .args(extra)
+            .env("CALLWATCH_CONFIG", "/dev/null")
+            .env("CALLWATCH_LOG_FILE", dir.path().join("replay.log"))
+            .env("TWILIO_AUTH_TOKEN", TOKEN)
+            .output()
+            .expect("run replay");
+        let verdicts: Vec<String> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .filter(|l| l["type"] == "delivery")
+            .map(|l| l["verdict"].as_str().unwrap_or_default().to_owned())
+            .collect();
+        (verdicts, String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let (verdicts, stderr) = replay(&[]);
+    assert_eq!(verdicts, ["bad_signature", "bad_signature"]);
+    assert!(stderr.contains("pass --destination"), "{stderr}");
+    let (verdicts, stderr) = replay(&["--destination", &public]);
+    assert_eq!(verdicts, ["ok", "bad_signature"], "{stderr}");
+    assert_no_secret("replay", &stderr);
 }
 
 #[test]

@@ -4,6 +4,7 @@
 //! [`display_url`] instead.
 
 use std::borrow::Cow;
+use std::ops::Range;
 
 /// What stands for a password wherever a URL is shown.
 pub const MASKED_PASSWORD: &str = "•••";
@@ -16,28 +17,34 @@ pub const MASKED_PASSWORD: &str = "•••";
 /// parser. A user name without a password is not a secret and is kept; a string that is not an
 /// absolute URL is returned as it is. Borrowed when nothing is masked.
 pub fn display_url(url: &str) -> Cow<'_, str> {
-    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
-        return Cow::Borrowed(url);
-    };
+    match password_range(url) {
+        Some(range) => Cow::Owned(format!(
+            "{}{MASKED_PASSWORD}{}",
+            &url[..range.start],
+            &url[range.end..]
+        )),
+        None => Cow::Borrowed(url),
+    }
+}
+
+/// True when `url` is one [`display_url`] has masked: its password is [`MASKED_PASSWORD`], so
+/// it can no longer be signed (a recording's `signed_url`, for one).
+pub fn has_masked_password(url: &str) -> bool {
+    password_range(url).is_some_and(|range| &url[range] == MASKED_PASSWORD)
+}
+
+/// Where the password of `url`'s userinfo lies (after `user:`, before the `@` that ends the
+/// authority), if it has one.
+fn password_range(url: &str) -> Option<Range<usize>> {
+    let scheme_end = url.find("://")? + 3;
     let after_scheme = &url[scheme_end..];
     let authority_end = after_scheme
         .find(['/', '?', '#'])
         .map_or(url.len(), |i| scheme_end + i);
     let authority = &url[scheme_end..authority_end];
-    let Some(at) = authority.rfind('@') else {
-        return Cow::Borrowed(url);
-    };
-    let userinfo = &authority[..at];
-    let Some(colon) = userinfo.find(':') else {
-        return Cow::Borrowed(url);
-    };
-    let password_start = scheme_end + colon + 1;
-    let password_end = scheme_end + at;
-    Cow::Owned(format!(
-        "{}{MASKED_PASSWORD}{}",
-        &url[..password_start],
-        &url[password_end..]
-    ))
+    let at = authority.rfind('@')?;
+    let colon = authority[..at].find(':')?;
+    Some(scheme_end + colon + 1..scheme_end + at)
 }
 
 #[cfg(test)]
@@ -109,5 +116,15 @@ mod tests {
             display_url("https://host.example/e"),
             Cow::Borrowed(_)
         ));
+    }
+
+    #[test]
+    fn masked_urls_are_recognised() {
+        assert!(has_masked_password("https://user:•••@host.example/e?x=1"));
+        assert!(has_masked_password(&display_url("https://u:p@h/e")));
+        assert!(!has_masked_password("https://user:pass@host.example/e"));
+        assert!(!has_masked_password("https://user@host.example/e"));
+        assert!(!has_masked_password("https://host.example/a:•••@b"));
+        assert!(!has_masked_password("not a url"));
     }
 }
