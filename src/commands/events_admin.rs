@@ -508,6 +508,11 @@ fn parse_public_url(value: &str) -> Result<String, String> {
     if url.host_str().is_none_or(str::is_empty) {
         return Err("the URL has no host".to_owned());
     }
+    // The parser takes 0; Twilio cannot call it (`listen --public-url` refuses it too).
+    if url.port() == Some(0) {
+        return Err("the port must be a number from 1 to 65535".to_owned());
+    }
+    // As given, not as parsed: Twilio signs the destination string it was given.
     Ok(value.to_owned())
 }
 
@@ -769,5 +774,12 @@ mod tests {
         assert!(parse_public_url("https://example.ngrok.app/events").is_ok());
         assert!(parse_public_url("example.ngrok.app/events").is_err());
         assert!(parse_public_url("ftp://example.com/").is_err());
+        // A scheme is case-insensitive; the URL is kept as written, since Twilio signs that.
+        assert_eq!(
+            parse_public_url("HTTPS://Example.ngrok.app/events").as_deref(),
+            Ok("HTTPS://Example.ngrok.app/events")
+        );
+        assert!(parse_public_url("https://example.ngrok.app:0/events").is_err());
+        assert!(parse_public_url("https://example.ngrok.app:65536/events").is_err());
     }
 }

@@ -589,6 +589,18 @@ mod tests {
     }
 
     #[test]
+    fn a_fixed_public_url_is_described_with_its_password_masked() {
+        let p = PublicUrl::Fixed("https://user:hunter2@abc.ngrok.app/events".into());
+        assert_eq!(p.describe(), "https://user:•••@abc.ngrok.app/events");
+        // Signing still uses the URL as given.
+        assert_eq!(
+            p.for_request(&HeaderMap::new()),
+            "https://user:hunter2@abc.ngrok.app/events"
+        );
+        assert_eq!(p.events_path(), "/events");
+    }
+
+    #[test]
     fn forwarded_headers_rebuild_the_public_url() {
         let mut h = HeaderMap::new();
         h.insert("host", "127.0.0.1:8080".parse().expect("header"));
