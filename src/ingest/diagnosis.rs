@@ -66,13 +66,13 @@ pub fn explain_check(check: &SignatureVerdict) -> Option<(String, String)> {
         SignatureVerdict::BodyHashMismatch { expected, .. } => {
             (REASON_BODY_HASH.to_owned(), body_hash_hint(expected, None))
         }
-        SignatureVerdict::SignatureMismatch { algorithm, .. } => (
+        SignatureVerdict::SignatureMismatch { shared_key, .. } => (
             REASON_NO_VARIANT.to_owned(),
             format!(
                 "no URL variant matches: either this is not the exact URL Twilio signed (scheme, \
                  host, port, path and query must all match the sink's destination) or the \
                  signature was made with {}",
-                other_secret(*algorithm)
+                other_secret(*shared_key)
             ),
         ),
         SignatureVerdict::UnsupportedAlgorithm { name } => unsupported_algorithm(name),
@@ -191,12 +191,13 @@ pub fn diagnose(
                     Some(SignatureVerdict::SignatureMismatch {
                         received,
                         algorithm,
+                        shared_key,
                         ..
                     }) => {
                         let settings =
                             header(&delivery.headers, "x-twilio-webhooks-signature-settings");
                         let key = secrets.and_then(|s| s.key_for(settings));
-                        let found = context.url_hint(received, *algorithm, key);
+                        let found = context.url_hint(received, *algorithm, *shared_key, key);
                         diagnosis.matched_url = found.matched;
                         (REASON_NO_VARIANT.to_owned(), found.hint)
                     }
@@ -275,19 +276,22 @@ fn no_shared_key(key_id: Option<&str>) -> (String, String) {
     )
 }
 
-/// "another auth token (subaccount?)" or its SharedKey equivalent.
-fn other_secret(algorithm: Algorithm) -> &'static str {
-    match algorithm {
-        Algorithm::HmacSha1 => "another auth token (subaccount?)",
-        Algorithm::HmacSha256 => "another SharedKey secret",
+/// "another auth token (subaccount?)" or its SharedKey equivalent (`shared_key`: the
+/// delivery carried the settings header, so the SharedKey secret checked it).
+fn other_secret(shared_key: bool) -> &'static str {
+    if shared_key {
+        "another SharedKey secret"
+    } else {
+        "another auth token (subaccount?)"
     }
 }
 
 /// What to change when the secret is the suspect.
-fn secret_fix(algorithm: Algorithm) -> &'static str {
-    match algorithm {
-        Algorithm::HmacSha1 => "use the auth token of the account that owns the sink",
-        Algorithm::HmacSha256 => "check --shared-key-secret",
+fn secret_fix(shared_key: bool) -> &'static str {
+    if shared_key {
+        "check --shared-key-secret"
+    } else {
+        "use the auth token of the account that owns the sink"
     }
 }
 
@@ -683,7 +687,13 @@ impl<'a> UrlContext<'a> {
         })
     }
 
-    fn url_hint(&self, received: &str, algorithm: Algorithm, key: Option<&[u8]>) -> UrlFinding {
+    fn url_hint(
+        &self,
+        received: &str,
+        algorithm: Algorithm,
+        shared_key: bool,
+        key: Option<&[u8]>,
+    ) -> UrlFinding {
         let configured_text = &self.configured_text;
         let label = self.label;
         if let Some(key) = key {
@@ -716,7 +726,7 @@ impl<'a> UrlContext<'a> {
                     hint.push_str(&format!(
                         ", and the signature matches neither, so the secret may be wrong too \
                          ({})",
-                        secret_fix(algorithm)
+                        secret_fix(shared_key)
                     ));
                 }
                 hint
@@ -728,15 +738,15 @@ impl<'a> UrlContext<'a> {
             (Some(seen), Some((false, true))) => format!(
                 "signature made with {}: neither {label} ({configured_text}) nor the URL the \
                  proxy shows ({}) matches, so {}",
-                other_secret(algorithm),
+                other_secret(shared_key),
                 seen.display(),
-                secret_fix(algorithm)
+                secret_fix(shared_key)
             ),
             (Some(_), _) => format!(
                 "signature made with {}: the request shows the same URL as {label} \
                  ({configured_text}), so {}",
-                other_secret(algorithm),
-                secret_fix(algorithm)
+                other_secret(shared_key),
+                secret_fix(shared_key)
             ),
             (None, _) => {
                 let shown = self
@@ -746,7 +756,7 @@ impl<'a> UrlContext<'a> {
                     "signature made with {}, or the sink's destination is not \
                      {configured_text}: the request shows {shown}, so the URL Twilio used \
                      cannot be checked here",
-                    other_secret(algorithm)
+                    other_secret(shared_key)
                 )
             }
         };
@@ -1395,6 +1405,7 @@ mod tests {
                 received: "x".into(),
                 tried: Vec::new(),
                 algorithm: Algorithm::HmacSha1,
+                shared_key: false,
             },
             SignatureVerdict::UnsupportedAlgorithm { name: "X".into() },
             SignatureVerdict::NoSharedKeyConfigured { key_id: None },
@@ -1411,6 +1422,39 @@ mod tests {
             algorithm: Algorithm::HmacSha1,
         };
         assert_eq!(explain_check(&valid), None);
+    }
+
+    #[test]
+    fn the_secret_suspected_is_the_one_the_settings_header_selects() {
+        let secrets = Secrets {
+            auth_token: "token".into(),
+            shared_key_secret: Some("shared".into()),
+        };
+        let (url, _) =
+            sign_json_delivery(b"token", "https://h.example/e", BODY, Algorithm::HmacSha1);
+        let wrong = "AAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+        let cases = [
+            (None, "another auth token (subaccount?)"),
+            (
+                Some("key=KS1,algorithm=HMAC_SHA1"),
+                "another SharedKey secret",
+            ),
+            (
+                Some("key=KS1,algorithm=HMAC_SHA256"),
+                "another SharedKey secret",
+            ),
+        ];
+        for (settings, suspect) in cases {
+            let check = crate::twilio::signature::verify_json_delivery(
+                &secrets,
+                &url,
+                Some(wrong),
+                settings,
+                BODY,
+            );
+            let (_, hint) = explain_check(&check).expect("refused");
+            assert!(hint.ends_with(suspect), "{settings:?}: {hint}");
+        }
     }
 
     #[test]

@@ -414,6 +414,9 @@ pub enum SignatureVerdict {
         tried: Vec<TriedUrl>,
         /// The algorithm that was used.
         algorithm: Algorithm,
+        /// Checked with the SharedKey secret (the settings header was present), not the auth
+        /// token: which secret to suspect.
+        shared_key: bool,
     },
     /// The settings header names an algorithm we do not support.
     UnsupportedAlgorithm {
@@ -516,6 +519,7 @@ pub fn verify_json_delivery(
                 received: received.to_string(),
                 tried,
                 algorithm,
+                shared_key: settings_header.is_some_and(|h| !h.trim().is_empty()),
             };
         };
         matched.clone()
@@ -1569,6 +1573,8 @@ mod tests {
                     })
                     .collect(),
                 algorithm,
+                // Every mismatch below with HMAC_SHA256 had a settings header, none with SHA1.
+                shared_key: algorithm == S256,
             }
         };
         let es_url = format!("https://example.com/twilio/events?bodySHA256={ES_SHA}");
@@ -2116,6 +2122,7 @@ mod tests {
                     received: "x".into(),
                     tried: vec![],
                     algorithm: S1,
+                    shared_key: false,
                 },
                 false,
             ),
