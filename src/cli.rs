@@ -269,15 +269,38 @@ pub struct ListenArgs {
     /// a delivery that cannot be recorded is answered 503 so that Twilio retries it.
     #[arg(long, value_name = "FILE")]
     pub record: Option<PathBuf>,
-    /// Start with the calls already in the --record file, as if callwatch had never stopped;
-    /// Twilio's re-deliveries of them count as duplicates.
+    /// Start with the calls already in the --record file, as if callwatch had never stopped.
+    /// (Without it, the events already in the file are still duplicates: a delivery captured
+    /// and sent again after a restart is answered 2xx and not applied.)
     #[arg(long, requires = "record")]
     pub resume: bool,
+    /// Record refused requests too (each cut to a 4 KiB body prefix and 1 KiB of path and
+    /// query), to diagnose a sink later; by default only deliveries answered 2xx are recorded.
+    #[arg(long, requires = "record")]
+    pub record_refused: bool,
+    /// Rotate the --record file when it reaches this size: it becomes FILE.1 (replacing the
+    /// previous one) and a new FILE is started, so the recording takes at most twice this.
+    /// Units: B, KB, MB, GB (powers of 1000), KiB, MiB, GiB (powers of 1024).
+    #[arg(
+        long,
+        value_name = "SIZE",
+        default_value = "512MiB",
+        value_parser = parse_byte_size,
+        requires = "record"
+    )]
+    pub record_max_size: u64,
+    /// Answer events older than this (by their CloudEvent `time`) 2xx but do not apply them:
+    /// a captured delivery sent again days later is set aside. Events older than Twilio's
+    /// 4-hour retry horizon are marked `stale` whether or not this is set. Examples: 30m, 4h, 2d.
+    #[arg(long, value_name = "DURATION", value_parser = parse_age)]
+    pub max_event_age: Option<std::time::Duration>,
     /// Keep at most this many calls; the oldest finished calls are evicted first.
     #[arg(long, value_name = "N", value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub max_calls: Option<usize>,
-    /// Serve at most this many connections at once; over it, a new connection waits up to a
-    /// second for a free slot, then is closed.
+    /// Serve at most this many connections at once; over it, a new connection takes the place
+    /// of the oldest one that is idle or still sending its request (closed at once), or is
+    /// closed itself when every connection is busy. Connections idle or slower than 5 s are
+    /// closed.
     #[arg(
         long,
         value_name = "N",
@@ -329,5 +352,102 @@ fn parse_rate(s: &str) -> Result<f64, String> {
         Ok(rate)
     } else {
         Err("the rate must be above 0 and at most 100000 calls per minute".into())
+    }
+}
+
+/// A size in bytes: a number with an optional unit (`B`, `KB`/`MB`/`GB` in powers of 1000,
+/// `KiB`/`MiB`/`GiB` in powers of 1024; case and a space before the unit do not matter).
+pub fn parse_byte_size(s: &str) -> Result<u64, String> {
+    let text = s.trim();
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: f64 = number
+        .parse()
+        .map_err(|_| format!("`{s}` is not a size: write a number and a unit, e.g. 512MiB"))?;
+    let scale: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" => 1_000,
+        "m" | "mb" => 1_000_000,
+        "g" | "gb" => 1_000_000_000,
+        "kib" => 1 << 10,
+        "mib" => 1 << 20,
+        "gib" => 1 << 30,
+        other => {
+            return Err(format!(
+                "unknown size unit `{other}`: use B, KB, MB, GB, KiB, MiB or GiB"
+            ));
+        }
+    };
+    let bytes = number * scale as f64;
+    if !bytes.is_finite() || !(1024.0..=(1u64 << 50) as f64).contains(&bytes) {
+        return Err(format!(
+            "`{s}` is out of range: at least 1KiB, at most 1PiB"
+        ));
+    }
+    Ok(bytes as u64)
+}
+
+/// A duration: a number with a unit, `s`, `m`, `h` or `d` (`90s`, `30m`, `4h`, `2d`); a bare
+/// number is seconds.
+pub fn parse_age(s: &str) -> Result<std::time::Duration, String> {
+    let text = s.trim();
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: f64 = number
+        .parse()
+        .map_err(|_| format!("`{s}` is not a duration: write a number and a unit, e.g. 4h"))?;
+    let seconds = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "s" | "sec" | "secs" => 1.0,
+        "m" | "min" | "mins" => 60.0,
+        "h" | "hr" | "hrs" => 3600.0,
+        "d" | "day" | "days" => 86_400.0,
+        other => return Err(format!("unknown duration unit `{other}`: use s, m, h or d")),
+    };
+    let total = number * seconds;
+    if !total.is_finite() || !(1.0..=366.0 * 86_400.0).contains(&total) {
+        return Err(format!("`{s}` is out of range: at least 1s, at most 366d"));
+    }
+    Ok(std::time::Duration::from_secs_f64(total))
+}
+
+#[cfg(test)]
+mod size_and_age_tests {
+    use super::*;
+
+    #[test]
+    fn sizes_read_with_their_units() {
+        for (text, want) in [
+            ("512MiB", Some(512u64 << 20)),
+            ("1 GiB", Some(1 << 30)),
+            ("10mb", Some(10_000_000)),
+            ("4096", Some(4096)),
+            ("1.5KiB", Some(1536)),
+            ("12", None),
+            ("ten", None),
+            ("5XB", None),
+            ("", None),
+        ] {
+            assert_eq!(parse_byte_size(text).ok(), want, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn ages_read_with_their_units() {
+        use std::time::Duration;
+        for (text, want) in [
+            ("4h", Some(Duration::from_secs(4 * 3600))),
+            ("30m", Some(Duration::from_secs(1800))),
+            ("90", Some(Duration::from_secs(90))),
+            ("2d", Some(Duration::from_secs(172_800))),
+            ("0s", None),
+            ("4w", None),
+            ("h", None),
+        ] {
+            assert_eq!(parse_age(text).ok(), want, "{text:?}");
+        }
     }
 }

@@ -19,6 +19,7 @@
 //! - [`cli`] and [`commands`]: flags, validated into configs, and one runner per subcommand.
 //! - [`config`] and [`logging`]: the config file that sets the flags' defaults, and the log
 //!   file (never the terminal).
+//! - [`text`]: the one escaper of network and file text on its way to a terminal.
 
 pub mod alerts;
 pub mod calls;
@@ -30,6 +31,7 @@ pub mod ingest;
 pub mod logging;
 pub mod output;
 pub mod session;
+pub mod text;
 pub mod tui;
 pub mod tunnel;
 pub mod twilio;

@@ -3,12 +3,13 @@
 //! `-v`/`-vv` or `RUST_LOG` add detail. Secrets and delivery bodies are never logged.
 
 use std::fs::OpenOptions;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use tracing_subscriber::EnvFilter;
 
-/// A log larger than this at start is moved aside to `<name>.1` (replacing an older one), so
-/// the log never grows without bound.
+/// A log that reaches this size, at start or while running, is moved aside to `<name>.1`
+/// (replacing an older one) and a new one is started: the log takes at most twice this.
 const ROTATE_BYTES: u64 = 10 << 20;
 
 /// Keeps the log writer alive; dropping it flushes what is queued.
@@ -53,7 +54,7 @@ pub fn init(path: Option<PathBuf>, verbose: u8) -> LogGuard {
             return LogGuard::none();
         }
     };
-    let (writer, worker) = tracing_appender::non_blocking(file);
+    let (writer, worker) = tracing_appender::non_blocking(RotatingFile::new(path.clone(), file));
     let installed = tracing_subscriber::fmt()
         .with_writer(writer)
         .with_ansi(false)
@@ -95,12 +96,78 @@ fn open(path: &Path) -> std::io::Result<std::fs::File> {
         std::fs::create_dir_all(dir)?;
     }
     if std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() > ROTATE_BYTES) {
-        let mut aside = path.as_os_str().to_owned();
-        aside.push(".1");
         // Best effort: if it cannot be moved, appending still works.
-        let _ = std::fs::rename(path, aside);
+        let _ = std::fs::rename(path, aside(path));
     }
     OpenOptions::new().create(true).append(true).open(path)
+}
+
+/// The log file, moved aside to `<name>.1` and started again whenever it reaches
+/// [`ROTATE_BYTES`]; written by the non-blocking writer's one thread.
+struct RotatingFile {
+    path: PathBuf,
+    file: std::fs::File,
+    written: u64,
+    limit: u64,
+}
+
+impl RotatingFile {
+    fn new(path: PathBuf, file: std::fs::File) -> Self {
+        let written = file.metadata().map_or(0, |m| m.len());
+        Self {
+            path,
+            file,
+            written,
+            limit: ROTATE_BYTES,
+        }
+    }
+
+    /// Moves the file aside and opens a new one, which says so first. On failure the current
+    /// file goes on (past the limit rather than losing lines).
+    fn rotate(&mut self) {
+        let _ = self.file.flush();
+        if std::fs::rename(&self.path, aside(&self.path)).is_err() {
+            return;
+        }
+        if let Ok(file) = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.path)
+        {
+            self.file = file;
+            self.written = 0;
+            let note = format!(
+                "callwatch: log rotated at {} bytes; the previous lines are in {}\n",
+                self.limit,
+                aside(&self.path).display()
+            );
+            if self.file.write_all(note.as_bytes()).is_ok() {
+                self.written = note.len() as u64;
+            }
+        }
+    }
+}
+
+impl Write for RotatingFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.written > 0 && self.written + buf.len() as u64 > self.limit {
+            self.rotate();
+        }
+        let n = self.file.write(buf)?;
+        self.written += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush()
+    }
+}
+
+/// `<name>.1`, where a full log is moved.
+fn aside(path: &Path) -> PathBuf {
+    let mut aside = path.as_os_str().to_owned();
+    aside.push(".1");
+    PathBuf::from(aside)
 }
 
 /// A panic is logged too (the TUI's hook restores the terminal and prints it as before).
@@ -126,5 +193,28 @@ mod tests {
         drop(open(&path).unwrap());
         assert_eq!(std::fs::metadata(&path).unwrap().len(), 0);
         assert!(dir.path().join("nested").join("callwatch.log.1").exists());
+    }
+
+    #[test]
+    fn a_log_that_fills_up_while_running_is_moved_aside_between_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("callwatch.log");
+        let mut log = RotatingFile::new(path.clone(), open(&path).unwrap());
+        log.limit = 1000;
+        let line = format!("{}\n", "a".repeat(399));
+        for _ in 0..2 {
+            log.write_all(line.as_bytes()).unwrap();
+        }
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), 800);
+        log.write_all(line.as_bytes()).unwrap();
+        let aside = std::fs::read_to_string(dir.path().join("callwatch.log.1")).unwrap();
+        assert_eq!(aside, line.repeat(2), "the full log moved aside whole");
+        let now = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            now.starts_with("callwatch: log rotated at 1000 bytes"),
+            "{now}"
+        );
+        assert!(now.ends_with(&line), "{now}");
+        assert!(now.len() < 1000);
     }
 }

@@ -23,7 +23,11 @@ fn main() -> ExitCode {
         Ok(invocation) => invocation,
         Err(StartError::Clap(e)) => e.exit(),
         Err(StartError::Config(e)) => {
-            eprintln!("error: {e}");
+            // Quotes the config file.
+            eprintln!(
+                "error: {}",
+                callwatch::text::terminal_safe_lines(&e.to_string())
+            );
             return ExitCode::from(2);
         }
     };
@@ -84,7 +88,9 @@ fn main() -> ExitCode {
                 "callwatch failed"
             );
             if e.downcast_ref::<Reported>().is_none() {
-                eprintln!("error: {e:#}");
+                // Errors quote what Twilio's APIs, recordings and receivers answered.
+                let error = format!("{e:#}");
+                eprintln!("error: {}", callwatch::text::terminal_safe_lines(&error));
             }
             if usage {
                 ExitCode::from(2)

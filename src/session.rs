@@ -14,6 +14,11 @@ use crate::twilio::cloudevent::{DeliveredEvent, SummaryEvent};
 /// How many deliveries the session remembers for the deliveries view.
 pub const DELIVERY_LOG_LEN: usize = 1000;
 
+/// How many bytes the remembered deliveries may hold in all ([`Delivery::retained_bytes`]);
+/// the oldest are forgotten first. A refused request keeps at most a few kB
+/// ([`Delivery::shrink_refused`]), so this only binds for large verified deliveries.
+pub const DELIVERY_LOG_BYTES: usize = 32 << 20;
+
 /// A sink test event that arrived.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TestEventSeen {
@@ -54,15 +59,20 @@ pub enum Update<'a> {
 pub struct Session {
     /// Every call.
     pub store: CallStore,
-    /// The last [`DELIVERY_LOG_LEN`] deliveries, oldest first, without their events (applied
-    /// to [`Self::store`] or shown as they came).
+    /// The last [`DELIVERY_LOG_LEN`] deliveries (at most [`DELIVERY_LOG_BYTES`]), oldest
+    /// first, without their events (applied to [`Self::store`] or shown as they came).
     pub deliveries: VecDeque<Delivery>,
+    /// The bytes [`Self::deliveries`] hold.
+    deliveries_bytes: usize,
     /// The most recent sink test event.
     pub last_test_event: Option<TestEventSeen>,
     /// Deliveries that were answered but never reached this session (channel overflow).
     pub dropped_seen: u64,
     /// Events of a type other than call summaries and test events.
     pub other_events: u64,
+    /// Call events that were older than Twilio's retry horizon when they arrived
+    /// ([`crate::calls::store::HistoryEntry::is_stale`]): replays of captured deliveries.
+    pub stale_events: u64,
     /// Twilio Debugger alerts about the sink shown so far, synced from the run's
     /// [`crate::alerts::AlertFeed`] on the consumer's tick (empty when alerts are not polled).
     pub alerts: AlertsSeen,
@@ -89,6 +99,9 @@ impl Session {
                 DeliveredEvent::CallSummary(summary_event) => {
                     let (id, outcome) = self.store.apply(summary_event, delivery.received_at);
                     if let Some(record) = self.store.by_id(id) {
+                        if record.is_stale() {
+                            self.stale_events += 1;
+                        }
                         on_update(
                             &delivery,
                             Update::Call {
@@ -118,10 +131,22 @@ impl Session {
                 }
             }
         }
-        if self.deliveries.len() == DELIVERY_LOG_LEN {
-            self.deliveries.pop_front();
+        let kept = for_the_log(delivery);
+        self.deliveries_bytes += kept.retained_bytes();
+        self.deliveries.push_back(kept);
+        while self.deliveries.len() > DELIVERY_LOG_LEN
+            || (self.deliveries_bytes > DELIVERY_LOG_BYTES && self.deliveries.len() > 1)
+        {
+            if let Some(old) = self.deliveries.pop_front() {
+                self.deliveries_bytes = self.deliveries_bytes.saturating_sub(old.retained_bytes());
+            }
         }
-        self.deliveries.push_back(for_the_log(delivery));
+    }
+
+    /// The bytes the deliveries log holds ([`DELIVERY_LOG_BYTES`] at most, unless its one
+    /// delivery is larger).
+    pub fn deliveries_bytes(&self) -> usize {
+        self.deliveries_bytes
     }
 
     /// Given the listener's dropped counter, returns how many deliveries were newly lost since
@@ -138,5 +163,6 @@ impl Session {
 /// the listener copies it out of hyper's read buffer on arrival.)
 fn for_the_log(mut delivery: Delivery) -> Delivery {
     delivery.events = Vec::new();
+    delivery.queued.release();
     delivery
 }

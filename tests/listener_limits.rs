@@ -1,6 +1,6 @@
 //! The listener's limits on a real port ([`ServeLimits`]): slow heads and idle keep-alive
-//! connections are closed, slow bodies are answered 408, connections over the cap wait for a
-//! slot or are closed, and shutdown finishes requests in flight, then cuts the rest.
+//! connections are closed, slow bodies are answered 408, a connection over the cap takes the
+//! place of the oldest idle one, and shutdown finishes requests in flight, then cuts the rest.
 //!
 //! The timeouts are set short here so that each test sees them fire; the assertions are about
 //! what happens (closed, 408, counted), never about how long it took.
@@ -40,7 +40,6 @@ fn relaxed() -> ServeLimits {
         request_timeout: NEVER,
         record_timeout: NEVER,
         max_connections: 64,
-        over_cap_wait: NEVER,
         shutdown_grace: NEVER,
     }
 }
@@ -197,58 +196,38 @@ async fn a_body_that_does_not_arrive_in_time_is_answered_408() {
 }
 
 #[tokio::test]
-async fn over_the_cap_a_connection_waits_for_a_free_slot() {
-    let run = start(ServeLimits {
-        max_connections: 1,
-        ..relaxed()
-    })
-    .await;
-    let mut first = TcpStream::connect(&run.addr).await.expect("connect");
-    first.write_all(HEALTHZ).await.expect("request");
-    assert!(read_answer(&mut first).await.starts_with("HTTP/1.1 200"));
-    // `first` stays open (keep-alive) and holds the only slot.
-    let mut second = TcpStream::connect(&run.addr).await.expect("connect");
-    second.write_all(HEALTHZ).await.expect("request");
-    drop(first);
-    let answer = read_answer(&mut second).await;
-    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
-    assert_eq!(
-        ListenerStats::get(&run.stats.connections_waited),
-        1,
-        "it had to wait"
-    );
-    assert_eq!(ListenerStats::get(&run.stats.connections_refused), 0);
-}
-
-#[tokio::test]
-async fn over_the_cap_a_connection_that_waits_too_long_is_closed_and_counted() {
+async fn over_the_cap_the_oldest_idle_connection_makes_room_at_once() {
     let run = start(ServeLimits {
         max_connections: 2,
-        over_cap_wait: Duration::from_millis(200),
         ..relaxed()
     })
     .await;
-    let mut held = Vec::new();
-    for _ in 0..2 {
-        let mut stream = TcpStream::connect(&run.addr).await.expect("connect");
-        stream.write_all(HEALTHZ).await.expect("request");
-        assert!(read_answer(&mut stream).await.starts_with("HTTP/1.1 200"));
-        held.push(stream);
-    }
-    let mut refused = TcpStream::connect(&run.addr)
+    // The oldest: answered, then left idle (keep-alive).
+    let mut idle = TcpStream::connect(&run.addr).await.expect("connect");
+    idle.write_all(HEALTHZ).await.expect("request");
+    assert!(read_answer(&mut idle).await.starts_with("HTTP/1.1 200"));
+    // The next: a head that never ends (slowloris).
+    let mut slow = TcpStream::connect(&run.addr).await.expect("connect");
+    slow.write_all(b"POST /events HTTP/1.1\r\nHost: x\r\nX-Twilio-Sig")
         .await
-        .expect("the kernel accepts it");
-    let _ = refused.write_all(HEALTHZ).await;
-    let answer = read_until_closed(&mut refused).await;
-    assert_eq!(answer, "", "closed unanswered");
-    assert_eq!(ListenerStats::get(&run.stats.connections_refused), 1);
+        .expect("part of a head");
+    until_counted(&run.stats.connections_open, 2, "two connections open").await;
+
+    // Over the cap: served at once, and the oldest connection is closed to make room.
+    let mut third = TcpStream::connect(&run.addr).await.expect("connect");
+    third.write_all(HEALTHZ).await.expect("request");
+    assert!(read_answer(&mut third).await.starts_with("HTTP/1.1 200"));
+    assert_eq!(read_until_closed(&mut idle).await, "", "closed unanswered");
+    assert_eq!(ListenerStats::get(&run.stats.connections_evicted), 1);
+
+    // Then the slow one, now the oldest that is not busy.
+    let mut fourth = TcpStream::connect(&run.addr).await.expect("connect");
+    fourth.write_all(HEALTHZ).await.expect("request");
+    assert!(read_answer(&mut fourth).await.starts_with("HTTP/1.1 200"));
+    assert_eq!(read_until_closed(&mut slow).await, "", "closed unanswered");
+    assert_eq!(ListenerStats::get(&run.stats.connections_evicted), 2);
+    assert_eq!(ListenerStats::get(&run.stats.connections_refused), 0);
     assert_eq!(ListenerStats::get(&run.stats.connections_open), 2);
-    // Once a slot frees up, connections are served again.
-    held.pop();
-    let mut later = TcpStream::connect(&run.addr).await.expect("connect");
-    later.write_all(HEALTHZ).await.expect("request");
-    let answer = read_answer(&mut later).await;
-    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
 }
 
 /// A signed delivery to PUBLIC, split into the request head and its body.

@@ -478,7 +478,7 @@ fn call_sid_is_a_terminal_hyperlink() {
         "off unless enabled"
     );
     app.header.hyperlinks = true;
-    let (x, y, sid, url) = ui::call_details::hyperlink_target(&app, screen).expect("a link");
+    let (x, y, sid) = ui::call_details::hyperlink_target(&app, screen).expect("a link");
     // The SID is drawn exactly where the link is written.
     let shown = text(&app, 120, 40);
     let line: String = shown
@@ -489,12 +489,13 @@ fn call_sid_is_a_terminal_hyperlink() {
         .skip(usize::from(x))
         .take(34)
         .collect();
-    assert_eq!(line, sid);
+    assert_eq!(line, sid.as_str());
+    let url = sid.console_url();
     assert!(
-        url.starts_with("https://console.twilio.com/") && url.contains(&sid),
+        url.starts_with("https://console.twilio.com/") && url.contains(sid.as_str()),
         "{url}"
     );
-    let link = ui::call_details::osc8(&sid, &url);
+    let link = sid.osc8();
     assert!(
         link.starts_with("\x1b]8;;https://console.twilio.com/") && link.ends_with("\x1b]8;;\x1b\\")
     );

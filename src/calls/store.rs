@@ -42,13 +42,7 @@ impl Rank {
     }
 }
 
-/// Unix nanoseconds of an RFC 3339 time, 0 if it cannot be read.
-fn parse_time_ns(text: &str) -> i64 {
-    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
-        .ok()
-        .and_then(|t| i64::try_from(t.unix_timestamp_nanos()).ok())
-        .unwrap_or(0)
-}
+use crate::twilio::cloudevent::{RETRY_HORIZON, age_at, parse_time_ns};
 
 /// Up to this many events, a call's history grows one slot at a time.
 const SMALL_HISTORY: usize = 8;
@@ -71,6 +65,12 @@ pub struct HistoryEntry {
 }
 
 impl HistoryEntry {
+    /// True when the event was older than Twilio's retry horizon when it arrived
+    /// ([`RETRY_HORIZON`]): a replay of a captured delivery, not a delivery or a retry.
+    pub fn is_stale(&self) -> bool {
+        age_at(self.event_time_ns, self.received_at).is_some_and(|age| age > RETRY_HORIZON)
+    }
+
     /// The event time as RFC 3339 (`None` when the event carried none).
     pub fn event_time(&self) -> Option<String> {
         if self.event_time_ns == 0 {
@@ -105,6 +105,12 @@ pub struct CallRecord {
 }
 
 impl CallRecord {
+    /// True when the last event that arrived for the call was stale
+    /// ([`HistoryEntry::is_stale`]); such calls are shown dimmed.
+    pub fn is_stale(&self) -> bool {
+        self.history.last().is_some_and(HistoryEntry::is_stale)
+    }
+
     /// The call SID.
     pub fn call_sid(&self) -> &str {
         &self.summary.call_sid

@@ -66,6 +66,8 @@ pub fn run(args: ConfigArgs, file: Option<&ConfigFile>) -> anyhow::Result<()> {
         },
         ConfigCommand::Show { command } => show(command, file)?,
     };
+    // `show` quotes the config file.
+    let text = crate::text::terminal_safe_lines(&text);
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())?;
     out.flush()?;

@@ -663,14 +663,18 @@ impl<const N: usize> Table<N> {
     }
 }
 
+/// Writes `value` as pretty JSON, with the controls serde_json leaves raw escaped (see
+/// [`crate::text::json_safe`]): the values are Twilio's, and still the same to a JSON reader.
 fn print_json<T: Serialize + ?Sized>(value: &T) -> anyhow::Result<()> {
-    let mut text = serde_json::to_string_pretty(value)?;
+    let mut text = crate::text::json_safe(&serde_json::to_string_pretty(value)?).into_owned();
     text.push('\n');
     print_text(&text)
 }
 
-/// Writes to stdout; a closed pipe (`| head`) is not an error.
+/// Writes to stdout, escaped but for line breaks (descriptions and URLs are Twilio's); a
+/// closed pipe (`| head`) is not an error.
 fn print_text(text: &str) -> anyhow::Result<()> {
+    let text = crate::text::terminal_safe_lines(text);
     let mut stdout = io::stdout().lock();
     match stdout
         .write_all(text.as_bytes())

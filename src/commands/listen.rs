@@ -11,7 +11,7 @@ use crate::alerts::{AlertFeed, AlertPoller, SinkMatcher};
 use crate::cli::ListenArgs;
 use crate::commands::UsageError;
 use crate::commands::monitor::{self, MonitorSpec, Recording};
-use crate::ingest::replay::resume_from;
+use crate::ingest::replay::{resume_from, seen_event_ids};
 use crate::ingest::server::{PublicUrl, ServeLimits, bind};
 use crate::ingest::verdict::Judge;
 use crate::tui::HeaderInfo;
@@ -72,17 +72,27 @@ pub(crate) async fn prepare(args: &ListenArgs, command: &str) -> anyhow::Result<
         auth_token,
         shared_key_secret: args.shared_key_secret.clone(),
     };
-    let mut judge = Judge::new(Some(secrets), args.reject_status);
+    let mut judge =
+        Judge::new(Some(secrets), args.reject_status).with_max_event_age(args.max_event_age);
     let mut recording = Recording {
         path: args.record.clone(),
+        max_bytes: Some(args.record_max_size),
+        refused: args.record_refused,
         ..Recording::default()
     };
     let mut mode_note = None;
+    if let (false, Some(path)) = (args.resume, &args.record) {
+        // A delivery captured and sent again after a restart is a duplicate, --resume or not.
+        let seen = seen_event_ids(path)
+            .with_context(|| format!("cannot read the event ids in {}", path.display()))?;
+        judge = judge.with_dedupe(seen);
+    }
     if let (true, Some(path)) = (args.resume, &args.record) {
         let resumed =
             resume_from(path).with_context(|| format!("cannot resume from {}", path.display()))?;
         for warning in &resumed.warnings {
-            eprintln!("warning: {}: {warning}", path.display());
+            let warning = format!("{}: {warning}", path.display());
+            eprintln!("warning: {}", crate::text::terminal_safe(&warning));
         }
         mode_note = Some(format!(
             "resumed {} calls from {}",
@@ -233,10 +243,12 @@ impl UrlChoice {
             }
         };
         let url = discovered.public_url(&path);
-        eprintln!(
+        // The URL comes from the tunnel agent's API.
+        let line = format!(
             "callwatch: public URL {url} (from {}); it must be the sink's destination",
             discovered.source
         );
+        eprintln!("{}", crate::text::terminal_safe(&line));
         Ok(ResolvedUrl {
             public_url: PublicUrl::Fixed(url),
             source: discovered.source,

@@ -1,6 +1,6 @@
 //! The running monitor shared by `listen`, `demo` and `setup`: the listener on a bound socket,
 //! the presentation channel, and one consumer (the TUI or a line writer), wired to shut down
-//! together on `q`, Ctrl-C, SIGTERM, or the end of a demo.
+//! together on `q`, Ctrl-C, SIGTERM, SIGHUP, or the end of a demo.
 //!
 //! A run has two halves. [`start`] serves the socket and returns a [`Running`] monitor whose
 //! deliveries wait in the channel; [`Running::present`] hands that channel to the TUI or a line
@@ -8,10 +8,10 @@
 //! the first deliveries itself in between ([`Running::next_delivery`]: the sink test event),
 //! and the presenter still shows them first.
 //!
-//! Shutdown is the same whatever asks for it (`q`, SIGINT, SIGTERM, the end of a demo): the
+//! Shutdown is the same whatever asks for it (`q`, SIGINT, SIGTERM, SIGHUP, the end of a demo): the
 //! listener stops accepting and finishes the requests in flight (at most five seconds), the
-//! recording is synced and closed, the terminal is restored, and the command exits 0. SIGINT
-//! and SIGTERM are caught from [`start`] on, before the `listening` line is written.
+//! recording is synced and closed, the terminal is restored, and the command exits 0. SIGINT,
+//! SIGTERM and SIGHUP are caught from [`start`] on, before the `listening` line is written.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -31,8 +31,7 @@ use crate::ingest::{Delivery, ListenerStats};
 use crate::output::{self, OutputMode, ndjson};
 use crate::tui::HeaderInfo;
 
-/// Deliveries buffered between the listener and the screen before they count as a gap.
-pub const CHANNEL_CAPACITY: usize = 16 * 1024;
+pub use crate::ingest::CHANNEL_CAPACITY;
 
 /// What to run.
 pub struct MonitorSpec {
@@ -66,7 +65,14 @@ pub struct Recording {
     pub preload: Vec<Delivery>,
     /// With `--resume`: the number of calls in `preload`, announced first.
     pub resumed_calls: Option<usize>,
+    /// `--record-max-size`: the file is rotated to `FILE.1` past it (`None`: the default).
+    pub max_bytes: Option<u64>,
+    /// `--record-refused`: refused requests are recorded too (cut down).
+    pub refused: bool,
 }
+
+/// The size past which a recording is rotated unless `--record-max-size` says otherwise.
+pub const DEFAULT_RECORD_MAX_BYTES: u64 = 512 << 20;
 
 /// Runs the monitor until the user quits, a signal arrives, or `finished` resolves (line
 /// outputs exit then; the TUI stays until `q`). `background` runs alongside (the simulated
@@ -142,8 +148,14 @@ pub async fn start(spec: MonitorSpec, recording: Recording) -> anyhow::Result<Ru
         Listener::new(spec.public_url.clone(), spec.judge, tx).with_limits(spec.limits);
     let recorder = match &recording.path {
         Some(path) => {
-            let recorder = Recorder::open(path, Arc::clone(&listener.stats))?;
-            listener = listener.with_recorder(recorder.clone());
+            let recorder = Recorder::open_capped(
+                path,
+                Arc::clone(&listener.stats),
+                recording.max_bytes.unwrap_or(DEFAULT_RECORD_MAX_BYTES),
+            )?;
+            listener = listener
+                .with_recorder(recorder.clone())
+                .recording_refused(recording.refused);
             Some(recorder)
         }
         None => None,
@@ -154,7 +166,8 @@ pub async fn start(spec: MonitorSpec, recording: Recording) -> anyhow::Result<Ru
 
     // Caught from here on: a signal sent as soon as the `listening` line is out stops the run
     // gracefully instead of killing the process with deliveries in flight.
-    let mut signals = ShutdownSignals::install().context("listening for SIGINT and SIGTERM")?;
+    let mut signals =
+        ShutdownSignals::install().context("listening for SIGINT, SIGTERM and SIGHUP")?;
     let signal_stop = stop_tx.clone();
     let mut stopped = stop_tx.subscribe();
     tokio::spawn(async move {
@@ -414,7 +427,7 @@ fn recording_summary(recorder: &Recorder, stats: &ListenerStats) -> String {
     text
 }
 
-/// Resolves on Ctrl-C or SIGTERM sent from the moment it is first polled.
+/// Resolves on Ctrl-C, SIGTERM or SIGHUP sent from the moment it is first polled.
 pub async fn shutdown_signal() {
     match ShutdownSignals::install() {
         Ok(mut signals) => signals.recv().await,
@@ -424,7 +437,7 @@ pub async fn shutdown_signal() {
     }
 }
 
-/// SIGINT and SIGTERM, caught from the moment [`ShutdownSignals::install`] returns: one sent
+/// SIGINT, SIGTERM and SIGHUP, caught from the moment [`ShutdownSignals::install`] returns: one sent
 /// before anybody awaits [`ShutdownSignals::recv`] is kept, not lost, and no longer kills the
 /// process.
 pub struct ShutdownSignals {
@@ -432,6 +445,10 @@ pub struct ShutdownSignals {
     interrupt: tokio::signal::unix::Signal,
     #[cfg(unix)]
     terminate: tokio::signal::unix::Signal,
+    /// The terminal went away (its window closed, the SSH session dropped): stop as for
+    /// SIGTERM, so the terminal is restored and the recording closed.
+    #[cfg(unix)]
+    hangup: tokio::signal::unix::Signal,
 }
 
 impl ShutdownSignals {
@@ -443,6 +460,7 @@ impl ShutdownSignals {
             Ok(Self {
                 interrupt: signal(SignalKind::interrupt())?,
                 terminate: signal(SignalKind::terminate())?,
+                hangup: signal(SignalKind::hangup())?,
             })
         }
         #[cfg(not(unix))]
@@ -458,6 +476,7 @@ impl ShutdownSignals {
             tokio::select! {
                 _ = self.interrupt.recv() => {}
                 _ = self.terminate.recv() => {}
+                _ = self.hangup.recv() => {}
             }
         }
         #[cfg(not(unix))]

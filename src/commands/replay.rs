@@ -152,7 +152,8 @@ pub fn read(file: &Path) -> anyhow::Result<(Vec<RecordedDelivery>, Vec<Warning>)
         );
     }
     for warning in &warnings {
-        eprintln!("warning: {}: {warning}", file.display());
+        let warning = format!("{}: {warning}", file.display());
+        eprintln!("warning: {}", crate::text::terminal_safe(&warning));
     }
     Ok((recorded, warnings))
 }
@@ -373,22 +374,24 @@ async fn resend(
                 } else {
                     refused += 1;
                 }
-                println!(
+                let line = format!(
                     "{} line {} ({}, {} bytes)",
                     status.as_u16(),
                     rec.line,
                     rec.verdict,
                     rec.body.len()
                 );
+                println!("{}", crate::text::terminal_safe(&line));
             }
             Err(e) => {
                 failed += 1;
-                println!(
+                let line = format!(
                     "--- line {} ({}, {} bytes): not sent: {e}",
                     rec.line,
                     rec.verdict,
                     rec.body.len()
                 );
+                println!("{}", crate::text::terminal_safe(&line));
             }
         }
     }

@@ -195,7 +195,8 @@ pub async fn run(args: SendArgs) -> anyhow::Result<()> {
 
     let mut summary = Summary::default();
     while let Some(outcome) = rx.recv().await {
-        println!("{}", outcome.line());
+        // The receiver's error, and the label of a body file.
+        println!("{}", crate::text::terminal_safe(&outcome.line()));
         summary.add(&outcome);
     }
     println!("{}", summary.line());

@@ -737,7 +737,9 @@ impl Progress {
         self.line("·", "2", text);
     }
 
+    /// Writes one step; `text` quotes Twilio's answers, so it is escaped.
     fn line(&self, mark: &str, ansi: &str, text: &str) {
+        let text = crate::text::terminal_safe(text);
         if self.color {
             eprintln!("\x1b[{ansi}m{mark}\x1b[0m {text}");
         } else {

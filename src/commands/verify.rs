@@ -2,7 +2,7 @@
 //! every step — the body hash expected and actual, each URL variant with its signature — so a
 //! failing signature can be debugged away from the listener. Exit 0 valid, 1 not, 2 usage.
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::PathBuf;
 
 use anyhow::bail;
@@ -101,8 +101,14 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<()> {
         settings.as_deref(),
         &body,
     );
+    // The report quotes the URL, the signature and the file name as given: escaped, as every
+    // text from a file or a capture.
+    let mut report_text = Vec::new();
+    report.print(&mut report_text, &args.body_file, &verdict)?;
+    let report_text = String::from_utf8_lossy(&report_text);
     let mut out = std::io::stdout().lock();
-    report.print(&mut out, &args.body_file, &verdict)?;
+    out.write_all(crate::text::terminal_safe_lines(&report_text).as_bytes())?;
+    out.flush()?;
     match explain_check(&verdict) {
         None => Ok(()),
         Some((reason, _)) => bail!("not valid: {reason}"),

@@ -136,7 +136,10 @@ fn works_without_settings(args: &[OsString], error: &ConfigError) -> Result<(), 
                 _ => false,
             };
             if harmless {
-                eprintln!("warning: {error}");
+                eprintln!(
+                    "warning: {}",
+                    crate::text::terminal_safe_lines(&error.to_string())
+                );
                 Ok(())
             } else {
                 Err(StartError::Config(error.clone()))

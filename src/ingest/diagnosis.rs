@@ -43,6 +43,43 @@ pub struct Diagnosis {
     pub matched_url: Option<String>,
 }
 
+impl Diagnosis {
+    /// The bytes its texts hold.
+    pub fn retained_bytes(&self) -> usize {
+        let opt = |s: &Option<String>| s.as_ref().map_or(0, String::len);
+        self.reason.len()
+            + self.hint.len()
+            + opt(&self.received_signature)
+            + opt(&self.seen_url)
+            + opt(&self.matched_url)
+            + self
+                .tried_urls
+                .iter()
+                .map(|t| t.url.len() + t.expected_signature.len() + 48)
+                .sum::<usize>()
+    }
+
+    /// Cuts each of its texts to at most `max` bytes ([`super::clip`]): a refused request
+    /// brought them, and may have brought a lot.
+    pub fn clip(&mut self, max: usize) {
+        super::clip(&mut self.reason, max);
+        super::clip(&mut self.hint, max);
+        for text in [
+            &mut self.received_signature,
+            &mut self.seen_url,
+            &mut self.matched_url,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            super::clip(text, max);
+        }
+        for tried in &mut self.tried_urls {
+            super::clip(&mut tried.url, max);
+        }
+    }
+}
+
 /// The first [`SIGNATURE_PREFIX_LEN`] characters of a signature (all of it when shorter).
 pub fn signature_prefix(signature: &str) -> &str {
     match signature.char_indices().nth(SIGNATURE_PREFIX_LEN) {
@@ -112,7 +149,9 @@ pub fn diagnose(
         matched_url: None,
     };
     let (reason, hint) = match &delivery.verdict {
-        DeliveryVerdict::Ok | DeliveryVerdict::Duplicate => return None,
+        DeliveryVerdict::Ok | DeliveryVerdict::Duplicate | DeliveryVerdict::TooOld => {
+            return None;
+        }
         DeliveryVerdict::Malformed(why) => (
             why.clone(),
             format!("the body is not a JSON array of CloudEvents: {why}"),

@@ -13,8 +13,8 @@ pub mod replay;
 pub mod server;
 pub mod verdict;
 
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use tokio::sync::mpsc;
@@ -28,6 +28,20 @@ pub use verdict::DeliveryVerdict;
 
 /// The largest body accepted, in bytes (Twilio batches are at most 64 kB; 1 MiB leaves room).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// How much of a refused request's body is kept after it is answered: enough to see what it
+/// was (a JSON body's first events, an HTML error page, a form), never the whole megabyte an
+/// anonymous sender may post. [`Delivery::body_len`] keeps the full size.
+pub const REFUSED_BODY_KEPT: usize = 4096;
+
+/// How much of a refused request's path, query, signed URL and each diagnosis text is kept.
+pub const REFUSED_TEXT_KEPT: usize = 1024;
+
+/// How many bytes of one header value are kept (an `X-Twilio-Signature` is 28 or 44).
+pub const HEADER_VALUE_KEPT: usize = 512;
+
+/// How many bytes of headers are kept per request, names and values; the rest are counted.
+pub const HEADERS_KEPT: usize = 4096;
 
 /// One request to the events path, judged and answered.
 #[derive(Debug, Clone)]
@@ -66,6 +80,9 @@ pub struct Delivery {
     pub handling: Duration,
     /// Why it was refused, in one sentence (`None` when accepted).
     pub diagnosis: Option<diagnosis::Diagnosis>,
+    /// Its share of the presentation channel's byte budget, given back when the consumer takes
+    /// it (or when it is dropped on the way).
+    pub queued: QueueTicket,
 }
 
 impl Delivery {
@@ -96,7 +113,195 @@ impl Delivery {
             event_types,
             handling: Duration::ZERO,
             diagnosis: None,
+            queued: QueueTicket::default(),
         }
+    }
+
+    /// The bytes this delivery holds on the heap, roughly: what the presentation channel and the
+    /// deliveries log count against their budgets.
+    pub fn retained_bytes(&self) -> usize {
+        const FIXED: usize = std::mem::size_of::<Delivery>() + 64;
+        let events: usize = self.events.iter().map(DeliveredEvent::retained_bytes).sum();
+        let diagnosis = self.diagnosis.as_ref().map_or(0, |d| d.retained_bytes());
+        FIXED
+            + self.body.len()
+            + self.headers.0.len()
+            + self.path.len()
+            + self.query.len()
+            + self.signed_url.as_ref().map_or(0, String::len)
+            + self.event_types.iter().map(String::len).sum::<usize>()
+            + events
+            + diagnosis
+    }
+
+    /// Cuts what a refused request keeps down to a fixed size once it is answered and
+    /// diagnosed: the first [`REFUSED_BODY_KEPT`] bytes of its body (in a block of their own, so
+    /// the full body is freed) and [`REFUSED_TEXT_KEPT`] bytes of each text it brought.
+    pub fn shrink_refused(&mut self) {
+        if self.body.len() > REFUSED_BODY_KEPT {
+            self.body = Bytes::copy_from_slice(&self.body[..REFUSED_BODY_KEPT]);
+        }
+        clip(&mut self.path, REFUSED_TEXT_KEPT);
+        clip(&mut self.query, REFUSED_TEXT_KEPT);
+        if let Some(url) = &mut self.signed_url {
+            clip(url, REFUSED_TEXT_KEPT);
+        }
+        if let Some(d) = &mut self.diagnosis {
+            d.clip(REFUSED_TEXT_KEPT);
+        }
+        if let Some(check) = &mut self.signature {
+            clip_signature_verdict(check, REFUSED_TEXT_KEPT);
+        }
+        if let DeliveryVerdict::Malformed(why) = &mut self.verdict {
+            clip(why, REFUSED_TEXT_KEPT);
+        }
+    }
+
+    /// True when only a prefix of the body was kept ([`Self::shrink_refused`]).
+    pub fn body_clipped(&self) -> bool {
+        !self.body.is_empty() && self.body.len() < self.body_len
+    }
+}
+
+/// Cuts `text` to at most `max` bytes (on a character boundary) and says how much was cut:
+/// `…[+N bytes]`. Text within `max` is left as it is.
+pub fn clip(text: &mut String, max: usize) {
+    if text.len() <= max {
+        return;
+    }
+    let mut cut = max;
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let cut_bytes = text.len() - cut;
+    text.truncate(cut);
+    text.push_str(&format!("…[+{cut_bytes} bytes]"));
+    text.shrink_to_fit();
+}
+
+fn clip_signature_verdict(check: &mut SignatureVerdict, max: usize) {
+    match check {
+        SignatureVerdict::Valid { matched_url, .. } => clip(matched_url, max),
+        SignatureVerdict::BodyHashMismatch { expected, actual } => {
+            clip(expected, max);
+            clip(actual, max);
+        }
+        SignatureVerdict::SignatureMismatch {
+            received, tried, ..
+        } => {
+            clip(received, max);
+            for t in tried {
+                clip(&mut t.url, max);
+            }
+        }
+        SignatureVerdict::UnsupportedAlgorithm { name } => clip(name, max),
+        SignatureVerdict::InvalidPort { port } => clip(port, max),
+        SignatureVerdict::NoSharedKeyConfigured { key_id } => {
+            if let Some(k) = key_id {
+                clip(k, max);
+            }
+        }
+        SignatureVerdict::MissingSignature | SignatureVerdict::MissingBodyHash => {}
+    }
+}
+
+/// A delivery's bytes counted against the presentation channel's budget ([`QueueBudget`]);
+/// given back when dropped. A clone holds no share (only the delivery in the channel does).
+#[derive(Default)]
+pub struct QueueTicket(Option<(Arc<AtomicUsize>, usize)>);
+
+impl QueueTicket {
+    /// Gives the bytes back now (the consumer has taken the delivery).
+    pub fn release(&mut self) {
+        if let Some((queued, bytes)) = self.0.take() {
+            queued.fetch_sub(bytes, Ordering::Relaxed);
+        }
+    }
+}
+
+impl Drop for QueueTicket {
+    fn drop(&mut self) {
+        self.release();
+    }
+}
+
+impl Clone for QueueTicket {
+    fn clone(&self) -> Self {
+        Self(None)
+    }
+}
+
+impl std::fmt::Debug for QueueTicket {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.0 {
+            Some((_, bytes)) => write!(f, "QueueTicket({bytes} bytes)"),
+            None => f.write_str("QueueTicket(none)"),
+        }
+    }
+}
+
+/// The presentation channel's budget in bytes, beside its count ([`CHANNEL_CAPACITY`]
+/// deliveries): a consumer that stalls (an ndjson reader that stopped reading) holds at most
+/// this much. Refused requests may fill only [`QueueBudget::refused`] of it, so that an
+/// anonymous flood never crowds verified deliveries out of the channel.
+#[derive(Debug, Clone)]
+pub struct QueueBudget {
+    queued: Arc<AtomicUsize>,
+    /// Bytes all queued deliveries may hold.
+    pub total: usize,
+    /// Bytes that may be queued when a refused request is added.
+    pub refused: usize,
+}
+
+/// Bytes the presentation channel holds at most (see [`QueueBudget`]).
+pub const CHANNEL_BYTES: usize = 64 << 20;
+
+/// Bytes of queued deliveries past which refused requests are no longer queued.
+pub const CHANNEL_REFUSED_BYTES: usize = 8 << 20;
+
+/// Deliveries buffered between the listener and the screen before they count as a gap.
+pub const CHANNEL_CAPACITY: usize = 16 * 1024;
+
+impl Default for QueueBudget {
+    fn default() -> Self {
+        Self::new(CHANNEL_BYTES, CHANNEL_REFUSED_BYTES)
+    }
+}
+
+impl QueueBudget {
+    /// A budget of `total` bytes, of which refused requests may fill `refused`.
+    pub fn new(total: usize, refused: usize) -> Self {
+        Self {
+            queued: Arc::new(AtomicUsize::new(0)),
+            total,
+            refused: refused.min(total),
+        }
+    }
+
+    /// Bytes queued now.
+    pub fn queued(&self) -> usize {
+        self.queued.load(Ordering::Relaxed)
+    }
+
+    /// Counts `delivery` in, giving it the ticket that counts it out; `false` (and nothing
+    /// counted) when it does not fit.
+    pub fn admit(&self, delivery: &mut Delivery) -> bool {
+        let bytes = delivery.retained_bytes();
+        let limit = if delivery.verdict.is_accepted() {
+            self.total
+        } else {
+            self.refused
+        };
+        let admitted = self
+            .queued
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |queued| {
+                (queued + bytes <= limit).then_some(queued + bytes)
+            })
+            .is_ok();
+        if admitted {
+            delivery.queued = QueueTicket(Some((Arc::clone(&self.queued), bytes)));
+        }
+        admitted
     }
 }
 
@@ -117,6 +322,16 @@ impl Headers {
         self.iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
             .map(|(_, v)| v)
+    }
+
+    /// The bytes of the block (names, values and separators).
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// True when no header is kept.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 
     /// Adds a header at the end; a line break in the value becomes a space (HTTP values never
@@ -179,6 +394,8 @@ pub struct ListenerStats {
     /// `sync_data` calls that made recorded lines durable (`recorded / record_syncs` is the
     /// average group-commit batch).
     pub record_syncs: AtomicU64,
+    /// Times the `--record` file reached `--record-max-size` and was rotated to `FILE.1`.
+    pub record_rotations: AtomicU64,
     /// Deliveries that could not be recorded: answered 503 instead of 2xx (or, if rejected
     /// anyway, missing from the recording).
     pub record_failures: AtomicU64,
@@ -187,10 +404,11 @@ pub struct ListenerStats {
     pub record_error: Mutex<Option<String>>,
     /// Connections being served now.
     pub connections_open: AtomicU64,
-    /// Connections accepted over `--max-connections` that got a slot after waiting.
-    pub connections_waited: AtomicU64,
-    /// Connections accepted over `--max-connections` and closed unanswered: no slot freed up
-    /// in time.
+    /// Connections closed to make room for a newer one over `--max-connections`: the oldest
+    /// that was idle, or still sending its request.
+    pub connections_evicted: AtomicU64,
+    /// Connections accepted over `--max-connections` and closed unanswered: every connection
+    /// was busy with a request.
     pub connections_refused: AtomicU64,
     /// Connections closed because no request head arrived within the header read timeout:
     /// slow clients, and keep-alive connections left idle.
@@ -249,9 +467,11 @@ impl DeliveryFeed {
             tokio::time::sleep_until(until).await;
             self.paused_until = None;
         }
-        let first = self.rx.recv().await?;
+        let mut first = self.rx.recv().await?;
+        first.queued.release();
         let mut batch = vec![first];
-        while let Ok(delivery) = self.rx.try_recv() {
+        while let Ok(mut delivery) = self.rx.try_recv() {
+            delivery.queued.release();
             batch.push(delivery);
         }
         self.paused_until = Some(Instant::now() + GATHER_PAUSE);

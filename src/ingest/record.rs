@@ -26,8 +26,11 @@
 //!
 //! # What is recorded, and how durably
 //!
-//! Every request to the events path is recorded, rejected ones too, so that a failing
-//! signature can be diagnosed and replayed later. Deliveries that would be answered 2xx (`ok`
+//! Every delivery answered 2xx is recorded. Refused requests are not, unless
+//! `--record-refused` asks for them: then each is written cut down to what the deliveries view
+//! keeps of it (a 4 KiB body prefix, 1 KiB of path and query: [`super::Delivery::shrink_refused`]),
+//! so that an anonymous flood costs the disk a few kB a request at most. The file is rotated to
+//! `FILE.1` when it reaches `--record-max-size` ([`Recorder::open_capped`]). Deliveries that would be answered 2xx (`ok`
 //! and `duplicate`) are written *and synced* before they are answered; if that fails they are
 //! answered 503 (`not_recorded` on screen) so that Twilio delivers them again. Their line says
 //! `status: 200` because it is written before the answer: a line is only ever in the file with
@@ -133,6 +136,18 @@ impl Recorder {
     /// `stats`. A file that ends in a torn line (a crash mid-write) first gets a newline, so the
     /// torn line stays one unreadable line instead of spoiling the next one.
     pub fn open(path: &Path, stats: Arc<ListenerStats>) -> Result<Self, RecordError> {
+        Self::open_capped(path, stats, u64::MAX)
+    }
+
+    /// [`Self::open`], rotating the file once it would grow past `max_bytes`
+    /// (`--record-max-size`): between two batches, the file is synced and renamed to
+    /// [`rotated_path`] (replacing the one rotated before), and a new file is started. Lines
+    /// are never split; a single batch larger than `max_bytes` still goes into one file.
+    pub fn open_capped(
+        path: &Path,
+        stats: Arc<ListenerStats>,
+        max_bytes: u64,
+    ) -> Result<Self, RecordError> {
         let shown = path.display().to_string();
         let open_error = |e: std::io::Error| RecordError::Open {
             path: shown.clone(),
@@ -147,10 +162,14 @@ impl Recorder {
         if ends_in_torn_line(&mut file).map_err(open_error)? {
             file.write_all(b"\n").map_err(open_error)?;
         }
+        let written = file.metadata().map_or(0, |m| m.len());
         let (tx, rx) = mpsc::unbounded_channel();
         let writer = Writer {
             file,
             path: shown.clone(),
+            file_path: path.to_owned(),
+            written,
+            max_bytes,
             stats,
         };
         std::thread::Builder::new()
@@ -217,6 +236,12 @@ struct Writer {
     file: File,
     /// The file, for messages.
     path: String,
+    /// The file, to rotate it.
+    file_path: PathBuf,
+    /// Bytes in the file now.
+    written: u64,
+    /// Past this the file is rotated before the next batch.
+    max_bytes: u64,
     /// Where the outcome of every batch is counted.
     stats: Arc<ListenerStats>,
 }
@@ -299,6 +324,9 @@ impl Writer {
     /// cut back to where the batch began (when the file allows it), so a half-written line never
     /// sits before the next batch's lines.
     fn commit(&mut self, batch: &[u8], sync: bool) -> Result<(), RecordError> {
+        if self.written > 0 && self.written.saturating_add(batch.len() as u64) > self.max_bytes {
+            self.rotate();
+        }
         let start = self.file.metadata().map(|m| m.len()).ok();
         let outcome = if batch.is_empty() {
             Ok(())
@@ -318,6 +346,9 @@ impl Writer {
                 Ok(())
             }
         });
+        if outcome.is_ok() {
+            self.written += batch.len() as u64;
+        }
         if outcome.is_err()
             && let Some(start) = start
             && self
@@ -329,6 +360,60 @@ impl Writer {
         }
         outcome
     }
+}
+
+impl Writer {
+    /// Makes the file durable, moves it to [`rotated_path`] and starts a new one. On failure
+    /// the current file is kept and the batch goes into it (past the size limit rather than
+    /// lost).
+    fn rotate(&mut self) {
+        let rotated = rotated_path(&self.file_path);
+        let attempt = (|| -> std::io::Result<File> {
+            self.file.sync_data()?;
+            std::fs::rename(&self.file_path, &rotated)?;
+            let file = OpenOptions::new()
+                .read(true)
+                .append(true)
+                .create(true)
+                .open(&self.file_path)?;
+            // The rename and the new file are durable once the directory is.
+            if let Some(dir) = self
+                .file_path
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+            {
+                let _ = File::open(dir).and_then(|d| d.sync_all());
+            }
+            Ok(file)
+        })();
+        match attempt {
+            Ok(file) => {
+                self.file = file;
+                self.written = 0;
+                self.stats.record_rotations.fetch_add(1, Ordering::Relaxed);
+                tracing::info!(
+                    recording = %self.path,
+                    rotated_to = %rotated.display(),
+                    max_bytes = self.max_bytes,
+                    "recording rotated"
+                );
+            }
+            Err(e) => {
+                tracing::warn!(
+                    recording = %self.path,
+                    error = %e,
+                    "recording could not be rotated; it grows past --record-max-size"
+                );
+            }
+        }
+    }
+}
+
+/// Where a recording goes when it is rotated: `FILE.1`.
+pub fn rotated_path(path: &Path) -> PathBuf {
+    let mut rotated = path.as_os_str().to_owned();
+    rotated.push(".1");
+    PathBuf::from(rotated)
 }
 
 /// One recording line, as written.
@@ -362,7 +447,11 @@ pub fn line_for(delivery: &Delivery) -> Vec<u8> {
             headers.entry(*kept).or_insert(value);
         }
     }
-    let text = std::str::from_utf8(&delivery.body).ok();
+    // A body of control bytes would take six bytes each as JSON escapes (`\u001b`): base64
+    // takes 4/3 (an anonymous request recorded with --record-refused costs the disk little).
+    let text = std::str::from_utf8(&delivery.body)
+        .ok()
+        .filter(|_| !has_costly_controls(&delivery.body));
     let verbatim = text.is_some() && body_is_verbatim_json(delivery);
     let (body, body_b64) = match text {
         _ if verbatim => (None, None),
@@ -397,6 +486,14 @@ pub fn line_for(delivery: &Delivery) -> Vec<u8> {
         out.clear();
         out.extend_from_slice(b"{}");
     }
+    // C1 and bidi controls escaped too, so that `cat` of a recording is safe (the same value
+    // for a JSON reader). A verbatim `body_json` is spliced in after: its bytes are the
+    // signed body's and must stay as they came.
+    if let Ok(text) = std::str::from_utf8(&out)
+        && let std::borrow::Cow::Owned(safe) = crate::text::json_safe(text)
+    {
+        out = safe.into_bytes();
+    }
     if verbatim && out.last() == Some(&b'}') {
         // The object ends with `}`: put the body in as its last member.
         out.pop();
@@ -409,6 +506,13 @@ pub fn line_for(delivery: &Delivery) -> Vec<u8> {
     }
     out.push(b'\n');
     out
+}
+
+/// True when the body holds a control byte that JSON escapes as `\u00XX` (anything below
+/// 0x20 but tab, line feed and carriage return; and DEL).
+fn has_costly_controls(body: &[u8]) -> bool {
+    body.iter()
+        .any(|&b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0x7f)
 }
 
 /// True when a UTF-8 body can be written into the line as it is (`body_json`): callwatch parsed

@@ -58,7 +58,8 @@ impl RecordedDelivery {
 
     /// True when callwatch acknowledged it with a 2xx (`ok` or `duplicate`).
     pub fn was_accepted(&self) -> bool {
-        (200..300).contains(&self.status) && matches!(self.verdict.as_str(), "ok" | "duplicate")
+        (200..300).contains(&self.status)
+            && matches!(self.verdict.as_str(), "ok" | "duplicate" | "too_old")
     }
 }
 
@@ -328,6 +329,68 @@ pub fn resume_from(path: &Path) -> std::io::Result<Resumed> {
         lines: recorded.len(),
         calls: calls.len(),
     })
+}
+
+/// The ids of the events in the deliveries a recording acknowledged, in `FILE.1` (the part
+/// rotated away) then `FILE`, read line by line: with `--record`, an event already in the file
+/// is a duplicate after a restart, `--resume` or not. Files that do not exist give nothing;
+/// lines that cannot be read are skipped (`--resume` reports them).
+pub fn seen_event_ids(path: &Path) -> std::io::Result<DedupeWindow> {
+    /// What this needs of a line.
+    #[derive(Deserialize)]
+    struct IdsLine {
+        verdict: String,
+        status: u16,
+        #[serde(default)]
+        body: Option<String>,
+        #[serde(default)]
+        body_b64: Option<String>,
+        #[serde(default)]
+        body_json: Option<Box<serde_json::value::RawValue>>,
+    }
+    let mut window = DedupeWindow::default();
+    for file in [super::record::rotated_path(path), path.to_owned()] {
+        // Only files: a recording to a device (`/dev/full` in tests, a FIFO) has no ids to read,
+        // and reading one may never end.
+        if !std::fs::metadata(&file).is_ok_and(|m| m.is_file()) {
+            continue;
+        }
+        let reader = match std::fs::File::open(&file) {
+            Ok(f) => std::io::BufReader::with_capacity(256 * 1024, f),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(e),
+        };
+        for line in reader.split(b'\n') {
+            let line = line?;
+            let Ok(stored) = serde_json::from_slice::<IdsLine>(&line) else {
+                continue;
+            };
+            let accepted = (200..300).contains(&stored.status)
+                && matches!(stored.verdict.as_str(), "ok" | "duplicate" | "too_old");
+            if !accepted {
+                continue;
+            }
+            let body: Vec<u8> = match (stored.body_json, stored.body, stored.body_b64) {
+                (Some(raw), _, _) => raw.get().as_bytes().to_vec(),
+                (None, Some(text), _) => text.into_bytes(),
+                (None, None, Some(b64)) => {
+                    match base64::engine::general_purpose::STANDARD.decode(b64) {
+                        Ok(bytes) => bytes,
+                        Err(_) => continue,
+                    }
+                }
+                (None, None, None) => continue,
+            };
+            if let Ok(events) = crate::twilio::cloudevent::parse_delivery(&body) {
+                for event in &events {
+                    if !matches!(event, DeliveredEvent::TestEvent { .. }) {
+                        window.first_sighting(event.id());
+                    }
+                }
+            }
+        }
+    }
+    Ok(window)
 }
 
 #[cfg(test)]

@@ -11,11 +11,12 @@
 //! client can hold is bounded ([`ServeLimits`]): time to send a request's head and body,
 //! connections at once, body size, and the time shutdown waits for requests in flight.
 
+use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
@@ -26,12 +27,15 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, mpsc};
 use tokio::task::JoinSet;
 
 use super::record::{self, Recorder};
 use super::verdict::{DeliveryVerdict, Judge, signed_url};
-use super::{Delivery, Headers, ListenerStats, MAX_BODY_BYTES};
+use super::{
+    Delivery, HEADER_VALUE_KEPT, HEADERS_KEPT, Headers, ListenerStats, MAX_BODY_BYTES, QueueBudget,
+    QueueTicket,
+};
 use crate::twilio::url::display_url;
 
 /// Where the public URL that Twilio signed comes from.
@@ -121,24 +125,24 @@ pub struct ServeLimits {
     /// `request_timeout + record_timeout`.
     pub record_timeout: Duration,
     /// Connections served at once (`--max-connections`). A connection accepted over the cap
-    /// waits up to [`Self::over_cap_wait`] for a slot (while it waits, newer connections wait
-    /// in the kernel's backlog), then is closed unanswered; both are counted in
-    /// [`ListenerStats`].
+    /// takes the place of the oldest connection that is not busy with a request (idle
+    /// keep-alive, a head or body still arriving), which is closed; when every connection is
+    /// busy, the new one is closed unanswered. Both are counted in [`ListenerStats`]. Nothing
+    /// waits: the accept loop never pauses, so a valid delivery is never queued behind a flood.
     pub max_connections: usize,
-    /// How long a connection over the cap waits for a slot before it is closed.
-    pub over_cap_wait: Duration,
     /// How long shutdown lets requests in flight finish before their connections are cut.
     pub shutdown_grace: Duration,
 }
 
 impl Default for ServeLimits {
+    /// Twilio sends a delivery's head and body at once and gives up after 5 s: a client
+    /// slower than that is not Twilio, and a connection idle for 5 s is closed.
     fn default() -> Self {
         Self {
-            header_read_timeout: Duration::from_secs(10),
-            request_timeout: Duration::from_secs(15),
+            header_read_timeout: Duration::from_secs(5),
+            request_timeout: Duration::from_secs(5),
             record_timeout: Duration::from_secs(10),
             max_connections: DEFAULT_MAX_CONNECTIONS,
-            over_cap_wait: Duration::from_secs(1),
             shutdown_grace: Duration::from_secs(5),
         }
     }
@@ -165,6 +169,12 @@ pub struct Listener {
     recorder: Option<Recorder>,
     /// Timeouts and the connection cap.
     limits: ServeLimits,
+    /// The presentation channel's byte budget.
+    budget: QueueBudget,
+    /// Whether refused requests go into the recording too (`--record-refused`).
+    record_refused: bool,
+    /// How many refused requests may still be logged one by one.
+    refusal_log: RefusalLog,
 }
 
 impl Listener {
@@ -180,7 +190,24 @@ impl Listener {
             seq: AtomicU64::new(0),
             recorder: None,
             limits: ServeLimits::default(),
+            budget: QueueBudget::default(),
+            record_refused: false,
+            refusal_log: RefusalLog::default(),
         }
+    }
+
+    /// Counts queued deliveries against `budget` instead of the default one; the consumer's
+    /// [`super::DeliveryFeed`] gives the bytes back.
+    pub fn with_queue_budget(mut self, budget: QueueBudget) -> Self {
+        self.budget = budget;
+        self
+    }
+
+    /// Records refused requests too (`--record-refused`), cut down as the deliveries log keeps
+    /// them ([`Delivery::shrink_refused`]).
+    pub fn recording_refused(mut self, on: bool) -> Self {
+        self.record_refused = on;
+        self
     }
 
     /// Serves with these limits instead of the defaults.
@@ -213,7 +240,11 @@ impl Listener {
         &self.events_path
     }
 
-    async fn handle(&self, req: Request<Incoming>) -> Response<Full<Bytes>> {
+    async fn handle(
+        &self,
+        req: Request<Incoming>,
+        conn: &ConnectionState,
+    ) -> Response<Full<Bytes>> {
         let path = req.uri().path();
         let wrong_path = path != self.events_path;
         if wrong_path && req.method() != Method::POST {
@@ -255,6 +286,7 @@ impl Listener {
             event_types: Vec::new(),
             handling: Duration::ZERO,
             diagnosis: None,
+            queued: QueueTicket::default(),
         };
 
         let announced = headers
@@ -321,6 +353,8 @@ impl Listener {
             }
         };
 
+        // Read whole: from here on the connection is not closed to make room for another.
+        let _busy = conn.busy();
         let judgement = self.judge.judge(
             delivery.signed_url.as_deref().unwrap_or_default(),
             header_str(&headers, "x-twilio-signature"),
@@ -353,7 +387,9 @@ impl Listener {
         }
         let status = StatusCode::from_u16(delivery.status).unwrap_or(StatusCode::FORBIDDEN);
         let message: Bytes = match &delivery.verdict {
-            DeliveryVerdict::Ok | DeliveryVerdict::Duplicate => Bytes::from_static(b"ok\n"),
+            DeliveryVerdict::Ok | DeliveryVerdict::Duplicate | DeliveryVerdict::TooOld => {
+                Bytes::from_static(b"ok\n")
+            }
             DeliveryVerdict::Malformed(why) => format!("malformed delivery: {why}\n").into(),
             other => format!("rejected: {}\n", other.as_str()).into(),
         };
@@ -387,7 +423,8 @@ impl Listener {
     }
 
     /// Counts the delivery and hands it to the presentation channel without waiting. A refused
-    /// delivery is recorded here, without waiting either (accepted ones were recorded durably
+    /// request is diagnosed, then cut down to what is kept of it ([`Delivery::shrink_refused`]),
+    /// and recorded only with `--record-refused` (accepted deliveries were recorded durably
     /// before their answer was decided).
     fn finish(&self, mut delivery: Delivery, started: Instant) {
         if delivery.verdict.is_accepted() {
@@ -399,28 +436,106 @@ impl Listener {
                 &self.public_url,
                 self.judge.secrets.as_ref(),
             );
-            tracing::warn!(
-                status = delivery.status,
-                verdict = delivery.verdict.as_str(),
-                path = %delivery.path,
-                reason = delivery.diagnosis.as_ref().map(|d| d.reason.as_str()),
-                hint = delivery.diagnosis.as_ref().map(|d| d.hint.as_str()),
-                "delivery refused"
-            );
-            // The recording holds the requests to the events path.
-            if !matches!(
-                delivery.verdict,
-                DeliveryVerdict::NotRecorded | DeliveryVerdict::WrongPath
-            ) && let Some(recorder) = &self.recorder
+            delivery.shrink_refused();
+            match self.refusal_log.admit(Instant::now()) {
+                LogTurn::Detailed { unlogged_before } => {
+                    if unlogged_before > 0 {
+                        tracing::warn!(
+                            unlogged = unlogged_before,
+                            "refused requests not logged one by one (at most {REFUSALS_LOGGED} \
+                             per {} s; the deliveries view lists them)",
+                            REFUSAL_LOG_WINDOW.as_secs()
+                        );
+                    }
+                    tracing::warn!(
+                        status = delivery.status,
+                        verdict = delivery.verdict.as_str(),
+                        path = %log_text(&delivery.path),
+                        reason = delivery.diagnosis.as_ref().map(|d| log_text(&d.reason)),
+                        hint = delivery.diagnosis.as_ref().map(|d| log_text(&d.hint)),
+                        "delivery refused"
+                    );
+                }
+                LogTurn::Counted => {}
+            }
+            // With --record-refused, the recording holds the refused requests to the events path.
+            if self.record_refused
+                && !matches!(
+                    delivery.verdict,
+                    DeliveryVerdict::NotRecorded | DeliveryVerdict::WrongPath
+                )
+                && let Some(recorder) = &self.recorder
             {
                 recorder.append(record::line_for(&delivery));
             }
         }
         delivery.handling = started.elapsed();
-        if self.tx.try_send(delivery).is_err() {
+        if !self.budget.admit(&mut delivery) || self.tx.try_send(delivery).is_err() {
             self.stats.dropped.fetch_add(1, Ordering::Relaxed);
         }
     }
+}
+
+/// At most this many refused requests are logged one by one per [`REFUSAL_LOG_WINDOW`]; the
+/// rest are counted and the count is logged with the next one logged. A flood of anonymous
+/// requests then writes a few lines a minute, not one per request.
+const REFUSALS_LOGGED: u32 = 10;
+
+/// See [`REFUSALS_LOGGED`].
+const REFUSAL_LOG_WINDOW: Duration = Duration::from_secs(60);
+
+/// Whether a refused request gets its own log line.
+#[derive(Debug, PartialEq, Eq)]
+enum LogTurn {
+    /// Log it, after saying how many went unlogged since the last one logged.
+    Detailed { unlogged_before: u64 },
+    /// Only count it.
+    Counted,
+}
+
+/// The budget of log lines for refused requests.
+#[derive(Debug, Default)]
+struct RefusalLog {
+    state: Mutex<RefusalLogState>,
+}
+
+#[derive(Debug, Default)]
+struct RefusalLogState {
+    window_start: Option<Instant>,
+    logged: u32,
+    unlogged: u64,
+}
+
+impl RefusalLog {
+    fn admit(&self, now: Instant) -> LogTurn {
+        let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        if st
+            .window_start
+            .is_none_or(|start| now.duration_since(start) >= REFUSAL_LOG_WINDOW)
+        {
+            st.window_start = Some(now);
+            st.logged = 0;
+        }
+        if st.logged < REFUSALS_LOGGED {
+            st.logged += 1;
+            LogTurn::Detailed {
+                unlogged_before: std::mem::take(&mut st.unlogged),
+            }
+        } else {
+            st.unlogged += 1;
+            LogTurn::Counted
+        }
+    }
+}
+
+/// How much of a text a refused request brought goes into a log line.
+const LOG_TEXT_KEPT: usize = 160;
+
+/// A refused request's text as a log line holds it: its first [`LOG_TEXT_KEPT`] bytes, escaped.
+fn log_text(text: &str) -> String {
+    let mut kept = crate::text::terminal_safe(text).into_owned();
+    super::clip(&mut kept, LOG_TEXT_KEPT);
+    kept
 }
 
 fn text(status: StatusCode, body: impl Into<Bytes>) -> Response<Full<Bytes>> {
@@ -450,18 +565,29 @@ fn unix_ms(t: SystemTime) -> u64 {
 /// What an `Authorization` (or `Proxy-Authorization`) value is kept as.
 pub const REDACTED: &str = "[redacted]";
 
-/// The request headers, with any `Authorization` and `Proxy-Authorization` value replaced
-/// whole by [`REDACTED`]: the sink's Basic credentials are a secret, and a value without the
-/// usual `scheme credentials` shape (`Bearer…` with no space) must not leak either.
+/// The request headers as kept: `Authorization` and `Proxy-Authorization` replaced whole by
+/// [`REDACTED`], each value cut to [`HEADER_VALUE_KEPT`] bytes, and at most [`HEADERS_KEPT`]
+/// bytes in all; headers past that are counted in one last line.
 pub fn redacted_headers(headers: &HeaderMap) -> Headers {
     let mut kept = Headers::default();
+    let mut left_out = 0usize;
     for (name, value) in headers {
-        let value = String::from_utf8_lossy(value.as_bytes());
-        if name == header::AUTHORIZATION || name == header::PROXY_AUTHORIZATION {
-            kept.push(name.as_str(), REDACTED);
-        } else {
-            kept.push(name.as_str(), &value);
+        if kept.len() + name.as_str().len() + HEADER_VALUE_KEPT.min(value.len()) > HEADERS_KEPT {
+            left_out += 1;
+            continue;
         }
+        if name == header::AUTHORIZATION || name == header::PROXY_AUTHORIZATION {
+            // The sink's Basic credentials (or any other) are a secret: nothing of the value is
+            // kept, not even a scheme, which need not be followed by a space.
+            kept.push(name.as_str(), REDACTED);
+            continue;
+        }
+        let mut value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+        super::clip(&mut value, HEADER_VALUE_KEPT);
+        kept.push(name.as_str(), &value);
+    }
+    if left_out > 0 {
+        kept.push("…", &format!("{left_out} more headers not kept"));
     }
     kept
 }
@@ -484,6 +610,7 @@ pub async fn serve(
     let limits = shared.limits.clone();
     let stats = Arc::clone(&shared.stats);
     let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let table = Arc::new(ConnectionTable::default());
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut connections = JoinSet::new();
     let mut builder = http1::Builder::new();
@@ -510,19 +637,22 @@ pub async fn serve(
         let slot = match Arc::clone(&slots).try_acquire_owned() {
             Ok(slot) => slot,
             Err(_) => {
-                // Over the cap. Waiting here, not in a task per connection, keeps the number
-                // of sockets held bounded: newer connections wait in the kernel's backlog.
-                let freed = tokio::select! {
-                    slot = tokio::time::timeout(limits.over_cap_wait, Arc::clone(&slots).acquire_owned()) => {
-                        slot.ok().and_then(Result::ok)
+                // Over the cap: close the oldest connection that is not busy with a request and
+                // take its slot as soon as its task has let go of it (microseconds: it is woken
+                // and drops its socket); when every connection is busy, refuse this one.
+                let freed = if table.close_oldest_idle() {
+                    stats.connections_evicted.fetch_add(1, Ordering::Relaxed);
+                    tokio::select! {
+                        slot = tokio::time::timeout(EVICTION_WAIT, Arc::clone(&slots).acquire_owned()) => {
+                            slot.ok().and_then(Result::ok)
+                        }
+                        () = &mut shutdown => break,
                     }
-                    () = &mut shutdown => break,
+                } else {
+                    None
                 };
                 match freed {
-                    Some(slot) => {
-                        stats.connections_waited.fetch_add(1, Ordering::Relaxed);
-                        slot
-                    }
+                    Some(slot) => slot,
                     None => {
                         stats.connections_refused.fetch_add(1, Ordering::Relaxed);
                         drop(stream);
@@ -532,21 +662,33 @@ pub async fn serve(
             }
         };
         let _ = stream.set_nodelay(true);
+        let (id, state) = table.open();
         let open = OpenConnection::new(Arc::clone(&stats), slot);
         let handler = Arc::clone(&shared);
+        let busy_flag = Arc::clone(&state);
         let service = service_fn(move |req| {
             let handler = Arc::clone(&handler);
-            async move { Ok::<_, Infallible>(handler.handle(req).await) }
+            let state = Arc::clone(&busy_flag);
+            async move { Ok::<_, Infallible>(handler.handle(req, &state).await) }
         });
         let conn = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
+        let table = Arc::clone(&table);
         connections.spawn(async move {
-            if let Err(e) = conn.await
-                && e.is_timeout()
-            {
-                open.stats
-                    .connections_timed_out
-                    .fetch_add(1, Ordering::Relaxed);
+            tokio::select! {
+                served = conn => {
+                    if let Err(e) = served
+                        && e.is_timeout()
+                    {
+                        open.stats
+                            .connections_timed_out
+                            .fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+                // Closed to make room for a newer connection: dropping the connection closes
+                // its socket.
+                () = state.close.notified() => {}
             }
+            table.remove(id);
             drop(open);
         });
     }
@@ -557,8 +699,90 @@ pub async fn serve(
     connections.shutdown().await;
 }
 
+/// How long the accept loop waits for the slot of a connection it closed to make room.
+const EVICTION_WAIT: Duration = Duration::from_millis(100);
+
+/// What the accept loop and a connection share about it.
+#[derive(Debug, Default)]
+pub struct ConnectionState {
+    /// True while the connection's request has been read whole and is being judged, recorded
+    /// and answered: such a connection is never closed to make room.
+    busy: AtomicBool,
+    /// Woken to close the connection.
+    close: Notify,
+}
+
+impl ConnectionState {
+    /// Marks the connection busy until the returned guard is dropped.
+    fn busy(&self) -> BusyGuard<'_> {
+        self.busy.store(true, Ordering::Relaxed);
+        BusyGuard(&self.busy)
+    }
+}
+
+struct BusyGuard<'a>(&'a AtomicBool);
+
+impl Drop for BusyGuard<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Relaxed);
+    }
+}
+
+/// The open connections in the order they were accepted, so that the oldest idle one can be
+/// closed when the cap is reached. A `std` mutex: it is held for a map operation, never across
+/// an await.
+#[derive(Debug, Default)]
+struct ConnectionTable {
+    inner: Mutex<TableInner>,
+}
+
+#[derive(Debug, Default)]
+struct TableInner {
+    next_id: u64,
+    open: BTreeMap<u64, Arc<ConnectionState>>,
+}
+
+impl ConnectionTable {
+    fn lock(&self) -> std::sync::MutexGuard<'_, TableInner> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Registers a new connection.
+    fn open(&self) -> (u64, Arc<ConnectionState>) {
+        let mut inner = self.lock();
+        inner.next_id += 1;
+        let id = inner.next_id;
+        let state = Arc::new(ConnectionState::default());
+        inner.open.insert(id, Arc::clone(&state));
+        (id, state)
+    }
+
+    /// Forgets a connection that ended.
+    fn remove(&self, id: u64) {
+        self.lock().open.remove(&id);
+    }
+
+    /// Asks the oldest connection that is not busy to close, and forgets it; `false` when every
+    /// connection is busy.
+    fn close_oldest_idle(&self) -> bool {
+        let mut inner = self.lock();
+        let victim = inner
+            .open
+            .iter()
+            .find(|(_, state)| !state.busy.load(Ordering::Relaxed))
+            .map(|(id, _)| *id);
+        match victim.and_then(|id| inner.open.remove(&id)) {
+            Some(state) => {
+                state.close.notify_one();
+                true
+            }
+            None => false,
+        }
+    }
+}
+
 /// One served connection: holds its slot under the cap and counts itself open until it ends,
-/// however it ends (finished, timed out, or cut at shutdown).
+/// however it ends (finished, timed out, closed to make room, or cut at shutdown).
 struct OpenConnection {
     stats: Arc<ListenerStats>,
     _slot: OwnedSemaphorePermit,
@@ -580,6 +804,48 @@ impl Drop for OpenConnection {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_flood_of_refusals_is_logged_a_few_lines_a_minute() {
+        let log = RefusalLog::default();
+        let t0 = Instant::now();
+        let turns: Vec<LogTurn> = (0..1000).map(|_| log.admit(t0)).collect();
+        let detailed = turns.iter().filter(|t| **t != LogTurn::Counted).count();
+        assert_eq!(detailed, REFUSALS_LOGGED as usize);
+        // The next window logs again, first saying how many went unlogged.
+        assert_eq!(
+            log.admit(t0 + REFUSAL_LOG_WINDOW),
+            LogTurn::Detailed {
+                unlogged_before: 1000 - u64::from(REFUSALS_LOGGED)
+            }
+        );
+        assert_eq!(
+            log.admit(t0 + REFUSAL_LOG_WINDOW),
+            LogTurn::Detailed { unlogged_before: 0 }
+        );
+    }
+
+    #[test]
+    fn the_oldest_connection_not_busy_is_the_one_closed_to_make_room() {
+        let table = ConnectionTable::default();
+        let (_, oldest) = table.open();
+        let (_, middle) = table.open();
+        let (_, newest) = table.open();
+        let _busy = oldest.busy();
+        assert!(table.close_oldest_idle());
+        assert_eq!(table.lock().open.len(), 2, "the middle one is forgotten");
+        assert!(!table.lock().open.values().any(|s| Arc::ptr_eq(s, &middle)));
+        // Closed once: the next one to go is the newest, the oldest still being busy.
+        assert!(table.close_oldest_idle());
+        assert!(!table.lock().open.values().any(|s| Arc::ptr_eq(s, &newest)));
+        // Only busy connections left: nothing to close, the new connection is refused.
+        assert!(!table.close_oldest_idle());
+        drop(_busy);
+        assert!(
+            table.close_oldest_idle(),
+            "idle again once its request is answered"
+        );
+    }
 
     #[test]
     fn url_path_takes_the_path_only() {

@@ -3,9 +3,10 @@
 //! Judging is a plain function of the request so that `replay` can run the same path.
 
 use std::sync::Mutex;
+use std::time::{Duration, SystemTime};
 
 use crate::calls::dedupe::DedupeWindow;
-use crate::twilio::cloudevent::{DeliveredEvent, parse_delivery};
+use crate::twilio::cloudevent::{DeliveredEvent, age_at, parse_delivery, parse_time_ns};
 use crate::twilio::signature::{Secrets, SignatureVerdict, verify_json_delivery};
 
 /// What callwatch decided about a delivery; the ndjson `verdict` field.
@@ -15,6 +16,9 @@ pub enum DeliveryVerdict {
     Ok,
     /// Verified, but every event in it had been received before.
     Duplicate,
+    /// Verified, but every new event in it was older than `--max-event-age`: answered 2xx (a
+    /// retry would be as old) and not applied.
+    TooOld,
     /// The signature matched no URL variant (or the algorithm could not be used).
     BadSignature,
     /// The body does not match `bodySHA256`, or the URL carries none.
@@ -41,6 +45,7 @@ impl DeliveryVerdict {
         match self {
             Self::Ok => "ok",
             Self::Duplicate => "duplicate",
+            Self::TooOld => "too_old",
             Self::BadSignature => "bad_signature",
             Self::BadBodyHash => "bad_body_hash",
             Self::MissingSignature => "missing_signature",
@@ -58,6 +63,7 @@ impl DeliveryVerdict {
         Some(match name {
             "ok" => Self::Ok,
             "duplicate" => Self::Duplicate,
+            "too_old" => Self::TooOld,
             "bad_signature" => Self::BadSignature,
             "bad_body_hash" => Self::BadBodyHash,
             "missing_signature" => Self::MissingSignature,
@@ -72,7 +78,7 @@ impl DeliveryVerdict {
 
     /// True when the delivery was acknowledged with a 2xx.
     pub fn is_accepted(&self) -> bool {
-        matches!(self, Self::Ok | Self::Duplicate)
+        matches!(self, Self::Ok | Self::Duplicate | Self::TooOld)
     }
 
     /// True for the verdicts that come from the signature or body-hash check.
@@ -107,6 +113,8 @@ pub struct Judge {
     pub reject_status: u16,
     /// Recently seen event ids.
     pub dedupe: Mutex<DedupeWindow>,
+    /// `--max-event-age`: events older than this when they arrive are answered but not applied.
+    pub max_event_age: Option<Duration>,
 }
 
 /// The outcome of judging one POST body.
@@ -133,7 +141,14 @@ impl Judge {
             secrets,
             reject_status,
             dedupe: Mutex::new(DedupeWindow::default()),
+            max_event_age: None,
         }
+    }
+
+    /// Sets events older than `age` aside (`--max-event-age`): answered 2xx, never applied.
+    pub fn with_max_event_age(mut self, age: Option<Duration>) -> Self {
+        self.max_event_age = age;
+        self
     }
 
     /// Judges a POST body that arrived at `signed_url` (public URL + raw query) with these
@@ -181,6 +196,8 @@ impl Judge {
                 event_types.push(e.event_type().to_owned());
             }
         }
+        let now = SystemTime::now();
+        let mut too_old = 0usize;
         let fresh_events: Vec<DeliveredEvent> = {
             // A poisoned lock only means another request panicked mid-insert; the window is
             // still a valid set of ids, so keep using it.
@@ -191,10 +208,22 @@ impl Judge {
                     // A test event's id is an account SID, the same for every test: never a duplicate.
                     matches!(e, DeliveredEvent::TestEvent { .. }) || window.first_sighting(e.id())
                 })
+                .filter(|e| {
+                    let old = self.max_event_age.is_some_and(|max| {
+                        let time_ns = e.time().map_or(0, parse_time_ns);
+                        age_at(time_ns, now).is_some_and(|age| age > max)
+                    });
+                    too_old += usize::from(old);
+                    !old
+                })
                 .collect()
         };
         let verdict = if event_count > 0 && fresh_events.is_empty() {
-            DeliveryVerdict::Duplicate
+            if too_old > 0 {
+                DeliveryVerdict::TooOld
+            } else {
+                DeliveryVerdict::Duplicate
+            }
         } else {
             DeliveryVerdict::Ok
         };

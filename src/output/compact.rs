@@ -1,5 +1,6 @@
 //! `--output compact`: one readable line per call update, and one per refused delivery, for a
-//! terminal scrollback or a log file.
+//! terminal scrollback or a log file. Every line goes out through [`write_text_line`], which
+//! escapes the control characters that call fields, paths and alerts may hold.
 
 use std::io::Write;
 use std::time::SystemTime;
@@ -50,31 +51,32 @@ pub fn write_update<W: Write>(
             if !s.tags.is_empty() {
                 line.push_str(&format!("  tags: {}", s.tags.join(",")));
             }
-            writeln!(out, "{line}")?;
+            write_text_line(out, &line)
         }
-        Update::TestEvent { test_id } => {
-            writeln!(out, "{at}  sink test event received, test_id {test_id}")?
-        }
+        Update::TestEvent { test_id } => write_text_line(
+            out,
+            &format!("{at}  sink test event received, test_id {test_id}"),
+        ),
         Update::Other {
             event_type,
             event_id,
-        } => writeln!(out, "{at}  event {event_type} {event_id}")?,
+        } => write_text_line(out, &format!("{at}  event {event_type} {event_id}")),
     }
-    out.flush()
 }
 
 /// Writes the line for a Debugger alert about the sink, timed when Twilio generated it.
 pub fn write_alert<W: Write>(out: &mut W, alert: &SinkAlert) -> std::io::Result<()> {
     let at = alert.generated_at.unwrap_or_else(SystemTime::now);
     let stamp = rfc3339(at);
-    writeln!(
+    write_text_line(
         out,
-        "{}  !! Twilio could not deliver: {}  {}",
-        &stamp[11..19],
-        alert.code_and_label(),
-        alert.alert_text
-    )?;
-    out.flush()
+        &format!(
+            "{}  !! Twilio could not deliver: {}  {}",
+            &stamp[11..19],
+            alert.code_and_label(),
+            alert.alert_text
+        ),
+    )
 }
 
 /// Writes the line for a refused delivery.
@@ -85,14 +87,22 @@ pub fn write_rejection<W: Write>(out: &mut W, delivery: &Delivery) -> std::io::R
         (None, crate::ingest::DeliveryVerdict::Malformed(why)) => format!(": {why}"),
         _ => String::new(),
     };
-    writeln!(
+    write_text_line(
         out,
-        "{at}  refused {} {} → {} {}{reason}",
-        delivery.method,
-        delivery.path,
-        delivery.status,
-        delivery.verdict.as_str()
-    )?;
+        &format!(
+            "{at}  refused {} {} → {} {}{reason}",
+            delivery.method,
+            delivery.path,
+            delivery.status,
+            delivery.verdict.as_str()
+        ),
+    )
+}
+
+/// Writes `text` as one line, its control characters escaped (see [`crate::text`]), and
+/// flushes it.
+pub fn write_text_line<W: Write>(out: &mut W, text: &str) -> std::io::Result<()> {
+    writeln!(out, "{}", crate::text::terminal_safe(text))?;
     out.flush()
 }
 

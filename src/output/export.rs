@@ -1,5 +1,11 @@
 //! Exporting calls: one row per call with the table's columns, as CSV (RFC 4180 quoting) or
 //! JSON. Used by `callwatch export FILE` and by the TUI's `e` key, so both write the same rows.
+//!
+//! Exports go to files and to stdout, which may be a terminal, and are read with `cat` and
+//! `less`: JSON has DEL, C1 and bidi controls escaped as `\uXXXX` (the same values to a JSON
+//! reader); CSV has no escape of its own for them, so its fields keep their line breaks (quoted,
+//! as RFC 4180 allows) and show every other control character as the screen does (`\x1b`,
+//! `\r`, `\u202e`, see [`crate::text`]). No call field holds one legitimately.
 
 use std::io::Write;
 use std::path::Path;
@@ -118,7 +124,8 @@ pub fn call_rows<'a>(
 }
 
 /// Writes `rows` as CSV: a header line, then one line per row. Fields holding a comma, a
-/// quote, a CR or LF are quoted, with quotes doubled (RFC 4180); tags are joined with `,`.
+/// quote or a line break are quoted, with quotes doubled (RFC 4180); other control characters
+/// are escaped; tags are joined with `,`.
 pub fn write_csv<W: Write + ?Sized>(out: &mut W, rows: &[CallRow]) -> std::io::Result<()> {
     write_record(out, CSV_COLUMNS.iter().copied())?;
     for row in rows {
@@ -158,10 +165,11 @@ fn write_record<'a, W: Write + ?Sized>(
     fields: impl IntoIterator<Item = &'a str>,
 ) -> std::io::Result<()> {
     for (i, field) in fields.into_iter().enumerate() {
+        let field = crate::text::terminal_safe_lines(field);
         if i > 0 {
             out.write_all(b",")?;
         }
-        if field.contains([',', '"', '\r', '\n']) {
+        if field.contains([',', '"', '\n']) {
             out.write_all(b"\"")?;
             out.write_all(field.replace('"', "\"\"").as_bytes())?;
             out.write_all(b"\"")?;
@@ -177,7 +185,8 @@ pub fn write_json<W: Write + ?Sized>(out: &mut W, rows: &[CallRow]) -> std::io::
     out.write_all(b"[")?;
     for (i, row) in rows.iter().enumerate() {
         out.write_all(if i == 0 { b"\n" } else { b",\n" })?;
-        serde_json::to_writer(&mut *out, row)?;
+        let line = serde_json::to_string(row)?;
+        out.write_all(crate::text::json_safe(&line).as_bytes())?;
     }
     out.write_all(b"\n]\n")?;
     out.flush()
@@ -249,6 +258,33 @@ mod tests {
              carrier,completed,complete,42,AT&T Wireless,\"line one\nline two\",caller,16,\
              Normal call clearing,,,\"silence,high_jitter\"\n"
         );
+    }
+
+    #[test]
+    fn exports_carry_no_control_character_a_terminal_would_act_on() {
+        let mut hostile = row();
+        hostile.call_sid = "\x1b]52;c;aGk=\x07".into();
+        hostile.from_carrier = "Voda\x1b[2J\u{9b}\u{202e}\x7f\r".into();
+        let mut csv = Vec::new();
+        write_csv(&mut csv, std::slice::from_ref(&hostile)).expect("write");
+        let csv = String::from_utf8(csv).expect("utf-8");
+        assert!(csv.contains(",\\x1b]52;c;aGk=\\x07,"), "{csv}");
+        assert!(
+            csv.contains(",Voda\\x1b[2J\\u009b\\u202e\\x7f\\r,"),
+            "{csv}"
+        );
+        let mut json = Vec::new();
+        write_json(&mut json, std::slice::from_ref(&hostile)).expect("write");
+        let text = String::from_utf8(json).expect("utf-8");
+        assert!(
+            !text
+                .chars()
+                .any(|c| crate::text::is_hostile(c) && c != '\n'),
+            "{text}"
+        );
+        let back: serde_json::Value = serde_json::from_str(&text).expect("json");
+        assert_eq!(back[0]["from_carrier"], hostile.from_carrier.as_str());
+        assert_eq!(back[0]["call_sid"], hostile.call_sid.as_str());
     }
 
     #[test]

@@ -119,11 +119,10 @@ fn report_alerts<W: Write>(
             _ => None,
         };
         match (mode, note) {
-            (OutputMode::Compact, Some(note)) => {
-                writeln!(out, "{note}")?;
-                out.flush()?;
+            (OutputMode::Compact, Some(note)) => compact::write_text_line(out, &note)?,
+            (_, Some(note)) if note.starts_with("!!") => {
+                eprintln!("callwatch: {}", crate::text::terminal_safe(&note[3..]))
             }
-            (_, Some(note)) if note.starts_with("!!") => eprintln!("callwatch: {}", &note[3..]),
             _ => {}
         }
     }
@@ -134,8 +133,8 @@ fn report_alerts<W: Write>(
             OutputMode::Compact => compact::write_alert(out, alert)?,
             OutputMode::Quiet | OutputMode::Tui => eprintln!(
                 "callwatch: Twilio could not deliver to the sink: {}: {}",
-                alert.code_and_label(),
-                alert.alert_text
+                crate::text::terminal_safe(&alert.code_and_label()),
+                crate::text::terminal_safe(&alert.alert_text)
             ),
         }
     }
@@ -164,16 +163,14 @@ fn report_record_failures<W: Write>(
             out,
             &serde_json::json!({"type": "record_error", "failures": fresh, "error": error}),
         ),
-        OutputMode::Compact => {
-            writeln!(
-                out,
-                "!! {fresh} requests not recorded (deliveries answered 503): {error}"
-            )?;
-            out.flush()
-        }
+        OutputMode::Compact => compact::write_text_line(
+            out,
+            &format!("!! {fresh} requests not recorded (deliveries answered 503): {error}"),
+        ),
         OutputMode::Quiet | OutputMode::Tui => {
             eprintln!(
-                "callwatch: {fresh} requests not recorded (deliveries answered 503): {error}"
+                "callwatch: {fresh} requests not recorded (deliveries answered 503): {}",
+                crate::text::terminal_safe(&error)
             );
             Ok(())
         }

@@ -1,6 +1,7 @@
 //! The ndjson lines of design.md's contract: `listening`, `delivery`, `call`, `test_event`,
 //! `event`, `gap` (and `alert`). Field `type` comes first; each line is flushed as written so
-//! that `callwatch listen | jq` shows events live.
+//! that `callwatch listen | jq` shows events live. Lines carry no control character a
+//! terminal would act on: serde_json escapes C0, [`crate::text::json_safe`] the rest.
 
 use std::io::Write;
 use std::time::SystemTime;
@@ -13,9 +14,12 @@ use crate::ingest::Delivery;
 use crate::ingest::diagnosis::{Diagnosis, signature_prefix};
 use crate::session::Update;
 
-/// Writes one JSON value as a line and flushes it.
+/// Writes one JSON value as a line and flushes it. DEL, C1 and bidi controls, which
+/// serde_json writes raw, are escaped as `\uXXXX`: the line means the same to a JSON reader
+/// and does nothing to a terminal it is printed on.
 pub fn write_line<W: Write>(out: &mut W, value: &Value) -> std::io::Result<()> {
-    serde_json::to_writer(&mut *out, value)?;
+    let line = serde_json::to_string(value)?;
+    out.write_all(crate::text::json_safe(&line).as_bytes())?;
     out.write_all(b"\n")?;
     out.flush()
 }
@@ -133,6 +137,7 @@ pub fn update(update: &Update<'_>, mask: bool) -> Value {
                 duration: Option<i64>,
                 pdd_ms: Option<i64>,
                 tags: &'a [String],
+                stale: bool,
             }
             serde_json::to_value(CallLine {
                 line_type: "call",
@@ -153,6 +158,7 @@ pub fn update(update: &Update<'_>, mask: bool) -> Value {
                 duration: s.duration,
                 pdd_ms: s.properties.pdd_ms,
                 tags: &s.tags,
+                stale: record.is_stale(),
             })
             .unwrap_or(Value::Null)
         }

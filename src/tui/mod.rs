@@ -3,7 +3,8 @@
 //! One loop selects over three sources: deliveries from the listener, key presses (read on a
 //! thread of their own), and a one-second tick. Each becomes a change in [`app::App::update`]
 //! or [`app::App::on_delivery`]; the screen is redrawn only when something changed, at most
-//! [`MAX_FPS`] times a second. The terminal is restored on quit, on panic and on SIGTERM.
+//! [`MAX_FPS`] times a second. The terminal is restored on quit, on panic and on SIGINT, SIGTERM
+//! and SIGHUP.
 
 pub mod app;
 pub mod keys;
@@ -89,7 +90,7 @@ pub struct TuiOptions {
     pub max_calls: Option<usize>,
 }
 
-/// Runs the TUI until the user quits or SIGTERM arrives. Sends `true` on `stop` when leaving.
+/// Runs the TUI until the user quits or SIGINT, SIGTERM or SIGHUP arrives. Sends `true` on `stop` when leaving.
 pub async fn run(
     rx: mpsc::Receiver<Delivery>,
     stats: Arc<ListenerStats>,
@@ -162,13 +163,13 @@ pub async fn run(
                 break Err(e).context("drawing the screen");
             }
             let screen = ratatui::layout::Rect::new(0, 0, size.width, size.height);
-            if let Some((x, y, sid, url)) = ui::call_details::hyperlink_target(&app, screen) {
+            if let Some((x, y, sid)) = ui::call_details::hyperlink_target(&app, screen) {
                 use ratatui::crossterm::{cursor, style::Print};
                 let _ = ratatui::crossterm::execute!(
                     std::io::stdout(),
                     cursor::SavePosition,
                     cursor::MoveTo(x, y),
-                    Print(ui::call_details::osc8(&sid, &url)),
+                    Print(sid.osc8()),
                     cursor::RestorePosition
                 );
             }

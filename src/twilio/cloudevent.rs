@@ -179,6 +179,60 @@ impl DeliveredEvent {
             Self::TestEvent { time, .. } | Self::Other { time, .. } => time.as_deref(),
         }
     }
+
+    /// The bytes the event holds, roughly (its texts, and a fixed share for a summary's core):
+    /// what budgets in bytes count.
+    pub fn retained_bytes(&self) -> usize {
+        let opt = |s: &Option<String>| s.as_ref().map_or(0, String::len);
+        std::mem::size_of::<Self>()
+            + match self {
+                Self::CallSummary(e) => {
+                    e.id.len()
+                        + opt(&e.time)
+                        + opt(&e.dataschema)
+                        + e.data.len()
+                        + e.summary.tags.iter().map(String::len).sum::<usize>()
+                        + e.summary.call_sid.len()
+                        + 256
+                }
+                Self::TestEvent { id, test_id, time } => id.len() + test_id.len() + opt(time),
+                Self::Other {
+                    id,
+                    event_type,
+                    time,
+                } => id.len() + event_type.len() + opt(time),
+            }
+    }
+}
+
+/// How long Twilio keeps retrying a delivery that was not answered 2xx: an event older than
+/// this, by its own `time`, cannot be a retry, only a replay of a captured delivery (or a clock
+/// far off). Such events are marked `stale`.
+pub const RETRY_HORIZON: std::time::Duration = std::time::Duration::from_secs(4 * 3600);
+
+/// Unix nanoseconds of an RFC 3339 time (good until 2262); 0 if it cannot be read.
+pub fn parse_time_ns(text: &str) -> i64 {
+    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .ok()
+        .and_then(|t| i64::try_from(t.unix_timestamp_nanos()).ok())
+        .unwrap_or(0)
+}
+
+/// How old an event was when it arrived: `received_at` minus its `time` in Unix nanoseconds.
+/// `None` when it carries no readable time or claims to come from the future.
+pub fn age_at(
+    event_time_ns: i64,
+    received_at: std::time::SystemTime,
+) -> Option<std::time::Duration> {
+    if event_time_ns == 0 {
+        return None;
+    }
+    let received_ns = received_at
+        .duration_since(std::time::SystemTime::UNIX_EPOCH)
+        .ok()?
+        .as_nanos();
+    let age = i128::try_from(received_ns).ok()? - i128::from(event_time_ns);
+    u64::try_from(age).ok().map(std::time::Duration::from_nanos)
 }
 
 /// Why a delivery body could not be read.

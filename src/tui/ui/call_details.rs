@@ -1,7 +1,7 @@
 //! One call, opened with Enter: both endpoints, the call's properties with what the codes mean,
 //! every media edge with codecs, loss, jitter and latency, the tags explained, the history of
-//! its events, and the raw summary as JSON. The call SID is a terminal hyperlink (OSC 8) to the
-//! call in Twilio Console.
+//! its events, and the raw summary as JSON, all escaped (see [`crate::text`]). A well-formed
+//! call SID is a terminal hyperlink (OSC 8) to the call in Twilio Console.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -15,11 +15,43 @@ use crate::tui::ui::theme::Theme;
 use crate::twilio::codes::{q850_label, sip_label, tag_meaning};
 use crate::twilio::summary::{Edge, Endpoint, MinMaxAvg, StreamMetrics};
 
-/// Where a call lives in Twilio Console (the call log, which links to its Voice Insights).
-pub fn console_url(call_sid: &str) -> String {
-    format!(
-        "https://console.twilio.com/us1/monitor/logs/calls?frameUrl=%2Fconsole%2Fvoice%2Fcalls%2Flogs%2F{call_sid}"
-    )
+/// A call SID fit to be written inside an OSC 8 hyperlink: `CA` and 32 lowercase hex digits,
+/// as Twilio issues them, and nothing else. The link is written to the terminal raw, so any
+/// other text (a sender chooses the SID of a delivery, or of a recording) is never linked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkableSid(String);
+
+impl LinkableSid {
+    /// `sid` when it has exactly the shape of a Twilio call SID.
+    pub fn new(sid: &str) -> Option<Self> {
+        let hex = sid.strip_prefix("CA")?;
+        let shaped = hex.len() == 32 && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+        shaped.then(|| Self(sid.to_owned()))
+    }
+
+    /// The SID.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Where the call lives in Twilio Console (the call log, which links to its Voice
+    /// Insights).
+    pub fn console_url(&self) -> String {
+        format!(
+            "https://console.twilio.com/us1/monitor/logs/calls?frameUrl=%2Fconsole%2Fvoice%2Fcalls%2Flogs%2F{}",
+            self.0
+        )
+    }
+
+    /// The OSC 8 escape sequence that shows the SID as a link to the call in Console; built
+    /// from the checked SID alone.
+    pub fn osc8(&self) -> String {
+        format!(
+            "\x1b]8;;{}\x1b\\{}\x1b]8;;\x1b\\",
+            self.console_url(),
+            self.0
+        )
+    }
 }
 
 /// Draws the details of call `id`.
@@ -47,11 +79,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, id: CallId, scroll: u16) {
     );
 }
 
-/// Where the call SID stands on screen when call details are open and scrolled to the top:
-/// `(x, y, sid, url)`. The run loop writes an OSC 8 hyperlink over it after each frame,
-/// straight to the terminal: escape sequences inside ratatui's cells would throw its width
-/// accounting off.
-pub fn hyperlink_target(app: &App, screen: Rect) -> Option<(u16, u16, String, String)> {
+/// Where the call SID stands on screen when call details are open and scrolled to the top,
+/// and the SID: `(x, y, sid)`. The run loop writes [`LinkableSid::osc8`] over it after each
+/// frame, straight to the terminal: escape sequences inside ratatui's cells would throw its
+/// width accounting off. `None` when the SID is not a well-formed call SID.
+pub fn hyperlink_target(app: &App, screen: Rect) -> Option<(u16, u16, LinkableSid)> {
     let Some(crate::tui::app::Overlay::CallDetails { id, scroll: 0 }) = &app.overlay else {
         return None;
     };
@@ -62,17 +94,11 @@ pub fn hyperlink_target(app: &App, screen: Rect) -> Option<(u16, u16, String, St
         return None;
     }
     let record = app.session.store.by_id(*id)?;
+    let sid = LinkableSid::new(&record.summary.call_sid)?;
     let areas = super::areas(screen, app);
     let popup = areas.body.union(areas.header);
-    let sid = record.summary.call_sid.clone();
-    let url = console_url(&sid);
     // Inside the border, after "Call ".
-    Some((popup.x + 1 + 5, popup.y + 1, sid, url))
-}
-
-/// The OSC 8 escape sequence that shows `text` as a link to `url`.
-pub fn osc8(text: &str, url: &str) -> String {
-    format!("\x1b]8;;{url}\x1b\\{text}\x1b]8;;\x1b\\")
+    Some((popup.x + 1 + 5, popup.y + 1, sid))
 }
 
 /// The text of a call's details.
@@ -199,6 +225,8 @@ pub fn lines(r: &CallRecord, theme: &Theme, mask: bool) -> Vec<Line<'static>> {
         raw
     };
     out.extend(raw.lines().map(|l| Line::raw(format!("  {l}"))));
+    // Every field above came in a delivery or a recording.
+    super::escape_controls(&mut out);
     out
 }
 

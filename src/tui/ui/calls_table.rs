@@ -8,6 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Row, Table};
 
 use crate::calls::store::CallRecord;
+use crate::text::terminal_safe;
 use crate::tui::app::{App, SortColumn};
 use crate::tui::ui::theme::Theme;
 use crate::twilio::codes::{q850_label, sip_label};
@@ -147,6 +148,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             );
             if offset + i == selected {
                 row.style(theme.selected())
+            } else if record.is_stale() {
+                // A replay of a captured delivery, older than Twilio's retry horizon.
+                row.style(theme.dim())
             } else {
                 row
             }
@@ -214,7 +218,7 @@ fn cell<'a>(
     let w = usize::from(width);
     let text = match col {
         Column::Time => crate::tui::clock(record.updated_at),
-        Column::Sid => short_sid(&s.call_sid),
+        Column::Sid => short_sid(&terminal_safe(&s.call_sid)),
         Column::Direction => short_direction(p.direction.as_str()).to_owned(),
         Column::FromTo => format!(
             "{} → {}",
@@ -224,7 +228,8 @@ fn cell<'a>(
         Column::CallType => s.call_type.as_str().to_owned(),
         Column::State => {
             let state = s.call_state.as_str();
-            return Cell::from(Span::styled(fit(dash(state), w), theme.call_state(state)));
+            let shown = fit(&terminal_safe(dash(state)), w);
+            return Cell::from(Span::styled(shown, theme.call_state(state)));
         }
         Column::Processing => record.kind().label().to_owned(),
         Column::Duration => s.duration.map(|d| format!("{d}s")).unwrap_or_default(),
@@ -239,7 +244,8 @@ fn cell<'a>(
         Column::Sip => sip_label(p.last_sip_response_num),
         Column::Tags => s.tags.join(","),
     };
-    Cell::from(fit(&text, w))
+    // Every column but the clock shows what a delivery or a recording said.
+    Cell::from(fit(&terminal_safe(&text), w))
 }
 
 fn maybe_mask(text: &str, mask: bool) -> String {

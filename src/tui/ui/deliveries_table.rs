@@ -9,6 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table};
 
 use crate::ingest::Delivery;
+use crate::text::terminal_safe;
 use crate::tui::app::App;
 use crate::tui::ui::calls_table::fit;
 use crate::tui::ui::theme::Theme;
@@ -115,9 +116,12 @@ fn delivery_row<'a>(d: &'a Delivery, theme: &Theme, columns: &[(Col, &str, u16)]
             _ => None,
         })
         .unwrap_or_default();
+    // The method, event types and the hint (which quotes URLs and paths) are the sender's.
+    let why = terminal_safe(&why).into_owned();
+    let events = terminal_safe(&events).into_owned();
     Row::new(columns.iter().map(|&(col, _, w)| match col {
         Col::Time => Cell::from(crate::tui::clock(d.received_at)),
-        Col::Method => Cell::from(d.method.clone()),
+        Col::Method => Cell::from(terminal_safe(&d.method)),
         Col::Status => Cell::from(Span::styled(d.status.to_string(), verdict_style)),
         Col::Verdict => Cell::from(Span::styled(d.verdict.as_str(), verdict_style)),
         Col::Events => Cell::from(fit(&events, usize::from(w))),
@@ -159,6 +163,7 @@ fn draw_alerts(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) -> Rect 
             Span::raw(alert.alert_text.clone()),
         ]));
     }
+    crate::tui::ui::escape_controls(&mut lines);
     frame.render_widget(Paragraph::new(lines), section);
     table
 }

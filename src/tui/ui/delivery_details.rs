@@ -33,8 +33,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, seq: u64, scroll: u16) {
     );
 }
 
-/// The text of a delivery's details.
+/// The text of a delivery's details, escaped: the path, headers and body are the sender's
+/// bytes, signed or not.
 pub fn lines(d: &Delivery, theme: &Theme, mask: bool) -> Vec<Line<'static>> {
+    let mut out = lines_as_received(d, theme, mask);
+    super::escape_controls(&mut out);
+    out
+}
+
+fn lines_as_received(d: &Delivery, theme: &Theme, mask: bool) -> Vec<Line<'static>> {
     let mut out = Vec::new();
     let query = if d.query.is_empty() {
         String::new()
@@ -163,6 +170,9 @@ pub fn explain(verdict: &DeliveryVerdict) -> String {
         DeliveryVerdict::Ok => "signature and body hash verified; events applied.".into(),
         DeliveryVerdict::Duplicate => {
             "verified, but every event in it had arrived before (Twilio delivers at least once).".into()
+        }
+        DeliveryVerdict::TooOld => {
+            "verified, but its events are older than --max-event-age: answered 2xx, not applied (a captured delivery sent again?).".into()
         }
         DeliveryVerdict::BadSignature => {
             "X-Twilio-Signature matches no variant of the public URL with this auth token.".into()

@@ -90,11 +90,25 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             theme.warning(),
         ));
     }
-    let refused_connections = ListenerStats::get(&stats.connections_refused);
+    let refused_connections = ListenerStats::get(&stats.connections_refused)
+        + ListenerStats::get(&stats.connections_evicted);
     if refused_connections > 0 {
         deliveries_line.push(Span::styled(
             format!(" · {refused_connections} connections closed (--max-connections)"),
             theme.warning(),
+        ));
+    }
+    if app.session.stale_events > 0 {
+        deliveries_line.push(Span::styled(
+            format!(" · {} stale (older than 4 h)", app.session.stale_events),
+            theme.dim(),
+        ));
+    }
+    let rotations = ListenerStats::get(&stats.record_rotations);
+    if rotations > 0 {
+        deliveries_line.push(Span::styled(
+            format!(" · recording rotated {rotations}× (older lines in FILE.1)"),
+            theme.dim(),
         ));
     }
     let last_ms = ListenerStats::get(&stats.last_delivery_ms);
@@ -119,10 +133,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
 
     let status_line = status_line(app, &theme);
 
-    let title = match &h.mode_note {
+    let mut title = match &h.mode_note {
         Some(note) => format!(" callwatch — {note} "),
         None => " callwatch ".to_owned(),
     };
+    crate::text::make_terminal_safe(&mut title);
     let block = Block::default()
         .borders(Borders::ALL)
         .title(Span::styled(title, theme.title()));
@@ -144,6 +159,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         Line::from(deliveries_line),
         Line::from(status_line),
     ]);
+    // The URLs, the filter and the alerts' codes came from flags, deliveries and Twilio.
+    crate::tui::ui::escape_controls(&mut text);
     let inner = usize::from(area.width.saturating_sub(2));
     for line in problem_lines(app) {
         text.extend(
@@ -182,8 +199,15 @@ fn sink_line(sink: &SinkInfo, theme: &Theme) -> Line<'static> {
 /// deliveries are being refused.
 /// Lines that say what is going wrong, under the status line: a failing `--record`, POSTs to
 /// another path than the events path, and deliveries refused by the signature check, each with
-/// the latest one's likely cause.
+/// the latest one's likely cause. Escaped here, before they are wrapped: the causes quote
+/// request paths and URLs.
 fn problem_lines(app: &App) -> Vec<String> {
+    let mut lines = unescaped_problem_lines(app);
+    lines.iter_mut().for_each(crate::text::make_terminal_safe);
+    lines
+}
+
+fn unescaped_problem_lines(app: &App) -> Vec<String> {
     let mut lines = Vec::new();
     // A failing --record comes first: every delivery is being answered 503 until it recovers.
     if let Some(error) = app.stats.record_error() {

@@ -9,6 +9,10 @@
 //!  / filter line (while typing)
 //!  hint bar: the keys of the current context, or a notice
 //! ```
+//!
+//! Text from deliveries, recordings, Twilio's APIs and the keyboard reaches the screen escaped
+//! by [`crate::text::terminal_safe`]: per cell in the tables, per line in the other regions
+//! ([`escape_controls`]). ratatui drops C0 and C1 controls itself, but not bidi controls.
 
 pub mod call_details;
 pub mod calls_table;
@@ -116,6 +120,18 @@ pub fn centered(area: Rect, percent_x: u16, percent_y: u16) -> Rect {
     )
 }
 
+/// Escapes, in place, what a terminal would act on in the text of `lines` (see
+/// [`crate::text`]); spans with nothing to escape are left as they are.
+pub fn escape_controls(lines: &mut [Line<'_>]) {
+    for span in lines.iter_mut().flat_map(|line| line.spans.iter_mut()) {
+        let escaped = match crate::text::terminal_safe(&span.content) {
+            std::borrow::Cow::Owned(escaped) => escaped,
+            std::borrow::Cow::Borrowed(_) => continue,
+        };
+        span.content = escaped.into();
+    }
+}
+
 fn draw_filter_line(frame: &mut Frame, area: Rect, app: &App) {
     let Some(editor) = &app.editor else { return };
     if area.height == 0 {
@@ -133,8 +149,12 @@ fn draw_filter_line(frame: &mut Frame, area: Rect, app: &App) {
             theme.warning(),
         )));
     }
+    escape_controls(&mut lines);
     frame.render_widget(Paragraph::new(lines), area);
-    let x = area.x + 2 + u16::try_from(editor.cursor).unwrap_or(u16::MAX);
+    // The cursor stands after the typed text as shown, escapes included.
+    let before: String = editor.text.chars().take(editor.cursor).collect();
+    let shown_before = crate::text::terminal_safe(&before).chars().count();
+    let x = area.x + 2 + u16::try_from(shown_before).unwrap_or(u16::MAX);
     frame.set_cursor_position((x.min(area.right().saturating_sub(1)), area.y));
 }
 
@@ -147,7 +167,10 @@ fn draw_hint_bar(frame: &mut Frame, area: Rect, app: &App) {
             theme.good()
         };
         frame.render_widget(
-            Paragraph::new(Span::styled(notice.text.clone(), style)),
+            Paragraph::new(Span::styled(
+                crate::text::terminal_safe(&notice.text).into_owned(),
+                style,
+            )),
             area,
         );
         return;

@@ -127,7 +127,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     );
 }
 
-fn bar(label: String, value: u64) -> Bar<'static> {
+/// A bar labelled with a state, carrier or cause as deliveries named it (escaped).
+fn bar(mut label: String, value: u64) -> Bar<'static> {
+    crate::text::make_terminal_safe(&mut label);
     Bar::default().label(Line::from(label)).value(value)
 }
 
