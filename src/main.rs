@@ -54,7 +54,9 @@ fn main() -> ExitCode {
         }
     };
     let result = runtime.block_on(async move {
-        match cli.command {
+        let mut command = cli.command;
+        commands::read_auth_token_files(&mut command, &matches)?;
+        match command {
             Command::Demo(a) => commands::demo::run(a).await,
             Command::Listen(a) => commands::listen::run(a).await,
             Command::Sinks(a) => commands::events_admin::run_sinks(a).await,

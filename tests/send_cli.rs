@@ -390,6 +390,30 @@ async fn a_wrong_token_is_refused_and_diagnosed_by_the_listener() {
     );
 }
 
+/// Issue 13 (7b): the HTTP client sends `'` in the query as `%27` (and a space as `%20`); the
+/// signature must be that of the URL as it arrives, which is what a receiver (and both
+/// official validators, given the URL it received) checks.
+#[tokio::test]
+async fn a_destination_with_a_quote_is_signed_as_it_goes_on_the_wire() {
+    let sink = CaptureServer::start().await;
+    let url = format!(
+        "http://127.0.0.1:{}/events?tenant=o'brien&note=a b",
+        sink.port
+    );
+    let out = send(strings(&[&url, "--scenario", "test-event"]), Some(TOKEN)).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let captured = sink.captured();
+    assert_eq!(captured.len(), 1);
+    assert!(
+        captured[0]
+            .path_and_query
+            .starts_with("/events?tenant=o%27brien&note=a%20b&bodySHA256="),
+        "{}",
+        captured[0].path_and_query
+    );
+    assert_signed_like_twilio(&captured[0], sink.port, TOKEN);
+}
+
 #[tokio::test]
 async fn usage_errors_exit_2() {
     let out = send(strings(&["http://127.0.0.1:9/events"]), None).await;

@@ -278,3 +278,33 @@ fn usage_errors_exit_2() {
         .expect("run");
     assert_eq!(out.status.code(), Some(2), "missing flags");
 }
+
+/// The README shows `verify`'s output for this vector verbatim, full signatures included:
+/// what it says `verify` prints is what `verify` prints.
+#[test]
+fn the_readme_shows_what_verify_prints() {
+    let out = callwatch()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "verify",
+            "--url",
+            &url(),
+            "--signature",
+            SIG,
+            "--body-file",
+            "tests/data/sink-test-event.json",
+        ])
+        .env("TWILIO_AUTH_TOKEN", "12345")
+        .env_remove("CALLWATCH_SHARED_KEY_SECRET")
+        .output()
+        .expect("run callwatch verify");
+    assert_eq!(out.status.code(), Some(0));
+    let (stdout, _) = text(&out);
+    assert!(stdout.contains(&format!("✓ {SIG}  {}", url())));
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README");
+    assert!(
+        readme.contains(&stdout),
+        "README.md must show verify's output verbatim:\n{stdout}"
+    );
+}

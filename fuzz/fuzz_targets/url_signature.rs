@@ -12,7 +12,7 @@ use callwatch::ingest::diagnosis::diagnose;
 use callwatch::ingest::server::PublicUrl;
 use callwatch::ingest::verdict::{Judge, signed_url};
 use callwatch::twilio::signature::{
-    Algorithm, Secrets, sign_json_delivery, url_variants, verify_json_delivery,
+    Algorithm, Secrets, SignatureVerdict, sign_json_delivery, url_variants, verify_json_delivery,
 };
 use libfuzzer_sys::fuzz_target;
 
@@ -70,9 +70,13 @@ fuzz_target!(|data: &[u8]| {
 
     // Signed like Twilio, it verifies: Twilio appends bodySHA256 to the destination it was
     // given, so only destinations that carry no hash of their own and no fragment qualify.
+    // A port Twilio's libraries cannot parse (not 0-65535) is refused whatever the signature.
     if !url.contains("bodySHA256") && !url.contains('#') {
         let (full, sig) = sign_json_delivery(TOKEN.as_bytes(), &url, body, Algorithm::HmacSha1);
         let check = verify_json_delivery(&secrets, &full, Some(&sig), None, body);
-        assert!(check.is_valid(), "{url:?} signed as {full:?}: {check:?}");
+        assert!(
+            check.is_valid() || matches!(check, SignatureVerdict::InvalidPort { .. }),
+            "{url:?} signed as {full:?}: {check:?}"
+        );
     }
 });

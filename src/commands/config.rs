@@ -10,6 +10,7 @@ use crate::commands::UsageError;
 use crate::config::keys::ValueKind;
 use crate::config::resolve::{KeyFacts, key_facts};
 use crate::config::{self, ConfigFile, ConfigOrigin, Source, StartError, mask_secret};
+use crate::twilio::url::display_url;
 
 /// `callwatch config`.
 #[derive(Debug, Clone, Args)]
@@ -184,7 +185,8 @@ fn show(command: Vec<OsString>, file: Option<&ConfigFile>) -> anyhow::Result<Str
             (None, _) => "-".to_owned(),
             (Some(v), true) => mask_secret(v),
             (Some(v), false) if v.is_empty() => "\"\"".to_owned(),
-            (Some(v), false) => v.clone(),
+            // A URL's password (`--public-url https://user:pass@…`) is shown as `•••`.
+            (Some(v), false) => display_url(v).into_owned(),
         };
         let mut from = s.source.to_string();
         if invocation.set_aside.contains(&s.name.as_str()) {

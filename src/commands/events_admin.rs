@@ -5,6 +5,7 @@
 
 use std::fmt;
 use std::io::{self, Write};
+use std::path::PathBuf;
 
 use anyhow::Context as _;
 use serde::Serialize;
@@ -13,6 +14,7 @@ use crate::twilio::api::{
     ApiError, CALL_SUMMARY_TYPES, Credentials, DEFAULT_API_BASE, EventType, EventsClient, Sink,
     SubscribedEvent, Subscription,
 };
+use crate::twilio::url::display_url;
 
 /// The description given to sinks by default: Twilio asks for no personal data here.
 pub(crate) const DEFAULT_SINK_DESCRIPTION: &str = "callwatch sink";
@@ -57,6 +59,11 @@ pub struct ApiAuthArgs {
     )]
     pub auth_token: Option<String>,
 
+    /// Read the Auth Token from this file instead of --auth-token (surrounding whitespace and
+    /// the final newline are ignored), so that it is not in the process list.
+    #[arg(long, value_name = "PATH", global = true)]
+    pub auth_token_file: Option<PathBuf>,
+
     /// API Key SID (SK…), used with --api-secret instead of the Auth Token.
     #[arg(long, env = "TWILIO_API_KEY", value_name = "SID", global = true)]
     pub api_key: Option<String>,
@@ -79,6 +86,7 @@ impl fmt::Debug for ApiAuthArgs {
             .field("api_base", &self.api_base)
             .field("account_sid", &self.account_sid)
             .field("auth_token", &shown(&self.auth_token))
+            .field("auth_token_file", &self.auth_token_file)
             .field("api_key", &self.api_key)
             .field("api_secret", &shown(&self.api_secret))
             .finish()
@@ -328,7 +336,9 @@ pub async fn run_sinks(args: SinksArgs) -> anyhow::Result<()> {
             let sink = client
                 .create_sink(&public_url, &description, false)
                 .await
-                .with_context(|| format!("could not create a sink for {public_url}"))?;
+                .with_context(|| {
+                    format!("could not create a sink for {}", display_url(&public_url))
+                })?;
             if json {
                 return print_json(&sink);
             }
@@ -338,7 +348,7 @@ pub async fn run_sinks(args: SinksArgs) -> anyhow::Result<()> {
                 sid = sink.sid,
                 kind = or_dash(sink.sink_type.as_deref()),
                 status = or_dash(sink.status.as_deref()),
-                destination = sink.destination().unwrap_or(&public_url),
+                destination = display_url(sink.destination().unwrap_or(&public_url)),
             ))
         }
         SinksCommand::Delete { sid } => {
@@ -363,7 +373,7 @@ pub async fn run_sinks(args: SinksArgs) -> anyhow::Result<()> {
             if json {
                 return print_json(&SinkResult { sid, result });
             }
-            let destination = sink.destination().unwrap_or("the sink's destination");
+            let destination = display_url(sink.destination().unwrap_or("the sink's destination"));
             print_text(&format!(
                 "Test of sink {sid}: {result}\n\
                  Twilio will POST a signed com.twilio.eventstreams.test-event to {destination}.\n\
@@ -498,6 +508,11 @@ fn parse_public_url(value: &str) -> Result<String, String> {
     if url.host_str().is_none_or(str::is_empty) {
         return Err("the URL has no host".to_owned());
     }
+    // The parser takes 0; Twilio cannot call it (`listen --public-url` refuses it too).
+    if url.port() == Some(0) {
+        return Err("the port must be a number from 1 to 65535".to_owned());
+    }
+    // As given, not as parsed: Twilio signs the destination string it was given.
     Ok(value.to_owned())
 }
 
@@ -529,7 +544,7 @@ fn sinks_table(sinks: &[Sink]) -> String {
             sink.sid.clone(),
             or_dash(sink.status.as_deref()),
             or_dash(sink.sink_type.as_deref()),
-            or_dash(sink.destination()),
+            or_dash(sink.destination().map(display_url).as_deref()),
             shorten(sink.description.as_deref(), 40),
             or_dash(sink.date_created.as_deref()),
         ]);
@@ -684,6 +699,7 @@ mod tests {
             api_base: DEFAULT_API_BASE.to_owned(),
             account_sid: sid.map(str::to_owned),
             auth_token: token.map(str::to_owned),
+            auth_token_file: None,
             api_key: key.map(str::to_owned),
             api_secret: secret.map(str::to_owned),
         }
@@ -762,5 +778,12 @@ mod tests {
         assert!(parse_public_url("https://example.ngrok.app/events").is_ok());
         assert!(parse_public_url("example.ngrok.app/events").is_err());
         assert!(parse_public_url("ftp://example.com/").is_err());
+        // A scheme is case-insensitive; the URL is kept as written, since Twilio signs that.
+        assert_eq!(
+            parse_public_url("HTTPS://Example.ngrok.app/events").as_deref(),
+            Ok("HTTPS://Example.ngrok.app/events")
+        );
+        assert!(parse_public_url("https://example.ngrok.app:0/events").is_err());
+        assert!(parse_public_url("https://example.ngrok.app:65536/events").is_err());
     }
 }

@@ -19,10 +19,11 @@ use crate::commands::listen::validate_public_url;
 use crate::commands::monitor::CHANNEL_CAPACITY;
 use crate::ingest::ListenerStats;
 use crate::ingest::replay::{RecordedDelivery, Warning, read_recording, rejudge};
-use crate::ingest::verdict::Judge;
+use crate::ingest::verdict::{Judge, signed_url};
 use crate::output::{self, OutputMode, ndjson};
 use crate::tui::HeaderInfo;
-use crate::twilio::signature::{Algorithm, Secrets, sign_json_delivery};
+use crate::twilio::signature::{Algorithm, Secrets, sign_json_delivery_as_sent};
+use crate::twilio::url::has_masked_password;
 
 /// `callwatch replay`.
 #[derive(Debug, Clone, Args)]
@@ -35,7 +36,8 @@ callwatch replay calls.ndjson --to https://staging.example.com/events --auth-tok
 Recordings are written by `listen --record FILE` and `demo --record FILE`.\n\
 Signatures are not checked again by default: deliveries refused when they arrived stay refused,\n\
 accepted ones are parsed and deduplicated again. --verify checks every signature against the\n\
-URL it was signed for (recorded) with --auth-token.\n\
+URL it was signed for (recorded) with --auth-token; a URL with a password is recorded masked,\n\
+so give it with --destination URL.\n\
 --to re-signs each accepted delivery for URL with --auth-token, exactly as Twilio signs, and\n\
 POSTs it; it prints each status and exits 1 if any was not answered 2xx.")]
 pub struct ReplayArgs {
@@ -51,6 +53,11 @@ pub struct ReplayArgs {
     /// Check every signature again against its recorded URL (needs --auth-token).
     #[arg(long, conflicts_with = "to")]
     pub verify: bool,
+    /// With --verify: check each signature against URL (the sink's destination, as given to
+    /// `listen --public-url`) plus the recorded query, instead of the recorded URL. Needed when
+    /// the URL carries a password, which recordings keep masked.
+    #[arg(long, value_name = "URL", requires = "verify")]
+    pub destination: Option<String>,
     /// Resend instead of showing: re-sign each accepted delivery for URL and POST it there.
     #[arg(long, value_name = "URL")]
     pub to: Option<String>,
@@ -61,6 +68,10 @@ pub struct ReplayArgs {
     /// receiver at URL verifies with).
     #[arg(long, env = "TWILIO_AUTH_TOKEN", hide_env_values = true)]
     pub auth_token: Option<String>,
+    /// Read the auth token from this file instead of --auth-token (surrounding whitespace and
+    /// the final newline are ignored), so that it is not in the process list.
+    #[arg(long, value_name = "PATH")]
+    pub auth_token_file: Option<std::path::PathBuf>,
     /// SharedKey secret, for --verify of deliveries signed with HMAC-SHA256.
     #[arg(long, env = "CALLWATCH_SHARED_KEY_SECRET", hide_env_values = true)]
     pub shared_key_secret: Option<String>,
@@ -95,8 +106,15 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<()> {
             ));
         }
     }
+    if let Some(destination) = &args.destination {
+        validate_public_url(destination)
+            .map_err(|e| UsageError(e.to_string().replace("--public-url", "--destination")))?;
+    }
     let filter = args.output.parsed_filter()?;
-    let (recorded, warnings) = read(&args.file)?;
+    let (mut recorded, warnings) = read(&args.file)?;
+    if args.verify {
+        resign_for(&mut recorded, args.destination.as_deref(), &args.file);
+    }
     let pace = Pace::new(if args.max {
         None
     } else {
@@ -138,6 +156,33 @@ pub fn read(file: &Path) -> anyhow::Result<(Vec<RecordedDelivery>, Vec<Warning>)
         eprintln!("warning: {}", crate::text::terminal_safe(&warning));
     }
     Ok((recorded, warnings))
+}
+
+/// Points each recorded POST at `destination` plus its recorded query, the URL `--verify`
+/// checks; without one, warns once when recorded URLs had their password masked, since those
+/// signatures cannot be checked again.
+fn resign_for(recorded: &mut [RecordedDelivery], destination: Option<&str>, file: &Path) {
+    match destination {
+        Some(destination) => {
+            for rec in recorded.iter_mut().filter(|rec| rec.method == "POST") {
+                rec.signed_url = Some(signed_url(destination, &rec.query));
+            }
+        }
+        None => {
+            let masked = recorded
+                .iter()
+                .filter_map(|rec| rec.signed_url.as_deref())
+                .find(|url| has_masked_password(url));
+            if let Some(url) = masked {
+                eprintln!(
+                    "warning: {}: recorded URLs such as {url} keep their password masked, so \
+                     their signatures cannot be checked again: pass --destination with the \
+                     sink's destination",
+                    file.display()
+                );
+            }
+        }
+    }
 }
 
 /// When each recorded delivery is due: at its offset from the first one, divided by the
@@ -309,7 +354,7 @@ async fn resend(
         }
         pace.wait(rec.received_at).await;
         let (url, signature) =
-            sign_json_delivery(token.as_bytes(), to, &rec.body, Algorithm::HmacSha1);
+            sign_json_delivery_as_sent(token.as_bytes(), to, &rec.body, Algorithm::HmacSha1);
         let sent = client
             .post(&url)
             .header("x-twilio-signature", signature)

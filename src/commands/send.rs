@@ -14,7 +14,7 @@ use tokio::sync::{Semaphore, mpsc};
 
 use crate::commands::UsageError;
 use crate::demo::generator::{CallGenerator, Scenario, delivery_body, test_event};
-use crate::twilio::signature::{Algorithm, sign_json_delivery};
+use crate::twilio::signature::{Algorithm, sign_json_delivery_as_sent};
 
 /// What Twilio's webhook requests announce themselves as.
 const USER_AGENT: &str = "TwilioProxy/1.1";
@@ -88,6 +88,10 @@ pub struct SendArgs {
     /// Auth token to sign with (the listener's TWILIO_AUTH_TOKEN).
     #[arg(long, env = "TWILIO_AUTH_TOKEN", hide_env_values = true)]
     pub auth_token: Option<String>,
+    /// Read the auth token from this file instead of --auth-token (surrounding whitespace and
+    /// the final newline are ignored), so that it is not in the process list.
+    #[arg(long, value_name = "PATH")]
+    pub auth_token_file: Option<std::path::PathBuf>,
     /// What to send: completed, busy, noanswer, failed, canceled, random, or test-event
     /// [default: completed].
     #[arg(long, value_name = "NAME", conflicts_with = "body_file")]
@@ -299,7 +303,7 @@ struct Signer {
 
 impl Signer {
     async fn post(&self, client: &reqwest::Client, index: usize, prepared: Prepared) -> Outcome {
-        let (full_url, signature) = sign_json_delivery(
+        let (full_url, signature) = sign_json_delivery_as_sent(
             self.token.as_bytes(),
             &self.url,
             &prepared.body,
@@ -421,6 +425,7 @@ mod tests {
         SendArgs {
             url: "http://127.0.0.1:1/events".into(),
             auth_token: Some("t".into()),
+            auth_token_file: None,
             scenario,
             body_file: None,
             event,

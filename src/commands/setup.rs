@@ -25,6 +25,7 @@ use crate::output::{OutputMode, ndjson};
 use crate::tui::SinkInfo;
 use crate::twilio::api::{ApiError, CALL_SUMMARY_TYPES, CredentialKind, EventsClient, Sink};
 use crate::twilio::cloudevent::{DeliveredEvent, parse_delivery};
+use crate::twilio::url::display_url;
 
 /// Runs setup, then monitors until the user quits; exits 1 (after saying why) when a step fails.
 pub async fn run(args: SetupArgs) -> anyhow::Result<()> {
@@ -67,7 +68,10 @@ pub async fn run(args: SetupArgs) -> anyhow::Result<()> {
     let mut running = monitor::start(spec, recording).await?;
     let progress = Progress::for_stderr();
     let target = crate::tunnel::local_target(running.addr);
-    progress.ok(&format!("listening on {target} for {destination}"));
+    progress.ok(&format!(
+        "listening on {target} for {}",
+        display_url(&destination)
+    ));
 
     let mut created = Created::default();
     let steps = Steps {
@@ -324,7 +328,7 @@ impl Steps<'_> {
             let mut line = format!(
                 "found sink {} delivering to {} ({})",
                 sink.sid,
-                self.destination,
+                display_url(self.destination),
                 sink.status.as_deref().unwrap_or("status unknown")
             );
             if sink.sink_configuration.get("batch_events") == Some(&serde_json::Value::Bool(true)) {
@@ -349,7 +353,7 @@ impl Steps<'_> {
                 self.progress.ok(&format!(
                     "created sink {} delivering to {} ({})",
                     sink.sid,
-                    self.destination,
+                    display_url(self.destination),
                     sink.status.as_deref().unwrap_or("status unknown")
                 ));
                 created.sink = Some(sink.sid.clone());
@@ -362,7 +366,10 @@ impl Steps<'_> {
                     "check the public URL and the credentials"
                 };
                 Err(self.fail(
-                    format!("could not create a sink for {}", self.destination),
+                    format!(
+                        "could not create a sink for {}",
+                        display_url(self.destination)
+                    ),
                     &e,
                     hint,
                 ))
@@ -494,7 +501,7 @@ impl Steps<'_> {
         let target = crate::tunnel::local_target(running.addr);
         let seconds = self.test_timeout.as_secs();
         let deadline = Instant::now() + self.test_timeout;
-        let countdown = Countdown::new(self.progress, seconds, self.destination);
+        let countdown = Countdown::new(self.progress, seconds, &display_url(self.destination));
         let mut tick = tokio::time::interval(Duration::from_secs(1));
         let mut last_refusal: Option<String> = None;
         let result = loop {
@@ -514,7 +521,7 @@ impl Steps<'_> {
                 () = tokio::time::sleep_until(deadline) => {
                     break Err(TestProblem::NoEvent {
                         seconds,
-                        destination: self.destination.to_owned(),
+                        destination: display_url(self.destination).into_owned(),
                         target,
                         last_refusal,
                     });
@@ -547,6 +554,7 @@ enum TestProblem {
     /// Nothing arrived in time.
     NoEvent {
         seconds: u64,
+        /// As shown: its password masked.
         destination: String,
         /// Where the tunnel must forward to.
         target: std::net::SocketAddr,

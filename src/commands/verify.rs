@@ -14,6 +14,7 @@ use crate::twilio::signature::{
     Algorithm, Secrets, SignatureVerdict, algorithm_from_settings, body_hash_params,
     body_sha256_hex, compute_signature, url_variants, verify_json_delivery,
 };
+use crate::twilio::url::display_url;
 
 /// `callwatch verify`.
 #[derive(Debug, Clone, Args)]
@@ -38,6 +39,10 @@ pub struct VerifyArgs {
     /// Auth token of the account the sink belongs to.
     #[arg(long, env = "TWILIO_AUTH_TOKEN", hide_env_values = true)]
     pub auth_token: Option<String>,
+    /// Read the auth token from this file instead of --auth-token (surrounding whitespace and
+    /// the final newline are ignored), so that it is not in the process list.
+    #[arg(long, value_name = "PATH")]
+    pub auth_token_file: Option<std::path::PathBuf>,
     /// Secret of a Webhook SharedKey, for deliveries signed with HMAC-SHA256.
     #[arg(long, env = "CALLWATCH_SHARED_KEY_SECRET", hide_env_values = true)]
     pub shared_key_secret: Option<String>,
@@ -60,17 +65,25 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<()> {
             "--signature-settings names algorithm {name}: only HMAC_SHA1 and HMAC_SHA256 exist"
         ))
     })?;
-    let key = match algorithm {
-        Algorithm::HmacSha1 => args.auth_token.clone().filter(|t| !t.is_empty()),
-        Algorithm::HmacSha256 => args.shared_key_secret.clone().filter(|t| !t.is_empty()),
+    let secrets = Secrets {
+        auth_token: args.auth_token.clone().unwrap_or_default(),
+        shared_key_secret: args.shared_key_secret.clone(),
     };
+    // The same key the listener would use: the SharedKey secret whenever a settings header is
+    // given, whatever algorithm it names.
+    let shared_key = settings.as_deref().is_some_and(|s| !s.trim().is_empty());
+    let key = secrets
+        .key_for(settings.as_deref())
+        .filter(|k| !k.is_empty());
     let Some(key) = key else {
-        bail!(UsageError(match algorithm {
-            Algorithm::HmacSha1 => "verify needs the auth token that signed the delivery: set \
-                 TWILIO_AUTH_TOKEN or pass --auth-token"
-                .to_owned(),
-            Algorithm::HmacSha256 =>
-                "an HMAC_SHA256 signature needs --shared-key-secret".to_owned(),
+        bail!(UsageError(if shared_key {
+            "a delivery with X-Twilio-Webhooks-Signature-Settings is signed with a SharedKey: \
+             pass its secret with --shared-key-secret"
+                .to_owned()
+        } else {
+            "verify needs the auth token that signed the delivery: set TWILIO_AUTH_TOKEN or \
+             pass --auth-token"
+                .to_owned()
         }));
     };
     let report = Report::new(
@@ -78,12 +91,9 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<()> {
         args.signature.trim(),
         &body,
         algorithm,
-        key.as_bytes(),
+        shared_key,
+        key,
     );
-    let secrets = Secrets {
-        auth_token: args.auth_token.clone().unwrap_or_default(),
-        shared_key_secret: args.shared_key_secret.clone(),
-    };
     let verdict = verify_json_delivery(
         &secrets,
         &args.url,
@@ -119,6 +129,8 @@ fn read_body(path: &PathBuf) -> anyhow::Result<Vec<u8>> {
 /// Every check, computed independently of the verdict so that all of them can be shown.
 struct Report {
     algorithm: Algorithm,
+    /// Keyed with the SharedKey secret (a settings header was given), not the auth token.
+    shared_key: bool,
     received: String,
     /// `bodySHA256` values in the URL.
     expected_hashes: Vec<String>,
@@ -130,7 +142,14 @@ struct Report {
 }
 
 impl Report {
-    fn new(url: &str, received: &str, body: &[u8], algorithm: Algorithm, key: &[u8]) -> Self {
+    fn new(
+        url: &str,
+        received: &str,
+        body: &[u8],
+        algorithm: Algorithm,
+        shared_key: bool,
+        key: &[u8],
+    ) -> Self {
         let variants = url_variants(url)
             .into_iter()
             .map(|variant| {
@@ -144,6 +163,7 @@ impl Report {
             .or_else(|| body.strip_suffix(b"\n"));
         Self {
             algorithm,
+            shared_key,
             received: received.to_owned(),
             expected_hashes: body_hash_params(url),
             actual_hash: body_sha256_hex(body),
@@ -159,10 +179,15 @@ impl Report {
         verdict: &SignatureVerdict,
     ) -> std::io::Result<()> {
         let mark = |ok: bool| if ok { "✓" } else { "✗" };
-        let key_name = match self.algorithm {
-            Algorithm::HmacSha1 => "HMAC_SHA1 with the auth token",
-            Algorithm::HmacSha256 => "HMAC_SHA256 with the SharedKey secret",
-        };
+        let key_name = format!(
+            "{} with the {}",
+            self.algorithm.as_str(),
+            if self.shared_key {
+                "SharedKey secret"
+            } else {
+                "auth token"
+            }
+        );
         writeln!(out, "body hash ({})", body_file.display())?;
         if self.expected_hashes.is_empty() {
             writeln!(out, "  expected  (no bodySHA256 in the URL)")?;
@@ -197,14 +222,20 @@ impl Report {
         writeln!(out, "signature ({key_name})")?;
         writeln!(out, "  received  {}", self.received)?;
         for (variant, signature, matches) in &self.variants {
-            writeln!(out, "  {} {signature}  {variant}", mark(*matches))?;
+            writeln!(
+                out,
+                "  {} {signature}  {}",
+                mark(*matches),
+                display_url(variant)
+            )?;
         }
         writeln!(out)?;
         match verdict {
             SignatureVerdict::Valid { matched_url, .. } => {
                 writeln!(
                     out,
-                    "valid: the signature matches {matched_url} and the body matches bodySHA256"
+                    "valid: the signature matches {} and the body matches bodySHA256",
+                    display_url(matched_url)
                 )
             }
             other => {
@@ -224,7 +255,7 @@ mod tests {
     const URL: &str = "https://example.com/twilio/events?bodySHA256=f4dc494f1e604a19df36cdd069f7956b1f261dc954ae1c698ed8b4939fd9ab54";
 
     fn printed(received: &str, body: &[u8]) -> String {
-        let report = Report::new(URL, received, body, Algorithm::HmacSha1, b"12345");
+        let report = Report::new(URL, received, body, Algorithm::HmacSha1, false, b"12345");
         let secrets = Secrets {
             auth_token: "12345".into(),
             shared_key_secret: None,

@@ -144,9 +144,14 @@ pub fn parse(shown_path: &str, text: &str) -> Result<Vec<Entry>, ConfigError> {
         let offset = name.span().start;
         let fail = |message: String| invalid(offset, Some(name.get_ref().clone()), message);
         if let Some(variable) = credential_inside(name.get_ref(), value.get_ref()) {
+            let file_flag = if variable == "TWILIO_AUTH_TOKEN" {
+                ", or keep it in a file of its own and pass --auth-token-file PATH"
+            } else {
+                ""
+            };
             return Err(fail(format!(
                 "credentials are never read from the config file: set {variable} in the \
-                 environment (or pass it as a flag), and delete this line"
+                 environment (or pass it as a flag){file_flag}, and delete this line"
             )));
         }
         let Some(key) = keys::key(name.get_ref()) else {
@@ -290,6 +295,7 @@ mod tests {
         let (line, key, message) = error_of("port = 1\nauth_token = \"abc\"\n");
         assert_eq!((line, key.as_deref()), (2, Some("auth_token")));
         assert!(message.contains("TWILIO_AUTH_TOKEN"), "{message}");
+        assert!(message.contains("--auth-token-file PATH"), "{message}");
         assert!(
             !message.contains("abc"),
             "the value is never repeated: {message}"

@@ -21,7 +21,7 @@ use super::generator::{
     with_data_as_string,
 };
 use super::prng::SplitMix64;
-use crate::twilio::signature::{Algorithm, sign_json_delivery};
+use crate::twilio::signature::{Algorithm, sign_json_delivery_as_sent};
 
 /// The auth token the demo signs with and the demo listener verifies with.
 pub const DEMO_AUTH_TOKEN: &str = "callwatch-demo-token";
@@ -311,7 +311,7 @@ impl Schedule {
 
     fn sign(&self, event: &Value) -> Arc<Delivery> {
         let body = delivery_body(std::slice::from_ref(event));
-        let (url, signature) = sign_json_delivery(
+        let (url, signature) = sign_json_delivery_as_sent(
             self.auth_token.as_bytes(),
             &self.destination,
             &body,

@@ -16,6 +16,7 @@ use crate::twilio::signature::{
     Algorithm, Secrets, SignatureVerdict, TriedUrl, body_hash_params, compute_signature,
     url_variants,
 };
+use crate::twilio::url::display_url;
 
 /// How many characters of a signature are shown: 48 bits, enough to compare by eye, far too
 /// few to forge anything with.
@@ -102,17 +103,24 @@ pub fn explain_check(check: &SignatureVerdict) -> Option<(String, String)> {
         SignatureVerdict::BodyHashMismatch { expected, .. } => {
             (REASON_BODY_HASH.to_owned(), body_hash_hint(expected, None))
         }
-        SignatureVerdict::SignatureMismatch { algorithm, .. } => (
+        SignatureVerdict::SignatureMismatch { shared_key, .. } => (
             REASON_NO_VARIANT.to_owned(),
             format!(
                 "no URL variant matches: either this is not the exact URL Twilio signed (scheme, \
                  host, port, path and query must all match the sink's destination) or the \
                  signature was made with {}",
-                other_secret(*algorithm)
+                other_secret(*shared_key)
             ),
         ),
         SignatureVerdict::UnsupportedAlgorithm { name } => unsupported_algorithm(name),
         SignatureVerdict::NoSharedKeyConfigured { key_id } => no_shared_key(key_id.as_deref()),
+        SignatureVerdict::InvalidPort { port } => (
+            format!("port {port} in the signed URL is not a port"),
+            format!(
+                "the URL checked has port {port}, not a number from 0 to 65535: no Twilio \
+                 library accepts such a URL; give the sink's destination exactly"
+            ),
+        ),
     };
     Some(pair)
 }
@@ -205,7 +213,14 @@ pub fn diagnose(
             diagnosis.seen_url = context.seen.as_ref().map(SeenUrl::display);
             let check = delivery.signature.as_ref();
             if let Some(SignatureVerdict::SignatureMismatch { tried, .. }) = check {
-                diagnosis.tried_urls = tried.clone();
+                // A diagnosis is shown and logged: the URLs go with their password masked.
+                diagnosis.tried_urls = tried
+                    .iter()
+                    .map(|t| TriedUrl {
+                        url: display_url(&t.url).into_owned(),
+                        expected_signature: t.expected_signature.clone(),
+                    })
+                    .collect();
             }
             if body_hash_params(&format!("?{}", delivery.query)).is_empty() {
                 // Without bodySHA256 nothing else matters: this is some other kind of request.
@@ -215,10 +230,13 @@ pub fn diagnose(
                     Some(SignatureVerdict::SignatureMismatch {
                         received,
                         algorithm,
+                        shared_key,
                         ..
                     }) => {
-                        let key = secrets.and_then(|s| key_for(s, *algorithm));
-                        let found = context.url_hint(received, *algorithm, key);
+                        let settings =
+                            header(&delivery.headers, "x-twilio-webhooks-signature-settings");
+                        let key = secrets.and_then(|s| s.key_for(settings));
+                        let found = context.url_hint(received, *algorithm, *shared_key, key);
                         diagnosis.matched_url = found.matched;
                         (REASON_NO_VARIANT.to_owned(), found.hint)
                     }
@@ -290,30 +308,29 @@ fn no_shared_key(key_id: Option<&str>) -> (String, String) {
     let key = key_id.map_or_else(|| "a SharedKey".to_owned(), |id| format!("SharedKey {id}"));
     (
         "no SharedKey secret configured".to_owned(),
-        format!("signed with {key} (HMAC_SHA256): pass its secret with --shared-key-secret"),
+        format!(
+            "signed with {key} (X-Twilio-Webhooks-Signature-Settings): pass its secret with \
+             --shared-key-secret"
+        ),
     )
 }
 
-/// "another auth token (subaccount?)" or its SharedKey equivalent.
-fn other_secret(algorithm: Algorithm) -> &'static str {
-    match algorithm {
-        Algorithm::HmacSha1 => "another auth token (subaccount?)",
-        Algorithm::HmacSha256 => "another SharedKey secret",
+/// "another auth token (subaccount?)" or its SharedKey equivalent (`shared_key`: the
+/// delivery carried the settings header, so the SharedKey secret checked it).
+fn other_secret(shared_key: bool) -> &'static str {
+    if shared_key {
+        "another SharedKey secret"
+    } else {
+        "another auth token (subaccount?)"
     }
 }
 
 /// What to change when the secret is the suspect.
-fn secret_fix(algorithm: Algorithm) -> &'static str {
-    match algorithm {
-        Algorithm::HmacSha1 => "use the auth token of the account that owns the sink",
-        Algorithm::HmacSha256 => "check --shared-key-secret",
-    }
-}
-
-fn key_for(secrets: &Secrets, algorithm: Algorithm) -> Option<&[u8]> {
-    match algorithm {
-        Algorithm::HmacSha1 => Some(secrets.auth_token.as_bytes()),
-        Algorithm::HmacSha256 => secrets.shared_key_secret.as_deref().map(str::as_bytes),
+fn secret_fix(shared_key: bool) -> &'static str {
+    if shared_key {
+        "check --shared-key-secret"
+    } else {
+        "use the auth token of the account that owns the sink"
     }
 }
 
@@ -550,6 +567,7 @@ struct UrlContext<'a> {
     forwarded_mode: bool,
     /// The configured public URL for this request, without query.
     configured: Option<UrlParts>,
+    /// The same, as hints show it: its password masked.
     configured_text: String,
     /// Set when the request shows a public-looking host.
     seen: Option<SeenUrl>,
@@ -572,7 +590,7 @@ struct UrlFinding {
 
 impl<'a> UrlContext<'a> {
     fn new(delivery: &'a Delivery, public_url: &PublicUrl, view: &RequestView<'a>) -> Self {
-        let configured_text = delivery
+        let configured_url = delivery
             .signed_url
             .as_deref()
             .map(|signed| {
@@ -585,7 +603,8 @@ impl<'a> UrlContext<'a> {
                 PublicUrl::Fixed(url) => url.clone(),
                 PublicUrl::FromForwardedHeaders { path } => path.clone(),
             });
-        let configured = UrlParts::parse(&configured_text);
+        let configured = UrlParts::parse(&configured_url);
+        let configured_text = display_url(&configured_url).into_owned();
         let (label, forwarded_mode) = match public_url {
             PublicUrl::Fixed(_) => ("--public-url", false),
             PublicUrl::FromForwardedHeaders { .. } => {
@@ -707,7 +726,13 @@ impl<'a> UrlContext<'a> {
         })
     }
 
-    fn url_hint(&self, received: &str, algorithm: Algorithm, key: Option<&[u8]>) -> UrlFinding {
+    fn url_hint(
+        &self,
+        received: &str,
+        algorithm: Algorithm,
+        shared_key: bool,
+        key: Option<&[u8]>,
+    ) -> UrlFinding {
         let configured_text = &self.configured_text;
         let label = self.label;
         if let Some(key) = key {
@@ -740,7 +765,7 @@ impl<'a> UrlContext<'a> {
                     hint.push_str(&format!(
                         ", and the signature matches neither, so the secret may be wrong too \
                          ({})",
-                        secret_fix(algorithm)
+                        secret_fix(shared_key)
                     ));
                 }
                 hint
@@ -752,15 +777,15 @@ impl<'a> UrlContext<'a> {
             (Some(seen), Some((false, true))) => format!(
                 "signature made with {}: neither {label} ({configured_text}) nor the URL the \
                  proxy shows ({}) matches, so {}",
-                other_secret(algorithm),
+                other_secret(shared_key),
                 seen.display(),
-                secret_fix(algorithm)
+                secret_fix(shared_key)
             ),
             (Some(_), _) => format!(
                 "signature made with {}: the request shows the same URL as {label} \
                  ({configured_text}), so {}",
-                other_secret(algorithm),
-                secret_fix(algorithm)
+                other_secret(shared_key),
+                secret_fix(shared_key)
             ),
             (None, _) => {
                 let shown = self
@@ -770,7 +795,7 @@ impl<'a> UrlContext<'a> {
                     "signature made with {}, or the sink's destination is not \
                      {configured_text}: the request shows {shown}, so the URL Twilio used \
                      cannot be checked here",
-                    other_secret(algorithm)
+                    other_secret(shared_key)
                 )
             }
         };
@@ -1362,7 +1387,8 @@ mod tests {
         assert_eq!(d.reason, "no SharedKey secret configured");
         assert_eq!(
             d.hint,
-            "signed with SharedKey KS123 (HMAC_SHA256): pass its secret with --shared-key-secret"
+            "signed with SharedKey KS123 (X-Twilio-Webhooks-Signature-Settings): pass its \
+             secret with --shared-key-secret"
         );
     }
 
@@ -1418,9 +1444,13 @@ mod tests {
                 received: "x".into(),
                 tried: Vec::new(),
                 algorithm: Algorithm::HmacSha1,
+                shared_key: false,
             },
             SignatureVerdict::UnsupportedAlgorithm { name: "X".into() },
             SignatureVerdict::NoSharedKeyConfigured { key_id: None },
+            SignatureVerdict::InvalidPort {
+                port: "99999".into(),
+            },
         ];
         for check in failures {
             let (reason, hint) = explain_check(&check).expect("explained");
@@ -1431,6 +1461,65 @@ mod tests {
             algorithm: Algorithm::HmacSha1,
         };
         assert_eq!(explain_check(&valid), None);
+    }
+
+    #[test]
+    fn the_secret_suspected_is_the_one_the_settings_header_selects() {
+        let secrets = Secrets {
+            auth_token: "token".into(),
+            shared_key_secret: Some("shared".into()),
+        };
+        let (url, _) =
+            sign_json_delivery(b"token", "https://h.example/e", BODY, Algorithm::HmacSha1);
+        let wrong = "AAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+        let cases = [
+            (None, "another auth token (subaccount?)"),
+            (
+                Some("key=KS1,algorithm=HMAC_SHA1"),
+                "another SharedKey secret",
+            ),
+            (
+                Some("key=KS1,algorithm=HMAC_SHA256"),
+                "another SharedKey secret",
+            ),
+        ];
+        for (settings, suspect) in cases {
+            let check = crate::twilio::signature::verify_json_delivery(
+                &secrets,
+                &url,
+                Some(wrong),
+                settings,
+                BODY,
+            );
+            let (_, hint) = explain_check(&check).expect("refused");
+            assert!(hint.ends_with(suspect), "{settings:?}: {hint}");
+        }
+    }
+
+    #[test]
+    fn a_password_in_the_public_url_never_reaches_a_diagnosis() {
+        // Signed for another host, so the check fails and every URL tried is listed.
+        let case = Case::fixed(
+            "https://user:hunter2@abc.ngrok.app/events",
+            "https://user:hunter2@other.example/events",
+        )
+        .header("host", "localhost:8080");
+        let d = case.diagnose().expect("diagnosed");
+        assert_eq!(d.reason, REASON_NO_VARIANT);
+        let shown = format!("{d:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(
+            d.hint.contains("https://user:•••@abc.ngrok.app/events"),
+            "{}",
+            d.hint
+        );
+        assert!(!d.tried_urls.is_empty());
+        for tried in &d.tried_urls {
+            assert!(
+                tried.url.starts_with("https://user:•••@abc.ngrok.app"),
+                "{tried:?}"
+            );
+        }
     }
 
     #[test]

@@ -195,6 +195,7 @@ fn clip_signature_verdict(check: &mut SignatureVerdict, max: usize) {
             }
         }
         SignatureVerdict::UnsupportedAlgorithm { name } => clip(name, max),
+        SignatureVerdict::InvalidPort { port } => clip(port, max),
         SignatureVerdict::NoSharedKeyConfigured { key_id } => {
             if let Some(k) = key_id {
                 clip(k, max);

@@ -12,7 +12,7 @@
 //! | `seq` | arrival order within one run of callwatch, from 1 |
 //! | `method`, `path`, `query` | the request line; `query` is raw, without `?` |
 //! | `headers` | only `x-twilio-signature`, `content-type`, `user-agent` and `x-twilio-webhooks-signature-settings` (lowercase names, when present); never `authorization` |
-//! | `signed_url` | the URL the signature was checked against (public URL + raw query) |
+//! | `signed_url` | the URL the signature was checked against (public URL + raw query), a password in it shown as `•••` ([`display_url`]) |
 //! | `verdict`, `status` | what callwatch decided and the status it answers (see below) |
 //! | `reason` | why the body was malformed, for `verdict: "malformed"` |
 //! | `bytes` | the body size (the announced size when a too-large body was refused unread) |
@@ -39,6 +39,7 @@
 //! does not depend on the file) and made durable with the next sync; a crash may lose the last
 //! few of them.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -52,6 +53,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::{Delivery, DeliveryVerdict, ListenerStats};
 use crate::output::ndjson::rfc3339;
+use crate::twilio::url::display_url;
 
 /// The request headers a recording keeps (lowercase, as hyper names them). `Authorization`
 /// carries the sink's Basic credentials and is never among them.
@@ -424,7 +426,7 @@ struct RecordLine<'a> {
     query: &'a str,
     headers: BTreeMap<&'a str, &'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    signed_url: Option<&'a str>,
+    signed_url: Option<Cow<'a, str>>,
     verdict: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     reason: Option<&'a str>,
@@ -466,7 +468,7 @@ pub fn line_for(delivery: &Delivery) -> Vec<u8> {
         path: &delivery.path,
         query: &delivery.query,
         headers,
-        signed_url: delivery.signed_url.as_deref(),
+        signed_url: delivery.signed_url.as_deref().map(display_url),
         verdict: delivery.verdict.as_str(),
         reason: match &delivery.verdict {
             DeliveryVerdict::Malformed(why) => Some(why),
@@ -541,7 +543,7 @@ mod tests {
         d.headers = crate::ingest::Headers::from(vec![
             ("host", "x"),
             ("x-twilio-signature", "sig="),
-            ("authorization", "Basic [redacted]"),
+            ("authorization", "[redacted]"),
             ("content-type", "application/json"),
         ]);
         d.signed_url = Some("https://x/events?bodySHA256=ab".into());
@@ -573,7 +575,17 @@ mod tests {
         assert_eq!(v["verdict"], "ok");
         let headers: Vec<&String> = v["headers"].as_object().expect("headers").keys().collect();
         assert_eq!(headers, ["content-type", "x-twilio-signature"]);
-        assert!(!String::from_utf8_lossy(&line).contains("Basic"));
+        assert!(!String::from_utf8_lossy(&line).contains("authorization"));
+    }
+
+    #[test]
+    fn a_password_in_the_signed_url_is_masked() {
+        let mut d = delivery(b"[]");
+        d.signed_url = Some("https://user:hunter2@x/events?bodySHA256=ab".into());
+        let line = line_for(&d);
+        let v: serde_json::Value = serde_json::from_slice(&line).expect("json");
+        assert_eq!(v["signed_url"], "https://user:•••@x/events?bodySHA256=ab");
+        assert!(!String::from_utf8_lossy(&line).contains("hunter2"));
     }
 
     #[test]

@@ -36,6 +36,7 @@ use super::{
     Delivery, HEADER_VALUE_KEPT, HEADERS_KEPT, Headers, ListenerStats, MAX_BODY_BYTES, QueueBudget,
     QueueTicket,
 };
+use crate::twilio::url::display_url;
 
 /// Where the public URL that Twilio signed comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,10 +79,11 @@ impl PublicUrl {
         }
     }
 
-    /// How the URL is shown in the header: the URL itself, or where it comes from.
+    /// How the URL is shown (header, log, `listening` line): the URL with its password
+    /// masked ([`display_url`]), or where it comes from.
     pub fn describe(&self) -> String {
         match self {
-            Self::Fixed(url) => url.clone(),
+            Self::Fixed(url) => display_url(url).into_owned(),
             Self::FromForwardedHeaders { path } => {
                 format!("from X-Forwarded-* headers, path {path}")
             }
@@ -560,9 +562,12 @@ fn unix_ms(t: SystemTime) -> u64 {
         .map_or(0, |d| d.as_millis() as u64)
 }
 
-/// The request headers as kept: `Authorization` redacted, each value cut to
-/// [`HEADER_VALUE_KEPT`] bytes, and at most [`HEADERS_KEPT`] bytes in all; headers past that are
-/// counted in one last line.
+/// What an `Authorization` (or `Proxy-Authorization`) value is kept as.
+pub const REDACTED: &str = "[redacted]";
+
+/// The request headers as kept: `Authorization` and `Proxy-Authorization` replaced whole by
+/// [`REDACTED`], each value cut to [`HEADER_VALUE_KEPT`] bytes, and at most [`HEADERS_KEPT`]
+/// bytes in all; headers past that are counted in one last line.
 pub fn redacted_headers(headers: &HeaderMap) -> Headers {
     let mut kept = Headers::default();
     let mut left_out = 0usize;
@@ -571,10 +576,10 @@ pub fn redacted_headers(headers: &HeaderMap) -> Headers {
             left_out += 1;
             continue;
         }
-        if name == header::AUTHORIZATION {
+        if name == header::AUTHORIZATION || name == header::PROXY_AUTHORIZATION {
             // The sink's Basic credentials (or any other) are a secret: nothing of the value is
             // kept, not even a scheme, which need not be followed by a space.
-            kept.push(name.as_str(), "[redacted]");
+            kept.push(name.as_str(), REDACTED);
             continue;
         }
         let mut value = String::from_utf8_lossy(value.as_bytes()).into_owned();
@@ -850,6 +855,18 @@ mod tests {
     }
 
     #[test]
+    fn a_fixed_public_url_is_described_with_its_password_masked() {
+        let p = PublicUrl::Fixed("https://user:hunter2@abc.ngrok.app/events".into());
+        assert_eq!(p.describe(), "https://user:•••@abc.ngrok.app/events");
+        // Signing still uses the URL as given.
+        assert_eq!(
+            p.for_request(&HeaderMap::new()),
+            "https://user:hunter2@abc.ngrok.app/events"
+        );
+        assert_eq!(p.events_path(), "/events");
+    }
+
+    #[test]
     fn forwarded_headers_rebuild_the_public_url() {
         let mut h = HeaderMap::new();
         h.insert("host", "127.0.0.1:8080".parse().expect("header"));
@@ -886,6 +903,32 @@ mod tests {
             "the first value, any case"
         );
         assert!(!format!("{kept:?}").contains("dXNlcjpzZWNyZXQ"));
+    }
+
+    #[test]
+    fn authorization_values_are_redacted_whole_whatever_their_shape() {
+        let values = [
+            "Basic dXNlcjpzZWNyZXQ=",
+            "Bearer\tsecret-token",
+            "Bearersecret-token",
+            "secret-token",
+            "Digest username=\"u\", response=\"secret-token\"",
+            "  Basic   secret-token  ",
+            "",
+        ];
+        for value in values {
+            for name in ["authorization", "proxy-authorization"] {
+                let mut h = HeaderMap::new();
+                h.insert(name, value.parse().expect("header"));
+                let kept = redacted_headers(&h);
+                assert_eq!(kept.get(name), Some(REDACTED), "{name}: {value:?}");
+                let shown = format!("{kept:?}");
+                assert!(
+                    !shown.contains("secret") && !shown.contains("dXNlcjpzZWNyZXQ"),
+                    "{name}: {value:?} kept as {shown}"
+                );
+            }
+        }
     }
 
     #[test]

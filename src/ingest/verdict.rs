@@ -100,7 +100,8 @@ pub fn verdict_of_signature(check: &SignatureVerdict) -> DeliveryVerdict {
         }
         SignatureVerdict::SignatureMismatch { .. }
         | SignatureVerdict::UnsupportedAlgorithm { .. }
-        | SignatureVerdict::NoSharedKeyConfigured { .. } => DeliveryVerdict::BadSignature,
+        | SignatureVerdict::NoSharedKeyConfigured { .. }
+        | SignatureVerdict::InvalidPort { .. } => DeliveryVerdict::BadSignature,
     }
 }
 

@@ -9,3 +9,4 @@ pub mod monitor_api;
 pub mod rest;
 pub mod signature;
 pub mod summary;
+pub mod url;

@@ -198,6 +198,28 @@ impl<'a> UrlParts<'a> {
     }
 }
 
+/// The port of an absolute URL when Twilio's libraries could not parse it: anything after the
+/// host's `:` that is not a decimal number from 0 to 65535 (leading zeros allowed, as both
+/// libraries allow them; an empty port is no port). `None` for a URL without a port, with a
+/// valid one, or without the `scheme://host` shape.
+fn invalid_port(url: &str) -> Option<&str> {
+    let (_, after_scheme) = url.split_once("://")?;
+    let authority = &after_scheme[..after_scheme
+        .find(['/', '?', '#'])
+        .unwrap_or(after_scheme.len())];
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let port = if host_port.starts_with('[') {
+        let close = host_port.find(']')?;
+        host_port[close + 1..].strip_prefix(':')?
+    } else {
+        host_port.split_once(':')?.1
+    };
+    let valid = port.is_empty()
+        || (port.bytes().all(|b| b.is_ascii_digit())
+            && port.parse::<u32>().is_ok_and(|p| p <= u32::from(u16::MAX)));
+    (!valid).then_some(port)
+}
+
 /// The URL variants Twilio's libraries accept, in order, deduplicated: as given; with the port
 /// removed; with the default port added (:443 for https, :80 for http). Userinfo (user:pass@) kept
 /// intact; IPv6 hosts ([::1]:8080) handled; no percent-encoding changes; an unparseable URL gives
@@ -323,6 +345,23 @@ pub struct Secrets {
     pub shared_key_secret: Option<String>,
 }
 
+impl Secrets {
+    /// The key a delivery with this `X-Twilio-Webhooks-Signature-Settings` value is checked
+    /// with: the auth token without the header, the SharedKey secret with a non-blank one —
+    /// whatever algorithm it names, as Twilio's libraries do (the header is what says a
+    /// SharedKey signed it). `None` when that SharedKey secret is not configured.
+    pub fn key_for(&self, settings_header: Option<&str>) -> Option<&[u8]> {
+        if settings_header.is_some_and(|h| !h.trim().is_empty()) {
+            self.shared_key_secret
+                .as_deref()
+                .filter(|secret| !secret.is_empty())
+                .map(str::as_bytes)
+        } else {
+            Some(self.auth_token.as_bytes())
+        }
+    }
+}
+
 impl fmt::Debug for Secrets {
     /// Never prints a secret: set values show as `"***"`, an empty token as `""`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -375,16 +414,25 @@ pub enum SignatureVerdict {
         tried: Vec<TriedUrl>,
         /// The algorithm that was used.
         algorithm: Algorithm,
+        /// Checked with the SharedKey secret (the settings header was present), not the auth
+        /// token: which secret to suspect.
+        shared_key: bool,
     },
     /// The settings header names an algorithm we do not support.
     UnsupportedAlgorithm {
         /// The algorithm name as sent.
         name: String,
     },
-    /// The settings header asks for a shared key but none is configured.
+    /// The settings header says the delivery is signed with a SharedKey, but none is configured.
     NoSharedKeyConfigured {
         /// The `key=` id from the settings header, if any.
         key_id: Option<String>,
+    },
+    /// The signed URL has a port that is not a number from 0 to 65535: Twilio's libraries fail
+    /// to parse such a URL and so refuse the delivery, whatever its signature.
+    InvalidPort {
+        /// The port as written.
+        port: String,
     },
 }
 
@@ -401,16 +449,22 @@ impl SignatureVerdict {
 /// Checks, in order, reporting the first that fails:
 /// 1. a non-blank `X-Twilio-Signature` is present ([`SignatureVerdict::MissingSignature`]);
 /// 2. the settings header names a supported algorithm ([`SignatureVerdict::UnsupportedAlgorithm`]);
-///    HMAC_SHA256 needs `shared_key_secret` ([`SignatureVerdict::NoSharedKeyConfigured`]),
-///    HMAC_SHA1 uses the auth token;
-/// 3. the signature matches some [`url_variants`] of `signed_url`, tried in order until one
+/// 3. the key: without a settings header the auth token (HMAC_SHA1); with one, the SharedKey
+///    secret, whatever algorithm the header names (HMAC_SHA1 included), because that header is
+///    what says a SharedKey signed the delivery — as the twilio-node middleware picks
+///    `sharedKeySecret` and twilio-python's docs tell to construct the validator with it. No
+///    secret configured gives [`SignatureVerdict::NoSharedKeyConfigured`];
+/// 4. the URL's port, if any, is a number from 0 to 65535 ([`SignatureVerdict::InvalidPort`]):
+///    both libraries fail to parse the URL otherwise (Python's `urlparse(..).port` and node's
+///    `new URL()` throw), so they never accept such a delivery;
+/// 5. the signature matches some [`url_variants`] of `signed_url`, tried in order until one
 ///    matches ([`SignatureVerdict::SignatureMismatch`]). Each comparison is constant-time; that
 ///    the first variant matched sooner than the third tells an attacker nothing secret (the
 ///    variants are derived from the URL they sent), as in Twilio's libraries, which also stop
 ///    at the first match. The signatures of every variant are computed only for a mismatch,
 ///    to report them;
-/// 4. the URL has a `bodySHA256` parameter ([`SignatureVerdict::MissingBodyHash`]);
-/// 5. every `bodySHA256` value equals the SHA-256 of `body` (constant time)
+/// 6. the URL has a `bodySHA256` parameter ([`SignatureVerdict::MissingBodyHash`]);
+/// 7. every `bodySHA256` value equals the SHA-256 of `body` (constant time)
 ///    ([`SignatureVerdict::BodyHashMismatch`]).
 ///
 /// The signature is deliberately checked before the body hash: when both are wrong, the
@@ -431,18 +485,17 @@ pub fn verify_json_delivery(
         Ok(alg) => alg,
         Err(name) => return SignatureVerdict::UnsupportedAlgorithm { name },
     };
-    let key = match algorithm {
-        Algorithm::HmacSha1 => secrets.auth_token.as_bytes(),
-        Algorithm::HmacSha256 => match secrets.shared_key_secret.as_deref() {
-            Some(secret) if !secret.is_empty() => secret.as_bytes(),
-            _ => {
-                let key_id = settings_header
-                    .and_then(|h| settings_field(h, "key"))
-                    .map(str::to_string);
-                return SignatureVerdict::NoSharedKeyConfigured { key_id };
-            }
-        },
+    let Some(key) = secrets.key_for(settings_header) else {
+        let key_id = settings_header
+            .and_then(|h| settings_field(h, "key"))
+            .map(str::to_string);
+        return SignatureVerdict::NoSharedKeyConfigured { key_id };
     };
+    if let Some(port) = invalid_port(signed_url) {
+        return SignatureVerdict::InvalidPort {
+            port: port.to_owned(),
+        };
+    }
 
     // The URL as received is the first variant and the one Twilio signs when the public URL is
     // right: try it alone first, without building the others.
@@ -466,6 +519,7 @@ pub fn verify_json_delivery(
                 received: received.to_string(),
                 tried,
                 algorithm,
+                shared_key: settings_header.is_some_and(|h| !h.trim().is_empty()),
             };
         };
         matched.clone()
@@ -513,7 +567,8 @@ fn ct_eq_str(a: &str, b: &str) -> Choice {
 /// Form-encoded (classic webhook) validation like the helper libraries: true if any url variant's
 /// signature over url+sorted params matches (constant time).
 ///
-/// An empty signature is always false.
+/// An empty signature is always false, and so is a URL with an invalid port (see
+/// [`verify_json_delivery`]).
 pub fn validate_form_request(
     key: &[u8],
     url: &str,
@@ -522,7 +577,7 @@ pub fn validate_form_request(
     alg: Algorithm,
 ) -> bool {
     let signature = signature.trim();
-    if signature.is_empty() {
+    if signature.is_empty() || invalid_port(url).is_some() {
         return false;
     }
     let any = url_variants(url)
@@ -546,17 +601,47 @@ pub fn sign_json_delivery(
     body: &[u8],
     alg: Algorithm,
 ) -> (String, String) {
+    let full_url = json_delivery_url(destination, body);
+    let signature = compute_signature(key, &full_url, &[], alg);
+    (full_url, signature)
+}
+
+/// [`sign_json_delivery`] for a delivery POSTed with reqwest (`send`, `replay --to`, the demo's
+/// simulated Twilio), whose URL parser percent-encodes the query the WHATWG way (`'` → `%27`,
+/// space → `%20`, non-ASCII as UTF-8 escapes) before it goes on the wire. A receiver signs the
+/// query as it arrives (the sink's destination plus the raw query, protocol notes §2.3), so
+/// the signed URL carries the query exactly as sent; the part before `?` stays as given, since
+/// receivers take it from the configured destination, as Twilio signs it. Returns (URL to POST
+/// and signed, signature); a URL the parser refuses is signed as given (the POST then fails).
+pub fn sign_json_delivery_as_sent(
+    key: &[u8],
+    destination: &str,
+    body: &[u8],
+    alg: Algorithm,
+) -> (String, String) {
+    let full_url = json_delivery_url(destination, body);
+    let on_the_wire = reqwest::Url::parse(&full_url)
+        .ok()
+        .and_then(|parsed| {
+            let (base, _) = full_url.split_once('?')?;
+            Some(format!("{base}?{}", parsed.query()?))
+        })
+        .unwrap_or(full_url);
+    let signature = compute_signature(key, &on_the_wire, &[], alg);
+    (on_the_wire, signature)
+}
+
+/// `destination` with `bodySHA256=<hex>` appended (see [`sign_json_delivery`]).
+fn json_delivery_url(destination: &str, body: &[u8]) -> String {
     let separator = match destination.split_once('?') {
         None => "?",
         Some((_, query)) if query.is_empty() || query.ends_with('&') => "",
         Some(_) => "&",
     };
-    let full_url = format!(
+    format!(
         "{destination}{separator}{BODY_HASH_PARAM}={}",
         body_sha256_hex(body)
-    );
-    let signature = compute_signature(key, &full_url, &[], alg);
-    (full_url, signature)
+    )
 }
 
 #[cfg(test)]
@@ -1488,6 +1573,8 @@ mod tests {
                     })
                     .collect(),
                 algorithm,
+                // Every mismatch below with HMAC_SHA256 had a settings header, none with SHA1.
+                shared_key: algorithm == S256,
             }
         };
         let es_url = format!("https://example.com/twilio/events?bodySHA256={ES_SHA}");
@@ -1687,14 +1774,22 @@ mod tests {
                 ES_BODY,
                 valid(&es_url, S1),
             ),
+            // Was `valid` while callwatch keyed HMAC_SHA1 with the auth token even under a
+            // settings header. Both official libraries key a delivery that carries the header
+            // with the SharedKey secret, whatever algorithm it names (twilio-node's middleware
+            // picks `sharedKeySecret`; twilio-python's validator is built with that secret),
+            // so an auth-token signature under the header is refused by them, and with no
+            // SharedKey secret configured there is nothing to check it with.
             (
-                "ES sha1 explicit settings",
+                "ES sha1 explicit settings, no shared key",
                 token_secrets(),
                 es_url.clone(),
                 Some("xWpMQ9oup5I4GzSsMkdAInacfMM="),
                 Some("key=KS1,algorithm=hmac_sha1"),
                 ES_BODY,
-                valid(&es_url, S1),
+                SignatureVerdict::NoSharedKeyConfigured {
+                    key_id: Some("KS1".into()),
+                },
             ),
             (
                 "ES sha256",
@@ -1829,6 +1924,120 @@ mod tests {
         }
     }
 
+    /// Issue 13 (7a): which secret a settings header selects. Expected verdicts are those of
+    /// twilio-node 6.3.1 (`webhook()` middleware: `sharedKeySecret` when the header is set,
+    /// else the auth token; then `validateRequestWithBody` with `getSignatureAlgorithm(header)`)
+    /// and of twilio-python 9.13.0 (`RequestValidator(<that secret>).validate(url, body, sig,
+    /// get_signature_algorithm(header))`), which agree on every row.
+    #[test]
+    fn a_settings_header_selects_the_shared_key_whatever_the_algorithm() {
+        let url = format!("https://example.com/twilio/events?bodySHA256={ES_SHA}");
+        // HMAC of `url` with (auth token | SharedKey secret) × (SHA1 | SHA256).
+        let token_sha1 = "xWpMQ9oup5I4GzSsMkdAInacfMM=";
+        let shared_sha1 = "UQdU/3+tAPKNPOsHECa7XDMWFGg=";
+        let shared_sha256 = "k7vmuP2Y/EvWc3i8kBAu8YSCHW88SICILAZP9zjHBEM=";
+        let token_sha256 = "RcP/7sVLGUjYKzJdX0bu24V1e1fLhcGOohyNIAcHrqo=";
+        assert_eq!(
+            compute_signature(b"shared-secret", &url, &[], S1),
+            shared_sha1
+        );
+        assert_eq!(compute_signature(TOKEN, &url, &[], S256), token_sha256);
+        let all = [token_sha1, shared_sha1, shared_sha256, token_sha256];
+        // (settings header, the one signature both libraries accept)
+        let cases: [(Option<&str>, &str); 7] = [
+            (None, token_sha1),
+            (Some(""), token_sha1),
+            (Some("key=KS1,algorithm=HMAC_SHA1"), shared_sha1),
+            (Some("key=KS1,algorithm=hmac_sha1"), shared_sha1),
+            (Some("key=KS1"), shared_sha1),
+            (Some("key=KS1,algorithm="), shared_sha1),
+            (Some("key=KS1,algorithm=HMAC_SHA256"), shared_sha256),
+        ];
+        let secrets = shared_secrets("shared-secret");
+        for (settings, accepted) in cases {
+            for sig in all {
+                let verdict = verify_json_delivery(&secrets, &url, Some(sig), settings, ES_BODY);
+                assert_eq!(
+                    verdict.is_valid(),
+                    sig == accepted,
+                    "{settings:?} {sig}: {verdict:?}"
+                );
+            }
+        }
+        assert_eq!(secrets.key_for(None), Some(b"12345".as_slice()));
+        assert_eq!(secrets.key_for(Some(" ")), Some(b"12345".as_slice()));
+        assert_eq!(
+            secrets.key_for(Some("key=KS1,algorithm=HMAC_SHA1")),
+            Some(b"shared-secret".as_slice())
+        );
+        assert_eq!(token_secrets().key_for(Some("key=KS1")), None);
+        assert_eq!(shared_secrets("").key_for(Some("key=KS1")), None);
+    }
+
+    /// Issue 13 (7c): the port of the signed URL. Each URL is signed as given (plus
+    /// `bodySHA256`), as Twilio signs; the expected verdicts are those of twilio-python 9.13.0
+    /// (`urlparse(..).port` raises for a port that is not a number from 0 to 65535) and
+    /// twilio-node 6.3.1 (`new URL()` throws), which agree on every row. Port 0 is accepted by
+    /// both (`listen` refuses it in `--public-url`, since Twilio cannot call it).
+    #[test]
+    fn ports_the_libraries_cannot_parse_are_refused() {
+        let cases: [(&str, bool); 23] = [
+            ("https://h.example/x", true),
+            ("https://h.example:0/x", true),
+            ("https://h.example:00/x", true),
+            ("https://h.example:1/x", true),
+            ("https://h.example:443/x", true),
+            ("https://h.example:0443/x", true),
+            ("https://h.example:65535/x", true),
+            ("https://h.example:065535/x", true),
+            ("https://h.example:00000000000000000080/x", true),
+            ("https://h.example:/x", true),
+            ("https://u:p@h.example:0/x", true),
+            ("http://[::1]:0/x", true),
+            ("https://h.example:65536/x", false),
+            ("https://h.example:0065536/x", false),
+            ("https://h.example:99999/x", false),
+            ("https://u:p@h.example:65536/x", false),
+            ("http://[::1]:65536/x", false),
+            ("https://h.example:abc/x", false),
+            ("https://h.example:-1/x", false),
+            ("https://h.example:+80/x", false),
+            ("https://h.example:8a/x", false),
+            ("https://h.example:1:2/x", false),
+            ("https://h.example:٣/x", false),
+        ];
+        let secrets = token_secrets();
+        for (base, accepted) in cases {
+            let (url, sig) = sign_json_delivery(TOKEN, base, B, S1);
+            let verdict = verify_json_delivery(&secrets, &url, Some(&sig), None, B);
+            assert_eq!(verdict.is_valid(), accepted, "{base}: {verdict:?}");
+            if !accepted {
+                assert!(
+                    matches!(verdict, SignatureVerdict::InvalidPort { .. }),
+                    "{base}: {verdict:?}"
+                );
+            }
+            let form_sig = compute_signature(TOKEN, base, &p(), S1);
+            assert_eq!(
+                validate_form_request(TOKEN, base, &p(), &form_sig, S1),
+                accepted,
+                "form {base}"
+            );
+        }
+        assert_eq!(
+            verify_json_delivery(
+                &secrets,
+                &format!("https://h.example:99999/x?bodySHA256={B_SHA}"),
+                Some("sig="),
+                None,
+                B
+            ),
+            SignatureVerdict::InvalidPort {
+                port: "99999".into()
+            }
+        );
+    }
+
     /// node/java validateBody: a URL carrying the wrong hash, correctly signed.
     #[test]
     fn body_hash_mismatch_with_wrong_hash_in_url() {
@@ -1913,6 +2122,7 @@ mod tests {
                     received: "x".into(),
                     tried: vec![],
                     algorithm: S1,
+                    shared_key: false,
                 },
                 false,
             ),
@@ -2034,6 +2244,77 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// Issue 13 (7b): what `send`, `replay --to` and the demo sign. The receiver's URL is the
+    /// destination before `?` plus the query as reqwest puts it on the wire (`new URL()` in
+    /// node encodes it the same way). The verdicts are those of twilio-python 9.13.0
+    /// (`validate(receiver_url, body, sig)`) and twilio-node 6.3.1
+    /// (`validateRequestWithBody`): both accept the signature of the URL as sent; python
+    /// refuses the signature of the destination as written whenever the two differ.
+    #[test]
+    fn deliveries_posted_with_reqwest_are_signed_as_sent() {
+        const BODY: &[u8] = br#"{"a":1}"#;
+        let sha = body_sha256_hex(BODY);
+        // (destination, the URL a receiver rebuilds, its signature with token 12345)
+        let cases = [
+            (
+                "https://example.com/events?tenant=o'brien",
+                "https://example.com/events?tenant=o%27brien",
+                "GwtaK1xVphOCNKiYC0KAOcYIXWk=",
+            ),
+            (
+                "https://example.com/events?q=a b",
+                "https://example.com/events?q=a%20b",
+                "9/4PqPMfe3NRYqwllKSemrPKuPI=",
+            ),
+            (
+                r#"https://example.com/events?q="x"<y>"#,
+                "https://example.com/events?q=%22x%22%3Cy%3E",
+                "yyxRo6ef3PA1NgbWd5Ktz8ABv/Q=",
+            ),
+            (
+                "https://example.com/events?q=año",
+                "https://example.com/events?q=a%C3%B1o",
+                "L+z75sAuR4rJnfI2U4kQ0uXB/R4=",
+            ),
+            (
+                "https://example.com/events?q=it%27s",
+                "https://example.com/events?q=it%27s",
+                "i8A/l22NXpdtTeZJbA7aMFWxqyk=",
+            ),
+            // The path is not the query: WHATWG leaves `'` in it alone.
+            (
+                "https://example.com/it's/events?q=1",
+                "https://example.com/it's/events?q=1",
+                "qcteWHcTgc2FuAgFh57TNttM4jI=",
+            ),
+        ];
+        for (destination, receiver_base, signature) in cases {
+            let receiver_url = format!("{receiver_base}&bodySHA256={sha}");
+            let (url, sig) = sign_json_delivery_as_sent(TOKEN, destination, BODY, S1);
+            assert_eq!(url, receiver_url, "{destination}");
+            assert_eq!(sig, signature, "{destination}");
+            // What reqwest sends is what was signed.
+            let parsed = reqwest::Url::parse(&url).expect("parses");
+            assert_eq!(parsed.query(), url.split_once('?').map(|(_, q)| q));
+            assert!(
+                verify_json_delivery(&token_secrets(), &receiver_url, Some(&sig), None, BODY)
+                    .is_valid()
+            );
+        }
+        // The part before `?` is kept as written (Twilio signs the destination as configured).
+        let (url, _) =
+            sign_json_delivery_as_sent(TOKEN, "HTTPS://Example.com:443/events", BODY, S1);
+        assert_eq!(
+            url,
+            format!("HTTPS://Example.com:443/events?bodySHA256={sha}")
+        );
+        // Unparseable: signed as given.
+        assert_eq!(
+            sign_json_delivery_as_sent(TOKEN, "not a url", BODY, S1),
+            sign_json_delivery(TOKEN, "not a url", BODY, S1)
+        );
     }
 
     // ---- helpers -------------------------------------------------------------------------

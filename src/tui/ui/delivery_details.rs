@@ -94,7 +94,10 @@ fn lines_as_received(d: &Delivery, theme: &Theme, mask: bool) -> Vec<Line<'stati
     } else if let Some(url) = &d.signed_url
         && d.verdict.is_accepted()
     {
-        out.push(Line::raw(format!("verified against {url}")));
+        out.push(Line::raw(format!(
+            "verified against {}",
+            crate::twilio::url::display_url(url)
+        )));
     }
     out.push(Line::raw(""));
 
