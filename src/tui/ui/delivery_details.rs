@@ -115,6 +115,20 @@ fn lines_as_received(d: &Delivery, theme: &Theme, mask: bool) -> Vec<Line<'stati
     }
     out.push(Line::raw(""));
 
+    if d.body_clipped() {
+        // A refused request keeps only a prefix of its body (ingest::REFUSED_BODY_KEPT).
+        out.push(section(
+            &format!(
+                "Body ({} bytes; the first {} kept, as for every refused request)",
+                d.body_len,
+                d.body.len()
+            ),
+            theme,
+        ));
+        let raw = String::from_utf8_lossy(&d.body);
+        out.extend(raw.lines().take(200).map(|l| Line::raw(l.to_owned())));
+        return out;
+    }
     out.push(section(&format!("Body ({} bytes)", d.body_len), theme));
     if d.body.is_empty() {
         out.push(Line::raw(match d.verdict {
@@ -224,5 +238,28 @@ mod tests {
         }
         d.body_len = 0;
         assert!(text(&d).contains("Body (0 bytes)\n(empty)"));
+    }
+
+    #[test]
+    fn a_refused_body_says_only_its_prefix_was_kept() {
+        let mut d = Delivery::accepted(1, std::time::SystemTime::UNIX_EPOCH, Vec::new());
+        d.verdict = DeliveryVerdict::MissingSignature;
+        d.status = 403;
+        d.body = bytes::Bytes::from(vec![b'{'; 2 << 20]);
+        d.body_len = d.body.len();
+        d.shrink_refused();
+        let text = text(&d);
+        assert!(
+            text.contains(&format!(
+                "Body ({} bytes; the first {} kept, as for every refused request)",
+                2 << 20,
+                crate::ingest::REFUSED_BODY_KEPT
+            )),
+            "{text}"
+        );
+        assert!(
+            !text.contains("not valid JSON"),
+            "a prefix is not judged as JSON"
+        );
     }
 }
