@@ -55,6 +55,10 @@ Attacks, method and bounds (issue 13, "Done when"):
                          fresh connection, open loop, and times each from connect to the end of
                          the answer; no 2xx within 10 s is a failure counted as 10 s. Also run
                          for 1 s before the attack as a baseline. Bound: p99 < 1 s and 0 failures.
+  details-cpu            In a private tmux server, callwatch's TUI gets one unsigned ~1 MiB JSON
+                         body; its delivery details are opened (Tab, Enter) and callwatch's CPU
+                         time over the next 10 s, nothing else arriving, is measured (the body
+                         used to be re-rendered every frame). Bound: < 1 s.
   sighup                 In a private tmux server (tmux -L, 120x40), callwatch's TUI is started
                          and sent SIGHUP. Measured: its exit status and tmux's #{alternate_on} and
                          #{cursor_flag} of the pane after it exited. Bound: alternate screen off,
@@ -835,6 +839,76 @@ def attack_sighup(binary: str, keep: bool) -> Result:
         cw.cleanup()
 
 
+def attack_details_cpu(binary: str, keep: bool) -> Result:
+    """The TUI in tmux; one unsigned ~1 MiB JSON body; its delivery details opened (Tab, Enter);
+    callwatch's CPU time (utime + stime from /proc/PID/stat) over the next 10 s while nothing
+    else arrives, and its VmRSS then."""
+    name = "details-cpu"
+    bound = BOUNDS[name]
+    tmux = shutil.which("tmux")
+    if not tmux:
+        return Result(name, "tmux not installed", bound, "SKIP")
+    cw = Callwatch(binary, name, output="tui", keep=keep)
+    sock = f"hostile-cpu-{os.getpid()}"
+    args = [a for a in cw.args]
+    del args[args.index("--output"):args.index("--output") + 2]
+    inner = shlex.join(args) + f" 2>{shlex.quote(cw.stderr_path)}; sleep 60"
+    base = [tmux, "-L", sock, "-f", "/dev/null"]
+
+    def tmux_run(*more: str) -> str:
+        out = subprocess.run(base + list(more), capture_output=True, text=True, timeout=10)
+        return out.stdout
+
+    def cpu_ticks(pid: int) -> int:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])
+
+    try:
+        subprocess.run(base + ["new-session", "-d", "-x", "120", "-y", "40", "-s", "hostile",
+                               "sh -c " + shlex.quote(inner)], env=cw.env, check=True, timeout=10)
+        shell_pid = int(tmux_run("display", "-p", "-t", "hostile", "#{pane_pid}").strip())
+        pid = None
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and pid is None:
+            try:
+                with open(f"/proc/{shell_pid}/task/{shell_pid}/children") as f:
+                    kids = f.read().split()
+                pid = int(kids[0]) if kids else None
+            except OSError:
+                pass
+            time.sleep(0.2)
+        if pid is None:
+            raise AttackFailed("callwatch did not start in tmux")
+        time.sleep(1.5)
+        with socket.create_connection((HOST, cw.port), timeout=10) as s:
+            for part in big_unsigned_parts(cw.port)(1):
+                s.sendall(part)
+            answer = s.recv(64)
+        if not answer.startswith(b"HTTP/1.1 403"):
+            raise AttackFailed(f"the 1 MiB request was answered {answer[:20]!r}")
+        time.sleep(0.5)
+        tmux_run("send-keys", "-t", "hostile", "Tab")
+        time.sleep(0.5)
+        tmux_run("send-keys", "-t", "hostile", "Enter")
+        time.sleep(2)
+        screen = tmux_run("capture-pane", "-p", "-t", "hostile")
+        if "delivery #" not in screen:
+            raise AttackFailed("the delivery details did not open: " + screen[:300].replace("\n", " | "))
+        hz = os.sysconf("SC_CLK_TCK")
+        before = cpu_ticks(pid)
+        time.sleep(10)
+        used = (cpu_ticks(pid) - before) / hz
+        rss = rss_kib(pid)
+        ok = used < 1.0
+        measured = f"{used:.2f} s of CPU in 10 s idle with the details open"
+        detail = f"VmRSS {mib(rss[0]) if rss else '?'}"
+        return Result(name, measured, bound, "PASS" if ok else "FAIL", detail)
+    finally:
+        subprocess.run(base + ["kill-server"], capture_output=True, timeout=10)
+        cw.cleanup()
+
+
 # ---------------------------------------------------------------------------------------------
 
 BOUNDS = {
@@ -848,11 +922,12 @@ BOUNDS = {
     "conn-slowloris": "p99 < 1 s, 0 failures",
     "conn-slow-body": "p99 < 1 s, 0 failures",
     "sighup": "alt screen off, cursor visible, exit 0 or 129",
+    "details-cpu": "< 1 s CPU per 10 s idle",
 }
 
 ATTACKS = ["unsigned-1mib", "unsigned-1mib-headers", "stalled-ndjson", "record-refused",
            "log-long-paths", "log-long-queries", "conn-idle", "conn-slowloris", "conn-slow-body",
-           "sighup"]
+           "sighup", "details-cpu"]
 
 
 async def run_attack(name: str, binary: str, quick: bool, attack_timeout: float, keep: bool) -> Result:
@@ -875,6 +950,8 @@ async def run_attack(name: str, binary: str, quick: bool, attack_timeout: float,
         return await attack_connections(binary, name[5:], 2000, 5.0 if quick else 20.0, keep)
     if name == "sighup":
         return await asyncio.to_thread(attack_sighup, binary, keep)
+    if name == "details-cpu":
+        return await asyncio.to_thread(attack_details_cpu, binary, keep)
     raise ValueError(name)
 
 
