@@ -74,12 +74,9 @@ impl SinkAlert {
             .clone()
             .or_else(|| alert.date_created.clone())
             .unwrap_or_default();
-        let generated_at = time::OffsetDateTime::parse(
-            &date_generated,
-            &time::format_description::well_known::Rfc3339,
-        )
-        .ok()
-        .map(SystemTime::from);
+        let generated_at = crate::timestamp::parse_rfc3339(&date_generated)
+            .ok()
+            .map(SystemTime::from);
         Some(Self {
             sid,
             error_code: alert.error_code.clone().unwrap_or_default(),
@@ -352,11 +349,11 @@ impl AlertsSeen {
             Some(AlertStatus::Polled { at }) if earlier > 0 => format!(
                 "Twilio: no delivery failure in the last {} min ({earlier} earlier; checked {})",
                 SUMMARY_WINDOW.as_secs() / 60,
-                crate::tui::clock(*at)
+                crate::timestamp::clock(*at)
             ),
             Some(AlertStatus::Polled { at }) => format!(
                 "Twilio: no delivery failures reported (checked {})",
-                crate::tui::clock(*at)
+                crate::timestamp::clock(*at)
             ),
         }
     }

@@ -20,6 +20,7 @@
 //! - [`config`] and [`logging`]: the config file that sets the flags' defaults, and the log
 //!   file (never the terminal).
 //! - [`text`]: the one escaper of network and file text on its way to a terminal.
+//! - [`timestamp`]: how times are written and read (RFC 3339, the screen's local clock).
 
 pub mod alerts;
 pub mod calls;
@@ -32,6 +33,7 @@ pub mod logging;
 pub mod output;
 pub mod session;
 pub mod text;
+pub mod timestamp;
 pub mod tui;
 pub mod tunnel;
 pub mod twilio;

@@ -15,7 +15,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     // Before any thread exists: the local UTC offset can only be read then.
-    callwatch::tui::init_local_offset();
+    callwatch::timestamp::init_local_offset();
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let Invocation {
         cli, file, matches, ..

@@ -76,10 +76,7 @@ impl HistoryEntry {
         if self.event_time_ns == 0 {
             return None;
         }
-        let t =
-            time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(self.event_time_ns)).ok()?;
-        t.format(&time::format_description::well_known::Rfc3339)
-            .ok()
+        crate::timestamp::rfc3339_of_unix_nanos(self.event_time_ns)
     }
 }
 

@@ -14,6 +14,7 @@ use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 
 use super::prng::SplitMix64;
+use crate::timestamp::{rfc3339_millis, rfc3339_seconds};
 
 /// CloudEvent `dataschema` of a v1 call summary.
 const SUMMARY_SCHEMA: &str = "https://events-schemas.twilio.com/VoiceInsights.CallSummary/1";
@@ -1104,35 +1105,6 @@ pub(crate) fn add_duration(t: OffsetDateTime, d: Duration) -> OffsetDateTime {
         .ok()
         .and_then(|d| t.checked_add(d))
         .unwrap_or(t)
-}
-
-/// `2026-06-10T06:02:54.377Z`: UTC with milliseconds, as CloudEvent `time` carries it.
-fn rfc3339_millis(t: OffsetDateTime) -> String {
-    let t = t.to_offset(time::UtcOffset::UTC);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-        t.millisecond()
-    )
-}
-
-/// `2020-07-23T22:56:28Z`: UTC to the second, as summaries carry `start_time`/`end_time`.
-fn rfc3339_seconds(t: OffsetDateTime) -> String {
-    let t = t.to_offset(time::UtcOffset::UTC);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
 }
 
 const UNKNOWN_BY: &str = "unknown_disconnected_by";

@@ -52,7 +52,7 @@ use serde::Serialize;
 use tokio::sync::{mpsc, oneshot};
 
 use super::{Delivery, DeliveryVerdict, ListenerStats};
-use crate::output::ndjson::rfc3339;
+use crate::timestamp::rfc3339;
 use crate::twilio::url::display_url;
 
 /// The request headers a recording keeps (lowercase, as hyper names them). `Authorization`

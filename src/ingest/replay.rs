@@ -185,11 +185,8 @@ pub fn parse_recording(
 
 fn parse_line(line: usize, text: &[u8]) -> Result<RecordedDelivery, String> {
     let stored: StoredLine = serde_json::from_slice(text).map_err(|e| e.to_string())?;
-    let received_at = time::OffsetDateTime::parse(
-        &stored.received_at,
-        &time::format_description::well_known::Rfc3339,
-    )
-    .map_err(|e| format!("received_at `{}`: {e}", stored.received_at))?;
+    let received_at = crate::timestamp::parse_rfc3339(&stored.received_at)
+        .map_err(|e| format!("received_at `{}`: {e}", stored.received_at))?;
     let nanos = u64::try_from(received_at.unix_timestamp_nanos())
         .map_err(|_| format!("received_at `{}` is before 1970", stored.received_at))?;
     let body = match (stored.body, stored.body_b64, stored.body_json) {

@@ -7,8 +7,8 @@ use std::time::SystemTime;
 
 use crate::alerts::SinkAlert;
 use crate::ingest::Delivery;
-use crate::output::ndjson::rfc3339;
 use crate::session::Update;
+use crate::timestamp::rfc3339;
 use crate::twilio::codes::{q850_label, sip_label};
 
 /// Writes the line for one update.

@@ -15,7 +15,8 @@ use serde::Serialize;
 
 use crate::calls::store::CallRecord;
 use crate::output::mask;
-use crate::output::ndjson::{processing_name, rfc3339};
+use crate::output::ndjson::processing_name;
+use crate::timestamp::rfc3339;
 use crate::twilio::codes::{q850_meaning, sip_phrase};
 
 /// One call, flattened to the table's columns. Codes that are absent (0 on the wire) are

@@ -4,7 +4,6 @@
 //! terminal would act on: serde_json escapes C0, [`crate::text::json_safe`] the rest.
 
 use std::io::Write;
-use std::time::SystemTime;
 
 use serde::Serialize;
 use serde_json::{Map, Value, json};
@@ -13,6 +12,7 @@ use crate::alerts::SinkAlert;
 use crate::ingest::Delivery;
 use crate::ingest::diagnosis::{Diagnosis, signature_prefix};
 use crate::session::Update;
+use crate::timestamp::rfc3339;
 
 /// Writes one JSON value as a line and flushes it. DEL, C1 and bidi controls, which
 /// serde_json writes raw, are escaped as `\uXXXX`: the line means the same to a JSON reader
@@ -22,15 +22,6 @@ pub fn write_line<W: Write>(out: &mut W, value: &Value) -> std::io::Result<()> {
     out.write_all(crate::text::json_safe(&line).as_bytes())?;
     out.write_all(b"\n")?;
     out.flush()
-}
-
-/// RFC 3339 UTC with milliseconds, like Twilio's own timestamps.
-pub fn rfc3339(t: SystemTime) -> String {
-    let t = time::OffsetDateTime::from(t);
-    let fmt = time::macros::format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
-    );
-    t.format(&fmt).unwrap_or_default()
 }
 
 /// `{"type":"listening","addr":...,"public_url":...}`.

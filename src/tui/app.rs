@@ -737,7 +737,7 @@ impl App {
         let store = &self.session.store;
         let records: Vec<&CallRecord> =
             self.rows.iter().filter_map(|&id| store.by_id(id)).collect();
-        let stamp = crate::output::ndjson::rfc3339(self.now).replace([':', '.'], "-");
+        let stamp = crate::timestamp::rfc3339(self.now).replace([':', '.'], "-");
         let base = self.export_dir.join(format!("callwatch-export-{stamp}"));
         let csv = base.with_extension("csv");
         let json = base.with_extension("json");

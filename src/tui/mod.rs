@@ -11,7 +11,6 @@ pub mod keys;
 pub mod ui;
 
 use std::sync::Arc;
-use std::sync::OnceLock;
 use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::Context;
@@ -59,22 +58,6 @@ pub struct SinkInfo {
     pub test_result: String,
     /// True when the test event arrived and verified.
     pub test_passed: bool,
-}
-
-static LOCAL_OFFSET: OnceLock<time::UtcOffset> = OnceLock::new();
-
-/// Records the local UTC offset. Must be called before other threads start: reading the
-/// offset is refused by the `time` crate once a process has several threads.
-pub fn init_local_offset() {
-    let offset = time::UtcOffset::current_local_offset().unwrap_or(time::UtcOffset::UTC);
-    let _ = LOCAL_OFFSET.set(offset);
-}
-
-/// `HH:MM:SS` in local time (UTC if the offset could not be read).
-pub fn clock(t: SystemTime) -> String {
-    let offset = LOCAL_OFFSET.get().copied().unwrap_or(time::UtcOffset::UTC);
-    let t = time::OffsetDateTime::from(t).to_offset(offset);
-    format!("{:02}:{:02}:{:02}", t.hour(), t.minute(), t.second())
 }
 
 /// How the TUI starts.

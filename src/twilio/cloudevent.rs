@@ -212,7 +212,7 @@ pub const RETRY_HORIZON: std::time::Duration = std::time::Duration::from_secs(4 
 
 /// Unix nanoseconds of an RFC 3339 time (good until 2262); 0 if it cannot be read.
 pub fn parse_time_ns(text: &str) -> i64 {
-    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+    crate::timestamp::parse_rfc3339(text)
         .ok()
         .and_then(|t| i64::try_from(t.unix_timestamp_nanos()).ok())
         .unwrap_or(0)

@@ -85,38 +85,17 @@ impl MonitorClient {
     /// `GET /v1/Alerts?StartDate=…`, every page: the alerts generated at or after `start`
     /// (whole seconds; the API takes no finer time).
     pub async fn list_alerts_since(&self, start: SystemTime) -> Result<Vec<Alert>, ApiError> {
-        let filters = [("StartDate", gmt_date_time(start))];
+        // `YYYY-MM-DDThh:mm:ssZ` in GMT, the format the API description gives.
+        let filters = [("StartDate", crate::timestamp::rfc3339_seconds(start.into()))];
         self.rest
             .list_all(&["v1", "Alerts"], &filters, "alerts")
             .await
     }
 }
 
-/// `YYYY-MM-DDThh:mm:ssZ` in GMT, the `StartDate`/`EndDate` format the API description gives.
-pub fn gmt_date_time(t: SystemTime) -> String {
-    let t = time::OffsetDateTime::from(t);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
-}
-
 #[cfg(test)]
 mod tests {
-    use std::time::{Duration, UNIX_EPOCH};
-
     use super::*;
-
-    #[test]
-    fn start_dates_are_whole_seconds_in_gmt() {
-        let t = UNIX_EPOCH + Duration::from_millis(1_781_074_974_377);
-        assert_eq!(gmt_date_time(t), "2026-06-10T07:02:54Z");
-    }
 
     #[test]
     fn the_api_descriptions_example_alert_reads() {

@@ -202,7 +202,7 @@ pub fn lines(r: &CallRecord, theme: &Theme, mask: bool) -> Vec<Line<'static>> {
     for h in &r.history {
         out.push(Line::raw(format!(
             "  {}  {:<18} v{:<3} {}  event time {}{}",
-            crate::tui::clock(h.received_at),
+            crate::timestamp::clock(h.received_at),
             h.kind.event_type().rsplit('.').next().unwrap_or_default(),
             h.processing_version
                 .map_or("-".to_owned(), |v| v.to_string()),

@@ -217,7 +217,7 @@ fn cell<'a>(
     let p = &s.properties;
     let w = usize::from(width);
     let text = match col {
-        Column::Time => crate::tui::clock(record.updated_at),
+        Column::Time => crate::timestamp::clock(record.updated_at),
         Column::Sid => short_sid(&terminal_safe(&s.call_sid)),
         Column::Direction => short_direction(p.direction.as_str()).to_owned(),
         Column::FromTo => format!(

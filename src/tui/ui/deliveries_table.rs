@@ -120,7 +120,7 @@ fn delivery_row<'a>(d: &'a Delivery, theme: &Theme, columns: &[(Col, &str, u16)]
     let why = terminal_safe(&why).into_owned();
     let events = terminal_safe(&events).into_owned();
     Row::new(columns.iter().map(|&(col, _, w)| match col {
-        Col::Time => Cell::from(crate::tui::clock(d.received_at)),
+        Col::Time => Cell::from(crate::timestamp::clock(d.received_at)),
         Col::Method => Cell::from(terminal_safe(&d.method)),
         Col::Status => Cell::from(Span::styled(d.status.to_string(), verdict_style)),
         Col::Verdict => Cell::from(Span::styled(d.verdict.as_str(), verdict_style)),
@@ -156,7 +156,7 @@ fn draw_alerts(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) -> Rect 
     for alert in alerts.iter().rev().take(shown) {
         let at = alert
             .generated_at
-            .map_or_else(|| "--:--:--".to_owned(), crate::tui::clock);
+            .map_or_else(|| "--:--:--".to_owned(), crate::timestamp::clock);
         lines.push(Line::from(vec![
             Span::raw(format!("{at} ")),
             Span::styled(format!("{:<28} ", alert.code_and_label()), theme.warning()),

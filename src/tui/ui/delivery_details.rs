@@ -54,7 +54,7 @@ fn lines_as_received(d: &Delivery, theme: &Theme, mask: bool) -> Vec<Line<'stati
     )));
     out.push(Line::raw(format!(
         "received {}  answered {}  in {}",
-        crate::output::ndjson::rfc3339(d.received_at),
+        crate::timestamp::rfc3339(d.received_at),
         d.status,
         crate::tui::ui::deliveries_table::human_duration(d.handling)
     )));

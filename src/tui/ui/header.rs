@@ -127,7 +127,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         deliveries_line.push(Span::raw(format!(
             "{} at {}",
             test.test_id,
-            crate::tui::clock(test.received_at)
+            crate::timestamp::clock(test.received_at)
         )));
     }
 
