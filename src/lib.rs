@@ -20,6 +20,7 @@
 //! - [`config`] and [`logging`]: the config file that sets the flags' defaults, and the log
 //!   file (never the terminal).
 //! - [`text`]: the one escaper of network and file text on its way to a terminal.
+//! - [`shutdown`]: the signals (Ctrl-C, SIGTERM, SIGHUP) that stop a run.
 //! - [`timestamp`]: how times are written and read (RFC 3339, the screen's local clock).
 
 pub mod alerts;
@@ -32,6 +33,7 @@ pub mod ingest;
 pub mod logging;
 pub mod output;
 pub mod session;
+pub mod shutdown;
 pub mod text;
 pub mod timestamp;
 pub mod tui;

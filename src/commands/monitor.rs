@@ -29,6 +29,7 @@ use crate::ingest::server::{Listener, PublicUrl, ServeLimits, serve};
 use crate::ingest::verdict::Judge;
 use crate::ingest::{Delivery, ListenerStats};
 use crate::output::{self, OutputMode, ndjson};
+use crate::shutdown::ShutdownSignals;
 use crate::tui::HeaderInfo;
 
 pub use crate::ingest::CHANNEL_CAPACITY;
@@ -425,63 +426,4 @@ fn recording_summary(recorder: &Recorder, stats: &ListenerStats) -> String {
         ));
     }
     text
-}
-
-/// Resolves on Ctrl-C, SIGTERM or SIGHUP sent from the moment it is first polled.
-pub async fn shutdown_signal() {
-    match ShutdownSignals::install() {
-        Ok(mut signals) => signals.recv().await,
-        Err(_) => {
-            let _ = tokio::signal::ctrl_c().await;
-        }
-    }
-}
-
-/// SIGINT, SIGTERM and SIGHUP, caught from the moment [`ShutdownSignals::install`] returns: one sent
-/// before anybody awaits [`ShutdownSignals::recv`] is kept, not lost, and no longer kills the
-/// process.
-pub struct ShutdownSignals {
-    #[cfg(unix)]
-    interrupt: tokio::signal::unix::Signal,
-    #[cfg(unix)]
-    terminate: tokio::signal::unix::Signal,
-    /// The terminal went away (its window closed, the SSH session dropped): stop as for
-    /// SIGTERM, so the terminal is restored and the recording closed.
-    #[cfg(unix)]
-    hangup: tokio::signal::unix::Signal,
-}
-
-impl ShutdownSignals {
-    /// Starts catching the signals (needs the Tokio runtime).
-    pub fn install() -> std::io::Result<Self> {
-        #[cfg(unix)]
-        {
-            use tokio::signal::unix::{SignalKind, signal};
-            Ok(Self {
-                interrupt: signal(SignalKind::interrupt())?,
-                terminate: signal(SignalKind::terminate())?,
-                hangup: signal(SignalKind::hangup())?,
-            })
-        }
-        #[cfg(not(unix))]
-        {
-            Ok(Self {})
-        }
-    }
-
-    /// Resolves once either signal has arrived.
-    pub async fn recv(&mut self) {
-        #[cfg(unix)]
-        {
-            tokio::select! {
-                _ = self.interrupt.recv() => {}
-                _ = self.terminate.recv() => {}
-                _ = self.hangup.recv() => {}
-            }
-        }
-        #[cfg(not(unix))]
-        {
-            let _ = tokio::signal::ctrl_c().await;
-        }
-    }
 }

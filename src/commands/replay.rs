@@ -314,7 +314,7 @@ async fn show(
                 .await
             };
             let stop_on_signal = async {
-                crate::commands::monitor::shutdown_signal().await;
+                crate::shutdown::shutdown_signal().await;
             };
             tokio::select! {
                 result = lines => match result {

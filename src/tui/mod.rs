@@ -118,7 +118,7 @@ pub async fn run(
     let frame_gap = Duration::from_secs(1) / MAX_FPS;
     let mut last_frame = Instant::now() - frame_gap;
     let mut redraw_at = tokio::time::interval(frame_gap);
-    let term = crate::commands::monitor::shutdown_signal();
+    let term = crate::shutdown::shutdown_signal();
     tokio::pin!(term);
     // Whoever stops the run (a signal caught by the monitor, setup, the end of a replay) stops
     // the screen too, so the terminal is restored before the listener drains.
