@@ -9,6 +9,8 @@ use std::time::SystemTime;
 use crate::alerts::AlertsSeen;
 use crate::calls::store::{ApplyOutcome, CallRecord, CallStore};
 use crate::ingest::Delivery;
+use crate::ingest::replay::{RecordedDelivery, rejudge};
+use crate::ingest::verdict::Judge;
 use crate::twilio::cloudevent::{DeliveredEvent, SummaryEvent};
 
 /// How many deliveries the session remembers for the deliveries view.
@@ -165,4 +167,14 @@ fn for_the_log(mut delivery: Delivery) -> Delivery {
     delivery.events = Vec::new();
     delivery.queued.release();
     delivery
+}
+/// The calls of a recording as they finally stood: every delivery judged again without
+/// verification and merged, in recorded order.
+pub fn final_session(recorded: &[RecordedDelivery]) -> Session {
+    let judge = Judge::new(None, 403);
+    let mut session = Session::new();
+    for (i, rec) in recorded.iter().enumerate() {
+        session.ingest(rejudge(&judge, rec, i as u64 + 1), |_, _| {});
+    }
+    session
 }

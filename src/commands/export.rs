@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::ingest::replay::final_session;
 use crate::output::export::{call_rows, write_csv, write_file, write_json};
+use crate::session::final_session;
 
 /// What `export` writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -16,7 +16,6 @@ use serde::Deserialize;
 use super::verdict::Judge;
 use super::{Delivery, DeliveryVerdict};
 use crate::calls::dedupe::DedupeWindow;
-use crate::session::Session;
 use crate::twilio::cloudevent::DeliveredEvent;
 
 /// One delivery read back from a recording.
@@ -269,17 +268,6 @@ pub fn rejudge(judge: &Judge, rec: &RecordedDelivery, seq: u64) -> Delivery {
     d.event_count = judgement.event_count;
     d.event_types = judgement.event_types;
     d
-}
-
-/// The calls of a recording as they finally stood: every delivery judged again without
-/// verification and merged, in recorded order.
-pub fn final_session(recorded: &[RecordedDelivery]) -> Session {
-    let judge = Judge::new(None, 403);
-    let mut session = Session::new();
-    for (i, rec) in recorded.iter().enumerate() {
-        session.ingest(rejudge(&judge, rec, i as u64 + 1), |_, _| {});
-    }
-    session
 }
 
 /// What `listen --resume` takes over from an earlier recording.
