@@ -15,11 +15,12 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
-use callwatch::calls::core::{PackedSummary, SummaryCore};
 use callwatch::calls::filter::SearchText;
+use callwatch::calls::packed::PackedSummary;
 use callwatch::ingest::verdict::Judge;
 use callwatch::twilio::cloudevent::parse_delivery;
 use callwatch::twilio::signature::{Algorithm, Secrets, sign_json_delivery, verify_json_delivery};
+use callwatch::twilio::summary_core::SummaryCore;
 
 /// The public URL and token the bench listener would use.
 const PUBLIC_URL: &str = "http://bench.local/events";

@@ -5,9 +5,9 @@
 //! The map, in the order a delivery travels:
 //!
 //! - [`twilio`]: the wire protocol. Signature checks ([`twilio::signature`]), CloudEvent
-//!   envelopes ([`twilio::cloudevent`]), the typed call summary ([`twilio::summary`]), what
-//!   Q.850/SIP codes and tags mean ([`twilio::codes`]) and the REST clients (Events v1,
-//!   Monitor v1).
+//!   envelopes ([`twilio::cloudevent`]), the typed call summary ([`twilio::summary`]) and the
+//!   part of it every call keeps ([`twilio::summary_core`]), what Q.850/SIP codes and tags mean
+//!   ([`twilio::codes`]) and the REST clients (Events v1, Monitor v1).
 //! - [`ingest`]: the hyper listener that Twilio POSTs to; it verifies, parses, deduplicates and
 //!   answers at once, then hands [`ingest::Delivery`]s to a bounded channel.
 //! - [`calls`]: the call store that merges summaries by call SID without ever regressing.

@@ -4,7 +4,6 @@
 
 use std::path::PathBuf;
 
-use callwatch::calls::core::SummaryCore;
 use callwatch::twilio::cloudevent::{
     CALL_SUMMARY_TYPES, DeliveredEvent, DeliveryParseError, SummaryEvent, SummaryKind,
     TEST_EVENT_TYPE, parse_delivery,
@@ -14,6 +13,7 @@ use callwatch::twilio::summary::{
     CallState, CallSummary, CallType, Connection, Direction, DisconnectedBy, Location,
     ProcessingState,
 };
+use callwatch::twilio::summary_core::SummaryCore;
 use serde_json::{Value, json};
 
 const COMPLETE: &str = "com.twilio.voice.insights.call-summary.complete";

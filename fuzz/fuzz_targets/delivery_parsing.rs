@@ -7,7 +7,8 @@
 
 use std::time::SystemTime;
 
-use callwatch::calls::core::{PackedSummary, SummaryCore};
+use callwatch::calls::packed::PackedSummary;
+use callwatch::twilio::summary_core::SummaryCore;
 use callwatch::calls::store::CallStore;
 use callwatch::twilio::cloudevent::{DeliveredEvent, parse_delivery};
 use libfuzzer_sys::fuzz_target;

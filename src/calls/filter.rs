@@ -15,10 +15,10 @@
 
 use std::fmt::{self, Write as _};
 
-use crate::calls::core::SummaryCore;
 use crate::calls::store::CallRecord;
 use crate::twilio::cloudevent::SummaryKind;
 use crate::twilio::summary::{CallState, CallType, Direction, DisconnectedBy};
+use crate::twilio::summary_core::SummaryCore;
 
 /// Parentheses nested deeper than this are refused: parsing and matching recurse.
 const MAX_DEPTH: usize = 64;

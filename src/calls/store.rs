@@ -13,11 +13,12 @@
 use std::collections::{BTreeMap, HashMap};
 use std::time::SystemTime;
 
-use crate::calls::core::{PackedSummary, SummaryCore};
 use crate::calls::filter::SearchText;
+use crate::calls::packed::PackedSummary;
 use crate::calls::sid::CompactSid;
 use crate::twilio::cloudevent::{SummaryEvent, SummaryKind};
 use crate::twilio::summary::{CallState, CallSummary};
+use crate::twilio::summary_core::SummaryCore;
 
 /// How strongly an event's summary claims to describe the call: compared field by field, in
 /// this order, so the derived `Ord` is the merge rule.

@@ -11,7 +11,7 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 use super::summary::{CallSummary, LenientStrSeed};
-use crate::calls::core::SummaryCore;
+use crate::twilio::summary_core::SummaryCore;
 
 /// CloudEvent `type` of the sink test event (`POST /v1/Sinks/{Sid}/Test`).
 pub const TEST_EVENT_TYPE: &str = "com.twilio.eventstreams.test-event";

@@ -9,4 +9,5 @@ pub mod monitor_api;
 pub mod rest;
 pub mod signature;
 pub mod summary;
+pub mod summary_core;
 pub mod url;
