@@ -15,8 +15,8 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
-use callwatch::calls::filter::SearchText;
 use callwatch::calls::packed::PackedSummary;
+use callwatch::calls::search::SearchText;
 use callwatch::ingest::verdict::Judge;
 use callwatch::twilio::cloudevent::parse_delivery;
 use callwatch::twilio::signature::{Algorithm, Secrets, sign_json_delivery, verify_json_delivery};

@@ -1,11 +1,13 @@
 //! The calls we know about: every call-summary event merged by call SID into one record per
 //! call ([`store`]), and the bounded memory of event ids that recognises Twilio's at-least-once
 //! re-deliveries ([`dedupe`]). [`filter`] is the query language that picks calls out of the store;
-//! [`packed`] keeps each call's full summary compressed beside the record.
+//! [`search`] is what it reads of every call, and [`packed`] keeps each call's full summary
+//! compressed beside the record.
 
 pub mod dedupe;
 pub mod filter;
 pub mod packed;
+pub mod search;
 pub mod sid;
 pub mod stats;
 pub mod store;

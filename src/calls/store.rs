@@ -13,8 +13,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::time::SystemTime;
 
-use crate::calls::filter::SearchText;
 use crate::calls::packed::PackedSummary;
+use crate::calls::search::SearchText;
 use crate::calls::sid::CompactSid;
 use crate::twilio::cloudevent::{SummaryEvent, SummaryKind};
 use crate::twilio::summary::{CallState, CallSummary};
