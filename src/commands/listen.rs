@@ -18,7 +18,7 @@ use crate::tui::HeaderInfo;
 use crate::tunnel::{self, TunnelKind, TunnelProcess};
 use crate::twilio::monitor_api::MonitorClient;
 use crate::twilio::signature::Secrets;
-use crate::twilio::url::display_url;
+use crate::twilio::url::validate_public_url;
 
 /// Runs the listener until the user quits or a signal arrives.
 pub async fn run(args: ListenArgs) -> anyhow::Result<()> {
@@ -257,50 +257,6 @@ impl UrlChoice {
     }
 }
 
-/// A public URL must be absolute http(s) with a port Twilio can call: it is what Twilio signs.
-/// The scheme is case-insensitive (`HTTPS://` is accepted and kept as written, since that is
-/// the string Twilio signs). Messages show the URL with its password masked.
-pub fn validate_public_url(url: &str) -> anyhow::Result<()> {
-    let shown = display_url(url);
-    let Some((scheme, rest)) = url.split_once("://") else {
-        bail!(crate::commands::UsageError(format!(
-            "--public-url `{shown}` is not an absolute URL; give the sink's destination, e.g. https://abc.ngrok.app/events"
-        )));
-    };
-    if !scheme.eq_ignore_ascii_case("https") && !scheme.eq_ignore_ascii_case("http") {
-        bail!(crate::commands::UsageError(format!(
-            "--public-url `{shown}` must start with https:// (or http://)"
-        )));
-    }
-    if rest.is_empty() || rest.starts_with('/') {
-        bail!(crate::commands::UsageError(format!(
-            "--public-url `{shown}` has no host"
-        )));
-    }
-    if let Some(port) = explicit_port(rest)
-        && !port.parse::<u16>().is_ok_and(|p| p != 0)
-    {
-        bail!(crate::commands::UsageError(format!(
-            "--public-url `{shown}` has port {port}: a port is a number from 1 to 65535"
-        )));
-    }
-    Ok(())
-}
-
-/// The text after the `:` that ends the host of `rest` (the URL after `scheme://`), if any.
-fn explicit_port(rest: &str) -> Option<&str> {
-    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
-    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    // A `:` inside an IPv6 literal's brackets is not a port separator.
-    let after_host = host_port
-        .rfind(']')
-        .map_or(host_port, |i| &host_port[i + 1..]);
-    after_host
-        .rfind(':')
-        .map(|i| &after_host[i + 1..])
-        .filter(|port| !port.is_empty())
-}
-
 /// A bind failure a person can act on.
 pub fn bind_error(addr: SocketAddr, e: std::io::Error) -> anyhow::Error {
     let hint = match e.kind() {
@@ -322,49 +278,4 @@ pub fn bind_error(addr: SocketAddr, e: std::io::Error) -> anyhow::Error {
         _ => "check --bind and --port".to_owned(),
     };
     anyhow::Error::new(e).context(format!("cannot listen on {addr}: {hint}"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn public_urls_are_checked_with_a_case_insensitive_scheme_and_a_real_port() {
-        let accepted = [
-            "https://abc.ngrok.app/events",
-            "HTTPS://abc.ngrok.app/events",
-            "Http://abc.ngrok.app/events",
-            "https://user:pass@abc.ngrok.app:8443/events",
-            "https://abc.ngrok.app:1/events",
-            "https://abc.ngrok.app:65535/events",
-            "http://[::1]:8080/events",
-            "http://[::1]/events",
-            "https://abc.ngrok.app/a:b@c:99999",
-        ];
-        for url in accepted {
-            assert!(validate_public_url(url).is_ok(), "{url}");
-        }
-        let refused = [
-            ("abc.ngrok.app/events", "not an absolute URL"),
-            ("ftp://abc.ngrok.app/events", "must start with https://"),
-            ("https:///events", "has no host"),
-            ("https://abc.ngrok.app:0/events", "has port 0"),
-            ("https://abc.ngrok.app:65536/events", "has port 65536"),
-            ("https://abc.ngrok.app:99999/events", "has port 99999"),
-            ("https://abc.ngrok.app:8o/events", "has port 8o"),
-            ("http://[::1]:0/events", "has port 0"),
-        ];
-        for (url, message) in refused {
-            let error = validate_public_url(url).expect_err(url).to_string();
-            assert!(error.contains(message), "{url}: {error}");
-        }
-        // The password is never in a message.
-        let error = validate_public_url("ftp://user:hunter2@abc.ngrok.app/events")
-            .expect_err("ftp")
-            .to_string();
-        assert!(
-            error.contains("user:•••@") && !error.contains("hunter2"),
-            "{error}"
-        );
-    }
 }

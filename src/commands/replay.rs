@@ -15,7 +15,6 @@ use tokio::time::Instant;
 use crate::calls::filter::Filter;
 use crate::cli::OutputArgs;
 use crate::commands::UsageError;
-use crate::commands::listen::validate_public_url;
 use crate::commands::monitor::CHANNEL_CAPACITY;
 use crate::ingest::ListenerStats;
 use crate::ingest::replay::{RecordedDelivery, Warning, read_recording, rejudge};
@@ -23,7 +22,7 @@ use crate::ingest::verdict::{Judge, signed_url};
 use crate::output::{self, OutputMode, ndjson};
 use crate::tui::HeaderInfo;
 use crate::twilio::signature::{Algorithm, Secrets, sign_json_delivery_as_sent};
-use crate::twilio::url::has_masked_password;
+use crate::twilio::url::{has_masked_password, validate_public_url};
 
 /// `callwatch replay`.
 #[derive(Debug, Clone, Args)]

@@ -442,7 +442,7 @@ fn check_entries(file: &ConfigFile) -> Result<(), ConfigError> {
                 crate::calls::filter::Filter::parse(&entry.value)
                     .map_err(|e| invalid(entry, format!("{e}\n  {}", e.pointer(&entry.value))))?;
             }
-            "public-url" => crate::commands::listen::validate_public_url(&entry.value)
+            "public-url" => crate::twilio::url::validate_public_url(&entry.value)
                 .map_err(|e| invalid(entry, e.to_string()))?,
             "api-base" | "monitor-api-base" => {
                 let url = reqwest::Url::parse(entry.value.trim()).ok();

@@ -2,6 +2,9 @@
 //! destination with its userinfo (`https://user:pass@host/events`), so the real string stays in
 //! use for signing; every place that shows it to a person or writes it to a file shows
 //! [`display_url`] instead.
+//!
+//! Also the one check of a public URL ([`validate_public_url`]), the string Twilio signs, for
+//! `--public-url`, the config file and `replay --to`/`--destination`.
 
 use std::borrow::Cow;
 use std::ops::Range;
@@ -45,6 +48,54 @@ fn password_range(url: &str) -> Option<Range<usize>> {
     let at = authority.rfind('@')?;
     let colon = authority[..at].find(':')?;
     Some(scheme_end + colon + 1..scheme_end + at)
+}
+
+/// Why a URL cannot be the public URL Twilio signs: the message names `--public-url` and shows
+/// the URL with its password masked.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct BadPublicUrl(pub String);
+
+/// A public URL must be absolute http(s) with a port Twilio can call: it is what Twilio signs.
+/// The scheme is case-insensitive (`HTTPS://` is accepted and kept as written, since that is
+/// the string Twilio signs). Messages show the URL with its password masked.
+pub fn validate_public_url(url: &str) -> Result<(), BadPublicUrl> {
+    let shown = display_url(url);
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return Err(BadPublicUrl(format!(
+            "--public-url `{shown}` is not an absolute URL; give the sink's destination, e.g. https://abc.ngrok.app/events"
+        )));
+    };
+    if !scheme.eq_ignore_ascii_case("https") && !scheme.eq_ignore_ascii_case("http") {
+        return Err(BadPublicUrl(format!(
+            "--public-url `{shown}` must start with https:// (or http://)"
+        )));
+    }
+    if rest.is_empty() || rest.starts_with('/') {
+        return Err(BadPublicUrl(format!("--public-url `{shown}` has no host")));
+    }
+    if let Some(port) = explicit_port(rest)
+        && !port.parse::<u16>().is_ok_and(|p| p != 0)
+    {
+        return Err(BadPublicUrl(format!(
+            "--public-url `{shown}` has port {port}: a port is a number from 1 to 65535"
+        )));
+    }
+    Ok(())
+}
+
+/// The text after the `:` that ends the host of `rest` (the URL after `scheme://`), if any.
+fn explicit_port(rest: &str) -> Option<&str> {
+    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    // A `:` inside an IPv6 literal's brackets is not a port separator.
+    let after_host = host_port
+        .rfind(']')
+        .map_or(host_port, |i| &host_port[i + 1..]);
+    after_host
+        .rfind(':')
+        .map(|i| &after_host[i + 1..])
+        .filter(|port| !port.is_empty())
 }
 
 #[cfg(test)]
@@ -126,5 +177,45 @@ mod tests {
         assert!(!has_masked_password("https://user@host.example/e"));
         assert!(!has_masked_password("https://host.example/a:•••@b"));
         assert!(!has_masked_password("not a url"));
+    }
+
+    #[test]
+    fn public_urls_are_checked_with_a_case_insensitive_scheme_and_a_real_port() {
+        let accepted = [
+            "https://abc.ngrok.app/events",
+            "HTTPS://abc.ngrok.app/events",
+            "Http://abc.ngrok.app/events",
+            "https://user:pass@abc.ngrok.app:8443/events",
+            "https://abc.ngrok.app:1/events",
+            "https://abc.ngrok.app:65535/events",
+            "http://[::1]:8080/events",
+            "http://[::1]/events",
+            "https://abc.ngrok.app/a:b@c:99999",
+        ];
+        for url in accepted {
+            assert!(validate_public_url(url).is_ok(), "{url}");
+        }
+        let refused = [
+            ("abc.ngrok.app/events", "not an absolute URL"),
+            ("ftp://abc.ngrok.app/events", "must start with https://"),
+            ("https:///events", "has no host"),
+            ("https://abc.ngrok.app:0/events", "has port 0"),
+            ("https://abc.ngrok.app:65536/events", "has port 65536"),
+            ("https://abc.ngrok.app:99999/events", "has port 99999"),
+            ("https://abc.ngrok.app:8o/events", "has port 8o"),
+            ("http://[::1]:0/events", "has port 0"),
+        ];
+        for (url, message) in refused {
+            let error = validate_public_url(url).expect_err(url).to_string();
+            assert!(error.contains(message), "{url}: {error}");
+        }
+        // The password is never in a message.
+        let error = validate_public_url("ftp://user:hunter2@abc.ngrok.app/events")
+            .expect_err("ftp")
+            .to_string();
+        assert!(
+            error.contains("user:•••@") && !error.contains("hunter2"),
+            "{error}"
+        );
     }
 }
