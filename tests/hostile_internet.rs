@@ -12,7 +12,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use callwatch::ingest::server::{Listener, PublicUrl, serve};
+use callwatch::ingest::public_url::PublicUrl;
+use callwatch::ingest::server::{Listener, serve};
 use callwatch::ingest::verdict::Judge;
 use callwatch::ingest::{
     Delivery, HEADERS_KEPT, MAX_BODY_BYTES, REFUSED_BODY_KEPT, REFUSED_TEXT_KEPT,

@@ -4,7 +4,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use callwatch::ingest::server::{Listener, PublicUrl, serve};
+use callwatch::ingest::public_url::PublicUrl;
+use callwatch::ingest::server::{Listener, serve};
 use callwatch::ingest::verdict::Judge;
 use callwatch::ingest::{Delivery, DeliveryVerdict, ListenerStats};
 use callwatch::session::Session;

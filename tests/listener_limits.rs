@@ -9,7 +9,8 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 use std::time::{Duration, Instant};
 
-use callwatch::ingest::server::{Listener, PublicUrl, ServeLimits, serve};
+use callwatch::ingest::public_url::PublicUrl;
+use callwatch::ingest::server::{Listener, ServeLimits, serve};
 use callwatch::ingest::verdict::Judge;
 use callwatch::ingest::{Delivery, DeliveryVerdict, ListenerStats};
 use callwatch::twilio::signature::{Algorithm, Secrets, sign_json_delivery};

@@ -9,7 +9,7 @@
 
 use callwatch::ingest::Delivery;
 use callwatch::ingest::diagnosis::diagnose;
-use callwatch::ingest::server::PublicUrl;
+use callwatch::ingest::public_url::PublicUrl;
 use callwatch::ingest::verdict::{Judge, signed_url};
 use callwatch::twilio::signature::{
     Algorithm, Secrets, SignatureVerdict, sign_json_delivery, url_variants, verify_json_delivery,

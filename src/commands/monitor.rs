@@ -24,8 +24,9 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 use crate::alerts::AlertFeed;
+use crate::ingest::public_url::PublicUrl;
 use crate::ingest::record::Recorder;
-use crate::ingest::server::{Listener, PublicUrl, ServeLimits, serve};
+use crate::ingest::server::{Listener, ServeLimits, serve};
 use crate::ingest::verdict::Judge;
 use crate::ingest::{Delivery, ListenerStats};
 use crate::output::{self, OutputMode, ndjson};

@@ -20,7 +20,7 @@ use crate::commands::monitor::{self, Running};
 use crate::commands::{Reported, UsageError};
 use crate::ingest::Delivery;
 use crate::ingest::diagnosis::signature_prefix;
-use crate::ingest::server::PublicUrl;
+use crate::ingest::public_url::PublicUrl;
 use crate::output::{OutputMode, ndjson};
 use crate::tui::SinkInfo;
 use crate::twilio::api::{ApiError, CALL_SUMMARY_TYPES, CredentialKind, EventsClient, Sink};

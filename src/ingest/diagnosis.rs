@@ -9,7 +9,7 @@ use std::net::IpAddr;
 
 use subtle::ConstantTimeEq;
 
-use super::server::PublicUrl;
+use super::public_url::PublicUrl;
 use super::verdict::signed_url;
 use super::{Delivery, DeliveryVerdict, Headers};
 use crate::twilio::signature::{

@@ -1,5 +1,6 @@
-//! Receiving deliveries: the hyper listener Twilio POSTs to ([`server`]), and the judgement of
-//! each request ([`verdict`]): signature, body hash, parsing, duplicates.
+//! Receiving deliveries: the hyper listener Twilio POSTs to ([`server`]), the public URL it
+//! checks signatures against ([`public_url`]), and the judgement of each request
+//! ([`verdict`]): signature, body hash, parsing, duplicates.
 //!
 //! The listener answers at once and hands a [`Delivery`] to a bounded channel; whoever consumes
 //! it (the TUI, the ndjson writer) can never slow the answer down. When the channel is full the
@@ -8,6 +9,7 @@
 //! wake them once per delivery.
 
 pub mod diagnosis;
+pub mod public_url;
 pub mod record;
 pub mod replay;
 pub mod server;
