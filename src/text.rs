@@ -18,6 +18,8 @@
 //! leaving it makes escaping idempotent (escaped text escapes to itself), so a string escaped
 //! twice on its way to the screen does not show doubled backslashes. Everything else, `é`, `€`,
 //! emoji, passes unchanged, and text with nothing to escape is returned borrowed.
+//!
+//! Also the text tools more than one module needs: [`edit_distance`] for "did you mean".
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -134,10 +136,36 @@ fn push_json_escape(out: &mut String, c: char) {
     let _ = write!(out, "\\u{:04x}", u32::from(c));
 }
 
+/// Levenshtein distance, by characters: how far a misspelt filter field or config key is
+/// from each known one, for "did you mean".
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (diagonal + usize::from(ca != cb))
+                .min(above + 1)
+                .min(row[j] + 1);
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn edit_distance_counts_characters() {
+        assert_eq!(edit_distance("carier", "carrier"), 1);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("états", "etats"), 1);
+    }
 
     #[test]
     fn escape_sequences_are_shown_never_emitted() {

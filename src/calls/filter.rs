@@ -17,6 +17,7 @@ use std::fmt::{self, Write as _};
 
 use crate::calls::search::{BytePairs, NumField, UNKNOWN_CODE, code, lowercase};
 use crate::calls::store::CallRecord;
+use crate::text::edit_distance;
 use crate::twilio::cloudevent::SummaryKind;
 use crate::twilio::summary::{CallState, CallType, Direction, DisconnectedBy};
 
@@ -1380,24 +1381,6 @@ fn did_you_mean(word: &str) -> Option<&'static str> {
         .map(|(_, name)| name)
 }
 
-/// Levenshtein distance, by characters.
-pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, &cb) in b.iter().enumerate() {
-            let above = row[j + 1];
-            row[j + 1] = (diagonal + usize::from(ca != cb))
-                .min(above + 1)
-                .min(row[j] + 1);
-            diagonal = above;
-        }
-    }
-    row[b.len()]
-}
-
 #[cfg(test)]
 mod tests {
     use std::time::SystemTime;
@@ -1829,8 +1812,6 @@ mod tests {
         assert_eq!(decimal(486, &mut buf), b"486");
         assert_eq!(decimal(-17, &mut buf), b"-17");
         assert_eq!(decimal(i64::MIN, &mut buf), b"-9223372036854775808");
-        assert_eq!(edit_distance("carier", "carrier"), 1);
-        assert_eq!(edit_distance("", "abc"), 3);
         assert_eq!(did_you_mean("xyz"), None);
         assert_eq!(did_you_mean("procesing"), Some("processing"));
     }

@@ -2,7 +2,7 @@
 //! must give it, the environment variable that overrides it, and a line for the template.
 //! Credentials are not keys; [`credential_variable`] recognises them to refuse them by name.
 
-use crate::calls::filter::edit_distance;
+use crate::text::edit_distance;
 
 /// The TOML type a key takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
