@@ -312,7 +312,7 @@ impl TextField {
             Self::From => record.search.may_contain(&needle.pairs) && text(&s.from.caller),
             Self::To => record.search.may_contain(&needle.pairs) && text(&s.to.callee),
             Self::Tag => record.search.may_contain(&needle.pairs) && s.tags.iter().any(|t| text(t)),
-            Self::Processing => text(processing_name(record.kind())),
+            Self::Processing => text(record.kind().processing_name()),
             Self::State | Self::Type | Self::Direction | Self::Hangup => {
                 text(self.enum_value(record))
             }
@@ -338,13 +338,6 @@ impl NumField {
             Self::Q850 | Self::Sip => &[],
         }
     }
-}
-
-/// The processing stage as the ndjson `processing_state` names it: the suffix of the event
-/// type (`partial`, `predicted-complete`, `complete`).
-fn processing_name(kind: SummaryKind) -> &'static str {
-    let event_type = kind.event_type();
-    event_type.rsplit('.').next().unwrap_or(event_type)
 }
 
 /// The call state a friendly spelling stands for (`failed` → `fail`).
@@ -691,7 +684,7 @@ fn stages_where(test: impl Fn(&str) -> bool) -> u8 {
     SummaryKind::ALL
         .iter()
         .enumerate()
-        .filter(|(_, kind)| test(processing_name(**kind)))
+        .filter(|(_, kind)| test(kind.processing_name()))
         .fold(0, |bits, (i, _)| bits | 1 << i)
 }
 

@@ -15,7 +15,6 @@ use serde::Serialize;
 
 use crate::calls::store::CallRecord;
 use crate::output::mask;
-use crate::output::ndjson::processing_name;
 use crate::timestamp::rfc3339;
 use crate::twilio::codes::{q850_meaning, sip_phrase};
 
@@ -107,7 +106,7 @@ pub fn call_rows<'a>(
                 to: hide(&s.to.callee),
                 call_type: s.call_type.as_str().to_owned(),
                 call_state: s.call_state.as_str().to_owned(),
-                processing: processing_name(record.kind()).to_owned(),
+                processing: record.kind().processing_name().to_owned(),
                 duration: s.duration,
                 from_carrier: s.from.carrier.to_string(),
                 to_carrier: s.to.carrier.to_string(),

@@ -135,7 +135,7 @@ pub fn update(update: &Update<'_>, mask: bool) -> Value {
                 call_sid: &s.call_sid,
                 event_id: &event.id,
                 event_type: event.kind.event_type(),
-                processing_state: processing_name(record.kind()),
+                processing_state: record.kind().processing_name(),
                 call_state: s.call_state.as_str(),
                 call_type: s.call_type.as_str(),
                 direction: s.properties.direction.as_str(),
@@ -158,16 +158,5 @@ pub fn update(update: &Update<'_>, mask: bool) -> Value {
             event_type,
             event_id,
         } => json!({"type": "event", "event_type": event_type, "event_id": event_id}),
-    }
-}
-
-/// The processing stage as the ndjson `processing_state` field names it: the suffix of the
-/// event type that gave the call its current summary.
-pub fn processing_name(kind: crate::twilio::cloudevent::SummaryKind) -> &'static str {
-    use crate::twilio::cloudevent::SummaryKind;
-    match kind {
-        SummaryKind::Partial => "partial",
-        SummaryKind::PredictedComplete => "predicted-complete",
-        SummaryKind::Complete => "complete",
     }
 }

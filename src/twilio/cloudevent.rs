@@ -63,6 +63,17 @@ impl SummaryKind {
         }
     }
 
+    /// The processing stage as the ndjson `processing_state` field and the filter's
+    /// `processing=` name it: the suffix of the event type (`partial`, `predicted-complete`,
+    /// `complete`).
+    pub fn processing_name(self) -> &'static str {
+        match self {
+            Self::Partial => "partial",
+            Self::PredictedComplete => "predicted-complete",
+            Self::Complete => "complete",
+        }
+    }
+
     /// A short label: `"partial"`, `"predicted"` or `"complete"`.
     pub fn label(self) -> &'static str {
         match self {
@@ -861,6 +872,7 @@ mod tests {
     #[test]
     fn kinds() {
         for (kind, t) in SummaryKind::ALL.into_iter().zip(CALL_SUMMARY_TYPES) {
+            assert_eq!(t.rsplit('.').next(), Some(kind.processing_name()));
             assert_eq!(kind.event_type(), t);
             assert_eq!(SummaryKind::from_event_type(t), Some(kind));
         }
