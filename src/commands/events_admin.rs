@@ -11,9 +11,10 @@ use anyhow::Context as _;
 use serde::Serialize;
 
 use crate::twilio::api::{
-    ApiError, CALL_SUMMARY_TYPES, Credentials, DEFAULT_API_BASE, EventType, EventsClient, Sink,
-    SubscribedEvent, Subscription,
+    ApiError, Credentials, DEFAULT_API_BASE, EventType, EventsClient, Sink, SubscribedEvent,
+    Subscription,
 };
+use crate::twilio::cloudevent::CALL_SUMMARY_TYPES;
 use crate::twilio::url::display_url;
 
 /// The description given to sinks by default: Twilio asks for no personal data here.

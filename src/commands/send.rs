@@ -14,6 +14,7 @@ use tokio::sync::{Semaphore, mpsc};
 
 use crate::commands::UsageError;
 use crate::demo::generator::{CallGenerator, Scenario, delivery_body, test_event};
+use crate::twilio::cloudevent::{COMPLETE_TYPE, PARTIAL_TYPE, PREDICTED_COMPLETE_TYPE};
 use crate::twilio::signature::{Algorithm, sign_json_delivery_as_sent};
 
 /// What Twilio's webhook requests announce themselves as.
@@ -61,9 +62,9 @@ pub enum SummaryStage {
 impl SummaryStage {
     fn event_type(self) -> &'static str {
         match self {
-            Self::Partial => "com.twilio.voice.insights.call-summary.partial",
-            Self::PredictedComplete => "com.twilio.voice.insights.call-summary.predicted-complete",
-            Self::Complete => "com.twilio.voice.insights.call-summary.complete",
+            Self::Partial => PARTIAL_TYPE,
+            Self::PredictedComplete => PREDICTED_COMPLETE_TYPE,
+            Self::Complete => COMPLETE_TYPE,
         }
     }
 }

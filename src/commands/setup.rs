@@ -23,8 +23,8 @@ use crate::ingest::diagnosis::signature_prefix;
 use crate::ingest::public_url::PublicUrl;
 use crate::output::{OutputMode, ndjson};
 use crate::tui::SinkInfo;
-use crate::twilio::api::{ApiError, CALL_SUMMARY_TYPES, CredentialKind, EventsClient, Sink};
-use crate::twilio::cloudevent::{DeliveredEvent, parse_delivery};
+use crate::twilio::api::{ApiError, CredentialKind, EventsClient, Sink};
+use crate::twilio::cloudevent::{CALL_SUMMARY_TYPES, DeliveredEvent, parse_delivery};
 use crate::twilio::url::display_url;
 
 /// Runs setup, then monitors until the user quits; exits 1 (after saying why) when a step fails.

@@ -15,15 +15,14 @@ use time::OffsetDateTime;
 
 use super::prng::SplitMix64;
 use crate::timestamp::{rfc3339_millis, rfc3339_seconds};
+use crate::twilio::cloudevent::{
+    COMPLETE_TYPE, PARTIAL_TYPE, PREDICTED_COMPLETE_TYPE, TEST_EVENT_TYPE,
+};
 
 /// CloudEvent `dataschema` of a v1 call summary.
 const SUMMARY_SCHEMA: &str = "https://events-schemas.twilio.com/VoiceInsights.CallSummary/1";
 /// CloudEvent `dataschema` of a sink test event.
 const TEST_EVENT_SCHEMA: &str = "https://events-schemas.twilio.com/EventStreams.TestSink/1.json";
-const TEST_EVENT_TYPE: &str = "com.twilio.eventstreams.test-event";
-const PARTIAL_TYPE: &str = "com.twilio.voice.insights.call-summary.partial";
-const PREDICTED_COMPLETE_TYPE: &str = "com.twilio.voice.insights.call-summary.predicted-complete";
-const COMPLETE_TYPE: &str = "com.twilio.voice.insights.call-summary.complete";
 
 /// Above these values Voice Insights tags a call (protocol.md §4.6, codes.md "Tags").
 const HIGH_JITTER_MS: f64 = 5.0;

@@ -21,13 +21,6 @@ const EVENTS_API: ApiName = ApiName {
     twilio_base: DEFAULT_API_BASE,
 };
 
-/// The Voice Insights call-summary event types callwatch subscribes to by default.
-pub const CALL_SUMMARY_TYPES: [&str; 3] = [
-    "com.twilio.voice.insights.call-summary.partial",
-    "com.twilio.voice.insights.call-summary.predicted-complete",
-    "com.twilio.voice.insights.call-summary.complete",
-];
-
 /// A sink: where Twilio delivers events (`events.v1.sink`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Sink {

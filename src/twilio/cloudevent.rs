@@ -17,13 +17,15 @@ use crate::twilio::summary_core::SummaryCore;
 pub const TEST_EVENT_TYPE: &str = "com.twilio.eventstreams.test-event";
 
 /// CloudEvent `type` of a partial call summary.
-const PARTIAL_TYPE: &str = "com.twilio.voice.insights.call-summary.partial";
+pub const PARTIAL_TYPE: &str = "com.twilio.voice.insights.call-summary.partial";
 /// CloudEvent `type` of a predicted-complete call summary.
-const PREDICTED_COMPLETE_TYPE: &str = "com.twilio.voice.insights.call-summary.predicted-complete";
+pub const PREDICTED_COMPLETE_TYPE: &str =
+    "com.twilio.voice.insights.call-summary.predicted-complete";
 /// CloudEvent `type` of a complete call summary.
-const COMPLETE_TYPE: &str = "com.twilio.voice.insights.call-summary.complete";
+pub const COMPLETE_TYPE: &str = "com.twilio.voice.insights.call-summary.complete";
 
-/// The CloudEvent `type`s of the three call-summary events, partial to complete.
+/// The CloudEvent `type`s of the three call-summary events, partial to complete: what callwatch
+/// reads, and subscribes a sink to by default.
 pub const CALL_SUMMARY_TYPES: [&str; 3] = [PARTIAL_TYPE, PREDICTED_COMPLETE_TYPE, COMPLETE_TYPE];
 
 /// Which call-summary event this is, from the CloudEvent `type` (NOT from
