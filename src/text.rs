@@ -19,7 +19,8 @@
 //! twice on its way to the screen does not show doubled backslashes. Everything else, `é`, `€`,
 //! emoji, passes unchanged, and text with nothing to escape is returned borrowed.
 //!
-//! Also the text tools more than one module needs: [`edit_distance`] for "did you mean".
+//! Also the text tools more than one module needs: [`edit_distance`] for "did you mean" and
+//! [`TextTable`] for the tables commands print.
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -153,6 +154,54 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
         }
     }
     row[b.len()]
+}
+
+/// A plain-text table for the terminal: left-aligned columns two spaces apart, widths from the
+/// widest cell (in characters), line ends trimmed. What `sinks list`, `subscriptions list` and
+/// `config show` print.
+pub struct TextTable<const N: usize> {
+    header: [&'static str; N],
+    rows: Vec<[String; N]>,
+}
+
+impl<const N: usize> TextTable<N> {
+    /// A table with this header line and no rows yet.
+    pub fn new(header: [&'static str; N]) -> Self {
+        Self {
+            header,
+            rows: Vec::new(),
+        }
+    }
+
+    /// Adds a row below the others.
+    pub fn row(&mut self, cells: [String; N]) {
+        self.rows.push(cells);
+    }
+
+    /// The header and the rows, one line each, every line ending in `\n`.
+    pub fn render(&self) -> String {
+        let mut widths = self.header.map(|h| h.chars().count());
+        for row in &self.rows {
+            for (width, cell) in widths.iter_mut().zip(row) {
+                *width = (*width).max(cell.chars().count());
+            }
+        }
+        let mut out = String::new();
+        let header = self.header.map(str::to_owned);
+        for row in std::iter::once(&header).chain(&self.rows) {
+            let mut line = String::new();
+            for (i, (cell, width)) in row.iter().zip(widths).enumerate() {
+                line.push_str(cell);
+                if i + 1 < N {
+                    let pad = width - cell.chars().count() + 2;
+                    line.extend(std::iter::repeat_n(' ', pad));
+                }
+            }
+            out.push_str(line.trim_end());
+            out.push('\n');
+        }
+        out
+    }
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ use crate::commands::UsageError;
 use crate::config::keys::ValueKind;
 use crate::config::resolve::{KeyFacts, key_facts};
 use crate::config::{self, ConfigFile, ConfigOrigin, Source, StartError, mask_secret};
+use crate::text::TextTable;
 use crate::twilio::url::display_url;
 
 /// `callwatch config`.
@@ -196,14 +197,16 @@ fn show(command: Vec<OsString>, file: Option<&ConfigFile>) -> anyhow::Result<Str
     };
     if !keys.is_empty() {
         out.push('\n');
-        out.push_str(&table(
-            ["SETTING", "VALUE", "FROM"],
-            keys.iter().map(|s| row(s)),
-        ));
+        let mut table = TextTable::new(["SETTING", "VALUE", "FROM"]);
+        for s in keys {
+            table.row(row(s));
+        }
+        out.push_str(&table.render());
     }
     if !credentials.is_empty() {
         out.push('\n');
-        let rows = credentials.iter().map(|s| {
+        let mut table = TextTable::new(["CREDENTIAL", "VALUE", "FROM"]);
+        for s in credentials {
             let [_, value, from] = row(s);
             let name = s.env.clone().unwrap_or_else(|| format!("--{}", s.name));
             let from = if s.source == Source::Unset {
@@ -211,38 +214,11 @@ fn show(command: Vec<OsString>, file: Option<&ConfigFile>) -> anyhow::Result<Str
             } else {
                 from
             };
-            [name, value, from]
-        });
-        out.push_str(&table(["CREDENTIAL", "VALUE", "FROM"], rows));
+            table.row([name, value, from]);
+        }
+        out.push_str(&table.render());
     }
     Ok(out)
-}
-
-/// Left-aligned columns two spaces apart, line ends trimmed.
-fn table(header: [&str; 3], rows: impl Iterator<Item = [String; 3]>) -> String {
-    let rows: Vec<[String; 3]> = std::iter::once(header.map(str::to_owned))
-        .chain(rows)
-        .collect();
-    let mut widths = [0usize; 3];
-    for row in &rows {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
-        }
-    }
-    let mut out = String::new();
-    for row in &rows {
-        let line = format!(
-            "{:w0$}  {:w1$}  {}",
-            row[0],
-            row[1],
-            row[2],
-            w0 = widths[0],
-            w1 = widths[1]
-        );
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
 }
 
 /// `text` in lines of at most `width` characters, broken at spaces.

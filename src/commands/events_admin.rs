@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use serde::Serialize;
 
+use crate::text::TextTable;
 use crate::twilio::api::{
     ApiError, Credentials, DEFAULT_API_BASE, EventType, EventsClient, Sink, SubscribedEvent,
     Subscription,
@@ -532,7 +533,7 @@ struct SinkResult {
 }
 
 fn sinks_table(sinks: &[Sink]) -> String {
-    let mut table = Table::new([
+    let mut table = TextTable::new([
         "SID",
         "STATUS",
         "TYPE",
@@ -554,7 +555,7 @@ fn sinks_table(sinks: &[Sink]) -> String {
 }
 
 fn subscriptions_table(rows: &[(&Subscription, Vec<SubscribedEvent>)]) -> String {
-    let mut table = Table::new(["SID", "SINK", "TYPES", "DESCRIPTION", "CREATED"]);
+    let mut table = TextTable::new(["SID", "SINK", "TYPES", "DESCRIPTION", "CREATED"]);
     for (subscription, events) in rows {
         let types = if events.is_empty() {
             "-".to_owned()
@@ -580,7 +581,7 @@ fn subscriptions_table(rows: &[(&Subscription, Vec<SubscribedEvent>)]) -> String
 }
 
 fn types_table(types: &[EventType]) -> String {
-    let mut table = Table::new(["TYPE", "SCHEMA", "STATUS", "DESCRIPTION"]);
+    let mut table = TextTable::new(["TYPE", "SCHEMA", "STATUS", "DESCRIPTION"]);
     for event_type in types {
         table.row([
             event_type.event_type.clone(),
@@ -619,49 +620,6 @@ fn shorten(value: Option<&str>, max: usize) -> String {
     let mut cut: String = one_line.chars().take(max.saturating_sub(1)).collect();
     cut.push('…');
     cut
-}
-
-/// Left-aligned columns, two spaces apart, widths from the widest cell.
-struct Table<const N: usize> {
-    header: [&'static str; N],
-    rows: Vec<[String; N]>,
-}
-
-impl<const N: usize> Table<N> {
-    fn new(header: [&'static str; N]) -> Self {
-        Self {
-            header,
-            rows: Vec::new(),
-        }
-    }
-
-    fn row(&mut self, cells: [String; N]) {
-        self.rows.push(cells);
-    }
-
-    fn render(&self) -> String {
-        let mut widths = self.header.map(|h| h.chars().count());
-        for row in &self.rows {
-            for (width, cell) in widths.iter_mut().zip(row) {
-                *width = (*width).max(cell.chars().count());
-            }
-        }
-        let mut out = String::new();
-        let header = self.header.map(str::to_owned);
-        for row in std::iter::once(&header).chain(&self.rows) {
-            let mut line = String::new();
-            for (i, (cell, width)) in row.iter().zip(widths).enumerate() {
-                line.push_str(cell);
-                if i + 1 < N {
-                    let pad = width - cell.chars().count() + 2;
-                    line.extend(std::iter::repeat_n(' ', pad));
-                }
-            }
-            out.push_str(line.trim_end());
-            out.push('\n');
-        }
-        out
-    }
 }
 
 /// Writes `value` as pretty JSON, with the controls serde_json leaves raw escaped (see
@@ -754,7 +712,7 @@ mod tests {
 
     #[test]
     fn tables_align_columns_and_trim_line_ends() {
-        let mut table = Table::new(["SID", "STATUS", "NOTE"]);
+        let mut table = TextTable::new(["SID", "STATUS", "NOTE"]);
         table.row(["DG1".to_owned(), "active".to_owned(), "-".to_owned()]);
         table.row([
             "DG22222".to_owned(),
