@@ -418,13 +418,12 @@ struct UrlParts {
 
 impl UrlParts {
     fn parse(url: &str) -> Option<Self> {
-        let (scheme, rest) = url.split_once("://")?;
-        let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-        let (authority, after) = rest.split_at(end);
-        let (userinfo, host_port) = match authority.rfind('@') {
-            Some(at) => authority.split_at(at + 1),
-            None => ("", authority),
-        };
+        let crate::twilio::url::UrlParts {
+            scheme,
+            userinfo,
+            host_port,
+            rest: after,
+        } = crate::twilio::url::UrlParts::split(url)?;
         let (host, port) = split_host_port(host_port);
         if host.is_empty() {
             return None;

@@ -117,8 +117,9 @@ pub fn body_sha256_hex(body: &[u8]) -> String {
     out
 }
 
-/// The pieces of an absolute URL that port handling needs, borrowed from the original string.
-struct UrlParts<'a> {
+/// The pieces of an absolute URL that port handling needs, borrowed from the original string:
+/// [`crate::twilio::url::UrlParts`] with its host and port read strictly.
+struct PortedUrl<'a> {
     /// `https://` (as written).
     scheme_sep: &'a str,
     /// `user:pass@` including the `@`, or empty.
@@ -131,24 +132,21 @@ struct UrlParts<'a> {
     rest: &'a str,
 }
 
-impl<'a> UrlParts<'a> {
+impl<'a> PortedUrl<'a> {
     /// Splits `scheme://[userinfo@]host[:port]rest`; `None` if the URL does not have that shape.
     fn parse(url: &'a str) -> Option<Self> {
-        let (scheme, after_scheme) = url.split_once("://")?;
+        let crate::twilio::url::UrlParts {
+            scheme,
+            userinfo,
+            host_port,
+            rest,
+        } = crate::twilio::url::UrlParts::split(url)?;
         let mut chars = scheme.chars();
         let first_ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic());
         if !first_ok || !chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')) {
             return None;
         }
         let scheme_sep = &url[..scheme.len() + 3];
-        let authority_end = after_scheme
-            .find(['/', '?', '#'])
-            .unwrap_or(after_scheme.len());
-        let (authority, rest) = after_scheme.split_at(authority_end);
-        let (userinfo, host_port) = match authority.rfind('@') {
-            Some(at) => authority.split_at(at + 1),
-            None => ("", authority),
-        };
         let (host, port) = if host_port.starts_with('[') {
             let close = host_port.find(']')?;
             let (host, after) = host_port.split_at(close + 1);
@@ -166,7 +164,7 @@ impl<'a> UrlParts<'a> {
         if host.is_empty() || port.is_some_and(|p| !p.bytes().all(|b| b.is_ascii_digit())) {
             return None;
         }
-        Some(UrlParts {
+        Some(PortedUrl {
             scheme_sep,
             userinfo,
             host,
@@ -239,7 +237,7 @@ pub fn url_variants(url: &str) -> Vec<String> {
         }
     }
     let mut out = vec![url.to_string()];
-    let Some(parts) = UrlParts::parse(url) else {
+    let Some(parts) = PortedUrl::parse(url) else {
         return out;
     };
     push(&mut out, parts.build(None));

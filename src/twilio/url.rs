@@ -39,15 +39,48 @@ pub fn has_masked_password(url: &str) -> bool {
 /// Where the password of `url`'s userinfo lies (after `user:`, before the `@` that ends the
 /// authority), if it has one.
 fn password_range(url: &str) -> Option<Range<usize>> {
-    let scheme_end = url.find("://")? + 3;
-    let after_scheme = &url[scheme_end..];
-    let authority_end = after_scheme
-        .find(['/', '?', '#'])
-        .map_or(url.len(), |i| scheme_end + i);
-    let authority = &url[scheme_end..authority_end];
-    let at = authority.rfind('@')?;
-    let colon = authority[..at].find(':')?;
-    Some(scheme_end + colon + 1..scheme_end + at)
+    let parts = UrlParts::split(url)?;
+    let userinfo_start = parts.scheme.len() + 3;
+    let colon = parts.userinfo.find(':')?;
+    Some(userinfo_start + colon + 1..userinfo_start + parts.userinfo.len() - 1)
+}
+
+/// An absolute URL cut at its authority, borrowed from it:
+/// `scheme://[userinfo@]host[:port]rest`. The one place a URL is split this way; the
+/// signature's port variants and the diagnosis each read host and port from
+/// [`UrlParts::host_port`] by their own rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UrlParts<'a> {
+    /// Before `://`, as written.
+    pub scheme: &'a str,
+    /// `user:pass@` including the `@`, or empty.
+    pub userinfo: &'a str,
+    /// Host and port as written (IPv6 literals with their brackets); may be empty.
+    pub host_port: &'a str,
+    /// Path, query and fragment, untouched.
+    pub rest: &'a str,
+}
+
+impl<'a> UrlParts<'a> {
+    /// Splits at the first `://`, the authority ending at the first `/`, `?` or `#` after it
+    /// and its userinfo at the last `@` in it, as every URL parser does; `None` without `://`.
+    pub fn split(url: &'a str) -> Option<Self> {
+        let (scheme, after_scheme) = url.split_once("://")?;
+        let authority_end = after_scheme
+            .find(['/', '?', '#'])
+            .unwrap_or(after_scheme.len());
+        let (authority, rest) = after_scheme.split_at(authority_end);
+        let (userinfo, host_port) = match authority.rfind('@') {
+            Some(at) => authority.split_at(at + 1),
+            None => ("", authority),
+        };
+        Some(Self {
+            scheme,
+            userinfo,
+            host_port,
+            rest,
+        })
+    }
 }
 
 /// Why a URL cannot be the public URL Twilio signs: the message names `--public-url` and shows
@@ -167,6 +200,18 @@ mod tests {
             display_url("https://host.example/e"),
             Cow::Borrowed(_)
         ));
+    }
+
+    #[test]
+    fn urls_split_at_the_authority() {
+        let p = UrlParts::split("https://u:p@a@host:8443/x@y?q=1#f").expect("splits");
+        assert_eq!(
+            (p.scheme, p.userinfo, p.host_port, p.rest),
+            ("https", "u:p@a@", "host:8443", "/x@y?q=1#f")
+        );
+        let p = UrlParts::split("http://[::1]:8080?x").expect("splits");
+        assert_eq!((p.userinfo, p.host_port, p.rest), ("", "[::1]:8080", "?x"));
+        assert_eq!(UrlParts::split("host/events"), None);
     }
 
     #[test]
