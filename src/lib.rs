@@ -19,7 +19,8 @@
 //! - [`cli`] and [`commands`]: flags, validated into configs, and one runner per subcommand.
 //! - [`config`] and [`logging`]: the config file that sets the flags' defaults, and the log
 //!   file (never the terminal).
-//! - [`text`]: the one escaper of network and file text on its way to a terminal.
+//! - [`text`]: the one escaper of network and file text on its way to a terminal, and the text
+//!   tools several modules share (edit distance, plain tables).
 //! - [`shutdown`]: the signals (Ctrl-C, SIGTERM, SIGHUP) that stop a run.
 //! - [`timestamp`]: how times are written and read (RFC 3339, the screen's local clock).
 
