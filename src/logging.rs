@@ -102,6 +102,14 @@ fn open(path: &Path) -> std::io::Result<std::fs::File> {
     OpenOptions::new().create(true).append(true).open(path)
 }
 
+/// How many times the log was rotated while running, for the screen to say so.
+static ROTATIONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// How many times this run's log reached its size limit and was moved aside to `<name>.1`.
+pub fn rotations() -> u64 {
+    ROTATIONS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// The log file, moved aside to `<name>.1` and started again whenever it reaches
 /// [`ROTATE_BYTES`]; written by the non-blocking writer's one thread.
 struct RotatingFile {
@@ -136,6 +144,7 @@ impl RotatingFile {
         {
             self.file = file;
             self.written = 0;
+            ROTATIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let note = format!(
                 "callwatch: log rotated at {} bytes; the previous lines are in {}\n",
                 self.limit,
