@@ -1,6 +1,7 @@
 //! Twilio's side of the wire: how deliveries are signed, what they contain, what the codes in
 //! them mean, and the REST APIs (Events v1 for sinks and subscriptions, Monitor v1 for the
-//! Debugger's alerts).
+//! Debugger's alerts), and the sender that signs and POSTs deliveries as Event Streams does
+//! ([`webhook`]).
 
 pub mod api;
 pub mod cloudevent;
@@ -10,3 +11,4 @@ pub mod rest;
 pub mod signature;
 pub mod summary;
 pub mod url;
+pub mod webhook;
