@@ -1,5 +1,5 @@
 //! Command-line definitions (clap). Flags are parsed here and validated into the configs the
-//! commands run with; names follow design.md's command-line contract.
+//! commands run with; names follow the command-line contract of docs/architecture.md.
 
 use std::net::IpAddr;
 use std::path::PathBuf;

@@ -1,6 +1,6 @@
 //! `callwatch verify` through the real binary, on the Event-Streams-shaped vectors of
-//! protocol.md §2.6.6 (token `12345`, the 332-byte test-event body): valid deliveries exit 0,
-//! invalid ones exit 1 and say which check failed, usage errors exit 2.
+//! docs/signatures.md, "Test vectors" (token `12345`, the 332-byte test-event body): valid
+//! deliveries exit 0, invalid ones exit 1 and say which check failed, usage errors exit 2.
 
 mod listen_process;
 

@@ -28,7 +28,8 @@ pub const DEMO_AUTH_TOKEN: &str = "callwatch-demo-token";
 
 /// What Twilio's webhook requests announce themselves as.
 const USER_AGENT: &str = "TwilioProxy/1.1";
-/// "The maximum timeout for a webhook Sink response is 5 seconds." (protocol.md §1.5)
+/// "The maximum timeout for a webhook Sink response is 5 seconds." (docs/signatures.md, "Retries
+/// and what an answer means")
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 /// Waits before each retry of a 5xx or a failed connection.
 const RETRY_BACKOFF: [Duration; 2] = [Duration::from_millis(250), Duration::from_millis(750)];
