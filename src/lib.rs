@@ -20,6 +20,10 @@
 //! - [`config`] and [`logging`]: the config file that sets the flags' defaults, and the log
 //!   file (never the terminal).
 //! - [`text`]: the one escaper of network and file text on its way to a terminal.
+//!
+//! The long version, with the flow drawn and the command-line contract: `docs/architecture.md`;
+//! the ndjson lines: `docs/ndjson.md`; the signature rules and their sources:
+//! `docs/signatures.md`.
 
 pub mod alerts;
 pub mod calls;

@@ -432,12 +432,12 @@ impl ListenerStats {
 
 /// How long a consumer of the delivery channel lets deliveries gather after taking a batch.
 ///
-/// A consumer waiting on an empty channel is woken by the next send: a futex call and two
-/// context switches, paid once per delivery when the consumer keeps up (under `wrk`, 0.79
-/// context switches per request before this pause, 0.49 with it). Pausing this long after each
-/// batch caps those wakes at 200 a second and costs a delivery at most this much delay on its
-/// way to the screen or the ndjson line (design.md allows one 50 ms frame); the channel (16,384
-/// deliveries) holds what a pause gathers at any rate the listener can take.
+/// A consumer waiting on an empty channel is woken by the next send: a futex call and two context
+/// switches, paid once per delivery when the consumer keeps up (under `wrk`, 0.79 context switches
+/// per request before this pause, 0.49 with it). Pausing this long after each batch caps those
+/// wakes at 200 a second and costs a delivery at most this much delay on its way to the screen or
+/// the ndjson line (docs/architecture.md allows one 50 ms frame); the channel (16,384 deliveries)
+/// holds what a pause gathers at any rate the listener can take.
 pub const GATHER_PAUSE: Duration = Duration::from_millis(5);
 
 /// The consumer's end of the delivery channel: deliveries come in batches, with a pause of

@@ -14,8 +14,8 @@ use super::signature::{Algorithm, sign_json_delivery_as_sent};
 /// What Twilio's webhook requests announce themselves as.
 pub const USER_AGENT: &str = "TwilioProxy/1.1";
 
-/// "The maximum timeout for a webhook Sink response is 5 seconds." (Twilio's Event Streams
-/// webhook sink documentation; see `docs/signatures.md`.)
+/// "The maximum timeout for a webhook Sink response is 5 seconds." (docs/signatures.md,
+/// "Retries and what an answer means")
 pub const TWILIO_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Waits before each retry of a 5xx or a failed connection ([`Retries::LikeEventStreams`]).
