@@ -1,24 +1,17 @@
 //! `callwatch sinks`, `callwatch subscriptions` and `callwatch types`: the Events v1 API from the
 //! command line, as aligned tables for people or `--json` for scripts.
 //!
-//! [`ApiAuthArgs`] (API base + credentials) is shared with `setup`, which needs the same client.
+//! One file per resource (`sinks.rs`, `subscriptions.rs`, `types.rs`: flags, runner, table);
+//! here is what they share: [`ApiAuthArgs`] (API base + credentials, also used by `setup`, which
+//! needs the same client), `--json`, the table renderer and the writers to stdout.
 
 use std::fmt;
 use std::io::{self, Write};
 use std::path::PathBuf;
 
-use anyhow::Context as _;
 use serde::Serialize;
 
-use crate::twilio::api::{
-    ApiError, CALL_SUMMARY_TYPES, Credentials, DEFAULT_API_BASE, EventType, EventsClient, Sink,
-    SubscribedEvent, Subscription,
-};
-use crate::twilio::url::display_url;
-
-/// The description given to sinks by default: Twilio asks for no personal data here.
-pub(crate) const DEFAULT_SINK_DESCRIPTION: &str = "callwatch sink";
-pub(crate) const DEFAULT_SUBSCRIPTION_DESCRIPTION: &str = "callwatch call summaries";
+use crate::twilio::api::{ApiError, Credentials, DEFAULT_API_BASE, EventsClient};
 
 /// The paragraph about credentials that ends every `--help` here (a macro so `concat!` can
 /// use it).
@@ -29,6 +22,17 @@ TWILIO_AUTH_TOKEN, or TWILIO_API_KEY + TWILIO_API_SECRET (an API key is used whe
 its parts are set). Secrets are never printed."
     };
 }
+
+// After the macro: a `macro_rules!` is only visible to the modules declared below it.
+mod sinks;
+mod subscriptions;
+mod types;
+
+pub(crate) use sinks::DEFAULT_SINK_DESCRIPTION;
+pub use sinks::{SinksArgs, SinksCommand, run_sinks};
+pub(crate) use subscriptions::DEFAULT_SUBSCRIPTION_DESCRIPTION;
+pub use subscriptions::{SubscriptionsArgs, SubscriptionsCommand, run_subscriptions};
+pub use types::{TypesArgs, run_types};
 
 /// Where the Events API is and who is calling it. Flattened into every command that talks to
 /// Twilio; the flags are global so they may follow the subcommand.
@@ -161,442 +165,11 @@ pub struct JsonFlag {
     pub json: bool,
 }
 
-/// `callwatch sinks ...`
-#[derive(Debug, clap::Args)]
-#[command(after_help = SINKS_EXAMPLES)]
-pub struct SinksArgs {
-    #[command(subcommand)]
-    pub command: SinksCommand,
-    #[command(flatten)]
-    pub api: ApiAuthArgs,
-    #[command(flatten)]
-    pub output: JsonFlag,
-}
-
-const SINKS_EXAMPLES: &str = concat!(
-    "\
-Examples:
-  callwatch sinks list
-  callwatch sinks create --public-url https://example.ngrok.app/events
-  callwatch sinks test DG0123456789abcdef0123456789abcdef
-  callwatch sinks delete DG0123456789abcdef0123456789abcdef
-  callwatch sinks list --json | jq -r '.[].sid'
-
-",
-    credentials_help!()
-);
-
-#[derive(Debug, clap::Subcommand)]
-pub enum SinksCommand {
-    /// List the account's sinks (all pages).
-    List,
-    /// Create a webhook sink that POSTs events, one per request, to a public URL.
-    #[command(
-        after_help = "Example:\n  callwatch sinks create --public-url https://example.ngrok.app/events\n\n\
-        Then subscribe it to call summaries:\n  callwatch subscriptions create --sink DG…"
-    )]
-    Create {
-        /// The public HTTPS URL Twilio will POST events to (your tunnel + path).
-        #[arg(long, value_name = "URL", value_parser = parse_public_url)]
-        public_url: String,
-        /// A description for the sink; Twilio asks that it contain no personal data.
-        #[arg(long, value_name = "TEXT", default_value = DEFAULT_SINK_DESCRIPTION)]
-        description: String,
-    },
-    /// Delete a sink.
-    Delete {
-        /// The sink's SID (DG…).
-        #[arg(value_name = "SID")]
-        sid: String,
-    },
-    /// Ask Twilio to send a signed test event to the sink's destination.
-    #[command(
-        after_help = "The event (com.twilio.eventstreams.test-event) arrives at the sink's destination; \
-        `callwatch listen` shows its test_id, which `callwatch sinks validate` confirms."
-    )]
-    Test {
-        /// The sink's SID (DG…).
-        #[arg(value_name = "SID")]
-        sid: String,
-    },
-    /// Confirm to Twilio that the test event arrived, with its test_id.
-    Validate {
-        /// The sink's SID (DG…).
-        #[arg(value_name = "SID")]
-        sid: String,
-        /// The `test_id` from the received test event's data.
-        #[arg(long, value_name = "ID")]
-        test_id: String,
-    },
-}
-
-/// `callwatch subscriptions ...`
-#[derive(Debug, clap::Args)]
-#[command(after_help = SUBSCRIPTIONS_EXAMPLES)]
-pub struct SubscriptionsArgs {
-    #[command(subcommand)]
-    pub command: SubscriptionsCommand,
-    #[command(flatten)]
-    pub api: ApiAuthArgs,
-    #[command(flatten)]
-    pub output: JsonFlag,
-}
-
-const SUBSCRIPTIONS_EXAMPLES: &str = concat!(
-    "\
-Examples:
-  callwatch subscriptions list
-  callwatch subscriptions list --sink DG0123456789abcdef0123456789abcdef
-  callwatch subscriptions create --sink DG0123456789abcdef0123456789abcdef
-  callwatch subscriptions create --sink DG0123456789abcdef0123456789abcdef \\
-      --types com.twilio.voice.insights.call-summary.complete --schema-version 2
-  callwatch subscriptions delete DF0123456789abcdef0123456789abcdef
-
-",
-    credentials_help!()
-);
-
-#[derive(Debug, clap::Subcommand)]
-pub enum SubscriptionsCommand {
-    /// List subscriptions and the event types each one selects (all pages).
-    List {
-        /// Only subscriptions that deliver to this sink (DG…).
-        #[arg(long, value_name = "SID")]
-        sink: Option<String>,
-    },
-    /// Subscribe a sink to event types (by default the three call-summary types).
-    Create {
-        /// The sink (DG…) that receives the events; it must be active.
-        #[arg(long, value_name = "SID")]
-        sink: String,
-        /// Event types to subscribe to (space- or comma-separated); `callwatch types` lists
-        /// them. Default: the call-summary partial, predicted-complete and complete types.
-        #[arg(long, value_name = "TYPE", num_args = 1.., value_delimiter = ',')]
-        types: Vec<String>,
-        /// Schema version for every type; without it Twilio uses the latest.
-        #[arg(long, value_name = "N")]
-        schema_version: Option<u32>,
-        /// A description for the subscription; Twilio asks that it contain no personal data.
-        #[arg(long, value_name = "TEXT", default_value = DEFAULT_SUBSCRIPTION_DESCRIPTION)]
-        description: String,
-    },
-    /// Delete a subscription.
-    Delete {
-        /// The subscription's SID (DF…).
-        #[arg(value_name = "SID")]
-        sid: String,
-    },
-}
-
-/// `callwatch types ...`
-#[derive(Debug, clap::Args)]
-#[command(after_help = TYPES_EXAMPLES)]
-pub struct TypesArgs {
-    /// Show only types whose name or schema contains this text (case-insensitive).
-    #[arg(value_name = "FILTER")]
-    pub filter: Option<String>,
-    #[command(flatten)]
-    pub api: ApiAuthArgs,
-    #[command(flatten)]
-    pub output: JsonFlag,
-}
-
-const TYPES_EXAMPLES: &str = concat!(
-    "\
-Examples:
-  callwatch types
-  callwatch types call-summary
-  callwatch types VoiceInsights --json
-
-",
-    credentials_help!()
-);
-
-/// Runs `callwatch sinks ...`.
-pub async fn run_sinks(args: SinksArgs) -> anyhow::Result<()> {
-    let client = args.api.events_client()?;
-    let json = args.output.json;
-    match args.command {
-        SinksCommand::List => {
-            let sinks = client.list_sinks().await.context("could not list sinks")?;
-            if json {
-                return print_json(&sinks);
-            }
-            if sinks.is_empty() {
-                return print_text(
-                    "No sinks. Create one with `callwatch sinks create --public-url URL`.\n",
-                );
-            }
-            print_text(&sinks_table(&sinks))
-        }
-        SinksCommand::Create {
-            public_url,
-            description,
-        } => {
-            let sink = client
-                .create_sink(&public_url, &description, false)
-                .await
-                .with_context(|| {
-                    format!("could not create a sink for {}", display_url(&public_url))
-                })?;
-            if json {
-                return print_json(&sink);
-            }
-            print_text(&format!(
-                "Created sink {sid} ({kind}, {status}) → {destination}\n\
-                 Next: callwatch subscriptions create --sink {sid}\n",
-                sid = sink.sid,
-                kind = or_dash(sink.sink_type.as_deref()),
-                status = or_dash(sink.status.as_deref()),
-                destination = display_url(sink.destination().unwrap_or(&public_url)),
-            ))
-        }
-        SinksCommand::Delete { sid } => {
-            client
-                .delete_sink(&sid)
-                .await
-                .with_context(|| format!("could not delete sink {sid}"))?;
-            if json {
-                return print_json(&Deleted { sid, deleted: true });
-            }
-            print_text(&format!("Deleted sink {sid}\n"))
-        }
-        SinksCommand::Test { sid } => {
-            let sink = client
-                .fetch_sink(&sid)
-                .await
-                .with_context(|| format!("could not find sink {sid}"))?;
-            let result = client
-                .test_sink(&sid)
-                .await
-                .with_context(|| format!("could not start a test of sink {sid}"))?;
-            if json {
-                return print_json(&SinkResult { sid, result });
-            }
-            let destination = display_url(sink.destination().unwrap_or("the sink's destination"));
-            print_text(&format!(
-                "Test of sink {sid}: {result}\n\
-                 Twilio will POST a signed com.twilio.eventstreams.test-event to {destination}.\n\
-                 `callwatch listen` there shows its test_id; confirm it with\n  \
-                 callwatch sinks validate {sid} --test-id TEST_ID\n"
-            ))
-        }
-        SinksCommand::Validate { sid, test_id } => {
-            let result = client
-                .validate_sink(&sid, &test_id)
-                .await
-                .with_context(|| format!("could not validate sink {sid}"))?;
-            if json {
-                return print_json(&SinkResult { sid, result });
-            }
-            print_text(&format!("Validation of sink {sid}: {result}\n"))
-        }
-    }
-}
-
-/// Runs `callwatch subscriptions ...`.
-pub async fn run_subscriptions(args: SubscriptionsArgs) -> anyhow::Result<()> {
-    let client = args.api.events_client()?;
-    let json = args.output.json;
-    match args.command {
-        SubscriptionsCommand::List { sink } => {
-            let subscriptions = client
-                .list_subscriptions(sink.as_deref())
-                .await
-                .context("could not list subscriptions")?;
-            if json {
-                return print_json(&subscriptions);
-            }
-            if subscriptions.is_empty() {
-                return print_text(
-                    "No subscriptions. Create one with `callwatch subscriptions create --sink SID`.\n",
-                );
-            }
-            // People want to see what each subscription selects; that is one more list each.
-            let mut rows = Vec::with_capacity(subscriptions.len());
-            for subscription in &subscriptions {
-                let events = client
-                    .list_subscribed_events(&subscription.sid)
-                    .await
-                    .with_context(|| {
-                        format!("could not list the event types of {}", subscription.sid)
-                    })?;
-                rows.push((subscription, events));
-            }
-            print_text(&subscriptions_table(&rows))
-        }
-        SubscriptionsCommand::Create {
-            sink,
-            types,
-            schema_version,
-            description,
-        } => {
-            let types: Vec<(String, Option<u32>)> = if types.is_empty() {
-                CALL_SUMMARY_TYPES
-                    .iter()
-                    .map(|t| ((*t).to_owned(), schema_version))
-                    .collect()
-            } else {
-                types
-                    .into_iter()
-                    .map(|t| t.trim().to_owned())
-                    .filter(|t| !t.is_empty())
-                    .map(|t| (t, schema_version))
-                    .collect()
-            };
-            let subscription = client
-                .create_subscription(&sink, &description, &types)
-                .await
-                .with_context(|| format!("could not subscribe sink {sink}"))?;
-            if json {
-                return print_json(&subscription);
-            }
-            let mut text = format!(
-                "Created subscription {} → sink {}\n",
-                subscription.sid,
-                subscription.sink_sid.as_deref().unwrap_or(&sink)
-            );
-            for (event_type, version) in &types {
-                let version = version.map_or("latest".to_owned(), |v| format!("v{v}"));
-                text.push_str(&format!("  {event_type} ({version})\n"));
-            }
-            print_text(&text)
-        }
-        SubscriptionsCommand::Delete { sid } => {
-            client
-                .delete_subscription(&sid)
-                .await
-                .with_context(|| format!("could not delete subscription {sid}"))?;
-            if json {
-                return print_json(&Deleted { sid, deleted: true });
-            }
-            print_text(&format!("Deleted subscription {sid}\n"))
-        }
-    }
-}
-
-/// Runs `callwatch types [FILTER]`.
-pub async fn run_types(args: TypesArgs) -> anyhow::Result<()> {
-    let client = args.api.events_client()?;
-    let mut types = client
-        .list_types()
-        .await
-        .context("could not list event types")?;
-    if let Some(filter) = args.filter.as_deref().map(str::to_lowercase) {
-        types.retain(|t| {
-            t.event_type.to_lowercase().contains(&filter)
-                || t.schema_id
-                    .as_deref()
-                    .is_some_and(|s| s.to_lowercase().contains(&filter))
-        });
-    }
-    if args.output.json {
-        return print_json(&types);
-    }
-    if types.is_empty() {
-        return print_text("No event types match.\n");
-    }
-    print_text(&types_table(&types))
-}
-
-/// `--public-url` must be an absolute http(s) URL: Twilio POSTs to it verbatim.
-fn parse_public_url(value: &str) -> Result<String, String> {
-    let url = reqwest::Url::parse(value).map_err(|e| format!("not a URL ({e})"))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err("the URL must start with https:// (or http://)".to_owned());
-    }
-    if url.host_str().is_none_or(str::is_empty) {
-        return Err("the URL has no host".to_owned());
-    }
-    // The parser takes 0; Twilio cannot call it (`listen --public-url` refuses it too).
-    if url.port() == Some(0) {
-        return Err("the port must be a number from 1 to 65535".to_owned());
-    }
-    // As given, not as parsed: Twilio signs the destination string it was given.
-    Ok(value.to_owned())
-}
-
 /// The `--json` answer of a delete.
 #[derive(Serialize)]
 struct Deleted {
     sid: String,
     deleted: bool,
-}
-
-/// The `--json` answer of a test or validate.
-#[derive(Serialize)]
-struct SinkResult {
-    sid: String,
-    result: String,
-}
-
-fn sinks_table(sinks: &[Sink]) -> String {
-    let mut table = Table::new([
-        "SID",
-        "STATUS",
-        "TYPE",
-        "DESTINATION",
-        "DESCRIPTION",
-        "CREATED",
-    ]);
-    for sink in sinks {
-        table.row([
-            sink.sid.clone(),
-            or_dash(sink.status.as_deref()),
-            or_dash(sink.sink_type.as_deref()),
-            or_dash(sink.destination().map(display_url).as_deref()),
-            shorten(sink.description.as_deref(), 40),
-            or_dash(sink.date_created.as_deref()),
-        ]);
-    }
-    table.render()
-}
-
-fn subscriptions_table(rows: &[(&Subscription, Vec<SubscribedEvent>)]) -> String {
-    let mut table = Table::new(["SID", "SINK", "TYPES", "DESCRIPTION", "CREATED"]);
-    for (subscription, events) in rows {
-        let types = if events.is_empty() {
-            "-".to_owned()
-        } else {
-            events
-                .iter()
-                .map(|e| match e.schema_version {
-                    Some(v) if v > 0 => format!("{} v{v}", short_type(&e.event_type)),
-                    _ => short_type(&e.event_type).to_owned(),
-                })
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        table.row([
-            subscription.sid.clone(),
-            or_dash(subscription.sink_sid.as_deref()),
-            types,
-            shorten(subscription.description.as_deref(), 40),
-            or_dash(subscription.date_created.as_deref()),
-        ]);
-    }
-    table.render()
-}
-
-fn types_table(types: &[EventType]) -> String {
-    let mut table = Table::new(["TYPE", "SCHEMA", "STATUS", "DESCRIPTION"]);
-    for event_type in types {
-        table.row([
-            event_type.event_type.clone(),
-            or_dash(event_type.schema_id.as_deref()),
-            or_dash(event_type.status.as_deref()),
-            shorten(event_type.description.as_deref(), 60),
-        ]);
-    }
-    table.render()
-}
-
-/// `com.twilio.voice.insights.call-summary.complete` → `call-summary.complete`: the Voice
-/// Insights prefix takes the width and says nothing in a table of call-summary subscriptions.
-fn short_type(event_type: &str) -> &str {
-    event_type
-        .strip_prefix("com.twilio.voice.insights.")
-        .unwrap_or(event_type)
 }
 
 fn or_dash(value: Option<&str>) -> String {
@@ -771,19 +344,5 @@ mod tests {
         assert_eq!(shorten(Some("a\nb"), 10), "a b");
         assert_eq!(shorten(Some("abcdefghijkl"), 5), "abcd…");
         assert_eq!(shorten(None, 5), "-");
-    }
-
-    #[test]
-    fn public_urls_must_be_absolute_http() {
-        assert!(parse_public_url("https://example.ngrok.app/events").is_ok());
-        assert!(parse_public_url("example.ngrok.app/events").is_err());
-        assert!(parse_public_url("ftp://example.com/").is_err());
-        // A scheme is case-insensitive; the URL is kept as written, since Twilio signs that.
-        assert_eq!(
-            parse_public_url("HTTPS://Example.ngrok.app/events").as_deref(),
-            Ok("HTTPS://Example.ngrok.app/events")
-        );
-        assert!(parse_public_url("https://example.ngrok.app:0/events").is_err());
-        assert!(parse_public_url("https://example.ngrok.app:65536/events").is_err());
     }
 }
