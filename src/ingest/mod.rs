@@ -1,5 +1,6 @@
-//! Receiving deliveries: the hyper listener Twilio POSTs to ([`server`]), and the judgement of
-//! each request ([`verdict`]): signature, body hash, parsing, duplicates.
+//! Receiving deliveries: the hyper listener Twilio POSTs to ([`server`], with its connection
+//! table and the budget of log lines for refused requests), and the judgement of each request
+//! ([`verdict`]): signature, body hash, parsing, duplicates.
 //!
 //! The listener answers at once and hands a [`Delivery`] to a bounded channel; whoever consumes
 //! it (the TUI, the ndjson writer) can never slow the answer down. When the channel is full the
@@ -7,8 +8,10 @@
 //! Consumers take deliveries in batches ([`DeliveryFeed`]), so that a busy listener does not
 //! wake them once per delivery.
 
+mod connections;
 pub mod diagnosis;
 pub mod record;
+mod refusal_log;
 pub mod replay;
 pub mod server;
 pub mod verdict;
