@@ -1,7 +1,7 @@
 //! Re-filtering the call store with the filter language: 100,000 realistic calls from the demo
 //! generator, parsed and merged as the listener would, filtered by typical expressions.
-//! design.md's budget is under 30 ms for 100,000 calls on the 2-core development machine.
-//! Under `cargo test --benches` each expression runs once on 1,000 calls.
+//! docs/architecture.md's budget is under 30 ms for 100,000 calls on the 2-core development
+//! machine. Under `cargo test --benches` each expression runs once on 1,000 calls.
 //!
 //! Besides criterion's estimates, the fastest of 20 interleaved rounds is printed for each
 //! expression: other builds share the 2 cores, and the minimum is what the filter costs

@@ -1,7 +1,7 @@
 //! One frame of the TUI with 100,000 calls, into ratatui's `TestBackend` at 200×60: bringing
 //! the rows up to date (`App::prepare_frame` after the store changed: filter and sort) and
 //! drawing them (`ui::draw`), measured apart, for the default sort (newest update first) and
-//! for a sort by another column under a filter. design.md's budget: under 4 ms a frame.
+//! for a sort by another column under a filter. docs/architecture.md's budget: under 4 ms a frame.
 //!
 //! `cargo bench --bench frame`. Under `cargo test --benches` each runs once on a small store.
 

@@ -1,6 +1,6 @@
-//! The yardstick of design.md's ingest budget: a hyper 1.x server set up like callwatch's
-//! listener (same runtime, HTTP/1 builder, timer and `TCP_NODELAY`) that reads each body and
-//! answers `200 ok` without any other work.
+//! The yardstick of the ingest budget in docs/architecture.md: a hyper 1.x server set up like
+//! callwatch's listener (same runtime, HTTP/1 builder, timer and `TCP_NODELAY`) that reads each
+//! body and answers `200 ok` without any other work.
 //!
 //! `cargo run --release --example bare_hyper -- [PORT] [--work verify|parse]` (port 0 or none:
 //! any free port). The first line on stdout is `listening 127.0.0.1:PORT`.

@@ -135,7 +135,7 @@ CALL_DATA = {
 
 
 def valid_body() -> bytes:
-    """One predicted-complete call summary (shared/twilio/fixtures) with fresh ids."""
+    """One predicted-complete call summary (assets/twilio/fixtures) with fresh ids."""
     n = uuid.uuid4().hex
     data = dict(CALL_DATA, call_sid="CA" + n)
     now = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())

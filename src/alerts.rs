@@ -1,7 +1,8 @@
 //! Twilio's side of the story: when Event Streams cannot deliver to the sink (tunnel down, a slow
-//! answer, 5xx), it says so in the Debugger, not to the sink (protocol.md §1.5, errors
-//! 91300–91308). An [`AlertPoller`] asks the Monitor API once a minute for alerts about this
-//! sink and publishes them, each once, to an [`AlertFeed`] that the presenters read.
+//! answer, 5xx), it says so in the Debugger, not to the sink (docs/signatures.md, "Retries and what
+//! an answer means", errors 91300–91308). An [`AlertPoller`] asks the Monitor API once a minute for
+//! alerts about this sink and publishes them, each once, to an [`AlertFeed`] that the presenters
+//! read.
 //!
 //! The feed is shared state rather than a channel because it also carries a status (off, polled
 //! at, failing) that the TUI header shows at any time. Each presenter keeps its own

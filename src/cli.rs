@@ -1,5 +1,5 @@
 //! Command-line definitions (clap). Flags are parsed here and validated into the configs the
-//! commands run with; names follow design.md's command-line contract.
+//! commands run with; names follow the command-line contract of docs/architecture.md.
 
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -22,10 +22,12 @@ use crate::twilio::monitor_api::DEFAULT_MONITOR_API_BASE;
 #[derive(Debug, Parser)]
 #[command(name = "callwatch", version, about, long_about)]
 #[command(
-    after_help = "Start with `callwatch demo` (no Twilio account needed).\n\
-With a real account: start a tunnel (ngrok http 8080), then\n  \
-callwatch listen --public-url https://<tunnel>/events\n\
-and point an Event Streams webhook sink at that URL.\n\n\
+    after_help = "Try it with `callwatch demo` (no Twilio account needed).\n\
+With a real account: start a tunnel (ngrok http 8080), set TWILIO_ACCOUNT_SID and\n\
+TWILIO_AUTH_TOKEN, then\n  \
+callwatch setup --public-url https://<tunnel>/events\n\
+which creates (or finds) the Event Streams sink and its subscription, proves delivery with a\n\
+signed test event, then shows calls live (`callwatch setup --help`).\n\n\
 Exit codes: 0 success, 1 runtime failure, 2 usage error."
 )]
 pub struct Cli {

@@ -23,6 +23,10 @@
 //!   tools several modules share (edit distance, plain tables).
 //! - [`shutdown`]: the signals (Ctrl-C, SIGTERM, SIGHUP) that stop a run.
 //! - [`timestamp`]: how times are written and read (RFC 3339, the screen's local clock).
+//!
+//! The long version, with the flow drawn and the command-line contract: `docs/architecture.md`;
+//! the ndjson lines: `docs/ndjson.md`; the signature rules and their sources:
+//! `docs/signatures.md`.
 
 pub mod alerts;
 pub mod calls;

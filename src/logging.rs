@@ -34,10 +34,11 @@ impl LogGuard {
     }
 }
 
-/// Starts logging to `path` (or the default log file). When the file cannot be opened,
-/// callwatch runs without a log and says so once on stderr.
+/// Starts logging to `path`: `--log-file`, else [`crate::config::default_log_path`], `None` when
+/// there is no home directory to keep it in. When the file cannot be opened, callwatch runs
+/// without a log and says so once on stderr.
 pub fn init(path: Option<PathBuf>, verbose: u8) -> LogGuard {
-    let Some(path) = path.or_else(crate::config::default_log_path) else {
+    let Some(path) = path else {
         eprintln!(
             "callwatch: no log: no home directory to keep it in (choose a file with --log-file)"
         );
@@ -102,6 +103,14 @@ fn open(path: &Path) -> std::io::Result<std::fs::File> {
     OpenOptions::new().create(true).append(true).open(path)
 }
 
+/// How many times the log was rotated while running, for the screen to say so.
+static ROTATIONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// How many times this run's log reached its size limit and was moved aside to `<name>.1`.
+pub fn rotations() -> u64 {
+    ROTATIONS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// The log file, moved aside to `<name>.1` and started again whenever it reaches
 /// [`ROTATE_BYTES`]; written by the non-blocking writer's one thread.
 struct RotatingFile {
@@ -136,6 +145,7 @@ impl RotatingFile {
         {
             self.file = file;
             self.written = 0;
+            ROTATIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let note = format!(
                 "callwatch: log rotated at {} bytes; the previous lines are in {}\n",
                 self.limit,

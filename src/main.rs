@@ -35,7 +35,13 @@ fn main() -> ExitCode {
     let log = match cli.command {
         // They only print; a log file would be noise.
         Command::Config(_) | Command::Completions(_) | Command::Man(_) => LogGuard::none(),
-        _ => logging::init(cli.global.log_file.clone(), cli.global.verbose),
+        _ => logging::init(
+            cli.global
+                .log_file
+                .clone()
+                .or_else(callwatch::config::default_log_path),
+            cli.global.verbose,
+        ),
     };
     tracing::info!(
         command = %command_name,

@@ -1,10 +1,9 @@
 //! The real binary: `callwatch demo` in line modes, and usage errors.
 
-use std::process::Command;
+#[path = "support/hermetic.rs"]
+mod hermetic;
 
-fn callwatch() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_callwatch"))
-}
+use hermetic::callwatch;
 
 #[test]
 fn demo_ndjson_prints_listening_then_calls_in_several_states() {

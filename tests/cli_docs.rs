@@ -9,9 +9,12 @@ use std::process::{Command, Output};
 
 /// The binary in a known environment: no variables leak in (the help shows the value of
 /// `[env: ...]` variables that are set), a fixed home so the file paths are stable, and no
-/// terminal so the width is clap's default.
+/// terminal so the width is clap's default. The home is a name only: `--config /dev/null`
+/// keeps a config file that a machine may have there from giving the flags defaults, and
+/// none of these commands writes a log.
 fn callwatch(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_callwatch"))
+        .args(["--config", "/dev/null"])
         .args(args)
         .env_clear()
         .env("HOME", "/home/user")

@@ -1,11 +1,14 @@
 //! `--filter EXPR` through the real binary: call lines are filtered in ndjson and compact,
 //! everything else is not, and a bad expression is a usage error with a caret.
 
+#[path = "support/hermetic.rs"]
+mod hermetic;
+
 use std::collections::BTreeSet;
-use std::process::{Command, Output};
+use std::process::Output;
 
 fn callwatch(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_callwatch"))
+    hermetic::callwatch()
         .args(args)
         .output()
         .expect("run callwatch")

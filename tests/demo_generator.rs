@@ -325,7 +325,7 @@ fn each_call_is_partials_then_predicted_then_complete() {
             assert!(is_sid(&acct, "AC"));
             assert_eq!(account.get_or_insert_with(|| acct.clone()), &acct);
 
-            // Envelope, exactly as protocol.md §4.10.
+            // Envelope, exactly as docs/events.md's "A complete v1 event".
             let ev = &e.event;
             let keys: Vec<&str> = ev
                 .as_object()

@@ -50,7 +50,7 @@ async fn post(
     headers: &[(&str, &str)],
 ) -> u16 {
     let url = format!("{}/events?{query}", run.base());
-    let mut req = reqwest::Client::new()
+    let mut req = listen_process::http_client()
         .post(url)
         .header("content-type", "application/json")
         .body(body);
@@ -276,7 +276,7 @@ async fn forwarded_headers_derive_the_public_url() {
     );
     let own = format!("http://{}/twilio/hook", run.addr);
     let (full, sig) = sign_json_delivery(TOKEN.as_bytes(), &own, &body(), Algorithm::HmacSha1);
-    let status = reqwest::Client::new()
+    let status = listen_process::http_client()
         .post(&full)
         .header("x-twilio-signature", sig)
         .body(body())
@@ -323,7 +323,7 @@ async fn compact_output_prints_the_hint_on_the_refusal_line() {
     let mut status = None;
     for _ in 0..100 {
         // The listener may still be starting.
-        let sent = reqwest::Client::new()
+        let sent = listen_process::http_client()
             .post(&url)
             .header("x-twilio-signature", &sig)
             .header("host", "abc.ngrok.app")

@@ -70,20 +70,11 @@ async fn callwatch(fake: &FakeEventsApi, args: &[&str]) -> Run {
 }
 
 /// Runs `callwatch ARGS` with exactly `env` as Twilio/callwatch environment (nothing inherited
-/// from the developer's shell), and checks no secret leaked into the output.
+/// from the developer's shell or config file: see `support::hermetic`), and checks no secret
+/// leaked into the output.
 async fn run_callwatch(args: &[&str], env: &[(&str, &str)]) -> Run {
-    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_callwatch"));
-    command.args(args);
-    for name in [
-        "TWILIO_ACCOUNT_SID",
-        "TWILIO_AUTH_TOKEN",
-        "TWILIO_API_KEY",
-        "TWILIO_API_SECRET",
-        "CALLWATCH_EVENTS_API_BASE",
-    ] {
-        command.env_remove(name);
-    }
-    command.envs(env.iter().copied());
+    let mut command = tokio::process::Command::from(support::hermetic::callwatch());
+    command.args(args).envs(env.iter().copied());
     let output = tokio::time::timeout(Duration::from_secs(60), command.output())
         .await
         .expect("callwatch finished within 60 s")
@@ -856,7 +847,7 @@ async fn secrets_do_not_show_in_help_even_when_set() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_fake_rejects_requests_the_api_description_does_not_allow() {
     let fake = fake().await;
-    let http = reqwest::Client::new();
+    let http = support::hermetic::http_client();
     let base = fake.base_url();
     let post = |path: &str, form: &[(&str, &str)]| {
         http.post(format!("{base}{path}"))

@@ -37,7 +37,8 @@ fn scratch(name: &str) -> PathBuf {
     path
 }
 
-/// `callwatch listen --output ndjson` on a free port, with its own log and no config file.
+/// `callwatch listen --output ndjson` on a free port, with its own log (and, as every test's,
+/// no config file: see `listen_process::callwatch`).
 fn listen(extra: &[&str]) -> ListenProcess {
     let log = scratch(&format!("log-{}.log", std::process::id()));
     let mut args = vec![
@@ -51,18 +52,7 @@ fn listen(extra: &[&str]) -> ListenProcess {
         log.to_str().expect("path"),
     ];
     args.extend_from_slice(extra);
-    // No config file of the machine's: an empty config directory of its own.
-    let home = Path::new(env!("CARGO_TARGET_TMPDIR")).join("hostile_internet/home");
-    std::fs::create_dir_all(&home).expect("home");
-    let home = home.to_str().expect("path");
-    ListenProcess::start(
-        &args,
-        &[
-            ("XDG_CONFIG_HOME", home),
-            ("XDG_STATE_HOME", home),
-            ("HOME", home),
-        ],
-    )
+    ListenProcess::start(&args, &[])
 }
 
 /// The predicted-complete fixture as event `n` of call `n`, with its CloudEvent `time` set.
@@ -84,7 +74,7 @@ fn rfc3339(t: SystemTime) -> String {
 
 async fn post_signed(base: &str, body: &[u8]) -> reqwest::Response {
     let signed = signed_load::sign_all(vec![body.to_vec()], PUBLIC, base, TOKEN);
-    reqwest::Client::new()
+    listen_process::http_client()
         .post(&signed[0].url)
         .header("content-type", "application/json")
         .header("x-twilio-signature", &signed[0].signature)
@@ -95,7 +85,7 @@ async fn post_signed(base: &str, body: &[u8]) -> reqwest::Response {
 }
 
 async fn post_unsigned(base: &str, path: &str, body: Vec<u8>) -> u16 {
-    reqwest::Client::new()
+    listen_process::http_client()
         .post(format!("{base}{path}"))
         .body(body)
         .send()
@@ -336,7 +326,7 @@ async fn in_process() -> InProcess {
 async fn a_refused_request_keeps_a_fixed_small_amount_whatever_it_sent() {
     let mut run = in_process().await;
     let query = "x".repeat(30_000);
-    let mut request = reqwest::Client::new()
+    let mut request = listen_process::http_client()
         .post(format!("{}/events?{query}", run.base))
         .header("authorization", "Bearer.secret-without-a-space");
     for i in 0..60 {

@@ -1,6 +1,9 @@
 //! The listener on a real port: signed deliveries are applied; tampered, unsigned, malformed
 //! and oversize ones get their status and change nothing.
 
+#[path = "support/hermetic.rs"]
+mod hermetic;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -67,7 +70,7 @@ fn signed(run: &Running, token: &str, body: &[u8]) -> (String, String) {
 }
 
 async fn post(url: &str, sig: Option<&str>, body: Vec<u8>) -> u16 {
-    let client = reqwest::Client::new();
+    let client = hermetic::http_client();
     let mut req = client
         .post(url)
         .header("content-type", "application/json")
@@ -236,7 +239,7 @@ async fn reject_status_is_configurable() {
 #[tokio::test]
 async fn other_routes() {
     let mut run = start(403).await;
-    let client = reqwest::Client::new();
+    let client = hermetic::http_client();
     let get = |path: &str| client.get(format!("{}{path}", run.base)).send();
     assert_eq!(
         get("/healthz").await.expect("healthz").status().as_u16(),
@@ -305,7 +308,7 @@ async fn a_post_to_another_path_is_listed_with_the_fix() {
             .hint
             .starts_with("a POST reached this listener at /")
     );
-    let client = reqwest::Client::new();
+    let client = hermetic::http_client();
     let resp = client
         .get(format!("{}/favicon.ico", run.base))
         .send()

@@ -4,16 +4,13 @@
 
 mod listen_process;
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 use listen_process::{ListenProcess, free_port};
 
 fn callwatch(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_callwatch"))
+    listen_process::callwatch()
         .args(args)
-        .env_remove("RUST_LOG")
-        .env_remove("TWILIO_AUTH_TOKEN")
-        .env_remove("CALLWATCH_CONFIG")
         .env("CALLWATCH_CONFIG", "/dev/null")
         .output()
         .expect("run callwatch")
@@ -65,7 +62,7 @@ fn refused_deliveries_are_logged_with_verdict_and_hint_but_never_the_token() {
             ("CALLWATCH_CONFIG", "/dev/null"),
         ],
     );
-    let sent = Command::new(env!("CARGO_BIN_EXE_callwatch"))
+    let sent = listen_process::callwatch()
         .args(["send", &url, "--event", "complete"])
         .env("TWILIO_AUTH_TOKEN", "another-token")
         .env("CALLWATCH_CONFIG", "/dev/null")

@@ -5,6 +5,9 @@
 //! Lines are run by `sh` in a scratch directory that holds `tests/data/` and a fresh
 //! `calls.ndjson` recording; comments and anything after a pipe (`| jq ...`) are left off.
 
+#[path = "support/hermetic.rs"]
+mod hermetic;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -153,7 +156,9 @@ fn workspace(bin: &Path) -> tempfile::TempDir {
     ] {
         std::fs::create_dir_all(dir.path().join("home").join(completions)).expect("mkdir");
     }
-    let made = Command::new(bin)
+    let mut record = Command::new(bin);
+    hermetic::seal(&mut record);
+    let made = record
         .args([
             "demo",
             "--record",

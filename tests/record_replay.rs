@@ -151,7 +151,7 @@ fn deliveries(lines: &[Value]) -> Vec<&Value> {
 
 async fn post_signed(base: &str, public_url: &str, token: &str, body: &[u8]) -> reqwest::Response {
     let signed = signed_load::sign_all(vec![body.to_vec()], public_url, base, token);
-    reqwest::Client::new()
+    listen_process::http_client()
         .post(&signed[0].url)
         .header("content-type", "application/json")
         .header("x-twilio-signature", &signed[0].signature)

@@ -6,7 +6,6 @@ mod listen_process;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::Command;
 
 use callwatch::twilio::signature::{Algorithm, sign_json_delivery};
 use listen_process::{ListenProcess, callwatch, free_port};
@@ -206,7 +205,7 @@ fn config_show_masks_the_password_of_the_public_url() {
 /// A refused `--public-url` is reported without its password.
 #[test]
 fn a_refused_public_url_is_reported_without_its_password() {
-    let out = Command::new(env!("CARGO_BIN_EXE_callwatch"))
+    let out = callwatch()
         .args([
             "listen",
             "--output",

@@ -152,24 +152,12 @@ fn free_port() -> u16 {
     socket.local_addr().expect("local addr").port()
 }
 
-/// `callwatch ARGS` with exactly `env` as the Twilio environment, both fakes as API bases, and
-/// a one-second Debugger poll.
+/// `callwatch ARGS` (sealed: no variable or config file of the machine's) with exactly `env`
+/// as the Twilio environment, both fakes as API bases, and a one-second Debugger poll.
 fn spawn(twilio: &Twilio, args: &[&str], env: &[(&str, &str)]) -> Running {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_callwatch"));
-    command.args(args);
-    for name in [
-        "TWILIO_ACCOUNT_SID",
-        "TWILIO_AUTH_TOKEN",
-        "TWILIO_API_KEY",
-        "TWILIO_API_SECRET",
-        "CALLWATCH_EVENTS_API_BASE",
-        "CALLWATCH_MONITOR_API_BASE",
-        "CALLWATCH_ALERT_POLL_SECS",
-        "NO_COLOR",
-    ] {
-        command.env_remove(name);
-    }
+    let mut command = Command::from(support::hermetic::callwatch());
     command
+        .args(args)
         .env("CALLWATCH_EVENTS_API_BASE", twilio.events.base_url())
         .env("CALLWATCH_MONITOR_API_BASE", twilio.monitor.base_url())
         .env("CALLWATCH_ALERT_POLL_SECS", "1")

@@ -640,3 +640,70 @@ fn call_details_are_rendered_once_per_change_of_the_call() {
     app.prepare_frame();
     assert!(app.details_cache.is_none());
 }
+
+/// A captured delivery replayed hours later is counted as stale in the header and its row is
+/// dimmed; a rotated recording is said in the header.
+#[test]
+fn stale_events_and_a_rotated_recording_are_said_in_the_header() {
+    let mut app = app_with_calls(3, true);
+    let mut stale = deliveries(5).pop().expect("a delivery of the fifth call");
+    stale.received_at += Duration::from_secs(5 * 3600);
+    app.on_delivery(stale);
+    app.stats.record_rotations.store(2, Ordering::Relaxed);
+    app.prepare_frame();
+    // The stale call arrived last, so it is first; select another row so that the selection's
+    // style does not hide its own.
+    app.update(Action::Down);
+    app.prepare_frame();
+    let selected_sid = app
+        .rows
+        .get(app.selected_index())
+        .and_then(|&id| app.session.store.by_id(id))
+        .map(|c| c.call_sid().to_owned())
+        .expect("a selected call");
+    let screen = text(&app, 120, 40);
+    assert!(screen.contains("1 stale (older than 4 h)"), "{screen}");
+    assert!(
+        screen.contains("recording rotated 2× (older lines in FILE.1)"),
+        "{screen}"
+    );
+    // The stale call's row is dimmed: its cells take another colour than a fresh call's row.
+    let stale_sid = app
+        .session
+        .store
+        .iter()
+        .find(|c| c.is_stale())
+        .map(|c| c.call_sid().to_owned())
+        .expect("one stale call");
+    assert_eq!(app.session.store.iter().filter(|c| c.is_stale()).count(), 1);
+    let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
+    terminal.draw(|f| ui::draw(f, &app)).expect("draw");
+    let buf = terminal.backend().buffer();
+    let row_of = |needle: &str| {
+        (0..buf.area.height).find(|&y| {
+            let line: String = (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect();
+            line.contains(needle)
+        })
+    };
+    let stale_row = row_of(&stale_sid[..6]).expect("the stale call's row");
+    let fresh_sid = app
+        .session
+        .store
+        .iter()
+        .find(|c| !c.is_stale() && c.call_sid() != selected_sid)
+        .map(|c| c.call_sid().to_owned())
+        .expect("a fresh call, not selected");
+    let fresh_rows: Vec<u16> = (0..buf.area.height)
+        .filter(|&y| {
+            let line: String = (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect();
+            line.contains(&fresh_sid[..6]) && y != stale_row
+        })
+        .collect();
+    assert!(!fresh_rows.is_empty());
+    // The time column (x = 0) is styled by the row only.
+    assert_ne!(
+        buf[(0, stale_row)].fg,
+        buf[(0, fresh_rows[0])].fg,
+        "the stale row is dimmed"
+    );
+}

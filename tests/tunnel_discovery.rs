@@ -165,7 +165,7 @@ async fn ngrok_agent_api_gives_the_https_tunnel_to_our_port() {
         Algorithm::HmacSha1,
     );
     let query = full.split_once('?').map_or("", |(_, q)| q);
-    let status = reqwest::Client::new()
+    let status = listen_process::http_client()
         .post(format!("{}/events?{query}", run.base()))
         .header("x-twilio-signature", sig)
         .header("host", "ours.ngrok-free.app")

@@ -1,6 +1,6 @@
 //! `callwatch verify` through the real binary, on the Event-Streams-shaped vectors of
-//! protocol.md §2.6.6 (token `12345`, the 332-byte test-event body): valid deliveries exit 0,
-//! invalid ones exit 1 and say which check failed, usage errors exit 2.
+//! docs/signatures.md, "Test vectors" (token `12345`, the 332-byte test-event body): valid
+//! deliveries exit 0, invalid ones exit 1 and say which check failed, usage errors exit 2.
 
 mod listen_process;
 
@@ -178,9 +178,47 @@ fn no_body_hash_in_the_url_exits_1() {
         &["--auth-token", "12345"],
         &[],
     );
-    let (stdout, _) = text(&out);
-    assert_eq!(out.status.code(), Some(1));
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
     assert!(stdout.contains("(no bodySHA256 in the URL)"), "{stdout}");
+    assert_says_the_query_is_missing(&stdout, &stderr);
+}
+
+/// A URL without `?bodySHA256=` is said to be one, not "matches no URL variant": whether the
+/// signature given is Twilio's (made over the URL with the query) or one over the bare URL.
+#[test]
+fn a_url_without_the_body_hash_query_is_named_as_the_problem() {
+    // HMAC-SHA1 of `https://example.com/twilio/events` with the token `12345`.
+    const SIG_OF_THE_BARE_URL: &str = "M71u5zXF5DWmOkjR5pZMT41ftO0=";
+    for sig in [SIG, SIG_OF_THE_BARE_URL] {
+        let out = verify(
+            "https://example.com/twilio/events",
+            sig,
+            BODY,
+            &["--auth-token", "12345"],
+            &[],
+        );
+        let (stdout, stderr) = text(&out);
+        assert_eq!(out.status.code(), Some(1), "{sig}: {stdout}{stderr}");
+        assert_says_the_query_is_missing(&stdout, &stderr);
+    }
+}
+
+fn assert_says_the_query_is_missing(stdout: &str, stderr: &str) {
+    assert!(
+        stdout.contains("not valid: the URL has no bodySHA256 query parameter"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("hint: Twilio adds ?bodySHA256=<hex SHA-256 of the body> to the sink URL"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("query string included"), "{stdout}");
+    assert!(!stdout.contains("matches no URL variant"), "{stdout}");
+    assert!(
+        stderr.contains("not valid: the URL has no bodySHA256 query parameter"),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -10,8 +10,9 @@ use callwatch::calls::store::CallStore;
 use callwatch::demo::generator::{CallGenerator, delivery_body};
 use callwatch::twilio::cloudevent::{DeliveredEvent, SummaryEvent, parse_delivery};
 
-/// Calls in a full store, as in design.md's budgets; a thousand when the bench binary runs as
-/// a test (`cargo test --benches`, no `--bench` flag), so that the smoke run stays quick.
+/// Calls in a full store, as in the budgets of docs/architecture.md; a thousand when the bench
+/// binary runs as a test (`cargo test --benches`, no `--bench` flag), so that the smoke run stays
+/// quick.
 pub fn calls_in_store() -> usize {
     if std::env::args().any(|a| a == "--bench") {
         100_000

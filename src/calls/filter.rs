@@ -1,7 +1,7 @@
 //! The filter language of the TUI's `/` line and of `--filter EXPR` in every output mode: terms
 //! like `state=fail`, `carrier~voda`, `pdd>3s` or bare words, joined by `and`, `or`, `!` and
-//! parentheses. [`Filter::parse`] reads an expression once; [`Filter::matches`] then tests a
-//! call without allocating, so re-filtering 100,000 calls fits design.md's 30 ms budget.
+//! parentheses. [`Filter::parse`] reads an expression once; [`Filter::matches`] then tests a call
+//! without allocating, so re-filtering 100,000 calls fits the 30 ms budget of docs/architecture.md.
 //!
 //! Grammar (`!` binds tightest, then `and`, then `or`; two terms side by side mean `and`):
 //!

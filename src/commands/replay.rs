@@ -21,8 +21,9 @@ use crate::ingest::replay::{RecordedDelivery, Warning, read_recording, rejudge};
 use crate::ingest::verdict::{Judge, signed_url};
 use crate::output::{self, OutputMode, ndjson};
 use crate::tui::HeaderInfo;
-use crate::twilio::signature::{Algorithm, Secrets, sign_json_delivery_as_sent};
+use crate::twilio::signature::Secrets;
 use crate::twilio::url::{has_masked_password, validate_public_url};
+use crate::twilio::webhook::{SenderOptions, WebhookSender};
 
 /// `callwatch replay`.
 #[derive(Debug, Clone, Args)]
@@ -338,11 +339,14 @@ async fn resend(
     include_refused: bool,
     mut pace: Pace,
 ) -> anyhow::Result<()> {
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
-        .build()
-        .context("starting the HTTP client")?;
-    let user_agent = concat!("callwatch-replay/", env!("CARGO_PKG_VERSION"));
+    let sender = WebhookSender::new(
+        token,
+        SenderOptions {
+            timeout: Duration::from_secs(10),
+            ..SenderOptions::default()
+        },
+    )
+    .context("starting the HTTP client")?;
     let (mut ok, mut refused, mut failed, mut skipped) = (0u64, 0u64, 0u64, 0u64);
     for rec in recorded {
         // A body refused unread (too large) or a request that was not a POST has nothing to resend.
@@ -352,30 +356,22 @@ async fn resend(
             continue;
         }
         pace.wait(rec.received_at).await;
-        let (url, signature) =
-            sign_json_delivery_as_sent(token.as_bytes(), to, &rec.body, Algorithm::HmacSha1);
-        let sent = client
-            .post(&url)
-            .header("x-twilio-signature", signature)
-            .header(
-                "content-type",
-                rec.header("content-type").unwrap_or("application/json"),
-            )
-            .header("user-agent", rec.header("user-agent").unwrap_or(user_agent))
-            .body(rec.body.clone())
-            .send()
-            .await;
-        match sent {
-            Ok(resp) => {
-                let status = resp.status();
-                if status.is_success() {
+        let signed = sender.sign(to, rec.body.clone());
+        // The recorded delivery's own content type and user agent, as Twilio sent them.
+        let headers: Vec<(&str, &str)> = ["content-type", "user-agent"]
+            .into_iter()
+            .filter_map(|name| rec.header(name).map(|value| (name, value)))
+            .collect();
+        match sender.post(&signed, &headers).await.status {
+            Ok(status) => {
+                if (200..300).contains(&status) {
                     ok += 1;
                 } else {
                     refused += 1;
                 }
                 let line = format!(
                     "{} line {} ({}, {} bytes)",
-                    status.as_u16(),
+                    status,
                     rec.line,
                     rec.verdict,
                     rec.body.len()

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::Args;
@@ -15,10 +15,7 @@ use tokio::sync::{Semaphore, mpsc};
 use crate::commands::UsageError;
 use crate::demo::generator::{CallGenerator, Scenario, delivery_body, test_event};
 use crate::twilio::cloudevent::{COMPLETE_TYPE, PARTIAL_TYPE, PREDICTED_COMPLETE_TYPE};
-use crate::twilio::signature::{Algorithm, sign_json_delivery_as_sent};
-
-/// What Twilio's webhook requests announce themselves as.
-const USER_AGENT: &str = "TwilioProxy/1.1";
+use crate::twilio::webhook::{SenderOptions, WebhookSender};
 
 /// `--scenario`: a call outcome, a random one, or a sink test event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -156,12 +153,15 @@ pub async fn run(args: SendArgs) -> anyhow::Result<()> {
         ));
     }
     let mut source = Source::new(&args)?;
-    let client = reqwest::Client::builder()
-        .user_agent(USER_AGENT)
-        .timeout(Duration::from_secs_f64(args.timeout))
-        .build()
-        .context("cannot build the HTTP client")?;
-    let signer = Arc::new(Signer { url, token });
+    let sender = WebhookSender::new(
+        &token,
+        SenderOptions {
+            timeout: Duration::from_secs_f64(args.timeout),
+            ..SenderOptions::default()
+        },
+    )
+    .context("cannot build the HTTP client")?;
+    let signer = Arc::new(Signer { url, sender });
     let permits = Arc::new(Semaphore::new(args.concurrency as usize));
     let (tx, mut rx) = mpsc::unbounded_channel::<Outcome>();
     let count = args.count;
@@ -181,11 +181,11 @@ pub async fn run(args: SendArgs) -> anyhow::Result<()> {
                     (index, p)
                 })
                 .collect();
-            let (client, signer, tx) = (client.clone(), Arc::clone(&signer), tx.clone());
+            let (signer, tx) = (Arc::clone(&signer), tx.clone());
             tokio::spawn(async move {
                 let _permit = permit;
                 for (index, prepared) in numbered {
-                    let outcome = signer.post(&client, index, prepared).await;
+                    let outcome = signer.post(index, prepared).await;
                     if tx.send(outcome).is_err() {
                         return;
                     }
@@ -299,56 +299,19 @@ impl Source {
 /// Signs and POSTs like Event Streams.
 struct Signer {
     url: String,
-    token: String,
+    sender: WebhookSender,
 }
 
 impl Signer {
-    async fn post(&self, client: &reqwest::Client, index: usize, prepared: Prepared) -> Outcome {
-        let (full_url, signature) = sign_json_delivery_as_sent(
-            self.token.as_bytes(),
-            &self.url,
-            &prepared.body,
-            Algorithm::HmacSha1,
-        );
-        let started = Instant::now();
-        let result = client
-            .post(&full_url)
-            .header("X-Twilio-Signature", signature)
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .body(prepared.body)
-            .send()
-            .await;
-        let status = match result {
-            Ok(response) => {
-                let status = response.status().as_u16();
-                // Read the answer so that the latency covers it and the connection is reused.
-                let _ = response.bytes().await;
-                Ok(status)
-            }
-            Err(e) => Err(describe_error(&e)),
-        };
+    async fn post(&self, index: usize, prepared: Prepared) -> Outcome {
+        let signed = self.sender.sign(&self.url, prepared.body);
+        let sent = self.sender.post(&signed, &[]).await;
         Outcome {
             index,
             label: prepared.label,
-            status,
-            latency: started.elapsed(),
+            status: sent.status,
+            latency: sent.latency,
         }
-    }
-}
-
-fn describe_error(e: &reqwest::Error) -> String {
-    if e.is_timeout() {
-        "no answer in time".to_owned()
-    } else if e.is_connect() {
-        let mut source: Option<&dyn std::error::Error> = std::error::Error::source(e);
-        let mut deepest = e.to_string();
-        while let Some(s) = source {
-            deepest = s.to_string();
-            source = s.source();
-        }
-        format!("cannot connect: {deepest}")
-    } else {
-        e.to_string()
     }
 }
 

@@ -5,7 +5,9 @@
 //! stays the chosen output's (ndjson for scripts).
 //!
 //! Running it again creates nothing: the sink is found by its destination and the subscription
-//! by its sink. `--cleanup` deletes on exit what this run created, and only that.
+//! by its sink (those rules, and what each refusal means, are [`crate::twilio::provision`]'s;
+//! this module prints their outcomes). `--cleanup` deletes on exit what this run created, and
+//! only that.
 
 use std::io::IsTerminal;
 use std::time::{Duration, SystemTime};
@@ -23,8 +25,9 @@ use crate::ingest::diagnosis::signature_prefix;
 use crate::ingest::public_url::PublicUrl;
 use crate::output::{OutputMode, ndjson};
 use crate::tui::SinkInfo;
-use crate::twilio::api::{ApiError, CredentialKind, EventsClient, Sink};
+use crate::twilio::api::{ApiError, CredentialKind, EventsClient};
 use crate::twilio::cloudevent::{CALL_SUMMARY_TYPES, DeliveredEvent, parse_delivery};
+use crate::twilio::provision::{self, Created, ProvisionError, SinkOutcome, SubscriptionOutcome};
 use crate::twilio::url::display_url;
 
 /// Runs setup, then monitors until the user quits; exits 1 (after saying why) when a step fails.
@@ -142,15 +145,6 @@ async fn monitor_after(
     running.present(Some(background), false).await
 }
 
-/// What this run created in Twilio, to delete with `--cleanup`.
-#[derive(Debug, Default)]
-struct Created {
-    sink: Option<String>,
-    subscription: Option<String>,
-    /// Event types added to a subscription that existed: `(subscription SID, type)`.
-    subscribed_events: Vec<(String, String)>,
-}
-
 /// The sink as setup left it.
 #[derive(Debug, Clone)]
 struct Connected {
@@ -258,7 +252,7 @@ impl Steps<'_> {
             )),
             Err(e) => {
                 return Err(self.fail(
-                    format!("could not start a Sink Test of {sink_sid}"),
+                    format!("could not start a Sink Test of {sink_sid}: {e}"),
                     &e,
                     "check the credentials and that the sink still exists (callwatch sinks list)",
                 ));
@@ -301,80 +295,43 @@ impl Steps<'_> {
 
     /// Step (a): the webhook sink that POSTs to the destination, found or created.
     async fn find_or_create_sink(&self, created: &mut Created) -> Result<String, Failure> {
-        let sinks = self.client.list_sinks().await.map_err(|e| {
-            self.fail(
-                "could not list the account's sinks".to_owned(),
-                &e,
-                "check the credentials (TWILIO_ACCOUNT_SID / TWILIO_AUTH_TOKEN or an API key)",
-            )
-        })?;
-        let to_us: Vec<&Sink> = sinks
-            .iter()
-            .filter(|s| s.sink_type.as_deref() == Some("webhook"))
-            .filter(|s| s.destination() == Some(self.destination))
-            .collect();
-        let posts = |s: &&&Sink| {
-            s.sink_configuration
-                .get("method")
-                .and_then(|m| m.as_str())
-                .is_none_or(|m| m.eq_ignore_ascii_case("POST"))
-        };
-        let chosen = to_us
-            .iter()
-            .filter(posts)
-            .find(|s| s.is_active())
-            .or_else(|| to_us.iter().find(posts));
-        if let Some(sink) = chosen {
-            let mut line = format!(
-                "found sink {} delivering to {} ({})",
-                sink.sid,
-                display_url(self.destination),
-                sink.status.as_deref().unwrap_or("status unknown")
-            );
-            if sink.sink_configuration.get("batch_events") == Some(&serde_json::Value::Bool(true)) {
-                line.push_str("; it batches events, which callwatch reads too");
+        let outcome = provision::find_or_create_sink(
+            self.client,
+            self.destination,
+            DEFAULT_SINK_DESCRIPTION,
+            created,
+        )
+        .await
+        .map_err(|e| self.provisioning_failed(&e))?;
+        let destination = display_url(self.destination);
+        match &outcome {
+            SinkOutcome::Found {
+                sid,
+                status,
+                batches,
+            } => {
+                let mut line = format!(
+                    "found sink {sid} delivering to {destination} ({})",
+                    status.as_deref().unwrap_or("status unknown")
+                );
+                if *batches {
+                    line.push_str("; it batches events, which callwatch reads too");
+                }
+                self.progress.ok(&line);
             }
-            self.progress.ok(&line);
-            return Ok(sink.sid.clone());
-        }
-        if !to_us.is_empty() {
-            self.progress.note(&format!(
-                "{} sink(s) deliver to this URL with method GET, which callwatch does not accept; \
-                 creating one that POSTs",
-                to_us.len()
-            ));
-        }
-        match self
-            .client
-            .create_sink(self.destination, DEFAULT_SINK_DESCRIPTION, false)
-            .await
-        {
-            Ok(sink) => {
+            SinkOutcome::Created {
+                sid,
+                status,
+                skipped_get_sinks,
+            } => {
+                self.note_get_sinks(*skipped_get_sinks);
                 self.progress.ok(&format!(
-                    "created sink {} delivering to {} ({})",
-                    sink.sid,
-                    display_url(self.destination),
-                    sink.status.as_deref().unwrap_or("status unknown")
+                    "created sink {sid} delivering to {destination} ({})",
+                    status.as_deref().unwrap_or("status unknown")
                 ));
-                created.sink = Some(sink.sid.clone());
-                Ok(sink.sid)
-            }
-            Err(e) => {
-                let hint = if e.twilio_code() == Some(91003) {
-                    "the account has 100 sinks already: delete unused ones (callwatch sinks list)"
-                } else {
-                    "check the public URL and the credentials"
-                };
-                Err(self.fail(
-                    format!(
-                        "could not create a sink for {}",
-                        display_url(self.destination)
-                    ),
-                    &e,
-                    hint,
-                ))
             }
         }
+        Ok(outcome.sid().to_owned())
     }
 
     /// Step (b): a subscription sending the three call-summary types to the sink. One that
@@ -384,116 +341,67 @@ impl Steps<'_> {
         sink_sid: &str,
         created: &mut Created,
     ) -> Result<String, Failure> {
-        let listing = |e: ApiError| {
-            self.fail(
-                format!("could not list the subscriptions of {sink_sid}"),
-                &e,
-                "check the credentials",
-            )
-        };
-        let subscriptions = self
-            .client
-            .list_subscriptions(Some(sink_sid))
-            .await
-            .map_err(listing)?;
-        let mut partial: Option<(String, Vec<&str>)> = None;
-        for subscription in subscriptions
-            .iter()
-            .filter(|s| s.sink_sid.as_deref().is_none_or(|sid| sid == sink_sid))
-        {
-            let types = self
-                .client
-                .list_subscribed_events(&subscription.sid)
-                .await
-                .map_err(listing)?;
-            let missing: Vec<&str> = CALL_SUMMARY_TYPES
-                .iter()
-                .copied()
-                .filter(|t| !types.iter().any(|e| e.event_type == *t))
-                .collect();
-            if missing.is_empty() {
+        let outcome = provision::ensure_subscription(
+            self.client,
+            sink_sid,
+            &CALL_SUMMARY_TYPES,
+            DEFAULT_SUBSCRIPTION_DESCRIPTION,
+            created,
+        )
+        .await
+        .map_err(|e| self.provisioning_failed(&e))?;
+        let count = CALL_SUMMARY_TYPES.len();
+        match &outcome {
+            SubscriptionOutcome::Found { sid } => self.progress.ok(&format!(
+                "found subscription {sid} sending the {count} call-summary types to it"
+            )),
+            SubscriptionOutcome::Completed { sid, added } => {
+                self.note_lacking(sid, added);
                 self.progress.ok(&format!(
-                    "found subscription {} sending the {} call-summary types to it",
-                    subscription.sid,
-                    CALL_SUMMARY_TYPES.len()
+                    "subscription {sid} now sends the {count} call-summary types"
                 ));
-                return Ok(subscription.sid.clone());
             }
-            let better = partial
-                .as_ref()
-                .is_none_or(|(_, m)| missing.len() < m.len());
-            if missing.len() < CALL_SUMMARY_TYPES.len() && better {
-                partial = Some((subscription.sid.clone(), missing));
-            }
+            SubscriptionOutcome::Created { sid } => self.progress.ok(&format!(
+                "created subscription {sid} sending the {count} call-summary types to it"
+            )),
         }
-        if let Some((subscription_sid, missing)) = partial {
+        Ok(outcome.sid().to_owned())
+    }
+
+    /// The `·` line saying why a sink is created although some deliver to the URL.
+    fn note_get_sinks(&self, get_sinks: usize) {
+        if get_sinks > 0 {
             self.progress.note(&format!(
-                "subscription {subscription_sid} lacks {}; adding {}",
-                missing.join(", "),
-                if missing.len() == 1 { "it" } else { "them" }
+                "{get_sinks} sink(s) deliver to this URL with method GET, which callwatch does not \
+                 accept; creating one that POSTs"
             ));
-            for event_type in missing {
-                match self
-                    .client
-                    .create_subscribed_event(&subscription_sid, event_type, None)
-                    .await
-                {
-                    Ok(_) => created
-                        .subscribed_events
-                        .push((subscription_sid.clone(), event_type.to_owned())),
-                    Err(e) => {
-                        return Err(self.fail(
-                            format!("could not add {event_type} to {subscription_sid}"),
-                            &e,
-                            "add it by hand, or delete the subscription and run setup again",
-                        ));
-                    }
-                }
-            }
-            self.progress.ok(&format!(
-                "subscription {subscription_sid} now sends the {} call-summary types",
-                CALL_SUMMARY_TYPES.len()
-            ));
-            return Ok(subscription_sid);
         }
-        let types: Vec<(String, Option<u32>)> = CALL_SUMMARY_TYPES
-            .iter()
-            .map(|t| ((*t).to_owned(), None))
-            .collect();
-        match self
-            .client
-            .create_subscription(sink_sid, DEFAULT_SUBSCRIPTION_DESCRIPTION, &types)
-            .await
-        {
-            Ok(subscription) => {
-                self.progress.ok(&format!(
-                    "created subscription {} sending the {} call-summary types to it",
-                    subscription.sid,
-                    CALL_SUMMARY_TYPES.len()
-                ));
-                created.subscription = Some(subscription.sid.clone());
-                Ok(subscription.sid)
-            }
-            Err(e) => {
-                let hint = match e.twilio_code() {
-                    Some(91100) => format!(
-                        "the sink is not active: delete it (callwatch sinks delete {sink_sid}) and \
-                         run setup again"
-                    ),
-                    Some(91104) => {
-                        "the account does not offer call-summary events: Voice Insights Advanced \
-                         Features must be on"
-                            .to_owned()
-                    }
-                    _ => "check the credentials".to_owned(),
-                };
-                Err(self.fail(
-                    format!("could not subscribe {sink_sid} to call summaries"),
-                    &e,
-                    &hint,
-                ))
-            }
+    }
+
+    /// The `·` line saying which types an existing subscription is given.
+    fn note_lacking(&self, subscription_sid: &str, missing: &[String]) {
+        self.progress.note(&format!(
+            "subscription {subscription_sid} lacks {}; adding {}",
+            missing.join(", "),
+            if missing.len() == 1 { "it" } else { "them" }
+        ));
+    }
+
+    /// Prints the lines for a provisioning step Twilio refused: the `·` note the step would
+    /// have printed before its call, then the `✗` line.
+    fn provisioning_failed(&self, error: &ProvisionError) -> Failure {
+        match error {
+            ProvisionError::CreateSink {
+                skipped_get_sinks, ..
+            } => self.note_get_sinks(*skipped_get_sinks),
+            ProvisionError::AddSubscribedEvent {
+                subscription_sid,
+                missing,
+                ..
+            } => self.note_lacking(subscription_sid, missing),
+            _ => {}
         }
+        self.fail(error.to_string(), error.api_error(), &error.hint())
     }
 
     /// Step (e): waits for a verified `com.twilio.eventstreams.test-event`.
@@ -532,16 +440,16 @@ impl Steps<'_> {
         result
     }
 
-    /// Prints the `✗` line for an API error and builds the failure. A 401 carries its own
-    /// hint (which credentials to check), so `hint` is left out then.
-    fn fail(&self, what: String, error: &ApiError, hint: &str) -> Failure {
+    /// Prints the `✗` line for an API error and builds the failure; `failed` says what failed
+    /// and the error. A 401 carries its own hint (which credentials to check), so `hint` is
+    /// left out then.
+    fn fail(&self, failed: String, error: &ApiError, hint: &str) -> Failure {
         let message = match error {
-            _ if error.http_status() == Some(401) => format!("{what}: {error}"),
+            _ if error.http_status() == Some(401) => failed,
             ApiError::Transport { .. } => format!(
-                "{what}: {error} — check the network, and --api-base / CALLWATCH_EVENTS_API_BASE \
-                 if set"
+                "{failed} — check the network, and --api-base / CALLWATCH_EVENTS_API_BASE if set"
             ),
-            _ => format!("{what}: {error} — {hint}"),
+            _ => format!("{failed} — {hint}"),
         };
         self.progress.fail(&message);
         Failure::Fatal(message)
@@ -666,10 +574,7 @@ fn refusal(delivery: &Delivery) -> String {
 
 /// Deletes what this run created when `cleanup`, or says what was kept.
 async fn finish(client: &EventsClient, progress: &Progress, created: &Created, cleanup: bool) {
-    let nothing = created.sink.is_none()
-        && created.subscription.is_none()
-        && created.subscribed_events.is_empty();
-    if nothing {
+    if created.is_empty() {
         return;
     }
     if !cleanup {

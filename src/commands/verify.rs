@@ -109,11 +109,35 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     out.write_all(crate::text::terminal_safe_lines(&report_text).as_bytes())?;
     out.flush()?;
-    match explain_check(&verdict) {
+    match explain(&verdict, &args.url) {
         None => Ok(()),
         Some((reason, _)) => bail!("not valid: {reason}"),
     }
 }
+
+/// Why `verify` says the delivery is not valid, and what to do; `None` when it is valid.
+///
+/// A URL without `bodySHA256` is said to be one before anything else the signature check
+/// found: Twilio signs the URL with that parameter, so no variant of a URL without it can
+/// match, and "matches no URL variant" would send people looking at the token or the host.
+fn explain(verdict: &SignatureVerdict, url: &str) -> Option<(String, String)> {
+    let about_the_url = matches!(
+        verdict,
+        SignatureVerdict::SignatureMismatch { .. } | SignatureVerdict::MissingBodyHash
+    );
+    if about_the_url && body_hash_params(url).is_empty() {
+        return Some((REASON_NO_QUERY.to_owned(), HINT_NO_QUERY.to_owned()));
+    }
+    explain_check(verdict)
+}
+
+/// `verify`'s reason for a URL without `bodySHA256`.
+const REASON_NO_QUERY: &str = "the URL has no bodySHA256 query parameter";
+
+/// `verify`'s hint for a URL without `bodySHA256`.
+const HINT_NO_QUERY: &str = "Twilio adds ?bodySHA256=<hex SHA-256 of the body> to the sink URL \
+     of every JSON (Event Streams) delivery and signs the URL with it: pass the full URL of the \
+     request, query string included, to --url";
 
 fn read_body(path: &PathBuf) -> anyhow::Result<Vec<u8>> {
     let mut body = Vec::new();
@@ -128,6 +152,8 @@ fn read_body(path: &PathBuf) -> anyhow::Result<Vec<u8>> {
 
 /// Every check, computed independently of the verdict so that all of them can be shown.
 struct Report {
+    /// The URL as given.
+    url: String,
     algorithm: Algorithm,
     /// Keyed with the SharedKey secret (a settings header was given), not the auth token.
     shared_key: bool,
@@ -162,6 +188,7 @@ impl Report {
             .strip_suffix(b"\r\n")
             .or_else(|| body.strip_suffix(b"\n"));
         Self {
+            url: url.to_owned(),
             algorithm,
             shared_key,
             received: received.to_owned(),
@@ -239,7 +266,7 @@ impl Report {
                 )
             }
             other => {
-                let (reason, hint) = explain_check(other).unwrap_or_default();
+                let (reason, hint) = explain(other, &self.url).unwrap_or_default();
                 writeln!(out, "not valid: {reason}")?;
                 writeln!(out, "hint: {hint}")
             }

@@ -24,7 +24,8 @@ const SUMMARY_SCHEMA: &str = "https://events-schemas.twilio.com/VoiceInsights.Ca
 /// CloudEvent `dataschema` of a sink test event.
 const TEST_EVENT_SCHEMA: &str = "https://events-schemas.twilio.com/EventStreams.TestSink/1.json";
 
-/// Above these values Voice Insights tags a call (protocol.md §4.6, codes.md "Tags").
+/// Above these values Voice Insights tags a call (docs/events.md "Tags", assets/twilio/codes.md
+/// "Tags").
 const HIGH_JITTER_MS: f64 = 5.0;
 const HIGH_PACKET_LOSS_PCT: f64 = 5.0;
 const HIGH_LATENCY_MS: f64 = 400.0;
@@ -924,8 +925,8 @@ impl CallFacts {
         }
     }
 
-    /// The `data` of one summary event, shaped like protocol.md §4.10 (v1) with edges as in the
-    /// REST examples.
+    /// The `data` of one summary event, shaped like docs/events.md's "A complete v1 event" with
+    /// edges as in the REST examples.
     fn summary(&self, snap: &Snapshot, processing_state: &str, version: u32) -> Value {
         let edge = |name: &str, props: &Option<Map<String, Value>>| -> Value {
             let Some(props) = props else {
@@ -1072,8 +1073,9 @@ pub fn test_event(test_id: &str, account_sid: &str, time: OffsetDateTime) -> Val
     })
 }
 
-/// A copy of `event` whose `data` is JSON-encoded into a string, as older Twilio deliveries
-/// carry it (protocol.md §1.3). Events whose `data` is already a string are returned as they are.
+/// A copy of `event` whose `data` is JSON-encoded into a string, as older Twilio deliveries carry
+/// it (docs/events.md, "The body"). Events whose `data` is already a string are returned as they
+/// are.
 pub fn with_data_as_string(event: &Value) -> Value {
     let mut event = event.clone();
     if let Some(data) = event.get_mut("data") {

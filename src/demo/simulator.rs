@@ -9,29 +9,24 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use bytes::Bytes;
 use serde_json::Value;
 use time::OffsetDateTime;
 use tokio::sync::Semaphore;
 use tokio::task::{JoinError, JoinSet};
-use tokio::time::{Instant, sleep, sleep_until};
+use tokio::time::{Instant, sleep_until};
 
 use super::generator::{
     CallGenerator, Scenario, SimulatedEvent, add_duration, delivery_body, test_event,
     with_data_as_string,
 };
 use super::prng::SplitMix64;
-use crate::twilio::signature::{Algorithm, sign_json_delivery_as_sent};
+use crate::twilio::webhook::{
+    self, Retries, SendOutcome, SenderOptions, SignedDelivery, WebhookSender,
+};
 
 /// The auth token the demo signs with and the demo listener verifies with.
 pub const DEMO_AUTH_TOKEN: &str = "callwatch-demo-token";
 
-/// What Twilio's webhook requests announce themselves as.
-const USER_AGENT: &str = "TwilioProxy/1.1";
-/// "The maximum timeout for a webhook Sink response is 5 seconds." (protocol.md §1.5)
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
-/// Waits before each retry of a 5xx or a failed connection.
-const RETRY_BACKOFF: [Duration; 2] = [Duration::from_millis(250), Duration::from_millis(750)];
 /// Deliveries in flight at once; the scheduler waits when all are taken.
 const MAX_IN_FLIGHT: usize = 16;
 /// How long in-flight requests may finish after the simulator is told to stop.
@@ -102,18 +97,18 @@ pub struct SimulatorStats {
 }
 
 impl SimulatorStats {
-    fn record(&mut self, outcome: PostOutcome) {
+    fn record(&mut self, outcome: SendOutcome) {
         self.retries += u64::from(outcome.retries);
         match outcome.status {
-            Some(200..=299) => self.status_2xx += 1,
-            Some(400..=499) => self.status_4xx += 1,
-            Some(500..=599) => self.status_5xx += 1,
-            Some(_) => self.status_other += 1,
-            None => self.errors += 1,
+            Ok(200..=299) => self.status_2xx += 1,
+            Ok(400..=499) => self.status_4xx += 1,
+            Ok(500..=599) => self.status_5xx += 1,
+            Ok(_) => self.status_other += 1,
+            Err(_) => self.errors += 1,
         }
     }
 
-    fn record_joined(&mut self, joined: Result<PostOutcome, JoinError>) {
+    fn record_joined(&mut self, joined: Result<SendOutcome, JoinError>) {
         match joined {
             Ok(outcome) => self.record(outcome),
             // Only a panic gets here (aborted tasks are never joined): count it, carry on.
@@ -140,12 +135,15 @@ pub async fn run(
             cfg.calls_per_minute
         );
     }
-    let client = reqwest::Client::builder()
-        .timeout(REQUEST_TIMEOUT)
-        .user_agent(USER_AGENT)
-        .no_proxy()
-        .build()
-        .context("cannot build the simulator's HTTP client")?;
+    let sender = WebhookSender::new(
+        &cfg.auth_token,
+        SenderOptions {
+            retries: Retries::LikeEventStreams,
+            no_proxy: true,
+            ..SenderOptions::default()
+        },
+    )
+    .context("cannot build the simulator's HTTP client")?;
 
     let start = Instant::now();
     let deadline = cfg.duration.map(|d| start + d);
@@ -169,13 +167,13 @@ pub async fn run(
         let delivery = schedule.test_delivery();
         stats.sent += 1;
         tokio::select! {
-            outcome = post(&client, &delivery) => stats.record(outcome),
+            outcome = sender.post(&delivery, &[]) => stats.record(outcome),
             () = &mut shutdown => return Ok(stats),
         }
     }
 
     let permits = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
-    let mut in_flight: JoinSet<PostOutcome> = JoinSet::new();
+    let mut in_flight: JoinSet<SendOutcome> = JoinSet::new();
     'run: loop {
         let wake = start + schedule.next_wake();
         tokio::select! {
@@ -200,9 +198,9 @@ pub async fn run(
             stats.duplicates += u64::from(item.duplicate);
             stats.reordered += u64::from(item.reordered);
             stats.string_data += u64::from(item.string_data);
-            let client = client.clone();
+            let sender = sender.clone();
             in_flight.spawn(async move {
-                let outcome = post(&client, &item.delivery).await;
+                let outcome = sender.post(&item.delivery, &[]).await;
                 drop(permit);
                 outcome
             });
@@ -219,15 +217,6 @@ pub async fn run(
     Ok(stats)
 }
 
-/// A signed request, ready to POST (and to POST again, for a duplicate or a retry).
-#[derive(Debug)]
-struct Delivery {
-    /// The destination plus `bodySHA256`.
-    url: String,
-    signature: String,
-    body: Bytes,
-}
-
 /// A delivery waiting for its time.
 #[derive(Debug)]
 struct Scheduled {
@@ -235,7 +224,7 @@ struct Scheduled {
     due: Duration,
     /// Order of scheduling, so equal times keep their order.
     seq: u64,
-    delivery: Arc<Delivery>,
+    delivery: Arc<SignedDelivery>,
     duplicate: bool,
     reordered: bool,
     string_data: bool,
@@ -303,25 +292,15 @@ impl Schedule {
         }
     }
 
-    fn test_delivery(&mut self) -> Arc<Delivery> {
+    fn test_delivery(&mut self) -> Arc<SignedDelivery> {
         let test_id = self.generator.next_test_id();
         let event = test_event(&test_id, self.generator.account_sid(), self.wall_start);
         self.sign(&event)
     }
 
-    fn sign(&self, event: &Value) -> Arc<Delivery> {
+    fn sign(&self, event: &Value) -> Arc<SignedDelivery> {
         let body = delivery_body(std::slice::from_ref(event));
-        let (url, signature) = sign_json_delivery_as_sent(
-            self.auth_token.as_bytes(),
-            &self.destination,
-            &body,
-            Algorithm::HmacSha1,
-        );
-        Arc::new(Delivery {
-            url,
-            signature,
-            body: Bytes::from(body),
-        })
+        Arc::new(webhook::sign(&self.auth_token, &self.destination, body))
     }
 
     /// When something next needs doing: a call starts or a delivery is due.
@@ -391,7 +370,7 @@ impl Schedule {
     fn push(
         &mut self,
         due: Duration,
-        delivery: Arc<Delivery>,
+        delivery: Arc<SignedDelivery>,
         duplicate: bool,
         reordered: bool,
         string_data: bool,
@@ -422,54 +401,6 @@ fn seconds(secs: f64) -> Duration {
         Duration::try_from_secs_f64(secs).map_or(MAX_GAP, |d| d.min(MAX_GAP))
     } else {
         Duration::ZERO
-    }
-}
-
-/// How one delivery ended: the final status (`None`: no answer) and the retries it took.
-#[derive(Debug, Clone, Copy)]
-struct PostOutcome {
-    status: Option<u16>,
-    retries: u8,
-}
-
-/// POSTs one delivery like Event Streams: retried after a 5xx or a failed connection (with a
-/// short backoff, at most twice), never after a 4xx.
-async fn post(client: &reqwest::Client, delivery: &Delivery) -> PostOutcome {
-    let mut retries: u8 = 0;
-    loop {
-        let result = client
-            .post(&delivery.url)
-            .header("X-Twilio-Signature", &delivery.signature)
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .body(delivery.body.clone())
-            .send()
-            .await;
-        let retry = match &result {
-            Ok(response) => response.status().is_server_error(),
-            Err(_) => true,
-        };
-        if retry {
-            if let Some(&backoff) = RETRY_BACKOFF.get(usize::from(retries)) {
-                sleep(backoff).await;
-                retries += 1;
-                continue;
-            }
-        }
-        return match result {
-            Ok(response) => {
-                let status = response.status().as_u16();
-                // Read the (small) answer so the connection can be reused.
-                let _ = response.bytes().await;
-                PostOutcome {
-                    status: Some(status),
-                    retries,
-                }
-            }
-            Err(_) => PostOutcome {
-                status: None,
-                retries,
-            },
-        };
     }
 }
 

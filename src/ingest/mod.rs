@@ -1,5 +1,6 @@
-//! Receiving deliveries: the hyper listener Twilio POSTs to ([`server`]), the public URL it
-//! checks signatures against ([`public_url`]), and the judgement of each request
+//! Receiving deliveries: the hyper listener Twilio POSTs to ([`server`], with its connection
+//! table and the budget of log lines for refused requests), the public URL it checks
+//! signatures against ([`public_url`]), and the judgement of each request
 //! ([`verdict`]): signature, body hash, parsing, duplicates.
 //!
 //! The listener answers at once and hands a [`Delivery`] to a bounded channel; whoever consumes
@@ -8,9 +9,11 @@
 //! Consumers take deliveries in batches ([`DeliveryFeed`]), so that a busy listener does not
 //! wake them once per delivery.
 
+mod connections;
 pub mod diagnosis;
 pub mod public_url;
 pub mod record;
+mod refusal_log;
 pub mod replay;
 pub mod server;
 pub mod verdict;
@@ -434,12 +437,12 @@ impl ListenerStats {
 
 /// How long a consumer of the delivery channel lets deliveries gather after taking a batch.
 ///
-/// A consumer waiting on an empty channel is woken by the next send: a futex call and two
-/// context switches, paid once per delivery when the consumer keeps up (under `wrk`, 0.79
-/// context switches per request before this pause, 0.49 with it). Pausing this long after each
-/// batch caps those wakes at 200 a second and costs a delivery at most this much delay on its
-/// way to the screen or the ndjson line (design.md allows one 50 ms frame); the channel (16,384
-/// deliveries) holds what a pause gathers at any rate the listener can take.
+/// A consumer waiting on an empty channel is woken by the next send: a futex call and two context
+/// switches, paid once per delivery when the consumer keeps up (under `wrk`, 0.79 context switches
+/// per request before this pause, 0.49 with it). Pausing this long after each batch caps those
+/// wakes at 200 a second and costs a delivery at most this much delay on its way to the screen or
+/// the ndjson line (docs/architecture.md allows one 50 ms frame); the channel (16,384 deliveries)
+/// holds what a pause gathers at any rate the listener can take.
 pub const GATHER_PAUSE: Duration = Duration::from_millis(5);
 
 /// The consumer's end of the delivery channel: deliveries come in batches, with a pause of

@@ -11,12 +11,11 @@
 //! client can hold is bounded ([`ServeLimits`]): time to send a request's head and body,
 //! connections at once, body size, and the time shutdown waits for requests in flight.
 
-use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
@@ -27,11 +26,13 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
-use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, mpsc};
+use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinSet;
 
+use super::connections::{ConnectionState, ConnectionTable, OpenConnection};
 use super::public_url::{PublicUrl, header_str};
 use super::record::{self, Recorder};
+use super::refusal_log::{LogTurn, REFUSAL_LOG_WINDOW, REFUSALS_LOGGED, RefusalLog};
 use super::verdict::{DeliveryVerdict, Judge, signed_url};
 use super::{
     Delivery, HEADER_VALUE_KEPT, HEADERS_KEPT, Headers, ListenerStats, MAX_BODY_BYTES, QueueBudget,
@@ -406,58 +407,6 @@ impl Listener {
     }
 }
 
-/// At most this many refused requests are logged one by one per [`REFUSAL_LOG_WINDOW`]; the
-/// rest are counted and the count is logged with the next one logged. A flood of anonymous
-/// requests then writes a few lines a minute, not one per request.
-const REFUSALS_LOGGED: u32 = 10;
-
-/// See [`REFUSALS_LOGGED`].
-const REFUSAL_LOG_WINDOW: Duration = Duration::from_secs(60);
-
-/// Whether a refused request gets its own log line.
-#[derive(Debug, PartialEq, Eq)]
-enum LogTurn {
-    /// Log it, after saying how many went unlogged since the last one logged.
-    Detailed { unlogged_before: u64 },
-    /// Only count it.
-    Counted,
-}
-
-/// The budget of log lines for refused requests.
-#[derive(Debug, Default)]
-struct RefusalLog {
-    state: Mutex<RefusalLogState>,
-}
-
-#[derive(Debug, Default)]
-struct RefusalLogState {
-    window_start: Option<Instant>,
-    logged: u32,
-    unlogged: u64,
-}
-
-impl RefusalLog {
-    fn admit(&self, now: Instant) -> LogTurn {
-        let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        if st
-            .window_start
-            .is_none_or(|start| now.duration_since(start) >= REFUSAL_LOG_WINDOW)
-        {
-            st.window_start = Some(now);
-            st.logged = 0;
-        }
-        if st.logged < REFUSALS_LOGGED {
-            st.logged += 1;
-            LogTurn::Detailed {
-                unlogged_before: std::mem::take(&mut st.unlogged),
-            }
-        } else {
-            st.unlogged += 1;
-            LogTurn::Counted
-        }
-    }
-}
-
 /// How much of a text a refused request brought goes into a log line.
 const LOG_TEXT_KEPT: usize = 160;
 
@@ -632,150 +581,9 @@ pub async fn serve(
 /// How long the accept loop waits for the slot of a connection it closed to make room.
 const EVICTION_WAIT: Duration = Duration::from_millis(100);
 
-/// What the accept loop and a connection share about it.
-#[derive(Debug, Default)]
-pub struct ConnectionState {
-    /// True while the connection's request has been read whole and is being judged, recorded
-    /// and answered: such a connection is never closed to make room.
-    busy: AtomicBool,
-    /// Woken to close the connection.
-    close: Notify,
-}
-
-impl ConnectionState {
-    /// Marks the connection busy until the returned guard is dropped.
-    fn busy(&self) -> BusyGuard<'_> {
-        self.busy.store(true, Ordering::Relaxed);
-        BusyGuard(&self.busy)
-    }
-}
-
-struct BusyGuard<'a>(&'a AtomicBool);
-
-impl Drop for BusyGuard<'_> {
-    fn drop(&mut self) {
-        self.0.store(false, Ordering::Relaxed);
-    }
-}
-
-/// The open connections in the order they were accepted, so that the oldest idle one can be
-/// closed when the cap is reached. A `std` mutex: it is held for a map operation, never across
-/// an await.
-#[derive(Debug, Default)]
-struct ConnectionTable {
-    inner: Mutex<TableInner>,
-}
-
-#[derive(Debug, Default)]
-struct TableInner {
-    next_id: u64,
-    open: BTreeMap<u64, Arc<ConnectionState>>,
-}
-
-impl ConnectionTable {
-    fn lock(&self) -> std::sync::MutexGuard<'_, TableInner> {
-        self.inner.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// Registers a new connection.
-    fn open(&self) -> (u64, Arc<ConnectionState>) {
-        let mut inner = self.lock();
-        inner.next_id += 1;
-        let id = inner.next_id;
-        let state = Arc::new(ConnectionState::default());
-        inner.open.insert(id, Arc::clone(&state));
-        (id, state)
-    }
-
-    /// Forgets a connection that ended.
-    fn remove(&self, id: u64) {
-        self.lock().open.remove(&id);
-    }
-
-    /// Asks the oldest connection that is not busy to close, and forgets it; `false` when every
-    /// connection is busy.
-    fn close_oldest_idle(&self) -> bool {
-        let mut inner = self.lock();
-        let victim = inner
-            .open
-            .iter()
-            .find(|(_, state)| !state.busy.load(Ordering::Relaxed))
-            .map(|(id, _)| *id);
-        match victim.and_then(|id| inner.open.remove(&id)) {
-            Some(state) => {
-                state.close.notify_one();
-                true
-            }
-            None => false,
-        }
-    }
-}
-
-/// One served connection: holds its slot under the cap and counts itself open until it ends,
-/// however it ends (finished, timed out, closed to make room, or cut at shutdown).
-struct OpenConnection {
-    stats: Arc<ListenerStats>,
-    _slot: OwnedSemaphorePermit,
-}
-
-impl OpenConnection {
-    fn new(stats: Arc<ListenerStats>, slot: OwnedSemaphorePermit) -> Self {
-        stats.connections_open.fetch_add(1, Ordering::Relaxed);
-        Self { stats, _slot: slot }
-    }
-}
-
-impl Drop for OpenConnection {
-    fn drop(&mut self) {
-        self.stats.connections_open.fetch_sub(1, Ordering::Relaxed);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_flood_of_refusals_is_logged_a_few_lines_a_minute() {
-        let log = RefusalLog::default();
-        let t0 = Instant::now();
-        let turns: Vec<LogTurn> = (0..1000).map(|_| log.admit(t0)).collect();
-        let detailed = turns.iter().filter(|t| **t != LogTurn::Counted).count();
-        assert_eq!(detailed, REFUSALS_LOGGED as usize);
-        // The next window logs again, first saying how many went unlogged.
-        assert_eq!(
-            log.admit(t0 + REFUSAL_LOG_WINDOW),
-            LogTurn::Detailed {
-                unlogged_before: 1000 - u64::from(REFUSALS_LOGGED)
-            }
-        );
-        assert_eq!(
-            log.admit(t0 + REFUSAL_LOG_WINDOW),
-            LogTurn::Detailed { unlogged_before: 0 }
-        );
-    }
-
-    #[test]
-    fn the_oldest_connection_not_busy_is_the_one_closed_to_make_room() {
-        let table = ConnectionTable::default();
-        let (_, oldest) = table.open();
-        let (_, middle) = table.open();
-        let (_, newest) = table.open();
-        let _busy = oldest.busy();
-        assert!(table.close_oldest_idle());
-        assert_eq!(table.lock().open.len(), 2, "the middle one is forgotten");
-        assert!(!table.lock().open.values().any(|s| Arc::ptr_eq(s, &middle)));
-        // Closed once: the next one to go is the newest, the oldest still being busy.
-        assert!(table.close_oldest_idle());
-        assert!(!table.lock().open.values().any(|s| Arc::ptr_eq(s, &newest)));
-        // Only busy connections left: nothing to close, the new connection is refused.
-        assert!(!table.close_oldest_idle());
-        drop(_busy);
-        assert!(
-            table.close_oldest_idle(),
-            "idle again once its request is answered"
-        );
-    }
 
     #[test]
     fn authorization_is_never_kept() {

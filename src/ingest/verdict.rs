@@ -40,7 +40,7 @@ pub enum DeliveryVerdict {
 }
 
 impl DeliveryVerdict {
-    /// The contract name of the verdict (design.md).
+    /// The contract name of the verdict (docs/ndjson.md).
     pub fn as_str(&self) -> &'static str {
         match self {
             Self::Ok => "ok",

@@ -1,4 +1,4 @@
-//! Line outputs for scripts and logs: `ndjson` (the contract of design.md, one JSON object per
+//! Line outputs for scripts and logs: `ndjson` (the contract of docs/ndjson.md, one JSON object per
 //! line, flushed as written), `compact` (one readable line per call update) and `quiet`.
 //! [`run_lines`] drains the delivery channel into one of them. A `--filter` applies to `call`
 //! lines only: delivery, test_event, event, gap and error lines are always written, so that

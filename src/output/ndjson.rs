@@ -1,6 +1,6 @@
-//! The ndjson lines of design.md's contract: `listening`, `delivery`, `call`, `test_event`,
-//! `event`, `gap` (and `alert`). Field `type` comes first; each line is flushed as written so
-//! that `callwatch listen | jq` shows events live. Lines carry no control character a
+//! The ndjson lines of the contract in docs/ndjson.md: `listening`, `delivery`, `call`,
+//! `test_event`, `event`, `gap` (and `alert`). Field `type` comes first; each line is flushed as
+//! written so that `callwatch listen | jq` shows events live. Lines carry no control character a
 //! terminal would act on: serde_json escapes C0, [`crate::text::json_safe`] the rest.
 
 use std::io::Write;

@@ -1,6 +1,6 @@
-//! Reading an Event Streams delivery body: a JSON array of CloudEvents (or a bare one), each with
-//! a `data` that may be an object or a JSON-encoded string of one (protocol.md §1.3), typed into
-//! call summaries, sink test events and everything else.
+//! Reading an Event Streams delivery body: a JSON array of CloudEvents (or a bare one), each with a
+//! `data` that may be an object or a JSON-encoded string of one (docs/events.md, "The body"), typed
+//! into call summaries, sink test events and everything else.
 
 use std::fmt;
 

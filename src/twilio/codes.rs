@@ -1,6 +1,6 @@
 //! What the codes in a call summary mean: Q.850 causes (`properties.q850_cause`), SIP final
 //! responses (`properties.last_sip_response_num`) and Voice Insights tags, with short labels for
-//! the table (shared/twilio/codes.md).
+//! the table (assets/twilio/codes.md).
 
 /// The short meaning of an ITU-T Q.850 cause value, for the causes most seen on the PSTN.
 pub fn q850_meaning(cause: i64) -> Option<&'static str> {

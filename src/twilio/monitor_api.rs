@@ -1,6 +1,7 @@
 //! Monitor v1 REST client: the Debugger's alerts on `monitor.twilio.com`, where Event Streams
-//! reports the deliveries it could not make (errors 91300–91308, protocol.md §1.5). Requests
-//! follow `assets/twilio/twilio_monitor_v1.json`; transport and paging are [`super::rest`]'s.
+//! reports the deliveries it could not make (errors 91300–91308, docs/signatures.md, "Retries and
+//! what an answer means"). Requests follow `assets/twilio/twilio_monitor_v1.json`; transport and
+//! paging are [`super::rest`]'s.
 
 use std::time::SystemTime;
 

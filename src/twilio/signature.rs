@@ -607,10 +607,11 @@ pub fn sign_json_delivery(
 /// [`sign_json_delivery`] for a delivery POSTed with reqwest (`send`, `replay --to`, the demo's
 /// simulated Twilio), whose URL parser percent-encodes the query the WHATWG way (`'` → `%27`,
 /// space → `%20`, non-ASCII as UTF-8 escapes) before it goes on the wire. A receiver signs the
-/// query as it arrives (the sink's destination plus the raw query, protocol notes §2.3), so
-/// the signed URL carries the query exactly as sent; the part before `?` stays as given, since
-/// receivers take it from the configured destination, as Twilio signs it. Returns (URL to POST
-/// and signed, signature); a URL the parser refuses is signed as given (the POST then fails).
+/// query as it arrives (the sink's destination plus the raw query, docs/signatures.md, "Which
+/// URL is signed"), so the signed URL carries the query exactly as sent; the part before `?`
+/// stays as given, since receivers take it from the configured destination, as Twilio signs it.
+/// Returns (URL to POST and signed, signature); a URL the parser refuses is signed as given (the
+/// POST then fails).
 pub fn sign_json_delivery_as_sent(
     key: &[u8],
     destination: &str,

@@ -1,6 +1,6 @@
-//! The typed Voice Insights `CallSummary` (protocol.md §4), read leniently: every field is
-//! optional, `null` means "absent", unknown enum values and unknown keys are kept, so a summary
-//! serializes back to what came in.
+//! The typed Voice Insights `CallSummary` (docs/events.md, "The call summary"), read leniently:
+//! every field is optional, `null` means "absent", unknown enum values and unknown keys are kept,
+//! so a summary serializes back to what came in.
 
 use std::fmt;
 
@@ -615,7 +615,7 @@ open_enum! {
 }
 
 /// A Voice Insights call summary: the `data` of a `com.twilio.voice.insights.call-summary.*`
-/// event, or one item of the REST `call_summaries` list (protocol.md §4.2).
+/// event, or one item of the REST `call_summaries` list (docs/events.md, "Top-level fields").
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct CallSummary {
     /// `CA…` SID of the call.
@@ -728,7 +728,7 @@ impl CallSummary {
     }
 }
 
-/// One party of the call: `from` or `to` (protocol.md §4.3).
+/// One party of the call: `from` or `to` (docs/events.md, "`from` and `to`").
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Endpoint {
     /// Caller ID of the calling party.
@@ -786,7 +786,7 @@ pub struct Location {
     pub lon: f64,
 }
 
-/// Edge-agnostic call-level `properties` (protocol.md §4.4).
+/// Edge-agnostic call-level `properties` (docs/events.md, "`properties`").
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Properties {
     /// Call direction.
@@ -856,7 +856,7 @@ deserialize_keeping_unknown_keys! {
     }
 }
 
-/// One edge (`carrier_edge`, `sip_edge`, `client_edge`, `sdk_edge`; protocol.md §4.5).
+/// One edge (`carrier_edge`, `sip_edge`, `client_edge`, `sdk_edge`; docs/events.md, "Edges").
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Edge {
     /// Edge properties (regions, IPs, `edge_location`, media `direction`…); the keys vary.
@@ -1019,7 +1019,7 @@ enum MinMaxAvgKey {
     Other,
 }
 
-/// A call annotation (protocol.md §4.9); usually absent in events.
+/// A call annotation (docs/events.md, "Annotation"); usually absent in events.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Annotation {
     /// Account SID.

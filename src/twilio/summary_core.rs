@@ -1,7 +1,7 @@
 //! The part of a call summary the screen keeps at hand for every call: what the table, the
 //! filter, the stats and the exports read. The full summary (edges, trust, raw JSON) is kept
 //! packed beside it and unpacked only when one call is opened, so that 100,000 calls fit in
-//! the memory budget of design.md (under 200 MiB).
+//! the memory budget of docs/architecture.md (under 200 MiB).
 //!
 //! The listener reads only this part of a delivery's `data` ([`SummaryCore`]'s `Deserialize`
 //! skips the rest without allocating) and keeps the `data` text as it came, which is what gets

@@ -12,10 +12,12 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-/// The callwatch binary under test.
-pub fn callwatch() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_callwatch"))
-}
+#[path = "../support/hermetic.rs"]
+mod hermetic;
+
+/// The callwatch binary under test, sealed from the machine's environment and config file.
+#[allow(unused_imports)] // Each test binary uses a different part.
+pub use hermetic::{callwatch, http_client, seal};
 
 /// A port that was free a moment ago (for flags that need the port before binding).
 pub fn free_port() -> u16 {
@@ -39,14 +41,13 @@ pub struct ListenProcess {
 }
 
 impl ListenProcess {
-    /// Starts `callwatch listen --output ndjson <args>` with `env` added, and waits for its
-    /// `listening` line.
+    /// Starts `callwatch listen --output ndjson <args>` (sealed: see [`callwatch`]) with `env`
+    /// added, and waits for its `listening` line.
     pub fn start(args: &[&str], env: &[(&str, &str)]) -> Self {
         let mut command = callwatch();
         command
             .args(["listen", "--output", "ndjson"])
             .args(args)
-            .env_remove("TWILIO_AUTH_TOKEN")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());

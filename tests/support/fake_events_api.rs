@@ -181,7 +181,9 @@ impl FakeEventsApi {
             base_url: format!("http://{addr}"),
             spec,
             test_event_template,
+            // No proxy: reqwest would take the machine's `HTTP_PROXY`, even for loopback.
             http: reqwest::Client::builder()
+                .no_proxy()
                 .timeout(DELIVERY_TIMEOUT)
                 .build()
                 .expect("build the delivery client"),

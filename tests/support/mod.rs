@@ -2,4 +2,5 @@
 
 pub mod fake_events_api;
 pub mod fake_monitor_api;
+pub mod hermetic;
 pub mod openapi;

@@ -95,7 +95,9 @@ pub async fn drive(
             Arc::clone(&acked),
         );
         tasks.push(tokio::spawn(async move {
+            // No proxy: reqwest would take the machine's `HTTP_PROXY`, even for loopback.
             let client = reqwest::Client::builder()
+                .no_proxy()
                 .timeout(Duration::from_secs(10))
                 .pool_max_idle_per_host(1)
                 .build()

@@ -111,6 +111,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             theme.dim(),
         ));
     }
+    let log_rotations = crate::logging::rotations();
+    if log_rotations > 0 {
+        deliveries_line.push(Span::styled(
+            format!(" · log rotated {log_rotations}× at 10 MiB (older lines in .log.1)"),
+            theme.dim(),
+        ));
+    }
     let last_ms = ListenerStats::get(&stats.last_delivery_ms);
     deliveries_line.push(Span::styled("  last ", theme.dim()));
     deliveries_line.push(Span::raw(if last_ms == 0 {

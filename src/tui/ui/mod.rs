@@ -108,18 +108,6 @@ pub fn draw(frame: &mut Frame, app: &App) {
     draw_hint_bar(frame, a.hints, app);
 }
 
-/// A rectangle `percent_x` wide and `percent_y` high in the middle of `area`.
-pub fn centered(area: Rect, percent_x: u16, percent_y: u16) -> Rect {
-    let w = area.width * percent_x / 100;
-    let h = area.height * percent_y / 100;
-    Rect::new(
-        area.x + (area.width - w) / 2,
-        area.y + (area.height - h) / 2,
-        w,
-        h,
-    )
-}
-
 /// Escapes, in place, what a terminal would act on in the text of `lines` (see
 /// [`crate::text`]); spans with nothing to escape are left as they are.
 pub fn escape_controls(lines: &mut [Line<'_>]) {

@@ -1,0 +1,69 @@
+//! `callwatch types [FILTER]`: the event types the account can subscribe to, with their
+//! schemas, optionally narrowed by a case-insensitive text.
+
+use anyhow::Context as _;
+
+use super::{ApiAuthArgs, JsonFlag, or_dash, print_json, print_text, shorten};
+use crate::text::TextTable;
+use crate::twilio::api::EventType;
+
+/// `callwatch types ...`
+#[derive(Debug, clap::Args)]
+#[command(after_help = TYPES_EXAMPLES)]
+pub struct TypesArgs {
+    /// Show only types whose name or schema contains this text (case-insensitive).
+    #[arg(value_name = "FILTER")]
+    pub filter: Option<String>,
+    #[command(flatten)]
+    pub api: ApiAuthArgs,
+    #[command(flatten)]
+    pub output: JsonFlag,
+}
+
+const TYPES_EXAMPLES: &str = concat!(
+    "\
+Examples:
+  callwatch types
+  callwatch types call-summary
+  callwatch types VoiceInsights --json
+
+",
+    credentials_help!()
+);
+
+/// Runs `callwatch types [FILTER]`.
+pub async fn run_types(args: TypesArgs) -> anyhow::Result<()> {
+    let client = args.api.events_client()?;
+    let mut types = client
+        .list_types()
+        .await
+        .context("could not list event types")?;
+    if let Some(filter) = args.filter.as_deref().map(str::to_lowercase) {
+        types.retain(|t| {
+            t.event_type.to_lowercase().contains(&filter)
+                || t.schema_id
+                    .as_deref()
+                    .is_some_and(|s| s.to_lowercase().contains(&filter))
+        });
+    }
+    if args.output.json {
+        return print_json(&types);
+    }
+    if types.is_empty() {
+        return print_text("No event types match.\n");
+    }
+    print_text(&types_table(&types))
+}
+
+fn types_table(types: &[EventType]) -> String {
+    let mut table = TextTable::new(["TYPE", "SCHEMA", "STATUS", "DESCRIPTION"]);
+    for event_type in types {
+        table.row([
+            event_type.event_type.clone(),
+            or_dash(event_type.schema_id.as_deref()),
+            or_dash(event_type.status.as_deref()),
+            shorten(event_type.description.as_deref(), 60),
+        ]);
+    }
+    table.render()
+}
