@@ -188,6 +188,14 @@ mod tests {
     use crate::twilio::signature::{Secrets, verify_json_delivery};
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+    /// The default options, without the machine's proxy: these tests talk to loopback.
+    fn loopback() -> SenderOptions {
+        SenderOptions {
+            no_proxy: true,
+            ..SenderOptions::default()
+        }
+    }
+
     /// A one-connection-at-a-time HTTP server answering each request with the next status of
     /// `statuses`, and handing back what it received.
     async fn answering(statuses: Vec<u16>) -> (String, tokio::sync::mpsc::Receiver<String>) {
@@ -234,7 +242,7 @@ mod tests {
     #[tokio::test]
     async fn a_delivery_is_signed_for_its_destination_and_sent_as_twilio_sends_it() {
         let (url, mut received) = answering(vec![200]).await;
-        let sender = WebhookSender::new("token", SenderOptions::default()).expect("client");
+        let sender = WebhookSender::new("token", loopback()).expect("client");
         let body = br#"[{"id":"EZ1"}]"#.to_vec();
         let signed = sender.sign(&url, body.clone());
         let outcome = sender.post(&signed, &[]).await;
@@ -260,7 +268,7 @@ mod tests {
         let (url, _received) = answering(vec![503, 503, 200]).await;
         let options = SenderOptions {
             retries: Retries::LikeEventStreams,
-            ..SenderOptions::default()
+            ..loopback()
         };
         let sender = WebhookSender::new("token", options.clone()).expect("client");
         let outcome = sender.post(&sender.sign(&url, "[]"), &[]).await;
@@ -272,7 +280,7 @@ mod tests {
         assert_eq!((outcome.status, outcome.retries), (Ok(403), 0));
 
         let (url, _received) = answering(vec![503, 200]).await;
-        let sender = WebhookSender::new("token", SenderOptions::default()).expect("client");
+        let sender = WebhookSender::new("token", loopback()).expect("client");
         let outcome = sender.post(&sender.sign(&url, "[]"), &[]).await;
         assert_eq!(
             (outcome.status, outcome.retries),
