@@ -204,6 +204,18 @@ impl<const N: usize> TextTable<N> {
     }
 }
 
+/// Escapes, in place, what a terminal would act on in the text of ratatui `lines`; spans with
+/// nothing to escape are left as they are.
+pub fn escape_lines(lines: &mut [ratatui::text::Line<'_>]) {
+    for span in lines.iter_mut().flat_map(|line| line.spans.iter_mut()) {
+        let escaped = match terminal_safe(&span.content) {
+            std::borrow::Cow::Owned(escaped) => escaped,
+            std::borrow::Cow::Borrowed(_) => continue,
+        };
+        span.content = escaped.into();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -29,12 +29,6 @@ const KNOWN_CIRCLES: &[(&[&str], &[&str], &str)] = &[
         "flag structs live in cli.rs and in commands/*.rs, and config resolves cli's flags: \
          moving every flag and its check under cli/ is a later step of issue 14",
     ),
-    (
-        &["tui"],
-        &["app", "ui"],
-        "the app state asks the drawing code where columns and detail lines fall (mouse \
-         clicks, scrolling): taking that geometry out of tui::ui is a later step",
-    ),
 ];
 
 /// Modules that nothing under `twilio/` may import: everything but the leaf helpers.

@@ -10,6 +10,7 @@ use crate::calls::store::{CallId, CallRecord};
 use crate::ingest::{Delivery, ListenerStats};
 use crate::session::Session;
 use crate::tui::HeaderInfo;
+pub use crate::tui::columns::SortColumn;
 use crate::tui::keys::{Action, Context};
 
 /// The three views `Tab` cycles through.
@@ -45,85 +46,6 @@ pub enum Overlay {
         /// Lines scrolled.
         scroll: u16,
     },
-}
-
-/// The column the calls table is sorted by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SortColumn {
-    /// Time of the last update (the default, newest first).
-    Updated,
-    /// Call state.
-    State,
-    /// Duration.
-    Duration,
-    /// The caller's carrier.
-    FromCarrier,
-    /// Q.850 cause.
-    Q850,
-    /// Last SIP response.
-    Sip,
-    /// Post-dial delay.
-    Pdd,
-    /// Call SID.
-    Sid,
-}
-
-impl SortColumn {
-    /// The order `s` cycles through.
-    pub const CYCLE: [SortColumn; 8] = [
-        Self::Updated,
-        Self::State,
-        Self::Duration,
-        Self::FromCarrier,
-        Self::Q850,
-        Self::Sip,
-        Self::Pdd,
-        Self::Sid,
-    ];
-
-    /// The name shown in the header.
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Updated => "time",
-            Self::State => "state",
-            Self::Duration => "duration",
-            Self::FromCarrier => "from carrier",
-            Self::Q850 => "Q.850",
-            Self::Sip => "SIP",
-            Self::Pdd => "PDD",
-            Self::Sid => "call SID",
-        }
-    }
-
-    /// What a row sorts by in this column, as a number that orders like the value (for text,
-    /// its first sixteen bytes), with the text itself for ties past those. Read once per row,
-    /// so that sorting 100,000 rows compares keys lying side by side instead of following two
-    /// record pointers per comparison.
-    fn key(self, record: &CallRecord) -> (u128, &str) {
-        fn number(n: Option<i64>) -> (u128, &'static str) {
-            // None first, then i64::MIN.. in order.
-            let rank = n.map_or(0, |n| (i128::from(n) - i128::from(i64::MIN) + 1) as u128);
-            (rank, "")
-        }
-        fn text(t: &str) -> (u128, &str) {
-            // Zero-padded big-endian prefix: orders like the text's first sixteen bytes.
-            let mut prefix = [0u8; 16];
-            let n = t.len().min(16);
-            prefix[..n].copy_from_slice(&t.as_bytes()[..n]);
-            (u128::from_be_bytes(prefix), t)
-        }
-        let s = &record.summary;
-        match self {
-            Self::Updated => number(i64::try_from(record.update_seq).ok()),
-            Self::State => text(s.call_state.as_str()),
-            Self::Duration => number(s.duration),
-            Self::FromCarrier => text(&s.from.carrier),
-            Self::Q850 => number(Some(s.properties.q850_cause)),
-            Self::Sip => number(Some(s.properties.last_sip_response_num)),
-            Self::Pdd => number(s.properties.pdd_ms),
-            Self::Sid => text(&s.call_sid),
-        }
-    }
 }
 
 /// The filter line while it is being typed.
@@ -321,8 +243,8 @@ impl App {
             if let (Some(record), Some(key)) = (record, key)
                 && self.details_cache.as_ref().is_none_or(|c| c.key != key)
             {
-                let theme = crate::tui::ui::theme::Theme::new(self.header.color);
-                let lines = crate::tui::ui::call_details::lines(record, &theme, self.mask);
+                let theme = crate::tui::theme::Theme::new(self.header.color);
+                let lines = crate::tui::call_text::lines(record, &theme, self.mask);
                 self.details_cache = Some(DetailsCache { key, lines });
             }
         } else {
@@ -682,11 +604,9 @@ impl App {
                 let rows_on_screen = usize::from(body.height.saturating_sub(1));
                 if mouse.row == body.y {
                     if self.view == View::Calls
-                        && let Some(col) = crate::tui::ui::calls_table::column_at(
-                            body.width,
-                            mouse.column - body.x,
-                        )
-                        && let Some(sort) = crate::tui::ui::calls_table::sort_for_column(col)
+                        && let Some(col) =
+                            crate::tui::columns::column_at(body.width, mouse.column - body.x)
+                        && let Some(sort) = crate::tui::columns::sort_for_column(col)
                     {
                         self.sort = if self.sort.0 == sort {
                             (sort, !self.sort.1)

@@ -7,7 +7,10 @@
 //! and SIGHUP.
 
 pub mod app;
+pub mod call_text;
+pub mod columns;
 pub mod keys;
+pub mod theme;
 pub mod ui;
 
 use std::sync::Arc;

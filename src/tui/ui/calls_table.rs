@@ -9,104 +9,12 @@ use ratatui::widgets::{Cell, Row, Table};
 
 use crate::calls::store::CallRecord;
 use crate::text::terminal_safe;
-use crate::tui::app::{App, SortColumn};
-use crate::tui::ui::theme::Theme;
+use crate::tui::app::App;
+pub use crate::tui::columns::{
+    COLUMNS, Column, column_at, fit_columns, sort_for_column, sorted_column, visible_columns,
+};
+use crate::tui::theme::Theme;
 use crate::twilio::codes::{q850_label, sip_label};
-
-/// One column of the table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Column {
-    /// Time of the last update.
-    Time,
-    /// Call SID, shortened.
-    Sid,
-    /// Call direction.
-    Direction,
-    /// Caller → callee.
-    FromTo,
-    /// carrier / sip / client ...
-    CallType,
-    /// completed / busy / ...
-    State,
-    /// partial / predicted / complete.
-    Processing,
-    /// Seconds.
-    Duration,
-    /// Post-dial delay.
-    Pdd,
-    /// The caller's carrier.
-    FromCarrier,
-    /// The callee's carrier.
-    ToCarrier,
-    /// Who hung up.
-    Hangup,
-    /// Q.850 cause with its meaning.
-    Q850,
-    /// Last SIP response with its phrase.
-    Sip,
-    /// Voice Insights tags.
-    Tags,
-}
-
-/// Columns in display order, with title, width and priority (1 = kept longest).
-pub const COLUMNS: &[(Column, &str, u16, u8)] = &[
-    (Column::Time, "TIME", 8, 3),
-    (Column::Sid, "CALL SID", 11, 2),
-    (Column::Direction, "DIR", 8, 13),
-    (Column::FromTo, "FROM → TO", 23, 5),
-    (Column::CallType, "TYPE", 8, 12),
-    (Column::State, "STATE", 9, 1),
-    (Column::Processing, "SUMMARY", 9, 6),
-    (Column::Duration, "DUR", 5, 10),
-    (Column::Pdd, "PDD", 7, 15),
-    (Column::FromCarrier, "FROM CARRIER", 12, 7),
-    (Column::ToCarrier, "TO CARRIER", 12, 11),
-    (Column::Hangup, "HANGUP", 6, 8),
-    (Column::Q850, "Q.850", 20, 4),
-    (Column::Sip, "SIP", 14, 9),
-    (Column::Tags, "TAGS", 12, 14),
-];
-
-/// The columns that fit `width`, in display order, each with its width.
-pub fn visible_columns(width: u16) -> Vec<(Column, &'static str, u16)> {
-    fit_columns(COLUMNS, width)
-}
-
-/// Picks, by priority (1 = kept longest), the columns that fit `width` with one space between
-/// them, and returns them in display order.
-pub fn fit_columns<T: Copy + PartialEq>(
-    columns: &[(T, &'static str, u16, u8)],
-    width: u16,
-) -> Vec<(T, &'static str, u16)> {
-    let mut by_priority: Vec<_> = columns.iter().collect();
-    by_priority.sort_by_key(|c| c.3);
-    let mut used: u16 = 0;
-    let mut keep = Vec::new();
-    for &(col, _, w, _) in by_priority {
-        let needed = w + u16::from(!keep.is_empty());
-        if used + needed <= width {
-            used += needed;
-            keep.push(col);
-        }
-    }
-    columns
-        .iter()
-        .filter(|c| keep.contains(&c.0))
-        .map(|&(col, title, w, _)| (col, title, w))
-        .collect()
-}
-
-/// The column under horizontal position `x` of a table `width` wide.
-pub fn column_at(width: u16, x: u16) -> Option<Column> {
-    let mut left = 0;
-    for (col, _, w) in visible_columns(width) {
-        if x >= left && x < left + w + 1 {
-            return Some(col);
-        }
-        left += w + 1;
-    }
-    None
-}
 
 /// Draws the table.
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
@@ -170,27 +78,6 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         .collect();
     let table = Table::new(rows, widths).header(header).column_spacing(1);
     frame.render_widget(table, area);
-}
-
-/// The column a sort applies to, to mark its title with ↑ or ↓.
-fn sorted_column(sort: SortColumn) -> Column {
-    match sort {
-        SortColumn::Updated => Column::Time,
-        SortColumn::State => Column::State,
-        SortColumn::Duration => Column::Duration,
-        SortColumn::FromCarrier => Column::FromCarrier,
-        SortColumn::Q850 => Column::Q850,
-        SortColumn::Sip => Column::Sip,
-        SortColumn::Pdd => Column::Pdd,
-        SortColumn::Sid => Column::Sid,
-    }
-}
-
-/// The sort a click on a column title asks for (None: not sortable).
-pub fn sort_for_column(col: Column) -> Option<SortColumn> {
-    SortColumn::CYCLE
-        .into_iter()
-        .find(|s| sorted_column(*s) == col)
 }
 
 fn header_row(columns: &[(Column, &'static str, u16)], theme: &Theme, app: &App) -> Row<'static> {

@@ -21,7 +21,8 @@ pub mod delivery_details;
 pub mod header;
 pub mod help;
 pub mod stats_view;
-pub mod theme;
+pub use super::theme;
+pub use crate::text::escape_lines as escape_controls;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -106,18 +107,6 @@ pub fn draw(frame: &mut Frame, app: &App) {
     }
     draw_filter_line(frame, a.filter_line, app);
     draw_hint_bar(frame, a.hints, app);
-}
-
-/// Escapes, in place, what a terminal would act on in the text of `lines` (see
-/// [`crate::text`]); spans with nothing to escape are left as they are.
-pub fn escape_controls(lines: &mut [Line<'_>]) {
-    for span in lines.iter_mut().flat_map(|line| line.spans.iter_mut()) {
-        let escaped = match crate::text::terminal_safe(&span.content) {
-            std::borrow::Cow::Owned(escaped) => escaped,
-            std::borrow::Cow::Borrowed(_) => continue,
-        };
-        span.content = escaped.into();
-    }
 }
 
 fn draw_filter_line(frame: &mut Frame, area: Rect, app: &App) {
