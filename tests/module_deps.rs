@@ -22,14 +22,12 @@ type ModPath = Vec<String>;
 
 /// Circles still there: the module whose children they join, the children (sorted), and why.
 /// The test fails if one of them disappears (then delete it here) or a new one appears.
-const KNOWN_CIRCLES: &[(&[&str], &[&str], &str)] = &[
-    (
-        &[],
-        &["cli", "commands", "config"],
-        "flag structs live in cli.rs and in commands/*.rs, and config resolves cli's flags: \
+const KNOWN_CIRCLES: &[(&[&str], &[&str], &str)] = &[(
+    &[],
+    &["cli", "commands", "config"],
+    "flag structs live in cli.rs and in commands/*.rs, and config resolves cli's flags: \
          moving every flag and its check under cli/ is a later step of issue 14",
-    ),
-];
+)];
 
 /// Modules that nothing under `twilio/` may import: everything but the leaf helpers.
 const BELOW_TWILIO: &[&str] = &["text", "timestamp"];
