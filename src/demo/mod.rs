@@ -2,8 +2,12 @@
 //! makes realistic call-summary CloudEvents from a seed; [`simulator`] signs them with a demo
 //! token and POSTs them over real HTTP to a sink, as Event Streams does.
 
+mod data;
+mod edges;
+mod facts;
 pub mod generator;
 mod prng;
+pub mod scenario;
 pub mod simulator;
 
 pub use generator::{CallGenerator, Scenario, SimulatedCall, SimulatedEvent};
