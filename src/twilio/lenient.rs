@@ -505,3 +505,39 @@ macro_rules! open_enum {
 }
 
 pub(crate) use open_enum;
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use super::*;
+
+    #[test]
+    fn scalars_of_the_wrong_type_give_none() {
+        let ints: [(Value, Option<i64>); 7] = [
+            (json!(12), Some(12)),
+            (json!("12"), Some(12)),
+            (json!(11.0), Some(11)),
+            (json!(1.5), None),
+            (json!("abc"), None),
+            (json!(18446744073709551615u64), None),
+            (Value::Null, None),
+        ];
+        for (input, expected) in ints {
+            assert_eq!(
+                lenient_opt_i64(input.clone()).ok(),
+                Some(expected),
+                "{input}"
+            );
+        }
+        assert_eq!(lenient_opt_f64(json!("1.5")).ok(), Some(Some(1.5)));
+        assert_eq!(lenient_opt_f64(json!({"avg": 1})).ok(), Some(None));
+        assert_eq!(lenient_string(json!(12)).ok().as_deref(), Some(""));
+        assert_eq!(
+            lenient_string_vec(json!(["a", 3, null, "b"])).ok(),
+            Some(vec!["a".to_owned(), "b".to_owned()])
+        );
+        assert_eq!(lenient_string_vec(json!("a")).ok(), Some(Vec::new()));
+        assert_eq!(null_as_default::<_, i64>(Value::Null).ok(), Some(0));
+    }
+}
