@@ -5,16 +5,27 @@
 //! Timing is compressed for the demo: a call's events arrive seconds after it starts (partial at
 //! ~1-3 s, predicted-complete at ~3-6 s, complete at ~5-10 s) while the summaries describe calls
 //! of realistic length, so a summary's `end_time` may lie after the event's `time`.
+//!
+//! [`CallGenerator`] decides each call; the tables it draws from are in `demo/data.rs`, the
+//! edges and their metrics in `demo/edges.rs`, and how a call's facts become each event's
+//! `data` in `demo/facts.rs`.
 
-use std::fmt;
-use std::str::FromStr;
 use std::time::Duration;
 
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 
+use super::data::{
+    CALL_TYPE_WEIGHTS, CARRIERS, CLIENT_NAMES, COUNTRIES, CallType, Carrier, SCENARIO_WEIGHTS,
+    SIP_DOMAINS, SIP_USERS, TWILIO_NUMBER_CARRIERS,
+};
+use super::edges;
+use super::facts::{
+    CallFacts, Outcome, Party, Route, Snapshot, Timing, UNKNOWN_BY, add_duration, round_to,
+};
 use super::prng::SplitMix64;
-use crate::timestamp::{rfc3339_millis, rfc3339_seconds};
+pub use super::scenario::{Scenario, UnknownScenario};
+use crate::timestamp::rfc3339_millis;
 use crate::twilio::cloudevent::{
     COMPLETE_TYPE, PARTIAL_TYPE, PREDICTED_COMPLETE_TYPE, TEST_EVENT_TYPE,
 };
@@ -23,80 +34,6 @@ use crate::twilio::cloudevent::{
 const SUMMARY_SCHEMA: &str = "https://events-schemas.twilio.com/VoiceInsights.CallSummary/1";
 /// CloudEvent `dataschema` of a sink test event.
 const TEST_EVENT_SCHEMA: &str = "https://events-schemas.twilio.com/EventStreams.TestSink/1.json";
-
-/// Above these values Voice Insights tags a call (docs/events.md "Tags", assets/twilio/codes.md
-/// "Tags").
-const HIGH_JITTER_MS: f64 = 5.0;
-const HIGH_PACKET_LOSS_PCT: f64 = 5.0;
-const HIGH_LATENCY_MS: f64 = 400.0;
-const LOW_MOS: f64 = 3.5;
-const HIGH_PDD_MS: u64 = 5000;
-
-/// How a simulated call ends. Each maps to a final `call_state` and to the causes codes.md's
-/// "consistent outcomes" table gives for it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Scenario {
-    /// Answered and hung up normally: `completed`, Q.850 16, SIP 200.
-    Completed,
-    /// The callee was busy: `busy`, Q.850 17, SIP 486 or 600.
-    Busy,
-    /// Rang out: `noanswer`, Q.850 19 or 18, SIP 480 or 408.
-    NoAnswer,
-    /// Never connected: `fail` with a bad-number or network cause (rarely `undialed`).
-    Failed,
-    /// The caller hung up while it rang: `canceled`, Q.850 16 or 31, SIP 487.
-    Canceled,
-}
-
-impl Scenario {
-    /// Every scenario, in a stable order.
-    pub const ALL: [Scenario; 5] = [
-        Self::Completed,
-        Self::Busy,
-        Self::NoAnswer,
-        Self::Failed,
-        Self::Canceled,
-    ];
-
-    /// The name used on the command line: `completed`, `busy`, `noanswer`, `failed`, `canceled`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Completed => "completed",
-            Self::Busy => "busy",
-            Self::NoAnswer => "noanswer",
-            Self::Failed => "failed",
-            Self::Canceled => "canceled",
-        }
-    }
-}
-
-impl fmt::Display for Scenario {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// A scenario name that is not one of [`Scenario::ALL`].
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown scenario {0:?}: expected completed, busy, noanswer, failed or canceled")]
-pub struct UnknownScenario(pub String);
-
-impl FromStr for Scenario {
-    type Err = UnknownScenario;
-
-    /// Accepts the [`Scenario::as_str`] names, case-insensitively, plus the spellings people
-    /// type (`no-answer`, `no_answer`, `fail`, `cancelled`).
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "completed" | "complete" => Ok(Self::Completed),
-            "busy" => Ok(Self::Busy),
-            "noanswer" | "no-answer" | "no_answer" => Ok(Self::NoAnswer),
-            "failed" | "fail" => Ok(Self::Failed),
-            "canceled" | "cancelled" => Ok(Self::Canceled),
-            _ => Err(UnknownScenario(s.to_string())),
-        }
-    }
-}
 
 /// One simulated call: its SID, how it ends, and the CloudEvents Twilio would deliver for it.
 #[derive(Debug, Clone, PartialEq)]
@@ -180,9 +117,9 @@ impl CallGenerator {
         let route = self.route(call_type);
         let outcome = self.outcome(scenario);
         let timing = self.timing(&outcome);
-        let edges = self.edge_properties(call_type, &route);
+        let edges = edges::edge_properties(&mut self.rng, call_type, &route);
         let media = if outcome.answered {
-            self.media(call_type, &edges, timing.connect_secs)
+            edges::media(&mut self.rng, call_type, &edges, timing.connect_secs)
         } else {
             Map::new()
         };
@@ -428,7 +365,7 @@ impl CallGenerator {
         Party {
             address: identity,
             connection: "twilio_sdk",
-            ip_address: self.public_ip(),
+            ip_address: edges::public_ip(&mut self.rng),
             ..Party::default()
         }
     }
@@ -439,14 +376,14 @@ impl CallGenerator {
         Party {
             address: format!("sip:{user}@{domain}"),
             connection: "sip_interface",
-            ip_address: self.public_ip(),
+            ip_address: edges::public_ip(&mut self.rng),
             ..Party::default()
         }
     }
 
     fn sip_interface(&mut self) -> Party {
         let user = *self.rng.pick(SIP_USERS);
-        let ip = self.public_ip();
+        let ip = edges::public_ip(&mut self.rng);
         Party {
             address: format!("sip:{user}@{ip}"),
             connection: "sip_interface",
@@ -483,13 +420,6 @@ impl CallGenerator {
             country: base.country,
         }
     }
-
-    /// An address from the documentation ranges (RFC 5737), as a customer's public IP.
-    fn public_ip(&mut self) -> String {
-        let net = *self.rng.pick(&["203.0.113", "198.51.100", "192.0.2"]);
-        format!("{net}.{}", self.rng.range(2, 254))
-    }
-
     /// Final state and causes exactly per codes.md's "consistent outcomes" table.
     fn outcome(&mut self, scenario: Scenario) -> Outcome {
         let (call_state, q850, sip, disconnected_by) = match scenario {
@@ -578,255 +508,6 @@ impl CallGenerator {
             duration,
         }
     }
-
-    /// Edge objects (properties only) matching the call type: carrier → carrier_edge; sip →
-    /// sip_edge; trunking → sip_edge + carrier_edge; client → client_edge + sdk_edge; WhatsApp
-    /// calls have none.
-    fn edge_properties(&mut self, call_type: CallType, route: &Route) -> EdgeProps {
-        let outbound_leg = !matches!(route.direction, "inbound" | "trunking_originating");
-        let leg = |outbound: bool| if outbound { "outbound" } else { "inbound" };
-        let base = |direction: &str| -> Map<String, Value> {
-            let mut m = Map::new();
-            m.insert("media_region".into(), route.region.into());
-            m.insert("signaling_region".into(), route.region.into());
-            m.insert("edge_location".into(), route.edge_location.into());
-            m.insert("direction".into(), direction.into());
-            m
-        };
-        let mut edges = EdgeProps::default();
-        match call_type {
-            CallType::Carrier => edges.carrier = Some(base(leg(outbound_leg))),
-            CallType::Sip | CallType::Trunking => {
-                // The SIP side faces the PBX: for termination the PBX sends us the call.
-                let sip_direction = match route.direction {
-                    "trunking_terminating" => "inbound",
-                    "trunking_originating" => "outbound",
-                    _ => leg(outbound_leg),
-                };
-                let mut sip = base(sip_direction);
-                let twilio_ip = self.twilio_ip(route.region);
-                let pbx_ip = match route.from.connection {
-                    "sip_interface" => route.from.ip_address.clone(),
-                    _ if route.to.connection == "sip_interface" => route.to.ip_address.clone(),
-                    _ => self.public_ip(),
-                };
-                sip.insert("twilio_media_ip".into(), twilio_ip.clone().into());
-                sip.insert("twilio_signaling_ip".into(), twilio_ip.into());
-                sip.insert("external_media_ip".into(), pbx_ip.clone().into());
-                sip.insert("external_signaling_ip".into(), pbx_ip.into());
-                sip.insert(
-                    "sip_call_id".into(),
-                    format!("{}@0.0.0.0", self.rng.hex(32)).into(),
-                );
-                sip.insert(
-                    "user_agent".into(),
-                    (*self.rng.pick(SIP_USER_AGENTS)).into(),
-                );
-                if call_type == CallType::Trunking {
-                    sip.insert("trunk_sid".into(), format!("TK{}", self.rng.hex(32)).into());
-                    let carrier_direction = if sip_direction == "inbound" {
-                        "outbound"
-                    } else {
-                        "inbound"
-                    };
-                    edges.carrier = Some(base(carrier_direction));
-                }
-                edges.sip = Some(sip);
-            }
-            CallType::Client => {
-                let mut client = base(leg(outbound_leg));
-                client.insert(
-                    "twilio_media_ip".into(),
-                    self.twilio_ip(route.region).into(),
-                );
-                let sdk_ip = if route.from.connection == "twilio_sdk" {
-                    route.from.ip_address.clone()
-                } else {
-                    route.to.ip_address.clone()
-                };
-                client.insert("external_media_ip".into(), sdk_ip.into());
-                edges.client = Some(client);
-                let mut sdk = Map::new();
-                sdk.insert("direction".into(), leg(outbound_leg).into());
-                sdk.insert(
-                    "settings".into(),
-                    json!({ "dscp": true, "ice_restart_enabled": self.rng.chance(0.5) }),
-                );
-                edges.sdk = Some(sdk);
-            }
-            CallType::Whatsapp => {}
-        }
-        edges
-    }
-
-    fn twilio_ip(&mut self, region: &str) -> String {
-        let net = match region {
-            "ie1" => "54.171.127",
-            "de1" => "35.156.191",
-            "au1" => "54.252.254",
-            _ => *self.rng.pick(&["54.172.60", "54.244.51"]),
-        };
-        format!("{net}.{}", self.rng.range(0, 255))
-    }
-
-    /// `metrics` objects for the edges of an answered call, keyed by edge name. Most calls are
-    /// clean; a few have high jitter, packet loss, latency or a low MOS — and the tags follow
-    /// from these numbers.
-    fn media(
-        &mut self,
-        call_type: CallType,
-        edges: &EdgeProps,
-        connect_secs: u64,
-    ) -> Map<String, Value> {
-        let quality = Quality {
-            jitter: self.rng.chance(0.07),
-            loss: self.rng.chance(0.06),
-            latency: self.rng.chance(0.12),
-            mos: self.rng.chance(0.05),
-        };
-        let clean = Quality::default();
-        let mut metrics = Map::new();
-        match call_type {
-            CallType::Carrier => {
-                let m = json!({
-                    "inbound": self.stream(Leg::Inbound, Codec::Pcmu, connect_secs, quality, false),
-                    "outbound": self.stream(Leg::Outbound, Codec::Pcmu, connect_secs, clean, false),
-                });
-                metrics.insert("carrier_edge".into(), m);
-            }
-            CallType::Sip => {
-                let m = json!({
-                    "inbound": self.stream(Leg::Inbound, Codec::Pcmu, connect_secs, quality, false),
-                    "outbound": self.stream(Leg::Outbound, Codec::Pcmu, connect_secs, clean, false),
-                });
-                metrics.insert("sip_edge".into(), m);
-            }
-            CallType::Trunking => {
-                // As in Twilio's own example: the SIP edge measures latency towards the PBX.
-                let mut m = Map::new();
-                if self.rng.chance(0.6) {
-                    let s = self.stream(Leg::Inbound, Codec::Pcmu, connect_secs, quality, false);
-                    m.insert("inbound".into(), s);
-                }
-                let s = self.stream(Leg::Outbound, Codec::Pcmu, connect_secs, quality, true);
-                m.insert("outbound".into(), s);
-                metrics.insert("sip_edge".into(), Value::Object(m));
-                if self.rng.chance(0.5) {
-                    let m = json!({
-                        "inbound": self.stream(Leg::Inbound, Codec::Pcmu, connect_secs, clean, false),
-                        "outbound": self.stream(Leg::Outbound, Codec::Pcmu, connect_secs, clean, false),
-                    });
-                    metrics.insert("carrier_edge".into(), m);
-                }
-            }
-            CallType::Client => {
-                let codec = if self.rng.chance(0.7) {
-                    Codec::Opus
-                } else {
-                    Codec::Pcmu
-                };
-                let m = json!({
-                    "inbound": self.stream(Leg::Inbound, codec, connect_secs, quality, false),
-                    "outbound": self.stream(Leg::Outbound, codec, connect_secs, clean, false),
-                });
-                metrics.insert("client_edge".into(), m);
-                let mut inbound = self.stream(Leg::Inbound, codec, connect_secs, quality, false);
-                let mut outbound = self.stream(Leg::Outbound, codec, connect_secs, clean, false);
-                let degraded = quality.mos || quality.jitter || quality.loss;
-                let mos_avg = if degraded {
-                    self.rng.uniform(2.4, 3.3)
-                } else {
-                    self.rng.uniform(3.9, 4.4)
-                };
-                let mos = json!({
-                    "min": round_to((mos_avg - self.rng.uniform(0.2, 0.8)).max(1.0), 2),
-                    "max": round_to((mos_avg + self.rng.uniform(0.05, 0.4)).min(4.5), 2),
-                    "avg": round_to(mos_avg, 2),
-                });
-                let rtt_avg = if quality.latency {
-                    self.rng.uniform(420.0, 900.0)
-                } else {
-                    self.rng.uniform(35.0, 220.0)
-                };
-                let rtt = json!({
-                    "min": round_to(rtt_avg * self.rng.uniform(0.5, 0.9), 1),
-                    "max": round_to(rtt_avg * self.rng.uniform(1.1, 2.0), 1),
-                    "avg": round_to(rtt_avg, 1),
-                });
-                if let Some(m) = inbound.as_object_mut() {
-                    m.insert("mos".into(), mos);
-                }
-                if let Some(m) = outbound.as_object_mut() {
-                    m.insert("rtt".into(), rtt);
-                }
-                metrics.insert(
-                    "sdk_edge".into(),
-                    json!({ "inbound": inbound, "outbound": outbound }),
-                );
-            }
-            CallType::Whatsapp => {}
-        }
-        // Only edges that exist get metrics.
-        metrics.retain(|name, _| edges.has(name));
-        metrics
-    }
-
-    /// One direction of an edge's media: ~50 packets a second (20 ms ptime), loss and jitter
-    /// per `quality`, and a latency object where `with_latency`.
-    fn stream(
-        &mut self,
-        leg: Leg,
-        codec: Codec,
-        connect_secs: u64,
-        quality: Quality,
-        with_latency: bool,
-    ) -> Value {
-        let nominal = connect_secs.max(1) * 50;
-        let packets = nominal - self.rng.below(nominal / 50 + 1);
-        let loss_pct = if quality.loss {
-            self.rng.uniform(6.0, 18.0)
-        } else if self.rng.chance(0.6) {
-            0.0
-        } else {
-            self.rng.uniform(0.01, 0.8)
-        };
-        let lost = (packets as f64 * loss_pct / 100.0).round() as u64;
-        let loss_pct = round_to(lost as f64 * 100.0 / packets as f64, 2);
-        let jitter_avg = if quality.jitter {
-            self.rng.uniform(5.5, 25.0)
-        } else {
-            self.rng.uniform(0.15, 2.5)
-        };
-        let jitter_max = jitter_avg * self.rng.uniform(1.3, 4.0);
-        let mut m = Map::new();
-        m.insert("codec".into(), codec.number().into());
-        m.insert("codec_name".into(), codec.name().into());
-        let packets_key = match leg {
-            Leg::Inbound => "packets_received",
-            Leg::Outbound => "packets_sent",
-        };
-        m.insert(packets_key.into(), packets.into());
-        m.insert("packets_lost".into(), lost.into());
-        m.insert("packets_loss_percentage".into(), json!(loss_pct));
-        m.insert(
-            "jitter".into(),
-            json!({ "max": round_to(jitter_max, 6), "avg": round_to(jitter_avg, 6) }),
-        );
-        if with_latency {
-            let avg = if quality.latency {
-                self.rng.uniform(420.0, 700.0)
-            } else {
-                self.rng.uniform(15.0, 90.0)
-            };
-            let max = avg * self.rng.uniform(1.1, 2.0);
-            m.insert(
-                "latency".into(),
-                json!({ "max": round_to(max, 3), "avg": round_to(avg, 3) }),
-            );
-        }
-        Value::Object(m)
-    }
-
     /// What the partial events show. Calls that ring first may show `ringing` (and, once
     /// answered, `answered`) in early partials; calls that fail or are busy show their outcome
     /// straight away. About a third of calls get two partials.
@@ -875,189 +556,6 @@ impl CallGenerator {
     }
 }
 
-/// Everything decided about one call, from which each event's `data` is rendered.
-struct CallFacts {
-    call_sid: String,
-    account_sid: String,
-    call_type: CallType,
-    route: Route,
-    outcome: Outcome,
-    timing: Timing,
-    edges: EdgeProps,
-    /// `metrics` per edge name, for answered calls only.
-    media: Map<String, Value>,
-    started_at: OffsetDateTime,
-    silence: bool,
-    conference_participant: bool,
-}
-
-impl CallFacts {
-    fn final_snapshot(&self) -> Snapshot {
-        let o = &self.outcome;
-        Snapshot {
-            call_state: o.call_state,
-            q850: o.q850,
-            sip: o.sip,
-            disconnected_by: o.disconnected_by,
-            duration: self.timing.duration,
-            connect_duration: self.timing.connect_secs,
-            ended: true,
-            with_metrics: o.answered,
-        }
-    }
-
-    /// A call still ringing or talking: no cause yet, nobody has hung up.
-    fn in_progress(
-        &self,
-        call_state: &'static str,
-        duration: u64,
-        connect_duration: u64,
-    ) -> Snapshot {
-        Snapshot {
-            call_state,
-            q850: 0,
-            sip: 0,
-            disconnected_by: UNKNOWN_BY,
-            duration,
-            connect_duration,
-            ended: false,
-            with_metrics: false,
-        }
-    }
-
-    /// The `data` of one summary event, shaped like docs/events.md's "A complete v1 event" with
-    /// edges as in the REST examples.
-    fn summary(&self, snap: &Snapshot, processing_state: &str, version: u32) -> Value {
-        let edge = |name: &str, props: &Option<Map<String, Value>>| -> Value {
-            let Some(props) = props else {
-                return Value::Null;
-            };
-            let mut e = Map::new();
-            e.insert("properties".into(), Value::Object(props.clone()));
-            if snap.with_metrics {
-                if let Some(m) = self.media.get(name) {
-                    e.insert("metrics".into(), m.clone());
-                }
-            }
-            Value::Object(e)
-        };
-        let sip_edge = edge("sip_edge", &self.edges.sip);
-        let carrier_edge = edge("carrier_edge", &self.edges.carrier);
-        let sdk_edge = edge("sdk_edge", &self.edges.sdk);
-        let client_edge = edge("client_edge", &self.edges.client);
-        let mut tags = Vec::new();
-        if snap.with_metrics {
-            tags = tags_from_metrics([&sip_edge, &carrier_edge, &sdk_edge, &client_edge]);
-            if self.silence {
-                tags.push("silence");
-            }
-        }
-        if self.timing.pdd_ms > HIGH_PDD_MS {
-            tags.push("high_pdd");
-        }
-
-        let mut d = Map::new();
-        d.insert("call_sid".into(), self.call_sid.clone().into());
-        d.insert("account_sid".into(), self.account_sid.clone().into());
-        d.insert(
-            "parent_call_sid".into(),
-            self.route.parent_call_sid.clone().into(),
-        );
-        d.insert("parent_account_sid".into(), "".into());
-        d.insert("start_time".into(), rfc3339_seconds(self.started_at).into());
-        if snap.ended {
-            let end = add_duration(self.started_at, Duration::from_secs(snap.duration));
-            d.insert("end_time".into(), rfc3339_seconds(end).into());
-        }
-        d.insert("duration".into(), snap.duration.into());
-        d.insert("connect_duration".into(), snap.connect_duration.into());
-        d.insert("call_type".into(), self.call_type.as_str().into());
-        d.insert("call_state".into(), snap.call_state.into());
-        d.insert("from".into(), self.route.from.to_json(true));
-        d.insert("to".into(), self.route.to.to_json(false));
-        d.insert("processing_state".into(), processing_state.into());
-        d.insert("processing_version".into(), version.into());
-        d.insert("sip_edge".into(), sip_edge);
-        d.insert("carrier_edge".into(), carrier_edge);
-        d.insert("sdk_edge".into(), sdk_edge);
-        d.insert("client_edge".into(), client_edge);
-        d.insert("tags".into(), tags.into());
-        d.insert(
-            "attributes".into(),
-            json!({ "conference_participant": self.conference_participant }),
-        );
-        d.insert("properties".into(), self.properties(snap));
-        Value::Object(d)
-    }
-
-    fn properties(&self, snap: &Snapshot) -> Value {
-        let sip = self.edges.sip.as_ref();
-        let sip_str = |key: &str| -> Value {
-            sip.and_then(|m| m.get(key))
-                .cloned()
-                .unwrap_or_else(|| "".into())
-        };
-        let region = self.route.region;
-        json!({
-            "q850_cause": snap.q850,
-            "last_sip_response_num": snap.sip,
-            "pdd_ms": self.timing.pdd_ms,
-            "route_id": "",
-            "media_region": region,
-            "signaling_region": region,
-            "twilio_media_ip": sip_str("twilio_media_ip"),
-            "twilio_signaling_ip": sip_str("twilio_signaling_ip"),
-            "external_media_ip": sip_str("external_media_ip"),
-            "external_signaling_ip": sip_str("external_signaling_ip"),
-            "sip_call_id": sip_str("sip_call_id"),
-            "user_agent": sip_str("user_agent"),
-            "selected_region": region,
-            "region": region,
-            "trunk_sid": sip_str("trunk_sid"),
-            "disconnected_by": snap.disconnected_by,
-            "direction": self.route.direction,
-            "settings": null,
-        })
-    }
-}
-
-/// The quality tags implied by the metrics of these edges (each `null` or an edge object).
-fn tags_from_metrics(edges: [&Value; 4]) -> Vec<&'static str> {
-    let mut jitter = false;
-    let mut loss = false;
-    let mut latency = false;
-    let mut mos = false;
-    let streams = edges.iter().flat_map(|e| {
-        ["inbound", "outbound"]
-            .into_iter()
-            .filter_map(move |leg| e.get("metrics").and_then(|m| m.get(leg)))
-    });
-    for s in streams {
-        let avg = |key: &str| {
-            s.get(key)
-                .and_then(|v| v.get("avg"))
-                .and_then(Value::as_f64)
-        };
-        jitter |= avg("jitter").is_some_and(|v| v > HIGH_JITTER_MS);
-        latency |= avg("latency").is_some_and(|v| v > HIGH_LATENCY_MS);
-        latency |= avg("rtt").is_some_and(|v| v > HIGH_LATENCY_MS);
-        mos |= avg("mos").is_some_and(|v| v < LOW_MOS);
-        loss |= s
-            .get("packets_loss_percentage")
-            .and_then(Value::as_f64)
-            .is_some_and(|v| v > HIGH_PACKET_LOSS_PCT);
-    }
-    [
-        (jitter, "high_jitter"),
-        (loss, "high_packet_loss"),
-        (latency, "high_latency"),
-        (mos, "low_mos"),
-    ]
-    .into_iter()
-    .filter_map(|(on, tag)| on.then_some(tag))
-    .collect()
-}
-
 /// A sink test event (`com.twilio.eventstreams.test-event`) like Twilio sends for
 /// `POST /v1/Sinks/{Sid}/Test`: its `id` is the account SID and `data.test_id` a UUID.
 pub fn test_event(test_id: &str, account_sid: &str, time: OffsetDateTime) -> Value {
@@ -1095,436 +593,6 @@ fn millis(secs: f64) -> Duration {
     Duration::from_millis((secs * 1000.0).round() as u64)
 }
 
-fn round_to(x: f64, decimals: i32) -> f64 {
-    let scale = [1.0, 10.0, 100.0, 1e3, 1e4, 1e5, 1e6][decimals.clamp(0, 6) as usize];
-    (x * scale).round() / scale
-}
-
-/// `t + d`, or `t` if that would leave the representable range.
-pub(crate) fn add_duration(t: OffsetDateTime, d: Duration) -> OffsetDateTime {
-    time::Duration::try_from(d)
-        .ok()
-        .and_then(|d| t.checked_add(d))
-        .unwrap_or(t)
-}
-
-const UNKNOWN_BY: &str = "unknown_disconnected_by";
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum CallType {
-    Carrier,
-    Sip,
-    Trunking,
-    Client,
-    Whatsapp,
-}
-
-impl CallType {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::Carrier => "carrier",
-            Self::Sip => "sip",
-            Self::Trunking => "trunking",
-            Self::Client => "client",
-            Self::Whatsapp => "whatsapp",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy)]
-enum Leg {
-    Inbound,
-    Outbound,
-}
-
-#[derive(Debug, Clone, Copy)]
-enum Codec {
-    Pcmu,
-    Opus,
-}
-
-impl Codec {
-    fn number(self) -> u32 {
-        match self {
-            Self::Pcmu => 0,
-            Self::Opus => 111,
-        }
-    }
-
-    fn name(self) -> &'static str {
-        match self {
-            Self::Pcmu => "pcmu",
-            Self::Opus => "opus",
-        }
-    }
-}
-
-/// Which impairments an answered call has.
-#[derive(Debug, Clone, Copy, Default)]
-struct Quality {
-    jitter: bool,
-    loss: bool,
-    latency: bool,
-    mos: bool,
-}
-
-#[derive(Debug, Clone)]
-struct Outcome {
-    call_state: &'static str,
-    q850: u16,
-    sip: u16,
-    disconnected_by: &'static str,
-    answered: bool,
-    rang: bool,
-    dialed: bool,
-}
-
-#[derive(Debug, Clone)]
-struct Timing {
-    pdd_ms: u64,
-    /// Seconds from initiation until answer (or until the ringing stopped).
-    ring_secs: f64,
-    connect_secs: u64,
-    duration: u64,
-}
-
-/// What one summary event reports: the final outcome, or a moment while the call was live.
-#[derive(Debug, Clone)]
-struct Snapshot {
-    call_state: &'static str,
-    q850: u16,
-    sip: u16,
-    disconnected_by: &'static str,
-    duration: u64,
-    connect_duration: u64,
-    /// Whether the call had ended (an `end_time` is known).
-    ended: bool,
-    with_metrics: bool,
-}
-
-#[derive(Debug, Clone)]
-struct Route {
-    direction: &'static str,
-    from: Party,
-    to: Party,
-    parent_call_sid: String,
-    region: &'static str,
-    edge_location: &'static str,
-}
-
-/// Edge `properties` objects for the edges this call has.
-#[derive(Debug, Clone, Default)]
-struct EdgeProps {
-    carrier: Option<Map<String, Value>>,
-    sip: Option<Map<String, Value>>,
-    client: Option<Map<String, Value>>,
-    sdk: Option<Map<String, Value>>,
-}
-
-impl EdgeProps {
-    fn has(&self, name: &str) -> bool {
-        match name {
-            "carrier_edge" => self.carrier.is_some(),
-            "sip_edge" => self.sip.is_some(),
-            "client_edge" => self.client.is_some(),
-            "sdk_edge" => self.sdk.is_some(),
-            _ => false,
-        }
-    }
-}
-
-/// One end of a call: a phone number, a client identity, a SIP URI or a WhatsApp address.
-#[derive(Debug, Clone, Default)]
-struct Party {
-    address: String,
-    carrier: &'static str,
-    connection: &'static str,
-    number_prefix: String,
-    location: Option<(f64, f64)>,
-    city: &'static str,
-    country_code: &'static str,
-    subdivision: &'static str,
-    ip_address: String,
-    country: Option<&'static Country>,
-}
-
-impl Party {
-    /// The `from` (`is_from`) or `to` object: the address goes in `caller` or `callee`, the
-    /// other key is `""` as in the v1 event.
-    fn to_json(&self, is_from: bool) -> Value {
-        let (caller, callee) = if is_from {
-            (self.address.as_str(), "")
-        } else {
-            ("", self.address.as_str())
-        };
-        let location = match self.location {
-            Some((lat, lon)) => json!({ "lat": lat, "lon": lon }),
-            None => Value::Null,
-        };
-        json!({
-            "caller": caller,
-            "callee": callee,
-            "carrier": self.carrier,
-            "connection": self.connection,
-            "number_prefix": self.number_prefix,
-            "location": location,
-            "city": self.city,
-            "country_code": self.country_code,
-            "country_subdivision": self.subdivision,
-            "ip_address": self.ip_address,
-            "sdk": null,
-        })
-    }
-}
-
-#[derive(Debug)]
-struct City {
-    name: &'static str,
-    subdivision: &'static str,
-    lat: f64,
-    lon: f64,
-    /// National area code of landlines in this city.
-    area: &'static str,
-}
-
-#[derive(Debug)]
-struct Country {
-    iso: &'static str,
-    dial: &'static str,
-    /// Digits after the country code.
-    national_len: usize,
-    media_region: &'static str,
-    edge_locations: &'static [&'static str],
-    cities: &'static [City],
-}
-
-#[derive(Debug)]
-struct Carrier {
-    name: &'static str,
-    /// Index into [`COUNTRIES`].
-    country: usize,
-    connection: &'static str,
-    /// National number ranges of a mobile network; empty: the city's area code.
-    prefixes: &'static [&'static str],
-    /// How often it appears, relative to the others.
-    weight: u32,
-}
-
-const fn city(
-    name: &'static str,
-    subdivision: &'static str,
-    lat: f64,
-    lon: f64,
-    area: &'static str,
-) -> City {
-    City {
-        name,
-        subdivision,
-        lat,
-        lon,
-        area,
-    }
-}
-
-static COUNTRIES: [Country; 7] = [
-    Country {
-        iso: "US",
-        dial: "1",
-        national_len: 10,
-        media_region: "us1",
-        edge_locations: &["ashburn", "umatilla"],
-        cities: &[
-            city("New York", "New York", 40.7128, -74.0060, "212"),
-            city("San Francisco", "California", 37.7749, -122.4194, "415"),
-            city("Chicago", "Illinois", 41.8781, -87.6298, "312"),
-            city("Austin", "Texas", 30.2672, -97.7431, "512"),
-            city("Seattle", "Washington", 47.6062, -122.3321, "206"),
-            city("Miami", "Florida", 25.7617, -80.1918, "305"),
-            city("Denver", "Colorado", 39.7392, -104.9903, "303"),
-            city("Boston", "Massachusetts", 42.3601, -71.0589, "617"),
-            city("Atlanta", "Georgia", 33.7490, -84.3880, "404"),
-        ],
-    },
-    Country {
-        iso: "CA",
-        dial: "1",
-        national_len: 10,
-        media_region: "us1",
-        edge_locations: &["ashburn"],
-        cities: &[
-            city("Toronto", "Ontario", 43.6532, -79.3832, "416"),
-            city("Vancouver", "British Columbia", 49.2827, -123.1207, "604"),
-            city("Montreal", "Quebec", 45.5019, -73.5674, "514"),
-        ],
-    },
-    Country {
-        iso: "GB",
-        dial: "44",
-        national_len: 10,
-        media_region: "ie1",
-        edge_locations: &["dublin"],
-        cities: &[
-            city("London", "England", 51.5074, -0.1278, "20"),
-            city("Manchester", "England", 53.4808, -2.2426, "161"),
-            city("Edinburgh", "Scotland", 55.9533, -3.1883, "131"),
-        ],
-    },
-    Country {
-        iso: "DE",
-        dial: "49",
-        national_len: 11,
-        media_region: "de1",
-        edge_locations: &["frankfurt"],
-        cities: &[
-            city("Berlin", "Berlin", 52.5200, 13.4050, "30"),
-            city("Munich", "Bavaria", 48.1351, 11.5820, "89"),
-            city("Hamburg", "Hamburg", 53.5511, 9.9937, "40"),
-        ],
-    },
-    Country {
-        iso: "FR",
-        dial: "33",
-        national_len: 9,
-        media_region: "ie1",
-        edge_locations: &["dublin", "frankfurt"],
-        cities: &[
-            city("Paris", "Île-de-France", 48.8566, 2.3522, "1"),
-            city("Lyon", "Auvergne-Rhône-Alpes", 45.7640, 4.8357, "4"),
-            city(
-                "Marseille",
-                "Provence-Alpes-Côte d'Azur",
-                43.2965,
-                5.3698,
-                "4",
-            ),
-        ],
-    },
-    Country {
-        iso: "ES",
-        dial: "34",
-        national_len: 9,
-        media_region: "ie1",
-        edge_locations: &["dublin"],
-        cities: &[
-            city("Madrid", "Community of Madrid", 40.4168, -3.7038, "91"),
-            city("Barcelona", "Catalonia", 41.3874, 2.1686, "93"),
-        ],
-    },
-    Country {
-        iso: "AU",
-        dial: "61",
-        national_len: 9,
-        media_region: "au1",
-        edge_locations: &["sydney"],
-        cities: &[
-            city("Sydney", "New South Wales", -33.8688, 151.2093, "2"),
-            city("Melbourne", "Victoria", -37.8136, 144.9631, "3"),
-        ],
-    },
-];
-
-const US: usize = 0;
-const CA: usize = 1;
-const GB: usize = 2;
-const DE: usize = 3;
-const FR: usize = 4;
-const ES: usize = 5;
-const AU: usize = 6;
-
-const fn carrier(
-    name: &'static str,
-    country: usize,
-    connection: &'static str,
-    prefixes: &'static [&'static str],
-    weight: u32,
-) -> Carrier {
-    Carrier {
-        name,
-        country,
-        connection,
-        prefixes,
-        weight,
-    }
-}
-
-/// Carriers as Voice Insights names them, weighted: mostly US traffic, some Canada, Europe and
-/// Australia.
-static CARRIERS: [Carrier; 20] = [
-    carrier("T-Mobile USA, Inc.", US, "mobile", &[], 14),
-    carrier("AT&T Wireless", US, "mobile", &[], 14),
-    carrier("Verizon Wireless", US, "mobile", &[], 14),
-    carrier("Bandwidth.com", US, "voip", &[], 6),
-    carrier("Lumen", US, "landline", &[], 5),
-    carrier("Comcast", US, "landline", &[], 4),
-    carrier("Frontier Communications", US, "landline", &[], 2),
-    carrier("Rogers", CA, "mobile", &[], 4),
-    carrier("Bell Mobility", CA, "mobile", &[], 3),
-    carrier("Vodafone UK", GB, "mobile", &["74", "77"], 4),
-    carrier("EE", GB, "mobile", &["75", "79"], 4),
-    carrier("BT", GB, "landline", &[], 2),
-    carrier(
-        "Deutsche Telekom",
-        DE,
-        "mobile",
-        &["151", "160", "170", "171", "175"],
-        4,
-    ),
-    carrier(
-        "Telefonica Germany",
-        DE,
-        "mobile",
-        &["159", "176", "179"],
-        2,
-    ),
-    carrier("Orange France", FR, "mobile", &["6", "7"], 4),
-    carrier("SFR", FR, "mobile", &["6"], 2),
-    carrier("Telefonica Spain", ES, "mobile", &["6"], 3),
-    carrier("Vodafone Spain", ES, "mobile", &["6", "7"], 2),
-    carrier("Telstra", AU, "mobile", &["4"], 3),
-    carrier("Optus", AU, "mobile", &["4"], 2),
-];
-
-/// The account's Twilio numbers: (index into [`CARRIERS`], index into its country's cities).
-static TWILIO_NUMBER_CARRIERS: &[(usize, usize)] = &[(3, 1), (4, 0), (3, 3), (11, 0)];
-
-static SCENARIO_WEIGHTS: &[(Scenario, u32)] = &[
-    (Scenario::Completed, 55),
-    (Scenario::NoAnswer, 13),
-    (Scenario::Busy, 10),
-    (Scenario::Failed, 12),
-    (Scenario::Canceled, 10),
-];
-
-static CALL_TYPE_WEIGHTS: &[(CallType, u32)] = &[
-    (CallType::Carrier, 60),
-    (CallType::Sip, 12),
-    (CallType::Trunking, 12),
-    (CallType::Client, 12),
-    (CallType::Whatsapp, 4),
-];
-
-static CLIENT_NAMES: &[&str] = &[
-    "client:alice",
-    "client:bob.smith",
-    "client:reception",
-    "client:night-shift",
-    "client:sales-team",
-];
-static SIP_USERS: &[&str] = &["1001", "1002", "2040", "reception", "ivr", "sales"];
-static SIP_DOMAINS: &[&str] = &[
-    "acme.sip.twilio.com",
-    "callcenter.sip.us1.twilio.com",
-    "pbx-office.sip.twilio.com",
-];
-static SIP_USER_AGENTS: &[&str] = &[
-    "Asterisk PBX 18.20.0",
-    "FreeSWITCH-mod_sofia/1.10.11-release",
-    "3CXPhoneSystem 18.0.9.20",
-    "Yealink SIP-T54W 96.86.0.100",
-    "Grandstream UCM6302 V1.0.23.17",
-    "Cisco-SIPGateway/IOS-17.x",
-];
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1532,17 +600,6 @@ mod tests {
     fn t0() -> OffsetDateTime {
         time::macros::datetime!(2026-03-01 12:00:00 UTC)
     }
-
-    #[test]
-    fn scenario_names_round_trip() {
-        for s in Scenario::ALL {
-            assert_eq!(s.as_str().parse::<Scenario>(), Ok(s));
-            assert_eq!(s.to_string(), s.as_str());
-        }
-        assert_eq!("No-Answer".parse::<Scenario>(), Ok(Scenario::NoAnswer));
-        assert!("exploded".parse::<Scenario>().is_err());
-    }
-
     #[test]
     fn same_seed_same_calls_and_account() {
         let mut a = CallGenerator::new(42);
@@ -1640,18 +697,5 @@ mod tests {
         assert_eq!(with_data_as_string(&stringly), stringly);
         let body = delivery_body(std::slice::from_ref(original));
         assert!(body.starts_with(b"[{\"specversion\"") && !body.contains(&b'\n'));
-    }
-
-    #[test]
-    fn tags_follow_metrics() {
-        let edge = json!({ "metrics": { "inbound": {
-            "jitter": { "avg": 7.5 }, "packets_loss_percentage": 0.2, "mos": { "avg": 3.1 }
-        }, "outbound": { "rtt": { "avg": 450.0 }, "packets_loss_percentage": 9.0 } } });
-        let none = Value::Null;
-        assert_eq!(
-            tags_from_metrics([&edge, &none, &none, &none]),
-            ["high_jitter", "high_packet_loss", "high_latency", "low_mos"]
-        );
-        assert!(tags_from_metrics([&none, &none, &none, &none]).is_empty());
     }
 }

@@ -15,9 +15,9 @@ use tokio::sync::Semaphore;
 use tokio::task::{JoinError, JoinSet};
 use tokio::time::{Instant, sleep_until};
 
+use super::facts::add_duration;
 use super::generator::{
-    CallGenerator, Scenario, SimulatedEvent, add_duration, delivery_body, test_event,
-    with_data_as_string,
+    CallGenerator, Scenario, SimulatedEvent, delivery_body, test_event, with_data_as_string,
 };
 use super::prng::SplitMix64;
 use crate::twilio::webhook::{

@@ -7,6 +7,8 @@
 pub mod api;
 pub mod cloudevent;
 pub mod codes;
+mod edge;
+mod lenient;
 pub mod monitor_api;
 pub mod provision;
 pub mod rest;
