@@ -8,8 +8,7 @@ use std::time::{Duration, SystemTime};
 use anyhow::{Context, bail};
 
 use crate::alerts::{AlertFeed, AlertPoller, SinkMatcher};
-use crate::cli::ListenArgs;
-use crate::commands::UsageError;
+use crate::cli::{ListenArgs, UsageError};
 use crate::commands::monitor::{self, MonitorSpec, Recording};
 use crate::ingest::public_url::PublicUrl;
 use crate::ingest::replay::{resume_from, seen_event_ids};

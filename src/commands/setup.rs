@@ -15,11 +15,12 @@ use std::time::{Duration, SystemTime};
 use anyhow::Context;
 use tokio::time::Instant;
 
-use crate::cli::SetupArgs;
-use crate::commands::events_admin::{DEFAULT_SINK_DESCRIPTION, DEFAULT_SUBSCRIPTION_DESCRIPTION};
+use crate::cli::{
+    DEFAULT_SINK_DESCRIPTION, DEFAULT_SUBSCRIPTION_DESCRIPTION, SetupArgs, UsageError,
+};
+use crate::commands::Reported;
 use crate::commands::listen::{Prepared, debugger_alerts, prepare};
 use crate::commands::monitor::{self, Running};
-use crate::commands::{Reported, UsageError};
 use crate::ingest::Delivery;
 use crate::ingest::diagnosis::signature_prefix;
 use crate::ingest::public_url::PublicUrl;
@@ -626,7 +627,7 @@ struct Progress {
 impl Progress {
     fn for_stderr() -> Self {
         Self {
-            color: std::io::stderr().is_terminal() && crate::commands::color_enabled(),
+            color: std::io::stderr().is_terminal() && crate::cli::color_enabled(),
         }
     }
 
