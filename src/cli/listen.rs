@@ -1,13 +1,15 @@
-//! The flags of `callwatch listen` (which `setup` takes too), and the parsers of their sizes
-//! and durations.
+//! The flags of `callwatch listen` (which `setup` takes too), the parsers of their sizes and
+//! durations, and the check of where the public URL comes from ([`PublicUrlChoice`]).
 
 use std::net::IpAddr;
 use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{ApiAuthArgs, OutputArgs};
+use super::{ApiAuthArgs, OutputArgs, UsageError};
+use crate::tunnel::TunnelKind;
 use crate::twilio::monitor_api::DEFAULT_MONITOR_API_BASE;
+use crate::twilio::url::validate_public_url;
 
 /// `callwatch listen`.
 #[derive(Debug, Clone, Args)]
@@ -41,7 +43,7 @@ pub struct ListenArgs {
         value_name = "KIND",
         conflicts_with = "trust_forwarded_headers"
     )]
-    pub tunnel: Option<crate::tunnel::TunnelKind>,
+    pub tunnel: Option<TunnelKind>,
     /// Where the ngrok agent API answers (with --tunnel ngrok).
     #[arg(long, value_name = "URL", default_value = crate::tunnel::DEFAULT_NGROK_API)]
     pub ngrok_api: String,
@@ -133,6 +135,51 @@ pub struct ListenArgs {
     pub output: OutputArgs,
 }
 
+/// Where the public URL comes from, as chosen on the command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PublicUrlChoice {
+    /// `--public-url`.
+    Fixed(String),
+    /// `--tunnel`, with the events path.
+    Tunnel(TunnelKind, String),
+    /// `--trust-forwarded-headers`, with the events path.
+    Forwarded(String),
+}
+
+impl ListenArgs {
+    /// Checks `--public-url`, `--tunnel`, `--trust-forwarded-headers` and `--events-path`
+    /// together: where the public URL will come from. `command` names the command in errors.
+    pub fn public_url_choice(&self, command: &str) -> Result<PublicUrlChoice, UsageError> {
+        let events_path = self
+            .events_path
+            .clone()
+            .unwrap_or_else(|| "/events".to_owned());
+        if !events_path.starts_with('/') || events_path.contains(['?', '#']) {
+            return Err(UsageError(format!(
+                "--events-path `{events_path}` must be a path such as /events"
+            )));
+        }
+        if let Some(url) = &self.public_url {
+            validate_public_url(url).map_err(|e| UsageError(e.to_string()))?;
+            return Ok(PublicUrlChoice::Fixed(url.clone()));
+        }
+        if let Some(kind) = self.tunnel {
+            return Ok(PublicUrlChoice::Tunnel(kind, events_path));
+        }
+        if self.trust_forwarded_headers {
+            return Ok(PublicUrlChoice::Forwarded(events_path));
+        }
+        Err(UsageError(format!(
+            "{command} needs the public URL Twilio delivers to, because Twilio signs that exact URL. \
+             Give one of:\n  \
+             --public-url https://<your-tunnel>/events   the sink's destination, as configured in Twilio\n  \
+             --tunnel ngrok                              read it from the ngrok agent API (or start `ngrok http PORT`)\n  \
+             --tunnel cloudflared                        start a cloudflared quick tunnel and use its URL\n  \
+             --trust-forwarded-headers                   rebuild it per request from X-Forwarded-Proto/-Host (behind your own proxy)"
+        )))
+    }
+}
+
 /// A size in bytes: a number with an optional unit (`B`, `KB`/`MB`/`GB` in powers of 1000,
 /// `KiB`/`MiB`/`GiB` in powers of 1024; case and a space before the unit do not matter).
 pub fn parse_byte_size(s: &str) -> Result<u64, String> {
@@ -193,8 +240,38 @@ pub fn parse_age(s: &str) -> Result<std::time::Duration, String> {
 }
 
 #[cfg(test)]
-mod size_and_age_tests {
+mod tests {
     use super::*;
+
+    #[test]
+    fn the_public_url_comes_from_exactly_one_place() {
+        use clap::Parser;
+        let choice = |flags: &[&str]| {
+            let cli = crate::cli::Cli::try_parse_from(
+                ["callwatch", "listen"].iter().chain(flags).copied(),
+            )
+            .expect("flags parse");
+            let crate::cli::Command::Listen(args) = cli.command else {
+                unreachable!("listen parses as listen")
+            };
+            args.public_url_choice("listen")
+        };
+        assert_eq!(
+            choice(&["--public-url", "https://a.example/events"]).ok(),
+            Some(PublicUrlChoice::Fixed("https://a.example/events".into()))
+        );
+        assert_eq!(
+            choice(&["--tunnel", "ngrok"]).ok(),
+            Some(PublicUrlChoice::Tunnel(TunnelKind::Ngrok, "/events".into()))
+        );
+        assert_eq!(
+            choice(&["--trust-forwarded-headers", "--events-path", "/hook"]).ok(),
+            Some(PublicUrlChoice::Forwarded("/hook".into()))
+        );
+        assert!(choice(&["--tunnel", "ngrok", "--events-path", "hook"]).is_err());
+        let none = choice(&[]).unwrap_err().to_string();
+        assert!(none.starts_with("listen needs the public URL"), "{none}");
+    }
 
     #[test]
     fn sizes_read_with_their_units() {

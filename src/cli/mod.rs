@@ -36,7 +36,7 @@ pub use events_admin::{
     JsonFlag, SinksArgs, SinksCommand, SubscriptionsArgs, SubscriptionsCommand, TypesArgs,
 };
 pub use export::{ExportArgs, ExportFormat};
-pub use listen::ListenArgs;
+pub use listen::{ListenArgs, PublicUrlChoice};
 pub use man::ManArgs;
 pub use output::{ColorChoice, OutputArgs, color_enabled};
 pub use replay::ReplayArgs;

@@ -1,10 +1,11 @@
-//! The flags of `callwatch replay`.
+//! The flags of `callwatch replay`, and the check of those that depend on each other.
 
 use std::path::PathBuf;
 
 use clap::Args;
 
-use super::OutputArgs;
+use super::{OutputArgs, UsageError};
+use crate::twilio::url::validate_public_url;
 
 /// `callwatch replay`.
 #[derive(Debug, Clone, Args)]
@@ -66,5 +67,34 @@ fn parse_speed(s: &str) -> Result<f64, String> {
         Ok(speed)
     } else {
         Err("the speed must be a number above 0 (use --max for as fast as possible)".into())
+    }
+}
+
+impl ReplayArgs {
+    /// Checks the flags that depend on each other (`--verify` and `--to` need a token, `--to`
+    /// and `--destination` must be URLs Twilio could sign, `--to` shows nothing) and gives the
+    /// auth token, `None` when absent or empty.
+    pub fn checked_token(&self) -> Result<Option<String>, UsageError> {
+        let token = self.auth_token.clone().filter(|t| !t.is_empty());
+        if (self.verify || self.to.is_some()) && token.is_none() {
+            return Err(UsageError(format!(
+                "{} needs an auth token: pass --auth-token or set TWILIO_AUTH_TOKEN",
+                if self.verify { "--verify" } else { "--to" }
+            )));
+        }
+        if let Some(to) = &self.to {
+            validate_public_url(to)
+                .map_err(|e| UsageError(e.to_string().replace("--public-url", "--to")))?;
+            if self.output.output.is_some() {
+                return Err(UsageError(
+                    "--to resends instead of showing; leave out --output".into(),
+                ));
+            }
+        }
+        if let Some(destination) = &self.destination {
+            validate_public_url(destination)
+                .map_err(|e| UsageError(e.to_string().replace("--public-url", "--destination")))?;
+        }
+        Ok(token)
     }
 }

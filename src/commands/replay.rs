@@ -12,7 +12,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
 use crate::calls::filter::Filter;
-use crate::cli::{ReplayArgs, UsageError};
+use crate::cli::ReplayArgs;
 use crate::commands::monitor::CHANNEL_CAPACITY;
 use crate::ingest::ListenerStats;
 use crate::ingest::replay::{RecordedDelivery, Warning, read_recording, rejudge};
@@ -20,31 +20,12 @@ use crate::ingest::verdict::{Judge, signed_url};
 use crate::output::{self, OutputMode, ndjson};
 use crate::tui::HeaderInfo;
 use crate::twilio::signature::Secrets;
-use crate::twilio::url::{has_masked_password, validate_public_url};
+use crate::twilio::url::has_masked_password;
 use crate::twilio::webhook::{SenderOptions, WebhookSender};
 
 /// Runs `callwatch replay`.
 pub async fn run(args: ReplayArgs) -> anyhow::Result<()> {
-    let token = args.auth_token.clone().filter(|t| !t.is_empty());
-    if (args.verify || args.to.is_some()) && token.is_none() {
-        bail!(UsageError(format!(
-            "{} needs an auth token: pass --auth-token or set TWILIO_AUTH_TOKEN",
-            if args.verify { "--verify" } else { "--to" }
-        )));
-    }
-    if let Some(to) = &args.to {
-        validate_public_url(to)
-            .map_err(|e| UsageError(e.to_string().replace("--public-url", "--to")))?;
-        if args.output.output.is_some() {
-            bail!(UsageError(
-                "--to resends instead of showing; leave out --output".into()
-            ));
-        }
-    }
-    if let Some(destination) = &args.destination {
-        validate_public_url(destination)
-            .map_err(|e| UsageError(e.to_string().replace("--public-url", "--destination")))?;
-    }
+    let token = args.checked_token()?;
     let filter = args.output.parsed_filter()?;
     let (mut recorded, warnings) = read(&args.file)?;
     if args.verify {
