@@ -1,9 +1,12 @@
-//! The flags of `callwatch send`: the URL, the token, and what to send how often.
+//! The flags of `callwatch send`: the URL, the token, and what to send how often; and their
+//! checks.
 
 use std::path::PathBuf;
 use std::str::FromStr;
 
 use clap::Args;
+
+use super::UsageError;
 
 use crate::demo::generator::Scenario;
 use crate::twilio::cloudevent::{COMPLETE_TYPE, PARTIAL_TYPE, PREDICTED_COMPLETE_TYPE};
@@ -104,4 +107,31 @@ pub struct SendArgs {
     /// Per-request timeout in seconds (Twilio gives up after 5).
     #[arg(long, default_value_t = 5.0, value_name = "SECS")]
     pub timeout: f64,
+}
+
+impl SendArgs {
+    /// Checks the URL (http or https), that a token is given and `--timeout`; gives the URL,
+    /// trimmed, and the token.
+    pub fn checked_url_and_token(&self) -> Result<(String, String), UsageError> {
+        let url = self.url.trim().to_owned();
+        let lower = url.to_ascii_lowercase();
+        if !(lower.starts_with("https://") || lower.starts_with("http://")) {
+            return Err(UsageError(format!(
+                "`{url}` is not an http(s) URL: give the sink's destination, e.g. https://abc.ngrok.app/events"
+            )));
+        }
+        let Some(token) = self.auth_token.clone().filter(|t| !t.is_empty()) else {
+            return Err(UsageError(
+                "send signs like Twilio and needs the auth token: set TWILIO_AUTH_TOKEN or pass \
+                 --auth-token (the token the sink verifies with)"
+                    .into(),
+            ));
+        };
+        if !(self.timeout.is_finite() && self.timeout > 0.0) {
+            return Err(UsageError(
+                "--timeout must be a positive number of seconds".into(),
+            ));
+        }
+        Ok((url, token))
+    }
 }

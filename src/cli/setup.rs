@@ -1,8 +1,10 @@
-//! The flags of `callwatch setup`: every `listen` flag, and what the Sink Test needs.
+//! The flags of `callwatch setup` (every `listen` flag, and what the Sink Test needs), and
+//! what setup needs of them beyond `listen`.
 
 use clap::Args;
 
-use super::ListenArgs;
+use super::{ListenArgs, UsageError};
+use crate::twilio::api::{CredentialKind, Credentials};
 
 /// `callwatch setup`: every `listen` flag, and what the Sink Test needs.
 #[derive(Debug, Clone, Args)]
@@ -36,4 +38,35 @@ pub struct SetupArgs {
     /// On exit, delete what this run created in Twilio (subscription first, then sink).
     #[arg(long)]
     pub cleanup: bool,
+}
+
+impl SetupArgs {
+    /// Checks what setup needs beyond `listen`: a fixed public URL (not
+    /// `--trust-forwarded-headers`), API credentials, and the Auth Token even when the API key
+    /// authenticates. Gives the credentials for the Events API.
+    pub fn checked_credentials(&self) -> Result<Credentials, UsageError> {
+        if self.listen.trust_forwarded_headers {
+            return Err(UsageError(
+                "setup registers the public URL as the sink's destination, so it needs a fixed one: \
+                 --public-url https://<tunnel>/events or --tunnel ngrok|cloudflared"
+                    .into(),
+            ));
+        }
+        let api = &self.listen.api;
+        let credentials = api.credentials().map_err(|e| UsageError(e.to_string()))?;
+        if credentials.kind() == CredentialKind::ApiKey
+            && api
+                .auth_token
+                .as_deref()
+                .is_none_or(|t| t.trim().is_empty())
+        {
+            return Err(UsageError(
+                "setup authenticates to Twilio with the API key, but it also needs the account's Auth \
+                 Token: Twilio signs every delivery with it, and an API key cannot check those \
+                 signatures. Set TWILIO_AUTH_TOKEN or pass --auth-token."
+                    .into(),
+            ));
+        }
+        Ok(credentials)
+    }
 }

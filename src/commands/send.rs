@@ -32,25 +32,7 @@ struct Outcome {
 
 /// Sends, prints and summarises; an error (exit 1) when some answer was not 2xx.
 pub async fn run(args: SendArgs) -> anyhow::Result<()> {
-    let url = args.url.trim().to_owned();
-    let lower = url.to_ascii_lowercase();
-    if !(lower.starts_with("https://") || lower.starts_with("http://")) {
-        bail!(UsageError(format!(
-            "`{url}` is not an http(s) URL: give the sink's destination, e.g. https://abc.ngrok.app/events"
-        )));
-    }
-    let Some(token) = args.auth_token.clone().filter(|t| !t.is_empty()) else {
-        bail!(UsageError(
-            "send signs like Twilio and needs the auth token: set TWILIO_AUTH_TOKEN or pass \
-             --auth-token (the token the sink verifies with)"
-                .into()
-        ));
-    };
-    if !(args.timeout.is_finite() && args.timeout > 0.0) {
-        bail!(UsageError(
-            "--timeout must be a positive number of seconds".into()
-        ));
-    }
+    let (url, token) = args.checked_url_and_token()?;
     let mut source = Source::new(&args)?;
     let sender = WebhookSender::new(
         &token,
