@@ -16,7 +16,8 @@
 //! - [`alerts`]: Twilio's side of the story, the Debugger alerts about the sink, polled from
 //!   the Monitor API and shown beside the deliveries.
 //! - [`demo`]: a simulated Twilio that signs realistic deliveries and POSTs them over HTTP.
-//! - [`cli`] and [`commands`]: flags, validated into configs, and one runner per subcommand.
+//! - [`cli`] and [`commands`]: every flag with the checks a flag can have alone (and
+//!   [`cli::UsageError`], exit code 2), and one runner per subcommand that takes them.
 //! - [`config`] and [`logging`]: the config file that sets the flags' defaults, and the log
 //!   file (never the terminal).
 //! - [`text`]: the one escaper of network and file text on its way to a terminal, and the text

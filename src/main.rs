@@ -3,8 +3,8 @@
 
 use std::process::ExitCode;
 
-use callwatch::cli::Command;
-use callwatch::commands::{self, Reported, UsageError};
+use callwatch::cli::{self, Command, UsageError};
+use callwatch::commands::{self, Reported};
 use callwatch::config::{Invocation, StartError};
 use callwatch::logging::{self, LogGuard};
 
@@ -61,7 +61,7 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async move {
         let mut command = cli.command;
-        commands::read_auth_token_files(&mut command, &matches)?;
+        cli::read_auth_token_files(&mut command, &matches)?;
         match command {
             Command::Demo(a) => commands::demo::run(a).await,
             Command::Listen(a) => commands::listen::run(a).await,

@@ -4,48 +4,12 @@
 use std::ffi::OsString;
 use std::io::Write;
 
-use clap::{Args, Subcommand};
-
-use crate::commands::UsageError;
+use crate::cli::{ConfigArgs, ConfigCommand, UsageError};
 use crate::config::keys::ValueKind;
 use crate::config::resolve::{KeyFacts, key_facts};
 use crate::config::{self, ConfigFile, ConfigOrigin, Source, StartError, mask_secret};
 use crate::text::TextTable;
 use crate::twilio::url::display_url;
-
-/// `callwatch config`.
-#[derive(Debug, Clone, Args)]
-#[command(after_help = "Examples:\n  \
-callwatch config template > \"$(callwatch config path)\"   # after: mkdir -p \"$(dirname \"$(callwatch config path)\")\"\n  \
-callwatch config show                         # what `callwatch listen` would use\n  \
-callwatch config show setup --port 9000       # what that command line would use\n\n\
-Precedence: a flag beats an environment variable, which beats the file, which beats the\n\
-built-in default. Credentials are never read from the file.")]
-pub struct ConfigArgs {
-    #[command(subcommand)]
-    pub command: ConfigCommand,
-}
-
-/// What `callwatch config` does.
-#[derive(Debug, Clone, Subcommand)]
-pub enum ConfigCommand {
-    /// Print a commented config file: every key, its default and what it does.
-    Template,
-    /// Print the settings a command would run with, and where each came from (flag, env, file
-    /// or default); secrets are masked.
-    Show {
-        /// The command line to look at, without `callwatch` [default: listen].
-        #[arg(
-            value_name = "COMMAND",
-            trailing_var_arg = true,
-            allow_hyphen_values = true,
-            num_args = 0..
-        )]
-        command: Vec<OsString>,
-    },
-    /// Print the path of the config file in use.
-    Path,
-}
 
 /// Runs `callwatch config ...`. `file` is the config file this run read (its `--config` is
 /// passed on to the command line that `show` looks at).

@@ -8,8 +8,7 @@ use std::time::{Duration, SystemTime};
 use anyhow::{Context, bail};
 
 use crate::alerts::{AlertFeed, AlertPoller, SinkMatcher};
-use crate::cli::ListenArgs;
-use crate::commands::UsageError;
+use crate::cli::{ListenArgs, PublicUrlChoice, UsageError};
 use crate::commands::monitor::{self, MonitorSpec, Recording};
 use crate::ingest::public_url::PublicUrl;
 use crate::ingest::replay::{resume_from, seen_event_ids};
@@ -19,7 +18,6 @@ use crate::tui::HeaderInfo;
 use crate::tunnel::{self, TunnelKind, TunnelProcess};
 use crate::twilio::monitor_api::MonitorClient;
 use crate::twilio::signature::Secrets;
-use crate::twilio::url::validate_public_url;
 
 /// Runs the listener until the user quits or a signal arrives.
 pub async fn run(args: ListenArgs) -> anyhow::Result<()> {
@@ -56,7 +54,7 @@ pub(crate) struct Prepared {
 /// Checks the flags, binds the socket and finds the public URL (asking or starting a tunnel
 /// for the port actually bound). `command` names the command in usage errors.
 pub(crate) async fn prepare(args: &ListenArgs, command: &str) -> anyhow::Result<Prepared> {
-    let url_choice = UrlChoice::from_args(args, command)?;
+    let url_choice = args.public_url_choice(command)?;
     let Some(auth_token) = args.api.auth_token.clone().filter(|t| !t.trim().is_empty()) else {
         bail!(UsageError(format!(
             "{command} needs the auth token that signs deliveries: set TWILIO_AUTH_TOKEN or pass \
@@ -68,7 +66,7 @@ pub(crate) async fn prepare(args: &ListenArgs, command: &str) -> anyhow::Result<
     let addr = SocketAddr::new(args.bind, args.port);
     let socket = bind(addr).await.map_err(|e| bind_error(addr, e))?;
     let bound = socket.local_addr().context("reading the bound address")?;
-    let resolved = url_choice.resolve(&args.ngrok_api, bound).await?;
+    let resolved = resolve_public_url(url_choice, &args.ngrok_api, bound).await?;
     let secrets = Secrets {
         auth_token,
         shared_key_secret: args.shared_key_secret.clone(),
@@ -173,16 +171,6 @@ pub(crate) fn debugger_alerts(
     Ok((feed, Some(poller)))
 }
 
-/// Where the public URL comes from, as chosen on the command line.
-enum UrlChoice {
-    /// `--public-url`.
-    Fixed(String),
-    /// `--tunnel`, with the events path.
-    Tunnel(TunnelKind, String),
-    /// `--trust-forwarded-headers`, with the events path.
-    Forwarded(String),
-}
-
 /// The public URL in use, where it came from, and the tunnel program started for it.
 struct ResolvedUrl {
     public_url: PublicUrl,
@@ -190,72 +178,46 @@ struct ResolvedUrl {
     process: Option<TunnelProcess>,
 }
 
-impl UrlChoice {
-    fn from_args(args: &ListenArgs, command: &str) -> Result<Self, UsageError> {
-        let events_path = args
-            .events_path
-            .clone()
-            .unwrap_or_else(|| "/events".to_owned());
-        if !events_path.starts_with('/') || events_path.contains(['?', '#']) {
-            return Err(UsageError(format!(
-                "--events-path `{events_path}` must be a path such as /events"
-            )));
+/// Finds the URL; a tunnel is asked (or started) for the port actually bound.
+async fn resolve_public_url(
+    choice: PublicUrlChoice,
+    ngrok_api: &str,
+    bound: SocketAddr,
+) -> anyhow::Result<ResolvedUrl> {
+    let (discovered, path) = match choice {
+        PublicUrlChoice::Fixed(url) => {
+            return Ok(ResolvedUrl {
+                public_url: PublicUrl::Fixed(url),
+                source: "--public-url".into(),
+                process: None,
+            });
         }
-        if let Some(url) = &args.public_url {
-            validate_public_url(url).map_err(|e| UsageError(e.to_string()))?;
-            return Ok(Self::Fixed(url.clone()));
+        PublicUrlChoice::Forwarded(path) => {
+            return Ok(ResolvedUrl {
+                public_url: PublicUrl::FromForwardedHeaders { path },
+                source: "X-Forwarded-* headers".into(),
+                process: None,
+            });
         }
-        if let Some(kind) = args.tunnel {
-            return Ok(Self::Tunnel(kind, events_path));
+        PublicUrlChoice::Tunnel(TunnelKind::Ngrok, path) => {
+            (tunnel::ngrok(ngrok_api, bound).await?, path)
         }
-        if args.trust_forwarded_headers {
-            return Ok(Self::Forwarded(events_path));
+        PublicUrlChoice::Tunnel(TunnelKind::Cloudflared, path) => {
+            (tunnel::cloudflared(bound).await?, path)
         }
-        Err(UsageError(format!(
-            "{command} needs the public URL Twilio delivers to, because Twilio signs that exact URL. \
-             Give one of:\n  \
-             --public-url https://<your-tunnel>/events   the sink's destination, as configured in Twilio\n  \
-             --tunnel ngrok                              read it from the ngrok agent API (or start `ngrok http PORT`)\n  \
-             --tunnel cloudflared                        start a cloudflared quick tunnel and use its URL\n  \
-             --trust-forwarded-headers                   rebuild it per request from X-Forwarded-Proto/-Host (behind your own proxy)"
-        )))
-    }
-
-    /// Finds the URL; a tunnel is asked (or started) for the port actually bound.
-    async fn resolve(self, ngrok_api: &str, bound: SocketAddr) -> anyhow::Result<ResolvedUrl> {
-        let (discovered, path) = match self {
-            Self::Fixed(url) => {
-                return Ok(ResolvedUrl {
-                    public_url: PublicUrl::Fixed(url),
-                    source: "--public-url".into(),
-                    process: None,
-                });
-            }
-            Self::Forwarded(path) => {
-                return Ok(ResolvedUrl {
-                    public_url: PublicUrl::FromForwardedHeaders { path },
-                    source: "X-Forwarded-* headers".into(),
-                    process: None,
-                });
-            }
-            Self::Tunnel(TunnelKind::Ngrok, path) => (tunnel::ngrok(ngrok_api, bound).await?, path),
-            Self::Tunnel(TunnelKind::Cloudflared, path) => {
-                (tunnel::cloudflared(bound).await?, path)
-            }
-        };
-        let url = discovered.public_url(&path);
-        // The URL comes from the tunnel agent's API.
-        let line = format!(
-            "callwatch: public URL {url} (from {}); it must be the sink's destination",
-            discovered.source
-        );
-        eprintln!("{}", crate::text::terminal_safe(&line));
-        Ok(ResolvedUrl {
-            public_url: PublicUrl::Fixed(url),
-            source: discovered.source,
-            process: discovered.process,
-        })
-    }
+    };
+    let url = discovered.public_url(&path);
+    // The URL comes from the tunnel agent's API.
+    let line = format!(
+        "callwatch: public URL {url} (from {}); it must be the sink's destination",
+        discovered.source
+    );
+    eprintln!("{}", crate::text::terminal_safe(&line));
+    Ok(ResolvedUrl {
+        public_url: PublicUrl::Fixed(url),
+        source: discovered.source,
+        process: discovered.process,
+    })
 }
 
 /// A bind failure a person can act on.

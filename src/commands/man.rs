@@ -3,27 +3,10 @@
 //! writes every page, for packagers.
 
 use std::io::Write;
-use std::path::PathBuf;
 
 use anyhow::Context;
-use clap::Args;
 
-use crate::commands::UsageError;
-
-/// `callwatch man`.
-#[derive(Debug, Clone, Args)]
-#[command(after_help = "Examples:\n  \
-callwatch man | man -l -                # read it now\n  \
-callwatch man listen | man -l -         # the page of one command\n  \
-callwatch man --dir ~/.local/share/man/man1   # install every page (then: man callwatch-listen)")]
-pub struct ManArgs {
-    /// The command whose page to print, e.g. `listen` or `sinks create` [default: callwatch].
-    #[arg(value_name = "COMMAND", conflicts_with = "dir")]
-    pub command: Vec<String>,
-    /// Write every page (callwatch.1, callwatch-listen.1, ...) into this directory.
-    #[arg(long, value_name = "DIR")]
-    pub dir: Option<PathBuf>,
-}
+use crate::cli::{ManArgs, UsageError};
 
 /// Prints one page to stdout, or writes all of them to `--dir`.
 pub fn run(args: ManArgs) -> anyhow::Result<()> {

@@ -2,19 +2,17 @@
 //! mode, at the recorded pace (times `--speed`) or `--max`; or, with `--to URL`, re-signs each
 //! delivery for URL like Twilio and POSTs it there (a resend).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, SystemTime};
 
 use anyhow::{Context, bail};
-use clap::Args;
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
 use crate::calls::filter::Filter;
-use crate::cli::OutputArgs;
-use crate::commands::UsageError;
+use crate::cli::ReplayArgs;
 use crate::commands::monitor::CHANNEL_CAPACITY;
 use crate::ingest::ListenerStats;
 use crate::ingest::replay::{RecordedDelivery, Warning, read_recording, rejudge};
@@ -22,94 +20,12 @@ use crate::ingest::verdict::{Judge, signed_url};
 use crate::output::{self, OutputMode, ndjson};
 use crate::tui::HeaderInfo;
 use crate::twilio::signature::Secrets;
-use crate::twilio::url::{has_masked_password, validate_public_url};
+use crate::twilio::url::has_masked_password;
 use crate::twilio::webhook::{SenderOptions, WebhookSender};
-
-/// `callwatch replay`.
-#[derive(Debug, Clone, Args)]
-#[command(after_help = "Examples:\n  \
-callwatch replay calls.ndjson                      # watch a recording again, at its pace\n  \
-callwatch replay calls.ndjson --speed 10           # ten times faster\n  \
-callwatch replay calls.ndjson --max --output ndjson | jq 'select(.type==\"call\")'\n  \
-callwatch replay calls.ndjson --verify --auth-token $TWILIO_AUTH_TOKEN\n  \
-callwatch replay calls.ndjson --to https://staging.example.com/events --auth-token TOKEN --max\n\n\
-Recordings are written by `listen --record FILE` and `demo --record FILE`.\n\
-Signatures are not checked again by default: deliveries refused when they arrived stay refused,\n\
-accepted ones are parsed and deduplicated again. --verify checks every signature against the\n\
-URL it was signed for (recorded) with --auth-token; a URL with a password is recorded masked,\n\
-so give it with --destination URL.\n\
---to re-signs each accepted delivery for URL with --auth-token, exactly as Twilio signs, and\n\
-POSTs it; it prints each status and exits 1 if any was not answered 2xx.")]
-pub struct ReplayArgs {
-    /// The recording to play.
-    #[arg(value_name = "FILE")]
-    pub file: PathBuf,
-    /// Play at the recorded pace times X (2 = twice as fast) [default: 1].
-    #[arg(long, value_name = "X", value_parser = parse_speed, conflicts_with = "max")]
-    pub speed: Option<f64>,
-    /// Play as fast as possible.
-    #[arg(long)]
-    pub max: bool,
-    /// Check every signature again against its recorded URL (needs --auth-token).
-    #[arg(long, conflicts_with = "to")]
-    pub verify: bool,
-    /// With --verify: check each signature against URL (the sink's destination, as given to
-    /// `listen --public-url`) plus the recorded query, instead of the recorded URL. Needed when
-    /// the URL carries a password, which recordings keep masked.
-    #[arg(long, value_name = "URL", requires = "verify")]
-    pub destination: Option<String>,
-    /// Resend instead of showing: re-sign each accepted delivery for URL and POST it there.
-    #[arg(long, value_name = "URL")]
-    pub to: Option<String>,
-    /// With --to: resend the deliveries that were refused when recorded, too.
-    #[arg(long, requires = "to")]
-    pub include_refused: bool,
-    /// Auth token for --verify (the one the deliveries were signed with) or --to (the one the
-    /// receiver at URL verifies with).
-    #[arg(long, env = "TWILIO_AUTH_TOKEN", hide_env_values = true)]
-    pub auth_token: Option<String>,
-    /// Read the auth token from this file instead of --auth-token (surrounding whitespace and
-    /// the final newline are ignored), so that it is not in the process list.
-    #[arg(long, value_name = "PATH")]
-    pub auth_token_file: Option<std::path::PathBuf>,
-    /// SharedKey secret, for --verify of deliveries signed with HMAC-SHA256.
-    #[arg(long, env = "CALLWATCH_SHARED_KEY_SECRET", hide_env_values = true)]
-    pub shared_key_secret: Option<String>,
-    #[command(flatten)]
-    pub output: OutputArgs,
-}
-
-fn parse_speed(s: &str) -> Result<f64, String> {
-    let speed: f64 = s.parse().map_err(|_| format!("`{s}` is not a number"))?;
-    if speed.is_finite() && speed > 0.0 {
-        Ok(speed)
-    } else {
-        Err("the speed must be a number above 0 (use --max for as fast as possible)".into())
-    }
-}
 
 /// Runs `callwatch replay`.
 pub async fn run(args: ReplayArgs) -> anyhow::Result<()> {
-    let token = args.auth_token.clone().filter(|t| !t.is_empty());
-    if (args.verify || args.to.is_some()) && token.is_none() {
-        bail!(UsageError(format!(
-            "{} needs an auth token: pass --auth-token or set TWILIO_AUTH_TOKEN",
-            if args.verify { "--verify" } else { "--to" }
-        )));
-    }
-    if let Some(to) = &args.to {
-        validate_public_url(to)
-            .map_err(|e| UsageError(e.to_string().replace("--public-url", "--to")))?;
-        if args.output.output.is_some() {
-            bail!(UsageError(
-                "--to resends instead of showing; leave out --output".into()
-            ));
-        }
-    }
-    if let Some(destination) = &args.destination {
-        validate_public_url(destination)
-            .map_err(|e| UsageError(e.to_string().replace("--public-url", "--destination")))?;
-    }
+    let token = args.checked_token()?;
     let filter = args.output.parsed_filter()?;
     let (mut recorded, warnings) = read(&args.file)?;
     if args.verify {

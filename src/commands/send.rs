@@ -2,117 +2,16 @@
 //! (`bodySHA256` appended to the URL, the full URL signed) and POSTs them to any sink, then
 //! prints each answer and a summary; exits non-zero when an answer was not 2xx.
 
-use std::path::PathBuf;
-use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use clap::Args;
 use time::OffsetDateTime;
 use tokio::sync::{Semaphore, mpsc};
 
-use crate::commands::UsageError;
+use crate::cli::{SendArgs, SendScenario, SummaryStage, UsageError};
 use crate::demo::generator::{CallGenerator, Scenario, delivery_body, test_event};
-use crate::twilio::cloudevent::{COMPLETE_TYPE, PARTIAL_TYPE, PREDICTED_COMPLETE_TYPE};
 use crate::twilio::webhook::{SenderOptions, WebhookSender};
-
-/// `--scenario`: a call outcome, a random one, or a sink test event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SendScenario {
-    /// One call ending this way.
-    Call(Scenario),
-    /// One call with an outcome picked like the demo does (mostly completed).
-    Random,
-    /// A `com.twilio.eventstreams.test-event`, as `POST /v1/Sinks/{Sid}/Test` makes.
-    TestEvent,
-}
-
-impl FromStr for SendScenario {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "random" => Ok(Self::Random),
-            "test-event" | "test_event" | "test" => Ok(Self::TestEvent),
-            other => other.parse().map(Self::Call).map_err(|_| {
-                format!(
-                    "unknown scenario `{s}`: expected completed, busy, noanswer, failed, \
-                     canceled, test-event or random"
-                )
-            }),
-        }
-    }
-}
-
-/// `--event`: which of a call's summaries to send.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum SummaryStage {
-    /// `com.twilio.voice.insights.call-summary.partial` (one or two per call).
-    Partial,
-    /// `com.twilio.voice.insights.call-summary.predicted-complete`.
-    PredictedComplete,
-    /// `com.twilio.voice.insights.call-summary.complete`.
-    Complete,
-}
-
-impl SummaryStage {
-    fn event_type(self) -> &'static str {
-        match self {
-            Self::Partial => PARTIAL_TYPE,
-            Self::PredictedComplete => PREDICTED_COMPLETE_TYPE,
-            Self::Complete => COMPLETE_TYPE,
-        }
-    }
-}
-
-/// `callwatch send`.
-#[derive(Debug, Clone, Args)]
-#[command(after_help = "Examples:\n  \
-callwatch send https://abc.ngrok.app/events --scenario busy\n  \
-callwatch send http://127.0.0.1:8080/events --scenario random --count 100 --concurrency 8\n  \
-callwatch send https://abc.ngrok.app/events --scenario completed --event complete\n  \
-callwatch send https://abc.ngrok.app/events --body-file delivery.json\n\n\
-A call scenario sends one call's whole sequence in order, one delivery per event: its\n\
-partial summaries, then predicted-complete, then complete (--event keeps one stage only).\n\
---count repeats it with new calls; --concurrency runs that many sequences at once.\n\
-The URL is the sink's destination: send appends bodySHA256 and signs the result with the\n\
-auth token, as Twilio does, and sends User-Agent TwilioProxy/1.1.\n\n\
-Exit codes: 0 every answer 2xx, 1 otherwise, 2 usage error.")]
-pub struct SendArgs {
-    /// The sink's destination URL, e.g. https://abc.ngrok.app/events.
-    #[arg(value_name = "URL")]
-    pub url: String,
-    /// Auth token to sign with (the listener's TWILIO_AUTH_TOKEN).
-    #[arg(long, env = "TWILIO_AUTH_TOKEN", hide_env_values = true)]
-    pub auth_token: Option<String>,
-    /// Read the auth token from this file instead of --auth-token (surrounding whitespace and
-    /// the final newline are ignored), so that it is not in the process list.
-    #[arg(long, value_name = "PATH")]
-    pub auth_token_file: Option<std::path::PathBuf>,
-    /// What to send: completed, busy, noanswer, failed, canceled, random, or test-event
-    /// [default: completed].
-    #[arg(long, value_name = "NAME", conflicts_with = "body_file")]
-    pub scenario: Option<SendScenario>,
-    /// Send this file's bytes as the body, unchanged.
-    #[arg(long, value_name = "FILE")]
-    pub body_file: Option<PathBuf>,
-    /// Send only this stage of each call [default: the whole sequence].
-    #[arg(long, value_enum, value_name = "STAGE", conflicts_with = "body_file")]
-    pub event: Option<SummaryStage>,
-    /// How many times to send the scenario (a new call each time) or the body file.
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
-    pub count: u32,
-    /// How many sequences are in flight at once.
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1024))]
-    pub concurrency: u32,
-    /// Seed of the generated calls [default: from the clock, so each run sends new calls].
-    #[arg(long)]
-    pub seed: Option<u64>,
-    /// Per-request timeout in seconds (Twilio gives up after 5).
-    #[arg(long, default_value_t = 5.0, value_name = "SECS")]
-    pub timeout: f64,
-}
 
 /// One delivery to send.
 #[derive(Debug, Clone)]
@@ -133,25 +32,7 @@ struct Outcome {
 
 /// Sends, prints and summarises; an error (exit 1) when some answer was not 2xx.
 pub async fn run(args: SendArgs) -> anyhow::Result<()> {
-    let url = args.url.trim().to_owned();
-    let lower = url.to_ascii_lowercase();
-    if !(lower.starts_with("https://") || lower.starts_with("http://")) {
-        bail!(UsageError(format!(
-            "`{url}` is not an http(s) URL: give the sink's destination, e.g. https://abc.ngrok.app/events"
-        )));
-    }
-    let Some(token) = args.auth_token.clone().filter(|t| !t.is_empty()) else {
-        bail!(UsageError(
-            "send signs like Twilio and needs the auth token: set TWILIO_AUTH_TOKEN or pass \
-             --auth-token (the token the sink verifies with)"
-                .into()
-        ));
-    };
-    if !(args.timeout.is_finite() && args.timeout > 0.0) {
-        bail!(UsageError(
-            "--timeout must be a positive number of seconds".into()
-        ));
-    }
+    let (url, token) = args.checked_url_and_token()?;
     let mut source = Source::new(&args)?;
     let sender = WebhookSender::new(
         &token,

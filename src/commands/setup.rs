@@ -15,17 +15,18 @@ use std::time::{Duration, SystemTime};
 use anyhow::Context;
 use tokio::time::Instant;
 
-use crate::cli::SetupArgs;
-use crate::commands::events_admin::{DEFAULT_SINK_DESCRIPTION, DEFAULT_SUBSCRIPTION_DESCRIPTION};
+use crate::cli::{
+    DEFAULT_SINK_DESCRIPTION, DEFAULT_SUBSCRIPTION_DESCRIPTION, SetupArgs, UsageError,
+};
+use crate::commands::Reported;
 use crate::commands::listen::{Prepared, debugger_alerts, prepare};
 use crate::commands::monitor::{self, Running};
-use crate::commands::{Reported, UsageError};
 use crate::ingest::Delivery;
 use crate::ingest::diagnosis::signature_prefix;
 use crate::ingest::public_url::PublicUrl;
 use crate::output::{OutputMode, ndjson};
 use crate::tui::SinkInfo;
-use crate::twilio::api::{ApiError, CredentialKind, EventsClient};
+use crate::twilio::api::{ApiError, EventsClient};
 use crate::twilio::cloudevent::{CALL_SUMMARY_TYPES, DeliveredEvent, parse_delivery};
 use crate::twilio::provision::{self, Created, ProvisionError, SinkOutcome, SubscriptionOutcome};
 use crate::twilio::url::display_url;
@@ -33,30 +34,8 @@ use crate::twilio::url::display_url;
 /// Runs setup, then monitors until the user quits; exits 1 (after saying why) when a step fails.
 pub async fn run(args: SetupArgs) -> anyhow::Result<()> {
     let run_started = SystemTime::now();
-    if args.listen.trust_forwarded_headers {
-        return Err(UsageError(
-            "setup registers the public URL as the sink's destination, so it needs a fixed one: \
-             --public-url https://<tunnel>/events or --tunnel ngrok|cloudflared"
-                .into(),
-        )
-        .into());
-    }
+    let credentials = args.checked_credentials()?;
     let api = &args.listen.api;
-    let credentials = api.credentials().map_err(|e| UsageError(e.to_string()))?;
-    if credentials.kind() == CredentialKind::ApiKey
-        && api
-            .auth_token
-            .as_deref()
-            .is_none_or(|t| t.trim().is_empty())
-    {
-        return Err(UsageError(
-            "setup authenticates to Twilio with the API key, but it also needs the account's Auth \
-             Token: Twilio signs every delivery with it, and an API key cannot check those \
-             signatures. Set TWILIO_AUTH_TOKEN or pass --auth-token."
-                .into(),
-        )
-        .into());
-    }
     let client = EventsClient::new(&api.api_base, credentials)
         .map_err(|e| UsageError(format!("--api-base: {e}")))?;
 
@@ -626,7 +605,7 @@ struct Progress {
 impl Progress {
     fn for_stderr() -> Self {
         Self {
-            color: std::io::stderr().is_terminal() && crate::commands::color_enabled(),
+            color: std::io::stderr().is_terminal() && crate::cli::color_enabled(),
         }
     }
 

@@ -3,71 +3,11 @@
 
 use anyhow::Context as _;
 
-use super::{ApiAuthArgs, Deleted, JsonFlag, or_dash, print_json, print_text, shorten};
+use super::{Deleted, or_dash, print_json, print_text, shorten};
+use crate::cli::{SubscriptionsArgs, SubscriptionsCommand};
 use crate::text::TextTable;
 use crate::twilio::api::{SubscribedEvent, Subscription};
 use crate::twilio::cloudevent::CALL_SUMMARY_TYPES;
-
-/// The description given to subscriptions by default.
-pub(crate) const DEFAULT_SUBSCRIPTION_DESCRIPTION: &str = "callwatch call summaries";
-
-/// `callwatch subscriptions ...`
-#[derive(Debug, clap::Args)]
-#[command(after_help = SUBSCRIPTIONS_EXAMPLES)]
-pub struct SubscriptionsArgs {
-    #[command(subcommand)]
-    pub command: SubscriptionsCommand,
-    #[command(flatten)]
-    pub api: ApiAuthArgs,
-    #[command(flatten)]
-    pub output: JsonFlag,
-}
-
-const SUBSCRIPTIONS_EXAMPLES: &str = concat!(
-    "\
-Examples:
-  callwatch subscriptions list
-  callwatch subscriptions list --sink DG0123456789abcdef0123456789abcdef
-  callwatch subscriptions create --sink DG0123456789abcdef0123456789abcdef
-  callwatch subscriptions create --sink DG0123456789abcdef0123456789abcdef \\
-      --types com.twilio.voice.insights.call-summary.complete --schema-version 2
-  callwatch subscriptions delete DF0123456789abcdef0123456789abcdef
-
-",
-    credentials_help!()
-);
-
-#[derive(Debug, clap::Subcommand)]
-pub enum SubscriptionsCommand {
-    /// List subscriptions and the event types each one selects (all pages).
-    List {
-        /// Only subscriptions that deliver to this sink (DG…).
-        #[arg(long, value_name = "SID")]
-        sink: Option<String>,
-    },
-    /// Subscribe a sink to event types (by default the three call-summary types).
-    Create {
-        /// The sink (DG…) that receives the events; it must be active.
-        #[arg(long, value_name = "SID")]
-        sink: String,
-        /// Event types to subscribe to (space- or comma-separated); `callwatch types` lists
-        /// them. Default: the call-summary partial, predicted-complete and complete types.
-        #[arg(long, value_name = "TYPE", num_args = 1.., value_delimiter = ',')]
-        types: Vec<String>,
-        /// Schema version for every type; without it Twilio uses the latest.
-        #[arg(long, value_name = "N")]
-        schema_version: Option<u32>,
-        /// A description for the subscription; Twilio asks that it contain no personal data.
-        #[arg(long, value_name = "TEXT", default_value = DEFAULT_SUBSCRIPTION_DESCRIPTION)]
-        description: String,
-    },
-    /// Delete a subscription.
-    Delete {
-        /// The subscription's SID (DF…).
-        #[arg(value_name = "SID")]
-        sid: String,
-    },
-}
 
 /// Runs `callwatch subscriptions ...`.
 pub async fn run_subscriptions(args: SubscriptionsArgs) -> anyhow::Result<()> {

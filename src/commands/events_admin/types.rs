@@ -3,33 +3,10 @@
 
 use anyhow::Context as _;
 
-use super::{ApiAuthArgs, JsonFlag, or_dash, print_json, print_text, shorten};
+use super::{or_dash, print_json, print_text, shorten};
+use crate::cli::TypesArgs;
 use crate::text::TextTable;
 use crate::twilio::api::EventType;
-
-/// `callwatch types ...`
-#[derive(Debug, clap::Args)]
-#[command(after_help = TYPES_EXAMPLES)]
-pub struct TypesArgs {
-    /// Show only types whose name or schema contains this text (case-insensitive).
-    #[arg(value_name = "FILTER")]
-    pub filter: Option<String>,
-    #[command(flatten)]
-    pub api: ApiAuthArgs,
-    #[command(flatten)]
-    pub output: JsonFlag,
-}
-
-const TYPES_EXAMPLES: &str = concat!(
-    "\
-Examples:
-  callwatch types
-  callwatch types call-summary
-  callwatch types VoiceInsights --json
-
-",
-    credentials_help!()
-);
 
 /// Runs `callwatch types [FILTER]`.
 pub async fn run_types(args: TypesArgs) -> anyhow::Result<()> {

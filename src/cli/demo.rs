@@ -1,0 +1,46 @@
+//! The flags of `callwatch demo`.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::OutputArgs;
+
+/// `callwatch demo`.
+#[derive(Debug, Clone, Args)]
+#[command(
+    after_help = "Examples:\n  callwatch demo\n  callwatch demo --rate 120 --seed 7\n  \
+callwatch demo --output ndjson --duration 10 | jq 'select(.type==\"call\")'\n  \
+callwatch demo --record demo.ndjson --duration 30   # then: callwatch replay demo.ndjson"
+)]
+pub struct DemoArgs {
+    /// Port for the listener on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// New simulated calls per minute.
+    #[arg(long, default_value_t = 30.0, value_parser = parse_rate)]
+    pub rate: f64,
+    /// Seed of the simulated calls: the same seed gives the same calls.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Stop simulating after this many seconds (line outputs then exit) [default: run until q or Ctrl-C].
+    #[arg(long, value_name = "SECS")]
+    pub duration: Option<f64>,
+    /// Append every delivery to this file (one JSON line each), durably before acknowledging it.
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<PathBuf>,
+    /// Keep at most this many calls; the oldest finished calls are evicted first.
+    #[arg(long, value_name = "N", value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub max_calls: Option<usize>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+fn parse_rate(s: &str) -> Result<f64, String> {
+    let rate: f64 = s.parse().map_err(|_| format!("`{s}` is not a number"))?;
+    if rate.is_finite() && rate > 0.0 && rate <= 100_000.0 {
+        Ok(rate)
+    } else {
+        Err("the rate must be above 0 and at most 100000 calls per minute".into())
+    }
+}

@@ -1,0 +1,215 @@
+//! The flags of `callwatch sinks`, `callwatch subscriptions` and `callwatch types` (the Events
+//! v1 API from the command line), with the descriptions they give by default.
+
+use super::ApiAuthArgs;
+
+/// The paragraph about credentials that ends every `--help` here (a macro so `concat!` can
+/// use it).
+macro_rules! credentials_help {
+    () => {
+        "Credentials come from flags or the variables Twilio's own tools use: TWILIO_ACCOUNT_SID +
+TWILIO_AUTH_TOKEN, or TWILIO_API_KEY + TWILIO_API_SECRET (an API key is used when both of
+its parts are set). Secrets are never printed."
+    };
+}
+
+/// `--json`: machine-readable output.
+#[derive(Debug, Clone, Copy, clap::Args)]
+pub struct JsonFlag {
+    /// Print the API objects as JSON (an array for lists) instead of a table.
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+/// The description given to sinks by default: Twilio asks for no personal data here.
+pub(crate) const DEFAULT_SINK_DESCRIPTION: &str = "callwatch sink";
+
+/// `callwatch sinks ...`
+#[derive(Debug, clap::Args)]
+#[command(after_help = SINKS_EXAMPLES)]
+pub struct SinksArgs {
+    #[command(subcommand)]
+    pub command: SinksCommand,
+    #[command(flatten)]
+    pub api: ApiAuthArgs,
+    #[command(flatten)]
+    pub output: JsonFlag,
+}
+
+const SINKS_EXAMPLES: &str = concat!(
+    "\
+Examples:
+  callwatch sinks list
+  callwatch sinks create --public-url https://example.ngrok.app/events
+  callwatch sinks test DG0123456789abcdef0123456789abcdef
+  callwatch sinks delete DG0123456789abcdef0123456789abcdef
+  callwatch sinks list --json | jq -r '.[].sid'
+
+",
+    credentials_help!()
+);
+
+#[derive(Debug, clap::Subcommand)]
+pub enum SinksCommand {
+    /// List the account's sinks (all pages).
+    List,
+    /// Create a webhook sink that POSTs events, one per request, to a public URL.
+    #[command(
+        after_help = "Example:\n  callwatch sinks create --public-url https://example.ngrok.app/events\n\n\
+        Then subscribe it to call summaries:\n  callwatch subscriptions create --sink DG…"
+    )]
+    Create {
+        /// The public HTTPS URL Twilio will POST events to (your tunnel + path).
+        #[arg(long, value_name = "URL", value_parser = parse_public_url)]
+        public_url: String,
+        /// A description for the sink; Twilio asks that it contain no personal data.
+        #[arg(long, value_name = "TEXT", default_value = DEFAULT_SINK_DESCRIPTION)]
+        description: String,
+    },
+    /// Delete a sink.
+    Delete {
+        /// The sink's SID (DG…).
+        #[arg(value_name = "SID")]
+        sid: String,
+    },
+    /// Ask Twilio to send a signed test event to the sink's destination.
+    #[command(
+        after_help = "The event (com.twilio.eventstreams.test-event) arrives at the sink's destination; \
+        `callwatch listen` shows its test_id, which `callwatch sinks validate` confirms."
+    )]
+    Test {
+        /// The sink's SID (DG…).
+        #[arg(value_name = "SID")]
+        sid: String,
+    },
+    /// Confirm to Twilio that the test event arrived, with its test_id.
+    Validate {
+        /// The sink's SID (DG…).
+        #[arg(value_name = "SID")]
+        sid: String,
+        /// The `test_id` from the received test event's data.
+        #[arg(long, value_name = "ID")]
+        test_id: String,
+    },
+}
+
+/// `--public-url` must be an absolute http(s) URL: Twilio POSTs to it verbatim.
+fn parse_public_url(value: &str) -> Result<String, String> {
+    let url = reqwest::Url::parse(value).map_err(|e| format!("not a URL ({e})"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err("the URL must start with https:// (or http://)".to_owned());
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err("the URL has no host".to_owned());
+    }
+    // The parser takes 0; Twilio cannot call it (`listen --public-url` refuses it too).
+    if url.port() == Some(0) {
+        return Err("the port must be a number from 1 to 65535".to_owned());
+    }
+    // As given, not as parsed: Twilio signs the destination string it was given.
+    Ok(value.to_owned())
+}
+
+/// The description given to subscriptions by default.
+pub(crate) const DEFAULT_SUBSCRIPTION_DESCRIPTION: &str = "callwatch call summaries";
+
+/// `callwatch subscriptions ...`
+#[derive(Debug, clap::Args)]
+#[command(after_help = SUBSCRIPTIONS_EXAMPLES)]
+pub struct SubscriptionsArgs {
+    #[command(subcommand)]
+    pub command: SubscriptionsCommand,
+    #[command(flatten)]
+    pub api: ApiAuthArgs,
+    #[command(flatten)]
+    pub output: JsonFlag,
+}
+
+const SUBSCRIPTIONS_EXAMPLES: &str = concat!(
+    "\
+Examples:
+  callwatch subscriptions list
+  callwatch subscriptions list --sink DG0123456789abcdef0123456789abcdef
+  callwatch subscriptions create --sink DG0123456789abcdef0123456789abcdef
+  callwatch subscriptions create --sink DG0123456789abcdef0123456789abcdef \\
+      --types com.twilio.voice.insights.call-summary.complete --schema-version 2
+  callwatch subscriptions delete DF0123456789abcdef0123456789abcdef
+
+",
+    credentials_help!()
+);
+
+#[derive(Debug, clap::Subcommand)]
+pub enum SubscriptionsCommand {
+    /// List subscriptions and the event types each one selects (all pages).
+    List {
+        /// Only subscriptions that deliver to this sink (DG…).
+        #[arg(long, value_name = "SID")]
+        sink: Option<String>,
+    },
+    /// Subscribe a sink to event types (by default the three call-summary types).
+    Create {
+        /// The sink (DG…) that receives the events; it must be active.
+        #[arg(long, value_name = "SID")]
+        sink: String,
+        /// Event types to subscribe to (space- or comma-separated); `callwatch types` lists
+        /// them. Default: the call-summary partial, predicted-complete and complete types.
+        #[arg(long, value_name = "TYPE", num_args = 1.., value_delimiter = ',')]
+        types: Vec<String>,
+        /// Schema version for every type; without it Twilio uses the latest.
+        #[arg(long, value_name = "N")]
+        schema_version: Option<u32>,
+        /// A description for the subscription; Twilio asks that it contain no personal data.
+        #[arg(long, value_name = "TEXT", default_value = DEFAULT_SUBSCRIPTION_DESCRIPTION)]
+        description: String,
+    },
+    /// Delete a subscription.
+    Delete {
+        /// The subscription's SID (DF…).
+        #[arg(value_name = "SID")]
+        sid: String,
+    },
+}
+
+/// `callwatch types ...`
+#[derive(Debug, clap::Args)]
+#[command(after_help = TYPES_EXAMPLES)]
+pub struct TypesArgs {
+    /// Show only types whose name or schema contains this text (case-insensitive).
+    #[arg(value_name = "FILTER")]
+    pub filter: Option<String>,
+    #[command(flatten)]
+    pub api: ApiAuthArgs,
+    #[command(flatten)]
+    pub output: JsonFlag,
+}
+
+const TYPES_EXAMPLES: &str = concat!(
+    "\
+Examples:
+  callwatch types
+  callwatch types call-summary
+  callwatch types VoiceInsights --json
+
+",
+    credentials_help!()
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn public_urls_must_be_absolute_http() {
+        assert!(parse_public_url("https://example.ngrok.app/events").is_ok());
+        assert!(parse_public_url("example.ngrok.app/events").is_err());
+        assert!(parse_public_url("ftp://example.com/").is_err());
+        // A scheme is case-insensitive; the URL is kept as written, since Twilio signs that.
+        assert_eq!(
+            parse_public_url("HTTPS://Example.ngrok.app/events").as_deref(),
+            Ok("HTTPS://Example.ngrok.app/events")
+        );
+        assert!(parse_public_url("https://example.ngrok.app:0/events").is_err());
+        assert!(parse_public_url("https://example.ngrok.app:65536/events").is_err());
+    }
+}

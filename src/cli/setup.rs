@@ -1,0 +1,72 @@
+//! The flags of `callwatch setup` (every `listen` flag, and what the Sink Test needs), and
+//! what setup needs of them beyond `listen`.
+
+use clap::Args;
+
+use super::{ListenArgs, UsageError};
+use crate::twilio::api::{CredentialKind, Credentials};
+
+/// `callwatch setup`: every `listen` flag, and what the Sink Test needs.
+#[derive(Debug, Clone, Args)]
+#[command(after_help = "Examples:\n  \
+export TWILIO_ACCOUNT_SID=AC... TWILIO_AUTH_TOKEN=...\n  \
+callwatch setup --public-url https://abc123.ngrok.app/events\n  \
+callwatch setup --tunnel ngrok --cleanup     # delete the sink and subscription again on exit\n  \
+callwatch setup --public-url https://abc123.ngrok.app/events --output ndjson | jq .\n\n\
+Steps, each marked ✓ or ✗ on stderr: listen on --port; find the webhook sink whose destination\n\
+is the public URL (or create it); make sure a subscription sends it the three call-summary\n\
+types; ask Twilio for a Sink Test and wait for the signed test event to arrive and verify;\n\
+confirm it with Validate; then monitor. Running setup again creates nothing new.\n\n\
+Credentials: TWILIO_ACCOUNT_SID + TWILIO_AUTH_TOKEN, or TWILIO_API_KEY + TWILIO_API_SECRET for\n\
+the API; with an API key the Auth Token is still needed, because Twilio signs deliveries with it.")]
+pub struct SetupArgs {
+    /// Where to listen, which URL Twilio delivers to, how to show calls, the credentials.
+    #[command(flatten)]
+    pub listen: ListenArgs,
+    /// Seconds to wait for Twilio's signed test event.
+    #[arg(
+        long,
+        value_name = "SECS",
+        default_value_t = 60,
+        value_parser = clap::value_parser!(u64).range(1..=3600)
+    )]
+    pub test_timeout: u64,
+    /// Monitor even when the test event does not arrive or fails verification (setup then
+    /// exits 1 otherwise).
+    #[arg(long)]
+    pub keep_going: bool,
+    /// On exit, delete what this run created in Twilio (subscription first, then sink).
+    #[arg(long)]
+    pub cleanup: bool,
+}
+
+impl SetupArgs {
+    /// Checks what setup needs beyond `listen`: a fixed public URL (not
+    /// `--trust-forwarded-headers`), API credentials, and the Auth Token even when the API key
+    /// authenticates. Gives the credentials for the Events API.
+    pub fn checked_credentials(&self) -> Result<Credentials, UsageError> {
+        if self.listen.trust_forwarded_headers {
+            return Err(UsageError(
+                "setup registers the public URL as the sink's destination, so it needs a fixed one: \
+                 --public-url https://<tunnel>/events or --tunnel ngrok|cloudflared"
+                    .into(),
+            ));
+        }
+        let api = &self.listen.api;
+        let credentials = api.credentials().map_err(|e| UsageError(e.to_string()))?;
+        if credentials.kind() == CredentialKind::ApiKey
+            && api
+                .auth_token
+                .as_deref()
+                .is_none_or(|t| t.trim().is_empty())
+        {
+            return Err(UsageError(
+                "setup authenticates to Twilio with the API key, but it also needs the account's Auth \
+                 Token: Twilio signs every delivery with it, and an API key cannot check those \
+                 signatures. Set TWILIO_AUTH_TOKEN or pass --auth-token."
+                    .into(),
+            ));
+        }
+        Ok(credentials)
+    }
+}
