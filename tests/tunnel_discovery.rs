@@ -274,6 +274,15 @@ fn ngrok_is_started_when_no_agent_answers_and_stopped_on_exit() {
     );
     let pid = wait_for_file(&pid_file);
     assert!(alive(&pid), "ngrok runs while callwatch listens");
+    // stderr is read by a thread of its own: under load its line may come after stdout's.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !run
+        .stderr()
+        .contains("public URL https://stand-in.ngrok-free.app/events")
+        && std::time::Instant::now() < deadline
+    {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
     assert!(
         run.stderr()
             .contains("public URL https://stand-in.ngrok-free.app/events"),
