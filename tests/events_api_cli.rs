@@ -301,6 +301,31 @@ async fn sinks_create_refuses_a_url_that_is_not_one() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn sinks_create_shows_a_refused_url_with_its_password_masked() {
+    let fake = fake().await;
+    let run = callwatch(
+        &fake,
+        &[
+            "sinks",
+            "create",
+            "--public-url",
+            "https://u:secret@abc.ngrok.app/events#top",
+        ],
+    )
+    .await;
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("invalid value 'https://u:•••@abc.ngrok.app/events#top'"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("it has a fragment"), "{}", run.stderr);
+    assert!(!run.stderr.contains("secret"), "{}", run.stderr);
+    assert!(fake.requests().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn sinks_delete_deletes_and_a_missing_sink_shows_twilios_error() {
     let fake = fake().await;
     let sid = fake.insert_webhook_sink("https://a.example.com/e", "callwatch sink", "active");

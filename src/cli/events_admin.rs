@@ -1,7 +1,12 @@
 //! The flags of `callwatch sinks`, `callwatch subscriptions` and `callwatch types` (the Events
 //! v1 API from the command line), with the descriptions they give by default.
 
+use std::ffi::OsStr;
+
+use clap::builder::TypedValueParser;
+
 use super::ApiAuthArgs;
+use crate::twilio::url::validate_public_url;
 
 /// The paragraph about credentials that ends every `--help` here (a macro so `concat!` can
 /// use it).
@@ -60,7 +65,7 @@ pub enum SinksCommand {
     )]
     Create {
         /// The public HTTPS URL Twilio will POST events to (your tunnel + path).
-        #[arg(long, value_name = "URL", value_parser = parse_public_url)]
+        #[arg(long, value_name = "URL", value_parser = PublicUrlParser)]
         public_url: String,
         /// A description for the sink; Twilio asks that it contain no personal data.
         #[arg(long, value_name = "TEXT", default_value = DEFAULT_SINK_DESCRIPTION)]
@@ -93,21 +98,36 @@ pub enum SinksCommand {
     },
 }
 
-/// `--public-url` must be an absolute http(s) URL: Twilio POSTs to it verbatim.
-fn parse_public_url(value: &str) -> Result<String, String> {
-    let url = reqwest::Url::parse(value).map_err(|e| format!("not a URL ({e})"))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err("the URL must start with https:// (or http://)".to_owned());
+/// `sinks create --public-url`: [`validate_public_url`], the check every public URL goes
+/// through, as a clap value parser. The value is kept as given (Twilio signs that string); a
+/// refused one is shown in clap's "invalid value" error with its password masked, as
+/// [`display_url`](crate::twilio::url::display_url) shows it, never as typed.
+#[derive(Debug, Clone, Copy)]
+struct PublicUrlParser;
+
+impl TypedValueParser for PublicUrlParser {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &OsStr,
+    ) -> Result<String, clap::Error> {
+        let Some(url) = value.to_str() else {
+            // clap's own "invalid UTF-8" error, which does not show the value.
+            return clap::builder::StringValueParser::new().parse_ref(cmd, arg, value);
+        };
+        validate_public_url(url).map_err(|error| {
+            // clap shows the value it was handed: hand it the masked URL.
+            let problem = error.problem();
+            let refuse = move |_: &str| Err::<String, _>(problem.clone());
+            refuse
+                .parse_ref(cmd, arg, OsStr::new(&error.shown))
+                .expect_err("always refuses")
+        })?;
+        Ok(url.to_owned())
     }
-    if url.host_str().is_none_or(str::is_empty) {
-        return Err("the URL has no host".to_owned());
-    }
-    // The parser takes 0; Twilio cannot call it (`listen --public-url` refuses it too).
-    if url.port() == Some(0) {
-        return Err("the port must be a number from 1 to 65535".to_owned());
-    }
-    // As given, not as parsed: Twilio signs the destination string it was given.
-    Ok(value.to_owned())
 }
 
 /// The description given to subscriptions by default.
@@ -199,17 +219,57 @@ Examples:
 mod tests {
     use super::*;
 
+    /// Runs `sinks create` with `url` through the value parser, as clap does.
+    fn parse_public_url(url: &str) -> Result<String, String> {
+        let cmd = clap::Command::new("sinks").arg(
+            clap::Arg::new("public-url")
+                .long("public-url")
+                .value_name("URL")
+                .value_parser(PublicUrlParser),
+        );
+        cmd.try_get_matches_from(["sinks", "--public-url", url])
+            .map(|m| m.get_one::<String>("public-url").expect("value").clone())
+            .map_err(|e| e.to_string())
+    }
+
     #[test]
-    fn public_urls_must_be_absolute_http() {
-        assert!(parse_public_url("https://example.ngrok.app/events").is_ok());
-        assert!(parse_public_url("example.ngrok.app/events").is_err());
-        assert!(parse_public_url("ftp://example.com/").is_err());
+    fn public_urls_are_checked_by_the_one_checker_and_kept_as_given() {
+        assert_eq!(
+            parse_public_url("https://example.ngrok.app/events").as_deref(),
+            Ok("https://example.ngrok.app/events")
+        );
         // A scheme is case-insensitive; the URL is kept as written, since Twilio signs that.
         assert_eq!(
-            parse_public_url("HTTPS://Example.ngrok.app/events").as_deref(),
-            Ok("HTTPS://Example.ngrok.app/events")
+            parse_public_url("HTTPS://u:p@Example.ngrok.app/events").as_deref(),
+            Ok("HTTPS://u:p@Example.ngrok.app/events")
         );
-        assert!(parse_public_url("https://example.ngrok.app:0/events").is_err());
-        assert!(parse_public_url("https://example.ngrok.app:65536/events").is_err());
+        for (url, problem) in [
+            ("example.ngrok.app/events", "it is not an absolute URL"),
+            ("ftp://example.com/", "it must start with https://"),
+            ("https://example.ngrok.app:0/events", "it has port 0"),
+            (
+                "https://example.ngrok.app:65536/events",
+                "it has port 65536",
+            ),
+            ("https://example.ngrok.app/events#x", "it has a fragment"),
+        ] {
+            let error = parse_public_url(url).expect_err(url);
+            assert!(
+                error.contains(&format!(
+                    "invalid value '{url}' for '--public-url <URL>': {problem}"
+                )),
+                "{error}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_refused_url_is_shown_with_its_password_masked() {
+        let error = parse_public_url("ftp://u:secret@example.com/e?").expect_err("ftp");
+        assert!(
+            error.contains("invalid value 'ftp://u:•••@example.com/e?' for '--public-url <URL>'"),
+            "{error}"
+        );
+        assert!(!error.contains("secret"), "{error}");
     }
 }

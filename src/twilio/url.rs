@@ -4,7 +4,8 @@
 //! [`display_url`] instead.
 //!
 //! Also the one check of a public URL ([`validate_public_url`]), the string Twilio signs, for
-//! `--public-url`, the config file and `replay --to`/`--destination`.
+//! `listen`/`setup --public-url`, the config file, `replay --to`/`--destination` and
+//! `sinks create --public-url`.
 
 use std::borrow::Cow;
 use std::ops::Range;
@@ -83,52 +84,114 @@ impl<'a> UrlParts<'a> {
     }
 }
 
-/// Why a URL cannot be the public URL Twilio signs: the message names `--public-url` and shows
-/// the URL with its password masked.
+/// Why a URL cannot be the public URL Twilio signs. Shown as
+/// ``--public-url `URL` PROBLEM``, the URL with its password masked ([`display_url`]); the
+/// flag's own value parser shows [`BadPublicUrl::problem`] after clap's "invalid value".
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct BadPublicUrl(pub String);
+#[error("--public-url `{shown}` {problem}")]
+pub struct BadPublicUrl {
+    /// The URL as it may be shown: its password masked.
+    pub shown: String,
+    /// What is wrong and what to do about it, written to follow the URL (`has no host; …`);
+    /// [`BadPublicUrl::problem`] gives it as a sentence of its own.
+    problem: String,
+}
 
-/// A public URL must be absolute http(s) with a port Twilio can call: it is what Twilio signs.
-/// The scheme is case-insensitive (`HTTPS://` is accepted and kept as written, since that is
-/// the string Twilio signs). Messages show the URL with its password masked.
+impl BadPublicUrl {
+    fn new(url: &str, problem: impl Into<String>) -> Self {
+        Self {
+            shown: display_url(url).into_owned(),
+            problem: problem.into(),
+        }
+    }
+
+    /// The problem as a sentence of its own (`it has no host; …`), for a message that has
+    /// already shown the URL.
+    pub fn problem(&self) -> String {
+        format!("it {}", self.problem)
+    }
+}
+
+/// The one check of a public URL: the string Twilio signs, so the destination of a sink.
+/// Every way one is given goes through it: `listen`/`setup --public-url`, `public-url` in the
+/// config file, `replay --to`/`--destination` and `sinks create --public-url`. The rules, each
+/// with what it is for:
+///
+/// - **No space or control character** anywhere: a URL has none, and a stray one (a pasted
+///   newline, a space in a config value) would be signed by Twilio but never match a request.
+/// - **Absolute** (`scheme://…`): Twilio needs the whole URL to deliver to, and callwatch
+///   needs the same string to check signatures.
+/// - **`http` or `https`**, in any case (`HTTPS://` is a URL like any other; it is kept as
+///   written, since that is the string Twilio signs): Event Streams sinks deliver over HTTP.
+/// - **A host**: where Twilio connects.
+/// - **A port from 1 to 65535** when one is given (`host:` with nothing after it is the
+///   default port): Twilio cannot call port 0 or one that does not exist.
+/// - **No fragment** (`#…`): it is never sent in a request, so the URL a delivery arrives at
+///   could not be the one Twilio signed.
+/// - **A host that parses** (a domain without forbidden characters, an IP address, a bracketed
+///   IPv6 literal): what an HTTP client would refuse to connect to is refused here.
+///
+/// User info (`https://user:pass@host/…`) is allowed: it is Basic auth for the sink and part
+/// of what Twilio signs. No message shows the password ([`display_url`]).
 pub fn validate_public_url(url: &str) -> Result<(), BadPublicUrl> {
-    let shown = display_url(url);
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return Err(BadPublicUrl(format!(
-            "--public-url `{shown}` is not an absolute URL; give the sink's destination, e.g. https://abc.ngrok.app/events"
-        )));
+    let bad = |problem: String| Err(BadPublicUrl::new(url, problem));
+    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return bad(
+            "contains a space or control character; a URL has none (write a space as %20)".into(),
+        );
+    }
+    let Some(parts) = UrlParts::split(url) else {
+        return bad(
+            "is not an absolute URL; give the sink's destination, e.g. https://abc.ngrok.app/events"
+                .into(),
+        );
     };
-    if !scheme.eq_ignore_ascii_case("https") && !scheme.eq_ignore_ascii_case("http") {
-        return Err(BadPublicUrl(format!(
-            "--public-url `{shown}` must start with https:// (or http://)"
-        )));
+    if !parts.scheme.eq_ignore_ascii_case("https") && !parts.scheme.eq_ignore_ascii_case("http") {
+        return bad("must start with https:// (or http://)".into());
     }
-    if rest.is_empty() || rest.starts_with('/') {
-        return Err(BadPublicUrl(format!("--public-url `{shown}` has no host")));
+    let (host, port) = host_and_port(parts.host_port);
+    if host.is_empty() {
+        return bad(
+            "has no host; give the sink's destination, e.g. https://abc.ngrok.app/events".into(),
+        );
     }
-    if let Some(port) = explicit_port(rest)
+    if let Some(port) = port
         && !port.parse::<u16>().is_ok_and(|p| p != 0)
     {
-        return Err(BadPublicUrl(format!(
-            "--public-url `{shown}` has port {port}: a port is a number from 1 to 65535"
-        )));
+        return bad(format!(
+            "has port {port}: a port is a number from 1 to 65535"
+        ));
+    }
+    if parts.rest.contains('#') {
+        return bad(
+            "has a fragment (#…), which is never sent to the server, so no delivery could match \
+             the URL Twilio signs; leave it out"
+                .into(),
+        );
+    }
+    // The host itself: what is left for a URL parser to refuse (the error names the problem,
+    // never the input).
+    if let Err(error) = reqwest::Url::parse(url) {
+        return bad(format!(
+            "is not a valid URL ({error}); check the host between :// and the first /"
+        ));
     }
     Ok(())
 }
 
-/// The text after the `:` that ends the host of `rest` (the URL after `scheme://`), if any.
-fn explicit_port(rest: &str) -> Option<&str> {
-    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
-    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+/// The host of `host_port` (an IPv6 literal with its brackets) and the port after its `:`, if
+/// one is written.
+fn host_and_port(host_port: &str) -> (&str, Option<&str>) {
     // A `:` inside an IPv6 literal's brackets is not a port separator.
-    let after_host = host_port
-        .rfind(']')
-        .map_or(host_port, |i| &host_port[i + 1..]);
-    after_host
-        .rfind(':')
-        .map(|i| &after_host[i + 1..])
-        .filter(|port| !port.is_empty())
+    let host_end = host_port.rfind(']').map_or(0, |i| i + 1);
+    match host_port[host_end..].rfind(':') {
+        Some(colon) => {
+            let colon = host_end + colon;
+            let port = &host_port[colon + 1..];
+            (&host_port[..colon], (!port.is_empty()).then_some(port))
+        }
+        None => (host_port, None),
+    }
 }
 
 #[cfg(test)]
@@ -225,42 +288,126 @@ mod tests {
     }
 
     #[test]
-    fn public_urls_are_checked_with_a_case_insensitive_scheme_and_a_real_port() {
+    fn public_urls_that_twilio_can_sign_and_call_are_accepted() {
         let accepted = [
             "https://abc.ngrok.app/events",
+            // The scheme is case-insensitive.
             "HTTPS://abc.ngrok.app/events",
             "Http://abc.ngrok.app/events",
+            // User info is Basic auth for the sink.
             "https://user:pass@abc.ngrok.app:8443/events",
+            "https://user@abc.ngrok.app/events",
+            "https://u:p@ss:w@rd@abc.ngrok.app/events",
+            // Ports at both ends; `host:` with no port is the default port.
             "https://abc.ngrok.app:1/events",
             "https://abc.ngrok.app:65535/events",
+            "https://abc.ngrok.app:/events",
             "http://[::1]:8080/events",
             "http://[::1]/events",
+            "http://127.0.0.1:3000/events",
+            // No path; an empty query; a `:`/`@` after the authority is not a port or userinfo.
+            "https://abc.ngrok.app",
+            "https://u:secret@abc.ngrok.app/e?",
+            "https://abc.ngrok.app?x=1",
             "https://abc.ngrok.app/a:b@c:99999",
+            "https://abc.ngrok.app/events?bodySHA256=ab%20cd",
         ];
         for url in accepted {
-            assert!(validate_public_url(url).is_ok(), "{url}");
+            assert_eq!(validate_public_url(url), Ok(()), "{url}");
         }
+    }
+
+    #[test]
+    fn each_rule_refuses_with_a_message_that_says_what_to_do() {
         let refused = [
-            ("abc.ngrok.app/events", "not an absolute URL"),
-            ("ftp://abc.ngrok.app/events", "must start with https://"),
-            ("https:///events", "has no host"),
-            ("https://abc.ngrok.app:0/events", "has port 0"),
+            // Absolute.
+            (
+                "abc.ngrok.app/events",
+                "is not an absolute URL; give the sink's destination",
+            ),
+            ("/events", "is not an absolute URL"),
+            ("", "is not an absolute URL"),
+            // http(s).
+            (
+                "ftp://abc.ngrok.app/events",
+                "must start with https:// (or http://)",
+            ),
+            ("wss://abc.ngrok.app/events", "must start with https://"),
+            // A host.
+            (
+                "https:///events",
+                "has no host; give the sink's destination",
+            ),
+            ("https://", "has no host"),
+            ("https://?x=1", "has no host"),
+            ("https://user:pass@/events", "has no host"),
+            ("https://:8443/events", "has no host"),
+            // A port Twilio can call.
+            (
+                "https://abc.ngrok.app:0/events",
+                "has port 0: a port is a number from 1 to 65535",
+            ),
             ("https://abc.ngrok.app:65536/events", "has port 65536"),
             ("https://abc.ngrok.app:99999/events", "has port 99999"),
             ("https://abc.ngrok.app:8o/events", "has port 8o"),
+            ("https://abc.ngrok.app:-1/events", "has port -1"),
             ("http://[::1]:0/events", "has port 0"),
+            // No fragment.
+            ("https://abc.ngrok.app/events#top", "has a fragment (#…)"),
+            ("https://abc.ngrok.app#", "has a fragment"),
+            ("https://abc.ngrok.app/e?x=1#y", "leave it out"),
+            // No space or control character.
+            (
+                "https://abc.ngrok.app/events ",
+                "contains a space or control character",
+            ),
+            (" https://abc.ngrok.app/events", "contains a space"),
+            ("https://abc.ngrok.app/my events", "write a space as %20"),
+            (
+                "https://abc.ngrok.app/events\n",
+                "contains a space or control character",
+            ),
+            // A host that parses.
+            (
+                "https://abc<ngrok>.app/events",
+                "is not a valid URL (invalid",
+            ),
+            (
+                "http://[::1/events",
+                "is not a valid URL (invalid IPv6 address)",
+            ),
+            ("http://[::g]:8080/events", "check the host"),
         ];
         for (url, message) in refused {
-            let error = validate_public_url(url).expect_err(url).to_string();
-            assert!(error.contains(message), "{url}: {error}");
+            let error = validate_public_url(url).expect_err(url);
+            let text = error.to_string();
+            assert!(
+                text.starts_with(&format!("--public-url `{}` ", display_url(url))),
+                "{url}: {text}"
+            );
+            assert!(text.contains(message), "{url}: {text}");
+            assert_eq!(error.problem(), format!("it {}", error.problem), "{url}");
         }
-        // The password is never in a message.
-        let error = validate_public_url("ftp://user:hunter2@abc.ngrok.app/events")
-            .expect_err("ftp")
-            .to_string();
-        assert!(
-            error.contains("user:•••@") && !error.contains("hunter2"),
-            "{error}"
-        );
+    }
+
+    #[test]
+    fn a_password_is_never_in_a_message() {
+        let urls = [
+            "ftp://user:hunter2@abc.ngrok.app/events",
+            "https://user:hunter2@/events",
+            "https://user:hunter2@abc.ngrok.app:0/events",
+            "https://user:hunter2@abc.ngrok.app/events#top",
+            "https://user:hunter2@abc<ngrok>.app/events",
+            "https://user:hunter2@abc.ngrok.app/my events",
+        ];
+        for url in urls {
+            let error = validate_public_url(url).expect_err(url);
+            let text = error.to_string();
+            assert!(
+                text.contains("user:•••@") && !text.contains("hunter2"),
+                "{url}: {text}"
+            );
+            assert!(!error.problem().contains("hunter2"), "{url}: {error:?}");
+        }
     }
 }
