@@ -13,10 +13,10 @@ use tokio::time::Instant;
 
 use crate::calls::filter::Filter;
 use crate::cli::ReplayArgs;
-use crate::commands::monitor::CHANNEL_CAPACITY;
 use crate::ingest::ListenerStats;
 use crate::ingest::replay::{RecordedDelivery, Warning, read_recording, rejudge};
 use crate::ingest::verdict::{Judge, signed_url};
+use crate::monitor::CHANNEL_CAPACITY;
 use crate::output::{self, OutputMode, ndjson};
 use crate::tui::HeaderInfo;
 use crate::twilio::signature::Secrets;

@@ -4,7 +4,7 @@
 //!
 //! A run has two halves. [`start`] serves the socket and returns a [`Running`] monitor whose
 //! deliveries wait in the channel; [`Running::present`] hands that channel to the TUI or a line
-//! writer until the end. `listen` and `demo` do both at once ([`run_recorded`]); `setup` watches
+//! writer until the end. `listen` and `demo` do both at once ([`run`]); `setup` watches
 //! the first deliveries itself in between ([`Running::next_delivery`]: the sink test event),
 //! and the presenter still shows them first.
 //!
@@ -76,29 +76,12 @@ pub struct Recording {
 /// The size past which a recording is rotated unless `--record-max-size` says otherwise.
 pub const DEFAULT_RECORD_MAX_BYTES: u64 = 512 << 20;
 
-/// Runs the monitor until the user quits, a signal arrives, or `finished` resolves (line
-/// outputs exit then; the TUI stays until `q`). `background` runs alongside (the simulated
-/// Twilio in demo); it receives a stop signal.
+/// Runs the monitor ([`start`], then [`Running::present`]) until the user quits, a signal
+/// arrives, or `background` ends when `exit_when_background_ends` (line outputs exit then; the
+/// TUI stays until `q`), recording to a file and/or starting from the calls of an earlier
+/// recording as `recording` says. `background` runs alongside (the simulated Twilio in demo,
+/// the Debugger poller in listen); it receives the stop signal.
 pub async fn run<F, Fut>(
-    spec: MonitorSpec,
-    background: Option<F>,
-    exit_when_background_ends: bool,
-) -> anyhow::Result<()>
-where
-    F: FnOnce(watch::Receiver<bool>) -> Fut,
-    Fut: Future<Output = ()> + Send + 'static,
-{
-    run_recorded(
-        spec,
-        Recording::default(),
-        background,
-        exit_when_background_ends,
-    )
-    .await
-}
-
-/// [`run`], recording to a file and/or starting from the calls of an earlier recording.
-pub async fn run_recorded<F, Fut>(
     spec: MonitorSpec,
     recording: Recording,
     background: Option<F>,
