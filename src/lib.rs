@@ -16,6 +16,9 @@
 //! - [`alerts`]: Twilio's side of the story, the Debugger alerts about the sink, polled from
 //!   the Monitor API and shown beside the deliveries.
 //! - [`demo`]: a simulated Twilio that signs realistic deliveries and POSTs them over HTTP.
+//! - [`monitor`]: a run put together: the listener on its socket, the channel and one consumer
+//!   (the TUI or a line writer), started, presented and shut down together; `listen`, `demo`
+//!   and `setup` run through it, and `replay` presents through it.
 //! - [`cli`] and [`commands`]: every flag with the checks a flag can have alone (and
 //!   [`cli::UsageError`], exit code 2), and one runner per subcommand that takes them.
 //! - [`config`] and [`logging`]: the config file that sets the flags' defaults, and the log
@@ -37,6 +40,7 @@ pub mod config;
 pub mod demo;
 pub mod ingest;
 pub mod logging;
+pub mod monitor;
 pub mod output;
 pub mod session;
 pub mod shutdown;

@@ -8,11 +8,11 @@ use anyhow::Context;
 
 use crate::cli::DemoArgs;
 use crate::commands::listen::bind_error;
-use crate::commands::monitor::{self, MonitorSpec, Recording};
 use crate::demo::simulator::{self, DEMO_AUTH_TOKEN, SimulatorConfig};
 use crate::ingest::public_url::PublicUrl;
 use crate::ingest::server::{ServeLimits, bind};
 use crate::ingest::verdict::Judge;
+use crate::monitor::{self, MonitorSpec, Recording};
 use crate::tui::HeaderInfo;
 use crate::twilio::signature::Secrets;
 
@@ -67,5 +67,5 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         path: args.record.clone(),
         ..Recording::default()
     };
-    monitor::run_recorded(spec, recording, Some(background), args.duration.is_some()).await
+    monitor::run(spec, recording, Some(background), args.duration.is_some()).await
 }

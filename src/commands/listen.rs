@@ -9,11 +9,11 @@ use anyhow::{Context, bail};
 
 use crate::alerts::{AlertFeed, AlertPoller, SinkMatcher};
 use crate::cli::{ListenArgs, PublicUrlChoice, UsageError};
-use crate::commands::monitor::{self, MonitorSpec, Recording};
 use crate::ingest::public_url::PublicUrl;
 use crate::ingest::replay::{resume_from, seen_event_ids};
 use crate::ingest::server::{ServeLimits, bind};
 use crate::ingest::verdict::Judge;
+use crate::monitor::{self, MonitorSpec, Recording};
 use crate::tui::HeaderInfo;
 use crate::tunnel::{self, TunnelKind, TunnelProcess};
 use crate::twilio::monitor_api::MonitorClient;
@@ -34,7 +34,7 @@ pub async fn run(args: ListenArgs) -> anyhow::Result<()> {
             poller.run(stop).await;
         }
     };
-    let result = monitor::run_recorded(spec, recording, Some(background), false).await;
+    let result = monitor::run(spec, recording, Some(background), false).await;
     if let Some(process) = tunnel {
         process.stop().await;
     }

@@ -9,7 +9,6 @@ pub mod events_admin;
 pub mod export;
 pub mod listen;
 pub mod man;
-pub mod monitor;
 pub mod replay;
 pub mod send;
 pub mod setup;

@@ -4,7 +4,6 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::{Duration, SystemTime};
 
 use anyhow::{Context, bail};
@@ -13,12 +12,12 @@ use tokio::time::Instant;
 
 use crate::calls::filter::Filter;
 use crate::cli::ReplayArgs;
-use crate::commands::monitor::CHANNEL_CAPACITY;
 use crate::ingest::ListenerStats;
 use crate::ingest::replay::{RecordedDelivery, Warning, read_recording, rejudge};
 use crate::ingest::verdict::{Judge, signed_url};
-use crate::output::{self, OutputMode, ndjson};
-use crate::tui::HeaderInfo;
+use crate::monitor::{self, CHANNEL_CAPACITY, Presentation};
+use crate::output::{OutputMode, ndjson};
+use crate::tui::{HeaderInfo, TuiOptions};
 use crate::twilio::signature::Secrets;
 use crate::twilio::url::has_masked_password;
 use crate::twilio::webhook::{SenderOptions, WebhookSender};
@@ -148,19 +147,8 @@ async fn show(
                 _ = stop_rx.wait_for(|stop| *stop) => return,
             }
             let delivery = rejudge(&judge, rec, i as u64 + 1);
-            let counter = if delivery.verdict.is_accepted() {
-                &feeder_stats.accepted
-            } else {
-                &feeder_stats.rejected
-            };
-            counter.fetch_add(1, Ordering::Relaxed);
-            let ms = rec
-                .received_at
-                .duration_since(SystemTime::UNIX_EPOCH)
-                .map_or(0, |d| d.as_millis());
-            feeder_stats
-                .last_delivery_ms
-                .store(u64::try_from(ms).unwrap_or(u64::MAX), Ordering::Relaxed);
+            feeder_stats.arrived(rec.received_at);
+            feeder_stats.answered(&delivery);
             // Waiting for room rather than dropping: a replay has all the time it needs.
             if tx.send(delivery).await.is_err() {
                 return;
@@ -174,73 +162,59 @@ async fn show(
         Some(x) => format!("at {x}x"),
         None => "at the recorded pace".to_owned(),
     };
-    let result = match mode {
-        OutputMode::Tui => {
-            let header = HeaderInfo {
-                listen_addr: "(replay: nothing listens)".into(),
-                public_url: file.clone(),
-                url_source: "recording".into(),
-                mode_note: Some(format!(
-                    "replay of {file}, {total} requests {speed_note}{}",
-                    if unreadable > 0 {
-                        format!(", {unreadable} unreadable lines")
-                    } else {
-                        String::new()
-                    }
-                )),
-                color: args.output.color_enabled(),
-                hyperlinks: true,
-                ..HeaderInfo::default()
-            };
-            let options = crate::tui::TuiOptions {
-                filter,
-                mask: args.output.mask,
-                mouse: args.output.mouse,
-                max_calls: None,
-            };
-            crate::tui::run(rx, stats, header, options, stop_tx.clone()).await
-        }
-        mode => {
-            let mut out = std::io::stdout().lock();
-            let lines = async {
-                if mode == OutputMode::Ndjson {
-                    ndjson::write_line(
-                        &mut out,
-                        &serde_json::json!({
-                            "type": "replaying",
-                            "file": file,
-                            "requests": total,
-                            "speed": if args.max { None } else { Some(args.speed.unwrap_or(1.0)) },
-                            "verify": args.verify,
-                        }),
-                    )?;
-                }
-                output::run_lines(
-                    mode,
-                    &output::LineView {
-                        filter: filter.clone(),
-                        mask: args.output.mask,
-                        alerts: None,
-                        max_calls: None,
-                    },
-                    rx,
-                    stats,
-                    &mut out,
-                )
-                .await
-            };
-            let stop_on_signal = async {
-                crate::shutdown::shutdown_signal().await;
-            };
-            tokio::select! {
-                result = lines => match result {
-                    Ok(_) => Ok(()),
-                    Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-                    Err(e) => Err(e).context("writing to stdout"),
-                },
-                () = stop_on_signal => Ok(()),
+    let header = HeaderInfo {
+        listen_addr: "(replay: nothing listens)".into(),
+        public_url: file.clone(),
+        url_source: "recording".into(),
+        mode_note: Some(format!(
+            "replay of {file}, {total} requests {speed_note}{}",
+            if unreadable > 0 {
+                format!(", {unreadable} unreadable lines")
+            } else {
+                String::new()
             }
+        )),
+        color: args.output.color_enabled(),
+        hyperlinks: true,
+        ..HeaderInfo::default()
+    };
+    let replaying = if mode == OutputMode::Ndjson {
+        let line = serde_json::json!({
+            "type": "replaying",
+            "file": file,
+            "requests": total,
+            "speed": if args.max { None } else { Some(args.speed.unwrap_or(1.0)) },
+            "verify": args.verify,
+        });
+        ndjson::write_line(&mut std::io::stdout().lock(), &line)
+    } else {
+        Ok(())
+    };
+    let presentation = Presentation {
+        output: mode,
+        header,
+        tui: TuiOptions {
+            filter,
+            mask: args.output.mask,
+            mouse: args.output.mouse,
+            max_calls: None,
+        },
+        alerts: None,
+    };
+    // No listener catches the signals: the lines stop on one here, the TUI on its own.
+    let result = match replaying {
+        Ok(()) => {
+            monitor::show(
+                rx,
+                stats,
+                presentation,
+                &stop_tx,
+                crate::shutdown::shutdown_signal(),
+            )
+            .await
         }
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(e).context("writing to stdout"),
     };
     let _ = stop_tx.send(true);
     let _ = feeder.await;

@@ -20,10 +20,10 @@ use crate::cli::{
 };
 use crate::commands::Reported;
 use crate::commands::listen::{Prepared, debugger_alerts, prepare};
-use crate::commands::monitor::{self, Running};
 use crate::ingest::Delivery;
 use crate::ingest::diagnosis::signature_prefix;
 use crate::ingest::public_url::PublicUrl;
+use crate::monitor::{self, Running};
 use crate::output::{OutputMode, ndjson};
 use crate::tui::SinkInfo;
 use crate::twilio::api::{ApiError, EventsClient};

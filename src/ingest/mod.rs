@@ -426,6 +426,26 @@ impl ListenerStats {
         counter.load(Ordering::Relaxed)
     }
 
+    /// Notes a request to the events path arriving at `at`: the time of the last delivery.
+    pub fn arrived(&self, at: SystemTime) {
+        let ms = at
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis());
+        self.last_delivery_ms
+            .store(u64::try_from(ms).unwrap_or(u64::MAX), Ordering::Relaxed);
+    }
+
+    /// Counts a delivery answered: accepted (2xx, duplicates included) or refused. The
+    /// listener counts each delivery it answers here, and `replay` each it judges again.
+    pub fn answered(&self, delivery: &Delivery) {
+        let counter = if delivery.verdict.is_accepted() {
+            &self.accepted
+        } else {
+            &self.rejected
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// The current recording error, if the last batch could not be recorded.
     pub fn record_error(&self) -> Option<String> {
         self.record_error

@@ -189,9 +189,7 @@ impl Listener {
         let received_at = SystemTime::now();
         let seq = self.seq.fetch_add(1, Ordering::Relaxed) + 1;
         if !wrong_path {
-            self.stats
-                .last_delivery_ms
-                .store(unix_ms(received_at), Ordering::Relaxed);
+            self.stats.arrived(received_at);
         }
         let path = path.to_owned();
         let (parts, body) = req.into_parts();
@@ -358,10 +356,8 @@ impl Listener {
     /// and recorded only with `--record-refused` (accepted deliveries were recorded durably
     /// before their answer was decided).
     fn finish(&self, mut delivery: Delivery, started: Instant) {
-        if delivery.verdict.is_accepted() {
-            self.stats.accepted.fetch_add(1, Ordering::Relaxed);
-        } else {
-            self.stats.rejected.fetch_add(1, Ordering::Relaxed);
+        self.stats.answered(&delivery);
+        if !delivery.verdict.is_accepted() {
             delivery.diagnosis = super::diagnosis::diagnose(
                 &delivery,
                 &self.public_url,
@@ -434,11 +430,6 @@ fn closing(mut resp: Response<Full<Bytes>>) -> Response<Full<Bytes>> {
     resp.headers_mut()
         .insert(header::CONNECTION, http::HeaderValue::from_static("close"));
     resp
-}
-
-fn unix_ms(t: SystemTime) -> u64 {
-    t.duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
 }
 
 /// What an `Authorization` (or `Proxy-Authorization`) value is kept as.

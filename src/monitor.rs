@@ -4,9 +4,10 @@
 //!
 //! A run has two halves. [`start`] serves the socket and returns a [`Running`] monitor whose
 //! deliveries wait in the channel; [`Running::present`] hands that channel to the TUI or a line
-//! writer until the end. `listen` and `demo` do both at once ([`run_recorded`]); `setup` watches
+//! writer until the end. `listen` and `demo` do both at once ([`run`]); `setup` watches
 //! the first deliveries itself in between ([`Running::next_delivery`]: the sink test event),
-//! and the presenter still shows them first.
+//! and the presenter still shows them first. [`show`] is that presenter alone, for `replay`,
+//! which feeds the channel from a recording instead of a listener.
 //!
 //! Shutdown is the same whatever asks for it (`q`, SIGINT, SIGTERM, SIGHUP, the end of a demo): the
 //! listener stops accepting and finishes the requests in flight (at most five seconds), the
@@ -31,7 +32,7 @@ use crate::ingest::verdict::Judge;
 use crate::ingest::{Delivery, ListenerStats};
 use crate::output::{self, OutputMode, ndjson};
 use crate::shutdown::ShutdownSignals;
-use crate::tui::HeaderInfo;
+use crate::tui::{HeaderInfo, TuiOptions};
 
 pub use crate::ingest::CHANNEL_CAPACITY;
 
@@ -49,7 +50,7 @@ pub struct MonitorSpec {
     pub header: HeaderInfo,
     /// What every output shows: `--filter` (the TUI's initial filter; only `call` lines in
     /// ndjson and compact), `--mask` and `--max-calls`, and for the TUI `--mouse`.
-    pub tui: crate::tui::TuiOptions,
+    pub tui: TuiOptions,
     /// Twilio Debugger alerts about the sink, published by a poller the command runs (as its
     /// `background`); every output shows each alert once: `alert` lines, compact lines, the
     /// TUI header and deliveries view. `None` when they are not polled (demo).
@@ -76,29 +77,12 @@ pub struct Recording {
 /// The size past which a recording is rotated unless `--record-max-size` says otherwise.
 pub const DEFAULT_RECORD_MAX_BYTES: u64 = 512 << 20;
 
-/// Runs the monitor until the user quits, a signal arrives, or `finished` resolves (line
-/// outputs exit then; the TUI stays until `q`). `background` runs alongside (the simulated
-/// Twilio in demo); it receives a stop signal.
+/// Runs the monitor ([`start`], then [`Running::present`]) until the user quits, a signal
+/// arrives, or `background` ends when `exit_when_background_ends` (line outputs exit then; the
+/// TUI stays until `q`), recording to a file and/or starting from the calls of an earlier
+/// recording as `recording` says. `background` runs alongside (the simulated Twilio in demo,
+/// the Debugger poller in listen); it receives the stop signal.
 pub async fn run<F, Fut>(
-    spec: MonitorSpec,
-    background: Option<F>,
-    exit_when_background_ends: bool,
-) -> anyhow::Result<()>
-where
-    F: FnOnce(watch::Receiver<bool>) -> Fut,
-    Fut: Future<Output = ()> + Send + 'static,
-{
-    run_recorded(
-        spec,
-        Recording::default(),
-        background,
-        exit_when_background_ends,
-    )
-    .await
-}
-
-/// [`run`], recording to a file and/or starting from the calls of an earlier recording.
-pub async fn run_recorded<F, Fut>(
     spec: MonitorSpec,
     recording: Recording,
     background: Option<F>,
@@ -128,7 +112,7 @@ pub struct Running {
     pub header: HeaderInfo,
     /// Twilio Debugger alerts to show; a caller may set them before presenting.
     pub alerts: Option<AlertFeed>,
-    tui: crate::tui::TuiOptions,
+    tui: TuiOptions,
     rx: mpsc::Receiver<Delivery>,
     /// Deliveries [`Running::next_delivery`] took from the channel: presented first.
     taken: Vec<Delivery>,
@@ -306,47 +290,98 @@ impl Running {
             }
         };
 
-        match output {
-            OutputMode::Tui => {
-                let mut header = header;
-                header.listen_addr = addr.to_string();
-                header.public_url = public_url.describe();
-                header.alerts = alerts;
-                // The TUI ends on a signal or a stop (see `start`), restoring the terminal.
-                crate::tui::run(rx, Arc::clone(&stats), header, tui, stop_tx.clone()).await?;
-                let _ = stop_tx.send(true);
-            }
-            mode => {
-                let stopper = stop_tx.clone();
-                let mut stopped = stop_tx.subscribe();
-                tokio::spawn(async move {
-                    tokio::select! {
-                        // A signal (caught since `start`) or a caller's stop.
-                        _ = stopped.wait_for(|stop| *stop) => {}
-                        () = background_ended => {}
-                    }
-                    let _ = stopper.send(true);
-                });
-                // The lines end when the channel closes: once the listener has finished its
-                // requests in flight and dropped its sender.
-                let view = output::LineView {
-                    filter: tui.filter,
-                    mask: tui.mask,
-                    alerts,
-                    max_calls: tui.max_calls,
-                };
-                let mut out = std::io::stdout().lock();
-                let result = output::run_lines(mode, &view, rx, Arc::clone(&stats), &mut out).await;
-                let _ = stop_tx.send(true);
-                match result {
-                    Ok(_) => {}
-                    Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
-                    Err(e) => return Err(e).context("writing to stdout"),
+        let mut header = header;
+        header.listen_addr = addr.to_string();
+        header.public_url = public_url.describe();
+        if output != OutputMode::Tui {
+            let stopper = stop_tx.clone();
+            let mut stopped = stop_tx.subscribe();
+            tokio::spawn(async move {
+                tokio::select! {
+                    // A signal (caught since `start`) or a caller's stop.
+                    _ = stopped.wait_for(|stop| *stop) => {}
+                    () = background_ended => {}
                 }
-            }
+                let _ = stopper.send(true);
+            });
         }
+        // The TUI ends on a signal or a stop (see `start`), restoring the terminal; the lines
+        // end when the channel closes: once the listener has finished its requests in flight
+        // and dropped its sender.
+        let presentation = Presentation {
+            output,
+            header,
+            tui,
+            alerts,
+        };
+        show(
+            rx,
+            Arc::clone(&stats),
+            presentation,
+            &stop_tx,
+            std::future::pending(),
+        )
+        .await?;
         finish(server, recorder, &stats).await;
         Ok(())
+    }
+}
+
+/// How deliveries are shown: the output mode, and what the TUI or the lines show besides.
+pub struct Presentation {
+    /// The TUI or a line output.
+    pub output: OutputMode,
+    /// Facts for the TUI header.
+    pub header: HeaderInfo,
+    /// `--filter`, `--mask`, `--max-calls` and `--mouse`, as every output shows them.
+    pub tui: TuiOptions,
+    /// Twilio Debugger alerts to show, if they are polled.
+    pub alerts: Option<AlertFeed>,
+}
+
+/// Shows the deliveries of `rx` (counted in `stats`) as `presentation` says until the end,
+/// then says stop on `stop_tx`: the TUI until `q`, a signal or a stop on `stop_tx`; the lines
+/// until the channel closes or `interrupted` resolves. A broken pipe on stdout ends the lines
+/// without an error. The presenter of [`Running::present`] and of `replay`.
+pub async fn show(
+    rx: mpsc::Receiver<Delivery>,
+    stats: Arc<ListenerStats>,
+    presentation: Presentation,
+    stop_tx: &watch::Sender<bool>,
+    interrupted: impl Future<Output = ()>,
+) -> anyhow::Result<()> {
+    let Presentation {
+        output,
+        mut header,
+        tui,
+        alerts,
+    } = presentation;
+    match output {
+        OutputMode::Tui => {
+            header.alerts = alerts;
+            let result = crate::tui::run(rx, stats, header, tui, stop_tx.clone()).await;
+            let _ = stop_tx.send(true);
+            result
+        }
+        mode => {
+            let view = output::LineView {
+                filter: tui.filter,
+                mask: tui.mask,
+                alerts,
+                max_calls: tui.max_calls,
+            };
+            let mut out = std::io::stdout().lock();
+            let result = tokio::select! {
+                result = output::run_lines(mode, &view, rx, stats, &mut out) => result.map(|_| ()),
+                () = interrupted => Ok(()),
+            };
+            let _ = stop_tx.send(true);
+            match result {
+                Ok(()) => Ok(()),
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                Err(e) => Err(e).context("writing to stdout"),
+            }
+        }
     }
 }
 
