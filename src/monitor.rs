@@ -31,8 +31,9 @@ use crate::ingest::server::{Listener, ServeLimits, serve};
 use crate::ingest::verdict::Judge;
 use crate::ingest::{Delivery, ListenerStats};
 use crate::output::{self, OutputMode, ndjson};
+use crate::session::ViewOptions;
 use crate::shutdown::ShutdownSignals;
-use crate::tui::{HeaderInfo, TuiOptions};
+use crate::tui::HeaderInfo;
 
 pub use crate::ingest::CHANNEL_CAPACITY;
 
@@ -50,7 +51,7 @@ pub struct MonitorSpec {
     pub header: HeaderInfo,
     /// What every output shows: `--filter` (the TUI's initial filter; only `call` lines in
     /// ndjson and compact), `--mask` and `--max-calls`, and for the TUI `--mouse`.
-    pub tui: TuiOptions,
+    pub tui: ViewOptions,
     /// Twilio Debugger alerts about the sink, published by a poller the command runs (as its
     /// `background`); every output shows each alert once: `alert` lines, compact lines, the
     /// TUI header and deliveries view. `None` when they are not polled (demo).
@@ -112,7 +113,7 @@ pub struct Running {
     pub header: HeaderInfo,
     /// Twilio Debugger alerts to show; a caller may set them before presenting.
     pub alerts: Option<AlertFeed>,
-    tui: TuiOptions,
+    tui: ViewOptions,
     rx: mpsc::Receiver<Delivery>,
     /// Deliveries [`Running::next_delivery`] took from the channel: presented first.
     taken: Vec<Delivery>,
@@ -334,7 +335,7 @@ pub struct Presentation {
     /// Facts for the TUI header.
     pub header: HeaderInfo,
     /// `--filter`, `--mask`, `--max-calls` and `--mouse`, as every output shows them.
-    pub tui: TuiOptions,
+    pub tui: ViewOptions,
     /// Twilio Debugger alerts to show, if they are polled.
     pub alerts: Option<AlertFeed>,
 }

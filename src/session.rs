@@ -56,6 +56,21 @@ pub enum Update<'a> {
     },
 }
 
+/// What every consumer of the deliveries shows from the start, the TUI and the line outputs
+/// alike: the `--filter` in force (only `call` lines for ndjson and compact), `--mask`,
+/// `--max-calls`; and for the TUI, `--mouse`.
+#[derive(Debug, Clone, Default)]
+pub struct ViewOptions {
+    /// The filter in force at start (`--filter`).
+    pub filter: Option<crate::calls::filter::Filter>,
+    /// Mask numbers from the start (`--mask`).
+    pub mask: bool,
+    /// Capture the mouse (`--mouse`).
+    pub mouse: bool,
+    /// Keep at most this many calls (`--max-calls`); the header counts the evicted ones.
+    pub max_calls: Option<usize>,
+}
+
 /// The consumer-side state.
 #[derive(Debug, Default)]
 pub struct Session {

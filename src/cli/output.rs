@@ -61,9 +61,10 @@ impl OutputArgs {
         }
     }
 
-    /// How the TUI starts (filter, mask, mouse), from these flags.
-    pub fn tui_options(&self) -> Result<crate::tui::TuiOptions, UsageError> {
-        Ok(crate::tui::TuiOptions {
+    /// What every output shows from the start (filter, mask; mouse for the TUI), from these
+    /// flags.
+    pub fn view_options(&self) -> Result<crate::session::ViewOptions, UsageError> {
+        Ok(crate::session::ViewOptions {
             filter: self.parsed_filter()?,
             mask: self.mask,
             mouse: self.mouse,

@@ -50,9 +50,9 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
             reject_status: 403,
             ..HeaderInfo::default()
         },
-        tui: crate::tui::TuiOptions {
+        tui: crate::session::ViewOptions {
             max_calls: args.max_calls,
-            ..args.output.tui_options()?
+            ..args.output.view_options()?
         },
         alerts: None,
         limits: ServeLimits::default(),

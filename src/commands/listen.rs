@@ -61,7 +61,7 @@ pub(crate) async fn prepare(args: &ListenArgs, command: &str) -> anyhow::Result<
              --auth-token (the token of the account, or subaccount, that owns the sink)"
         )));
     };
-    let mut tui = args.output.tui_options()?;
+    let mut tui = args.output.view_options()?;
     tui.max_calls = args.max_calls;
     let addr = SocketAddr::new(args.bind, args.port);
     let socket = bind(addr).await.map_err(|e| bind_error(addr, e))?;

@@ -17,7 +17,8 @@ use crate::ingest::replay::{RecordedDelivery, Warning, read_recording, rejudge};
 use crate::ingest::verdict::{Judge, signed_url};
 use crate::monitor::{self, CHANNEL_CAPACITY, Presentation};
 use crate::output::{OutputMode, ndjson};
-use crate::tui::{HeaderInfo, TuiOptions};
+use crate::session::ViewOptions;
+use crate::tui::HeaderInfo;
 use crate::twilio::signature::Secrets;
 use crate::twilio::url::has_masked_password;
 use crate::twilio::webhook::{SenderOptions, WebhookSender};
@@ -193,7 +194,7 @@ async fn show(
     let presentation = Presentation {
         output: mode,
         header,
-        tui: TuiOptions {
+        tui: ViewOptions {
             filter,
             mask: args.output.mask,
             mouse: args.output.mouse,

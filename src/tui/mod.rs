@@ -21,6 +21,7 @@ use ratatui::crossterm::event::{self, Event, KeyEventKind};
 use tokio::sync::{mpsc, watch};
 
 use crate::ingest::{Delivery, ListenerStats};
+use crate::session::ViewOptions;
 use app::App;
 
 /// The most frames drawn per second.
@@ -63,25 +64,12 @@ pub struct SinkInfo {
     pub test_passed: bool,
 }
 
-/// How the TUI starts.
-#[derive(Debug, Clone, Default)]
-pub struct TuiOptions {
-    /// The filter in force at start (`--filter`).
-    pub filter: Option<crate::calls::filter::Filter>,
-    /// Mask numbers from the start (`--mask`).
-    pub mask: bool,
-    /// Capture the mouse (`--mouse`).
-    pub mouse: bool,
-    /// Keep at most this many calls (`--max-calls`); the header counts the evicted ones.
-    pub max_calls: Option<usize>,
-}
-
 /// Runs the TUI until the user quits or SIGINT, SIGTERM or SIGHUP arrives. Sends `true` on `stop` when leaving.
 pub async fn run(
     rx: mpsc::Receiver<Delivery>,
     stats: Arc<ListenerStats>,
     header: HeaderInfo,
-    options: TuiOptions,
+    options: ViewOptions,
     stop: watch::Sender<bool>,
 ) -> anyhow::Result<()> {
     let mut terminal = ratatui::try_init().context("starting the terminal UI")?;
