@@ -73,15 +73,7 @@ fn rfc3339(t: SystemTime) -> String {
 }
 
 async fn post_signed(base: &str, body: &[u8]) -> reqwest::Response {
-    let signed = signed_load::sign_all(vec![body.to_vec()], PUBLIC, base, TOKEN);
-    listen_process::http_client()
-        .post(&signed[0].url)
-        .header("content-type", "application/json")
-        .header("x-twilio-signature", &signed[0].signature)
-        .body(body.to_vec())
-        .send()
-        .await
-        .expect("send")
+    signed_load::post_signed(base, PUBLIC, TOKEN, body).await
 }
 
 async fn post_unsigned(base: &str, path: &str, body: Vec<u8>) -> u16 {

@@ -149,18 +149,6 @@ fn deliveries(lines: &[Value]) -> Vec<&Value> {
     lines.iter().filter(|l| l["type"] == "delivery").collect()
 }
 
-async fn post_signed(base: &str, public_url: &str, token: &str, body: &[u8]) -> reqwest::Response {
-    let signed = signed_load::sign_all(vec![body.to_vec()], public_url, base, token);
-    listen_process::http_client()
-        .post(&signed[0].url)
-        .header("content-type", "application/json")
-        .header("x-twilio-signature", &signed[0].signature)
-        .body(body.to_vec())
-        .send()
-        .await
-        .expect("send")
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sigkill_mid_load_loses_no_acknowledged_delivery() {
     let recording = scratch("killed.ndjson");
@@ -212,7 +200,7 @@ async fn a_recording_that_cannot_be_written_acknowledges_nothing() {
     let mut listening = listen(0, PUBLIC, TOKEN, &["--record", "/dev/full"]);
     let bodies = signed_load::distinct_bodies(3);
     for body in &bodies {
-        let resp = post_signed(&listening.base(), PUBLIC, TOKEN, body).await;
+        let resp = signed_load::post_signed(&listening.base(), PUBLIC, TOKEN, body).await;
         assert_eq!(
             resp.status().as_u16(),
             503,
@@ -220,7 +208,7 @@ async fn a_recording_that_cannot_be_written_acknowledges_nothing() {
         );
     }
     // The same event again is still not a duplicate: it was never acknowledged.
-    let resp = post_signed(&listening.base(), PUBLIC, TOKEN, &bodies[0]).await;
+    let resp = signed_load::post_signed(&listening.base(), PUBLIC, TOKEN, &bodies[0]).await;
     assert_eq!(resp.status().as_u16(), 503);
     listening.wait_for("four deliveries and the error", |lines| {
         deliveries(lines).len() == 4 && lines.iter().any(|l| l["type"] == "record_error")
@@ -403,11 +391,11 @@ async fn resume_shows_the_recorded_calls_and_knows_their_events() {
         .iter()
         .find(|r| r.verdict == "ok" && r.body.windows(12).any(|w| w == b"call-summary"))
         .expect("a recorded call summary");
-    let resp = post_signed(&listening.base(), PUBLIC, TOKEN, &old.body).await;
+    let resp = signed_load::post_signed(&listening.base(), PUBLIC, TOKEN, &old.body).await;
     assert_eq!(resp.status().as_u16(), 200);
     // A new one is applied, and durable by the time it is acknowledged.
     let fresh = &signed_load::distinct_bodies(1)[0];
-    let resp = post_signed(&listening.base(), PUBLIC, TOKEN, fresh).await;
+    let resp = signed_load::post_signed(&listening.base(), PUBLIC, TOKEN, fresh).await;
     assert_eq!(resp.status().as_u16(), 200);
     let (recorded, _) = read_recording(&file).expect("read");
     assert_eq!(

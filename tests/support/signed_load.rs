@@ -66,6 +66,28 @@ pub fn sign_all(
         .collect()
 }
 
+/// Signs `body` for `public_url` with `token` and POSTs it once to the listener at `local_base`
+/// (on the public URL's path), as Twilio would; loopback, so without the environment's proxy.
+pub async fn post_signed(
+    local_base: &str,
+    public_url: &str,
+    token: &str,
+    body: &[u8],
+) -> reqwest::Response {
+    let signed = sign_all(vec![body.to_vec()], public_url, local_base, token);
+    reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .expect("an HTTP client")
+        .post(&signed[0].url)
+        .header("content-type", "application/json")
+        .header("x-twilio-signature", &signed[0].signature)
+        .body(body.to_vec())
+        .send()
+        .await
+        .expect("send")
+}
+
 /// What a load run saw.
 pub struct LoadOutcome {
     /// Indexes of the deliveries answered 2xx.
