@@ -64,7 +64,7 @@ fn main() -> ExitCode {
         cli::read_auth_token_files(&mut command, &matches)?;
         match command {
             Command::Demo(a) => commands::demo::run(a).await,
-            Command::Listen(a) => commands::listen::run(a).await,
+            Command::Listen(a) => commands::listen::run(a.check()?).await,
             Command::Sinks(a) => commands::events_admin::run_sinks(a).await,
             Command::Subscriptions(a) => commands::events_admin::run_subscriptions(a).await,
             Command::Types(a) => commands::events_admin::run_types(a).await,
@@ -72,7 +72,7 @@ fn main() -> ExitCode {
             Command::Export(a) => commands::export::run(a).await,
             Command::Verify(a) => commands::verify::run(a),
             Command::Send(a) => commands::send::run(a).await,
-            Command::Setup(a) => commands::setup::run(a).await,
+            Command::Setup(a) => commands::setup::run(a.check()?).await,
             Command::Config(a) => commands::config::run(a, file.as_ref()),
             Command::Completions(a) => commands::completions::run(a),
             Command::Man(a) => commands::man::run(a),

@@ -1,12 +1,16 @@
 //! The flags of `callwatch listen` (which `setup` takes too), the parsers of their sizes and
-//! durations, and the check of where the public URL comes from ([`PublicUrlChoice`]).
+//! durations, the check of where the public URL comes from ([`PublicUrlChoice`]), and the
+//! [`ListenSettings`] those flags become once checked ([`ListenArgs::check`]).
 
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::Args;
 
 use super::{ApiAuthArgs, OutputArgs, UsageError};
+use crate::output::OutputMode;
+use crate::session::ViewOptions;
 use crate::tunnel::TunnelKind;
 use crate::twilio::monitor_api::DEFAULT_MONITOR_API_BASE;
 use crate::twilio::url::validate_public_url;
@@ -146,7 +150,86 @@ pub enum PublicUrlChoice {
     Forwarded(String),
 }
 
+/// What `listen` (and the listener of `setup`) runs with: the flags of [`ListenArgs`], checked
+/// and typed. Built in one step by [`ListenArgs::check`].
+pub struct ListenSettings {
+    /// Where the public URL comes from.
+    pub public_url: PublicUrlChoice,
+    /// The Auth Token that signs deliveries (not blank).
+    pub auth_token: String,
+    /// What every output shows from the start, `--max-calls` included.
+    pub view: ViewOptions,
+    /// `--bind` and `--port`.
+    pub addr: SocketAddr,
+    /// `--ngrok-api`.
+    pub ngrok_api: String,
+    /// The credentials flags, for the Debugger's alerts (best effort, checked when used).
+    pub api: ApiAuthArgs,
+    /// `--monitor-api-base`.
+    pub monitor_api_base: String,
+    /// Time between two polls of Twilio's Debugger.
+    pub alert_poll: Duration,
+    /// `--shared-key-secret`.
+    pub shared_key_secret: Option<String>,
+    /// `--reject-status`.
+    pub reject_status: u16,
+    /// `--record`.
+    pub record: Option<PathBuf>,
+    /// `--resume`.
+    pub resume: bool,
+    /// `--record-refused`.
+    pub record_refused: bool,
+    /// `--record-max-size`, in bytes.
+    pub record_max_size: u64,
+    /// `--max-event-age`.
+    pub max_event_age: Option<Duration>,
+    /// `--max-connections`.
+    pub max_connections: usize,
+    /// The output asked for, or the default for this stdout.
+    pub output: OutputMode,
+    /// Whether the TUI uses colour.
+    pub color: bool,
+}
+
 impl ListenArgs {
+    /// Checks the flags of `listen` together and turns them into [`ListenSettings`].
+    pub fn check(self) -> Result<ListenSettings, UsageError> {
+        self.check_for("listen")
+    }
+
+    /// [`ListenArgs::check`] for `command` (`listen` or `setup`), which errors name.
+    pub fn check_for(self, command: &str) -> Result<ListenSettings, UsageError> {
+        let public_url = self.public_url_choice(command)?;
+        let Some(auth_token) = self.api.auth_token.clone().filter(|t| !t.trim().is_empty()) else {
+            return Err(UsageError(format!(
+                "{command} needs the auth token that signs deliveries: set TWILIO_AUTH_TOKEN or pass \
+                 --auth-token (the token of the account, or subaccount, that owns the sink)"
+            )));
+        };
+        let mut view = self.output.view_options()?;
+        view.max_calls = self.max_calls;
+        Ok(ListenSettings {
+            public_url,
+            auth_token,
+            view,
+            addr: SocketAddr::new(self.bind, self.port),
+            output: self.output.mode(),
+            color: self.output.color_enabled(),
+            ngrok_api: self.ngrok_api,
+            api: self.api,
+            monitor_api_base: self.monitor_api_base,
+            alert_poll: Duration::from_secs(self.alert_poll_secs),
+            shared_key_secret: self.shared_key_secret,
+            reject_status: self.reject_status,
+            record: self.record,
+            resume: self.resume,
+            record_refused: self.record_refused,
+            record_max_size: self.record_max_size,
+            max_event_age: self.max_event_age,
+            max_connections: self.max_connections,
+        })
+    }
+
     /// Checks `--public-url`, `--tunnel`, `--trust-forwarded-headers` and `--events-path`
     /// together: where the public URL will come from. `command` names the command in errors.
     pub fn public_url_choice(&self, command: &str) -> Result<PublicUrlChoice, UsageError> {

@@ -36,12 +36,12 @@ pub use events_admin::{
     JsonFlag, SinksArgs, SinksCommand, SubscriptionsArgs, SubscriptionsCommand, TypesArgs,
 };
 pub use export::{ExportArgs, ExportFormat};
-pub use listen::{ListenArgs, PublicUrlChoice};
+pub use listen::{ListenArgs, ListenSettings, PublicUrlChoice};
 pub use man::ManArgs;
 pub use output::{ColorChoice, OutputArgs, color_enabled};
 pub use replay::ReplayArgs;
 pub use send::{SendArgs, SendScenario, SummaryStage};
-pub use setup::SetupArgs;
+pub use setup::{SetupArgs, SetupSettings};
 pub use verify::VerifyArgs;
 /// callwatch: a live terminal monitor and webhook sink for Twilio Voice Insights call summaries.
 ///

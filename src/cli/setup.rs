@@ -1,10 +1,12 @@
 //! The flags of `callwatch setup` (every `listen` flag, and what the Sink Test needs), and
 //! what setup needs of them beyond `listen`.
 
+use std::time::Duration;
+
 use clap::Args;
 
-use super::{ListenArgs, UsageError};
-use crate::twilio::api::{CredentialKind, Credentials};
+use super::{ListenArgs, ListenSettings, UsageError};
+use crate::twilio::api::{CredentialKind, Credentials, EventsClient};
 
 /// `callwatch setup`: every `listen` flag, and what the Sink Test needs.
 #[derive(Debug, Clone, Args)]
@@ -40,7 +42,37 @@ pub struct SetupArgs {
     pub cleanup: bool,
 }
 
+/// What `setup` runs with: its flags, checked and typed. Built in one step by
+/// [`SetupArgs::check`].
+pub struct SetupSettings {
+    /// The listener's settings (errors name `setup`).
+    pub listen: ListenSettings,
+    /// The Events API client, with the checked credentials and `--api-base`.
+    pub client: EventsClient,
+    /// `--test-timeout`.
+    pub test_timeout: Duration,
+    /// `--keep-going`.
+    pub keep_going: bool,
+    /// `--cleanup`.
+    pub cleanup: bool,
+}
+
 impl SetupArgs {
+    /// Checks the flags of `setup` together (credentials, `--api-base`, then every `listen`
+    /// check) and turns them into [`SetupSettings`].
+    pub fn check(self) -> Result<SetupSettings, UsageError> {
+        let credentials = self.checked_credentials()?;
+        let client = EventsClient::new(&self.listen.api.api_base, credentials)
+            .map_err(|e| UsageError(format!("--api-base: {e}")))?;
+        Ok(SetupSettings {
+            listen: self.listen.check_for("setup")?,
+            client,
+            test_timeout: Duration::from_secs(self.test_timeout),
+            keep_going: self.keep_going,
+            cleanup: self.cleanup,
+        })
+    }
+
     /// Checks what setup needs beyond `listen`: a fixed public URL (not
     /// `--trust-forwarded-headers`), API credentials, and the Auth Token even when the API key
     /// authenticates. Gives the credentials for the Events API.

@@ -1,14 +1,14 @@
 //! `callwatch listen`: be the webhook sink for a real Twilio account. [`prepare`] turns the
-//! flags into a bound listener (public URL, tunnel, signature checks, recording), which `setup`
+//! checked settings into a bound listener (public URL, tunnel, signature checks, recording), which `setup`
 //! reuses; [`debugger_alerts`] sets up the poll of Twilio's Debugger when credentials allow.
 
 use std::net::SocketAddr;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 
 use crate::alerts::{AlertFeed, AlertPoller, SinkMatcher};
-use crate::cli::{ListenArgs, PublicUrlChoice, UsageError};
+use crate::cli::{ListenSettings, PublicUrlChoice, UsageError};
 use crate::ingest::public_url::PublicUrl;
 use crate::ingest::replay::{resume_from, seen_event_ids};
 use crate::ingest::server::{ServeLimits, bind};
@@ -20,14 +20,14 @@ use crate::twilio::monitor_api::MonitorClient;
 use crate::twilio::signature::Secrets;
 
 /// Runs the listener until the user quits or a signal arrives.
-pub async fn run(args: ListenArgs) -> anyhow::Result<()> {
+pub async fn run(settings: ListenSettings) -> anyhow::Result<()> {
     let run_started = SystemTime::now();
     let Prepared {
         mut spec,
         recording,
         tunnel,
-    } = prepare(&args, "listen").await?;
-    let (feed, poller) = debugger_alerts(&args, &spec.public_url, Vec::new(), run_started)?;
+    } = prepare(&settings).await?;
+    let (feed, poller) = debugger_alerts(&settings, &spec.public_url, Vec::new(), run_started)?;
     spec.alerts = Some(feed);
     let background = move |stop| async move {
         if let Some(poller) = poller {
@@ -51,24 +51,15 @@ pub(crate) struct Prepared {
     pub tunnel: Option<TunnelProcess>,
 }
 
-/// Checks the flags, binds the socket and finds the public URL (asking or starting a tunnel
-/// for the port actually bound). `command` names the command in usage errors.
-pub(crate) async fn prepare(args: &ListenArgs, command: &str) -> anyhow::Result<Prepared> {
-    let url_choice = args.public_url_choice(command)?;
-    let Some(auth_token) = args.api.auth_token.clone().filter(|t| !t.trim().is_empty()) else {
-        bail!(UsageError(format!(
-            "{command} needs the auth token that signs deliveries: set TWILIO_AUTH_TOKEN or pass \
-             --auth-token (the token of the account, or subaccount, that owns the sink)"
-        )));
-    };
-    let mut tui = args.output.view_options()?;
-    tui.max_calls = args.max_calls;
-    let addr = SocketAddr::new(args.bind, args.port);
+/// Binds the socket and finds the public URL (asking or starting a tunnel for the port
+/// actually bound), from settings already checked.
+pub(crate) async fn prepare(args: &ListenSettings) -> anyhow::Result<Prepared> {
+    let addr = args.addr;
     let socket = bind(addr).await.map_err(|e| bind_error(addr, e))?;
     let bound = socket.local_addr().context("reading the bound address")?;
-    let resolved = resolve_public_url(url_choice, &args.ngrok_api, bound).await?;
+    let resolved = resolve_public_url(args.public_url.clone(), &args.ngrok_api, bound).await?;
     let secrets = Secrets {
-        auth_token,
+        auth_token: args.auth_token.clone(),
         shared_key_secret: args.shared_key_secret.clone(),
     };
     let mut judge =
@@ -106,16 +97,16 @@ pub(crate) async fn prepare(args: &ListenArgs, command: &str) -> anyhow::Result<
         socket,
         public_url: resolved.public_url,
         judge,
-        output: args.output.mode(),
+        output: args.output,
         header: HeaderInfo {
             url_source: resolved.source,
             mode_note,
-            color: args.output.color_enabled(),
+            color: args.color,
             hyperlinks: true,
             reject_status: args.reject_status,
             ..HeaderInfo::default()
         },
-        tui,
+        tui: args.view.clone(),
         alerts: None,
         limits: ServeLimits {
             max_connections: args.max_connections,
@@ -134,7 +125,7 @@ pub(crate) async fn prepare(args: &ListenArgs, command: &str) -> anyhow::Result<
 /// why alerts are off. `sink_sids` are the sinks already known (`setup`); without any, the
 /// poller looks them up by destination once.
 pub(crate) fn debugger_alerts(
-    args: &ListenArgs,
+    args: &ListenSettings,
     public_url: &PublicUrl,
     sink_sids: Vec<String>,
     run_started: SystemTime,
@@ -164,7 +155,7 @@ pub(crate) fn debugger_alerts(
             destination: Some(destination.clone()),
         },
         feed: feed.clone(),
-        interval: Duration::from_secs(args.alert_poll_secs),
+        interval: args.alert_poll,
         run_started,
         find_sinks_with,
     };

@@ -16,7 +16,7 @@ use anyhow::Context;
 use tokio::time::Instant;
 
 use crate::cli::{
-    DEFAULT_SINK_DESCRIPTION, DEFAULT_SUBSCRIPTION_DESCRIPTION, SetupArgs, UsageError,
+    DEFAULT_SINK_DESCRIPTION, DEFAULT_SUBSCRIPTION_DESCRIPTION, SetupSettings, UsageError,
 };
 use crate::commands::Reported;
 use crate::commands::listen::{Prepared, debugger_alerts, prepare};
@@ -32,18 +32,15 @@ use crate::twilio::provision::{self, Created, ProvisionError, SinkOutcome, Subsc
 use crate::twilio::url::display_url;
 
 /// Runs setup, then monitors until the user quits; exits 1 (after saying why) when a step fails.
-pub async fn run(args: SetupArgs) -> anyhow::Result<()> {
+pub async fn run(args: SetupSettings) -> anyhow::Result<()> {
     let run_started = SystemTime::now();
-    let credentials = args.checked_credentials()?;
-    let api = &args.listen.api;
-    let client = EventsClient::new(&api.api_base, credentials)
-        .map_err(|e| UsageError(format!("--api-base: {e}")))?;
+    let client = &args.client;
 
     let Prepared {
         spec,
         recording,
         tunnel,
-    } = prepare(&args.listen, "setup").await?;
+    } = prepare(&args.listen).await?;
     let PublicUrl::Fixed(destination) = spec.public_url.clone() else {
         return Err(UsageError("setup needs a fixed public URL".into()).into());
     };
@@ -57,10 +54,10 @@ pub async fn run(args: SetupArgs) -> anyhow::Result<()> {
 
     let mut created = Created::default();
     let steps = Steps {
-        client: &client,
+        client,
         progress: &progress,
         destination: &destination,
-        test_timeout: Duration::from_secs(args.test_timeout),
+        test_timeout: args.test_timeout,
     };
     // The monitor catches Ctrl-C and SIGTERM from `start` on and turns them into its stop.
     let mut stopping = running.stop_signal();
@@ -82,7 +79,7 @@ pub async fn run(args: SetupArgs) -> anyhow::Result<()> {
             Err(Reported(failure.message().to_owned()).into())
         }
     };
-    finish(&client, &progress, &created, args.cleanup).await;
+    finish(client, &progress, &created, args.cleanup).await;
     if let Some(process) = tunnel {
         process.stop().await;
     }
@@ -95,7 +92,7 @@ async fn monitor_after(
     mut running: Running,
     connected: Connected,
     created: &Created,
-    args: &SetupArgs,
+    args: &SetupSettings,
     run_started: SystemTime,
 ) -> anyhow::Result<()> {
     if running.output == OutputMode::Ndjson {
