@@ -63,7 +63,7 @@ fn main() -> ExitCode {
         let mut command = cli.command;
         cli::read_auth_token_files(&mut command, &matches)?;
         match command {
-            Command::Demo(a) => commands::demo::run(a).await,
+            Command::Demo(a) => commands::demo::run(a.check()?).await,
             Command::Listen(a) => commands::listen::run(a.check()?).await,
             Command::Sinks(a) => commands::events_admin::run_sinks(a).await,
             Command::Subscriptions(a) => commands::events_admin::run_subscriptions(a).await,

@@ -1,10 +1,15 @@
-//! The flags of `callwatch demo`.
+//! The flags of `callwatch demo`, and the [`DemoSettings`] they become once checked
+//! ([`DemoArgs::check`]).
 
+use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::Args;
 
-use super::OutputArgs;
+use super::{OutputArgs, UsageError};
+use crate::output::OutputMode;
+use crate::session::ViewOptions;
 
 /// `callwatch demo`.
 #[derive(Debug, Clone, Args)]
@@ -34,6 +39,46 @@ pub struct DemoArgs {
     pub max_calls: Option<usize>,
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+/// What `demo` runs with: its flags, checked and typed. Built in one step by
+/// [`DemoArgs::check`].
+pub struct DemoSettings {
+    /// Where the listener binds: loopback, `--port`.
+    pub addr: SocketAddr,
+    /// `--rate`, calls per minute.
+    pub rate: f64,
+    /// `--seed`.
+    pub seed: u64,
+    /// `--duration`; without it the demo runs until stopped.
+    pub duration: Option<Duration>,
+    /// `--record`.
+    pub record: Option<PathBuf>,
+    /// What every output shows from the start, `--max-calls` included.
+    pub view: ViewOptions,
+    /// The output asked for, or the default for this stdout.
+    pub output: OutputMode,
+    /// Whether the TUI uses colour.
+    pub color: bool,
+}
+
+impl DemoArgs {
+    /// Checks the flags of `demo` and turns them into [`DemoSettings`].
+    pub fn check(self) -> Result<DemoSettings, UsageError> {
+        Ok(DemoSettings {
+            addr: SocketAddr::from((Ipv4Addr::LOCALHOST, self.port)),
+            rate: self.rate,
+            seed: self.seed,
+            duration: self.duration.map(Duration::from_secs_f64),
+            record: self.record,
+            view: ViewOptions {
+                max_calls: self.max_calls,
+                ..self.output.view_options()?
+            },
+            output: self.output.mode(),
+            color: self.output.color_enabled(),
+        })
+    }
 }
 
 fn parse_rate(s: &str) -> Result<f64, String> {
