@@ -68,7 +68,7 @@ fn main() -> ExitCode {
             Command::Sinks(a) => commands::events_admin::run_sinks(a).await,
             Command::Subscriptions(a) => commands::events_admin::run_subscriptions(a).await,
             Command::Types(a) => commands::events_admin::run_types(a).await,
-            Command::Replay(a) => commands::replay::run(a).await,
+            Command::Replay(a) => commands::replay::run(a.check()?).await,
             Command::Export(a) => commands::export::run(a).await,
             Command::Verify(a) => commands::verify::run(a),
             Command::Send(a) => commands::send::run(a).await,

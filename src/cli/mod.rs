@@ -39,7 +39,7 @@ pub use export::{ExportArgs, ExportFormat};
 pub use listen::{ListenArgs, ListenSettings, PublicUrlChoice};
 pub use man::ManArgs;
 pub use output::{ColorChoice, OutputArgs, color_enabled};
-pub use replay::ReplayArgs;
+pub use replay::{ReplayAction, ReplayArgs, ReplaySettings, ReplayShow, ReplaySpeed, ReplayVerify};
 pub use send::{SendArgs, SendScenario, SummaryStage};
 pub use setup::{SetupArgs, SetupSettings};
 pub use verify::VerifyArgs;

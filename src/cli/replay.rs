@@ -1,10 +1,14 @@
-//! The flags of `callwatch replay`, and the check of those that depend on each other.
+//! The flags of `callwatch replay`, the check of those that depend on each other, and the
+//! [`ReplaySettings`] they become once checked ([`ReplayArgs::check`]).
 
 use std::path::PathBuf;
 
 use clap::Args;
 
 use super::{OutputArgs, UsageError};
+use crate::output::OutputMode;
+use crate::session::ViewOptions;
+use crate::twilio::signature::Secrets;
 use crate::twilio::url::validate_public_url;
 
 /// `callwatch replay`.
@@ -61,6 +65,75 @@ pub struct ReplayArgs {
     pub output: OutputArgs,
 }
 
+/// What `replay` runs with: its flags, checked and typed. Built in one step by
+/// [`ReplayArgs::check`].
+pub struct ReplaySettings {
+    /// The recording.
+    pub file: PathBuf,
+    /// `--speed` or `--max`.
+    pub speed: ReplaySpeed,
+    /// Show the recording, or resend it (`--to`).
+    pub action: ReplayAction,
+}
+
+/// The pace of a replay.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ReplaySpeed {
+    /// The recorded pace (no `--speed`, no `--max`).
+    Recorded,
+    /// `--speed X`: X times the recorded pace.
+    Times(f64),
+    /// `--max`: as fast as possible.
+    Max,
+}
+
+impl ReplaySpeed {
+    /// How many times the recorded pace; `None` for as fast as possible.
+    pub fn factor(self) -> Option<f64> {
+        match self {
+            ReplaySpeed::Recorded => Some(1.0),
+            ReplaySpeed::Times(x) => Some(x),
+            ReplaySpeed::Max => None,
+        }
+    }
+}
+
+/// What `replay` does with the recording.
+pub enum ReplayAction {
+    /// Show it in the chosen output (the default).
+    Show(ReplayShow),
+    /// `--to`: re-sign every delivery for `to` and POST it there.
+    Resend {
+        /// `--to`, checked as a public URL.
+        to: String,
+        /// The Auth Token to sign with.
+        auth_token: String,
+        /// `--include-refused`.
+        include_refused: bool,
+    },
+}
+
+/// How `replay` shows a recording.
+pub struct ReplayShow {
+    /// `--verify`: the secrets to check every signature with again.
+    pub verify: Option<ReplayVerify>,
+    /// What the output shows from the start.
+    pub view: ViewOptions,
+    /// The output asked for, or the default for this stdout.
+    pub output: OutputMode,
+    /// Whether the TUI uses colour.
+    pub color: bool,
+}
+
+/// `--verify`.
+pub struct ReplayVerify {
+    /// The Auth Token (and `--shared-key-secret`) to check signatures with.
+    pub secrets: Secrets,
+    /// `--destination`: the URL the deliveries were signed for, when the recorded one is
+    /// masked.
+    pub destination: Option<String>,
+}
+
 fn parse_speed(s: &str) -> Result<f64, String> {
     let speed: f64 = s.parse().map_err(|_| format!("`{s}` is not a number"))?;
     if speed.is_finite() && speed > 0.0 {
@@ -71,6 +144,44 @@ fn parse_speed(s: &str) -> Result<f64, String> {
 }
 
 impl ReplayArgs {
+    /// Checks the flags of `replay` together (the token and URLs, then `--filter`) and turns
+    /// them into [`ReplaySettings`].
+    pub fn check(self) -> Result<ReplaySettings, UsageError> {
+        let token = self.checked_token()?;
+        let view = self.output.view_options()?;
+        let speed = match self.speed {
+            _ if self.max => ReplaySpeed::Max,
+            Some(x) => ReplaySpeed::Times(x),
+            None => ReplaySpeed::Recorded,
+        };
+        let action = match (self.to, token) {
+            (Some(to), Some(auth_token)) => ReplayAction::Resend {
+                to,
+                auth_token,
+                include_refused: self.include_refused,
+            },
+            (_, token) => ReplayAction::Show(ReplayShow {
+                verify: token
+                    .filter(|_| self.verify)
+                    .map(|auth_token| ReplayVerify {
+                        secrets: Secrets {
+                            auth_token,
+                            shared_key_secret: self.shared_key_secret,
+                        },
+                        destination: self.destination,
+                    }),
+                view,
+                output: self.output.mode(),
+                color: self.output.color_enabled(),
+            }),
+        };
+        Ok(ReplaySettings {
+            file: self.file,
+            speed,
+            action,
+        })
+    }
+
     /// Checks the flags that depend on each other (`--verify` and `--to` need a token, `--to`
     /// and `--destination` must be URLs Twilio could sign, `--to` shows nothing) and gives the
     /// auth token, `None` when absent or empty.

@@ -10,48 +10,31 @@ use anyhow::{Context, bail};
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
-use crate::calls::filter::Filter;
-use crate::cli::ReplayArgs;
+use crate::cli::{ReplayAction, ReplaySettings, ReplayShow, ReplaySpeed};
 use crate::ingest::ListenerStats;
 use crate::ingest::replay::{RecordedDelivery, Warning, read_recording, rejudge};
 use crate::ingest::verdict::{Judge, signed_url};
 use crate::monitor::{self, CHANNEL_CAPACITY, Presentation};
 use crate::output::{OutputMode, ndjson};
-use crate::session::ViewOptions;
 use crate::tui::HeaderInfo;
-use crate::twilio::signature::Secrets;
 use crate::twilio::url::has_masked_password;
 use crate::twilio::webhook::{SenderOptions, WebhookSender};
 
 /// Runs `callwatch replay`.
-pub async fn run(args: ReplayArgs) -> anyhow::Result<()> {
-    let token = args.checked_token()?;
-    let filter = args.output.parsed_filter()?;
+pub async fn run(args: ReplaySettings) -> anyhow::Result<()> {
     let (mut recorded, warnings) = read(&args.file)?;
-    if args.verify {
-        resign_for(&mut recorded, args.destination.as_deref(), &args.file);
-    }
-    let pace = Pace::new(if args.max {
-        None
-    } else {
-        Some(args.speed.unwrap_or(1.0))
-    });
-    match (&args.to, token) {
-        (Some(to), Some(token)) => resend(&recorded, to, &token, args.include_refused, pace).await,
-        (_, token) => {
-            let secrets = token.filter(|_| args.verify).map(|auth_token| Secrets {
-                auth_token,
-                shared_key_secret: args.shared_key_secret.clone(),
-            });
-            show(
-                &args,
-                filter,
-                recorded,
-                warnings.len(),
-                Judge::new(secrets, 403),
-                pace,
-            )
-            .await
+    let pace = Pace::new(args.speed.factor());
+    match args.action {
+        ReplayAction::Resend {
+            to,
+            auth_token,
+            include_refused,
+        } => resend(&recorded, &to, &auth_token, include_refused, pace).await,
+        ReplayAction::Show(how) => {
+            if let Some(verify) = &how.verify {
+                resign_for(&mut recorded, verify.destination.as_deref(), &args.file);
+            }
+            show(&args.file, args.speed, how, recorded, warnings.len(), pace).await
         }
     }
 }
@@ -128,14 +111,16 @@ impl Pace {
 
 /// Feeds the recording through the judge into the chosen output.
 async fn show(
-    args: &ReplayArgs,
-    filter: Option<Filter>,
+    file: &Path,
+    speed: ReplaySpeed,
+    how: ReplayShow,
     recorded: Vec<RecordedDelivery>,
     unreadable: usize,
-    judge: Judge,
     mut pace: Pace,
 ) -> anyhow::Result<()> {
-    let mode = args.output.mode();
+    let verify = how.verify.is_some();
+    let judge = Judge::new(how.verify.map(|v| v.secrets), 403);
+    let mode = how.output;
     let stats = Arc::new(ListenerStats::default());
     let (tx, rx) = mpsc::channel(CHANNEL_CAPACITY);
     let (stop_tx, mut stop_rx) = watch::channel(false);
@@ -157,11 +142,11 @@ async fn show(
         }
     });
 
-    let file = args.file.display().to_string();
-    let speed_note = match args.speed {
-        _ if args.max => "as fast as possible".to_owned(),
-        Some(x) => format!("at {x}x"),
-        None => "at the recorded pace".to_owned(),
+    let file = file.display().to_string();
+    let speed_note = match speed {
+        ReplaySpeed::Max => "as fast as possible".to_owned(),
+        ReplaySpeed::Times(x) => format!("at {x}x"),
+        ReplaySpeed::Recorded => "at the recorded pace".to_owned(),
     };
     let header = HeaderInfo {
         listen_addr: "(replay: nothing listens)".into(),
@@ -175,7 +160,7 @@ async fn show(
                 String::new()
             }
         )),
-        color: args.output.color_enabled(),
+        color: how.color,
         hyperlinks: true,
         ..HeaderInfo::default()
     };
@@ -184,8 +169,8 @@ async fn show(
             "type": "replaying",
             "file": file,
             "requests": total,
-            "speed": if args.max { None } else { Some(args.speed.unwrap_or(1.0)) },
-            "verify": args.verify,
+            "speed": speed.factor(),
+            "verify": verify,
         });
         ndjson::write_line(&mut std::io::stdout().lock(), &line)
     } else {
@@ -194,12 +179,7 @@ async fn show(
     let presentation = Presentation {
         output: mode,
         header,
-        tui: ViewOptions {
-            filter,
-            mask: args.output.mask,
-            mouse: args.output.mouse,
-            max_calls: None,
-        },
+        tui: how.view,
         alerts: None,
     };
     // No listener catches the signals: the lines stop on one here, the TUI on its own.
