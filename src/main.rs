@@ -71,7 +71,7 @@ fn main() -> ExitCode {
             Command::Replay(a) => commands::replay::run(a).await,
             Command::Export(a) => commands::export::run(a).await,
             Command::Verify(a) => commands::verify::run(a),
-            Command::Send(a) => commands::send::run(a).await,
+            Command::Send(a) => commands::send::run(a.check()?).await,
             Command::Setup(a) => commands::setup::run(a).await,
             Command::Config(a) => commands::config::run(a, file.as_ref()),
             Command::Completions(a) => commands::completions::run(a),

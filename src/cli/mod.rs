@@ -40,7 +40,7 @@ pub use listen::{ListenArgs, PublicUrlChoice};
 pub use man::ManArgs;
 pub use output::{ColorChoice, OutputArgs, color_enabled};
 pub use replay::ReplayArgs;
-pub use send::{SendArgs, SendScenario, SummaryStage};
+pub use send::{SendArgs, SendScenario, SendSettings, SummaryStage};
 pub use setup::SetupArgs;
 pub use verify::VerifyArgs;
 /// callwatch: a live terminal monitor and webhook sink for Twilio Voice Insights call summaries.
