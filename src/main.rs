@@ -70,7 +70,7 @@ fn main() -> ExitCode {
             Command::Types(a) => commands::events_admin::run_types(a).await,
             Command::Replay(a) => commands::replay::run(a).await,
             Command::Export(a) => commands::export::run(a).await,
-            Command::Verify(a) => commands::verify::run(a),
+            Command::Verify(a) => commands::verify::run(a.check()?),
             Command::Send(a) => commands::send::run(a.check()?).await,
             Command::Setup(a) => commands::setup::run(a).await,
             Command::Config(a) => commands::config::run(a, file.as_ref()),

@@ -42,7 +42,7 @@ pub use output::{ColorChoice, OutputArgs, color_enabled};
 pub use replay::ReplayArgs;
 pub use send::{SendArgs, SendScenario, SendSettings, SummaryStage};
 pub use setup::SetupArgs;
-pub use verify::VerifyArgs;
+pub use verify::{VerifyArgs, VerifySettings};
 /// callwatch: a live terminal monitor and webhook sink for Twilio Voice Insights call summaries.
 ///
 /// Twilio Event Streams POSTs call-summary events to a webhook sink; callwatch is that sink. It
