@@ -65,9 +65,11 @@ fn main() -> ExitCode {
         match command {
             Command::Demo(a) => commands::demo::run(a).await,
             Command::Listen(a) => commands::listen::run(a).await,
-            Command::Sinks(a) => commands::events_admin::run_sinks(a).await,
-            Command::Subscriptions(a) => commands::events_admin::run_subscriptions(a).await,
-            Command::Types(a) => commands::events_admin::run_types(a).await,
+            Command::Sinks(a) => commands::events_admin::run_sinks(a.check()?).await,
+            Command::Subscriptions(a) => {
+                commands::events_admin::run_subscriptions(a.check()?).await
+            }
+            Command::Types(a) => commands::events_admin::run_types(a.check()?).await,
             Command::Replay(a) => commands::replay::run(a).await,
             Command::Export(a) => commands::export::run(a).await,
             Command::Verify(a) => commands::verify::run(a.check()?),

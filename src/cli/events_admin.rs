@@ -5,7 +5,8 @@ use std::ffi::OsStr;
 
 use clap::builder::TypedValueParser;
 
-use super::ApiAuthArgs;
+use super::{ApiAuthArgs, UsageError};
+use crate::twilio::api::Credentials;
 use crate::twilio::url::validate_public_url;
 
 /// The paragraph about credentials that ends every `--help` here (a macro so `concat!` can
@@ -214,6 +215,95 @@ Examples:
 ",
     credentials_help!()
 );
+
+/// Where the Events API is and who calls it, checked: the credentials are complete; the base
+/// URL is checked when the command builds its client from it.
+#[derive(Debug, Clone)]
+pub struct EventsApiSettings {
+    /// Base URL of the Events API, as given.
+    pub api_base: String,
+    /// An API key pair, or the Account SID and Auth Token.
+    pub credentials: Credentials,
+}
+
+impl EventsApiSettings {
+    /// [`ApiAuthArgs::credentials`], whose only error is a [`UsageError`].
+    fn check(api: ApiAuthArgs) -> Result<Self, UsageError> {
+        let credentials = api
+            .credentials()
+            .map_err(|e| match e.downcast::<UsageError>() {
+                Ok(usage) => usage,
+                Err(other) => UsageError(format!("{other:#}")),
+            })?;
+        Ok(Self {
+            api_base: api.api_base,
+            credentials,
+        })
+    }
+}
+
+/// `callwatch sinks ...`, checked: what [`SinksArgs::check`] gives the command.
+#[derive(Debug)]
+pub struct SinksSettings {
+    /// What to do (a `--public-url` is checked while parsing).
+    pub command: SinksCommand,
+    pub api: EventsApiSettings,
+    /// `--json`.
+    pub json: bool,
+}
+
+impl SinksArgs {
+    /// Checks the credentials; gives the settings `sinks` runs with.
+    pub fn check(self) -> Result<SinksSettings, UsageError> {
+        Ok(SinksSettings {
+            api: EventsApiSettings::check(self.api)?,
+            command: self.command,
+            json: self.output.json,
+        })
+    }
+}
+
+/// `callwatch subscriptions ...`, checked: what [`SubscriptionsArgs::check`] gives the command.
+#[derive(Debug)]
+pub struct SubscriptionsSettings {
+    /// What to do.
+    pub command: SubscriptionsCommand,
+    pub api: EventsApiSettings,
+    /// `--json`.
+    pub json: bool,
+}
+
+impl SubscriptionsArgs {
+    /// Checks the credentials; gives the settings `subscriptions` runs with.
+    pub fn check(self) -> Result<SubscriptionsSettings, UsageError> {
+        Ok(SubscriptionsSettings {
+            api: EventsApiSettings::check(self.api)?,
+            command: self.command,
+            json: self.output.json,
+        })
+    }
+}
+
+/// `callwatch types ...`, checked: what [`TypesArgs::check`] gives the command.
+#[derive(Debug)]
+pub struct TypesSettings {
+    /// Show only types whose name or schema contains this text, lowercased.
+    pub filter: Option<String>,
+    pub api: EventsApiSettings,
+    /// `--json`.
+    pub json: bool,
+}
+
+impl TypesArgs {
+    /// Checks the credentials; gives the settings `types` runs with.
+    pub fn check(self) -> Result<TypesSettings, UsageError> {
+        Ok(TypesSettings {
+            api: EventsApiSettings::check(self.api)?,
+            filter: self.filter.as_deref().map(str::to_lowercase),
+            json: self.output.json,
+        })
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -33,7 +33,8 @@ pub use demo::DemoArgs;
 pub use error::UsageError;
 pub(crate) use events_admin::{DEFAULT_SINK_DESCRIPTION, DEFAULT_SUBSCRIPTION_DESCRIPTION};
 pub use events_admin::{
-    JsonFlag, SinksArgs, SinksCommand, SubscriptionsArgs, SubscriptionsCommand, TypesArgs,
+    EventsApiSettings, JsonFlag, SinksArgs, SinksCommand, SinksSettings, SubscriptionsArgs,
+    SubscriptionsCommand, SubscriptionsSettings, TypesArgs, TypesSettings,
 };
 pub use export::{ExportArgs, ExportFormat};
 pub use listen::{ListenArgs, PublicUrlChoice};

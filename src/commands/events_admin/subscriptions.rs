@@ -3,17 +3,17 @@
 
 use anyhow::Context as _;
 
-use super::{Deleted, or_dash, print_json, print_text, shorten};
-use crate::cli::{SubscriptionsArgs, SubscriptionsCommand};
+use super::{Deleted, events_client, or_dash, print_json, print_text, shorten};
+use crate::cli::{SubscriptionsCommand, SubscriptionsSettings};
 use crate::text::TextTable;
 use crate::twilio::api::{SubscribedEvent, Subscription};
 use crate::twilio::cloudevent::CALL_SUMMARY_TYPES;
 
 /// Runs `callwatch subscriptions ...`.
-pub async fn run_subscriptions(args: SubscriptionsArgs) -> anyhow::Result<()> {
-    let client = args.api.events_client()?;
-    let json = args.output.json;
-    match args.command {
+pub async fn run_subscriptions(settings: SubscriptionsSettings) -> anyhow::Result<()> {
+    let client = events_client(settings.api)?;
+    let json = settings.json;
+    match settings.command {
         SubscriptionsCommand::List { sink } => {
             let subscriptions = client
                 .list_subscriptions(sink.as_deref())
