@@ -71,7 +71,7 @@ fn main() -> ExitCode {
             }
             Command::Types(a) => commands::events_admin::run_types(a.check()?).await,
             Command::Replay(a) => commands::replay::run(a).await,
-            Command::Export(a) => commands::export::run(a).await,
+            Command::Export(a) => commands::export::run(a.check()?).await,
             Command::Verify(a) => commands::verify::run(a.check()?),
             Command::Send(a) => commands::send::run(a.check()?).await,
             Command::Setup(a) => commands::setup::run(a).await,

@@ -36,7 +36,7 @@ pub use events_admin::{
     EventsApiSettings, JsonFlag, SinksArgs, SinksCommand, SinksSettings, SubscriptionsArgs,
     SubscriptionsCommand, SubscriptionsSettings, TypesArgs, TypesSettings,
 };
-pub use export::{ExportArgs, ExportFormat};
+pub use export::{ExportArgs, ExportFormat, ExportSettings};
 pub use listen::{ListenArgs, PublicUrlChoice};
 pub use man::ManArgs;
 pub use output::{ColorChoice, OutputArgs, color_enabled};
