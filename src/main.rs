@@ -75,7 +75,7 @@ fn main() -> ExitCode {
             Command::Verify(a) => commands::verify::run(a.check()?),
             Command::Send(a) => commands::send::run(a.check()?).await,
             Command::Setup(a) => commands::setup::run(a).await,
-            Command::Config(a) => commands::config::run(a, file.as_ref()),
+            Command::Config(a) => commands::config::run(a.check()?, file.as_ref()),
             Command::Completions(a) => commands::completions::run(a),
             Command::Man(a) => commands::man::run(a),
         }

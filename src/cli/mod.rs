@@ -28,7 +28,7 @@ use clap::{Args, Parser, Subcommand};
 
 pub use auth::{ApiAuthArgs, read_auth_token_files};
 pub use completions::CompletionsArgs;
-pub use config::{ConfigArgs, ConfigCommand};
+pub use config::{ConfigArgs, ConfigCommand, ConfigSettings};
 pub use demo::DemoArgs;
 pub use error::UsageError;
 pub(crate) use events_admin::{DEFAULT_SINK_DESCRIPTION, DEFAULT_SUBSCRIPTION_DESCRIPTION};
