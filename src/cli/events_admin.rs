@@ -7,6 +7,7 @@ use clap::builder::TypedValueParser;
 
 use super::{ApiAuthArgs, UsageError};
 use crate::twilio::api::Credentials;
+use crate::twilio::cloudevent::CALL_SUMMARY_TYPES;
 use crate::twilio::url::validate_public_url;
 
 /// The paragraph about credentials that ends every `--help` here (a macro so `concat!` can
@@ -263,11 +264,62 @@ impl SinksArgs {
     }
 }
 
+/// What `callwatch subscriptions` does, with `create`'s event types resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SubscriptionsAction {
+    /// List subscriptions, optionally only those delivering to this sink.
+    List { sink: Option<String> },
+    /// Subscribe `sink` to `types`.
+    Create {
+        sink: String,
+        /// Each event type (trimmed, none empty; the call-summary types by default) with the
+        /// schema version to ask for (`None`: the latest).
+        types: Vec<(String, Option<u32>)>,
+        description: String,
+    },
+    /// Delete a subscription.
+    Delete { sid: String },
+}
+
+impl From<SubscriptionsCommand> for SubscriptionsAction {
+    fn from(command: SubscriptionsCommand) -> Self {
+        match command {
+            SubscriptionsCommand::List { sink } => Self::List { sink },
+            SubscriptionsCommand::Create {
+                sink,
+                types,
+                schema_version,
+                description,
+            } => {
+                let types = if types.is_empty() {
+                    CALL_SUMMARY_TYPES
+                        .iter()
+                        .map(|t| ((*t).to_owned(), schema_version))
+                        .collect()
+                } else {
+                    types
+                        .into_iter()
+                        .map(|t| t.trim().to_owned())
+                        .filter(|t| !t.is_empty())
+                        .map(|t| (t, schema_version))
+                        .collect()
+                };
+                Self::Create {
+                    sink,
+                    types,
+                    description,
+                }
+            }
+            SubscriptionsCommand::Delete { sid } => Self::Delete { sid },
+        }
+    }
+}
+
 /// `callwatch subscriptions ...`, checked: what [`SubscriptionsArgs::check`] gives the command.
 #[derive(Debug)]
 pub struct SubscriptionsSettings {
     /// What to do.
-    pub command: SubscriptionsCommand,
+    pub command: SubscriptionsAction,
     pub api: EventsApiSettings,
     /// `--json`.
     pub json: bool,
@@ -278,7 +330,7 @@ impl SubscriptionsArgs {
     pub fn check(self) -> Result<SubscriptionsSettings, UsageError> {
         Ok(SubscriptionsSettings {
             api: EventsApiSettings::check(self.api)?,
-            command: self.command,
+            command: self.command.into(),
             json: self.output.json,
         })
     }
@@ -361,5 +413,32 @@ mod tests {
             "{error}"
         );
         assert!(!error.contains("secret"), "{error}");
+    }
+
+    #[test]
+    fn subscription_types_default_to_call_summaries_and_are_trimmed() {
+        let create = |types: &[&str]| {
+            SubscriptionsAction::from(SubscriptionsCommand::Create {
+                sink: "DG1".into(),
+                types: types.iter().map(|t| (*t).to_owned()).collect(),
+                schema_version: Some(2),
+                description: "d".into(),
+            })
+        };
+        let SubscriptionsAction::Create { types, .. } = create(&[]) else {
+            panic!("create");
+        };
+        let expected: Vec<_> = CALL_SUMMARY_TYPES
+            .iter()
+            .map(|t| ((*t).to_owned(), Some(2)))
+            .collect();
+        assert_eq!(types, expected);
+        let SubscriptionsAction::Create { types, .. } = create(&[" a.b ", "", "c"]) else {
+            panic!("create");
+        };
+        assert_eq!(
+            types,
+            [("a.b".to_owned(), Some(2)), ("c".to_owned(), Some(2))]
+        );
     }
 }

@@ -33,8 +33,8 @@ pub use demo::DemoArgs;
 pub use error::UsageError;
 pub(crate) use events_admin::{DEFAULT_SINK_DESCRIPTION, DEFAULT_SUBSCRIPTION_DESCRIPTION};
 pub use events_admin::{
-    EventsApiSettings, JsonFlag, SinksArgs, SinksCommand, SinksSettings, SubscriptionsArgs,
-    SubscriptionsCommand, SubscriptionsSettings, TypesArgs, TypesSettings,
+    EventsApiSettings, JsonFlag, SinksArgs, SinksCommand, SinksSettings, SubscriptionsAction,
+    SubscriptionsArgs, SubscriptionsCommand, SubscriptionsSettings, TypesArgs, TypesSettings,
 };
 pub use export::{ExportArgs, ExportFormat, ExportSettings};
 pub use listen::{ListenArgs, PublicUrlChoice};
