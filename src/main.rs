@@ -65,15 +65,17 @@ fn main() -> ExitCode {
         match command {
             Command::Demo(a) => commands::demo::run(a.check()?).await,
             Command::Listen(a) => commands::listen::run(a.check()?).await,
-            Command::Sinks(a) => commands::events_admin::run_sinks(a).await,
-            Command::Subscriptions(a) => commands::events_admin::run_subscriptions(a).await,
-            Command::Types(a) => commands::events_admin::run_types(a).await,
+            Command::Sinks(a) => commands::events_admin::run_sinks(a.check()?).await,
+            Command::Subscriptions(a) => {
+                commands::events_admin::run_subscriptions(a.check()?).await
+            }
+            Command::Types(a) => commands::events_admin::run_types(a.check()?).await,
             Command::Replay(a) => commands::replay::run(a.check()?).await,
-            Command::Export(a) => commands::export::run(a).await,
-            Command::Verify(a) => commands::verify::run(a),
-            Command::Send(a) => commands::send::run(a).await,
+            Command::Export(a) => commands::export::run(a.check()?).await,
+            Command::Verify(a) => commands::verify::run(a.check()?),
+            Command::Send(a) => commands::send::run(a.check()?).await,
             Command::Setup(a) => commands::setup::run(a.check()?).await,
-            Command::Config(a) => commands::config::run(a, file.as_ref()),
+            Command::Config(a) => commands::config::run(a.check()?, file.as_ref()),
             Command::Completions(a) => commands::completions::run(a),
             Command::Man(a) => commands::man::run(a),
         }

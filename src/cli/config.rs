@@ -4,6 +4,8 @@ use std::ffi::OsString;
 
 use clap::{Args, Subcommand};
 
+use super::UsageError;
+
 /// `callwatch config`.
 #[derive(Debug, Clone, Args)]
 #[command(after_help = "Examples:\n  \
@@ -36,4 +38,20 @@ pub enum ConfigCommand {
     },
     /// Print the path of the config file in use.
     Path,
+}
+
+/// `callwatch config`, checked: what [`ConfigArgs::check`] gives the command.
+#[derive(Debug, Clone)]
+pub struct ConfigSettings {
+    /// What to do. Finding the config file needs the `config` module, so the command does it.
+    pub command: ConfigCommand,
+}
+
+impl ConfigArgs {
+    /// The settings `config` runs with; nothing here can fail yet (see [`ConfigSettings`]).
+    pub fn check(self) -> Result<ConfigSettings, UsageError> {
+        Ok(ConfigSettings {
+            command: self.command,
+        })
+    }
 }

@@ -5,7 +5,9 @@ use std::ffi::OsStr;
 
 use clap::builder::TypedValueParser;
 
-use super::ApiAuthArgs;
+use super::{ApiAuthArgs, UsageError};
+use crate::twilio::api::Credentials;
+use crate::twilio::cloudevent::CALL_SUMMARY_TYPES;
 use crate::twilio::url::validate_public_url;
 
 /// The paragraph about credentials that ends every `--help` here (a macro so `concat!` can
@@ -215,6 +217,146 @@ Examples:
     credentials_help!()
 );
 
+/// Where the Events API is and who calls it, checked: the credentials are complete; the base
+/// URL is checked when the command builds its client from it.
+#[derive(Debug, Clone)]
+pub struct EventsApiSettings {
+    /// Base URL of the Events API, as given.
+    pub api_base: String,
+    /// An API key pair, or the Account SID and Auth Token.
+    pub credentials: Credentials,
+}
+
+impl EventsApiSettings {
+    /// [`ApiAuthArgs::credentials`], whose only error is a [`UsageError`].
+    fn check(api: ApiAuthArgs) -> Result<Self, UsageError> {
+        let credentials = api
+            .credentials()
+            .map_err(|e| match e.downcast::<UsageError>() {
+                Ok(usage) => usage,
+                Err(other) => UsageError(format!("{other:#}")),
+            })?;
+        Ok(Self {
+            api_base: api.api_base,
+            credentials,
+        })
+    }
+}
+
+/// `callwatch sinks ...`, checked: what [`SinksArgs::check`] gives the command.
+#[derive(Debug)]
+pub struct SinksSettings {
+    /// What to do (a `--public-url` is checked while parsing).
+    pub command: SinksCommand,
+    pub api: EventsApiSettings,
+    /// `--json`.
+    pub json: bool,
+}
+
+impl SinksArgs {
+    /// Checks the credentials; gives the settings `sinks` runs with.
+    pub fn check(self) -> Result<SinksSettings, UsageError> {
+        Ok(SinksSettings {
+            api: EventsApiSettings::check(self.api)?,
+            command: self.command,
+            json: self.output.json,
+        })
+    }
+}
+
+/// What `callwatch subscriptions` does, with `create`'s event types resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SubscriptionsAction {
+    /// List subscriptions, optionally only those delivering to this sink.
+    List { sink: Option<String> },
+    /// Subscribe `sink` to `types`.
+    Create {
+        sink: String,
+        /// Each event type (trimmed, none empty; the call-summary types by default) with the
+        /// schema version to ask for (`None`: the latest).
+        types: Vec<(String, Option<u32>)>,
+        description: String,
+    },
+    /// Delete a subscription.
+    Delete { sid: String },
+}
+
+impl From<SubscriptionsCommand> for SubscriptionsAction {
+    fn from(command: SubscriptionsCommand) -> Self {
+        match command {
+            SubscriptionsCommand::List { sink } => Self::List { sink },
+            SubscriptionsCommand::Create {
+                sink,
+                types,
+                schema_version,
+                description,
+            } => {
+                let types = if types.is_empty() {
+                    CALL_SUMMARY_TYPES
+                        .iter()
+                        .map(|t| ((*t).to_owned(), schema_version))
+                        .collect()
+                } else {
+                    types
+                        .into_iter()
+                        .map(|t| t.trim().to_owned())
+                        .filter(|t| !t.is_empty())
+                        .map(|t| (t, schema_version))
+                        .collect()
+                };
+                Self::Create {
+                    sink,
+                    types,
+                    description,
+                }
+            }
+            SubscriptionsCommand::Delete { sid } => Self::Delete { sid },
+        }
+    }
+}
+
+/// `callwatch subscriptions ...`, checked: what [`SubscriptionsArgs::check`] gives the command.
+#[derive(Debug)]
+pub struct SubscriptionsSettings {
+    /// What to do.
+    pub command: SubscriptionsAction,
+    pub api: EventsApiSettings,
+    /// `--json`.
+    pub json: bool,
+}
+
+impl SubscriptionsArgs {
+    /// Checks the credentials; gives the settings `subscriptions` runs with.
+    pub fn check(self) -> Result<SubscriptionsSettings, UsageError> {
+        Ok(SubscriptionsSettings {
+            api: EventsApiSettings::check(self.api)?,
+            command: self.command.into(),
+            json: self.output.json,
+        })
+    }
+}
+
+/// `callwatch types ...`, checked: what [`TypesArgs::check`] gives the command.
+#[derive(Debug)]
+pub struct TypesSettings {
+    /// Show only types whose name or schema contains this text, lowercased.
+    pub filter: Option<String>,
+    pub api: EventsApiSettings,
+    /// `--json`.
+    pub json: bool,
+}
+
+impl TypesArgs {
+    /// Checks the credentials; gives the settings `types` runs with.
+    pub fn check(self) -> Result<TypesSettings, UsageError> {
+        Ok(TypesSettings {
+            api: EventsApiSettings::check(self.api)?,
+            filter: self.filter.as_deref().map(str::to_lowercase),
+            json: self.output.json,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -271,5 +413,32 @@ mod tests {
             "{error}"
         );
         assert!(!error.contains("secret"), "{error}");
+    }
+
+    #[test]
+    fn subscription_types_default_to_call_summaries_and_are_trimmed() {
+        let create = |types: &[&str]| {
+            SubscriptionsAction::from(SubscriptionsCommand::Create {
+                sink: "DG1".into(),
+                types: types.iter().map(|t| (*t).to_owned()).collect(),
+                schema_version: Some(2),
+                description: "d".into(),
+            })
+        };
+        let SubscriptionsAction::Create { types, .. } = create(&[]) else {
+            panic!("create");
+        };
+        let expected: Vec<_> = CALL_SUMMARY_TYPES
+            .iter()
+            .map(|t| ((*t).to_owned(), Some(2)))
+            .collect();
+        assert_eq!(types, expected);
+        let SubscriptionsAction::Create { types, .. } = create(&[" a.b ", "", "c"]) else {
+            panic!("create");
+        };
+        assert_eq!(
+            types,
+            [("a.b".to_owned(), Some(2)), ("c".to_owned(), Some(2))]
+        );
     }
 }

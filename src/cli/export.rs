@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use super::UsageError;
+
 /// What `export` writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ExportFormat {
@@ -34,4 +36,30 @@ pub struct ExportArgs {
     /// Mask phone numbers and IP addresses, as the TUI's `m` key does.
     #[arg(long)]
     pub mask: bool,
+}
+
+/// `callwatch export`, checked: what [`ExportArgs::check`] gives the command.
+#[derive(Debug, Clone)]
+pub struct ExportSettings {
+    /// The recording to read (the command reads it).
+    pub file: PathBuf,
+    /// Output format.
+    pub format: ExportFormat,
+    /// Write here instead of to stdout.
+    pub out: Option<PathBuf>,
+    /// Mask phone numbers and IP addresses.
+    pub mask: bool,
+}
+
+impl ExportArgs {
+    /// The settings `export` runs with; clap has checked every flag already, and the files
+    /// are the command's to open, so nothing here can fail yet.
+    pub fn check(self) -> Result<ExportSettings, UsageError> {
+        Ok(ExportSettings {
+            file: self.file,
+            format: self.format,
+            out: self.out,
+            mask: self.mask,
+        })
+    }
 }

@@ -1,11 +1,15 @@
-//! Command-line definitions (clap): every flag of every command, and the checks a flag can
-//! have on its own. Names follow the command-line contract of docs/architecture.md.
+//! Command-line definitions (clap): every flag of every command, and the one step that turns a
+//! command's flags into its checked settings. Names follow the command-line contract of
+//! docs/architecture.md.
 //!
 //! Here are the top-level [`Cli`] and its [`Command`]s; each group of flags has its file
 //! (`listen.rs`, `send.rs`, `events_admin.rs`, [`OutputArgs`] in `output.rs`, [`ApiAuthArgs`]
-//! and `--auth-token-file` in `auth.rs`, [`UsageError`] in `error.rs`). `cli` imports neither
-//! `commands` nor `config`: the runners in `commands` take these structs, and `config` reads
-//! the clap definition to lay the config file and the environment under the flags.
+//! and `--auth-token-file` in `auth.rs`, [`UsageError`] in `error.rs`). Each `*Args::check`
+//! makes every check that needs nothing from outside (a usage error, exit 2, when one fails)
+//! and returns the command's `*Settings`; the runners in `commands` take only those (checks
+//! that need the outside world — binding a port, asking a tunnel, reading a file — stay there).
+//! `cli` imports neither `commands` nor `config`: `config` reads the clap definition to lay the
+//! config file and the environment under the flags.
 
 mod auth;
 mod completions;
@@ -28,21 +32,22 @@ use clap::{Args, Parser, Subcommand};
 
 pub use auth::{ApiAuthArgs, read_auth_token_files};
 pub use completions::CompletionsArgs;
-pub use config::{ConfigArgs, ConfigCommand};
+pub use config::{ConfigArgs, ConfigCommand, ConfigSettings};
 pub use demo::{DemoArgs, DemoSettings};
 pub use error::UsageError;
 pub(crate) use events_admin::{DEFAULT_SINK_DESCRIPTION, DEFAULT_SUBSCRIPTION_DESCRIPTION};
 pub use events_admin::{
-    JsonFlag, SinksArgs, SinksCommand, SubscriptionsArgs, SubscriptionsCommand, TypesArgs,
+    EventsApiSettings, JsonFlag, SinksArgs, SinksCommand, SinksSettings, SubscriptionsAction,
+    SubscriptionsArgs, SubscriptionsCommand, SubscriptionsSettings, TypesArgs, TypesSettings,
 };
-pub use export::{ExportArgs, ExportFormat};
+pub use export::{ExportArgs, ExportFormat, ExportSettings};
 pub use listen::{ListenArgs, ListenSettings, PublicUrlChoice};
 pub use man::ManArgs;
 pub use output::{ColorChoice, OutputArgs, color_enabled};
 pub use replay::{ReplayAction, ReplayArgs, ReplaySettings, ReplayShow, ReplaySpeed, ReplayVerify};
-pub use send::{SendArgs, SendScenario, SummaryStage};
+pub use send::{SendArgs, SendScenario, SendSettings, SummaryStage};
 pub use setup::{SetupArgs, SetupSettings};
-pub use verify::VerifyArgs;
+pub use verify::{VerifyArgs, VerifySettings};
 /// callwatch: a live terminal monitor and webhook sink for Twilio Voice Insights call summaries.
 ///
 /// Twilio Event Streams POSTs call-summary events to a webhook sink; callwatch is that sink. It

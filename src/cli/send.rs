@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 use std::str::FromStr;
+use std::time::Duration;
 
 use clap::Args;
 
@@ -109,10 +110,49 @@ pub struct SendArgs {
     pub timeout: f64,
 }
 
+/// `callwatch send`, checked: what [`SendArgs::check`] gives the command.
+#[derive(Clone)]
+pub struct SendSettings {
+    /// The sink's destination URL, trimmed; http or https.
+    pub url: String,
+    /// The auth token to sign with, not empty.
+    pub auth_token: String,
+    /// What to send, when no body file is given.
+    pub scenario: SendScenario,
+    /// Send this file's bytes instead of generated calls (read by the command).
+    pub body_file: Option<PathBuf>,
+    /// Send only this stage of each call.
+    pub event: Option<SummaryStage>,
+    /// How many sequences to send.
+    pub count: u32,
+    /// How many sequences are in flight at once.
+    pub concurrency: u32,
+    /// Seed of the generated calls; `None` takes it from the clock.
+    pub seed: Option<u64>,
+    /// Per-request timeout, positive.
+    pub timeout: Duration,
+}
+
+impl std::fmt::Debug for SendSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SendSettings")
+            .field("url", &self.url)
+            .field("auth_token", &"<hidden>")
+            .field("scenario", &self.scenario)
+            .field("body_file", &self.body_file)
+            .field("event", &self.event)
+            .field("count", &self.count)
+            .field("concurrency", &self.concurrency)
+            .field("seed", &self.seed)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
 impl SendArgs {
-    /// Checks the URL (http or https), that a token is given and `--timeout`; gives the URL,
-    /// trimmed, and the token.
-    pub fn checked_url_and_token(&self) -> Result<(String, String), UsageError> {
+    /// Checks the URL (http or https), that a token is given and `--timeout`, in that order;
+    /// gives the settings `send` runs with.
+    pub fn check(self) -> Result<SendSettings, UsageError> {
         let url = self.url.trim().to_owned();
         let lower = url.to_ascii_lowercase();
         if !(lower.starts_with("https://") || lower.starts_with("http://")) {
@@ -120,7 +160,7 @@ impl SendArgs {
                 "`{url}` is not an http(s) URL: give the sink's destination, e.g. https://abc.ngrok.app/events"
             )));
         }
-        let Some(token) = self.auth_token.clone().filter(|t| !t.is_empty()) else {
+        let Some(auth_token) = self.auth_token.filter(|t| !t.is_empty()) else {
             return Err(UsageError(
                 "send signs like Twilio and needs the auth token: set TWILIO_AUTH_TOKEN or pass \
                  --auth-token (the token the sink verifies with)"
@@ -132,6 +172,18 @@ impl SendArgs {
                 "--timeout must be a positive number of seconds".into(),
             ));
         }
-        Ok((url, token))
+        Ok(SendSettings {
+            url,
+            auth_token,
+            scenario: self
+                .scenario
+                .unwrap_or(SendScenario::Call(Scenario::Completed)),
+            body_file: self.body_file,
+            event: self.event,
+            count: self.count,
+            concurrency: self.concurrency,
+            seed: self.seed,
+            timeout: Duration::from_secs_f64(self.timeout),
+        })
     }
 }

@@ -4,7 +4,7 @@
 use std::ffi::OsString;
 use std::io::Write;
 
-use crate::cli::{ConfigArgs, ConfigCommand, UsageError};
+use crate::cli::{ConfigCommand, ConfigSettings, UsageError};
 use crate::config::keys::ValueKind;
 use crate::config::resolve::{KeyFacts, key_facts};
 use crate::config::{self, ConfigFile, ConfigOrigin, Source, StartError, mask_secret};
@@ -13,8 +13,8 @@ use crate::twilio::url::display_url;
 
 /// Runs `callwatch config ...`. `file` is the config file this run read (its `--config` is
 /// passed on to the command line that `show` looks at).
-pub fn run(args: ConfigArgs, file: Option<&ConfigFile>) -> anyhow::Result<()> {
-    let text = match args.command {
+pub fn run(settings: ConfigSettings, file: Option<&ConfigFile>) -> anyhow::Result<()> {
+    let text = match settings.command {
         ConfigCommand::Template => template(),
         ConfigCommand::Path => match file.map(|f| f.path.clone()).or_else(|| {
             let args: Vec<OsString> = std::env::args_os().collect();

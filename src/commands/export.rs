@@ -1,13 +1,13 @@
 //! `callwatch export FILE --format csv|json`: the final state of every call in a recording, one
 //! row per call with the table's columns, oldest call first.
 
-use crate::cli::{ExportArgs, ExportFormat};
+use crate::cli::{ExportFormat, ExportSettings};
 use crate::output::export::{call_rows, write_csv, write_file, write_json};
 use crate::session::final_session;
 
 /// Runs `callwatch export`.
-pub async fn run(args: ExportArgs) -> anyhow::Result<()> {
-    let (recorded, _warnings) = crate::commands::replay::read(&args.file)?;
+pub async fn run(settings: ExportSettings) -> anyhow::Result<()> {
+    let (recorded, _warnings) = crate::commands::replay::read(&settings.file)?;
     let session = final_session(&recorded);
     let mut records: Vec<_> = session.store.iter().collect();
     records.sort_by(|a, b| {
@@ -15,12 +15,12 @@ pub async fn run(args: ExportArgs) -> anyhow::Result<()> {
             .cmp(&b.first_seen)
             .then_with(|| a.call_sid().cmp(b.call_sid()))
     });
-    let rows = call_rows(records, args.mask);
-    let write = |out: &mut dyn std::io::Write| match args.format {
+    let rows = call_rows(records, settings.mask);
+    let write = |out: &mut dyn std::io::Write| match settings.format {
         ExportFormat::Csv => write_csv(out, &rows),
         ExportFormat::Json => write_json(out, &rows),
     };
-    match &args.out {
+    match &settings.out {
         Some(path) => write_file(path, |out| write(out)),
         None => {
             let mut out = std::io::stdout().lock();

@@ -9,8 +9,8 @@ use anyhow::{Context, bail};
 use time::OffsetDateTime;
 use tokio::sync::{Semaphore, mpsc};
 
-use crate::cli::{SendArgs, SendScenario, SummaryStage, UsageError};
-use crate::demo::generator::{CallGenerator, Scenario, delivery_body, test_event};
+use crate::cli::{SendScenario, SendSettings, SummaryStage, UsageError};
+use crate::demo::generator::{CallGenerator, delivery_body, test_event};
 use crate::twilio::webhook::{SenderOptions, WebhookSender};
 
 /// One delivery to send.
@@ -31,21 +31,23 @@ struct Outcome {
 }
 
 /// Sends, prints and summarises; an error (exit 1) when some answer was not 2xx.
-pub async fn run(args: SendArgs) -> anyhow::Result<()> {
-    let (url, token) = args.checked_url_and_token()?;
-    let mut source = Source::new(&args)?;
+pub async fn run(settings: SendSettings) -> anyhow::Result<()> {
+    let mut source = Source::new(&settings)?;
     let sender = WebhookSender::new(
-        &token,
+        &settings.auth_token,
         SenderOptions {
-            timeout: Duration::from_secs_f64(args.timeout),
+            timeout: settings.timeout,
             ..SenderOptions::default()
         },
     )
     .context("cannot build the HTTP client")?;
-    let signer = Arc::new(Signer { url, sender });
-    let permits = Arc::new(Semaphore::new(args.concurrency as usize));
+    let signer = Arc::new(Signer {
+        url: settings.url,
+        sender,
+    });
+    let permits = Arc::new(Semaphore::new(settings.concurrency as usize));
     let (tx, mut rx) = mpsc::unbounded_channel::<Outcome>();
-    let count = args.count;
+    let count = settings.count;
     // Sequences are made only when a slot is free, so --count 1000000 needs no more memory
     // than --concurrency sequences.
     tokio::spawn(async move {
@@ -111,23 +113,21 @@ enum Source {
 }
 
 impl Source {
-    fn new(args: &SendArgs) -> Result<Self, UsageError> {
-        if let Some(path) = &args.body_file {
+    fn new(settings: &SendSettings) -> Result<Self, UsageError> {
+        if let Some(path) = &settings.body_file {
             let body = std::fs::read(path).map_err(|e| {
                 UsageError(format!("cannot read --body-file {}: {e}", path.display()))
             })?;
             let label = format!("{} ({} bytes)", path.display(), body.len());
             return Ok(Self::File { label, body });
         }
-        let seed = args
+        let seed = settings
             .seed
             .unwrap_or_else(|| OffsetDateTime::now_utc().unix_timestamp_nanos() as u64);
         Ok(Self::Generated {
             generator: Box::new(CallGenerator::new(seed)),
-            scenario: args
-                .scenario
-                .unwrap_or(SendScenario::Call(Scenario::Completed)),
-            stage: args.event,
+            scenario: settings.scenario,
+            stage: settings.event,
         })
     }
 
@@ -265,6 +265,8 @@ impl Summary {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cli::SendArgs;
+    use crate::demo::generator::Scenario;
 
     fn args(scenario: Option<SendScenario>, event: Option<SummaryStage>, count: u32) -> SendArgs {
         SendArgs {
@@ -292,7 +294,8 @@ mod tests {
     }
 
     fn prepare(args: &SendArgs) -> Vec<Vec<Prepared>> {
-        let mut source = Source::new(args).expect("source");
+        let settings = args.clone().check().expect("settings");
+        let mut source = Source::new(&settings).expect("source");
         (0..args.count).map(|_| source.next_sequence()).collect()
     }
 

@@ -7,71 +7,41 @@ use std::path::PathBuf;
 
 use anyhow::bail;
 
-use crate::cli::{UsageError, VerifyArgs};
+use crate::cli::{UsageError, VerifySettings};
 use crate::ingest::diagnosis::explain_check;
 use crate::twilio::signature::{
-    Algorithm, Secrets, SignatureVerdict, algorithm_from_settings, body_hash_params,
-    body_sha256_hex, compute_signature, url_variants, verify_json_delivery,
+    Algorithm, SignatureVerdict, body_hash_params, body_sha256_hex, compute_signature,
+    url_variants, verify_json_delivery,
 };
 use crate::twilio::url::display_url;
 
 /// Runs the checks and prints them; an error (exit 1) when the delivery is not valid.
-pub fn run(args: VerifyArgs) -> anyhow::Result<()> {
-    let body = read_body(&args.body_file)?;
-    let settings = args.signature_settings.clone().or_else(|| {
-        let only_shared_key = args.shared_key_secret.is_some() && args.auth_token.is_none();
-        only_shared_key.then(|| "algorithm=HMAC_SHA256".to_owned())
-    });
-    let algorithm = algorithm_from_settings(settings.as_deref()).map_err(|name| {
-        UsageError(format!(
-            "--signature-settings names algorithm {name}: only HMAC_SHA1 and HMAC_SHA256 exist"
-        ))
-    })?;
-    let secrets = Secrets {
-        auth_token: args.auth_token.clone().unwrap_or_default(),
-        shared_key_secret: args.shared_key_secret.clone(),
-    };
-    // The same key the listener would use: the SharedKey secret whenever a settings header is
-    // given, whatever algorithm it names.
-    let shared_key = settings.as_deref().is_some_and(|s| !s.trim().is_empty());
-    let key = secrets
-        .key_for(settings.as_deref())
-        .filter(|k| !k.is_empty());
-    let Some(key) = key else {
-        bail!(UsageError(if shared_key {
-            "a delivery with X-Twilio-Webhooks-Signature-Settings is signed with a SharedKey: \
-             pass its secret with --shared-key-secret"
-                .to_owned()
-        } else {
-            "verify needs the auth token that signed the delivery: set TWILIO_AUTH_TOKEN or \
-             pass --auth-token"
-                .to_owned()
-        }));
-    };
+pub fn run(settings: VerifySettings) -> anyhow::Result<()> {
+    let body = read_body(&settings.body_file)?;
     let report = Report::new(
-        &args.url,
-        args.signature.trim(),
+        &settings.url,
+        settings.signature.trim(),
         &body,
-        algorithm,
-        shared_key,
-        key,
+        settings.algorithm,
+        settings.shared_key,
+        &settings.key,
     );
     let verdict = verify_json_delivery(
-        &secrets,
-        &args.url,
-        Some(&args.signature),
-        settings.as_deref(),
+        &settings.secrets,
+        &settings.url,
+        Some(&settings.signature),
+        settings.signature_settings.as_deref(),
         &body,
     );
     // The report quotes the URL, the signature and the file name as given: escaped, as every
     // text from a file or a capture.
     let mut report_text = Vec::new();
-    report.print(&mut report_text, &args.body_file, &verdict)?;
+    report.print(&mut report_text, &settings.body_file, &verdict)?;
     let report_text = String::from_utf8_lossy(&report_text);
     let mut out = std::io::stdout().lock();
     out.write_all(crate::text::terminal_safe_lines(&report_text).as_bytes())?;
     out.flush()?;
-    match explain(&verdict, &args.url) {
+    match explain(&verdict, &settings.url) {
         None => Ok(()),
         Some((reason, _)) => bail!("not valid: {reason}"),
     }
@@ -239,6 +209,7 @@ impl Report {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::twilio::signature::Secrets;
 
     const BODY: &[u8] = br#"[{"specversion":"1.0","type":"com.twilio.eventstreams.test-event","source":"Sink","id":"AC11111111111111111111111111111111","dataschema":"https://events-schemas.twilio.com/EventStreams.TestSink/1.json","datacontenttype":"application/json","time":"2026-06-10T06:02:54.377Z","data":{"test_id":"cae2f9e2-c277-4612-8ad3-93c1a7a3ef88"}}]"#;
     const URL: &str = "https://example.com/twilio/events?bodySHA256=f4dc494f1e604a19df36cdd069f7956b1f261dc954ae1c698ed8b4939fd9ab54";

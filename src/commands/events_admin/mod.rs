@@ -10,6 +10,9 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
+use crate::cli::{EventsApiSettings, UsageError};
+use crate::twilio::api::{ApiError, DEFAULT_API_BASE, EventsClient};
+
 mod sinks;
 mod subscriptions;
 mod types;
@@ -17,6 +20,18 @@ mod types;
 pub use sinks::run_sinks;
 pub use subscriptions::run_subscriptions;
 pub use types::run_types;
+
+/// A client for the checked API settings; a base URL it cannot use is a usage error.
+fn events_client(api: EventsApiSettings) -> anyhow::Result<EventsClient> {
+    EventsClient::new(&api.api_base, api.credentials).map_err(|e| match e {
+        ApiError::BadBaseUrl { .. } => UsageError(format!(
+            "{e}; set --api-base (or CALLWATCH_EVENTS_API_BASE, or api-base in the config \
+             file) to a URL such as {DEFAULT_API_BASE}"
+        ))
+        .into(),
+        other => other.into(),
+    })
+}
 
 /// The `--json` answer of a delete.
 #[derive(Serialize)]

@@ -4,17 +4,17 @@
 use anyhow::Context as _;
 use serde::Serialize;
 
-use super::{Deleted, or_dash, print_json, print_text, shorten};
-use crate::cli::{SinksArgs, SinksCommand};
+use super::{Deleted, events_client, or_dash, print_json, print_text, shorten};
+use crate::cli::{SinksCommand, SinksSettings};
 use crate::text::TextTable;
 use crate::twilio::api::Sink;
 use crate::twilio::url::display_url;
 
 /// Runs `callwatch sinks ...`.
-pub async fn run_sinks(args: SinksArgs) -> anyhow::Result<()> {
-    let client = args.api.events_client()?;
-    let json = args.output.json;
-    match args.command {
+pub async fn run_sinks(settings: SinksSettings) -> anyhow::Result<()> {
+    let client = events_client(settings.api)?;
+    let json = settings.json;
+    match settings.command {
         SinksCommand::List => {
             let sinks = client.list_sinks().await.context("could not list sinks")?;
             if json {

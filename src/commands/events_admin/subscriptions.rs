@@ -3,18 +3,17 @@
 
 use anyhow::Context as _;
 
-use super::{Deleted, or_dash, print_json, print_text, shorten};
-use crate::cli::{SubscriptionsArgs, SubscriptionsCommand};
+use super::{Deleted, events_client, or_dash, print_json, print_text, shorten};
+use crate::cli::{SubscriptionsAction, SubscriptionsSettings};
 use crate::text::TextTable;
 use crate::twilio::api::{SubscribedEvent, Subscription};
-use crate::twilio::cloudevent::CALL_SUMMARY_TYPES;
 
 /// Runs `callwatch subscriptions ...`.
-pub async fn run_subscriptions(args: SubscriptionsArgs) -> anyhow::Result<()> {
-    let client = args.api.events_client()?;
-    let json = args.output.json;
-    match args.command {
-        SubscriptionsCommand::List { sink } => {
+pub async fn run_subscriptions(settings: SubscriptionsSettings) -> anyhow::Result<()> {
+    let client = events_client(settings.api)?;
+    let json = settings.json;
+    match settings.command {
+        SubscriptionsAction::List { sink } => {
             let subscriptions = client
                 .list_subscriptions(sink.as_deref())
                 .await
@@ -40,25 +39,11 @@ pub async fn run_subscriptions(args: SubscriptionsArgs) -> anyhow::Result<()> {
             }
             print_text(&subscriptions_table(&rows))
         }
-        SubscriptionsCommand::Create {
+        SubscriptionsAction::Create {
             sink,
             types,
-            schema_version,
             description,
         } => {
-            let types: Vec<(String, Option<u32>)> = if types.is_empty() {
-                CALL_SUMMARY_TYPES
-                    .iter()
-                    .map(|t| ((*t).to_owned(), schema_version))
-                    .collect()
-            } else {
-                types
-                    .into_iter()
-                    .map(|t| t.trim().to_owned())
-                    .filter(|t| !t.is_empty())
-                    .map(|t| (t, schema_version))
-                    .collect()
-            };
             let subscription = client
                 .create_subscription(&sink, &description, &types)
                 .await
@@ -77,7 +62,7 @@ pub async fn run_subscriptions(args: SubscriptionsArgs) -> anyhow::Result<()> {
             }
             print_text(&text)
         }
-        SubscriptionsCommand::Delete { sid } => {
+        SubscriptionsAction::Delete { sid } => {
             client
                 .delete_subscription(&sid)
                 .await

@@ -3,19 +3,19 @@
 
 use anyhow::Context as _;
 
-use super::{or_dash, print_json, print_text, shorten};
-use crate::cli::TypesArgs;
+use super::{events_client, or_dash, print_json, print_text, shorten};
+use crate::cli::TypesSettings;
 use crate::text::TextTable;
 use crate::twilio::api::EventType;
 
 /// Runs `callwatch types [FILTER]`.
-pub async fn run_types(args: TypesArgs) -> anyhow::Result<()> {
-    let client = args.api.events_client()?;
+pub async fn run_types(settings: TypesSettings) -> anyhow::Result<()> {
+    let client = events_client(settings.api)?;
     let mut types = client
         .list_types()
         .await
         .context("could not list event types")?;
-    if let Some(filter) = args.filter.as_deref().map(str::to_lowercase) {
+    if let Some(filter) = settings.filter {
         types.retain(|t| {
             t.event_type.to_lowercase().contains(&filter)
                 || t.schema_id
@@ -23,7 +23,7 @@ pub async fn run_types(args: TypesArgs) -> anyhow::Result<()> {
                     .is_some_and(|s| s.to_lowercase().contains(&filter))
         });
     }
-    if args.output.json {
+    if settings.json {
         return print_json(&types);
     }
     if types.is_empty() {
