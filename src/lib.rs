@@ -7,7 +7,8 @@
 //! - [`twilio`]: the wire protocol. Signature checks ([`twilio::signature`]), CloudEvent
 //!   envelopes ([`twilio::cloudevent`]), the typed call summary ([`twilio::summary`]) and the
 //!   part of it every call keeps ([`twilio::summary_core`]), what Q.850/SIP codes and tags mean
-//!   ([`twilio::codes`]) and the REST clients (Events v1, Monitor v1).
+//!   ([`twilio::codes`]), the REST clients (Events v1, Monitor v1), the rules of `setup`
+//!   ([`twilio::provision`]) and the one sender of signed deliveries ([`twilio::webhook`]).
 //! - [`ingest`]: the hyper listener that Twilio POSTs to; it verifies, parses, deduplicates and
 //!   answers at once, then hands [`ingest::Delivery`]s to a bounded channel.
 //! - [`calls`]: the call store that merges summaries by call SID without ever regressing.
@@ -19,8 +20,11 @@
 //! - [`monitor`]: a run put together: the listener on its socket, the channel and one consumer
 //!   (the TUI or a line writer), started, presented and shut down together; `listen`, `demo`
 //!   and `setup` run through it, and `replay` presents through it.
-//! - [`cli`] and [`commands`]: every flag with the checks a flag can have alone (and
-//!   [`cli::UsageError`], exit code 2), and one runner per subcommand that takes them.
+//! - [`cli`] and [`commands`]: every flag, turned in one step into a command's checked
+//!   settings ([`cli::UsageError`], exit code 2, when a check fails), and one runner per
+//!   subcommand that takes only those settings.
+//! - [`session`]: what every consumer of the channel keeps (the store, recent deliveries,
+//!   alerts) and the options every output starts with ([`session::ViewOptions`]).
 //! - [`config`] and [`logging`]: the config file that sets the flags' defaults, and the log
 //!   file (never the terminal).
 //! - [`text`]: the one escaper of network and file text on its way to a terminal, and the text
