@@ -216,9 +216,35 @@ pub fn escape_lines(lines: &mut [ratatui::text::Line<'_>]) {
     }
 }
 
+/// Cuts `text` to at most `max` bytes (on a character boundary) and says how much was cut:
+/// `…[+N bytes]`. Text within `max` is left as it is.
+pub fn clip(text: &mut String, max: usize) {
+    if text.len() <= max {
+        return;
+    }
+    let mut cut = max;
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let cut_bytes = text.len() - cut;
+    text.truncate(cut);
+    text.push_str(&format!("…[+{cut_bytes} bytes]"));
+    text.shrink_to_fit();
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn clip_cuts_on_a_character_boundary_and_says_how_much() {
+        let mut short = "abc".to_owned();
+        clip(&mut short, 3);
+        assert_eq!(short, "abc", "within the limit: unchanged");
+        let mut long = "ééé".to_owned(); // 6 bytes
+        clip(&mut long, 3);
+        assert_eq!(long, "é…[+4 bytes]", "never half a character");
+    }
     use proptest::prelude::*;
 
     #[test]

@@ -143,6 +143,7 @@ impl Delivery {
     /// diagnosed: the first [`REFUSED_BODY_KEPT`] bytes of its body (in a block of their own, so
     /// the full body is freed) and [`REFUSED_TEXT_KEPT`] bytes of each text it brought.
     pub fn shrink_refused(&mut self) {
+        use crate::text::clip;
         if self.body.len() > REFUSED_BODY_KEPT {
             self.body = Bytes::copy_from_slice(&self.body[..REFUSED_BODY_KEPT]);
         }
@@ -168,23 +169,8 @@ impl Delivery {
     }
 }
 
-/// Cuts `text` to at most `max` bytes (on a character boundary) and says how much was cut:
-/// `…[+N bytes]`. Text within `max` is left as it is.
-pub fn clip(text: &mut String, max: usize) {
-    if text.len() <= max {
-        return;
-    }
-    let mut cut = max;
-    while !text.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    let cut_bytes = text.len() - cut;
-    text.truncate(cut);
-    text.push_str(&format!("…[+{cut_bytes} bytes]"));
-    text.shrink_to_fit();
-}
-
 fn clip_signature_verdict(check: &mut SignatureVerdict, max: usize) {
+    use crate::text::clip;
     match check {
         SignatureVerdict::Valid { matched_url, .. } => clip(matched_url, max),
         SignatureVerdict::BodyHashMismatch { expected, actual } => {

@@ -409,7 +409,7 @@ const LOG_TEXT_KEPT: usize = 160;
 /// A refused request's text as a log line holds it: its first [`LOG_TEXT_KEPT`] bytes, escaped.
 fn log_text(text: &str) -> String {
     let mut kept = crate::text::terminal_safe(text).into_owned();
-    super::clip(&mut kept, LOG_TEXT_KEPT);
+    crate::text::clip(&mut kept, LOG_TEXT_KEPT);
     kept
 }
 
@@ -453,7 +453,7 @@ pub fn redacted_headers(headers: &HeaderMap) -> Headers {
             continue;
         }
         let mut value = String::from_utf8_lossy(value.as_bytes()).into_owned();
-        super::clip(&mut value, HEADER_VALUE_KEPT);
+        crate::text::clip(&mut value, HEADER_VALUE_KEPT);
         kept.push(name.as_str(), &value);
     }
     if left_out > 0 {

@@ -54,11 +54,11 @@ impl Diagnosis {
                 .sum::<usize>()
     }
 
-    /// Cuts each of its texts to at most `max` bytes ([`super::clip`]): a refused request
+    /// Cuts each of its texts to at most `max` bytes ([`crate::text::clip`]): a refused request
     /// brought them, and may have brought a lot.
     pub fn clip(&mut self, max: usize) {
-        super::clip(&mut self.reason, max);
-        super::clip(&mut self.hint, max);
+        crate::text::clip(&mut self.reason, max);
+        crate::text::clip(&mut self.hint, max);
         for text in [
             &mut self.received_signature,
             &mut self.seen_url,
@@ -67,10 +67,10 @@ impl Diagnosis {
         .into_iter()
         .flatten()
         {
-            super::clip(text, max);
+            crate::text::clip(text, max);
         }
         for tried in &mut self.tried_urls {
-            super::clip(&mut tried.url, max);
+            crate::text::clip(&mut tried.url, max);
         }
     }
 }
