@@ -4,9 +4,6 @@
 
 mod listen_process;
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
-
 use callwatch::twilio::signature::{Algorithm, sign_json_delivery};
 use listen_process::{ListenProcess, callwatch};
 
@@ -15,21 +12,12 @@ const TOKEN: &str = "public-url-test-token";
 fn post_signed(addr: &str, public: &str, body: &[u8]) -> u16 {
     let (full, signature) = sign_json_delivery(TOKEN.as_bytes(), public, body, Algorithm::HmacSha1);
     let query = full.split_once('?').expect("query").1;
-    let mut stream = TcpStream::connect(addr).expect("connect");
-    let head = format!(
-        "POST /events?{query} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n\
-         X-Twilio-Signature: {signature}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
-    stream.write_all(head.as_bytes()).expect("head");
-    stream.write_all(body).expect("body");
-    let mut answer = String::new();
-    let _ = stream.read_to_string(&mut answer);
-    answer
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("no status in {answer:?}"))
+    listen_process::post_raw(
+        addr,
+        &format!("/events?{query}"),
+        &[("X-Twilio-Signature", &signature)],
+        body,
+    )
 }
 
 #[test]

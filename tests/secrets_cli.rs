@@ -4,9 +4,6 @@
 
 mod listen_process;
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
-
 use callwatch::twilio::signature::{Algorithm, sign_json_delivery};
 use listen_process::{ListenProcess, callwatch, free_port};
 use serde_json::Value;
@@ -26,29 +23,6 @@ fn fixture() -> Vec<u8> {
         "/assets/twilio/fixtures/predicted-complete.json"
     ))
     .expect("fixture")
-}
-
-/// POSTs `body` to `addr` with `path_and_query` and extra header lines; returns the status.
-fn post(addr: &str, path_and_query: &str, headers: &[(&str, &str)], body: &[u8]) -> u16 {
-    let mut stream = TcpStream::connect(addr).expect("connect");
-    let mut head = format!(
-        "POST {path_and_query} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n\
-         Content-Length: {}\r\nConnection: close\r\n",
-        body.len()
-    );
-    for (name, value) in headers {
-        head.push_str(&format!("{name}: {value}\r\n"));
-    }
-    head.push_str("\r\n");
-    stream.write_all(head.as_bytes()).expect("head");
-    stream.write_all(body).expect("body");
-    let mut answer = String::new();
-    let _ = stream.read_to_string(&mut answer);
-    answer
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("no status in {answer:?}"))
 }
 
 fn assert_no_secret(what: &str, text: &str) {
@@ -97,7 +71,7 @@ fn a_password_in_the_public_url_signs_but_is_never_shown() {
     let query = full.split_once('?').expect("query").1;
     let path = format!("/events?{query}");
     let basic = format!("Basic {BASIC}");
-    let accepted = post(
+    let accepted = listen_process::post_raw(
         &listener.addr,
         &path,
         &[
@@ -114,7 +88,7 @@ fn a_password_in_the_public_url_signs_but_is_never_shown() {
         &body,
         Algorithm::HmacSha1,
     );
-    let refused = post(
+    let refused = listen_process::post_raw(
         &listener.addr,
         &path,
         &[
@@ -262,7 +236,7 @@ fn listen_and_send_take_the_token_from_a_file() {
         sign_json_delivery(TOKEN.as_bytes(), public, &body, Algorithm::HmacSha1);
     let path = format!("/events?{}", full.split_once('?').expect("query").1);
     assert_eq!(
-        post(
+        listen_process::post_raw(
             &listener.addr,
             &path,
             &[("X-Twilio-Signature", &signature)],

@@ -234,3 +234,26 @@ impl Drop for ListenProcess {
         let _ = self.child.wait();
     }
 }
+
+/// POSTs `body` to `addr` with `path_and_query` and extra header lines; returns the status.
+pub fn post_raw(addr: &str, path_and_query: &str, headers: &[(&str, &str)], body: &[u8]) -> u16 {
+    let mut stream = std::net::TcpStream::connect(addr).expect("connect");
+    let mut head = format!(
+        "POST {path_and_query} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    std::io::Write::write_all(&mut stream, head.as_bytes()).expect("head");
+    std::io::Write::write_all(&mut stream, body).expect("body");
+    let mut answer = String::new();
+    let _ = std::io::Read::read_to_string(&mut stream, &mut answer);
+    answer
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no status in {answer:?}"))
+}
