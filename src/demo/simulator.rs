@@ -139,7 +139,6 @@ pub async fn run(
         &cfg.auth_token,
         SenderOptions {
             retries: Retries::LikeEventStreams,
-            no_proxy: true,
             ..SenderOptions::default()
         },
     )

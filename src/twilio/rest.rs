@@ -349,15 +349,6 @@ pub struct RestClient {
     page_size: u32,
 }
 
-/// True when `url`'s host is this machine: `localhost`, 127.0.0.0/8 or `::1`.
-fn is_loopback(url: &Url) -> bool {
-    let host = url.host_str().unwrap_or("").trim_matches(['[', ']']);
-    host.eq_ignore_ascii_case("localhost")
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
-}
-
 impl RestClient {
     /// A client for `api` at `base_url` (normally `api.twilio_base`; a path prefix is kept).
     pub fn new(api: ApiName, base_url: &str, credentials: Credentials) -> Result<Self, ApiError> {
@@ -385,7 +376,7 @@ impl RestClient {
             .user_agent(USER_AGENT)
             .connect_timeout(CONNECT_TIMEOUT)
             .timeout(REQUEST_TIMEOUT);
-        if is_loopback(&base) {
+        if super::url::is_loopback(base.as_str()) {
             // A base on this machine (a local fake of Twilio, an SSH tunnel): a proxy from the
             // environment would look for it on the proxy's own machine instead.
             builder = builder.no_proxy();
@@ -688,22 +679,6 @@ fn excerpt(body: &[u8], status: StatusCode) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn only_a_base_on_this_machine_bypasses_the_proxy() {
-        for (base, loopback) in [
-            ("http://127.0.0.1:8080", true),
-            ("http://127.8.9.1/v1", true),
-            ("http://localhost:3000", true),
-            ("http://[::1]:9000", true),
-            ("https://events.twilio.com", false),
-            ("http://10.0.0.2:8080", false),
-            ("http://localhost.example.com", false),
-        ] {
-            let url = Url::parse(base).expect("a URL");
-            assert_eq!(is_loopback(&url), loopback, "{base}");
-        }
-    }
 
     const REQUEST: &str = "POST https://events.twilio.com/v1/Subscriptions";
     const EVENTS: ApiName = ApiName {

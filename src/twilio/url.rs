@@ -194,9 +194,38 @@ fn host_and_port(host_port: &str) -> (&str, Option<&str>) {
     }
 }
 
+/// True when `url`'s host is this machine: `localhost`, 127.0.0.0/8 or `::1`. Such a URL is
+/// reached without the environment's proxy (a local fake of Twilio, a listener on loopback): a
+/// proxy would look for it on its own machine.
+pub fn is_loopback(url: &str) -> bool {
+    let Ok(url) = reqwest::Url::parse(url) else {
+        return false;
+    };
+    let host = url.host_str().unwrap_or("").trim_matches(['[', ']']);
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_url_on_this_machine_is_loopback() {
+        for (base, loopback) in [
+            ("http://127.0.0.1:8080", true),
+            ("http://127.8.9.1/v1", true),
+            ("http://localhost:3000", true),
+            ("http://[::1]:9000", true),
+            ("https://events.twilio.com", false),
+            ("http://10.0.0.2:8080", false),
+            ("http://localhost.example.com", false),
+        ] {
+            assert_eq!(is_loopback(base), loopback, "{base}");
+        }
+    }
 
     #[test]
     fn display_url_cases() {

@@ -37,8 +37,6 @@ pub struct SenderOptions {
     pub timeout: Duration,
     /// What failed requests get.
     pub retries: Retries,
-    /// Ignore `HTTP_PROXY`/`HTTPS_PROXY` (the demo talks to its own loopback listener).
-    pub no_proxy: bool,
 }
 
 impl Default for SenderOptions {
@@ -46,7 +44,6 @@ impl Default for SenderOptions {
         Self {
             timeout: TWILIO_TIMEOUT,
             retries: Retries::Never,
-            no_proxy: false,
         }
     }
 }
@@ -76,7 +73,10 @@ pub struct SendOutcome {
 /// Signs and POSTs deliveries like Event Streams; cheap to clone (the HTTP client is shared).
 #[derive(Debug, Clone)]
 pub struct WebhookSender {
+    /// Through the environment's proxy, if any.
     client: reqwest::Client,
+    /// Without it, for destinations on this machine ([`super::url::is_loopback`]).
+    direct: reqwest::Client,
     token: String,
     retries: Retries,
 }
@@ -84,14 +84,14 @@ pub struct WebhookSender {
 impl WebhookSender {
     /// A sender signing with `auth_token` (HMAC-SHA1, as Twilio signs with the account's token).
     pub fn new(auth_token: &str, options: SenderOptions) -> Result<Self, reqwest::Error> {
-        let mut builder = reqwest::Client::builder()
-            .timeout(options.timeout)
-            .user_agent(USER_AGENT);
-        if options.no_proxy {
-            builder = builder.no_proxy();
-        }
+        let builder = || {
+            reqwest::Client::builder()
+                .timeout(options.timeout)
+                .user_agent(USER_AGENT)
+        };
         Ok(Self {
-            client: builder.build()?,
+            client: builder().build()?,
+            direct: builder().no_proxy().build()?,
             token: auth_token.to_owned(),
             retries: options.retries,
         })
@@ -107,10 +107,14 @@ impl WebhookSender {
     /// answer so that the connection can be reused.
     pub async fn post(&self, delivery: &SignedDelivery, headers: &[(&str, &str)]) -> SendOutcome {
         let started = Instant::now();
+        let client = if super::url::is_loopback(&delivery.url) {
+            &self.direct
+        } else {
+            &self.client
+        };
         let mut retries: u8 = 0;
         loop {
-            let mut request = self
-                .client
+            let mut request = client
                 .post(&delivery.url)
                 .header("X-Twilio-Signature", &delivery.signature)
                 .header(reqwest::header::CONTENT_TYPE, "application/json");
@@ -188,14 +192,6 @@ mod tests {
     use crate::twilio::signature::{Secrets, verify_json_delivery};
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-    /// The default options, without the machine's proxy: these tests talk to loopback.
-    fn loopback() -> SenderOptions {
-        SenderOptions {
-            no_proxy: true,
-            ..SenderOptions::default()
-        }
-    }
-
     /// A one-connection-at-a-time HTTP server answering each request with the next status of
     /// `statuses`, and handing back what it received.
     async fn answering(statuses: Vec<u16>) -> (String, tokio::sync::mpsc::Receiver<String>) {
@@ -242,7 +238,7 @@ mod tests {
     #[tokio::test]
     async fn a_delivery_is_signed_for_its_destination_and_sent_as_twilio_sends_it() {
         let (url, mut received) = answering(vec![200]).await;
-        let sender = WebhookSender::new("token", loopback()).expect("client");
+        let sender = WebhookSender::new("token", SenderOptions::default()).expect("client");
         let body = br#"[{"id":"EZ1"}]"#.to_vec();
         let signed = sender.sign(&url, body.clone());
         let outcome = sender.post(&signed, &[]).await;
@@ -268,7 +264,7 @@ mod tests {
         let (url, _received) = answering(vec![503, 503, 200]).await;
         let options = SenderOptions {
             retries: Retries::LikeEventStreams,
-            ..loopback()
+            ..SenderOptions::default()
         };
         let sender = WebhookSender::new("token", options.clone()).expect("client");
         let outcome = sender.post(&sender.sign(&url, "[]"), &[]).await;
@@ -280,7 +276,7 @@ mod tests {
         assert_eq!((outcome.status, outcome.retries), (Ok(403), 0));
 
         let (url, _received) = answering(vec![503, 200]).await;
-        let sender = WebhookSender::new("token", loopback()).expect("client");
+        let sender = WebhookSender::new("token", SenderOptions::default()).expect("client");
         let outcome = sender.post(&sender.sign(&url, "[]"), &[]).await;
         assert_eq!(
             (outcome.status, outcome.retries),
