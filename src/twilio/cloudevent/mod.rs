@@ -25,6 +25,36 @@ pub const COMPLETE_TYPE: &str = "com.twilio.voice.insights.call-summary.complete
 /// reads, and subscribes a sink to by default.
 pub const CALL_SUMMARY_TYPES: [&str; 3] = [PARTIAL_TYPE, PREDICTED_COMPLETE_TYPE, COMPLETE_TYPE];
 
+/// CloudEvent `type` of call progress seen by Twilio's media gateways (`VoiceInsights.CallEvent`).
+pub const GATEWAY_EVENT_TYPE: &str = "com.twilio.voice.insights.call-event.gateway";
+/// CloudEvent `type` of a Voice SDK event: errors, quality warnings raised and cleared
+/// (`VoiceInsights.CallEvent`).
+pub const SDK_EVENT_TYPE: &str = "com.twilio.voice.insights.call-event.sdk";
+/// CloudEvent `type` of a media gateway's 10-second quality sample (`VoiceInsights.CallMetric`).
+pub const GATEWAY_METRICS_TYPE: &str = "com.twilio.voice.insights.call-metrics.gateway";
+/// CloudEvent `type` of a Voice SDK 10-second quality sample (`VoiceInsights.CallMetric`).
+pub const SDK_METRICS_TYPE: &str = "com.twilio.voice.insights.call-metrics.sdk";
+
+/// The four live Call Insights types, each emitted within about 90 s of what it reports.
+pub const LIVE_TYPES: [&str; 4] = [
+    GATEWAY_EVENT_TYPE,
+    SDK_EVENT_TYPE,
+    GATEWAY_METRICS_TYPE,
+    SDK_METRICS_TYPE,
+];
+
+/// The seven Call Insights types: the four live ones and the three summaries. What `setup` and
+/// `subscriptions create` subscribe a sink to by default.
+pub const INSIGHTS_TYPES: [&str; 7] = [
+    GATEWAY_EVENT_TYPE,
+    SDK_EVENT_TYPE,
+    GATEWAY_METRICS_TYPE,
+    SDK_METRICS_TYPE,
+    PARTIAL_TYPE,
+    PREDICTED_COMPLETE_TYPE,
+    COMPLETE_TYPE,
+];
+
 /// Which call-summary event this is, from the CloudEvent `type` (NOT from
 /// `data.processing_state`: a predicted-complete carries processing_state "partial").
 ///
