@@ -11,7 +11,7 @@ use crate::calls::store::{ApplyOutcome, CallRecord, CallStore};
 use crate::ingest::Delivery;
 use crate::ingest::replay::{RecordedDelivery, rejudge};
 use crate::ingest::verdict::Judge;
-use crate::twilio::cloudevent::{DeliveredEvent, SummaryEvent};
+use crate::twilio::cloudevent::DeliveredEvent;
 
 /// How many deliveries the session remembers for the deliveries view.
 pub const DELIVERY_LOG_LEN: usize = 1000;
@@ -33,10 +33,13 @@ pub struct TestEventSeen {
 /// One thing a delivery changed, for the consumer to show.
 #[derive(Debug)]
 pub enum Update<'a> {
-    /// A call-summary event was merged; `record` is the call *after* merging.
+    /// A call event (a summary or a live event) was merged; `record` is the call *after*
+    /// merging.
     Call {
-        /// The event that arrived.
-        event: &'a SummaryEvent,
+        /// The CloudEvent id of the event that arrived.
+        event_id: &'a str,
+        /// Its CloudEvent type.
+        event_type: &'static str,
         /// The call as it now stands.
         record: &'a CallRecord,
         /// What the merge did.
@@ -122,7 +125,22 @@ impl Session {
                         on_update(
                             &delivery,
                             Update::Call {
-                                event: summary_event,
+                                event_id: &summary_event.id,
+                                event_type: summary_event.kind.event_type(),
+                                record,
+                                outcome,
+                            },
+                        );
+                    }
+                }
+                DeliveredEvent::Live(live_event) => {
+                    let (id, outcome) = self.store.apply_live(live_event, delivery.received_at);
+                    if let Some(record) = self.store.by_id(id) {
+                        on_update(
+                            &delivery,
+                            Update::Call {
+                                event_id: &live_event.id,
+                                event_type: live_event.kind.event_type(),
                                 record,
                                 outcome,
                             },

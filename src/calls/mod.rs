@@ -6,6 +6,7 @@
 
 pub mod dedupe;
 pub mod filter;
+pub mod live;
 pub mod packed;
 pub mod search;
 pub mod sid;

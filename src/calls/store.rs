@@ -1,9 +1,12 @@
-//! The call store: one [`CallRecord`] per call SID, merged from every call-summary event that
-//! arrives, in whatever order Twilio delivers them.
+//! The call store: one [`CallRecord`] per call SID, merged from every call event that arrives
+//! (summaries, and the live progress, SDK and quality events), in whatever order Twilio
+//! delivers them. A call appears at its first event of any type.
 //!
 //! Merging never regresses: a `complete` summary beats a `predicted-complete`, which beats a
 //! `partial`; among partials a higher `processing_version` wins; ties go to the later event
-//! `time`. Events that lose are still kept in the call's history.
+//! `time`. Events that lose are still kept in the call's history. The call's state moves only
+//! forward ([`settle`]): ringing, answered, then a final state that nothing but a better
+//! summary changes. What live events tell is in [`CallRecord::live`] ([`crate::calls::live`]).
 //!
 //! With a cap ([`CallStore::with_max_calls`], `--max-calls`) the store forgets calls to stay
 //! under it: the least recently updated *finished* call first (its state is final, see
@@ -13,10 +16,13 @@
 use std::collections::{BTreeMap, HashMap};
 use std::time::SystemTime;
 
+use crate::calls::live::{LiveState, stage};
 use crate::calls::packed::PackedSummary;
 use crate::calls::search::SearchText;
 use crate::calls::sid::CompactSid;
+use crate::twilio::cloudevent::LiveEvent;
 use crate::twilio::cloudevent::{SummaryEvent, SummaryKind};
+use crate::twilio::live::LiveData;
 use crate::twilio::summary::{CallState, CallSummary};
 use crate::twilio::summary_core::SummaryCore;
 
@@ -24,8 +30,8 @@ use crate::twilio::summary_core::SummaryCore;
 /// this order, so the derived `Ord` is the merge rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Rank {
-    /// partial < predicted-complete < complete.
-    pub kind: SummaryKind,
+    /// none yet (live events only) < partial < predicted-complete < complete.
+    pub kind: Option<SummaryKind>,
     /// Increments while Twilio refines a partial summary.
     pub processing_version: i64,
     /// The CloudEvent `time` in Unix nanoseconds (good until 2262); 0 when absent or unreadable.
@@ -36,7 +42,7 @@ impl Rank {
     /// The rank of one event.
     pub fn of(event: &SummaryEvent) -> Self {
         Self {
-            kind: event.kind,
+            kind: Some(event.kind),
             processing_version: event.summary.processing_version.unwrap_or(0),
             event_time_ns: event.time.as_deref().map(parse_time_ns).unwrap_or(0),
         }
@@ -98,8 +104,11 @@ pub struct CallRecord {
     pub updated_at: SystemTime,
     /// Store-wide sequence number of the last update; higher is newer.
     pub update_seq: u64,
-    /// Every event for this call, in arrival order.
+    /// Every call-summary event for this call, in arrival order.
     pub history: Vec<HistoryEntry>,
+    /// What the live events (progress, SDK events, quality samples) told; `None` until one
+    /// arrives.
+    pub live: Option<Box<LiveState>>,
 }
 
 impl CallRecord {
@@ -114,9 +123,25 @@ impl CallRecord {
         &self.summary.call_sid
     }
 
-    /// partial / predicted-complete / complete.
-    pub fn kind(&self) -> SummaryKind {
+    /// partial / predicted-complete / complete; `None` while only live events arrived.
+    pub fn kind(&self) -> Option<SummaryKind> {
         self.rank.kind
+    }
+
+    /// The processing stage as ndjson, filters and exports name it: `partial`,
+    /// `predicted-complete`, `complete`, or `live` while only live events arrived.
+    pub fn processing_name(&self) -> &'static str {
+        self.rank.kind.map_or("live", SummaryKind::processing_name)
+    }
+
+    /// The short stage label: `partial`, `predicted`, `complete` or `live`.
+    pub fn stage_label(&self) -> &'static str {
+        self.rank.kind.map_or("live", SummaryKind::label)
+    }
+
+    /// True while the call is answered and has not ended (its state is `answered`).
+    pub fn in_progress(&self) -> bool {
+        self.summary.call_state == CallState::Answered
     }
 
     /// The best summary in full (edges, trust, every field), read from its packed `data`, or
@@ -181,10 +206,11 @@ pub struct CallStore {
     /// Number of calls in each call state (the wire string; "" when absent).
     by_state: BTreeMap<String, usize>,
     /// Number of calls at each processing stage.
-    by_kind: [usize; 3],
+    by_kind: [usize; 4],
     /// The last sequence number handed out; also tells views whether anything changed.
     seq: u64,
-    /// Call-summary events applied or superseded (duplicates never reach the store).
+    /// Call events merged: summaries applied or superseded, and live events (duplicates never
+    /// reach the store).
     events: u64,
     /// `--max-calls`: the most calls kept (`None`: no limit).
     max_calls: Option<usize>,
@@ -240,9 +266,6 @@ impl CallStore {
         event: &SummaryEvent,
         received_at: SystemTime,
     ) -> (CallId, ApplyOutcome) {
-        self.events += 1;
-        self.seq += 1;
-        let seq = self.seq;
         let rank = Rank::of(event);
         let entry_for = |applied| HistoryEntry {
             kind: event.kind,
@@ -255,51 +278,10 @@ impl CallStore {
                 .and_then(|v| i32::try_from(v).ok()),
             applied,
         };
-        let sid = event.summary.call_sid.as_str();
-        let key = CompactSid::new(sid);
-        let Some(&id) = self.index.get(&key) else {
-            let record = CallRecord {
-                search: SearchText::of(&event.summary),
-                summary: event.summary.clone(),
-                packed: PackedSummary::pack_json(event.data.as_bytes()),
-                rank,
-                first_seen: received_at,
-                updated_at: received_at,
-                update_seq: seq,
-                history: vec![entry_for(true)],
-            };
-            *self
-                .by_state
-                .entry(state_key(&record.summary.call_state))
-                .or_default() += 1;
-            self.by_kind[kind_index(rank.kind)] += 1;
-            let finished = record.summary.call_state.is_final();
-            let id = self.insert(record);
-            self.by_update.insert(seq, id);
-            if finished && self.max_calls.is_some() {
-                self.finished.insert(seq, id);
-            }
-            self.index.insert(key, id);
-            self.evict_over_cap();
-            return (id, ApplyOutcome::NewCall);
+        let (id, new) = self.touch(&event.summary.call_sid, received_at);
+        let Some(record) = self.record_mut(id) else {
+            return (id, ApplyOutcome::Superseded);
         };
-        let capped = self.max_calls.is_some();
-        let Some(record) = self
-            .records
-            .get_mut(id.slot as usize)
-            .and_then(Option::as_mut)
-        else {
-            // The index only ever holds live slots; should it not, the event is not lost.
-            self.index.remove(&key);
-            return self.apply_counted_once(event, received_at);
-        };
-        self.by_update.remove(&record.update_seq);
-        self.by_update.insert(seq, id);
-        if capped && self.finished.remove(&record.update_seq).is_some() {
-            self.finished.insert(seq, id);
-        }
-        record.update_seq = seq;
-        record.updated_at = received_at;
         // Ties in rank go to the later arrival: equal claims, fresher copy.
         let wins = rank >= record.rank;
         // A call gets a handful of events (partial, predicted-complete, complete): room for
@@ -312,34 +294,145 @@ impl CallStore {
         if !wins {
             return (id, ApplyOutcome::Superseded);
         }
-        let old_state = state_key(&record.summary.call_state);
-        let new_state = state_key(&event.summary.call_state);
-        if old_state != new_state {
-            decrement(&mut self.by_state, &old_state);
-            *self.by_state.entry(new_state).or_default() += 1;
-        }
-        self.by_kind[kind_index(record.rank.kind)] -= 1;
-        self.by_kind[kind_index(rank.kind)] += 1;
+        let old_kind = record.rank.kind;
+        let old_state = record.summary.call_state.clone();
         record.summary = event.summary.clone();
-        record.packed = PackedSummary::pack_json(event.data.as_bytes());
-        record.search = SearchText::of(&event.summary);
-        record.rank = rank;
-        if capped && record.summary.call_state.is_final() {
-            self.finished.insert(seq, id);
-        } else if capped {
-            self.finished.remove(&seq);
+        if let Some(live) = record.live.as_deref_mut() {
+            live.summary_state = Some(event.summary.call_state.clone());
+            record.summary.call_state =
+                settle(live.summary_state.as_ref(), live.progress_state.as_ref());
         }
-        (id, ApplyOutcome::Updated)
+        record.packed = PackedSummary::pack_json(event.data.as_bytes());
+        record.search = SearchText::of(&record.summary);
+        record.rank = rank;
+        self.by_kind[kind_index(old_kind)] -= 1;
+        self.by_kind[kind_index(rank.kind)] += 1;
+        self.restate(id, &old_state);
+        self.evict_over_cap();
+        (
+            id,
+            if new {
+                ApplyOutcome::NewCall
+            } else {
+                ApplyOutcome::Updated
+            },
+        )
     }
 
-    /// [`Self::apply`] again after repairing the index, without counting the event twice.
-    fn apply_counted_once(
+    /// Merges one live event (call progress, an SDK event, a quality sample), received at
+    /// `received_at`: the call appears at its first event of any type, progress moves its
+    /// state forward (never back from a final state), samples update its quality.
+    pub fn apply_live(
         &mut self,
-        event: &SummaryEvent,
+        event: &LiveEvent,
         received_at: SystemTime,
     ) -> (CallId, ApplyOutcome) {
-        self.events -= 1;
-        self.apply(event, received_at)
+        let (id, new) = self.touch(event.data.call_sid(), received_at);
+        let Some(record) = self.record_mut(id) else {
+            return (id, ApplyOutcome::Superseded);
+        };
+        let time_ns = event.time_ns();
+        let summary_state = record.kind().map(|_| record.summary.call_state.clone());
+        let live = record
+            .live
+            .get_or_insert_with(|| Box::new(LiveState::after(summary_state)));
+        match &event.data {
+            LiveData::Event(e) => {
+                live.apply_event(event.kind, e, time_ns);
+            }
+            LiveData::Metric(m) => live.apply_metric(m, time_ns),
+        }
+        let old_state = record.summary.call_state.clone();
+        record.summary.call_state =
+            settle(live.summary_state.as_ref(), live.progress_state.as_ref());
+        if record.summary.call_state != old_state {
+            record.search = SearchText::of(&record.summary);
+        }
+        self.restate(id, &old_state);
+        self.evict_over_cap();
+        (
+            id,
+            if new {
+                ApplyOutcome::NewCall
+            } else {
+                ApplyOutcome::Updated
+            },
+        )
+    }
+
+    /// The call with this SID, made newest: created empty (no summary yet) when it is new.
+    /// Gives its id and whether it is new.
+    fn touch(&mut self, call_sid: &str, received_at: SystemTime) -> (CallId, bool) {
+        self.events += 1;
+        self.seq += 1;
+        let seq = self.seq;
+        let key = CompactSid::new(call_sid);
+        if let Some(&id) = self.index.get(&key)
+            && let Some(record) = self
+                .records
+                .get_mut(id.slot as usize)
+                .and_then(Option::as_mut)
+        {
+            self.by_update.remove(&record.update_seq);
+            self.by_update.insert(seq, id);
+            if self.finished.remove(&record.update_seq).is_some() {
+                self.finished.insert(seq, id);
+            }
+            record.update_seq = seq;
+            record.updated_at = received_at;
+            return (id, false);
+        }
+        let summary = SummaryCore {
+            call_sid: call_sid.to_owned(),
+            ..SummaryCore::default()
+        };
+        let record = CallRecord {
+            search: SearchText::of(&summary),
+            summary,
+            packed: PackedSummary::pack_json(b"{}"),
+            rank: Rank {
+                kind: None,
+                processing_version: 0,
+                event_time_ns: 0,
+            },
+            first_seen: received_at,
+            updated_at: received_at,
+            update_seq: seq,
+            history: Vec::new(),
+            live: None,
+        };
+        *self.by_state.entry(String::new()).or_default() += 1;
+        self.by_kind[kind_index(None)] += 1;
+        let id = self.insert(record);
+        self.by_update.insert(seq, id);
+        self.index.insert(key, id);
+        (id, true)
+    }
+
+    /// The record in a live slot, to change.
+    fn record_mut(&mut self, id: CallId) -> Option<&mut CallRecord> {
+        if self.generations.get(id.slot as usize) != Some(&id.generation) {
+            return None;
+        }
+        self.records.get_mut(id.slot as usize)?.as_deref_mut()
+    }
+
+    /// Brings the state counts and the eviction order in line with a call whose state was
+    /// `old_state`.
+    fn restate(&mut self, id: CallId, old_state: &CallState) {
+        let Some(record) = self.by_id(id) else { return };
+        let (seq, now) = (record.update_seq, record.summary.call_state.clone());
+        if *old_state != now {
+            decrement(&mut self.by_state, &state_key(old_state));
+            *self.by_state.entry(state_key(&now)).or_default() += 1;
+        }
+        if self.max_calls.is_some() {
+            if now.is_final() {
+                self.finished.insert(seq, id);
+            } else {
+                self.finished.remove(&seq);
+            }
+        }
     }
 
     /// Puts a new record in a free slot (or a new one) and returns its id.
@@ -418,7 +511,7 @@ impl CallStore {
         self.index.is_empty()
     }
 
-    /// Call-summary events merged so far (applied or superseded).
+    /// Call events merged so far: summaries (applied or superseded) and live events.
     pub fn events_seen(&self) -> u64 {
         self.events
     }
@@ -466,7 +559,7 @@ impl CallStore {
 
     /// Number of calls whose best summary is of this kind.
     pub fn count_by_kind(&self, kind: SummaryKind) -> usize {
-        self.by_kind[kind_index(kind)]
+        self.by_kind[kind_index(Some(kind))]
     }
 }
 
@@ -474,11 +567,26 @@ fn state_key(state: &CallState) -> String {
     state.as_str().to_owned()
 }
 
-fn kind_index(kind: SummaryKind) -> usize {
+fn kind_index(kind: Option<SummaryKind>) -> usize {
     match kind {
-        SummaryKind::Partial => 0,
-        SummaryKind::PredictedComplete => 1,
-        SummaryKind::Complete => 2,
+        Some(SummaryKind::Partial) => 0,
+        Some(SummaryKind::PredictedComplete) => 1,
+        Some(SummaryKind::Complete) => 2,
+        None => 3,
+    }
+}
+
+/// The call's state from the best summary's state and the progress events' state: a final
+/// summary decides; else a final progress state holds (an early partial summary does not undo
+/// it); else the state that got further (ringing < answered), the summary's on a tie.
+pub fn settle(summary: Option<&CallState>, progress: Option<&CallState>) -> CallState {
+    match (summary, progress) {
+        (Some(s), _) if s.is_final() => s.clone(),
+        (_, Some(p)) if p.is_final() => p.clone(),
+        (Some(s), Some(p)) if stage(p) > stage(s) => p.clone(),
+        (Some(s), _) => s.clone(),
+        (None, Some(p)) => p.clone(),
+        (None, None) => CallState::default(),
     }
 }
 
@@ -558,7 +666,7 @@ mod tests {
                 store.apply(&events[i], SystemTime::now());
             }
             let rec = store.get("CA0001").expect("call present");
-            assert_eq!(rec.kind(), SummaryKind::Complete, "order {order:?}");
+            assert_eq!(rec.kind(), Some(SummaryKind::Complete), "order {order:?}");
             assert_eq!(
                 rec.summary.call_state,
                 CallState::Completed,
@@ -868,5 +976,174 @@ mod tests {
         store.set_max_calls(Some(0));
         assert_eq!(store.max_calls(), Some(1), "a cap keeps at least one call");
         assert_eq!(sids(&store), ["CA3"]);
+    }
+
+    /// A live event for CA0001: `progress:NAME`, `sample:JITTER` at second `at`.
+    fn live(spec: &str, at: i64) -> LiveEvent {
+        let (kind, data) = match spec.split_once(':') {
+            Some(("progress", name)) => (
+                crate::twilio::live::LiveKind::GatewayEvent,
+                serde_json::json!({"call_sid": "CA0001", "name": name, "group": "call"}),
+            ),
+            Some(("sample", jitter)) => (
+                crate::twilio::live::LiveKind::GatewayMetrics,
+                serde_json::json!({"call_sid": "CA0001", "direction": "inbound",
+                    "carrier_edge": {"interval": {"jitter": {"value": jitter.parse::<f64>().expect("jitter")}}}}),
+            ),
+            _ => panic!("bad spec {spec}"),
+        };
+        let time = format!("2026-01-01T00:{:02}:{:02}Z", at / 60, at % 60);
+        LiveEvent {
+            id: format!("EZ-{spec}-{at}"),
+            kind,
+            time: Some(time),
+            dataschema: None,
+            data: crate::twilio::live::LiveData::from_json(kind, &data.to_string()).expect("data"),
+        }
+    }
+
+    /// One arrival: a live event spec, or `partial:STATE` / `predicted:STATE` /
+    /// `complete:STATE` for a summary.
+    fn arrive(store: &mut CallStore, spec: &str, at: i64) {
+        let summary_kind = match spec.split_once(':') {
+            Some(("partial", state)) => Some((SummaryKind::Partial, state)),
+            Some(("predicted", state)) => Some((SummaryKind::PredictedComplete, state)),
+            Some(("complete", state)) => Some((SummaryKind::Complete, state)),
+            _ => None,
+        };
+        match summary_kind {
+            Some((kind, state)) => {
+                let time = format!("2026-01-01T01:00:{:02}.000Z", at % 60);
+                store.apply(
+                    &event(&format!("EZ{at}"), kind, 1, &time, state),
+                    SystemTime::now(),
+                );
+            }
+            None => {
+                store.apply_live(&live(spec, at), SystemTime::now());
+            }
+        }
+    }
+
+    #[test]
+    fn a_call_appears_at_its_first_live_event() {
+        let mut store = CallStore::new();
+        let (id, outcome) = store.apply_live(&live("progress:call.ringing", 1), SystemTime::now());
+        assert_eq!(outcome, ApplyOutcome::NewCall);
+        let rec = store.by_id(id).expect("call");
+        assert_eq!(rec.summary.call_state, CallState::Ringing);
+        assert_eq!(rec.kind(), None);
+        assert_eq!(rec.processing_name(), "live");
+        assert_eq!(store.count_by_state().get("ringing"), Some(&1));
+        assert!(!rec.in_progress());
+        let (_, outcome) = store.apply_live(&live("progress:answered", 5), SystemTime::now());
+        assert_eq!(outcome, ApplyOutcome::Updated);
+        let rec = store.get("CA0001").expect("call");
+        assert!(rec.in_progress());
+        assert_eq!(store.count_by_state().get("answered"), Some(&1));
+        assert_eq!(store.count_by_state().get("ringing"), None);
+        assert_eq!(store.events_seen(), 2);
+    }
+
+    /// Every pair of arrivals, in both orders where the order matters, and the state the call
+    /// ends in.
+    #[test]
+    fn progress_and_summaries_merge_in_any_order_without_regressing() {
+        let cases: &[(&str, &str, &str)] = &[
+            ("progress:ringing", "progress:answered", "answered"),
+            ("progress:answered", "progress:ringing", "answered"),
+            ("progress:completed", "progress:answered", "completed"),
+            ("progress:answered", "progress:completed", "completed"),
+            (
+                "progress:call.completed",
+                "progress:call.ringing",
+                "completed",
+            ),
+            // An early partial summary after a final progress event does not regress it.
+            ("progress:completed", "partial:ringing", "completed"),
+            ("progress:completed", "partial:answered", "completed"),
+            ("partial:ringing", "progress:completed", "completed"),
+            ("partial:answered", "progress:ringing", "answered"),
+            ("progress:answered", "partial:ringing", "answered"),
+            // Among final states, the summaries decide.
+            ("progress:completed", "complete:busy", "busy"),
+            ("complete:busy", "progress:completed", "busy"),
+            ("progress:busy", "partial:completed", "completed"),
+            ("partial:noanswer", "progress:answered", "noanswer"),
+            ("complete:completed", "progress:failed", "completed"),
+            // Two final progress events: the newer by timestamp.
+            ("progress:no-answer", "progress:canceled", "canceled"),
+            ("progress:canceled", "progress:no-answer", "canceled"),
+            // Unknown names change nothing; samples change no state.
+            ("progress:ringing", "progress:call.connected", "ringing"),
+            ("sample:3", "progress:ringing", "ringing"),
+            ("progress:answered", "sample:40", "answered"),
+            ("sample:3", "sample:4", ""),
+        ];
+        for (first, second, want) in cases {
+            let mut store = CallStore::new();
+            let (t1, t2) = if first.contains("canceled") {
+                (2, 1)
+            } else {
+                (1, 2)
+            };
+            arrive(&mut store, first, t1);
+            arrive(&mut store, second, t2);
+            let rec = store.get("CA0001").expect("call");
+            assert_eq!(
+                rec.summary.call_state.as_str(),
+                *want,
+                "{first} then {second}"
+            );
+            assert_eq!(store.len(), 1);
+            let counted: usize = store.count_by_state().values().sum();
+            assert_eq!(
+                counted,
+                1,
+                "{first} then {second}: {:?}",
+                store.count_by_state()
+            );
+            assert_eq!(store.count_by_state().get(*want), Some(&1));
+        }
+    }
+
+    #[test]
+    fn every_order_of_a_live_call_ends_in_its_complete_summary() {
+        let arrivals = [
+            "progress:initiated",
+            "progress:answered",
+            "sample:12",
+            "progress:completed",
+            "partial:answered",
+            "complete:completed",
+        ];
+        for order in permutations(arrivals.len()) {
+            let mut store = CallStore::new();
+            for &i in &order {
+                arrive(&mut store, arrivals[i], i as i64);
+            }
+            let rec = store.get("CA0001").expect("call");
+            assert_eq!(rec.summary.call_state, CallState::Completed, "{order:?}");
+            assert_eq!(rec.kind(), Some(SummaryKind::Complete), "{order:?}");
+            let live = rec.live.as_deref().expect("live state");
+            assert_eq!(live.progress.as_deref(), Some("completed"), "{order:?}");
+            assert_eq!(live.latest.jitter_ms, Some(12.0));
+            assert_eq!(live.timeline.len(), 3);
+            assert!(!rec.in_progress());
+        }
+    }
+
+    #[test]
+    fn a_live_call_under_a_cap_is_evicted_once_finished() {
+        let mut store = CallStore::with_max_calls(Some(1));
+        store.apply_live(&live("progress:completed", 1), SystemTime::now());
+        let mut other = live("progress:ringing", 2);
+        if let crate::twilio::live::LiveData::Event(e) = &mut other.data {
+            e.call_sid = "CA0002".into();
+        }
+        store.apply_live(&other, SystemTime::now());
+        assert_eq!(store.len(), 1);
+        assert!(store.get("CA0002").is_some(), "the finished call made room");
+        assert_eq!(store.evicted(), 1);
     }
 }

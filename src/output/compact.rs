@@ -26,7 +26,7 @@ pub fn write_update<W: Write>(
                 "{at}  {sid}  {state:<9} {stage:<9} {typ:<8} {from} → {to}",
                 sid = s.call_sid,
                 state = s.call_state.as_str(),
-                stage = record.kind().processing_name(),
+                stage = record.processing_name(),
                 typ = s.call_type.as_str(),
                 from = crate::output::mask::maybe(or_dash(&s.from.caller), mask),
                 to = crate::output::mask::maybe(or_dash(&s.to.callee), mask),

@@ -106,7 +106,7 @@ pub fn call_rows<'a>(
                 to: hide(&s.to.callee),
                 call_type: s.call_type.as_str().to_owned(),
                 call_state: s.call_state.as_str().to_owned(),
-                processing: record.kind().processing_name().to_owned(),
+                processing: record.processing_name().to_owned(),
                 duration: s.duration,
                 from_carrier: s.from.carrier.to_string(),
                 to_carrier: s.to.carrier.to_string(),

@@ -105,7 +105,12 @@ fn insert_diagnosis(m: &mut Map<String, Value>, d: &Diagnosis) {
 /// The `call`, `test_event` or `event` line for one update.
 pub fn update(update: &Update<'_>, mask: bool) -> Value {
     match update {
-        Update::Call { event, record, .. } => {
+        Update::Call {
+            event_id,
+            event_type,
+            record,
+            ..
+        } => {
             let s = &record.summary;
             #[derive(Serialize)]
             struct CallLine<'a> {
@@ -114,7 +119,7 @@ pub fn update(update: &Update<'_>, mask: bool) -> Value {
                 call_sid: &'a str,
                 event_id: &'a str,
                 event_type: &'static str,
-                processing_state: &'static str,
+                processing_state: Option<&'static str>,
                 call_state: &'a str,
                 call_type: &'a str,
                 direction: &'a str,
@@ -133,9 +138,9 @@ pub fn update(update: &Update<'_>, mask: bool) -> Value {
             serde_json::to_value(CallLine {
                 line_type: "call",
                 call_sid: &s.call_sid,
-                event_id: &event.id,
-                event_type: event.kind.event_type(),
-                processing_state: record.kind().processing_name(),
+                event_id,
+                event_type,
+                processing_state: record.kind().map(|k| k.processing_name()),
                 call_state: s.call_state.as_str(),
                 call_type: s.call_type.as_str(),
                 direction: s.properties.direction.as_str(),

@@ -31,7 +31,7 @@ pub fn lines(r: &CallRecord, theme: &Theme, mask: bool) -> Vec<Line<'static>> {
         ),
         Span::raw(format!(
             " · {} summary · {} · {}",
-            r.kind().label(),
+            r.stage_label(),
             dash(s.call_type.as_str()),
             dash(p.direction.as_str())
         )),

@@ -9,6 +9,7 @@ pub mod cloudevent;
 pub mod codes;
 mod edge;
 mod lenient;
+pub mod live;
 pub mod monitor_api;
 pub mod provision;
 pub mod rest;

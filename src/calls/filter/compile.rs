@@ -47,7 +47,7 @@ pub(super) fn compile(
                         value_pos,
                         format!(
                             "`{value}` at column {} is not a processing stage: \
-                             use partial, predicted (or predicted-complete) or complete",
+                             use live, partial, predicted (or predicted-complete) or complete",
                             column(value_pos)
                         ),
                     )

@@ -182,7 +182,7 @@ impl TextField {
             Self::From => record.search.may_contain(&needle.pairs) && text(&s.from.caller),
             Self::To => record.search.may_contain(&needle.pairs) && text(&s.to.callee),
             Self::Tag => record.search.may_contain(&needle.pairs) && s.tags.iter().any(|t| text(t)),
-            Self::Processing => text(record.kind().processing_name()),
+            Self::Processing => text(record.processing_name()),
             Self::State | Self::Type | Self::Direction | Self::Hangup => {
                 text(self.enum_value(record))
             }
@@ -221,13 +221,15 @@ pub(super) fn state_alias(lower: &str) -> Option<&'static str> {
 }
 
 /// The stage a `processing=` value names.
-pub(super) fn processing_kind(lower: &str) -> Option<SummaryKind> {
+/// The stage a `processing=` value names: `Some(None)` for `live` (no summary yet).
+pub(super) fn processing_kind(lower: &str) -> Option<Option<SummaryKind>> {
     match lower {
-        "partial" => Some(SummaryKind::Partial),
+        "partial" => Some(Some(SummaryKind::Partial)),
         "predicted" | "predicted-complete" | "predicted_complete" | "predictedcomplete" => {
-            Some(SummaryKind::PredictedComplete)
+            Some(Some(SummaryKind::PredictedComplete))
         }
-        "complete" | "completed" => Some(SummaryKind::Complete),
+        "complete" | "completed" => Some(Some(SummaryKind::Complete)),
+        "live" => Some(None),
         _ => None,
     }
 }

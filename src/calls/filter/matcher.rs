@@ -216,10 +216,13 @@ fn anywhere(record: &CallRecord, needle: &Needle, known: &[u16; 4], stages: u8) 
             .any(|t| needle.within(t)))
 }
 
-/// The position of `kind` in [`SummaryKind::ALL`].
-pub(super) fn stage_index(kind: SummaryKind) -> u8 {
-    code(&SummaryKind::ALL, &kind)
+/// The position of `kind` in [`SummaryKind::ALL`]; `live` (no summary yet) after them.
+pub(super) fn stage_index(kind: Option<SummaryKind>) -> u8 {
+    kind.map_or(LIVE_STAGE, |kind| code(&SummaryKind::ALL, &kind))
 }
+
+/// The stage bit of a call with no summary yet.
+const LIVE_STAGE: u8 = 3;
 
 /// The bits (in code order) of an enum field's known values whose names pass `test`.
 pub(super) fn known_where(field: TextField, test: impl Fn(&str) -> bool) -> u16 {
@@ -238,6 +241,7 @@ pub(super) fn stages_where(test: impl Fn(&str) -> bool) -> u8 {
         .enumerate()
         .filter(|(_, kind)| test(kind.processing_name()))
         .fold(0, |bits, (i, _)| bits | 1 << i)
+        | if test("live") { 1 << LIVE_STAGE } else { 0 }
 }
 
 /// A numeric comparison; `!=` is a negated `Eq`.

@@ -118,7 +118,7 @@ fn cell<'a>(
             let shown = fit(&terminal_safe(dash(state)), w);
             return Cell::from(Span::styled(shown, theme.call_state(state)));
         }
-        Column::Processing => record.kind().label().to_owned(),
+        Column::Processing => record.stage_label().to_owned(),
         Column::Duration => s.duration.map(|d| format!("{d}s")).unwrap_or_default(),
         Column::Pdd => p.pdd_ms.map(|d| format!("{d}ms")).unwrap_or_default(),
         Column::FromCarrier => s.from.carrier.to_string(),

@@ -5,6 +5,7 @@
 use std::fmt;
 
 use super::summary::CallSummary;
+use crate::twilio::live::{LiveData, LiveKind};
 use crate::twilio::summary_core::SummaryCore;
 
 mod read;
@@ -25,15 +26,9 @@ pub const COMPLETE_TYPE: &str = "com.twilio.voice.insights.call-summary.complete
 /// reads, and subscribes a sink to by default.
 pub const CALL_SUMMARY_TYPES: [&str; 3] = [PARTIAL_TYPE, PREDICTED_COMPLETE_TYPE, COMPLETE_TYPE];
 
-/// CloudEvent `type` of call progress seen by Twilio's media gateways (`VoiceInsights.CallEvent`).
-pub const GATEWAY_EVENT_TYPE: &str = "com.twilio.voice.insights.call-event.gateway";
-/// CloudEvent `type` of a Voice SDK event: errors, quality warnings raised and cleared
-/// (`VoiceInsights.CallEvent`).
-pub const SDK_EVENT_TYPE: &str = "com.twilio.voice.insights.call-event.sdk";
-/// CloudEvent `type` of a media gateway's 10-second quality sample (`VoiceInsights.CallMetric`).
-pub const GATEWAY_METRICS_TYPE: &str = "com.twilio.voice.insights.call-metrics.gateway";
-/// CloudEvent `type` of a Voice SDK 10-second quality sample (`VoiceInsights.CallMetric`).
-pub const SDK_METRICS_TYPE: &str = "com.twilio.voice.insights.call-metrics.sdk";
+pub use crate::twilio::live::{
+    GATEWAY_EVENT_TYPE, GATEWAY_METRICS_TYPE, SDK_EVENT_TYPE, SDK_METRICS_TYPE,
+};
 
 /// The four live Call Insights types, each emitted within about 90 s of what it reports.
 pub const LIVE_TYPES: [&str; 4] = [
@@ -127,6 +122,8 @@ impl fmt::Display for SummaryKind {
 pub enum DeliveredEvent {
     /// A Voice Insights call summary.
     CallSummary(SummaryEvent),
+    /// A live Call Insights event: call progress, a Voice SDK event or a quality sample.
+    Live(Box<LiveEvent>),
     /// A sink test event. Its `id` is an account SID, not a unique id: do not dedup on it.
     TestEvent {
         /// CloudEvent `id` (an `AC…` SID for test events).
@@ -145,6 +142,38 @@ pub enum DeliveredEvent {
         /// CloudEvent `time`, raw.
         time: Option<String>,
     },
+}
+
+/// A live Call Insights CloudEvent: call progress, a Voice SDK event or a quality sample.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LiveEvent {
+    /// CloudEvent `id`, the dedup key.
+    pub id: String,
+    /// Which of the four live types.
+    pub kind: LiveKind,
+    /// CloudEvent `time`, raw RFC 3339.
+    pub time: Option<String>,
+    /// CloudEvent `dataschema`.
+    pub dataschema: Option<String>,
+    /// `data`, read.
+    pub data: LiveData,
+}
+
+impl LiveEvent {
+    /// When it happened, in Unix nanoseconds: the data's `timestamp`, else the CloudEvent
+    /// `time`; 0 when neither can be read.
+    pub fn time_ns(&self) -> i64 {
+        match self.data.timestamp().map(parse_time_ns) {
+            Some(ns) if ns != 0 => ns,
+            _ => self.time.as_deref().map_or(0, parse_time_ns),
+        }
+    }
+
+    /// The bytes it holds, roughly (what byte budgets count).
+    pub fn retained_bytes(&self) -> usize {
+        let opt = |s: &Option<String>| s.as_ref().map_or(0, String::len);
+        self.id.len() + opt(&self.time) + opt(&self.dataschema) + 512
+    }
 }
 
 /// A call-summary CloudEvent.
@@ -199,6 +228,7 @@ impl DeliveredEvent {
     pub fn id(&self) -> &str {
         match self {
             Self::CallSummary(e) => &e.id,
+            Self::Live(e) => &e.id,
             Self::TestEvent { id, .. } | Self::Other { id, .. } => id,
         }
     }
@@ -207,6 +237,7 @@ impl DeliveredEvent {
     pub fn event_type(&self) -> &str {
         match self {
             Self::CallSummary(e) => e.kind.event_type(),
+            Self::Live(e) => e.kind.event_type(),
             Self::TestEvent { .. } => TEST_EVENT_TYPE,
             Self::Other { event_type, .. } => event_type,
         }
@@ -216,6 +247,7 @@ impl DeliveredEvent {
     pub fn time(&self) -> Option<&str> {
         match self {
             Self::CallSummary(e) => e.time.as_deref(),
+            Self::Live(e) => e.time.as_deref(),
             Self::TestEvent { time, .. } | Self::Other { time, .. } => time.as_deref(),
         }
     }
@@ -235,6 +267,7 @@ impl DeliveredEvent {
                         + e.summary.call_sid.len()
                         + 256
                 }
+                Self::Live(e) => e.retained_bytes(),
                 Self::TestEvent { id, test_id, time } => id.len() + test_id.len() + opt(time),
                 Self::Other {
                     id,
@@ -416,7 +449,7 @@ mod tests {
         let body = json!([
             {"type": "com.twilio.voice.insights.call-summary.partial", "id": "EZ1",
              "data": {"call_sid": "CA1", "processing_state": "partial"}},
-            {"type": "com.twilio.voice.insights.call-metrics.gateway", "id": "EZ2",
+            {"type": "com.twilio.voice.insights.conference-summary.complete", "id": "EZ2",
              "time": "2026-01-01T00:00:00Z", "data": "not even json"},
             {"data": {"call_sid": "CA3"}},
             {"type": 7, "id": null, "time": 5, "dataschema": {"x": 1}},
@@ -429,7 +462,7 @@ mod tests {
             events[1],
             DeliveredEvent::Other {
                 id: "EZ2".into(),
-                event_type: "com.twilio.voice.insights.call-metrics.gateway".into(),
+                event_type: "com.twilio.voice.insights.conference-summary.complete".into(),
                 time: Some("2026-01-01T00:00:00Z".into()),
             }
         );

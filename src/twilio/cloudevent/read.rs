@@ -11,7 +11,9 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 use super::super::summary::LenientStrSeed;
+use super::LiveEvent;
 use super::{DeliveredEvent, DeliveryParseError, SummaryEvent, SummaryKind, TEST_EVENT_TYPE};
+use crate::twilio::live::{LiveData, LiveKind};
 use crate::twilio::summary_core::SummaryCore;
 
 /// Where a `data` value goes, decided by the `type` seen before it in the same object.
@@ -19,6 +21,8 @@ use crate::twilio::summary_core::SummaryCore;
 enum Target {
     /// A call-summary type: read a `CallSummary`.
     Summary,
+    /// A live Call Insights type: read a `CallEvent` or `CallMetric`.
+    Live(LiveKind),
     /// The test-event type: read `test_id`.
     Test,
     /// Any other type: skip `data` without building anything.
@@ -32,6 +36,8 @@ impl Target {
     fn for_type(event_type: &str) -> Self {
         if SummaryKind::from_event_type(event_type).is_some() {
             Self::Summary
+        } else if let Some(kind) = LiveKind::from_event_type(event_type) {
+            Self::Live(kind)
         } else if event_type == TEST_EVENT_TYPE {
             Self::Test
         } else {
@@ -52,6 +58,8 @@ enum Data {
     Missing,
     /// A call summary's core and text, from an object or an encoded string.
     Summary(Box<SummaryData>),
+    /// A live event's data.
+    Live(LiveData),
     /// A test event's `test_id`.
     TestId(String),
     /// Unusable for its event type; the problem, for `BadData`.
@@ -153,6 +161,10 @@ impl<'de> de::DeserializeSeed<'de> for DataSeed {
             Target::Summary => {
                 let raw = <&'de RawValue>::deserialize(deserializer)?;
                 Ok(summary_from_text(raw.get()))
+            }
+            Target::Live(kind) => {
+                let raw = <&'de RawValue>::deserialize(deserializer)?;
+                Ok(live_from_text(kind, raw.get()))
             }
             Target::Test => deserializer.deserialize_any(TestDataVisitor),
         }
@@ -439,6 +451,23 @@ fn type_event(index: usize, envelope: Envelope) -> Result<DeliveredEvent, Delive
                 data: json,
             }))
         }
+        Target::Live(kind) => {
+            let data = match data {
+                Data::Live(live) => live,
+                Data::Raw(value) => live_from_value(kind, value).map_err(bad)?,
+                other => return Err(bad(other_problem(other))),
+            };
+            if data.call_sid().is_empty() {
+                return Err(bad("has no call_sid".to_owned()));
+            }
+            Ok(DeliveredEvent::Live(Box::new(LiveEvent {
+                id,
+                kind,
+                time,
+                dataschema,
+                data,
+            })))
+        }
         Target::Test => {
             let test_id = match data {
                 Data::TestId(test_id) => test_id,
@@ -461,7 +490,7 @@ fn other_problem(data: Data) -> String {
         Data::Missing => "is missing".to_owned(),
         Data::Problem(problem) => problem,
         // Not reachable: `data` is read for the first `type`, which is the event's type.
-        Data::Summary(_) | Data::TestId(_) | Data::Skipped | Data::Raw(_) => {
+        Data::Summary(_) | Data::Live(_) | Data::TestId(_) | Data::Skipped | Data::Raw(_) => {
             "was read for another event type".to_owned()
         }
     }
@@ -509,6 +538,47 @@ fn summary_from_text(text: &str) -> Data {
     match outcome {
         Ok(summary) => Data::Summary(Box::new(summary)),
         Err(problem) => Data::Problem(problem),
+    }
+}
+
+/// Reads a live event's `data` from its JSON text as found in the body: an object, or a
+/// JSON-encoded string holding one.
+fn live_from_text(kind: LiveKind, text: &str) -> Data {
+    let outcome = match text.as_bytes().first() {
+        Some(b'{') => live_from_object(kind, text),
+        Some(b'"') => match serde_json::from_str::<String>(text) {
+            Ok(encoded) => encoded_object(&encoded).and_then(|o| live_from_object(kind, o)),
+            Err(e) => Err(format!("is a string that is not valid JSON: {e}")),
+        },
+        Some(b'n') => return Data::Missing,
+        Some(b't' | b'f') => Err("is not an object (found a boolean)".to_owned()),
+        Some(b'[') => Err("is not an object (found an array)".to_owned()),
+        _ => Err("is not an object (found a number)".to_owned()),
+    };
+    match outcome {
+        Ok(live) => Data::Live(live),
+        Err(problem) => Data::Problem(problem),
+    }
+}
+
+/// Reads a live event's `data` from the text of a JSON object.
+fn live_from_object(kind: LiveKind, text: &str) -> Result<LiveData, String> {
+    LiveData::from_json(kind, text).map_err(|e| {
+        let (message, _, _) = split_position(&e);
+        match e.classify() {
+            serde_json::error::Category::Data => format!("is not a {}: {message}", kind.label()),
+            _ => format!("is a string that is not valid JSON: {e}"),
+        }
+    })
+}
+
+/// Reads a live event's `data` buffered as a `Value`.
+fn live_from_value(kind: LiveKind, data: Value) -> Result<LiveData, String> {
+    match data {
+        Value::Object(_) => live_from_object(kind, &data.to_string()),
+        Value::String(s) => live_from_object(kind, encoded_object(&s)?),
+        Value::Null => Err("is missing".to_owned()),
+        other => Err(format!("is not an object (found {})", kind_of(&other))),
     }
 }
 
