@@ -155,7 +155,7 @@ macro_rules! types_help {
          live ones: call-event.gateway, call-event.sdk, call-metrics.gateway, \
          call-metrics.sdk). A Call Insights type may drop its `com.twilio.voice.insights.` \
          prefix; any other Twilio type is given in full (`callwatch types` lists them). Each is \
-         subscribed at the schema version Twilio lists for it (`--schema-version` overrides)."
+         subscribed at the schema version Twilio lists for it."
     };
 }
 pub(crate) use types_help;
@@ -303,7 +303,12 @@ pub enum SubscriptionsCommand {
         /// The sink (DG…) that receives the events; it must be active.
         #[arg(long, value_name = "SID")]
         sink: String,
-        #[arg(long, value_name = "GROUP|TYPE", num_args = 1.., help = types_help!())]
+        #[arg(
+            long,
+            value_name = "GROUP|TYPE",
+            num_args = 1..,
+            help = concat!(types_help!(), " --schema-version overrides it for every type.")
+        )]
         types: Vec<String>,
         /// Schema version for every type; without it each type gets the version Twilio lists
         /// for its schema.
