@@ -9,6 +9,9 @@ use super::api::{ApiError, EventsClient, Sink};
 use super::cloudevent::{CALL_SUMMARY_TYPES, INSIGHTS_TYPES, LIVE_TYPES};
 use super::url::display_url;
 
+/// An event type and the schema version to subscribe it at (`None`: Twilio's latest).
+pub type TypeVersion = (String, Option<u32>);
+
 /// What provisioning created in Twilio, so a run can delete it again, and only it. Each step
 /// records a resource as soon as Twilio confirms it: a run interrupted half-way (its future
 /// dropped between two calls) still knows what it made.
@@ -210,7 +213,7 @@ fn is_group(types: &[String], group: &[&str]) -> bool {
 pub async fn listed_schema_versions(
     client: &EventsClient,
     types: &[String],
-) -> Result<Vec<(String, Option<u32>)>, ApiError> {
+) -> Result<Vec<TypeVersion>, ApiError> {
     let listed = client.list_types().await?;
     let schema_of = |event_type: &str| {
         listed
@@ -335,7 +338,7 @@ pub async fn find_or_create_sink(
 pub async fn ensure_subscription(
     client: &EventsClient,
     sink_sid: &str,
-    types: &[(String, Option<u32>)],
+    types: &[TypeVersion],
     description: &str,
     created: &mut Created,
 ) -> Result<SubscriptionOutcome, ProvisionError> {
@@ -348,7 +351,7 @@ pub async fn ensure_subscription(
         .await
         .map_err(listing)?;
     // The subscription lacking the fewest types, and those types.
-    let mut partial: Option<(String, Vec<&(String, Option<u32>)>)> = None;
+    let mut partial: Option<(String, Vec<&TypeVersion>)> = None;
     for subscription in subscriptions
         .iter()
         .filter(|s| s.sink_sid.as_deref().is_none_or(|sid| sid == sink_sid))
@@ -357,7 +360,7 @@ pub async fn ensure_subscription(
             .list_subscribed_events(&subscription.sid)
             .await
             .map_err(listing)?;
-        let missing: Vec<&(String, Option<u32>)> = types
+        let missing: Vec<&TypeVersion> = types
             .iter()
             .filter(|(t, _)| !sent.iter().any(|e| e.event_type == *t))
             .collect();
