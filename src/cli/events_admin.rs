@@ -64,7 +64,7 @@ pub enum SinksCommand {
     /// Create a webhook sink that POSTs events, one per request, to a public URL.
     #[command(
         after_help = "Example:\n  callwatch sinks create --public-url https://example.ngrok.app/events\n\n\
-        Then subscribe it to call summaries:\n  callwatch subscriptions create --sink DG…"
+        Then subscribe it to the seven Call Insights types:\n  callwatch subscriptions create --sink DG…"
     )]
     Create {
         /// The public HTTPS URL Twilio will POST events to (your tunnel + path).

@@ -131,7 +131,7 @@ fn subscriptions_table(rows: &[(&Subscription, Vec<SubscribedEvent>)]) -> String
 }
 
 /// `com.twilio.voice.insights.call-summary.complete` → `call-summary.complete`: the Voice
-/// Insights prefix takes the width and says nothing in a table of call-summary subscriptions.
+/// Insights prefix takes the width and says nothing in a table of Call Insights subscriptions.
 fn short_type(event_type: &str) -> &str {
     event_type
         .strip_prefix("com.twilio.voice.insights.")
