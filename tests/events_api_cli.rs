@@ -665,6 +665,56 @@ async fn subscriptions_create_with_an_unknown_group_is_a_usage_error() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn when_the_listed_versions_cannot_be_read_twilio_chooses_and_stderr_says_so() {
+    let fake = fake().await;
+    let sink = fake.insert_webhook_sink("https://a.example.com/e", "callwatch sink", "active");
+    // `GET /v1/Types` answers 400, which is not retried.
+    fake.fail_next(1, 400);
+
+    let run = callwatch(
+        &fake,
+        &[
+            "subscriptions",
+            "create",
+            "--sink",
+            &sink,
+            "--types",
+            "live",
+        ],
+    )
+    .await;
+    run.assert_success();
+
+    assert!(
+        run.stderr
+            .contains("could not read the schema versions Twilio lists ("),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("letting Twilio choose the latest"),
+        "{}",
+        run.stderr
+    );
+    let post = &requests_to(&fake, "POST", "/v1/Subscriptions")[0];
+    let expected: Vec<Value> = [
+        "com.twilio.voice.insights.call-event.gateway",
+        "com.twilio.voice.insights.call-event.sdk",
+        "com.twilio.voice.insights.call-metrics.gateway",
+        "com.twilio.voice.insights.call-metrics.sdk",
+    ]
+    .iter()
+    .map(|t| serde_json::json!({"type": t}))
+    .collect();
+    assert_eq!(types_sent(post), expected);
+    assert!(
+        run.stdout.contains("call-event.gateway (latest)"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn subscriptions_create_with_chosen_types_and_schema_version() {
     let fake = fake().await;
     let sink = fake.insert_webhook_sink("https://a.example.com/e", "callwatch sink", "active");
