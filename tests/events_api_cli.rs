@@ -499,8 +499,16 @@ async fn sinks_test_makes_twilio_send_a_signed_test_event_that_validates() {
     assert_eq!(validate[1].form, [("TestId".to_owned(), test_id)]);
 }
 
+/// The `Types` values of a `POST /v1/Subscriptions`, each read as the JSON it is.
+fn types_sent(post: &RecordedRequest) -> Vec<Value> {
+    post.form_values("Types")
+        .iter()
+        .map(|t| serde_json::from_str(t).unwrap())
+        .collect()
+}
+
 #[tokio::test(flavor = "multi_thread")]
-async fn subscriptions_create_defaults_to_the_three_call_summary_types() {
+async fn subscriptions_create_defaults_to_the_seven_insights_types_at_their_listed_versions() {
     let fake = fake().await;
     let sink = fake.insert_webhook_sink("https://a.example.com/e", "callwatch sink", "active");
 
@@ -523,19 +531,187 @@ async fn subscriptions_create_defaults_to_the_three_call_summary_types() {
     assert_eq!(post.form_value("SinkSid"), Some(sink.as_str()));
     assert_eq!(
         post.form_value("Description"),
-        Some("callwatch call summaries")
+        Some("callwatch call insights")
     );
-    // `Types` is repeated, each a JSON string without schema_version when none was chosen.
-    let types: Vec<Value> = post
-        .form_values("Types")
+    // `Types` is repeated, each a JSON string with the latest version of the type's schema as
+    // `GET /v1/Types` and `GET /v1/Schemas/{Id}` list it.
+    let insights = [
+        ("com.twilio.voice.insights.call-event.gateway", 3),
+        ("com.twilio.voice.insights.call-event.sdk", 3),
+        ("com.twilio.voice.insights.call-metrics.gateway", 2),
+        ("com.twilio.voice.insights.call-metrics.sdk", 2),
+        (CALL_SUMMARY_TYPES[0], 2),
+        (CALL_SUMMARY_TYPES[1], 2),
+        (CALL_SUMMARY_TYPES[2], 2),
+    ];
+    let expected: Vec<Value> = insights
         .iter()
-        .map(|t| serde_json::from_str(t).unwrap())
+        .map(|(t, v)| serde_json::json!({"type": t, "schema_version": v}))
         .collect();
+    assert_eq!(types_sent(post), expected);
+    for (t, v) in insights {
+        assert!(
+            run.stdout.contains(&format!("  {t} (v{v})\n")),
+            "{}",
+            run.stdout
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn subscriptions_create_types_summaries_subscribes_to_the_three_summaries() {
+    let fake = fake().await;
+    let sink = fake.insert_webhook_sink("https://a.example.com/e", "callwatch sink", "active");
+
+    let run = callwatch(
+        &fake,
+        &[
+            "subscriptions",
+            "create",
+            "--sink",
+            &sink,
+            "--types",
+            "summaries",
+        ],
+    )
+    .await;
+    run.assert_success();
+
+    let post = &requests_to(&fake, "POST", "/v1/Subscriptions")[0];
     let expected: Vec<Value> = CALL_SUMMARY_TYPES
         .iter()
-        .map(|t| serde_json::json!({"type": t}))
+        .map(|t| serde_json::json!({"type": t, "schema_version": 2}))
         .collect();
-    assert_eq!(types, expected);
+    assert_eq!(types_sent(post), expected);
+    assert_eq!(fake.subscriptions()[0].types.len(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn subscriptions_create_mixes_groups_and_names_separated_by_commas_or_spaces() {
+    let fake = fake().await;
+    let sink = fake.insert_webhook_sink("https://a.example.com/e", "callwatch sink", "active");
+
+    let run = callwatch(
+        &fake,
+        &[
+            "subscriptions",
+            "create",
+            "--sink",
+            &sink,
+            "--types",
+            "call-metrics.sdk,summaries",
+            "com.twilio.eventstreams.test-event live",
+        ],
+    )
+    .await;
+    run.assert_success();
+
+    let post = &requests_to(&fake, "POST", "/v1/Subscriptions")[0];
+    let sent: Vec<(String, u64)> = types_sent(post)
+        .iter()
+        .map(|t| {
+            (
+                t["type"].as_str().unwrap_or_default().to_owned(),
+                t["schema_version"].as_u64().unwrap_or_default(),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, u64)> = [
+        ("com.twilio.voice.insights.call-metrics.sdk", 2),
+        (CALL_SUMMARY_TYPES[0], 2),
+        (CALL_SUMMARY_TYPES[1], 2),
+        (CALL_SUMMARY_TYPES[2], 2),
+        ("com.twilio.eventstreams.test-event", 1),
+        ("com.twilio.voice.insights.call-event.gateway", 3),
+        ("com.twilio.voice.insights.call-event.sdk", 3),
+        ("com.twilio.voice.insights.call-metrics.gateway", 2),
+    ]
+    .iter()
+    .map(|(t, v)| ((*t).to_owned(), *v))
+    .collect();
+    assert_eq!(sent, expected);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn subscriptions_create_with_an_unknown_group_is_a_usage_error() {
+    let fake = fake().await;
+
+    let run = callwatch(
+        &fake,
+        &[
+            "subscriptions",
+            "create",
+            "--sink",
+            "DG1",
+            "--types",
+            "insight",
+        ],
+    )
+    .await;
+
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("--types: unknown event type or group 'insight' (did you mean 'insights'?)"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("Groups: insights (the seven Call Insights types, the default), summaries (the three call summaries), live (the four live types)"),
+        "{}",
+        run.stderr
+    );
+    assert!(fake.requests().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn when_the_listed_versions_cannot_be_read_twilio_chooses_and_stderr_says_so() {
+    let fake = fake().await;
+    let sink = fake.insert_webhook_sink("https://a.example.com/e", "callwatch sink", "active");
+    // `GET /v1/Types` answers 400, which is not retried.
+    fake.fail_next(1, 400);
+
+    let run = callwatch(
+        &fake,
+        &[
+            "subscriptions",
+            "create",
+            "--sink",
+            &sink,
+            "--types",
+            "live",
+        ],
+    )
+    .await;
+    run.assert_success();
+
+    assert!(
+        run.stderr
+            .contains("could not read the schema versions Twilio lists ("),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("letting Twilio choose the latest"),
+        "{}",
+        run.stderr
+    );
+    let post = &requests_to(&fake, "POST", "/v1/Subscriptions")[0];
+    let expected: Vec<Value> = [
+        "com.twilio.voice.insights.call-event.gateway",
+        "com.twilio.voice.insights.call-event.sdk",
+        "com.twilio.voice.insights.call-metrics.gateway",
+        "com.twilio.voice.insights.call-metrics.sdk",
+    ]
+    .iter()
+    .map(|t| serde_json::json!({"type": t}))
+    .collect();
+    assert_eq!(types_sent(post), expected);
+    assert!(
+        run.stdout.contains("call-event.gateway (latest)"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -6,10 +6,10 @@
 mod support;
 
 use callwatch::twilio::api::{Credentials, EventsClient, RetryPolicy};
-use callwatch::twilio::cloudevent::CALL_SUMMARY_TYPES;
+use callwatch::twilio::cloudevent::{CALL_SUMMARY_TYPES, INSIGHTS_TYPES, LIVE_TYPES};
 use callwatch::twilio::provision::{
     Created, ProvisionError, SinkOutcome, SubscriptionOutcome, ensure_subscription,
-    find_or_create_sink,
+    find_or_create_sink, listed_schema_versions,
 };
 use support::fake_events_api::FakeEventsApi;
 
@@ -26,6 +26,15 @@ async fn fake() -> (FakeEventsApi, EventsClient) {
     .expect("a client for the fake")
     .with_retry_policy(RetryPolicy::none());
     (fake, client)
+}
+
+/// `types` with no schema version chosen (Twilio's latest).
+fn unversioned(types: &[&str]) -> Vec<(String, Option<u32>)> {
+    types.iter().map(|t| ((*t).to_owned(), None)).collect()
+}
+
+fn owned(types: &[&str]) -> Vec<String> {
+    types.iter().map(|t| (*t).to_owned()).collect()
 }
 
 /// Requests that create something: sinks, subscriptions, subscribed events.
@@ -181,7 +190,7 @@ async fn a_subscription_sending_every_type_is_found_not_touched() {
     let outcome = ensure_subscription(
         &client,
         &sink,
-        &CALL_SUMMARY_TYPES,
+        &unversioned(&CALL_SUMMARY_TYPES),
         "callwatch call summaries",
         &mut created,
     )
@@ -204,7 +213,7 @@ async fn the_subscription_lacking_fewest_types_is_completed_and_what_was_added_r
     let outcome = ensure_subscription(
         &client,
         &sink,
-        &CALL_SUMMARY_TYPES,
+        &unversioned(&CALL_SUMMARY_TYPES),
         "callwatch call summaries",
         &mut created,
     )
@@ -246,7 +255,7 @@ async fn without_a_subscription_one_is_created_with_every_type_and_recorded() {
     let outcome = ensure_subscription(
         &client,
         &sink,
-        &CALL_SUMMARY_TYPES,
+        &unversioned(&CALL_SUMMARY_TYPES),
         "callwatch call summaries",
         &mut created,
     )
@@ -280,7 +289,7 @@ async fn subscribing_an_inactive_sink_is_error_91100_naming_the_sink_to_delete()
     let error = ensure_subscription(
         &client,
         &sink,
-        &CALL_SUMMARY_TYPES,
+        &unversioned(&CALL_SUMMARY_TYPES),
         "callwatch call summaries",
         &mut created,
     )
@@ -302,4 +311,139 @@ async fn subscribing_an_inactive_sink_is_error_91100_naming_the_sink_to_delete()
         error.hint()
     );
     assert!(created.is_empty(), "{created:?}");
+}
+
+#[tokio::test]
+async fn each_type_gets_the_latest_version_of_the_schema_twilio_lists_for_it() {
+    let (fake, client) = fake().await;
+    let mut types = owned(&INSIGHTS_TYPES);
+    types.push("com.twilio.example.not-offered".to_owned());
+
+    let listed = listed_schema_versions(&client, &types)
+        .await
+        .expect("listed");
+
+    // CallEvent v3, CallMetric v2, CallSummary v2 (the fake's catalogue); unlisted: none.
+    let versions: Vec<Option<u32>> = listed.iter().map(|(_, v)| *v).collect();
+    assert_eq!(
+        versions,
+        [
+            Some(3),
+            Some(3),
+            Some(2),
+            Some(2),
+            Some(2),
+            Some(2),
+            Some(2),
+            None
+        ]
+    );
+    let names: Vec<&str> = listed.iter().map(|(t, _)| t.as_str()).collect();
+    assert_eq!(names, types);
+    // One schema fetched once, however many types share it.
+    let schemas: Vec<String> = fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.starts_with("/v1/Schemas/"))
+        .map(|r| format!("{} {} {}", r.method, r.path, r.status))
+        .collect();
+    assert_eq!(
+        schemas,
+        [
+            "GET /v1/Schemas/VoiceInsights.CallEvent 200",
+            "GET /v1/Schemas/VoiceInsights.CallMetric 200",
+            "GET /v1/Schemas/VoiceInsights.CallSummary 200",
+        ]
+    );
+    assert!(creations(&fake).is_empty());
+}
+
+#[tokio::test]
+async fn a_summaries_subscription_is_completed_with_the_four_live_types_at_their_versions() {
+    let (fake, client) = fake().await;
+    let sink = fake.insert_webhook_sink(DESTINATION, "mine", "active");
+    let summaries =
+        fake.insert_subscription(&sink, "callwatch call summaries", &CALL_SUMMARY_TYPES);
+    let types = listed_schema_versions(&client, &owned(&INSIGHTS_TYPES))
+        .await
+        .expect("listed");
+    let mut created = Created::default();
+
+    let outcome = ensure_subscription(
+        &client,
+        &sink,
+        &types,
+        "callwatch call insights",
+        &mut created,
+    )
+    .await
+    .expect("completed");
+
+    assert_eq!(
+        outcome,
+        SubscriptionOutcome::Completed {
+            sid: summaries.clone(),
+            added: owned(&LIVE_TYPES),
+        }
+    );
+    let added: Vec<(String, String)> = LIVE_TYPES
+        .iter()
+        .map(|t| (summaries.clone(), (*t).to_owned()))
+        .collect();
+    assert_eq!(created.subscribed_events, added);
+    // Each added at its schema's listed version; the summaries left as they were.
+    let posted: Vec<(String, String)> = fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST" && r.path.ends_with("/SubscribedEvents"))
+        .map(|r| {
+            (
+                r.form_value("Type").unwrap_or_default().to_owned(),
+                r.form_value("SchemaVersion").unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, String)> = LIVE_TYPES
+        .iter()
+        .zip(["3", "3", "2", "2"])
+        .map(|(t, v)| ((*t).to_owned(), v.to_owned()))
+        .collect();
+    assert_eq!(posted, expected);
+    let subscription = fake
+        .subscriptions()
+        .into_iter()
+        .find(|s| s.sid == summaries)
+        .expect("still there");
+    let sent: Vec<&str> = subscription.types.iter().map(|(t, _)| t.as_str()).collect();
+    assert_eq!(sent, [&CALL_SUMMARY_TYPES[..], &LIVE_TYPES[..]].concat());
+    assert_eq!(fake.subscriptions().len(), 1);
+}
+
+#[tokio::test]
+async fn a_new_subscription_names_each_type_with_its_listed_version() {
+    let (fake, client) = fake().await;
+    let sink = fake.insert_webhook_sink(DESTINATION, "mine", "active");
+    let types = listed_schema_versions(&client, &owned(&INSIGHTS_TYPES))
+        .await
+        .expect("listed");
+    let mut created = Created::default();
+
+    ensure_subscription(
+        &client,
+        &sink,
+        &types,
+        "callwatch call insights",
+        &mut created,
+    )
+    .await
+    .expect("created");
+
+    let subscriptions = fake.subscriptions();
+    assert_eq!(subscriptions.len(), 1);
+    let expected: Vec<(String, Option<u64>)> = INSIGHTS_TYPES
+        .iter()
+        .zip([3, 3, 2, 2, 2, 2, 2])
+        .map(|(t, v)| ((*t).to_owned(), Some(v)))
+        .collect();
+    assert_eq!(subscriptions[0].types, expected);
 }

@@ -14,6 +14,7 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 use tokio::process::{Child, Command};
 use tokio::sync::mpsc;
 
+use callwatch::twilio::cloudevent::{INSIGHTS_TYPES, LIVE_TYPES};
 use support::fake_events_api::{FakeEventsApi, RecordedRequest};
 use support::fake_monitor_api::{FakeMonitorApi, NewAlert};
 
@@ -26,6 +27,9 @@ const CALL_SUMMARY_TYPES: [&str; 3] = [
     "com.twilio.voice.insights.call-summary.predicted-complete",
     "com.twilio.voice.insights.call-summary.complete",
 ];
+/// The schema versions the fake lists for the [`INSIGHTS_TYPES`]: `VoiceInsights.CallEvent` 3,
+/// `VoiceInsights.CallMetric` 2, `VoiceInsights.CallSummary` 2.
+const INSIGHTS_VERSIONS: [u64; 7] = [3, 3, 2, 2, 2, 2, 2];
 /// Long enough for a loaded machine; the happy path takes well under a second.
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -313,20 +317,35 @@ async fn setup_creates_the_sink_and_subscription_verifies_the_test_event_and_mon
     assert_eq!(created.len(), 1);
     assert_eq!(created[0].form_value("SinkType"), Some("webhook"));
 
-    // The subscription: the three call-summary types, to that sink.
+    // The subscription: the seven Call Insights types, each at the schema version Twilio
+    // lists for it, to that sink.
     let subscriptions = twilio.events.subscriptions();
     assert_eq!(subscriptions.len(), 1);
     assert_eq!(subscriptions[0].sink_sid, sink.sid);
-    let types: Vec<&str> = subscriptions[0]
-        .types
+    let expected: Vec<(String, Option<u64>)> = INSIGHTS_TYPES
         .iter()
-        .map(|(t, _)| t.as_str())
+        .zip(INSIGHTS_VERSIONS)
+        .map(|(t, v)| ((*t).to_owned(), Some(v)))
         .collect();
-    assert_eq!(types, CALL_SUMMARY_TYPES);
+    assert_eq!(subscriptions[0].types, expected);
     let subscribe = twilio.requests_to("POST", "/v1/Subscriptions");
     assert_eq!(subscribe.len(), 1);
     assert_eq!(subscribe[0].form_value("SinkSid"), Some(sink.sid.as_str()));
-    assert_eq!(subscribe[0].form_values("Types").len(), 3);
+    assert_eq!(
+        subscribe[0].form_value("Description"),
+        Some("callwatch call insights")
+    );
+    let sent: Vec<Value> = subscribe[0]
+        .form_values("Types")
+        .iter()
+        .map(|t| serde_json::from_str(t).expect("each Types value is JSON"))
+        .collect();
+    let expected: Vec<Value> = INSIGHTS_TYPES
+        .iter()
+        .zip(INSIGHTS_VERSIONS)
+        .map(|(t, v)| serde_json::json!({"type": t, "schema_version": v}))
+        .collect();
+    assert_eq!(sent, expected);
 
     // The Sink Test: Twilio's signed event reached the listener, which answered 200.
     let tests = twilio.requests_to("POST", &format!("/v1/Sinks/{}/Test", sink.sid));
@@ -360,7 +379,13 @@ async fn setup_creates_the_sink_and_subscription_verifies_the_test_event_and_mon
     for step in [
         format!("✓ listening on 127.0.0.1:{port} for {url}"),
         format!("✓ created sink {}", sink.sid),
-        format!("✓ created subscription {}", subscriptions[0].sid),
+        format!(
+            "✓ created subscription {} sending the seven Call Insights types to it \
+             (call-event.gateway v3, call-event.sdk v3, call-metrics.gateway v2, \
+             call-metrics.sdk v2, call-summary.partial v2, call-summary.predicted-complete v2, \
+             call-summary.complete v2)",
+            subscriptions[0].sid
+        ),
         "✓ asked Twilio for a Sink Test (result: submitted)".to_owned(),
         format!("✓ test event {test_id} arrived and its signature verified"),
         "✓ sent Validate with its test_id (result: valid)".to_owned(),
@@ -420,13 +445,123 @@ async fn a_subscription_lacking_types_is_completed_not_duplicated() {
         &format!("/v1/Subscriptions/{subscription}/SubscribedEvents"),
     );
     let added: Vec<&str> = added.iter().filter_map(|r| r.form_value("Type")).collect();
-    assert_eq!(added, &CALL_SUMMARY_TYPES[..2], "{stderr}");
+    let lacking: Vec<&str> = INSIGHTS_TYPES
+        .into_iter()
+        .filter(|t| *t != CALL_SUMMARY_TYPES[2])
+        .collect();
+    assert_eq!(added, lacking, "{stderr}");
     assert!(twilio.requests_to("POST", "/v1/Subscriptions").is_empty());
-    // --cleanup takes back only the two types it added; the sink and subscription were there.
+    // --cleanup takes back only the six types it added; the sink and subscription were there.
     let subscriptions = twilio.events.subscriptions();
     assert_eq!(subscriptions.len(), 1);
     assert_eq!(subscriptions[0].types.len(), 1, "{stderr}");
     assert_eq!(twilio.events.sinks().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_call_summaries_subscription_is_completed_with_the_four_live_types() {
+    let twilio = Twilio::start().await;
+    let port = free_port();
+    let sink = twilio
+        .events
+        .insert_webhook_sink(&public_url(port), "mine", "active");
+    let subscription =
+        twilio
+            .events
+            .insert_subscription(&sink, "callwatch call summaries", &CALL_SUMMARY_TYPES);
+
+    let (done, _, stderr) = setup_until_verified(&twilio, port, &[]).await;
+
+    assert_eq!(done["subscription_sid"], subscription.as_str());
+    assert!(twilio.requests_to("POST", "/v1/Subscriptions").is_empty());
+    // Each live type added at the version Twilio lists for its schema.
+    let added: Vec<(String, String)> = twilio
+        .requests_to(
+            "POST",
+            &format!("/v1/Subscriptions/{subscription}/SubscribedEvents"),
+        )
+        .iter()
+        .map(|r| {
+            (
+                r.form_value("Type").unwrap_or_default().to_owned(),
+                r.form_value("SchemaVersion").unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, String)> = LIVE_TYPES
+        .iter()
+        .zip(["3", "3", "2", "2"])
+        .map(|(t, v)| ((*t).to_owned(), v.to_owned()))
+        .collect();
+    assert_eq!(added, expected, "{stderr}");
+    let subscriptions = twilio.events.subscriptions();
+    assert_eq!(subscriptions.len(), 1);
+    let types: Vec<&str> = subscriptions[0]
+        .types
+        .iter()
+        .map(|(t, _)| t.as_str())
+        .collect();
+    assert_eq!(types, [&CALL_SUMMARY_TYPES[..], &LIVE_TYPES[..]].concat());
+    let made: Vec<String> = LIVE_TYPES
+        .iter()
+        .map(|t| format!("{subscription}/{t}"))
+        .collect();
+    assert_eq!(done["created"], serde_json::json!(made));
+    // The outcome says what the subscription lacked and what it sends now.
+    for line in [
+        format!(
+            "· subscription {subscription} lacks {}; adding them",
+            LIVE_TYPES.join(", ")
+        ),
+        format!(
+            "✓ subscription {subscription} now sends the seven Call Insights types (added \
+             call-event.gateway v3, call-event.sdk v3, call-metrics.gateway v2, \
+             call-metrics.sdk v2)"
+        ),
+    ] {
+        assert!(stderr.contains(&line), "missing {line:?} in:\n{stderr}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn setup_with_types_summaries_subscribes_to_the_three_summaries_only() {
+    let twilio = Twilio::start().await;
+    let port = free_port();
+
+    let (_, _, stderr) = setup_until_verified(&twilio, port, &["--types", "summaries"]).await;
+
+    let subscriptions = twilio.events.subscriptions();
+    assert_eq!(subscriptions.len(), 1);
+    let expected: Vec<(String, Option<u64>)> = CALL_SUMMARY_TYPES
+        .iter()
+        .map(|t| ((*t).to_owned(), Some(2)))
+        .collect();
+    assert_eq!(subscriptions[0].types, expected, "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "✓ created subscription {} sending call summaries to it",
+            subscriptions[0].sid
+        )),
+        "{stderr}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unknown_types_word_is_a_usage_error_before_anything_is_asked() {
+    let twilio = Twilio::start().await;
+    let port = free_port();
+
+    let run = setup(&twilio, port, &["--types", "live,summary"], &ACCOUNT_ENV);
+    let (code, _, stderr) = run.exit().await;
+
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr
+            .contains("--types: unknown event type or group 'summary' (did you mean 'summaries'?)"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("Groups: insights"), "{stderr}");
+    assert!(twilio.events.requests().is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -6,8 +6,9 @@ use std::ffi::OsStr;
 use clap::builder::TypedValueParser;
 
 use super::{ApiAuthArgs, UsageError};
+use crate::text::edit_distance;
 use crate::twilio::api::Credentials;
-use crate::twilio::cloudevent::CALL_SUMMARY_TYPES;
+use crate::twilio::cloudevent::{CALL_SUMMARY_TYPES, INSIGHTS_TYPES, LIVE_TYPES};
 use crate::twilio::url::validate_public_url;
 
 /// The paragraph about credentials that ends every `--help` here (a macro so `concat!` can
@@ -63,7 +64,7 @@ pub enum SinksCommand {
     /// Create a webhook sink that POSTs events, one per request, to a public URL.
     #[command(
         after_help = "Example:\n  callwatch sinks create --public-url https://example.ngrok.app/events\n\n\
-        Then subscribe it to call summaries:\n  callwatch subscriptions create --sink DG…"
+        Then subscribe it to the seven Call Insights types:\n  callwatch subscriptions create --sink DG…"
     )]
     Create {
         /// The public HTTPS URL Twilio will POST events to (your tunnel + path).
@@ -133,7 +134,134 @@ impl TypedValueParser for PublicUrlParser {
 }
 
 /// The description given to subscriptions by default.
-pub(crate) const DEFAULT_SUBSCRIPTION_DESCRIPTION: &str = "callwatch call summaries";
+pub(crate) const DEFAULT_SUBSCRIPTION_DESCRIPTION: &str = "callwatch call insights";
+
+/// The groups `--types` takes, each with its types, the default first.
+pub const TYPE_GROUPS: [(&str, &[&str]); 3] = [
+    ("insights", &INSIGHTS_TYPES),
+    ("summaries", &CALL_SUMMARY_TYPES),
+    ("live", &LIVE_TYPES),
+];
+
+/// The prefix a Call Insights type may be given without (`call-event.sdk`).
+const INSIGHTS_PREFIX: &str = "com.twilio.voice.insights.";
+
+/// What `--types` takes, for `--help` (a macro so `concat!` can use it).
+macro_rules! types_help {
+    () => {
+        "Event types to subscribe to: groups or type names, comma- or space-separated, mixed as \
+         you like. Groups: `insights` (the seven Call Insights types, the default), `summaries` \
+         (the three call summaries: partial, predicted-complete, complete) and `live` (the four \
+         live ones: call-event.gateway, call-event.sdk, call-metrics.gateway, \
+         call-metrics.sdk). A Call Insights type may drop its `com.twilio.voice.insights.` \
+         prefix; any other Twilio type is given in full (`callwatch types` lists them). Each is \
+         subscribed at the schema version Twilio lists for it."
+    };
+}
+pub(crate) use types_help;
+
+/// `--types` as given, resolved to event types: every value is split at commas and
+/// whitespace; a group (case-insensitive) stands for its types, a Call Insights type may drop
+/// its `com.twilio.voice.insights.` prefix, and any other name with a dot is a Twilio event
+/// type as written. Order is kept and repeats dropped (Twilio refuses a duplicated type).
+/// Nothing given: the seven [`INSIGHTS_TYPES`].
+///
+/// A word that is neither a group nor a type name, or a near miss of a Call Insights type, is
+/// a [`UsageError`] naming the groups and the nearest name.
+pub fn resolve_event_types(values: &[String]) -> Result<Vec<String>, UsageError> {
+    let words: Vec<&str> = values
+        .iter()
+        .flat_map(|v| v.split(|c: char| c == ',' || c.is_whitespace()))
+        .filter(|w| !w.is_empty())
+        .collect();
+    if words.is_empty() {
+        if values.is_empty() {
+            return Ok(INSIGHTS_TYPES.iter().map(|t| (*t).to_owned()).collect());
+        }
+        return Err(unknown_type_error("", None));
+    }
+    let mut types: Vec<String> = Vec::new();
+    let mut push = |t: &str| {
+        if !types.iter().any(|have| have == t) {
+            types.push(t.to_owned());
+        }
+    };
+    for word in words {
+        let lower = word.to_ascii_lowercase();
+        if let Some((_, group)) = TYPE_GROUPS.iter().find(|(name, _)| *name == lower) {
+            group.iter().for_each(|t| push(t));
+        } else if let Some(full) = INSIGHTS_TYPES
+            .iter()
+            .find(|t| **t == word || t.strip_prefix(INSIGHTS_PREFIX) == Some(word))
+        {
+            push(full);
+        } else if let Some(near) = nearest_type_name(word) {
+            return Err(unknown_type_error(word, Some(near)));
+        } else if word.contains('.') {
+            push(word);
+        } else {
+            return Err(unknown_type_error(word, None));
+        }
+    }
+    Ok(types)
+}
+
+/// The group or Call Insights type a misspelled `word` most likely meant; `None` when nothing
+/// is close.
+fn nearest_type_name(word: &str) -> Option<&'static str> {
+    let lower = word.to_ascii_lowercase();
+    let chars = lower.chars().count();
+    let groups = TYPE_GROUPS.iter().map(|(name, _)| *name);
+    // `summary`, `insight`: a group that shares a long start with the word.
+    if !lower.contains('.') && chars >= 4 {
+        let shares_start = |name: &&str| {
+            let common = name
+                .chars()
+                .zip(lower.chars())
+                .take_while(|(a, b)| a == b)
+                .count();
+            common >= 4 && common + 3 >= chars.max(name.len())
+        };
+        if let Some(name) = groups.clone().find(shares_start) {
+            return Some(name);
+        }
+    }
+    let short = INSIGHTS_TYPES
+        .iter()
+        .filter_map(|t| t.strip_prefix(INSIGHTS_PREFIX));
+    let (candidates, limit): (Vec<&'static str>, usize) = if lower.starts_with(INSIGHTS_PREFIX) {
+        (INSIGHTS_TYPES.to_vec(), 3)
+    } else if lower.contains('.') {
+        (short.collect(), 2)
+    } else {
+        let limit = if chars >= 4 { 2 } else { 1 };
+        (groups.chain(short).collect(), limit)
+    };
+    candidates
+        .into_iter()
+        .map(|name| (edit_distance(&lower, name), name))
+        .filter(|&(d, _)| d <= limit)
+        .min_by_key(|&(d, _)| d)
+        .map(|(_, name)| name)
+}
+
+/// The usage error for a `--types` word that names nothing.
+fn unknown_type_error(word: &str, near: Option<&str>) -> UsageError {
+    let mut message = if word.is_empty() {
+        "--types: no event type given".to_owned()
+    } else {
+        format!("--types: unknown event type or group '{word}'")
+    };
+    if let Some(near) = near {
+        message.push_str(&format!(" (did you mean '{near}'?)"));
+    }
+    message.push_str(
+        ". Groups: insights (the seven Call Insights types, the default), summaries (the three \
+         call summaries), live (the four live types); or event types by name, such as \
+         com.twilio.voice.insights.call-summary.complete (`callwatch types` lists them)",
+    );
+    UsageError(message)
+}
 
 /// `callwatch subscriptions ...`
 #[derive(Debug, clap::Args)]
@@ -153,6 +281,7 @@ Examples:
   callwatch subscriptions list
   callwatch subscriptions list --sink DG0123456789abcdef0123456789abcdef
   callwatch subscriptions create --sink DG0123456789abcdef0123456789abcdef
+  callwatch subscriptions create --sink DG0123456789abcdef0123456789abcdef --types summaries
   callwatch subscriptions create --sink DG0123456789abcdef0123456789abcdef \\
       --types com.twilio.voice.insights.call-summary.complete --schema-version 2
   callwatch subscriptions delete DF0123456789abcdef0123456789abcdef
@@ -169,16 +298,20 @@ pub enum SubscriptionsCommand {
         #[arg(long, value_name = "SID")]
         sink: Option<String>,
     },
-    /// Subscribe a sink to event types (by default the three call-summary types).
+    /// Subscribe a sink to event types (by default the seven Call Insights types).
     Create {
         /// The sink (DG…) that receives the events; it must be active.
         #[arg(long, value_name = "SID")]
         sink: String,
-        /// Event types to subscribe to (space- or comma-separated); `callwatch types` lists
-        /// them. Default: the call-summary partial, predicted-complete and complete types.
-        #[arg(long, value_name = "TYPE", num_args = 1.., value_delimiter = ',')]
+        #[arg(
+            long,
+            value_name = "GROUP|TYPE",
+            num_args = 1..,
+            help = concat!(types_help!(), " --schema-version overrides it for every type.")
+        )]
         types: Vec<String>,
-        /// Schema version for every type; without it Twilio uses the latest.
+        /// Schema version for every type; without it each type gets the version Twilio lists
+        /// for its schema.
         #[arg(long, value_name = "N")]
         schema_version: Option<u32>,
         /// A description for the subscription; Twilio asks that it contain no personal data.
@@ -272,46 +405,35 @@ pub enum SubscriptionsAction {
     /// Subscribe `sink` to `types`.
     Create {
         sink: String,
-        /// Each event type (trimmed, none empty; the call-summary types by default) with the
-        /// schema version to ask for (`None`: the latest).
-        types: Vec<(String, Option<u32>)>,
+        /// The event types ([`resolve_event_types`]: the seven Call Insights types by default).
+        types: Vec<String>,
+        /// `--schema-version` for every type; `None`: each at the version Twilio lists.
+        schema_version: Option<u32>,
         description: String,
     },
     /// Delete a subscription.
     Delete { sid: String },
 }
 
-impl From<SubscriptionsCommand> for SubscriptionsAction {
-    fn from(command: SubscriptionsCommand) -> Self {
-        match command {
+impl TryFrom<SubscriptionsCommand> for SubscriptionsAction {
+    type Error = UsageError;
+
+    fn try_from(command: SubscriptionsCommand) -> Result<Self, UsageError> {
+        Ok(match command {
             SubscriptionsCommand::List { sink } => Self::List { sink },
             SubscriptionsCommand::Create {
                 sink,
                 types,
                 schema_version,
                 description,
-            } => {
-                let types = if types.is_empty() {
-                    CALL_SUMMARY_TYPES
-                        .iter()
-                        .map(|t| ((*t).to_owned(), schema_version))
-                        .collect()
-                } else {
-                    types
-                        .into_iter()
-                        .map(|t| t.trim().to_owned())
-                        .filter(|t| !t.is_empty())
-                        .map(|t| (t, schema_version))
-                        .collect()
-                };
-                Self::Create {
-                    sink,
-                    types,
-                    description,
-                }
-            }
+            } => Self::Create {
+                sink,
+                types: resolve_event_types(&types)?,
+                schema_version,
+                description,
+            },
             SubscriptionsCommand::Delete { sid } => Self::Delete { sid },
-        }
+        })
     }
 }
 
@@ -329,8 +451,8 @@ impl SubscriptionsArgs {
     /// Checks the credentials; gives the settings `subscriptions` runs with.
     pub fn check(self) -> Result<SubscriptionsSettings, UsageError> {
         Ok(SubscriptionsSettings {
+            command: self.command.try_into()?,
             api: EventsApiSettings::check(self.api)?,
-            command: self.command.into(),
             json: self.output.json,
         })
     }
@@ -415,30 +537,130 @@ mod tests {
         assert!(!error.contains("secret"), "{error}");
     }
 
+    fn resolve(values: &[&str]) -> Result<Vec<String>, String> {
+        let values: Vec<String> = values.iter().map(|v| (*v).to_owned()).collect();
+        resolve_event_types(&values).map_err(|e| e.0)
+    }
+
+    fn owned(types: &[&str]) -> Vec<String> {
+        types.iter().map(|t| (*t).to_owned()).collect()
+    }
+
     #[test]
-    fn subscription_types_default_to_call_summaries_and_are_trimmed() {
-        let create = |types: &[&str]| {
-            SubscriptionsAction::from(SubscriptionsCommand::Create {
+    fn without_types_the_seven_insights_types_are_subscribed() {
+        assert_eq!(resolve(&[]).unwrap(), owned(&INSIGHTS_TYPES));
+        assert_eq!(INSIGHTS_TYPES.len(), 7);
+    }
+
+    #[test]
+    fn each_group_stands_for_its_types_whatever_its_case() {
+        assert_eq!(resolve(&["insights"]).unwrap(), owned(&INSIGHTS_TYPES));
+        assert_eq!(resolve(&["summaries"]).unwrap(), owned(&CALL_SUMMARY_TYPES));
+        assert_eq!(resolve(&["live"]).unwrap(), owned(&LIVE_TYPES));
+        assert_eq!(resolve(&["LIVE"]).unwrap(), owned(&LIVE_TYPES));
+        assert_eq!(resolve(&["Summaries"]).unwrap().len(), 3);
+    }
+
+    #[test]
+    fn groups_and_names_mix_with_commas_and_spaces_and_repeats_are_dropped() {
+        let sdk = "com.twilio.voice.insights.call-event.sdk";
+        let messaging = "com.twilio.messaging.message.delivered";
+        let mut expected = owned(&CALL_SUMMARY_TYPES);
+        expected.push(sdk.to_owned());
+        expected.push(messaging.to_owned());
+        // Separate arguments (`--types a b`), commas, spaces inside one argument, both.
+        for values in [
+            vec!["summaries", sdk, messaging],
+            vec!["summaries,call-event.sdk,com.twilio.messaging.message.delivered"],
+            vec!["summaries call-event.sdk  com.twilio.messaging.message.delivered"],
+            vec![
+                "summaries, call-event.sdk",
+                ",com.twilio.messaging.message.delivered,",
+            ],
+        ] {
+            assert_eq!(resolve(&values).unwrap(), expected, "{values:?}");
+        }
+        // A group and its members, twice: each type once, in the order first given.
+        assert_eq!(
+            resolve(&["live,insights", "summaries", "call-metrics.sdk"]).unwrap(),
+            [owned(&LIVE_TYPES), owned(&CALL_SUMMARY_TYPES),].concat()
+        );
+        assert_eq!(
+            resolve(&["summaries live"]).unwrap(),
+            [owned(&CALL_SUMMARY_TYPES), owned(&LIVE_TYPES)].concat()
+        );
+    }
+
+    #[test]
+    fn short_insights_names_are_completed_and_other_types_kept_as_written() {
+        assert_eq!(
+            resolve(&["call-metrics.gateway"]).unwrap(),
+            ["com.twilio.voice.insights.call-metrics.gateway"]
+        );
+        assert_eq!(
+            resolve(&["com.twilio.voice.insights.conference-summary.complete"]).unwrap(),
+            ["com.twilio.voice.insights.conference-summary.complete"]
+        );
+    }
+
+    #[test]
+    fn unknown_words_are_usage_errors_naming_the_groups_and_the_nearest_name() {
+        for (given, near) in [
+            ("insight", Some("insights")),
+            ("summary", Some("summaries")),
+            ("lve", Some("live")),
+            ("call-sumary.complete", Some("call-summary.complete")),
+            (
+                "com.twilio.voice.insights.call-metric.sdk",
+                Some("com.twilio.voice.insights.call-metrics.sdk"),
+            ),
+            ("everything", None),
+        ] {
+            let error = resolve(&["live", given]).expect_err(given);
+            assert!(
+                error.starts_with(&format!("--types: unknown event type or group '{given}'")),
+                "{error}"
+            );
+            match near {
+                Some(near) => assert!(
+                    error.contains(&format!("(did you mean '{near}'?)")),
+                    "{error}"
+                ),
+                None => assert!(!error.contains("did you mean"), "{error}"),
+            }
+            assert!(
+                error.contains("Groups: insights (the seven Call Insights types, the default), summaries (the three call summaries), live (the four live types)"),
+                "{error}"
+            );
+        }
+        let error = resolve(&[", "]).expect_err("only separators");
+        assert!(error.starts_with("--types: no event type given"), "{error}");
+    }
+
+    #[test]
+    fn create_resolves_its_types_and_keeps_the_schema_version() {
+        let action = SubscriptionsAction::try_from(SubscriptionsCommand::Create {
+            sink: "DG1".into(),
+            types: vec!["summaries".into()],
+            schema_version: Some(2),
+            description: "d".into(),
+        })
+        .unwrap();
+        assert_eq!(
+            action,
+            SubscriptionsAction::Create {
                 sink: "DG1".into(),
-                types: types.iter().map(|t| (*t).to_owned()).collect(),
+                types: owned(&CALL_SUMMARY_TYPES),
                 schema_version: Some(2),
                 description: "d".into(),
-            })
-        };
-        let SubscriptionsAction::Create { types, .. } = create(&[]) else {
-            panic!("create");
-        };
-        let expected: Vec<_> = CALL_SUMMARY_TYPES
-            .iter()
-            .map(|t| ((*t).to_owned(), Some(2)))
-            .collect();
-        assert_eq!(types, expected);
-        let SubscriptionsAction::Create { types, .. } = create(&[" a.b ", "", "c"]) else {
-            panic!("create");
-        };
-        assert_eq!(
-            types,
-            [("a.b".to_owned(), Some(2)), ("c".to_owned(), Some(2))]
+            }
         );
+        let refused = SubscriptionsAction::try_from(SubscriptionsCommand::Create {
+            sink: "DG1".into(),
+            types: vec!["nope".into()],
+            schema_version: None,
+            description: "d".into(),
+        });
+        assert!(refused.is_err());
     }
 }

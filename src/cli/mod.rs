@@ -38,7 +38,8 @@ pub use error::UsageError;
 pub(crate) use events_admin::{DEFAULT_SINK_DESCRIPTION, DEFAULT_SUBSCRIPTION_DESCRIPTION};
 pub use events_admin::{
     EventsApiSettings, JsonFlag, SinksArgs, SinksCommand, SinksSettings, SubscriptionsAction,
-    SubscriptionsArgs, SubscriptionsCommand, SubscriptionsSettings, TypesArgs, TypesSettings,
+    SubscriptionsArgs, SubscriptionsCommand, SubscriptionsSettings, TYPE_GROUPS, TypesArgs,
+    TypesSettings, resolve_event_types,
 };
 pub use export::{ExportArgs, ExportFormat, ExportSettings};
 pub use listen::{ListenArgs, ListenSettings, PublicUrlChoice};

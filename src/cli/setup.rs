@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use clap::Args;
 
-use super::{ListenArgs, ListenSettings, UsageError};
+use super::events_admin::types_help;
+use super::{ListenArgs, ListenSettings, UsageError, resolve_event_types};
 use crate::twilio::api::{CredentialKind, Credentials, EventsClient};
 
 /// `callwatch setup`: every `listen` flag, and what the Sink Test needs.
@@ -16,9 +17,11 @@ callwatch setup --public-url https://abc123.ngrok.app/events\n  \
 callwatch setup --tunnel ngrok --cleanup     # delete the sink and subscription again on exit\n  \
 callwatch setup --public-url https://abc123.ngrok.app/events --output ndjson | jq .\n\n\
 Steps, each marked ✓ or ✗ on stderr: listen on --port; find the webhook sink whose destination\n\
-is the public URL (or create it); make sure a subscription sends it the three call-summary\n\
-types; ask Twilio for a Sink Test and wait for the signed test event to arrive and verify;\n\
-confirm it with Validate; then monitor. Running setup again creates nothing new.\n\n\
+is the public URL (or create it); make sure a subscription sends it the --types (by default the\n\
+seven Call Insights types, each at the schema version Twilio lists; a subscription that sends\n\
+some of them is completed with the others); ask Twilio for a Sink Test and wait for the signed\n\
+test event to arrive and verify; confirm it with Validate; then monitor. Running setup again\n\
+creates nothing new.\n\n\
 Credentials: TWILIO_ACCOUNT_SID + TWILIO_AUTH_TOKEN, or TWILIO_API_KEY + TWILIO_API_SECRET for\n\
 the API; with an API key the Auth Token is still needed, because Twilio signs deliveries with it.")]
 pub struct SetupArgs {
@@ -40,6 +43,8 @@ pub struct SetupArgs {
     /// On exit, delete what this run created in Twilio (subscription first, then sink).
     #[arg(long)]
     pub cleanup: bool,
+    #[arg(long, value_name = "GROUP|TYPE", num_args = 1.., help = types_help!())]
+    pub types: Vec<String>,
 }
 
 /// What `setup` runs with: its flags, checked and typed. Built in one step by
@@ -55,12 +60,16 @@ pub struct SetupSettings {
     pub keep_going: bool,
     /// `--cleanup`.
     pub cleanup: bool,
+    /// The event types to subscribe the sink to (`--types`, resolved; the seven Call Insights
+    /// types by default).
+    pub types: Vec<String>,
 }
 
 impl SetupArgs {
     /// Checks the flags of `setup` together (credentials, `--api-base`, then every `listen`
     /// check) and turns them into [`SetupSettings`].
     pub fn check(self) -> Result<SetupSettings, UsageError> {
+        let types = resolve_event_types(&self.types)?;
         let credentials = self.checked_credentials()?;
         let client = EventsClient::new(&self.listen.api.api_base, credentials)
             .map_err(|e| UsageError(format!("--api-base: {e}")))?;
@@ -70,6 +79,7 @@ impl SetupArgs {
             test_timeout: Duration::from_secs(self.test_timeout),
             keep_going: self.keep_going,
             cleanup: self.cleanup,
+            types,
         })
     }
 

@@ -1,6 +1,7 @@
 //! `callwatch setup`: from nothing to a verified live sink. It listens, finds (or creates) the
-//! webhook sink whose destination is the public URL and a subscription sending it the three
-//! call-summary types, proves delivery with Twilio's signed Sink Test, confirms it with Validate,
+//! webhook sink whose destination is the public URL and a subscription sending it the
+//! `--types` (the seven Call Insights types by default, each at the schema version Twilio lists),
+//! proves delivery with Twilio's signed Sink Test, confirms it with Validate,
 //! then monitors with the same listener. Every step is a `✓` or `✗` line on stderr, so stdout
 //! stays the chosen output's (ndjson for scripts).
 //!
@@ -27,8 +28,10 @@ use crate::monitor::{self, Running};
 use crate::output::{OutputMode, ndjson};
 use crate::tui::SinkInfo;
 use crate::twilio::api::{ApiError, EventsClient};
-use crate::twilio::cloudevent::{CALL_SUMMARY_TYPES, DeliveredEvent, parse_delivery};
-use crate::twilio::provision::{self, Created, ProvisionError, SinkOutcome, SubscriptionOutcome};
+use crate::twilio::cloudevent::{DeliveredEvent, parse_delivery};
+use crate::twilio::provision::{
+    self, Created, ProvisionError, SinkOutcome, SubscriptionOutcome, TypesName,
+};
 use crate::twilio::url::display_url;
 
 /// Runs setup, then monitors until the user quits; exits 1 (after saying why) when a step fails.
@@ -58,6 +61,7 @@ pub async fn run(args: SetupSettings) -> anyhow::Result<()> {
         progress: &progress,
         destination: &destination,
         test_timeout: args.test_timeout,
+        types: &args.types,
     };
     // The monitor catches Ctrl-C and SIGTERM from `start` on and turns them into its stop.
     let mut stopping = running.stop_signal();
@@ -204,6 +208,8 @@ struct Steps<'a> {
     progress: &'a Progress,
     destination: &'a str,
     test_timeout: Duration,
+    /// The event types the subscription must send.
+    types: &'a [String],
 }
 
 impl Steps<'_> {
@@ -310,35 +316,54 @@ impl Steps<'_> {
         Ok(outcome.sid().to_owned())
     }
 
-    /// Step (b): a subscription sending the three call-summary types to the sink. One that
-    /// already sends some of them is completed; otherwise a new one is created.
+    /// Step (b): a subscription sending the types to the sink, each at the schema version
+    /// Twilio lists for it. One that already sends some of them is completed with the others;
+    /// otherwise a new one is created.
     async fn ensure_subscription(
         &self,
         sink_sid: &str,
         created: &mut Created,
     ) -> Result<String, Failure> {
+        let types = match provision::listed_schema_versions(self.client, self.types).await {
+            Ok(types) => types,
+            Err(e) => {
+                // Without a listed version Twilio subscribes at the latest: the same, unnamed.
+                self.progress.note(&format!(
+                    "could not read the schema versions Twilio lists ({e}); letting Twilio \
+                     choose the latest"
+                ));
+                self.types.iter().map(|t| (t.clone(), None)).collect()
+            }
+        };
         let outcome = provision::ensure_subscription(
             self.client,
             sink_sid,
-            &CALL_SUMMARY_TYPES,
+            &types,
             DEFAULT_SUBSCRIPTION_DESCRIPTION,
             created,
         )
         .await
         .map_err(|e| self.provisioning_failed(&e))?;
-        let count = CALL_SUMMARY_TYPES.len();
+        let what = TypesName(self.types);
         match &outcome {
-            SubscriptionOutcome::Found { sid } => self.progress.ok(&format!(
-                "found subscription {sid} sending the {count} call-summary types to it"
-            )),
+            SubscriptionOutcome::Found { sid } => self
+                .progress
+                .ok(&format!("found subscription {sid} sending {what} to it")),
             SubscriptionOutcome::Completed { sid, added } => {
                 self.note_lacking(sid, added);
+                let versions: Vec<_> = types
+                    .iter()
+                    .filter(|(t, _)| added.contains(t))
+                    .cloned()
+                    .collect();
                 self.progress.ok(&format!(
-                    "subscription {sid} now sends the {count} call-summary types"
+                    "subscription {sid} now sends {what} (added {})",
+                    versions_text(&versions)
                 ));
             }
             SubscriptionOutcome::Created { sid } => self.progress.ok(&format!(
-                "created subscription {sid} sending the {count} call-summary types to it"
+                "created subscription {sid} sending {what} to it ({})",
+                versions_text(&types)
             )),
         }
         Ok(outcome.sid().to_owned())
@@ -430,6 +455,22 @@ impl Steps<'_> {
         self.progress.fail(&message);
         Failure::Fatal(message)
     }
+}
+
+/// `call-event.gateway v3, call-summary.partial latest, ...`: each type (a Call Insights one
+/// without its prefix) with its schema version.
+fn versions_text(types: &[(String, Option<u32>)]) -> String {
+    types
+        .iter()
+        .map(|(t, version)| {
+            let name = t.strip_prefix("com.twilio.voice.insights.").unwrap_or(t);
+            match version {
+                Some(v) => format!("{name} v{v}"),
+                None => format!("{name} latest"),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Why the test event did not verify; `Display` is the `✗` line.

@@ -106,6 +106,21 @@ pub struct EventType {
     pub extra: Map<String, Value>,
 }
 
+/// A versioned schema of event types (`events.v1.schema`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Schema {
+    /// E.g. `VoiceInsights.CallEvent`.
+    pub id: Option<String>,
+    /// The latest version published (Twilio's default is 0 when it has none).
+    #[serde(default)]
+    pub latest_version: Option<u32>,
+    pub latest_version_date_created: Option<String>,
+    pub url: Option<String>,
+    pub links: Option<Value>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
 /// The `{"result": ...}` answer of Sink Test and Sink Validate.
 #[derive(Debug, Deserialize)]
 struct ResultBody {
@@ -318,6 +333,12 @@ impl EventsClient {
     /// `GET /v1/Types`, every page.
     pub async fn list_types(&self) -> Result<Vec<EventType>, ApiError> {
         self.rest.list_all(&["v1", "Types"], &[], "types").await
+    }
+
+    /// `GET /v1/Schemas/{Id}`: the schema with its latest version.
+    pub async fn fetch_schema(&self, id: &str) -> Result<Schema, ApiError> {
+        let url = self.rest.endpoint(&["v1", "Schemas", id]);
+        self.rest.call(Method::GET, url, None).await
     }
 }
 

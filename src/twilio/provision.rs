@@ -6,8 +6,11 @@
 use std::borrow::Cow;
 
 use super::api::{ApiError, EventsClient, Sink};
-use super::cloudevent::CALL_SUMMARY_TYPES;
+use super::cloudevent::{CALL_SUMMARY_TYPES, INSIGHTS_TYPES, LIVE_TYPES};
 use super::url::display_url;
+
+/// An event type and the schema version to subscribe it at (`None`: Twilio's latest).
+pub type TypeVersion = (String, Option<u32>);
 
 /// What provisioning created in Twilio, so a run can delete it again, and only it. Each step
 /// records a resource as soon as Twilio confirms it: a run interrupted half-way (its future
@@ -159,8 +162,12 @@ impl ProvisionError {
             )
             .into(),
             Self::CreateSubscription { types, .. } if code == Some(91104) => {
-                if is_call_summaries(types) {
+                if is_group(types, &CALL_SUMMARY_TYPES) {
                     "the account does not offer call-summary events: Voice Insights Advanced \
+                     Features must be on"
+                        .into()
+                } else if types.iter().all(|t| INSIGHTS_TYPES.contains(&t.as_str())) {
+                    "the account does not offer Call Insights events: Voice Insights Advanced \
                      Features must be on"
                         .into()
                 } else {
@@ -173,24 +180,71 @@ impl ProvisionError {
 }
 
 /// The types of a subscription as a person reads them: "call summaries" for the
-/// [`CALL_SUMMARY_TYPES`], the types themselves otherwise.
-struct TypesName<'a>(&'a [String]);
+/// [`CALL_SUMMARY_TYPES`], "the seven Call Insights types" for the [`INSIGHTS_TYPES`], "the four
+/// live Call Insights types" for the [`LIVE_TYPES`], in any order; the types themselves
+/// otherwise.
+pub struct TypesName<'a>(pub &'a [String]);
 
 impl std::fmt::Display for TypesName<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if is_call_summaries(self.0) {
+        if is_group(self.0, &CALL_SUMMARY_TYPES) {
             f.write_str("call summaries")
+        } else if is_group(self.0, &INSIGHTS_TYPES) {
+            f.write_str("the seven Call Insights types")
+        } else if is_group(self.0, &LIVE_TYPES) {
+            f.write_str("the four live Call Insights types")
         } else {
             f.write_str(&self.0.join(", "))
         }
     }
 }
 
-fn is_call_summaries(types: &[String]) -> bool {
-    types.len() == CALL_SUMMARY_TYPES.len()
-        && CALL_SUMMARY_TYPES
+/// `types` are exactly the `group`, in any order.
+fn is_group(types: &[String], group: &[&str]) -> bool {
+    types.len() == group.len() && group.iter().all(|t| types.iter().any(|have| have == t))
+}
+
+/// The schema version Twilio lists for each of `types`: the `latest_version` of the schema
+/// `GET /v1/Types` names for it (`GET /v1/Schemas/{Id}`, once per schema). A type Twilio does
+/// not list, or a schema without a published version, gets `None`: Twilio then picks the
+/// latest itself (and answers 91104 for a type it does not offer).
+///
+/// Calls `GET /v1/Types` (every page), then `GET /v1/Schemas/{Id}` for each schema of `types`.
+pub async fn listed_schema_versions(
+    client: &EventsClient,
+    types: &[String],
+) -> Result<Vec<TypeVersion>, ApiError> {
+    let listed = client.list_types().await?;
+    let schema_of = |event_type: &str| {
+        listed
             .iter()
-            .all(|t| types.iter().any(|have| have == t))
+            .find(|t| t.event_type == event_type)
+            .and_then(|t| t.schema_id.clone())
+            .filter(|id| !id.trim().is_empty())
+    };
+    let mut latest: Vec<(String, Option<u32>)> = Vec::new();
+    for event_type in types {
+        let Some(id) = schema_of(event_type) else {
+            continue;
+        };
+        if latest.iter().any(|(known, _)| *known == id) {
+            continue;
+        }
+        let schema = client.fetch_schema(&id).await?;
+        latest.push((id, schema.latest_version.filter(|v| *v > 0)));
+    }
+    Ok(types
+        .iter()
+        .map(|event_type| {
+            let version = schema_of(event_type).and_then(|id| {
+                latest
+                    .iter()
+                    .find(|(known, _)| *known == id)
+                    .and_then(|(_, v)| *v)
+            });
+            (event_type.clone(), version)
+        })
+        .collect())
 }
 
 /// What the account's sinks offer for a destination.
@@ -273,9 +327,10 @@ pub async fn find_or_create_sink(
 
 /// A subscription sending every one of `types` to the sink `sink_sid`. One that already sends
 /// them all is used as it is; otherwise the one lacking the fewest (but sending at least one)
-/// is completed type by type; otherwise a new one described as `description` is created with
-/// the types at their latest schema versions. What is added or created is recorded in
-/// `created` as Twilio confirms it.
+/// is completed type by type; otherwise a new one described as `description` is created.
+/// `types` are `(event type, schema version)`, the version given for each type added or
+/// created (`None`: Twilio's latest; [`listed_schema_versions`] finds the listed ones). What is
+/// added or created is recorded in `created` as Twilio confirms it.
 ///
 /// Calls `GET /v1/Subscriptions?SinkSid=`, `GET .../SubscribedEvents` for each of the sink's
 /// subscriptions until one sends every type, then either `POST .../SubscribedEvents` per
@@ -283,7 +338,7 @@ pub async fn find_or_create_sink(
 pub async fn ensure_subscription(
     client: &EventsClient,
     sink_sid: &str,
-    types: &[&str],
+    types: &[TypeVersion],
     description: &str,
     created: &mut Created,
 ) -> Result<SubscriptionOutcome, ProvisionError> {
@@ -296,7 +351,7 @@ pub async fn ensure_subscription(
         .await
         .map_err(listing)?;
     // The subscription lacking the fewest types, and those types.
-    let mut partial: Option<(String, Vec<&str>)> = None;
+    let mut partial: Option<(String, Vec<&TypeVersion>)> = None;
     for subscription in subscriptions
         .iter()
         .filter(|s| s.sink_sid.as_deref().is_none_or(|sid| sid == sink_sid))
@@ -305,10 +360,9 @@ pub async fn ensure_subscription(
             .list_subscribed_events(&subscription.sid)
             .await
             .map_err(listing)?;
-        let missing: Vec<&str> = types
+        let missing: Vec<&TypeVersion> = types
             .iter()
-            .copied()
-            .filter(|t| !sent.iter().any(|e| e.event_type == *t))
+            .filter(|(t, _)| !sent.iter().any(|e| e.event_type == *t))
             .collect();
         if missing.is_empty() {
             return Ok(SubscriptionOutcome::Found {
@@ -323,28 +377,30 @@ pub async fn ensure_subscription(
         }
     }
     if let Some((sid, missing)) = partial {
-        for event_type in &missing {
-            if let Err(api) = client.create_subscribed_event(&sid, event_type, None).await {
+        let names = || missing.iter().map(|(t, _)| t.clone()).collect::<Vec<_>>();
+        for (event_type, version) in &missing {
+            if let Err(api) = client
+                .create_subscribed_event(&sid, event_type, *version)
+                .await
+            {
                 return Err(ProvisionError::AddSubscribedEvent {
                     subscription_sid: sid,
-                    event_type: (*event_type).to_owned(),
-                    missing: missing.iter().map(|t| (*t).to_owned()).collect(),
+                    event_type: event_type.clone(),
+                    missing: names(),
                     api,
                 });
             }
             created
                 .subscribed_events
-                .push((sid.clone(), (*event_type).to_owned()));
+                .push((sid.clone(), event_type.clone()));
         }
         return Ok(SubscriptionOutcome::Completed {
+            added: names(),
             sid,
-            added: missing.into_iter().map(str::to_owned).collect(),
         });
     }
-    let with_versions: Vec<(String, Option<u32>)> =
-        types.iter().map(|t| ((*t).to_owned(), None)).collect();
     match client
-        .create_subscription(sink_sid, description, &with_versions)
+        .create_subscription(sink_sid, description, types)
         .await
     {
         Ok(subscription) => {
@@ -355,7 +411,7 @@ pub async fn ensure_subscription(
         }
         Err(api) => Err(ProvisionError::CreateSubscription {
             sink_sid: sink_sid.to_owned(),
-            types: types.iter().map(|t| (*t).to_owned()).collect(),
+            types: types.iter().map(|(t, _)| t.clone()).collect(),
             api,
         }),
     }
@@ -408,6 +464,26 @@ mod tests {
         assert_eq!(
             choose_sink(&[], DESTINATION),
             SinkChoice::None { get_sinks: 0 }
+        );
+    }
+
+    #[test]
+    fn groups_are_named_as_such_and_other_sets_by_their_types() {
+        let owned = |types: &[&str]| types.iter().map(|t| (*t).to_owned()).collect::<Vec<_>>();
+        let mut insights = owned(&INSIGHTS_TYPES);
+        insights.reverse();
+        assert_eq!(
+            TypesName(&insights).to_string(),
+            "the seven Call Insights types"
+        );
+        assert_eq!(
+            TypesName(&owned(&LIVE_TYPES)).to_string(),
+            "the four live Call Insights types"
+        );
+        assert_eq!(
+            TypesName(&insights[..2]).to_string(),
+            "com.twilio.voice.insights.call-summary.complete, \
+             com.twilio.voice.insights.call-summary.predicted-complete"
         );
     }
 

@@ -775,6 +775,33 @@ impl Shared {
                     .collect();
                 state.page(base, path, params.query, "types", items)
             }
+            "FetchSchema" => {
+                let id = params.path("Id");
+                match state.latest_version(id) {
+                    Some(latest) => Reply::json(200, schema_json(base, id, latest)),
+                    None => state.not_found(path),
+                }
+            }
+            "ListSchemaVersion" => {
+                let id = params.path("Id").to_owned();
+                let Some(latest) = state.latest_version(&id) else {
+                    return state.not_found(path);
+                };
+                let items: Vec<Value> = (1..=latest)
+                    .map(|version| schema_version_json(base, &id, version))
+                    .collect();
+                state.page(base, path, params.query, "schema_versions", items)
+            }
+            "FetchSchemaVersion" => {
+                let id = params.path("Id");
+                let version = params.path("SchemaVersion").parse::<u64>().ok();
+                match (state.latest_version(id), version) {
+                    (Some(latest), Some(v)) if (1..=latest).contains(&v) => {
+                        Reply::json(200, schema_version_json(base, id, v))
+                    }
+                    _ => state.not_found(path),
+                }
+            }
             "FetchEventType" => match state
                 .event_types
                 .iter()
@@ -984,6 +1011,16 @@ impl Shared {
 }
 
 impl State {
+    /// The latest version of the schema `id`, when a listed type uses it (Twilio publishes
+    /// versions 1 to the latest).
+    fn latest_version(&self, id: &str) -> Option<u64> {
+        self.event_types
+            .iter()
+            .filter(|t| t.schema_id == id)
+            .map(|t| t.latest_schema_version)
+            .max()
+    }
+
     fn sink(&self, sid: &str) -> Option<&FakeSink> {
         self.sinks.iter().find(|s| s.sid == sid)
     }
@@ -1167,7 +1204,32 @@ fn event_type_json(base: &str, event_type: &FakeEventType) -> Value {
     })
 }
 
-/// Enough of Twilio's catalogue to page through and to subscribe to call summaries.
+/// `GET /v1/Schemas/{Id}` as the API description's example shows it.
+fn schema_json(base: &str, id: &str, latest: u64) -> Value {
+    json!({
+        "id": id,
+        "url": format!("{base}/v1/Schemas/{id}"),
+        "latest_version_date_created": "2023-03-21T11:40:52Z",
+        "latest_version": latest,
+        "links": {"versions": format!("{base}/v1/Schemas/{id}/Versions")},
+    })
+}
+
+/// One version of a schema, as `GET /v1/Schemas/{Id}/Versions[/{SchemaVersion}]` shows it.
+fn schema_version_json(base: &str, id: &str, version: u64) -> Value {
+    json!({
+        "id": id,
+        "schema_version": version,
+        "public": true,
+        "date_created": "2021-05-24T14:15:22Z",
+        "url": format!("{base}/v1/Schemas/{id}/Versions/{version}"),
+        "raw": format!("https://events-schemas.twilio.com/{id}/{version}"),
+    })
+}
+
+/// Enough of Twilio's catalogue to page through and to subscribe to the seven Call Insights
+/// types, with their schemas' latest versions as Twilio publishes them
+/// (`VoiceInsights.CallEvent` 3, `VoiceInsights.CallMetric` 2, `VoiceInsights.CallSummary` 2).
 fn default_event_types() -> Vec<FakeEventType> {
     let t = |event_type: &str, schema_id: &str, description: &str, latest: u64| FakeEventType {
         event_type: event_type.to_owned(),
@@ -1200,6 +1262,30 @@ fn default_event_types() -> Vec<FakeEventType> {
             "Messaging.MessageStatus",
             "Messaging- sent message",
             5,
+        ),
+        t(
+            "com.twilio.voice.insights.call-event.gateway",
+            "VoiceInsights.CallEvent",
+            "Voice Insights call event, gateway",
+            3,
+        ),
+        t(
+            "com.twilio.voice.insights.call-event.sdk",
+            "VoiceInsights.CallEvent",
+            "Voice Insights call event, Voice SDK",
+            3,
+        ),
+        t(
+            "com.twilio.voice.insights.call-metrics.gateway",
+            "VoiceInsights.CallMetric",
+            "Voice Insights call metrics, gateway",
+            2,
+        ),
+        t(
+            "com.twilio.voice.insights.call-metrics.sdk",
+            "VoiceInsights.CallMetric",
+            "Voice Insights call metrics, Voice SDK",
+            2,
         ),
         t(
             "com.twilio.voice.insights.call-summary.complete",

@@ -1,12 +1,13 @@
 //! `callwatch subscriptions list | create | delete`: which event types each sink receives, by
-//! default the three call-summary types callwatch shows.
+//! default the seven Call Insights types callwatch shows, each at the schema version Twilio lists.
 
 use anyhow::Context as _;
 
 use super::{Deleted, events_client, or_dash, print_json, print_text, shorten};
 use crate::cli::{SubscriptionsAction, SubscriptionsSettings};
 use crate::text::TextTable;
-use crate::twilio::api::{SubscribedEvent, Subscription};
+use crate::twilio::api::{EventsClient, SubscribedEvent, Subscription};
+use crate::twilio::provision::listed_schema_versions;
 
 /// Runs `callwatch subscriptions ...`.
 pub async fn run_subscriptions(settings: SubscriptionsSettings) -> anyhow::Result<()> {
@@ -42,8 +43,10 @@ pub async fn run_subscriptions(settings: SubscriptionsSettings) -> anyhow::Resul
         SubscriptionsAction::Create {
             sink,
             types,
+            schema_version,
             description,
         } => {
+            let types = with_versions(&client, types, schema_version).await;
             let subscription = client
                 .create_subscription(&sink, &description, &types)
                 .await
@@ -75,6 +78,32 @@ pub async fn run_subscriptions(settings: SubscriptionsSettings) -> anyhow::Resul
     }
 }
 
+/// Each type with the schema version to ask for: `--schema-version` for all when given,
+/// otherwise the one Twilio lists for the type; when Twilio cannot be asked, none (Twilio then
+/// picks the latest), said on stderr.
+async fn with_versions(
+    client: &EventsClient,
+    types: Vec<String>,
+    schema_version: Option<u32>,
+) -> Vec<(String, Option<u32>)> {
+    if schema_version.is_some() {
+        return types.into_iter().map(|t| (t, schema_version)).collect();
+    }
+    match listed_schema_versions(client, &types).await {
+        Ok(listed) => listed,
+        Err(e) => {
+            eprintln!(
+                "{}",
+                crate::text::terminal_safe(&format!(
+                    "callwatch: could not read the schema versions Twilio lists ({e}); letting \
+                     Twilio choose the latest"
+                ))
+            );
+            types.into_iter().map(|t| (t, None)).collect()
+        }
+    }
+}
+
 fn subscriptions_table(rows: &[(&Subscription, Vec<SubscribedEvent>)]) -> String {
     let mut table = TextTable::new(["SID", "SINK", "TYPES", "DESCRIPTION", "CREATED"]);
     for (subscription, events) in rows {
@@ -102,7 +131,7 @@ fn subscriptions_table(rows: &[(&Subscription, Vec<SubscribedEvent>)]) -> String
 }
 
 /// `com.twilio.voice.insights.call-summary.complete` → `call-summary.complete`: the Voice
-/// Insights prefix takes the width and says nothing in a table of call-summary subscriptions.
+/// Insights prefix takes the width and says nothing in a table of Call Insights subscriptions.
 fn short_type(event_type: &str) -> &str {
     event_type
         .strip_prefix("com.twilio.voice.insights.")
