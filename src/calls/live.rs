@@ -506,7 +506,7 @@ mod tests {
     fn progress_final_states_are_never_displaced() {
         let mut live = LiveState::default();
         assert_eq!(
-            live.apply_event(LiveKind::GatewayEvent, &progress("ringing"), 1 * S),
+            live.apply_event(LiveKind::GatewayEvent, &progress("ringing"), S),
             Some(CallState::Ringing)
         );
         live.apply_event(LiveKind::GatewayEvent, &progress("call.completed"), 60 * S);
