@@ -11,6 +11,48 @@ use crate::session::Update;
 use crate::timestamp::rfc3339;
 use crate::twilio::codes::{q850_label, sip_label};
 
+/// The live part of a call's line: the latest quality figures with the worst so far, and the
+/// active SDK warnings (`  MOS 4.10 (min 3.20) jitter 12ms loss 0.4% rtt 80ms  warning
+/// high-jitter`).
+fn quality(live: &crate::calls::live::LiveState) -> String {
+    let (latest, worst) = (live.latest, live.worst);
+    let mut parts = Vec::new();
+    if let Some(mos) = latest.mos {
+        let min = worst.mos.filter(|m| *m < mos);
+        parts.push(match min {
+            Some(min) => format!("MOS {mos:.2} (min {min:.2})"),
+            None => format!("MOS {mos:.2}"),
+        });
+    }
+    if let Some(j) = latest.jitter_ms {
+        let max = worst.jitter_ms.filter(|m| *m > j);
+        parts.push(match max {
+            Some(max) => format!("jitter {j:.0}ms (max {max:.0})"),
+            None => format!("jitter {j:.0}ms"),
+        });
+    }
+    if let Some(l) = latest.loss_pct {
+        let max = worst.loss_pct.filter(|m| *m > l);
+        parts.push(match max {
+            Some(max) => format!("loss {l:.1}% (max {max:.1})"),
+            None => format!("loss {l:.1}%"),
+        });
+    }
+    if let Some(r) = latest.rtt_ms {
+        parts.push(format!("rtt {r:.0}ms"));
+    }
+    let mut out = String::new();
+    if !parts.is_empty() {
+        out.push_str("  ");
+        out.push_str(&parts.join(" "));
+    }
+    if !live.warnings.is_empty() {
+        let names: Vec<&str> = live.warnings.iter().map(|w| w.as_str()).collect();
+        out.push_str(&format!("  warning {}", names.join(",")));
+    }
+    out
+}
+
 /// Writes the line for one update.
 pub fn write_update<W: Write>(
     out: &mut W,
@@ -50,6 +92,9 @@ pub fn write_update<W: Write>(
             }
             if !s.tags.is_empty() {
                 line.push_str(&format!("  tags: {}", s.tags.join(",")));
+            }
+            if let Some(live) = record.live.as_deref() {
+                line.push_str(&quality(live));
             }
             write_text_line(out, &line)
         }

@@ -43,6 +43,11 @@ pub fn alert(a: &SinkAlert) -> Value {
     })
 }
 
+/// A figure as the ndjson lines carry it: two decimals (the samples' own precision).
+fn round2(v: f64) -> f64 {
+    (v * 100.0).round() / 100.0
+}
+
 /// `{"type":"gap","dropped":N}`.
 pub fn gap(dropped: u64) -> Value {
     json!({"type": "gap", "dropped": dropped})
@@ -134,7 +139,21 @@ pub fn update(update: &Update<'_>, mask: bool) -> Value {
                 pdd_ms: Option<i64>,
                 tags: &'a [String],
                 stale: bool,
+                in_progress: bool,
+                progress: Option<&'a str>,
+                jitter_ms: Option<f64>,
+                loss_pct: Option<f64>,
+                rtt_ms: Option<f64>,
+                mos: Option<f64>,
+                jitter_max: Option<f64>,
+                loss_max: Option<f64>,
+                mos_min: Option<f64>,
+                samples: u32,
+                warnings: Vec<&'a str>,
             }
+            let live = record.live.as_deref();
+            let latest = live.map(|l| l.latest).unwrap_or_default();
+            let worst = live.map(|l| l.worst).unwrap_or_default();
             serde_json::to_value(CallLine {
                 line_type: "call",
                 call_sid: &s.call_sid,
@@ -155,6 +174,19 @@ pub fn update(update: &Update<'_>, mask: bool) -> Value {
                 pdd_ms: s.properties.pdd_ms,
                 tags: &s.tags,
                 stale: record.is_stale(),
+                in_progress: record.in_progress(),
+                progress: live.and_then(|l| l.progress.as_deref()),
+                jitter_ms: latest.jitter_ms.map(round2),
+                loss_pct: latest.loss_pct.map(round2),
+                rtt_ms: latest.rtt_ms.map(round2),
+                mos: latest.mos.map(round2),
+                jitter_max: worst.jitter_ms.map(round2),
+                loss_max: worst.loss_pct.map(round2),
+                mos_min: worst.mos.map(round2),
+                samples: live.map_or(0, |l| l.samples_merged),
+                warnings: live.map_or_else(Vec::new, |l| {
+                    l.warnings.iter().map(|w| w.as_str()).collect()
+                }),
             })
             .unwrap_or(Value::Null)
         }
