@@ -9,6 +9,8 @@
 
 #[path = "support/calls.rs"]
 mod calls;
+#[path = "../examples/support/live_events.rs"]
+mod live_events;
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -65,6 +67,39 @@ fn listener_steps(c: &mut Criterion) {
     group.bench_function("judge", |b| {
         b.iter(|| {
             let judgement = judge.judge(&url, Some(&signature), None, black_box(&body));
+            judge.forget(&judgement.fresh_events);
+            judgement
+        })
+    });
+    group.finish();
+
+    // The same steps for a live metric sample (issue 15: no slower per request than a
+    // summary).
+    let sid = "CA0123456789abcdef0123456789abcdef";
+    let account = "AC0123456789abcdef0123456789abcdef";
+    let time = live_events::rfc3339(time::OffsetDateTime::now_utc());
+    let sample = live_events::sample("EZ1", sid, account, &time, "inbound", 4);
+    let metric_body = serde_json::to_vec(&[sample]).expect("json");
+    let (metric_url, metric_signature) = sign_json_delivery(
+        TOKEN.as_bytes(),
+        PUBLIC_URL,
+        &metric_body,
+        Algorithm::HmacSha1,
+    );
+    println!("metric sample delivery: {} bytes", metric_body.len());
+    let mut group = c.benchmark_group("delivery_metric_sample");
+    group.throughput(Throughput::Bytes(metric_body.len() as u64));
+    group.bench_function("parse_delivery", |b| {
+        b.iter(|| parse_delivery(black_box(&metric_body)))
+    });
+    group.bench_function("judge", |b| {
+        b.iter(|| {
+            let judgement = judge.judge(
+                &metric_url,
+                Some(&metric_signature),
+                None,
+                black_box(&metric_body),
+            );
             judge.forget(&judgement.fresh_events);
             judgement
         })
@@ -133,5 +168,63 @@ fn apply_into_full_store(c: &mut Criterion) {
     );
 }
 
-criterion_group!(benches, listener_steps, apply_into_full_store);
+/// `CallStore::apply_live` of metric samples into a store of 100,000 calls that each already
+/// have live state: samples of calls spread over the store, as they interleave live.
+fn apply_live_into_full_store(c: &mut Criterion) {
+    let calls_in_store = calls::calls_in_store();
+    let mut store = calls::store(calls_in_store);
+    let sids: Vec<String> = store.iter().map(|r| r.call_sid().to_owned()).collect();
+    let account = "AC0123456789abcdef0123456789abcdef";
+    let start = time::OffsetDateTime::now_utc();
+    let sample_of = |n: usize| {
+        let sid = &sids[n * 7919 % sids.len()];
+        let time = live_events::rfc3339(start + time::Duration::seconds(n as i64 / 100));
+        let body = serde_json::to_vec(&[live_events::sample(
+            &format!("EZ{n}"),
+            sid,
+            account,
+            &time,
+            if n % 2 == 0 { "inbound" } else { "outbound" },
+            n as u64,
+        )])
+        .expect("json");
+        match parse_delivery(&body).expect("parses").remove(0) {
+            callwatch::twilio::cloudevent::DeliveredEvent::Live(e) => e,
+            _ => unreachable!("a metric sample"),
+        }
+    };
+    let mut applied = 0usize;
+    let mut group = c.benchmark_group("store_100k");
+    group.sample_size(20);
+    group.warm_up_time(Duration::from_secs(1));
+    group.measurement_time(Duration::from_secs(3));
+    group.bench_function("call_store_apply_live_sample", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            let mut left = iters as usize;
+            while left > 0 {
+                let n = left.min(5_000);
+                let chunk: Vec<_> = (applied..applied + n).map(sample_of).collect();
+                left -= n;
+                let started = Instant::now();
+                for event in &chunk {
+                    black_box(
+                        store.apply_live(event, calls::received_at(calls_in_store + applied)),
+                    );
+                }
+                total += started.elapsed();
+                applied += chunk.len();
+            }
+            total
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    listener_steps,
+    apply_into_full_store,
+    apply_live_into_full_store
+);
 criterion_main!(benches);

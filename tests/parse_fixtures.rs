@@ -696,3 +696,78 @@ fn errors() {
         format!("event 0 ({TEST_EVENT_TYPE}): data has no test_id")
     );
 }
+
+/// Every event and metric example of Twilio's Insights OpenAPI description (the REST shapes of
+/// `call-event.*` and `call-metrics.*` data), delivered as CloudEvents of each live type, as an
+/// object and as a JSON-encoded string: each parses into its model with nothing lost.
+#[test]
+fn every_openapi_event_and_metric_example_parses_as_a_live_event() {
+    use callwatch::twilio::cloudevent::LIVE_TYPES;
+    use callwatch::twilio::live::{CallEvent, CallMetric, LiveData, LiveKind};
+
+    let spec: Value = serde_json::from_slice(&read_bytes("twilio_insights_v1.json")).unwrap();
+    let mut checked = 0;
+    for (path, key) in [
+        ("/v1/Voice/{CallSid}/Events", "events"),
+        ("/v1/Voice/{CallSid}/Metrics", "metrics"),
+    ] {
+        let examples = &spec["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]
+            ["examples"];
+        let examples = examples.as_object().expect("examples");
+        for example in examples.values() {
+            for item in example["value"][key].as_array().expect("items") {
+                for event_type in LIVE_TYPES {
+                    let kind = LiveKind::from_event_type(event_type).expect("live type");
+                    if kind.is_metrics() != (key == "metrics") {
+                        continue;
+                    }
+                    for data in [item.clone(), Value::String(item.to_string())] {
+                        let body = json!([{"specversion": "1.0", "type": event_type,
+                            "id": "EZ1", "time": "2026-01-01T00:00:00Z", "data": data}]);
+                        let events = parse_delivery(body.to_string().as_bytes())
+                            .unwrap_or_else(|e| panic!("{event_type}: {e}"));
+                        let [DeliveredEvent::Live(live)] = events.as_slice() else {
+                            panic!("{event_type}: not a live event: {events:?}")
+                        };
+                        assert_eq!(live.kind, kind);
+                        let back = match &live.data {
+                            LiveData::Event(e) => serde_json::to_value(e),
+                            LiveData::Metric(m) => serde_json::to_value(m),
+                        }
+                        .expect("serializes");
+                        // Nothing lost: every key and value of the example comes back (nulls
+                        // and absent keys alike, numbers as numbers).
+                        assert_eq!(normalized(&back), normalized(item), "{event_type}");
+                        checked += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert!(checked >= 8, "only {checked} examples checked");
+    // The models read the examples' figures.
+    let metrics = &spec["paths"]["/v1/Voice/{CallSid}/Metrics"]["get"]["responses"]["200"]["content"]
+        ["application/json"]["examples"]["read"]["value"]["metrics"];
+    let sample: CallMetric = serde_json::from_value(metrics[0].clone()).expect("metric");
+    assert!(!sample.readings().is_empty(), "{sample:?}");
+    let events = &spec["paths"]["/v1/Voice/{CallSid}/Events"]["get"]["responses"]["200"]["content"]
+        ["application/json"]["examples"]["read"]["value"]["events"];
+    let event: CallEvent = serde_json::from_value(events[0].clone()).expect("event");
+    assert!(!event.name.is_empty());
+}
+
+/// A JSON value with null members dropped at every depth and every number as a float: what
+/// "the same data" means when a model writes absent fields as null and integers as floats.
+fn normalized(v: &Value) -> Value {
+    match v {
+        Value::Object(o) => Value::Object(
+            o.iter()
+                .filter(|(_, x)| !x.is_null())
+                .map(|(k, x)| (k.clone(), normalized(x)))
+                .collect(),
+        ),
+        Value::Array(a) => Value::Array(a.iter().map(normalized).collect()),
+        Value::Number(n) => json!(n.as_f64()),
+        other => other.clone(),
+    }
+}
