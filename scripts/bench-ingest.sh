@@ -12,6 +12,9 @@
 #      under 5 ms), without and with --record;
 #   3. the listener's resident memory (VmRSS) once 100,000 calls (every delivery of each) have
 #      come in over HTTP, with --output quiet and with --output ndjson (budget: under 200 MiB);
+#   3b. the same after 100,000 live calls, each with six progress events, 30 metric samples and
+#      two summaries, batched 10 events to a delivery (examples/live_memory.rs; budget: under
+#      350 MiB);
 #   4. with --with-node, a 2-process Node/Express receiver using Twilio's own
 #      validateRequestWithBody, under the same wrk load (budget: callwatch at least 4x it).
 #
@@ -92,7 +95,8 @@ if ! command -v wrk >/dev/null; then
 fi
 
 say "bench-ingest: building (release)"
-cargo build --release --quiet --bin callwatch --example presign --example bare_hyper --example paced_load
+cargo build --release --quiet --bin callwatch --example presign --example bare_hyper --example paced_load \
+  --example live_memory
 
 # Distinct signed deliveries, one file per wrk thread; regenerated when the parameters change.
 WANT="requests=$REQUESTS files=$THREADS url=$PUBLIC_URL"
@@ -315,6 +319,17 @@ if [ "$SKIP_MEMORY" = 0 ]; then
     memory quiet
     memory ndjson
   fi
+  say "== 3b. memory after 100,000 live calls over HTTP (6 progress events, 30 metric samples, 2 summaries each; budget: under 350 MiB)"
+  port=$(free_port)
+  start_server quiet "$port"
+  sleep 0.5
+  load=$(loadavg)
+  result=$("$BIN/examples/live_memory" --addr "127.0.0.1:$port" --calls 100000 --connections 4 | grep '^RESULT')
+  sleep 2
+  rss=$(awk '/^VmRSS/ {print $2}' "/proc/$SERVER_PID/status")
+  stop_server
+  printf '  %-22s %s: VmRSS %s MiB   (load %s)\n' live "$result" "$(echo "scale=1; $rss/1024" | bc)" "$load"
+  budget "$(( ${rss:-999999999} < 350 * 1024 ))" "live: under 350 MiB after 100,000 live calls (VmRSS ${rss:-?} KiB)"
 fi
 
 say ""
