@@ -498,7 +498,7 @@ fn export_reads_back_as_the_live_final_states() {
 
     let table = parse_csv(&std::fs::read_to_string(&csv).expect("csv"));
     let header = &table[0];
-    assert_eq!(header.len(), 17);
+    assert_eq!(header.len(), 25);
     assert_eq!(table.len() - 1, rows.len());
     for (cells, row) in table[1..].iter().zip(&rows) {
         for (name, cell) in header.iter().zip(cells) {

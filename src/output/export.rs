@@ -20,7 +20,7 @@ use crate::twilio::codes::{q850_meaning, sip_phrase};
 
 /// One call, flattened to the table's columns. Codes that are absent (0 on the wire) are
 /// `None`: empty in CSV, `null` in JSON.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CallRow {
     /// When the call was last updated, RFC 3339 UTC with milliseconds.
     pub time: String,
@@ -56,10 +56,26 @@ pub struct CallRow {
     pub sip_phrase: String,
     /// Voice Insights tags.
     pub tags: Vec<String>,
+    /// Answered and not ended (live events).
+    pub in_progress: bool,
+    /// The latest MOS, by the samples' timestamps.
+    pub mos: Option<f64>,
+    /// The latest jitter, ms.
+    pub jitter_ms: Option<f64>,
+    /// The latest packet loss, %.
+    pub loss_pct: Option<f64>,
+    /// The latest round-trip time, ms.
+    pub rtt_ms: Option<f64>,
+    /// The lowest MOS so far.
+    pub mos_min: Option<f64>,
+    /// The highest jitter so far, ms.
+    pub jitter_max: Option<f64>,
+    /// The highest packet loss so far, %.
+    pub loss_max: Option<f64>,
 }
 
 /// The CSV header, in column order (the [`CallRow`] field names).
-pub const CSV_COLUMNS: [&str; 17] = [
+pub const CSV_COLUMNS: [&str; 25] = [
     "time",
     "call_sid",
     "direction",
@@ -77,6 +93,14 @@ pub const CSV_COLUMNS: [&str; 17] = [
     "sip",
     "sip_phrase",
     "tags",
+    "in_progress",
+    "mos",
+    "jitter_ms",
+    "loss_pct",
+    "rtt_ms",
+    "mos_min",
+    "jitter_max",
+    "loss_max",
 ];
 
 /// One row per record, in the order given; with `mask`, phone numbers and addresses are
@@ -98,6 +122,10 @@ pub fn call_rows<'a>(
             let s = &record.summary;
             let p = &s.properties;
             let code = |n: i64| (n != 0).then_some(n);
+            let live = record.live.as_deref();
+            let latest = live.map(|l| l.latest).unwrap_or_default();
+            let worst = live.map(|l| l.worst).unwrap_or_default();
+            let round = |v: Option<f64>| v.map(|v| (v * 100.0).round() / 100.0);
             CallRow {
                 time: rfc3339(record.updated_at),
                 call_sid: s.call_sid.clone(),
@@ -118,6 +146,14 @@ pub fn call_rows<'a>(
                     .unwrap_or_default()
                     .to_owned(),
                 tags: s.tags.clone(),
+                in_progress: record.in_progress(),
+                mos: round(latest.mos),
+                jitter_ms: round(latest.jitter_ms),
+                loss_pct: round(latest.loss_pct),
+                rtt_ms: round(latest.rtt_ms),
+                mos_min: round(worst.mos),
+                jitter_max: round(worst.jitter_ms),
+                loss_max: round(worst.loss_pct),
             }
         })
         .collect()
@@ -134,6 +170,23 @@ pub fn write_csv<W: Write + ?Sized>(out: &mut W, rows: &[CallRow]) -> std::io::R
         let duration = number(row.duration);
         let q850 = number(row.q850_cause);
         let sip = number(row.sip);
+        // Written as the JSON export writes them (`40.0`), so both read back the same.
+        let figure = |v: Option<f64>| {
+            v.and_then(serde_json::Number::from_f64)
+                .map(|n| n.to_string())
+                .unwrap_or_default()
+        };
+        let figures = [
+            row.mos,
+            row.jitter_ms,
+            row.loss_pct,
+            row.rtt_ms,
+            row.mos_min,
+            row.jitter_max,
+            row.loss_max,
+        ]
+        .map(figure);
+        let in_progress = row.in_progress.to_string();
         write_record(
             out,
             [
@@ -154,6 +207,14 @@ pub fn write_csv<W: Write + ?Sized>(out: &mut W, rows: &[CallRow]) -> std::io::R
                 &sip,
                 &row.sip_phrase,
                 &tags,
+                &in_progress,
+                &figures[0],
+                &figures[1],
+                &figures[2],
+                &figures[3],
+                &figures[4],
+                &figures[5],
+                &figures[6],
             ],
         )?;
     }
@@ -242,6 +303,14 @@ mod tests {
             sip: None,
             sip_phrase: String::new(),
             tags: vec!["silence".into(), "high_jitter".into()],
+            in_progress: false,
+            mos: Some(4.1),
+            jitter_ms: Some(12.5),
+            loss_pct: None,
+            rtt_ms: None,
+            mos_min: Some(3.2),
+            jitter_max: Some(40.0),
+            loss_max: None,
         }
     }
 
@@ -256,7 +325,7 @@ mod tests {
             body,
             "2026-06-10T06:02:54.377Z,CA1,inbound,+14155550100,\"client:Ann \"\"the boss\"\", desk\",\
              carrier,completed,complete,42,AT&T Wireless,\"line one\nline two\",caller,16,\
-             Normal call clearing,,,\"silence,high_jitter\"\n"
+             Normal call clearing,,,\"silence,high_jitter\",false,4.1,12.5,,,3.2,40.0,\n"
         );
     }
 
