@@ -30,32 +30,73 @@ pub const MAX_ERRORS: usize = 8;
 /// The most active SDK warnings a call keeps.
 pub const MAX_WARNINGS: usize = 16;
 
-/// A figure kept in 16 bits: `u16::MAX` is "none".
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Fixed16(u16);
+/// A sample's figures in six bytes: jitter in tenths of a ms and RTT in ms (16 bits each, up
+/// to 6.5 s and 65 s), and, in the last 16 bits, packet loss in tenths of a percent (10 bits)
+/// with MOS in tenths (6 bits). Each has a "none" value. The latest and worst figures of a call
+/// are kept exactly beside ([`LiveState::latest`], [`LiveState::worst`]); these are for its
+/// course.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Figures {
+    jitter: u16,
+    rtt: u16,
+    loss_mos: u16,
+}
 
-impl Fixed16 {
-    const NONE: Self = Self(u16::MAX);
+const NO_WIDE: u16 = u16::MAX;
+const NO_LOSS: u16 = 0x3ff;
+const NO_MOS: u16 = 0x3f;
 
-    fn new(value: Option<f64>, scale: f64) -> Self {
-        match value {
-            Some(v) if v.is_finite() && v >= 0.0 => {
-                Self((v * scale).round().min(f64::from(u16::MAX - 1)) as u16)
-            }
-            _ => Self::NONE,
-        }
-    }
-
-    fn get(self, scale: f64) -> Option<f64> {
-        (self != Self::NONE).then(|| f64::from(self.0) / scale)
+/// `v` scaled and rounded into `0..=max`, or `none`.
+fn fixed(v: Option<f64>, scale: f64, max: u16, none: u16) -> u16 {
+    match v {
+        Some(v) if v.is_finite() && v >= 0.0 => (v * scale).round().min(f64::from(max)) as u16,
+        _ => none,
     }
 }
 
-/// Jitter is kept in tenths of a ms, loss in hundredths of a percent, RTT in ms, MOS in
-/// hundredths.
-const SCALES: [f64; 4] = [10.0, 100.0, 1.0, 100.0];
+fn unfixed(n: u16, scale: f64, none: u16) -> Option<f64> {
+    (n != none).then(|| f64::from(n) / scale)
+}
 
-/// One quality sample, small (24 bytes): a long call keeps hundreds.
+impl Figures {
+    fn new(jitter: Option<f64>, loss: Option<f64>, rtt: Option<f64>, mos: Option<f64>) -> Self {
+        let loss = fixed(loss, 10.0, 1000, NO_LOSS);
+        let mos = fixed(mos, 10.0, 50, NO_MOS);
+        Self {
+            jitter: fixed(jitter, 10.0, NO_WIDE - 1, NO_WIDE),
+            rtt: fixed(rtt, 1.0, NO_WIDE - 1, NO_WIDE),
+            loss_mos: loss << 6 | mos,
+        }
+    }
+
+    fn loss(self) -> u16 {
+        self.loss_mos >> 6
+    }
+
+    fn mos(self) -> u16 {
+        self.loss_mos & NO_MOS
+    }
+
+    /// The worse of each figure: higher jitter, RTT and loss, lower MOS; a figure one side
+    /// lacks is the other's.
+    fn worst(self, other: Self) -> Self {
+        let pick =
+            |a: u16, b: u16, none: u16, worse: fn(u16, u16) -> u16| match (a == none, b == none) {
+                (true, _) => b,
+                (_, true) => a,
+                _ => worse(a, b),
+            };
+        let loss = pick(self.loss(), other.loss(), NO_LOSS, u16::max);
+        let mos = pick(self.mos(), other.mos(), NO_MOS, u16::min);
+        Self {
+            jitter: pick(self.jitter, other.jitter, NO_WIDE, u16::max),
+            rtt: pick(self.rtt, other.rtt, NO_WIDE, u16::max),
+            loss_mos: loss << 6 | mos,
+        }
+    }
+}
+
+/// One quality sample, small (16 bytes): a long call keeps hundreds.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Sample {
     /// The sample's own timestamp, Unix nanoseconds (0 when it had none).
@@ -64,41 +105,33 @@ pub struct Sample {
     pub edge: EdgeKind,
     /// Which direction.
     pub direction: Direction,
-    /// jitter, loss, rtt, mos (see [`SCALES`]).
-    figures: [Fixed16; 4],
+    /// Jitter, RTT, loss and MOS, packed.
+    figures: Figures,
 }
 
 impl Sample {
-    /// Jitter in ms.
+    /// Jitter in ms (to a tenth).
     pub fn jitter_ms(&self) -> Option<f64> {
-        self.figures[0].get(SCALES[0])
+        unfixed(self.figures.jitter, 10.0, NO_WIDE)
     }
-    /// Packet loss in percent.
+    /// Packet loss in percent (to a tenth).
     pub fn loss_pct(&self) -> Option<f64> {
-        self.figures[1].get(SCALES[1])
+        unfixed(self.figures.loss(), 10.0, NO_LOSS)
     }
     /// Round-trip time in ms.
     pub fn rtt_ms(&self) -> Option<f64> {
-        self.figures[2].get(SCALES[2])
+        unfixed(self.figures.rtt, 1.0, NO_WIDE)
     }
-    /// Mean opinion score.
+    /// Mean opinion score (to a tenth).
     pub fn mos(&self) -> Option<f64> {
-        self.figures[3].get(SCALES[3])
+        unfixed(self.figures.mos(), 10.0, NO_MOS)
     }
 
     /// Merges `other` (of the same edge, direction and time bucket) into this one: the
     /// earlier time, the worst of each figure.
     fn absorb(&mut self, other: &Sample) {
         self.time_ns = self.time_ns.min(other.time_ns);
-        for (i, (mine, theirs)) in self.figures.iter_mut().zip(other.figures).enumerate() {
-            *mine = match (*mine == Fixed16::NONE, theirs == Fixed16::NONE) {
-                (true, _) => theirs,
-                (_, true) => *mine,
-                // MOS: lower is worse; the others: higher is worse.
-                _ if i == 3 => Fixed16(mine.0.min(theirs.0)),
-                _ => Fixed16(mine.0.max(theirs.0)),
-            };
-        }
+        self.figures = self.figures.worst(other.figures);
     }
 }
 
@@ -118,19 +151,20 @@ pub struct Quality {
 /// What a timeline entry records.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Signal {
-    /// A call-progress event (gateway); `state` when its name maps to one.
-    Progress(Option<CallState>),
+    /// A call-progress event (gateway); [`TimelineEntry::progress_state`] says the state its
+    /// name maps to, if any.
+    Progress,
     /// An SDK quality warning raised.
     WarningRaised,
     /// An SDK quality warning cleared.
     WarningCleared,
-    /// An SDK error, with its code when given.
-    Error(Option<i64>),
+    /// An SDK error, with its code when given (and one that fits).
+    Error(Option<i32>),
     /// Any other SDK event.
     Other,
 }
 
-/// One progress or SDK event in a call's timeline.
+/// One progress or SDK event in a call's timeline (40 bytes).
 #[derive(Debug, Clone, PartialEq)]
 pub struct TimelineEntry {
     /// The event's own timestamp, Unix nanoseconds (0 when it had none).
@@ -141,6 +175,16 @@ pub struct TimelineEntry {
     pub name: CompactString,
     /// What it says.
     pub signal: Signal,
+}
+
+impl TimelineEntry {
+    /// The call state a progress entry's name maps to ([`crate::twilio::live::progress_state`]).
+    pub fn progress_state(&self) -> Option<CallState> {
+        match self.signal {
+            Signal::Progress => crate::twilio::live::progress_state(&self.name),
+            _ => None,
+        }
+    }
 }
 
 /// An SDK error seen on the call.
@@ -233,12 +277,12 @@ impl LiveState {
                             message: message.unwrap_or_default().into(),
                         });
                     }
-                    Signal::Error(code)
+                    Signal::Error(code.and_then(|c| i32::try_from(c).ok()))
                 }
                 SdkSignal::Other => Signal::Other,
             }
         } else {
-            Signal::Progress(event.progress_state())
+            Signal::Progress
         };
         self.note(TimelineEntry {
             time_ns,
@@ -246,8 +290,9 @@ impl LiveState {
             name: event.name.as_str().into(),
             signal: signal.clone(),
         });
-        let Signal::Progress(Some(state)) = signal else {
-            return None;
+        let state = match signal {
+            Signal::Progress => event.progress_state()?,
+            _ => return None,
         };
         if state == CallState::Answered && (self.answered_ns == 0 || time_ns < self.answered_ns) {
             self.answered_ns = time_ns;
@@ -295,7 +340,7 @@ impl LiveState {
                 time_ns,
                 edge: r.edge,
                 direction: r.direction,
-                figures: std::array::from_fn(|i| Fixed16::new(values[i], SCALES[i])),
+                figures: Figures::new(r.jitter_ms, r.loss_pct, r.rtt_ms, r.mos),
             };
             self.keep(sample);
         }
@@ -533,7 +578,9 @@ mod tests {
             None
         );
         assert_eq!(live.progress.as_deref(), Some("ringing"));
-        assert_eq!(live.timeline[1].signal, Signal::Progress(None));
+        assert_eq!(live.timeline[1].signal, Signal::Progress);
+        assert_eq!(live.timeline[1].progress_state(), None);
+        assert_eq!(live.timeline[0].progress_state(), Some(CallState::Ringing));
     }
 
     #[test]
