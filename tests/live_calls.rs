@@ -225,6 +225,91 @@ fn a_live_call_is_shown_from_its_first_progress_event_and_settled_by_its_summari
     listener.kill();
 }
 
+/// Record, replay and export carry the live types: a recording of a live call replays to the
+/// same call lines, and exports its final state with its quality.
+#[test]
+fn record_replay_and_export_carry_live_events() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let recording = dir.path().join("calls.ndjson");
+    let port = free_port().to_string();
+    let public = format!("http://127.0.0.1:{port}/events");
+    let mut listener = ListenProcess::start(
+        &[
+            "--port",
+            &port,
+            "--public-url",
+            &public,
+            "--record",
+            recording.to_str().expect("utf-8"),
+        ],
+        &[
+            ("TWILIO_AUTH_TOKEN", TOKEN),
+            ("CALLWATCH_CONFIG", "/dev/null"),
+        ],
+    );
+    let live = deliver(
+        &mut listener,
+        &public,
+        &[
+            progress("EZr1", "ringing", 0),
+            progress("EZr2", "answered", 4),
+            sample("EZr3", 14, 35.0, 10, 3.4),
+        ],
+    );
+    assert_eq!(live[2]["in_progress"], true);
+    listener.terminate();
+
+    let replay = listen_process::callwatch()
+        .args(["replay", "--max", "--output", "ndjson"])
+        .arg(&recording)
+        .output()
+        .expect("replay");
+    assert!(
+        replay.status.success(),
+        "{}",
+        String::from_utf8_lossy(&replay.stderr)
+    );
+    let calls: Vec<Value> = String::from_utf8_lossy(&replay.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|v| v["type"] == "call")
+        .collect();
+    assert_eq!(calls.len(), 3, "{calls:?}");
+    for (replayed, live) in calls.iter().zip(&live) {
+        for field in [
+            "event_type",
+            "call_state",
+            "in_progress",
+            "jitter_ms",
+            "loss_pct",
+            "mos",
+            "samples",
+        ] {
+            assert_eq!(replayed[field], live[field], "{field}");
+        }
+    }
+
+    let export = listen_process::callwatch()
+        .args(["export", "--format", "json"])
+        .arg(&recording)
+        .output()
+        .expect("export");
+    assert!(
+        export.status.success(),
+        "{}",
+        String::from_utf8_lossy(&export.stderr)
+    );
+    let rows: Value = serde_json::from_slice(&export.stdout).expect("json");
+    let row = &rows[0];
+    assert_eq!(row["call_sid"], SID);
+    assert_eq!(row["call_state"], "answered");
+    assert_eq!(row["processing"], "live");
+    assert_eq!(row["in_progress"], true);
+    assert_eq!(row["jitter_ms"], 35.0);
+    assert_eq!(row["loss_pct"], 2.0);
+    assert_eq!(row["mos"], 3.4);
+}
+
 #[test]
 fn a_live_event_without_a_call_sid_is_refused_as_malformed() {
     let port = free_port().to_string();
