@@ -56,23 +56,24 @@ pub fn lines(r: &CallRecord, theme: &Theme, mask: bool) -> Vec<Line<'static>> {
     let s = &full;
     let p = &s.properties;
     let mut out = Vec::new();
-    out.push(Line::from(vec![
-        Span::styled("Call ", theme.dim()),
-        Span::styled(s.call_sid.clone(), theme.title()),
-        Span::raw("  "),
-        Span::styled(
-            dash(s.call_state.as_str()),
-            theme.call_state(s.call_state.as_str()),
-        ),
-        Span::raw(format!(
-            " · {} · {} · {}",
-            match r.kind() {
-                Some(_) => format!("{} summary", r.stage_label()),
-                None => "no summary yet (live events only)".to_owned(),
-            },
+    // The SID and the state as the table shows them: a call known only from live events has
+    // no summary to say them, and progress events move the state on (`CallStore::apply_live`).
+    let state = r.summary.call_state.as_str();
+    let about = match r.kind() {
+        Some(_) => format!(
+            " · {} summary · {} · {}",
+            r.stage_label(),
             dash(s.call_type.as_str()),
             dash(p.direction.as_str())
-        )),
+        ),
+        None => " · live events only".to_owned(),
+    };
+    out.push(Line::from(vec![
+        Span::styled("Call ", theme.dim()),
+        Span::styled(r.call_sid().to_owned(), theme.title()),
+        Span::raw("  "),
+        Span::styled(dash(state), theme.call_state(state)),
+        Span::raw(about),
     ]));
     if let Some(why) = &unreadable {
         out.push(Line::from(Span::styled(
@@ -80,19 +81,35 @@ pub fn lines(r: &CallRecord, theme: &Theme, mask: bool) -> Vec<Line<'static>> {
             theme.warning(),
         )));
     }
-    out.push(Line::raw(format!(
-        "started {}  ended {}  duration {}  connected {}  PDD {}  queue {}",
-        s.start_time.as_deref().unwrap_or("—"),
-        s.end_time.as_deref().unwrap_or("—"),
-        opt(s.duration, "s"),
-        opt(s.connect_duration, "s"),
-        opt(p.pdd_ms, " ms"),
-        opt(p.queue_time, " ms"),
-    )));
-    out.push(Line::raw(""));
+    // A call known only from its live events has no summary fields to show yet.
+    let summarized = r.kind().is_some();
+    if summarized {
+        out.push(Line::raw(format!(
+            "started {}  ended {}  duration {}  connected {}  PDD {}  queue {}",
+            s.start_time.as_deref().unwrap_or("—"),
+            s.end_time.as_deref().unwrap_or("—"),
+            opt(s.duration, "s"),
+            opt(s.connect_duration, "s"),
+            opt(p.pdd_ms, " ms"),
+            opt(p.queue_time, " ms"),
+        )));
+        out.push(Line::raw(""));
+    }
     if let Some(live) = r.live.as_deref() {
         out.extend(live_lines(live, theme));
         out.push(Line::raw(""));
+    }
+    if !summarized {
+        out.push(section("Summary", theme));
+        out.push(Line::raw(
+            "  none yet (Twilio sends them as it processes the call, the last after it ends)",
+        ));
+        out.push(Line::raw(""));
+        if let Some(live) = r.live.as_deref() {
+            out.extend(timeline_lines(live, theme));
+        }
+        crate::text::escape_lines(&mut out);
+        return out;
     }
     out.push(section("Endpoints", theme));
     out.push(endpoint_line("From", &s.from, &s.from.caller, theme, mask));
@@ -274,9 +291,10 @@ fn quality_line(label: &str, q: &Quality, theme: &Theme) -> Line<'static> {
 }
 
 /// One figure of the charts: its name, how to read it from a sample, which way is worse, its
-/// band, and the top of its scale given the largest value seen.
+/// band, and its scale (bottom, and top given the largest value seen).
 struct Figure {
     name: &'static str,
+    bottom: f64,
     read: fn(&Sample) -> Option<f64>,
     higher_is_worse: bool,
     band: fn(f64) -> Band,
@@ -287,6 +305,8 @@ struct Figure {
 const FIGURES: [Figure; 3] = [
     Figure {
         name: "MOS",
+        // MOS runs from 1 (bad) to about 4.5.
+        bottom: 1.0,
         read: Sample::mos,
         higher_is_worse: false,
         band: quality::mos_band,
@@ -295,6 +315,7 @@ const FIGURES: [Figure; 3] = [
     },
     Figure {
         name: "jitter",
+        bottom: 0.0,
         read: Sample::jitter_ms,
         higher_is_worse: true,
         band: quality::jitter_band,
@@ -303,6 +324,7 @@ const FIGURES: [Figure; 3] = [
     },
     Figure {
         name: "loss",
+        bottom: 0.0,
         read: Sample::loss_pct,
         higher_is_worse: true,
         band: quality::loss_band,
@@ -330,7 +352,7 @@ fn chart_lines(samples: &[Sample], theme: &Theme) -> Vec<Line<'static>> {
     };
     let mut out = vec![Line::from(Span::styled(
         format!(
-            "  per edge, {} → {} (worst of both directions per column; latest, worst)",
+            "  per edge, {} → {}, worst of both directions; latest (worst)",
             clock_of_ns(t0),
             clock_of_ns(t1)
         ),
@@ -376,7 +398,8 @@ fn chart_lines(samples: &[Sample], theme: &Theme) -> Vec<Line<'static>> {
             for cell in &cells {
                 let (ch, band) = match cell {
                     Some(v) => {
-                        let level = (v / top * 7.0).round().clamp(0.0, 7.0) as usize;
+                        let height = (v - figure.bottom) / (top - figure.bottom);
+                        let level = (height * 7.0).round().clamp(0.0, 7.0) as usize;
                         (BLOCKS[level], (figure.band)(*v))
                     }
                     None => (' ', Band::NoData),

@@ -131,8 +131,8 @@ impl SortColumn {
     pub const CYCLE: [SortColumn; 9] = [
         Self::Updated,
         Self::State,
-        Self::Quality,
         Self::Duration,
+        Self::Quality,
         Self::FromCarrier,
         Self::Q850,
         Self::Sip,
