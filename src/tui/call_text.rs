@@ -102,7 +102,7 @@ pub fn lines(r: &CallRecord, theme: &Theme, mask: bool) -> Vec<Line<'static>> {
     if !summarized {
         out.push(section("Summary", theme));
         out.push(Line::raw(
-            "  none yet (Twilio sends them as it processes the call, the last after it ends)",
+            "  none yet: Twilio sends them as it processes the call",
         ));
         out.push(Line::raw(""));
         if let Some(live) = r.live.as_deref() {
@@ -414,7 +414,7 @@ fn chart_lines(samples: &[Sample], theme: &Theme) -> Vec<Line<'static>> {
             if let Some(b) = run_band {
                 spans.push(Span::styled(run, theme.quality(b)));
             }
-            spans.push(Span::raw(" ".repeat(CHART_WIDTH - columns + 1)));
+            spans.push(Span::raw(" "));
             spans.push(Span::styled(
                 (figure.text)(latest),
                 theme.quality((figure.band)(latest)),
