@@ -848,6 +848,19 @@ fn app_with_live_calls(calls: usize, color: bool) -> App {
             (Some(mos + 0.1), 5.0 + i as f64, 0.0),
         ));
     }
+    // The good one has a partial summary too: its details show the summary's history beside
+    // the timeline.
+    events.push(serde_json::json!({
+        "specversion": "1.0",
+        "type": "com.twilio.voice.insights.call-summary.partial",
+        "id": "EZpartial-live-good",
+        "time": callwatch::timestamp::rfc3339(UNIX_EPOCH + Duration::from_secs(NOW_S - 30)),
+        "data": {"call_sid": LIVE_GOOD, "call_state": "answered", "call_type": "client",
+            "processing_state": "partial", "processing_version": 1,
+            "from": {"caller": "client:alice", "connection": "twilio_sdk"},
+            "to": {"callee": "+14155550100", "carrier": "AT&T Wireless", "connection": "mobile"},
+            "properties": {"direction": "outbound_dial", "pdd_ms": 900}},
+    }));
     // The ringing one last: the newest call.
     events.push(progress(LIVE_RINGING, 5, "ringing"));
     let mut seq = 50_000;
@@ -911,6 +924,33 @@ fn live_calls_at_both_sizes() {
             }
         }
     }
+}
+
+/// A call with a summary and live events: its details, scrolled to its outcome, show the
+/// summaries' history and, beside it, the timeline of progress and SDK events.
+#[test]
+fn live_call_with_a_summary_shows_history_and_timeline() {
+    let mut app = app_with_live_calls(12, false);
+    let id = app.session.store.id_of(LIVE_GOOD).expect("the live call");
+    let record = app.session.store.by_id(id).expect("the live call");
+    assert_eq!(record.stage_label(), "partial");
+    let lines =
+        callwatch::tui::call_text::lines(record, &callwatch::tui::theme::Theme::new(false), false);
+    let outcome = lines
+        .iter()
+        .position(|l| l.to_string() == "Outcome")
+        .expect("an outcome section");
+    app.overlay = Some(Overlay::CallDetails {
+        id,
+        scroll: u16::try_from(outcome).expect("small"),
+    });
+    app.prepare_frame();
+    let screen = text(&app, 120, 40);
+    assert!(
+        screen.contains("History (in arrival order)") && screen.contains("Timeline ("),
+        "{screen}"
+    );
+    insta::assert_snapshot!("live_call_details_history_timeline_120x40_plain", screen);
 }
 
 #[test]

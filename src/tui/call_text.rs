@@ -597,3 +597,15 @@ fn dash(s: &str) -> String {
 fn opt(v: Option<i64>, unit: &str) -> String {
     v.map_or("—".to_owned(), |v| format!("{v}{unit}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_as_clocks() {
+        assert_eq!(clock_duration(Duration::from_secs(7)), "0:07");
+        assert_eq!(clock_duration(Duration::from_secs(754)), "12:34");
+        assert_eq!(clock_duration(Duration::from_secs(3723)), "1:02:03");
+    }
+}
