@@ -707,3 +707,288 @@ fn stale_events_and_a_rotated_recording_are_said_in_the_header() {
         "the stale row is dimmed"
     );
 }
+
+/// A live CloudEvent of `kind` (`call-event.gateway`, `call-metrics.sdk`…) for call `sid`,
+/// `ago` seconds before "now", with `data` (its `call_sid` and `timestamp` are added).
+fn live_event(kind: &str, sid: &str, ago: u64, mut data: serde_json::Value) -> serde_json::Value {
+    let time = callwatch::timestamp::rfc3339(UNIX_EPOCH + Duration::from_secs(NOW_S - ago));
+    data["call_sid"] = sid.into();
+    data["account_sid"] = "AC00000000000000000000000000000000".into();
+    data["timestamp"] = time.clone().into();
+    serde_json::json!({
+        "specversion": "1.0",
+        "type": format!("com.twilio.voice.insights.{kind}"),
+        "id": format!("EZ{sid}{kind}{ago}"),
+        "source": "/v1/Voice/Insights",
+        "time": time,
+        "data": data,
+    })
+}
+
+/// A call-progress event.
+fn progress(sid: &str, ago: u64, name: &str) -> serde_json::Value {
+    let data =
+        serde_json::json!({"name": name, "group": "call", "edge": "carrier_edge", "level": "INFO"});
+    live_event("call-event.gateway", sid, ago, data)
+}
+
+/// A Voice SDK event: a warning raised or cleared, or an error with `code` and `message`.
+fn sdk_event(sid: &str, ago: u64, name: &str, group: &str) -> serde_json::Value {
+    let data =
+        serde_json::json!({"name": name, "group": group, "edge": "sdk_edge", "level": "WARNING"});
+    live_event("call-event.sdk", sid, ago, data)
+}
+
+fn sdk_error(sid: &str, ago: u64, code: i64, message: Option<&str>) -> serde_json::Value {
+    let mut error = serde_json::json!({"code": code});
+    if let Some(m) = message {
+        error["message"] = m.into();
+    }
+    let data = serde_json::json!({"name": "error", "group": "connection", "edge": "sdk_edge",
+        "level": "ERROR", "sdk_edge": {"error": error}});
+    live_event("call-event.sdk", sid, ago, data)
+}
+
+/// A 10-second quality sample of `edge` (`carrier_edge`, `sdk_edge`…) in `direction`.
+fn sample(
+    sid: &str,
+    ago: u64,
+    edge: &str,
+    direction: &str,
+    (mos, jitter, loss): (Option<f64>, f64, f64),
+) -> serde_json::Value {
+    let mut interval = serde_json::json!({"jitter": {"value": jitter},
+        "packets_loss_percentage": loss, "rtt": {"value": 80}});
+    if let Some(mos) = mos {
+        interval["mos"] = serde_json::json!({"value": mos});
+    }
+    let kind = if edge == "sdk_edge" {
+        "call-metrics.sdk"
+    } else {
+        "call-metrics.gateway"
+    };
+    let data = serde_json::json!({"edge": edge, "direction": direction,
+        edge: {"codec_name": "opus", "interval": interval}});
+    live_event(kind, sid, ago, data)
+}
+
+const LIVE_RINGING: &str = "CA10000000000000000000000000000001";
+const LIVE_GOOD: &str = "CA20000000000000000000000000000002";
+const LIVE_JITTERY: &str = "CA30000000000000000000000000000003";
+const LIVE_FAILING: &str = "CA40000000000000000000000000000004";
+
+/// The app of [`app_with_calls`] with four live calls on top: one ringing (progress only), one
+/// answered 1:23 ago with a good MOS, one answered 12:34 ago with jitter over 30 ms on the
+/// carrier edge and an SDK warning, and one whose MOS fell until it ended with SDK errors.
+fn app_with_live_calls(calls: usize, color: bool) -> App {
+    let mut app = app_with_calls(calls, color);
+    let mut events = vec![
+        progress(LIVE_GOOD, 95, "ringing"),
+        progress(LIVE_GOOD, 83, "answered"),
+        progress(LIVE_JITTERY, 760, "initiated"),
+        progress(LIVE_JITTERY, 754, "answered"),
+        sdk_event(
+            LIVE_JITTERY,
+            300,
+            "high-jitter",
+            "network-quality-warning-raised",
+        ),
+        progress(LIVE_FAILING, 400, "ringing"),
+        progress(LIVE_FAILING, 390, "answered"),
+        sdk_event(
+            LIVE_FAILING,
+            250,
+            "low-mos",
+            "network-quality-warning-raised",
+        ),
+        sdk_error(LIVE_FAILING, 185, 31005, None),
+        sdk_error(
+            LIVE_FAILING,
+            181,
+            53405,
+            Some("Media connection failed: ICE \x1b[31mfailed"),
+        ),
+        progress(LIVE_FAILING, 180, "completed"),
+    ];
+    for i in 0..8u64 {
+        events.push(sample(
+            LIVE_GOOD,
+            80 - i * 10,
+            "sdk_edge",
+            "both",
+            (Some(4.3 + (i % 3) as f64 * 0.05), 4.0 + i as f64, 0.0),
+        ));
+    }
+    for i in 0..60u64 {
+        let jitter = 12.0 + (i as f64 * 0.7) + if i > 40 { 20.0 } else { 0.0 };
+        for direction in ["inbound", "outbound"] {
+            events.push(sample(
+                LIVE_JITTERY,
+                750 - i * 10,
+                "carrier_edge",
+                direction,
+                (None, jitter, if i > 50 { 0.6 } else { 0.1 }),
+            ));
+        }
+    }
+    for i in 0..21u64 {
+        let mos = 4.3 - i as f64 * 0.06;
+        events.push(sample(
+            LIVE_FAILING,
+            385 - i * 10,
+            "sdk_edge",
+            "both",
+            (Some(mos), 8.0 + i as f64 * 2.0, i as f64 * 0.15),
+        ));
+        events.push(sample(
+            LIVE_FAILING,
+            385 - i * 10,
+            "carrier_edge",
+            "inbound",
+            (Some(mos + 0.1), 5.0 + i as f64, 0.0),
+        ));
+    }
+    // The good one has a partial summary too: its details show the summary's history beside
+    // the timeline.
+    events.push(serde_json::json!({
+        "specversion": "1.0",
+        "type": "com.twilio.voice.insights.call-summary.partial",
+        "id": "EZpartial-live-good",
+        "time": callwatch::timestamp::rfc3339(UNIX_EPOCH + Duration::from_secs(NOW_S - 30)),
+        "data": {"call_sid": LIVE_GOOD, "call_state": "answered", "call_type": "client",
+            "processing_state": "partial", "processing_version": 1,
+            "from": {"caller": "client:alice", "connection": "twilio_sdk"},
+            "to": {"callee": "+14155550100", "carrier": "AT&T Wireless", "connection": "mobile"},
+            "properties": {"direction": "outbound_dial", "pdd_ms": 900}},
+    }));
+    // The ringing one last: the newest call.
+    events.push(progress(LIVE_RINGING, 5, "ringing"));
+    let mut seq = 50_000;
+    for event in events {
+        seq += 1;
+        let body = serde_json::to_vec(&serde_json::json!([event])).expect("json");
+        let events = parse_delivery(&body).expect("a live delivery parses");
+        app.on_delivery(Delivery::accepted(
+            seq,
+            UNIX_EPOCH + Duration::from_secs(NOW_S - 1),
+            events,
+        ));
+    }
+    app.prepare_frame();
+    app
+}
+
+/// The table with live calls (quality column, in-progress marks with their running time, the
+/// header's count), their details (charts, timeline, SDK errors) and the stats' quality line.
+#[test]
+fn live_calls_at_both_sizes() {
+    for color in [false, true] {
+        let suffix = if color { "colour" } else { "plain" };
+        let app = app_with_live_calls(12, color);
+        for (w, h) in [(80, 24), (120, 40)] {
+            insta::assert_snapshot!(format!("live_calls_{w}x{h}_{suffix}"), render(&app, w, h));
+        }
+        let mut stats = app_with_live_calls(12, color);
+        stats.view = View::Stats;
+        stats.prepare_frame();
+        for (w, h) in [(80, 24), (120, 40)] {
+            insta::assert_snapshot!(format!("live_stats_{w}x{h}_{suffix}"), render(&stats, w, h));
+        }
+        let (_, computed) = stats.call_stats.as_ref().expect("stats computed");
+        // good, fair, poor, no data: the good MOS; the MOS of 3.2 and the jitter of 73 ms; the
+        // ringing call and the twelve calls with summaries only.
+        assert_eq!(computed.quality, [1, 0, 2, 13]);
+        assert_eq!(
+            (
+                computed.judged_by_mos,
+                computed.poor_jitter,
+                computed.poor_loss
+            ),
+            (2, 1, 0)
+        );
+        for sid in [LIVE_FAILING, LIVE_JITTERY] {
+            let mut details = app_with_live_calls(12, color);
+            let id = details.session.store.id_of(sid).expect("the live call");
+            details.overlay = Some(Overlay::CallDetails { id, scroll: 0 });
+            details.prepare_frame();
+            let name = if sid == LIVE_FAILING {
+                "failing"
+            } else {
+                "jittery"
+            };
+            for (w, h) in [(80, 24), (120, 40)] {
+                insta::assert_snapshot!(
+                    format!("live_call_details_{name}_{w}x{h}_{suffix}"),
+                    render(&details, w, h)
+                );
+            }
+        }
+    }
+}
+
+/// A call with a summary and live events: its details, scrolled to its outcome, show the
+/// summaries' history and, beside it, the timeline of progress and SDK events.
+#[test]
+fn live_call_with_a_summary_shows_history_and_timeline() {
+    let mut app = app_with_live_calls(12, false);
+    let id = app.session.store.id_of(LIVE_GOOD).expect("the live call");
+    let record = app.session.store.by_id(id).expect("the live call");
+    assert_eq!(record.stage_label(), "partial");
+    let lines =
+        callwatch::tui::call_text::lines(record, &callwatch::tui::theme::Theme::new(false), false);
+    let outcome = lines
+        .iter()
+        .position(|l| l.to_string() == "Outcome")
+        .expect("an outcome section");
+    app.overlay = Some(Overlay::CallDetails {
+        id,
+        scroll: u16::try_from(outcome).expect("small"),
+    });
+    app.prepare_frame();
+    let screen = text(&app, 120, 40);
+    assert!(
+        screen.contains("History (in arrival order)") && screen.contains("Timeline ("),
+        "{screen}"
+    );
+    insta::assert_snapshot!("live_call_details_history_timeline_120x40_plain", screen);
+}
+
+#[test]
+fn live_quality_sorts_worst_first_and_escapes_sdk_messages() {
+    let mut app = app_with_live_calls(12, false);
+    while app.sort.0 != SortColumn::Quality {
+        key(&mut app, KeyCode::Char('s'));
+    }
+    assert_eq!(app.sort, (SortColumn::Quality, true));
+    let order: Vec<&str> = app
+        .rows
+        .iter()
+        .take(3)
+        .filter_map(|&id| app.session.store.by_id(id))
+        .map(|r| r.call_sid())
+        .collect();
+    // Both poor (a MOS of 3.2; jitter 72 ms without a MOS), then the good one; calls without
+    // figures last.
+    assert!(
+        order[..2].contains(&LIVE_FAILING) && order[..2].contains(&LIVE_JITTERY),
+        "{order:?}"
+    );
+    assert_eq!(order[2], LIVE_GOOD, "worst first");
+    let screen = text(&app, 120, 40);
+    assert!(screen.contains("QUALITY↓"), "{screen}");
+    assert!(screen.contains("sort quality ↓"), "{screen}");
+
+    let id = app.session.store.id_of(LIVE_FAILING).expect("call");
+    app.overlay = Some(Overlay::CallDetails { id, scroll: 0 });
+    app.prepare_frame();
+    let record = app.session.store.by_id(id).expect("call");
+    let lines =
+        callwatch::tui::call_text::lines(record, &callwatch::tui::theme::Theme::new(false), false);
+    let details: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    assert!(details.contains("31005 Connection error"), "{details}");
+    assert!(
+        details.contains("53405 Media connection failed: ICE \\x1b[31mfailed"),
+        "the SDK's message, escaped: {details}"
+    );
+    assert!(!details.contains('\x1b'), "{details}");
+}

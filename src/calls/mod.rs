@@ -8,6 +8,7 @@ pub mod dedupe;
 pub mod filter;
 pub mod live;
 pub mod packed;
+pub mod quality;
 pub mod search;
 pub mod sid;
 pub mod stats;

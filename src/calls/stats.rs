@@ -1,10 +1,12 @@
 //! Aggregates for the stats view: calls by state, top carriers, who hung up, Q.850 causes, SIP
-//! responses, PDD percentiles, average duration, answer-seizure ratio, and calls per minute.
+//! responses, PDD percentiles, average duration, answer-seizure ratio, calls per minute, and
+//! the calls' live quality by band.
 //! Computed from the store on demand (the stats view recomputes at most once a second).
 
 use std::collections::HashMap;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use crate::calls::quality::{self, Band};
 use crate::calls::store::CallRecord;
 
 /// Minutes the calls-per-minute sparkline covers.
@@ -33,6 +35,15 @@ pub struct CallStats {
     pub asr: Option<f64>,
     /// Calls first seen in each of the last [`SPARKLINE_MINUTES`] minutes, oldest first.
     pub per_minute: Vec<u64>,
+    /// Calls by quality band of their latest live figures ([`crate::calls::quality::band`]),
+    /// in [`Band::ALL`] order: good, fair, poor, no data.
+    pub quality: [u64; 4],
+    /// Calls with figures whose band came from their MOS (the rest: from jitter and loss).
+    pub judged_by_mos: u64,
+    /// Calls whose latest jitter is over the threshold.
+    pub poor_jitter: u64,
+    /// Calls whose latest loss is over the threshold.
+    pub poor_loss: u64,
 }
 
 impl CallStats {
@@ -87,6 +98,18 @@ impl CallStats {
                 if state == "completed" {
                     answered += 1;
                 }
+            }
+            let figures = quality::of_record(r);
+            let band = figures.map_or(Band::NoData, quality::band);
+            if let Some(i) = Band::ALL.iter().position(|b| *b == band) {
+                stats.quality[i] += 1;
+            }
+            if let Some(q) = figures {
+                stats.judged_by_mos += u64::from(q.mos.is_some());
+                stats.poor_jitter +=
+                    u64::from(q.jitter_ms.map(quality::jitter_band) == Some(Band::Poor));
+                stats.poor_loss +=
+                    u64::from(q.loss_pct.map(quality::loss_band) == Some(Band::Poor));
             }
             let age = now_min.saturating_sub(minutes(r.first_seen));
             if let Ok(age) = usize::try_from(age)

@@ -20,6 +20,8 @@ pub enum Column {
     CallType,
     /// completed / busy / ...
     State,
+    /// Live quality: MOS when known, else jitter and loss.
+    Quality,
     /// partial / predicted / complete.
     Processing,
     /// Seconds.
@@ -48,13 +50,14 @@ pub const COLUMNS: &[(Column, &str, u16, u8)] = &[
     (Column::FromTo, "FROM → TO", 23, 5),
     (Column::CallType, "TYPE", 8, 12),
     (Column::State, "STATE", 9, 1),
+    (Column::Quality, "QUALITY", 9, 4),
     (Column::Processing, "SUMMARY", 9, 6),
     (Column::Duration, "DUR", 5, 10),
     (Column::Pdd, "PDD", 7, 15),
     (Column::FromCarrier, "FROM CARRIER", 12, 7),
     (Column::ToCarrier, "TO CARRIER", 12, 11),
     (Column::Hangup, "HANGUP", 6, 8),
-    (Column::Q850, "Q.850", 20, 4),
+    (Column::Q850, "Q.850", 20, 6),
     (Column::Sip, "SIP", 14, 9),
     (Column::Tags, "TAGS", 12, 14),
 ];
@@ -119,14 +122,17 @@ pub enum SortColumn {
     Pdd,
     /// Call SID.
     Sid,
+    /// Live quality, worst highest ([`crate::calls::quality::badness`]).
+    Quality,
 }
 
 impl SortColumn {
     /// The order `s` cycles through.
-    pub const CYCLE: [SortColumn; 8] = [
+    pub const CYCLE: [SortColumn; 9] = [
         Self::Updated,
         Self::State,
         Self::Duration,
+        Self::Quality,
         Self::FromCarrier,
         Self::Q850,
         Self::Sip,
@@ -145,6 +151,7 @@ impl SortColumn {
             Self::Sip => "SIP",
             Self::Pdd => "PDD",
             Self::Sid => "call SID",
+            Self::Quality => "quality",
         }
     }
 
@@ -175,6 +182,9 @@ impl SortColumn {
             Self::Sip => number(Some(s.properties.last_sip_response_num)),
             Self::Pdd => number(s.properties.pdd_ms),
             Self::Sid => text(&s.call_sid),
+            Self::Quality => number(
+                crate::calls::quality::of_record(record).and_then(crate::calls::quality::badness),
+            ),
         }
     }
 }
@@ -190,6 +200,7 @@ pub fn sorted_column(sort: SortColumn) -> Column {
         SortColumn::Sip => Column::Sip,
         SortColumn::Pdd => Column::Pdd,
         SortColumn::Sid => Column::Sid,
+        SortColumn::Quality => Column::Quality,
     }
 }
 

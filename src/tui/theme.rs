@@ -3,6 +3,8 @@
 
 use ratatui::style::{Color, Modifier, Style};
 
+use crate::calls::quality::Band;
+
 /// The styles of one screen.
 #[derive(Debug, Clone, Copy)]
 pub struct Theme {
@@ -32,6 +34,19 @@ impl Theme {
             _ => return Style::new(),
         };
         Style::new().fg(color)
+    }
+
+    /// The style of a quality band ([`crate::calls::quality`]): poor red, fair yellow, good
+    /// green; without colour, poor is bold.
+    pub fn quality(&self, band: Band) -> Style {
+        match (self.color, band) {
+            (_, Band::NoData) => self.dim(),
+            (true, Band::Good) => Style::new().green(),
+            (true, Band::Fair) => Style::new().yellow(),
+            (true, Band::Poor) => Style::new().red().bold(),
+            (false, Band::Poor) => Style::new().bold(),
+            (false, _) => Style::new(),
+        }
     }
 
     /// The selected row.

@@ -1,6 +1,7 @@
 //! What the codes in a call summary mean: Q.850 causes (`properties.q850_cause`), SIP final
 //! responses (`properties.last_sip_response_num`) and Voice Insights tags, with short labels for
-//! the table (assets/twilio/codes.md).
+//! the table; and the Voice SDK error codes of live SDK events (`sdk_edge.error.code`)
+//! (assets/twilio/codes.md).
 
 /// The short meaning of an ITU-T Q.850 cause value, for the causes most seen on the PSTN.
 pub fn q850_meaning(cause: i64) -> Option<&'static str> {
@@ -103,6 +104,42 @@ pub fn tag_meaning(tag: &str) -> Option<&'static str> {
     })
 }
 
+/// The short meaning of a Voice SDK error code (`sdk_edge.error.code` of an SDK event), for the
+/// codes Twilio documents and calls commonly raise.
+pub fn sdk_error_meaning(code: i64) -> Option<&'static str> {
+    Some(match code {
+        31000 => "General Voice SDK error",
+        31003 => "Connection timeout",
+        31005 => "Connection error",
+        31008 => "Call cancelled",
+        31009 => "Transport error",
+        31204 => "Invalid JWT token",
+        31205 => "JWT token expired",
+        31208 => "User denied access to microphone",
+        31401 => "Microphone permission denied",
+        31402 => "Microphone acquisition failed",
+        31480 => "Temporarily unavailable",
+        31486 => "Busy here",
+        31600 => "Busy everywhere",
+        31603 => "Decline",
+        53405 => "Media connection failed",
+        _ => return None,
+    })
+}
+
+/// An SDK error for display: the code with the SDK's own message when it gave one, else with
+/// the code's meaning (`"31005 Connection error"`); without a code, the message alone. The
+/// message came from the network: sanitise the result before it reaches a terminal.
+pub fn sdk_error_label(code: Option<i64>, message: &str) -> String {
+    let message = message.trim();
+    match code {
+        Some(code) if !message.is_empty() => format!("{code} {message}"),
+        Some(code) => label(code, sdk_error_meaning(code)),
+        None if message.is_empty() => "error (no code)".to_owned(),
+        None => message.to_owned(),
+    }
+}
+
 /// Joins a code and its meaning: `0` (unknown) gives `""`, a code without a meaning gives just
 /// the number.
 fn label(code: i64, meaning: Option<&str>) -> String {
@@ -178,6 +215,32 @@ mod tests {
         assert_eq!(tag_meaning("tags"), None);
         assert_eq!(tag_meaning(""), None);
         assert_eq!(tag_meaning("High_Jitter"), None);
+    }
+
+    #[test]
+    fn sdk_errors_cover_codes_md() {
+        let codes = [
+            31000, 31003, 31005, 31008, 31009, 31204, 31205, 31208, 31401, 31402, 31480, 31486,
+            31600, 31603, 53405,
+        ];
+        for code in codes {
+            assert!(sdk_error_meaning(code).is_some(), "code {code}");
+        }
+        let md = include_str!("../../assets/twilio/codes.md");
+        for code in codes {
+            assert!(md.contains(&format!("| {code} |")), "codes.md lists {code}");
+        }
+        assert_eq!(sdk_error_meaning(31005), Some("Connection error"));
+        assert_eq!(sdk_error_meaning(31999), None);
+        assert_eq!(sdk_error_label(Some(31005), ""), "31005 Connection error");
+        assert_eq!(
+            sdk_error_label(Some(31005), " Gateway HANGUP "),
+            "31005 Gateway HANGUP",
+            "the event's own message first"
+        );
+        assert_eq!(sdk_error_label(Some(31999), ""), "31999");
+        assert_eq!(sdk_error_label(None, "boom"), "boom");
+        assert_eq!(sdk_error_label(None, ""), "error (no code)");
     }
 
     #[test]

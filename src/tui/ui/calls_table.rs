@@ -7,9 +7,11 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Row, Table};
 
+use crate::calls::quality;
 use crate::calls::store::CallRecord;
 use crate::text::terminal_safe;
 use crate::tui::app::App;
+pub use crate::tui::call_text::{IN_PROGRESS_MARK, clock_duration, running_for};
 pub use crate::tui::columns::{
     COLUMNS, Column, column_at, fit_columns, sort_for_column, sorted_column, visible_columns,
 };
@@ -52,7 +54,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             let row = Row::new(
                 columns
                     .iter()
-                    .map(|&(col, _, w)| cell(record, col, w, &theme, app.mask)),
+                    .map(|&(col, _, w)| cell(record, col, w, &theme, app)),
             );
             if offset + i == selected {
                 row.style(theme.selected())
@@ -93,13 +95,8 @@ fn header_row(columns: &[(Column, &'static str, u16)], theme: &Theme, app: &App)
     .style(theme.title())
 }
 
-fn cell<'a>(
-    record: &'a CallRecord,
-    col: Column,
-    width: u16,
-    theme: &Theme,
-    mask: bool,
-) -> Cell<'a> {
+fn cell<'a>(record: &'a CallRecord, col: Column, width: u16, theme: &Theme, app: &App) -> Cell<'a> {
+    let mask = app.mask;
     let s = &record.summary;
     let p = &s.properties;
     let w = usize::from(width);
@@ -115,8 +112,23 @@ fn cell<'a>(
         Column::CallType => s.call_type.as_str().to_owned(),
         Column::State => {
             let state = s.call_state.as_str();
+            // A call in progress: the mark and how long it has been going.
+            if let Some(running) = running_for(record, app.now) {
+                let shown = fit(
+                    &format!("{IN_PROGRESS_MARK} {}", clock_duration(running)),
+                    w,
+                );
+                return Cell::from(Span::styled(shown, theme.call_state(state)));
+            }
             let shown = fit(&terminal_safe(dash(state)), w);
             return Cell::from(Span::styled(shown, theme.call_state(state)));
+        }
+        Column::Quality => {
+            let Some(q) = quality::of_record(record) else {
+                return Cell::from("");
+            };
+            let shown = fit(&quality::short_text(q), w);
+            return Cell::from(Span::styled(shown, theme.quality(quality::band(q))));
         }
         Column::Processing => record.stage_label().to_owned(),
         Column::Duration => s.duration.map(|d| format!("{d}s")).unwrap_or_default(),

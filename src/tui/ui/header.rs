@@ -12,6 +12,7 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use crate::ingest::{Delivery, DeliveryVerdict, ListenerStats};
 use crate::tui::SinkInfo;
 use crate::tui::app::App;
+use crate::tui::ui::calls_table::IN_PROGRESS_MARK;
 use crate::tui::ui::theme::Theme;
 
 /// Lines the header takes, borders included, without the sink and Debugger lines.
@@ -58,7 +59,20 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             theme.dim(),
         ));
     }
+    // A call is in progress while its state is `answered`: counted first, with the mark the
+    // table gives such calls, rather than among the states.
+    let in_progress = store.count_by_state().get("answered").copied().unwrap_or(0);
+    if in_progress > 0 {
+        calls_line.push(Span::raw("  "));
+        calls_line.push(Span::styled(
+            format!("{IN_PROGRESS_MARK} {in_progress} in progress"),
+            theme.call_state("answered"),
+        ));
+    }
     for (state, n) in store.count_by_state() {
+        if state == "answered" {
+            continue;
+        }
         let name = if state.is_empty() {
             "unknown"
         } else {

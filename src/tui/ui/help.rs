@@ -6,7 +6,9 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
+use crate::calls::quality;
 use crate::tui::app::App;
+use crate::tui::call_text::IN_PROGRESS_MARK;
 use crate::tui::keys;
 use crate::tui::ui::theme::Theme;
 
@@ -48,5 +50,17 @@ pub fn lines(theme: &Theme) -> Vec<Line<'static>> {
     out.push(Line::raw(
         "    e.g.  state=fail carrier~vodafone      q850>30 or sip>=500      !tag=silence",
     ));
+    out.push(Line::raw(""));
+    out.push(Line::from(Span::styled("  Live calls", theme.title())));
+    out.push(Line::raw(format!(
+        "    {IN_PROGRESS_MARK} 1:23   in progress (answered, not ended), for so long"
+    )));
+    out.push(Line::raw(format!(
+        "    QUALITY  latest MOS (poor < {}, fair < {}), else jitter (poor > {} ms) and loss (poor > {}%)",
+        quality::MOS_POOR,
+        quality::MOS_FAIR,
+        quality::JITTER_POOR_MS,
+        quality::LOSS_POOR_PCT,
+    )));
     out
 }

@@ -1,6 +1,7 @@
 //! The stats view: bar charts of calls by state, top carriers, who hung up, Q.850 causes and
 //! SIP responses; PDD percentiles, average duration and answer-seizure ratio; and calls per
-//! minute over the last 30 minutes as a sparkline. Over the calls the filter lets through.
+//! minute over the last 30 minutes as a sparkline; the calls' live quality by band. Over the
+//! calls the filter lets through.
 //!
 //! ```text
 //! ┌ by state ──────┐┌ top carriers ───┐┌ hang-up ─┐
@@ -8,6 +9,7 @@
 //! ┌ Q.850 causes ──────────┐┌ SIP responses ──────┐
 //! └────────────────────────┘└─────────────────────┘
 //!  PDD p50/p90/p99 · average duration · ASR
+//!  live quality good · fair · poor · no data
 //!  calls per minute ▁▂▅▇
 //! ```
 
@@ -16,6 +18,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Borders, Paragraph, Sparkline};
 
+use crate::calls::quality::{self, Band};
 use crate::calls::stats::{CallStats, SPARKLINE_MINUTES};
 use crate::tui::app::App;
 use crate::tui::ui::theme::Theme;
@@ -26,9 +29,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let theme = Theme::new(app.header.color);
     let empty = CallStats::default();
     let stats = app.call_stats.as_ref().map_or(&empty, |(_, s)| s);
-    let [top, middle, numbers, spark] = Layout::vertical([
+    let [top, middle, numbers, quality_area, spark] = Layout::vertical([
         Constraint::Percentage(45),
         Constraint::Min(4),
+        Constraint::Length(1),
         Constraint::Length(1),
         Constraint::Length(3),
     ])
@@ -114,6 +118,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         Span::styled(format!("   over {} calls", stats.calls), theme.dim()),
     ]);
     frame.render_widget(Paragraph::new(line), numbers);
+    frame.render_widget(Paragraph::new(quality_line(stats, &theme)), quality_area);
 
     let per_minute: Vec<u64> = stats.per_minute.clone();
     let peak = per_minute.iter().copied().max().unwrap_or(0);
@@ -125,6 +130,34 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         Sparkline::default().block(spark_block).data(&per_minute),
         spark,
     );
+}
+
+/// ` live quality  good 3 · fair 1 · poor 2 · no data 24   by MOS 4 · jitter > 30 ms 1 ·
+/// loss > 1% 1`: the calls in view by band of their latest figures, each band in its colour.
+fn quality_line(stats: &CallStats, theme: &Theme) -> Line<'static> {
+    let mut spans = vec![Span::styled(" live quality ", theme.dim())];
+    for (i, band) in Band::ALL.into_iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::styled(" · ", theme.dim()));
+        }
+        spans.push(Span::styled(
+            format!("{} {}", band.label(), stats.quality[i]),
+            theme.quality(band),
+        ));
+    }
+    spans.push(Span::styled("   judged by MOS ", theme.dim()));
+    spans.push(Span::raw(stats.judged_by_mos.to_string()));
+    spans.push(Span::styled(
+        format!("   jitter > {} ms ", quality::JITTER_POOR_MS),
+        theme.dim(),
+    ));
+    spans.push(Span::raw(stats.poor_jitter.to_string()));
+    spans.push(Span::styled(
+        format!("   loss > {}% ", quality::LOSS_POOR_PCT),
+        theme.dim(),
+    ));
+    spans.push(Span::raw(stats.poor_loss.to_string()));
+    Line::from(spans)
 }
 
 /// A bar labelled with a state, carrier or cause as deliveries named it (escaped).
