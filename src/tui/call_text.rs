@@ -464,28 +464,29 @@ fn timeline_lines(live: &LiveState, theme: &Theme) -> Vec<Line<'static>> {
             format!("{:<16}", "(no time)")
         };
         let name = terminal_safe(&e.name).into_owned();
-        let (what, style) = match &e.signal {
-            Signal::Progress(Some(state)) if state.as_str() != name => (
+        let (what, style) = match (&e.signal, e.progress_state()) {
+            (Signal::Progress, Some(state)) if state.as_str() != name => (
                 format!("{name} → {}", state.as_str()),
                 theme.call_state(state.as_str()),
             ),
-            Signal::Progress(Some(state)) => (name, theme.call_state(state.as_str())),
-            Signal::Progress(None) => (name, ratatui::style::Style::new()),
-            Signal::WarningRaised => (format!("⚠ {name} raised"), theme.warning()),
-            Signal::WarningCleared => (format!("{name} cleared"), theme.good()),
-            Signal::Error(code) => {
+            (Signal::Progress, Some(state)) => (name, theme.call_state(state.as_str())),
+            (Signal::Progress, None) => (name, ratatui::style::Style::new()),
+            (Signal::WarningRaised, _) => (format!("⚠ {name} raised"), theme.warning()),
+            (Signal::WarningCleared, _) => (format!("{name} cleared"), theme.good()),
+            (Signal::Error(code), _) => {
+                let code = code.map(i64::from);
                 // The SDK's own message, from the error it was kept with.
                 let message = live
                     .errors
                     .iter()
-                    .find(|err| err.code == *code && !err.message.is_empty())
+                    .find(|err| err.code == code && !err.message.is_empty())
                     .map_or("", |err| err.message.as_str());
                 (
-                    format!("✗ {}", terminal_safe(&sdk_error_label(*code, message))),
+                    format!("✗ {}", terminal_safe(&sdk_error_label(code, message))),
                     theme.warning(),
                 )
             }
-            Signal::Other => (name, ratatui::style::Style::new()),
+            (Signal::Other, _) => (name, ratatui::style::Style::new()),
         };
         out.push(Line::from(vec![
             Span::styled(format!("  {when}"), theme.dim()),
