@@ -124,8 +124,16 @@ fn cell<'a>(
             return Cell::from(Span::styled(shown, theme.call_state(state)));
         }
         Column::Processing => record.kind().label().into(),
-        Column::Duration => s.duration.map(|d| format!("{d}s")).unwrap_or_default().into(),
-        Column::Pdd => p.pdd_ms.map(|d| format!("{d}ms")).unwrap_or_default().into(),
+        Column::Duration => s
+            .duration
+            .map(|d| format!("{d}s"))
+            .unwrap_or_default()
+            .into(),
+        Column::Pdd => p
+            .pdd_ms
+            .map(|d| format!("{d}ms"))
+            .unwrap_or_default()
+            .into(),
         Column::FromCarrier => s.from.carrier.as_str().into(),
         Column::ToCarrier => s.to.carrier.as_str().into(),
         Column::Hangup => match p.disconnected_by.as_str() {
