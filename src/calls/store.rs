@@ -188,6 +188,13 @@ pub struct CallId {
     generation: u32,
 }
 
+impl CallId {
+    /// The slot's index: a small number, dense over the store's calls (views key sets by it).
+    pub fn slot(self) -> u32 {
+        self.slot
+    }
+}
+
 /// All calls, with the counters and ordering the screen needs.
 #[derive(Debug, Default)]
 pub struct CallStore {
@@ -516,7 +523,9 @@ impl CallStore {
         self.events
     }
 
-    /// Changes whenever a call changes: views compare it to know when to recompute.
+    /// Changes whenever a call changes: views compare it to know when to recompute. A call
+    /// changes only with a new `update_seq` above every earlier one (views bring their rows up
+    /// to date from the calls whose `update_seq` is above the generation they last saw).
     pub fn generation(&self) -> u64 {
         self.seq
     }

@@ -86,8 +86,12 @@ pub struct DetailsCache {
     pub lines: Vec<ratatui::text::Line<'static>>,
 }
 
-/// Views with more calls than this recompute their rows at most twice a second.
+/// Views with more calls than this filter and sort all their rows at most twice a second.
 const LARGE_STORE: usize = 20_000;
+
+/// Calls changed since the last frame that are always placed one by one rather than by
+/// filtering and sorting every row again (a sixteenth of the store, when more).
+const INCREMENTAL_MAX: usize = 1_024;
 
 /// The whole state of the screen.
 #[derive(Debug)]
@@ -116,6 +120,8 @@ pub struct App {
     pub rows: Vec<CallId>,
     /// Store generation the rows were computed at (None: must recompute).
     rows_generation: Option<u64>,
+    /// The store's count of evicted calls when the rows were computed.
+    rows_evicted: u64,
     /// When the rows were last computed.
     rows_computed_at: Option<Instant>,
     /// The selected call; `None` follows the first row (the newest call by default).
@@ -158,6 +164,7 @@ impl App {
             mask: false,
             rows: Vec::new(),
             rows_generation: None,
+            rows_evicted: 0,
             rows_computed_at: None,
             selected: None,
             selected_delivery: None,
@@ -224,9 +231,10 @@ impl App {
         self.dirty = true;
     }
 
-    /// Brings derived state (table rows, stats) up to date before a frame. Large stores are
-    /// re-sorted at most twice a second so that a burst of deliveries does not cost a sort
-    /// per frame.
+    /// Brings derived state (table rows, stats) up to date before a frame. When few calls
+    /// changed since the last frame, only those are placed again in the rows
+    /// ([`crate::tui::rows::update`]); when many did, large stores are filtered and re-sorted
+    /// at most twice a second so that a burst of deliveries does not cost a sort per frame.
     pub fn prepare_frame(&mut self) {
         let generation = self.session.store.generation();
         let stale = self.rows_generation != Some(generation);
@@ -234,7 +242,9 @@ impl App {
             && self
                 .rows_computed_at
                 .is_some_and(|t| t.elapsed() < Duration::from_millis(500));
-        if self.rows_generation.is_none() || (stale && self.frozen.is_none() && !throttled) {
+        if self.rows_generation.is_none()
+            || (stale && self.frozen.is_none() && !self.update_rows() && !throttled)
+        {
             self.recompute_rows();
         }
         if let Some(Overlay::CallDetails { id, .. }) = self.overlay {
@@ -274,50 +284,35 @@ impl App {
     /// Recomputes the calls table's rows from the store, the filter and the sort.
     pub fn recompute_rows(&mut self) {
         let store = &self.session.store;
-        let filter = self.filter.as_ref();
-        // The store's order holds live calls only: without a filter, no record is read.
-        let keep = |id: &CallId| match filter {
-            Some(f) => store.by_id(*id).is_some_and(|r| f.matches(r)),
-            None => true,
-        };
-        let (column, descending) = self.sort;
-        self.rows.clear();
-        if column == SortColumn::Updated {
-            // The store keeps this order already: no sort needed.
-            if descending {
-                self.rows.extend(store.ids_newest_first().filter(keep));
-            } else {
-                self.rows
-                    .extend(store.ids_newest_first().rev().filter(keep));
-            }
-        } else {
-            let mut keyed: Vec<(u128, &str, u64, CallId)> = store
-                .ids_newest_first()
-                .filter_map(|id| store.by_id(id).map(|r| (id, r)))
-                .filter(|(_, r)| filter.is_none_or(|f| f.matches(r)))
-                .map(|(id, r)| {
-                    let (number, text) = column.key(r);
-                    (number, text, r.update_seq, id)
-                })
-                .collect();
-            // Ties go to the update order; `update_seq` is unique, so the order is total. The
-            // texts are compared only when their prefixes tie and one is longer than sixteen
-            // bytes: a `memcmp` per comparison was most of the sort's time.
-            keyed.sort_unstable_by(|a, b| {
-                let o = a.0.cmp(&b.0).then_with(|| {
-                    if a.1.len() <= 16 && b.1.len() <= 16 {
-                        a.1.len().cmp(&b.1.len())
-                    } else {
-                        a.1.cmp(b.1)
-                    }
-                });
-                let o = o.then(a.2.cmp(&b.2));
-                if descending { o.reverse() } else { o }
-            });
-            self.rows.extend(keyed.into_iter().map(|(_, _, _, id)| id));
-        }
+        crate::tui::rows::compute(store, self.filter.as_ref(), self.sort, &mut self.rows);
         self.rows_generation = Some(store.generation());
+        self.rows_evicted = store.evicted();
         self.rows_computed_at = Some(Instant::now());
+    }
+
+    /// Brings the rows up to date with the calls updated since they were computed, without
+    /// filtering and sorting every call again; false (rows untouched) when so many calls
+    /// changed that [`Self::recompute_rows`] is the cheaper way.
+    fn update_rows(&mut self) -> bool {
+        let Some(since) = self.rows_generation else {
+            return false;
+        };
+        let store = &self.session.store;
+        let max_changed = INCREMENTAL_MAX.max(store.len() / 16);
+        let updated = crate::tui::rows::update(
+            store,
+            self.filter.as_ref(),
+            self.sort,
+            &mut self.rows,
+            since,
+            self.rows_evicted,
+            max_changed,
+        );
+        if updated {
+            self.rows_generation = Some(store.generation());
+            self.rows_evicted = store.evicted();
+        }
+        updated
     }
 
     /// Index of the selected call in [`Self::rows`].

@@ -10,6 +10,7 @@ pub mod app;
 pub mod call_text;
 pub mod columns;
 pub mod keys;
+pub mod rows;
 pub mod theme;
 pub mod ui;
 

@@ -2,6 +2,8 @@
 //! the same with ten calls or a hundred thousand. Columns that do not fit the width are dropped
 //! by priority (state and SID stay; tags and direction go first).
 
+use std::borrow::Cow;
+
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
@@ -100,16 +102,19 @@ fn cell<'a>(record: &'a CallRecord, col: Column, width: u16, theme: &Theme, app:
     let s = &record.summary;
     let p = &s.properties;
     let w = usize::from(width);
-    let text = match col {
-        Column::Time => crate::timestamp::clock(record.updated_at),
-        Column::Sid => short_sid(&terminal_safe(&s.call_sid)),
-        Column::Direction => short_direction(p.direction.as_str()).to_owned(),
+    // Borrowed where the record already holds the text: a frame builds some 900 cells, and
+    // a copy of each was a good part of drawing one.
+    let text: Cow<'a, str> = match col {
+        Column::Time => crate::timestamp::clock(record.updated_at).into(),
+        Column::Sid => short_sid(&terminal_safe(&s.call_sid)).into(),
+        Column::Direction => short_direction(p.direction.as_str()).into(),
         Column::FromTo => format!(
             "{} → {}",
             maybe_mask(dash(&s.from.caller), mask),
             maybe_mask(dash(&s.to.callee), mask)
-        ),
-        Column::CallType => s.call_type.as_str().to_owned(),
+        )
+        .into(),
+        Column::CallType => s.call_type.as_str().into(),
         Column::State => {
             let state = s.call_state.as_str();
             // A call in progress: the mark and how long it has been going.
@@ -130,21 +135,44 @@ fn cell<'a>(record: &'a CallRecord, col: Column, width: u16, theme: &Theme, app:
             let shown = fit(&quality::short_text(q), w);
             return Cell::from(Span::styled(shown, theme.quality(quality::band(q))));
         }
-        Column::Processing => record.stage_label().to_owned(),
-        Column::Duration => s.duration.map(|d| format!("{d}s")).unwrap_or_default(),
-        Column::Pdd => p.pdd_ms.map(|d| format!("{d}ms")).unwrap_or_default(),
-        Column::FromCarrier => s.from.carrier.to_string(),
-        Column::ToCarrier => s.to.carrier.to_string(),
+        Column::Processing => record.stage_label().into(),
+        Column::Duration => s
+            .duration
+            .map(|d| format!("{d}s"))
+            .unwrap_or_default()
+            .into(),
+        Column::Pdd => p
+            .pdd_ms
+            .map(|d| format!("{d}ms"))
+            .unwrap_or_default()
+            .into(),
+        Column::FromCarrier => s.from.carrier.as_str().into(),
+        Column::ToCarrier => s.to.carrier.as_str().into(),
         Column::Hangup => match p.disconnected_by.as_str() {
-            "unknown_disconnected_by" => String::new(),
-            other => other.to_owned(),
+            "unknown_disconnected_by" => "".into(),
+            other => other.into(),
         },
-        Column::Q850 => q850_label(p.q850_cause),
-        Column::Sip => sip_label(p.last_sip_response_num),
-        Column::Tags => s.tags.join(","),
+        Column::Q850 => q850_label(p.q850_cause).into(),
+        Column::Sip => sip_label(p.last_sip_response_num).into(),
+        Column::Tags => s.tags.join(",").into(),
     };
     // Every column but the clock shows what a delivery or a recording said.
-    Cell::from(fit(&terminal_safe(&text), w))
+    Cell::from(shown(text, w))
+}
+
+/// `text` escaped for the terminal and cut to `width` characters, as [`fit`] cuts, copied
+/// only when either changes it.
+fn shown(text: Cow<'_, str>, width: usize) -> Cow<'_, str> {
+    let text = match terminal_safe(&text) {
+        Cow::Borrowed(_) => None,
+        Cow::Owned(escaped) => Some(escaped),
+    }
+    .map_or(text, Cow::Owned);
+    if text.chars().count() <= width {
+        text
+    } else {
+        fit(&text, width).into()
+    }
 }
 
 fn maybe_mask(text: &str, mask: bool) -> String {
