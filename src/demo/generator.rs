@@ -20,6 +20,7 @@ use super::data::{
     SIP_DOMAINS, SIP_USERS, TWILIO_NUMBER_CARRIERS,
 };
 use super::edges;
+use super::live;
 use super::facts::{
     CallFacts, Outcome, Party, Route, Snapshot, Timing, UNKNOWN_BY, add_duration, round_to,
 };
@@ -35,6 +36,20 @@ const SUMMARY_SCHEMA: &str = "https://events-schemas.twilio.com/VoiceInsights.Ca
 /// CloudEvent `dataschema` of a sink test event.
 const TEST_EVENT_SCHEMA: &str = "https://events-schemas.twilio.com/EventStreams.TestSink/1.json";
 
+/// A decided call, not yet placed in time.
+struct Decided {
+    facts: CallFacts,
+    scenario: Scenario,
+    snapshots: Vec<Snapshot>,
+    /// Summary delivery lags: one per snapshot, then predicted-complete and complete.
+    offsets: Vec<Duration>,
+}
+
+/// How much faster than real time a live demo call runs: 10 s of call time a second.
+pub const TIME_SCALE: u32 = 10;
+/// Talk time of a forced degraded call at least: enough samples for a spike between clean ones.
+const DEGRADED_MIN_TALK_SECS: u64 = 90;
+
 /// One simulated call: its SID, how it ends, and the CloudEvents Twilio would deliver for it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SimulatedCall {
@@ -42,15 +57,16 @@ pub struct SimulatedCall {
     pub call_sid: String,
     /// How the call ends.
     pub scenario: Scenario,
-    /// Partial(s), then predicted-complete, then complete, with increasing offsets.
+    /// Partial(s), then predicted-complete, then complete, with increasing offsets; for a live
+    /// call ([`CallGenerator::next_live_call`]) its live events too, all in delivery order.
     pub events: Vec<SimulatedEvent>,
 }
 
 /// One CloudEvent of a simulated call and when to deliver it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SimulatedEvent {
-    /// Delay after the call starts (compressed for the demo: partials ~1-3 s,
-    /// predicted-complete ~3-6 s, complete ~5-10 s).
+    /// Delay after the call starts, or (live calls) after its first event is due; the event's
+    /// `time` is that moment.
     pub offset: Duration,
     /// One CloudEvent object; its `data` is a JSON object (see [`with_data_as_string`]).
     pub event: Value,
@@ -105,26 +121,168 @@ impl CallGenerator {
 
     /// The next call: `scenario` forces the outcome (`None` picks one with realistic weights:
     /// mostly completed). The call starts at `started_at`; event times are `started_at` plus
-    /// each event's offset.
+    /// each event's offset. Its events are the summaries only, at the demo's first compressed
+    /// pace (see [`CallGenerator::next_live_call`] for the call as it happens).
     pub fn next_call(
         &mut self,
         scenario: Option<Scenario>,
         started_at: OffsetDateTime,
     ) -> SimulatedCall {
-        let scenario = scenario.unwrap_or_else(|| self.rng.weighted(SCENARIO_WEIGHTS));
+        let decided = self.decide(scenario, false, started_at);
+        let Decided {
+            facts,
+            scenario,
+            snapshots,
+            offsets,
+        } = decided;
+        let events = self.summaries(&facts, &snapshots, started_at, |_, offset| offset, &offsets);
+        SimulatedCall {
+            call_sid: facts.call_sid.clone(),
+            scenario,
+            events,
+        }
+    }
+
+    /// The next call as it happens, for the live demo: Call Insights progress events
+    /// (`initiated`, `ringing`, `answered`, then the final one), a quality sample every 10 s of
+    /// call time, SDK warnings and errors on client calls, and then the summaries, all in
+    /// delivery order. `degraded` forces a long completed client call whose jitter spikes (an
+    /// SDK `high-jitter` warning raised, then cleared).
+    ///
+    /// Time is compressed [`TIME_SCALE`] times: the call's first event is due at `appears_at`
+    /// and each later event `offset` after it, `call time / TIME_SCALE` later. So that nothing
+    /// claims a moment still to come, the call is dated back: every `timestamp`, `start_time`
+    /// and `end_time` is at or before the moment its event is delivered (`time`).
+    pub fn next_live_call(
+        &mut self,
+        scenario: Option<Scenario>,
+        degraded: bool,
+        appears_at: OffsetDateTime,
+    ) -> SimulatedCall {
+        self.live_call(scenario, degraded, |_| appears_at)
+    }
+
+    /// Like [`CallGenerator::next_live_call`], for sending all at once at `now`: the call
+    /// happened just before, so that its last event is due at `now` and none lies ahead.
+    pub fn next_live_call_sent_at(
+        &mut self,
+        scenario: Option<Scenario>,
+        degraded: bool,
+        now: OffsetDateTime,
+    ) -> SimulatedCall {
+        self.live_call(scenario, degraded, |last| add_duration_back(now, last))
+    }
+
+    fn live_call(
+        &mut self,
+        scenario: Option<Scenario>,
+        degraded: bool,
+        appears_at: impl FnOnce(Duration) -> OffsetDateTime,
+    ) -> SimulatedCall {
+        let placeholder = OffsetDateTime::UNIX_EPOCH;
+        let Decided {
+            mut facts,
+            scenario,
+            snapshots,
+            offsets,
+        } = self.decide(scenario, degraded, placeholder);
+        let mut rng = live::call_rng(&facts.call_sid);
+        let duration = facts.timing.duration;
+        // When the call ends, in demo time after it appears.
+        let ends = live::compressed(duration as f64);
+        // Summaries of the ended call arrive after the end, at the usual lags; partials taken
+        // while it was going arrive soon after the moment they describe, in order.
+        let mut summary_offsets = Vec::with_capacity(offsets.len());
+        let mut previous = Duration::ZERO;
+        for (i, &lag) in offsets.iter().enumerate() {
+            let offset = match snapshots.get(i) {
+                Some(snap) if !snap.ended => {
+                    let at = live::compressed(snap.duration as f64)
+                        + millis(rng.uniform(0.2, 0.8));
+                    at.max(previous + Duration::from_millis(50))
+                }
+                _ => ends + lag,
+            };
+            previous = offset;
+            summary_offsets.push(offset);
+        }
+        let last = summary_offsets.last().copied().unwrap_or(ends);
+        let appears_at = appears_at(last);
+        // Dated back so that the end (call time `duration`) is at or before its delivery
+        // (`appears_at + ends`); whole seconds, as summaries print them.
+        let back = Duration::from_secs(duration).saturating_sub(ends);
+        let start = add_duration_back(appears_at, back);
+        let start = start.replace_nanosecond(0).unwrap_or(start);
+        facts.started_at = start;
+
+        let mut events = live::events(&mut rng, &facts, degraded)
+            .into_iter()
+            .map(|(offset, event_type, data)| {
+                let id = format!("EZ{}", rng.hex(32));
+                SimulatedEvent {
+                    offset,
+                    event: live::envelope(
+                        event_type,
+                        &facts.call_sid,
+                        &id,
+                        add_duration(appears_at, offset),
+                        data,
+                    ),
+                }
+            })
+            .collect::<Vec<_>>();
+        let mut offsets_iter = summary_offsets.iter();
+        let summaries = self.summaries(
+            &facts,
+            &snapshots,
+            appears_at,
+            |_, _| offsets_iter.next().copied().unwrap_or(last),
+            &offsets,
+        );
+        events.extend(summaries);
+        // Stable: equal offsets keep their order (progress before samples, summaries last).
+        events.sort_by_key(|e| e.offset);
+        SimulatedCall {
+            call_sid: facts.call_sid.clone(),
+            scenario,
+            events,
+        }
+    }
+
+    /// Everything about the next call but when it happens.
+    fn decide(
+        &mut self,
+        scenario: Option<Scenario>,
+        degraded: bool,
+        started_at: OffsetDateTime,
+    ) -> Decided {
+        let drawn = scenario.unwrap_or_else(|| self.rng.weighted(SCENARIO_WEIGHTS));
+        let scenario = if degraded {
+            Scenario::Completed
+        } else {
+            drawn
+        };
         let call_sid = format!("CA{}", self.rng.hex(32));
-        let call_type = self.rng.weighted(CALL_TYPE_WEIGHTS);
+        let mut call_type = self.rng.weighted(CALL_TYPE_WEIGHTS);
+        if degraded {
+            call_type = CallType::Client;
+        }
         let route = self.route(call_type);
         let outcome = self.outcome(scenario);
-        let timing = self.timing(&outcome);
+        let mut timing = self.timing(&outcome);
+        if degraded && timing.connect_secs < DEGRADED_MIN_TALK_SECS {
+            // Long enough for a spike between clean samples.
+            timing.duration += DEGRADED_MIN_TALK_SECS - timing.connect_secs;
+            timing.connect_secs = DEGRADED_MIN_TALK_SECS;
+        }
         let edges = edges::edge_properties(&mut self.rng, call_type, &route);
         let media = if outcome.answered {
-            edges::media(&mut self.rng, call_type, &edges, timing.connect_secs)
+            edges::media(&mut self.rng, call_type, &edges, timing.connect_secs, degraded)
         } else {
             Map::new()
         };
         let facts = CallFacts {
-            call_sid: call_sid.clone(),
+            call_sid,
             account_sid: self.account_sid.clone(),
             call_type,
             route,
@@ -136,40 +294,54 @@ impl CallGenerator {
             silence: self.rng.chance(0.05),
             conference_participant: self.rng.chance(0.06),
         };
-
         let snapshots = self.partial_snapshots(&facts);
         let offsets = self.offsets(snapshots.len());
-        let final_snapshot = facts.final_snapshot();
+        Decided {
+            facts,
+            scenario,
+            snapshots,
+            offsets,
+        }
+    }
 
+    /// The summary events: the partials of `snapshots`, then predicted-complete and complete
+    /// (`offsets` has one more than `snapshots` for each), timed `base + offset_of(i, offset)`.
+    fn summaries(
+        &mut self,
+        facts: &CallFacts,
+        snapshots: &[Snapshot],
+        base: OffsetDateTime,
+        mut offset_of: impl FnMut(usize, Duration) -> Duration,
+        offsets: &[Duration],
+    ) -> Vec<SimulatedEvent> {
+        let final_snapshot = facts.final_snapshot();
         let mut events = Vec::with_capacity(snapshots.len() + 2);
         let mut version = 0;
-        for (snapshot, &offset) in snapshots.iter().zip(&offsets) {
+        for (i, (snapshot, &offset)) in snapshots.iter().zip(offsets).enumerate() {
             version += 1;
             let data = facts.summary(snapshot, "partial", version);
-            events.push(self.event(PARTIAL_TYPE, &facts, offset, data));
+            let offset = offset_of(i, offset);
+            events.push(self.event(PARTIAL_TYPE, facts, base, offset, data));
         }
-        let predicted_at = offsets[snapshots.len()];
-        let complete_at = offsets[snapshots.len() + 1];
+        let n = snapshots.len();
+        let predicted_at = offset_of(n, offsets[n]);
+        let complete_at = offset_of(n + 1, offsets[n + 1]);
         let data = facts.summary(&final_snapshot, "partial", version + 1);
-        events.push(self.event(PREDICTED_COMPLETE_TYPE, &facts, predicted_at, data));
+        events.push(self.event(PREDICTED_COMPLETE_TYPE, facts, base, predicted_at, data));
         let data = facts.summary(&final_snapshot, "complete", version + 2);
-        events.push(self.event(COMPLETE_TYPE, &facts, complete_at, data));
-
-        SimulatedCall {
-            call_sid,
-            scenario,
-            events,
-        }
+        events.push(self.event(COMPLETE_TYPE, facts, base, complete_at, data));
+        events
     }
 
     fn event(
         &mut self,
         event_type: &str,
         facts: &CallFacts,
+        base: OffsetDateTime,
         offset: Duration,
         data: Value,
     ) -> SimulatedEvent {
-        let time = add_duration(facts.started_at, offset);
+        let time = add_duration(base, offset);
         let event = json!({
             "specversion": "1.0",
             "type": event_type,
@@ -587,6 +759,14 @@ pub fn with_data_as_string(event: &Value) -> Value {
 /// A delivery body: the events as one compact JSON array, as Event Streams POSTs them.
 pub fn delivery_body(events: &[Value]) -> Vec<u8> {
     Value::Array(events.to_vec()).to_string().into_bytes()
+}
+
+/// `t - d`, or `t` if that would leave the representable range.
+fn add_duration_back(t: OffsetDateTime, d: Duration) -> OffsetDateTime {
+    time::Duration::try_from(d)
+        .ok()
+        .and_then(|d| t.checked_sub(d))
+        .unwrap_or(t)
 }
 
 fn millis(secs: f64) -> Duration {

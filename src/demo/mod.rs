@@ -6,6 +6,7 @@
 mod data;
 mod edges;
 mod facts;
+mod live;
 pub mod generator;
 mod prng;
 pub mod scenario;

@@ -1,5 +1,6 @@
-//! The simulated Twilio: starts calls at a rate, and delivers each call's summary events to a
-//! sink as Event Streams does — signed JSON arrays over real HTTP, at least once (a few
+//! The simulated Twilio: starts calls at a rate, and delivers each call's events — live
+//! progress, quality samples and SDK events while it goes, then its summaries — to a sink as
+//! Event Streams does — signed JSON arrays over real HTTP, at least once (a few
 //! duplicates), not always in order, `data` sometimes a JSON string, 5xx retried, 4xx not.
 
 use std::cmp::{Ordering, Reverse};
@@ -32,8 +33,8 @@ const MAX_IN_FLIGHT: usize = 16;
 /// How long in-flight requests may finish after the simulator is told to stop.
 const STOP_GRACE: Duration = Duration::from_millis(250);
 
-/// Calls started right away, one per scenario plus one at random, so even a few seconds of
-/// demo show every kind of outcome.
+/// Calls started right away, one per scenario plus a degraded one (jitter spikes, an SDK
+/// warning raised and cleared), so even a few seconds of demo show every kind of outcome.
 const BURST_CALLS: u64 = 6;
 /// Spacing of the burst's call starts (all within the first second).
 const BURST_SPACING: Duration = Duration::from_millis(150);
@@ -122,8 +123,9 @@ impl SimulatorStats {
 /// the only errors are a bad configuration or an HTTP client that cannot be built.
 ///
 /// First the sink test event (if configured); then a burst of six calls within the first
-/// second (one of each [`Scenario`]), then calls at `calls_per_minute` with exponential
-/// spacing. Each call's events go out at their offsets. When stopping, calls stop starting,
+/// second (one of each [`Scenario`], and a degraded call), then calls at `calls_per_minute`
+/// with exponential spacing. Each call's events go out at their offsets, call time running
+/// [`TIME_SCALE`](super::generator::TIME_SCALE) times faster, one event a delivery. When stopping, calls stop starting,
 /// pending events are dropped and requests in flight get a moment to finish.
 pub async fn run(
     cfg: SimulatorConfig,
@@ -317,8 +319,12 @@ impl Schedule {
             let at = self.next_call_at;
             let index = self.calls_started;
             let scenario = self.burst.get(index as usize).copied().flatten();
-            let started_at = add_duration(self.wall_start, at);
-            let call = self.generator.next_call(scenario, started_at);
+            // The burst's last call is the degraded one, so every demo shows one early.
+            let degraded = index + 1 == BURST_CALLS;
+            let appears_at = add_duration(self.wall_start, at);
+            let call = self
+                .generator
+                .next_live_call(scenario, degraded, appears_at);
             self.schedule_call(at, index, &call.events);
             self.calls_started += 1;
             started += 1;
