@@ -20,10 +20,10 @@ use super::data::{
     SIP_DOMAINS, SIP_USERS, TWILIO_NUMBER_CARRIERS,
 };
 use super::edges;
-use super::live;
 use super::facts::{
     CallFacts, Outcome, Party, Route, Snapshot, Timing, UNKNOWN_BY, add_duration, round_to,
 };
+use super::live;
 use super::prng::SplitMix64;
 pub use super::scenario::{Scenario, UnknownScenario};
 use crate::timestamp::rfc3339_millis;
@@ -197,8 +197,7 @@ impl CallGenerator {
         for (i, &lag) in offsets.iter().enumerate() {
             let offset = match snapshots.get(i) {
                 Some(snap) if !snap.ended => {
-                    let at = live::compressed(snap.duration as f64)
-                        + millis(rng.uniform(0.2, 0.8));
+                    let at = live::compressed(snap.duration as f64) + millis(rng.uniform(0.2, 0.8));
                     at.max(previous + Duration::from_millis(50))
                 }
                 _ => ends + lag,
@@ -257,11 +256,7 @@ impl CallGenerator {
         started_at: OffsetDateTime,
     ) -> Decided {
         let drawn = scenario.unwrap_or_else(|| self.rng.weighted(SCENARIO_WEIGHTS));
-        let scenario = if degraded {
-            Scenario::Completed
-        } else {
-            drawn
-        };
+        let scenario = if degraded { Scenario::Completed } else { drawn };
         let call_sid = format!("CA{}", self.rng.hex(32));
         let mut call_type = self.rng.weighted(CALL_TYPE_WEIGHTS);
         if degraded {
@@ -277,7 +272,13 @@ impl CallGenerator {
         }
         let edges = edges::edge_properties(&mut self.rng, call_type, &route);
         let media = if outcome.answered {
-            edges::media(&mut self.rng, call_type, &edges, timing.connect_secs, degraded)
+            edges::media(
+                &mut self.rng,
+                call_type,
+                &edges,
+                timing.connect_secs,
+                degraded,
+            )
         } else {
             Map::new()
         };
@@ -779,6 +780,248 @@ mod tests {
 
     fn t0() -> OffsetDateTime {
         time::macros::datetime!(2026-03-01 12:00:00 UTC)
+    }
+
+    use crate::twilio::cloudevent::{
+        DeliveredEvent, GATEWAY_EVENT_TYPE, GATEWAY_METRICS_TYPE, SDK_EVENT_TYPE, SDK_METRICS_TYPE,
+        parse_delivery,
+    };
+    use time::format_description::well_known::Rfc3339;
+
+    fn parse_time(v: &Value) -> OffsetDateTime {
+        let s = v.as_str().unwrap_or_default();
+        OffsetDateTime::parse(s, &Rfc3339).unwrap_or_else(|e| panic!("{s:?}: {e}"))
+    }
+
+    fn live_calls(seed: u64, n: usize) -> Vec<SimulatedCall> {
+        let mut g = CallGenerator::new(seed);
+        (0..n)
+            .map(|i| {
+                let at = t0() + Duration::from_secs(i as u64);
+                g.next_live_call(None, i % 10 == 0, at)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn nothing_a_live_call_says_lies_after_its_delivery() {
+        for call in live_calls(21, 300) {
+            let appears_at = t0();
+            let mut previous = Duration::ZERO;
+            for e in &call.events {
+                assert!(e.offset >= previous, "delivery order");
+                previous = e.offset;
+                let time = parse_time(&e.event["time"]);
+                let d = &e.event["data"];
+                for key in ["timestamp", "start_time", "end_time"] {
+                    if let Some(v) = d.get(key) {
+                        assert!(parse_time(v) <= time, "{key} {v} after {time}: {}", e.event);
+                    }
+                }
+                assert!(time >= appears_at - Duration::from_secs(0));
+            }
+        }
+    }
+
+    #[test]
+    fn every_summary_end_time_is_at_or_before_its_send_time() {
+        // The simulator sends each event at `appears_at + offset`, which is its `time`.
+        let mut g = CallGenerator::new(5);
+        let mut checked = 0;
+        for i in 0..200 {
+            let appears_at = t0() + Duration::from_secs(i * 3);
+            let call = g.next_live_call(None, i % 7 == 0, appears_at);
+            for e in &call.events {
+                let sent = add_duration(appears_at, e.offset);
+                assert_eq!(parse_time(&e.event["time"]), sent);
+                if let Some(end) = e.event["data"].get("end_time") {
+                    assert!(parse_time(end) <= sent, "{end} after {sent}");
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 400, "{checked}");
+    }
+
+    #[test]
+    fn live_events_come_before_the_summaries_in_progress_order() {
+        for call in live_calls(8, 200) {
+            let types: Vec<&str> = call
+                .events
+                .iter()
+                .map(|e| e.event["type"].as_str().unwrap_or_default())
+                .collect();
+            let progress: Vec<&str> = call
+                .events
+                .iter()
+                .filter(|e| e.event["type"] == GATEWAY_EVENT_TYPE)
+                .map(|e| e.event["data"]["name"].as_str().unwrap_or_default())
+                .collect();
+            assert_eq!(types[0], GATEWAY_EVENT_TYPE, "{types:?}");
+            assert_eq!(progress[0], "initiated");
+            let final_name = match call.scenario {
+                Scenario::Completed => "completed",
+                Scenario::Busy => "busy",
+                Scenario::NoAnswer => "no-answer",
+                Scenario::Failed => "failed",
+                Scenario::Canceled => "canceled",
+            };
+            assert_eq!(progress.last().copied(), Some(final_name), "{progress:?}");
+            let answered = progress.contains(&"answered");
+            assert_eq!(answered, call.scenario == Scenario::Completed);
+            // The final progress event comes before any summary of the ended call.
+            let last_progress = types
+                .iter()
+                .rposition(|t| *t == GATEWAY_EVENT_TYPE)
+                .unwrap_or_default();
+            assert_eq!(
+                types[types.len() - 2..],
+                [PREDICTED_COMPLETE_TYPE, COMPLETE_TYPE]
+            );
+            assert!(
+                types[last_progress..]
+                    .iter()
+                    .all(|t| !t.contains("metrics") && *t != SDK_EVENT_TYPE),
+                "{types:?}"
+            );
+            // Summaries keep their versions in delivery order.
+            let versions: Vec<i64> = call
+                .events
+                .iter()
+                .filter_map(|e| e.event["data"]["processing_version"].as_i64())
+                .collect();
+            assert!(versions.windows(2).all(|w| w[0] < w[1]), "{versions:?}");
+        }
+    }
+
+    #[test]
+    fn answered_calls_have_a_sample_every_ten_seconds_of_call_time() {
+        let mut with_samples = 0;
+        for call in live_calls(13, 200) {
+            let answered = call.events.iter().find(|e| {
+                e.event["type"] == GATEWAY_EVENT_TYPE && e.event["data"]["name"] == "answered"
+            });
+            let Some(answered) = answered else {
+                assert!(
+                    !call.events.iter().any(|e| e.event["type"]
+                        .as_str()
+                        .is_some_and(|t| t.contains("call-metrics"))),
+                    "no samples without an answer"
+                );
+                continue;
+            };
+            let answered_at = parse_time(&answered.event["data"]["timestamp"]);
+            for kind in [GATEWAY_METRICS_TYPE, SDK_METRICS_TYPE] {
+                let mut by_stream: std::collections::BTreeMap<(String, String), Vec<_>> =
+                    Default::default();
+                for e in call.events.iter().filter(|e| e.event["type"] == kind) {
+                    let d = &e.event["data"];
+                    let key = (
+                        d["edge"].as_str().unwrap_or_default().to_owned(),
+                        d["direction"].as_str().unwrap_or_default().to_owned(),
+                    );
+                    by_stream
+                        .entry(key)
+                        .or_default()
+                        .push(parse_time(&d["timestamp"]));
+                }
+                for (stream, times) in by_stream {
+                    with_samples += 1;
+                    for (k, t) in times.iter().enumerate() {
+                        let expected = answered_at + Duration::from_secs(10 * (k as u64 + 1));
+                        let gap = (*t - expected).whole_milliseconds().abs();
+                        assert!(gap <= 1, "{stream:?} sample {k} at {t}, not {expected}");
+                    }
+                }
+            }
+        }
+        assert!(with_samples > 50, "{with_samples}");
+    }
+
+    #[test]
+    fn every_live_event_parses_as_its_kind() {
+        let mut seen = std::collections::BTreeSet::new();
+        for call in live_calls(17, 120) {
+            for e in &call.events {
+                let body = delivery_body(std::slice::from_ref(&with_data_as_string(&e.event)));
+                let events = parse_delivery(&body).unwrap_or_default();
+                assert_eq!(events.len(), 1, "{}", e.event);
+                let event_type = e.event["type"].as_str().unwrap_or_default();
+                assert_eq!(events[0].event_type(), event_type);
+                if let DeliveredEvent::Live(live) = &events[0] {
+                    assert_eq!(live.data.call_sid(), call.call_sid);
+                    seen.insert(event_type.to_owned());
+                }
+            }
+        }
+        assert_eq!(seen.len(), 4, "{seen:?}");
+    }
+
+    #[test]
+    fn a_degraded_call_spikes_and_warns_then_clears() {
+        let mut g = CallGenerator::new(99);
+        for _ in 0..20 {
+            let call = g.next_live_call(None, true, t0());
+            assert_eq!(call.scenario, Scenario::Completed);
+            let sdk: Vec<(&str, &str)> = call
+                .events
+                .iter()
+                .filter(|e| e.event["type"] == SDK_EVENT_TYPE)
+                .map(|e| {
+                    let d = &e.event["data"];
+                    (
+                        d["name"].as_str().unwrap_or_default(),
+                        d["group"].as_str().unwrap_or_default(),
+                    )
+                })
+                .collect();
+            assert_eq!(
+                sdk,
+                [
+                    ("high-jitter", "network-quality-warning-raised"),
+                    ("high-jitter", "network-quality-warning-cleared")
+                ]
+            );
+            let jitter: Vec<f64> = call
+                .events
+                .iter()
+                .filter(|e| e.event["type"] == SDK_METRICS_TYPE)
+                .filter_map(|e| e.event["data"]["sdk_edge"]["interval"]["jitter"]["value"].as_f64())
+                .collect();
+            assert!(jitter.len() >= 9, "{jitter:?}");
+            assert!(jitter.iter().any(|&j| j > 30.0), "{jitter:?}");
+            assert!(jitter.iter().filter(|&&j| j < 5.0).count() >= jitter.len() - 1);
+            let complete = call.events.last().map(|e| &e.event["data"]);
+            let tags = complete.map(|d| d["tags"].to_string()).unwrap_or_default();
+            assert!(tags.contains("high_jitter"), "{tags}");
+        }
+    }
+
+    #[test]
+    fn live_calls_leave_the_summary_stream_as_it_was() {
+        // The same seed gives the same calls with or without their live events.
+        let mut a = CallGenerator::new(31);
+        let mut b = CallGenerator::new(31);
+        for _ in 0..30 {
+            let plain = a.next_call(None, t0());
+            let live = b.next_live_call(None, false, t0());
+            assert_eq!(plain.call_sid, live.call_sid);
+            assert_eq!(plain.scenario, live.scenario);
+        }
+    }
+
+    #[test]
+    fn sent_at_puts_the_last_event_at_now() {
+        let mut g = CallGenerator::new(4);
+        let now = t0();
+        let call = g.next_live_call_sent_at(Some(Scenario::Completed), true, now);
+        let last = call.events.last().map(|e| parse_time(&e.event["time"]));
+        assert_eq!(last, Some(now));
+        assert!(
+            call.events
+                .iter()
+                .all(|e| parse_time(&e.event["time"]) <= now)
+        );
     }
     #[test]
     fn same_seed_same_calls_and_account() {

@@ -93,7 +93,11 @@ pub(super) fn events(
     let t = &facts.timing;
     let gateway = gateway_edge(facts.call_type);
     let progress = |name: &str, at: f64| -> (Duration, &'static str, Value) {
-        (compressed(at), GATEWAY_EVENT_TYPE, progress_data(facts, gateway, name, at))
+        (
+            compressed(at),
+            GATEWAY_EVENT_TYPE,
+            progress_data(facts, gateway, name, at),
+        )
     };
     out.push(progress("initiated", 0.0));
     let pdd = t.pdd_ms as f64 / 1000.0;
@@ -141,7 +145,10 @@ fn progress_data(facts: &CallFacts, edge: Option<&str>, name: &str, at: f64) -> 
     d.insert("group".into(), "call".into());
     d.insert("level".into(), "INFO".into());
     if let Some(edge) = edge {
-        d.insert(edge.into(), json!({ "metadata": gateway_metadata(facts, edge) }));
+        d.insert(
+            edge.into(),
+            json!({ "metadata": gateway_metadata(facts, edge) }),
+        );
     }
     Value::Object(d)
 }
@@ -218,7 +225,9 @@ fn figures(stream: &Value) -> StreamFigures {
     let avg = |key: &str| stream.get(key)?.get("avg")?.as_f64();
     StreamFigures {
         jitter: avg("jitter"),
-        loss: stream.get("packets_loss_percentage").and_then(Value::as_f64),
+        loss: stream
+            .get("packets_loss_percentage")
+            .and_then(Value::as_f64),
         mos: avg("mos"),
         rtt: avg("rtt"),
     }
@@ -275,7 +284,15 @@ fn stream_series(
     });
     let rtt = f.rtt.map(|avg| {
         let clean = rng.uniform(40.0, 150.0).min(avg);
-        series(rng, avg, n, episode, avg > HIGH_RTT_MS, clean, (1.0, 5000.0))
+        series(
+            rng,
+            avg,
+            n,
+            episode,
+            avg > HIGH_RTT_MS,
+            clean,
+            (1.0, 5000.0),
+        )
     });
     StreamSeries {
         jitter,
@@ -330,14 +347,22 @@ fn samples(
     let sdk_series = sdk.map(|f| stream_series(rng, f, n, episode));
     let codec = |edge: &str| -> (Value, Value) {
         let stream = facts.media.get(edge).and_then(|m| m.get("inbound"));
-        let field = |k: &str| stream.and_then(|s| s.get(k)).cloned().unwrap_or(Value::Null);
+        let field = |k: &str| {
+            stream
+                .and_then(|s| s.get(k))
+                .cloned()
+                .unwrap_or(Value::Null)
+        };
         (field("codec"), field("codec_name"))
     };
     let answered = facts.timing.ring_secs;
     let mut totals: Vec<(u64, u64, f64)> = vec![(0, 0, 0.0); gateway.len() + 1];
     let warning = sdk_series.as_ref().filter(|_| impaired).and_then(|s| {
         let stretch = |v: &[f64]| -> Vec<f64> {
-            (0..n).filter(|&i| episode.contains(i)).map(|i| v[i]).collect()
+            (0..n)
+                .filter(|&i| episode.contains(i))
+                .map(|i| v[i])
+                .collect()
         };
         let jitter = stretch(&s.jitter);
         let loss = stretch(&s.loss);
@@ -418,14 +443,8 @@ fn samples(
                 "jitter".into(),
                 json!({ "value": round_to(s.jitter[i], 1) }),
             );
-            interval.insert(
-                "audio_in".into(),
-                json!({ "value": rng.range(40, 2500) }),
-            );
-            interval.insert(
-                "audio_out".into(),
-                json!({ "value": rng.range(800, 9000) }),
-            );
+            interval.insert("audio_in".into(), json!({ "value": rng.range(40, 2500) }));
+            interval.insert("audio_out".into(), json!({ "value": rng.range(800, 9000) }));
             interval.insert("packets_lost".into(), lost.into());
             interval.insert("packets_received".into(), (packets - lost).into());
             interval.insert(

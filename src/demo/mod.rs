@@ -6,8 +6,8 @@
 mod data;
 mod edges;
 mod facts;
-mod live;
 pub mod generator;
+mod live;
 mod prng;
 pub mod scenario;
 pub mod simulator;
