@@ -1,14 +1,22 @@
-//! Realistic Voice Insights call-summary CloudEvents from a seed: carriers, numbers, call types,
-//! causes consistent with each outcome (`codes.md`), edges with metrics and the tags they imply.
-//! Used by the demo's simulated Twilio and by `callwatch send --scenario`.
+//! Realistic Voice Insights CloudEvents from a seed: carriers, numbers, call types, causes
+//! consistent with each outcome (`codes.md`), edges with metrics and the tags they imply. Used
+//! by the demo's simulated Twilio and by `callwatch send --scenario`.
 //!
-//! Timing is compressed for the demo: a call's events arrive seconds after it starts (partial at
-//! ~1-3 s, predicted-complete at ~3-6 s, complete at ~5-10 s) while the summaries describe calls
-//! of realistic length, so a summary's `end_time` may lie after the event's `time`.
+//! [`CallGenerator::next_live_call`] gives a call as it happens, as the demo and `send` use it:
+//! live progress events, quality samples and SDK events (`demo/live.rs`), then its summaries.
+//! Call time runs [`TIME_SCALE`] times faster than the clock, and the call is dated back so
+//! that every `timestamp`, `start_time` and `end_time` is at or before its event's delivery.
+//! Summaries of the ended call arrive 1-10 s after its end; partials taken while it went on,
+//! soon after the moment they describe.
+//!
+//! [`CallGenerator::next_call`] gives the summaries alone, at the older compressed pace
+//! (partial at ~1-3 s after the start, predicted-complete at ~3-6 s, complete at ~5-10 s,
+//! whatever the call's length): fixtures and snapshots use it. Both draw the same calls from the
+//! same seed.
 //!
 //! [`CallGenerator`] decides each call; the tables it draws from are in `demo/data.rs`, the
-//! edges and their metrics in `demo/edges.rs`, and how a call's facts become each event's
-//! `data` in `demo/facts.rs`.
+//! edges and their metrics in `demo/edges.rs`, how a call's facts become each summary's `data`
+//! in `demo/facts.rs`, and its live events in `demo/live.rs`.
 
 use std::time::Duration;
 
