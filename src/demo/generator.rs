@@ -32,6 +32,7 @@ use super::facts::{
     CallFacts, Outcome, Party, Route, Snapshot, Timing, UNKNOWN_BY, add_duration, round_to,
 };
 use super::live;
+pub use super::live::TIME_SCALE;
 use super::prng::SplitMix64;
 pub use super::scenario::{Scenario, UnknownScenario};
 use crate::timestamp::rfc3339_millis;
@@ -53,8 +54,6 @@ struct Decided {
     offsets: Vec<Duration>,
 }
 
-/// How much faster than real time a live demo call runs: 10 s of call time a second.
-pub const TIME_SCALE: u32 = 10;
 /// Talk time of a forced degraded call at least: enough samples for a spike between clean ones.
 const DEGRADED_MIN_TALK_SECS: u64 = 90;
 

@@ -14,7 +14,6 @@ use time::OffsetDateTime;
 
 use super::data::CallType;
 use super::facts::{CallFacts, add_duration, round_to};
-use super::generator::TIME_SCALE;
 use super::prng::SplitMix64;
 use crate::timestamp::rfc3339_millis;
 use crate::twilio::cloudevent::{
@@ -25,6 +24,8 @@ use crate::twilio::cloudevent::{
 const EVENT_SCHEMA: &str = "https://events-schemas.twilio.com/VoiceInsights.CallEvent/3";
 /// CloudEvent `dataschema` of a quality sample (gateway or SDK).
 const METRIC_SCHEMA: &str = "https://events-schemas.twilio.com/VoiceInsights.CallMetric/2";
+/// How much faster than real time a live demo call runs: 10 s of call time a second.
+pub const TIME_SCALE: u32 = 10;
 /// Call time covered by one sample.
 pub(crate) const SAMPLE_SECS: u64 = 10;
 /// Packets in one direction in one sample: 50 a second (20 ms ptime).
