@@ -52,6 +52,8 @@ const STRING_DATA_SHARE: f64 = 0.30;
 const DUPLICATE_SHARE: f64 = 0.03;
 /// Share of calls whose complete event is delivered before their predicted-complete.
 const REORDER_SHARE: f64 = 0.05;
+/// How long after complete such a call's predicted-complete comes.
+const REORDER_DELAY: Duration = Duration::from_millis(400);
 
 /// How to run the simulated Twilio.
 #[derive(Debug, Clone)]
@@ -345,9 +347,10 @@ impl Schedule {
             let mut offset = event.offset;
             let mut reordered = false;
             if reorder && i + 2 == n {
-                offset = events[n - 1].offset;
+                // Predicted-complete held back until after complete: nothing goes out before
+                // the moment its `time` says.
+                offset = events[n - 1].offset + REORDER_DELAY;
             } else if reorder && i + 1 == n {
-                offset = events[n - 2].offset;
                 reordered = true;
             }
             // The very first call delivery is always string-encoded and resent, so that even a
@@ -468,6 +471,48 @@ mod tests {
         assert_eq!(
             originals, 2,
             "a duplicate is the same signed request sent twice"
+        );
+    }
+
+    #[test]
+    fn nothing_delivered_claims_a_moment_after_its_sending() {
+        use time::format_description::well_known::Rfc3339;
+        let parse = |v: &Value| {
+            OffsetDateTime::parse(v.as_str().unwrap_or_default(), &Rfc3339).expect("a time")
+        };
+        let mut s = Schedule::new(&config(3, 300.0), t0());
+        let items = drain(&mut s, Duration::from_secs(120));
+        let (mut ends, mut reordered) = (0, 0);
+        for item in &items {
+            let sent = add_duration(t0(), item.due);
+            let body: Value = serde_json::from_slice(&item.delivery.body).expect("json");
+            let event = &body[0];
+            let data = match &event["data"] {
+                Value::String(s) => serde_json::from_str(s).expect("data"),
+                d => d.clone(),
+            };
+            let time = parse(&event["time"]);
+            assert!(time <= sent, "{time} after {sent}");
+            let held_back = event["type"] == crate::twilio::cloudevent::PREDICTED_COMPLETE_TYPE;
+            if !item.duplicate && !held_back {
+                // An event's time is when it goes out (printed to the millisecond).
+                assert!(
+                    sent - time < time::Duration::milliseconds(1),
+                    "{time} {sent}"
+                );
+            }
+            for key in ["timestamp", "start_time", "end_time"] {
+                if let Some(t) = data.get(key).filter(|t| t.is_string()) {
+                    assert!(parse(t) <= time, "{key} {t} after {time}: {event}");
+                    ends += usize::from(key == "end_time");
+                }
+            }
+            reordered += usize::from(item.reordered);
+        }
+        assert!(ends > 100, "{ends}");
+        assert!(
+            reordered > 0,
+            "some completes go ahead of their predicted-complete"
         );
     }
 
