@@ -998,6 +998,21 @@ mod tests {
             assert!(jitter.len() >= 9, "{jitter:?}");
             assert!(jitter.iter().any(|&j| j > 30.0), "{jitter:?}");
             assert!(jitter.iter().filter(|&&j| j < 5.0).count() >= jitter.len() - 1);
+            // The SDK's MOS samples average to the summary's MOS.
+            let mos: Vec<f64> = call
+                .events
+                .iter()
+                .filter(|e| e.event["type"] == SDK_METRICS_TYPE)
+                .filter_map(|e| e.event["data"]["sdk_edge"]["interval"]["mos"]["value"].as_f64())
+                .collect();
+            let summary_mos = call.events.last().and_then(|e| {
+                e.event["data"]["sdk_edge"]["metrics"]["inbound"]["mos"]["avg"].as_f64()
+            });
+            let mean = mos.iter().sum::<f64>() / mos.len() as f64;
+            assert!(
+                summary_mos.is_some_and(|m| (m - mean).abs() < 0.35),
+                "{mos:?} vs {summary_mos:?}"
+            );
             let complete = call.events.last().map(|e| &e.event["data"]);
             let tags = complete.map(|d| d["tags"].to_string()).unwrap_or_default();
             assert!(tags.contains("high_jitter"), "{tags}");

@@ -204,7 +204,15 @@ fn series(
             .map(|_| (avg * rng.uniform(0.85, 1.15)).clamp(lo, hi))
             .collect();
     }
-    let bad = (avg * n as f64 - clean * (n - episode.len) as f64) / episode.len as f64;
+    let (total, good, spiked) = (avg * n as f64, (n - episode.len) as f64, episode.len as f64);
+    let mut bad = (total - clean * good) / spiked;
+    let mut clean = clean;
+    if !(lo..=hi).contains(&bad) {
+        // A spike beyond the scale (MOS under 1, loss over 100 %): the rest of the call was
+        // worse than clean instead, so that the samples still average to `avg`.
+        bad = bad.clamp(lo, hi);
+        clean = ((total - bad * spiked) / good).clamp(lo, hi);
+    }
     (0..n)
         .map(|i| {
             let v = if episode.contains(i) { bad } else { clean };
