@@ -39,6 +39,8 @@ const LOW_MOS: f64 = 3.5;
 /// The Voice SDK's warning thresholds (twilio.js defaults).
 const SDK_JITTER_WARNING_MS: f64 = 30.0;
 const SDK_LOSS_WARNING_PCT: f64 = 1.0;
+/// What an impaired call's jitter spikes to, about.
+const SPIKE_JITTER_MS: f64 = 60.0;
 
 /// The random stream of one call's live events: from its SID, so the summaries' stream (and
 /// so every other call) is the same with or without them.
@@ -341,7 +343,22 @@ fn samples(
         }
     });
     let impaired = streams.iter().any(|s| s.2.impaired()) || sdk.is_some_and(|s| s.impaired());
-    let len = if degraded { 1 } else { (n / 4).max(1) };
+    // The episode is as long as it takes for the jitter to spike to ~60 ms (the SDK's, which
+    // its warning follows, else the worst gateway stream's; a quarter of the call when the
+    // jitter is fine), and leaves a clean sample after it.
+    let worst_jitter = match sdk.and_then(|f| f.jitter) {
+        Some(jitter) => jitter,
+        None => streams
+            .iter()
+            .filter_map(|s| s.2.jitter)
+            .fold(0.0, f64::max),
+    };
+    let len = if worst_jitter > HIGH_JITTER_MS {
+        (n as f64 * (worst_jitter - 1.0) / (SPIKE_JITTER_MS - 1.0)).round() as usize
+    } else {
+        n / 4
+    };
+    let len = len.clamp(1, n.saturating_sub(1).max(1));
     let start = if n > len {
         rng.below((n - len) as u64) as usize
     } else {
