@@ -41,6 +41,8 @@ const SDK_JITTER_WARNING_MS: f64 = 30.0;
 const SDK_LOSS_WARNING_PCT: f64 = 1.0;
 /// What an impaired call's jitter spikes to, about.
 const SPIKE_JITTER_MS: f64 = 60.0;
+/// No sample's jitter goes above this: a stream worse than that on average is worse all along.
+const MAX_JITTER_MS: f64 = 120.0;
 
 /// The random stream of one call's live events: from its SID, so the summaries' stream (and
 /// so every other call) is the same with or without them.
@@ -276,7 +278,7 @@ fn stream_series(
         episode,
         jitter_avg > HIGH_JITTER_MS,
         clean_jitter,
-        (0.0, 500.0),
+        (0.0, MAX_JITTER_MS),
     );
     let loss_avg = f.loss.unwrap_or(0.0);
     let clean_loss = rng.uniform(0.0, 0.4).min(loss_avg);
