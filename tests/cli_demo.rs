@@ -79,6 +79,86 @@ fn demo_ndjson_prints_listening_then_calls_in_several_states() {
 }
 
 #[test]
+fn demo_ndjson_shows_calls_live_before_their_summaries() {
+    let out = callwatch()
+        .args(["demo", "--output", "ndjson", "--duration", "4"])
+        .output()
+        .expect("run callwatch");
+    assert!(
+        out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).expect("utf-8");
+    let calls: Vec<serde_json::Value> = stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|l| l["type"] == "call")
+        .collect();
+    const LIVE: [&str; 4] = [
+        "com.twilio.voice.insights.call-event.gateway",
+        "com.twilio.voice.insights.call-event.sdk",
+        "com.twilio.voice.insights.call-metrics.gateway",
+        "com.twilio.voice.insights.call-metrics.sdk",
+    ];
+    let is_live = |l: &serde_json::Value| LIVE.iter().any(|t| l["event_type"] == *t);
+    let mut summarized = std::collections::BTreeSet::new();
+    let mut first_live_before_summary = 0;
+    for l in &calls {
+        let sid = l["call_sid"].as_str().expect("call_sid").to_owned();
+        assert!(l["call_state"].is_string(), "{l}");
+        if is_live(l) {
+            if !summarized.contains(&sid) {
+                // Only live events so far: no summary has said how it was processed (null
+                // today; `live` is how the store names that stage).
+                assert!(
+                    l["processing_state"].is_null() || l["processing_state"] == "live",
+                    "{l}"
+                );
+                first_live_before_summary += 1;
+            }
+        } else {
+            assert!(
+                l["event_type"]
+                    .as_str()
+                    .is_some_and(|t| t.contains(".call-summary.")),
+                "{l}"
+            );
+            summarized.insert(sid);
+        }
+    }
+    assert!(first_live_before_summary > 0, "live events come first");
+    // Every call is seen live before its first summary.
+    let mut seen = std::collections::BTreeSet::new();
+    for l in &calls {
+        let sid = l["call_sid"].as_str().unwrap_or_default();
+        if is_live(l) {
+            seen.insert(sid.to_owned());
+        } else {
+            assert!(seen.contains(sid), "a summary before any live event: {l}");
+        }
+    }
+    let states: std::collections::BTreeSet<&str> = calls
+        .iter()
+        .filter_map(|l| l["call_state"].as_str())
+        .collect();
+    for state in ["ringing", "answered"] {
+        assert!(states.contains(state), "{state} not among {states:?}");
+    }
+    let finals = ["completed", "busy", "noanswer", "fail", "canceled"];
+    assert!(
+        finals.iter().any(|s| states.contains(s)),
+        "calls settle: {states:?}"
+    );
+    assert!(
+        calls
+            .iter()
+            .any(|l| l["event_type"] == "com.twilio.voice.insights.call-metrics.gateway"),
+        "quality samples arrive while calls go on"
+    );
+}
+
+#[test]
 fn demo_same_seed_same_calls() {
     let run = || {
         let out = callwatch()

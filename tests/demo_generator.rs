@@ -691,6 +691,8 @@ async fn simulator_posts_signed_deliveries_like_twilio() {
     let mut string_data = 0;
     let mut object_data = 0;
     let mut states = BTreeSet::new();
+    let mut live_types = BTreeSet::new();
+    let mut summaries = 0;
     for (i, req) in captured.iter().enumerate() {
         assert_eq!(req.method, "POST");
         let (path, query) = req.target.split_once('?').expect("a query string");
@@ -731,18 +733,24 @@ async fn simulator_posts_signed_deliveries_like_twilio() {
             );
             continue;
         }
-        let [DeliveredEvent::CallSummary(summary)] = &events[..] else {
-            panic!("expected one call summary: {events:?}");
+        let id = match &events[..] {
+            [DeliveredEvent::CallSummary(summary)] => {
+                states.insert(summary.summary.call_state.as_str().to_string());
+                summaries += 1;
+                summary.id.clone()
+            }
+            [DeliveredEvent::Live(live)] => {
+                live_types.insert(live.kind.event_type());
+                live.id.clone()
+            }
+            _ => panic!("expected one call summary or live event: {events:?}"),
         };
-        states.insert(summary.summary.call_state.as_str().to_string());
         if event["data"].is_string() {
             string_data += 1;
         } else {
             object_data += 1;
         }
-        ids.entry(summary.id.clone())
-            .or_default()
-            .push(req.body.clone());
+        ids.entry(id).or_default().push(req.body.clone());
     }
     let duplicates: Vec<&Vec<Vec<u8>>> = ids.values().filter(|b| b.len() > 1).collect();
     eprintln!(
@@ -763,6 +771,12 @@ async fn simulator_posts_signed_deliveries_like_twilio() {
     assert!(
         states.len() >= 3,
         "a 3-second run shows several call states: {states:?}"
+    );
+    assert!(summaries > 0);
+    assert!(
+        live_types.contains("com.twilio.voice.insights.call-event.gateway")
+            && live_types.contains("com.twilio.voice.insights.call-metrics.gateway"),
+        "calls are seen live before their summaries: {live_types:?}"
     );
     let resent: usize = duplicates.iter().map(|bodies| bodies.len() - 1).sum();
     assert!(

@@ -482,6 +482,16 @@ fn export_reads_back_as_the_live_final_states() {
             ("duration", "duration"),
             ("tags", "tags"),
         ] {
+            // A call seen only live so far: the export names its stage `live`, as the store
+            // does; the ndjson line has no summary's processing_state yet (null).
+            if column == "processing" && state[field].is_null() {
+                assert!(
+                    row[column].is_null() || row[column] == "live",
+                    "{sid} {column}: {}",
+                    row[column]
+                );
+                continue;
+            }
             assert_eq!(row[column], state[field], "{sid} {column}");
         }
         assert_eq!(

@@ -174,8 +174,8 @@ async fn a_scenario_sends_one_calls_whole_sequence_signed_like_twilio() {
     );
     let captured = sink.captured();
     assert!(
-        captured.len() >= 3,
-        "partial(s), predicted-complete, complete: {captured:?}"
+        captured.len() >= 5,
+        "progress, then partial(s), predicted-complete, complete: {captured:?}"
     );
     let mut types = Vec::new();
     let mut sids = std::collections::BTreeSet::new();
@@ -208,7 +208,21 @@ async fn a_scenario_sends_one_calls_whole_sequence_signed_like_twilio() {
         types.last().is_some_and(|t| t.ends_with(".complete")),
         "{types:?}"
     );
-    assert!(types[0].ends_with(".partial"), "{types:?}");
+    assert_eq!(
+        types[0], "com.twilio.voice.insights.call-event.gateway",
+        "the call is seen live first: {types:?}"
+    );
+    let first_summary = types
+        .iter()
+        .position(|t| t.contains(".call-summary."))
+        .expect("summaries");
+    assert!(types[first_summary].ends_with(".partial"), "{types:?}");
+    assert!(
+        types[..first_summary]
+            .iter()
+            .all(|t| t == "com.twilio.voice.insights.call-event.gateway"),
+        "a canceled call has progress events only, no samples: {types:?}"
+    );
     assert_eq!(text.matches("200 OK").count(), captured.len(), "{text}");
     let summary = text.lines().last().unwrap_or_default();
     let expected = format!(
@@ -265,6 +279,57 @@ async fn count_concurrency_event_and_body_file() {
         assert_eq!(c.body, b"[{\"exact\": \"bytes\"}]\n");
         assert_signed_like_twilio(c, sink.port, TOKEN);
     }
+}
+
+#[tokio::test]
+async fn degraded_sends_an_sdk_warning_raised_then_cleared() {
+    let sink = CaptureServer::start().await;
+    let url = format!("http://127.0.0.1:{}/events", sink.port);
+    let out = send(
+        strings(&[
+            &url,
+            "--scenario",
+            "degraded",
+            "--event",
+            "sdk-event",
+            "--seed",
+            "9",
+        ]),
+        Some(TOKEN),
+    )
+    .await;
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    let captured = sink.captured();
+    let mut groups = Vec::new();
+    for c in &captured {
+        assert_signed_like_twilio(c, sink.port, TOKEN);
+        let events: Value = serde_json::from_slice(&c.body).expect("json");
+        assert_eq!(
+            events[0]["type"],
+            "com.twilio.voice.insights.call-event.sdk"
+        );
+        let d = &events[0]["data"];
+        assert_eq!(d["edge"], "sdk_edge");
+        groups.push(format!(
+            "{} {}",
+            d["name"].as_str().unwrap_or_default(),
+            d["group"].as_str().unwrap_or_default()
+        ));
+    }
+    assert_eq!(
+        groups,
+        [
+            "high-jitter network-quality-warning-raised",
+            "high-jitter network-quality-warning-cleared"
+        ],
+        "{text}"
+    );
+    assert!(text.contains("degraded CA"), "{text}");
+    assert!(
+        text.contains(" sdk-event high-jitter network-quality-warning-raised"),
+        "{text}"
+    );
 }
 
 #[tokio::test]

@@ -10,7 +10,10 @@ use clap::Args;
 use super::UsageError;
 
 use crate::demo::generator::Scenario;
-use crate::twilio::cloudevent::{COMPLETE_TYPE, PARTIAL_TYPE, PREDICTED_COMPLETE_TYPE};
+use crate::twilio::cloudevent::{
+    COMPLETE_TYPE, GATEWAY_EVENT_TYPE, GATEWAY_METRICS_TYPE, PARTIAL_TYPE, PREDICTED_COMPLETE_TYPE,
+    SDK_EVENT_TYPE, SDK_METRICS_TYPE,
+};
 
 /// `--scenario`: a call outcome, a random one, or a sink test event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,6 +22,9 @@ pub enum SendScenario {
     Call(Scenario),
     /// One call with an outcome picked like the demo does (mostly completed).
     Random,
+    /// One completed client call whose quality degrades: jitter spikes in its samples, the
+    /// Voice SDK raises a `high-jitter` warning and clears it, the summary is tagged.
+    Degraded,
     /// A `com.twilio.eventstreams.test-event`, as `POST /v1/Sinks/{Sid}/Test` makes.
     TestEvent,
 }
@@ -29,20 +35,33 @@ impl FromStr for SendScenario {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s.trim().to_ascii_lowercase().as_str() {
             "random" => Ok(Self::Random),
+            "degraded" => Ok(Self::Degraded),
             "test-event" | "test_event" | "test" => Ok(Self::TestEvent),
             other => other.parse().map(Self::Call).map_err(|_| {
                 format!(
                     "unknown scenario `{s}`: expected completed, busy, noanswer, failed, \
-                     canceled, test-event or random"
+                     canceled, degraded, test-event or random"
                 )
             }),
         }
     }
 }
 
-/// `--event`: which of a call's summaries to send.
+/// `--event`: which of a call's events to send.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum SummaryStage {
+    /// `com.twilio.voice.insights.call-event.gateway`: call progress (initiated, ringing,
+    /// answered, then how it ended).
+    Progress,
+    /// `com.twilio.voice.insights.call-metrics.gateway`: a quality sample every 10 s of talk,
+    /// per edge and direction (answered calls).
+    Metrics,
+    /// `com.twilio.voice.insights.call-event.sdk`: Voice SDK warnings and errors (client calls
+    /// whose quality suffers; always in --scenario degraded).
+    SdkEvent,
+    /// `com.twilio.voice.insights.call-metrics.sdk`: the Voice SDK's sample every 10 s, with
+    /// MOS, RTT and jitter (answered client calls).
+    SdkMetrics,
     /// `com.twilio.voice.insights.call-summary.partial` (one or two per call).
     Partial,
     /// `com.twilio.voice.insights.call-summary.predicted-complete`.
@@ -55,6 +74,10 @@ impl SummaryStage {
     /// The CloudEvent type of this stage.
     pub fn event_type(self) -> &'static str {
         match self {
+            Self::Progress => GATEWAY_EVENT_TYPE,
+            Self::Metrics => GATEWAY_METRICS_TYPE,
+            Self::SdkEvent => SDK_EVENT_TYPE,
+            Self::SdkMetrics => SDK_METRICS_TYPE,
             Self::Partial => PARTIAL_TYPE,
             Self::PredictedComplete => PREDICTED_COMPLETE_TYPE,
             Self::Complete => COMPLETE_TYPE,
@@ -68,9 +91,13 @@ impl SummaryStage {
 callwatch send https://abc.ngrok.app/events --scenario busy\n  \
 callwatch send http://127.0.0.1:8080/events --scenario random --count 100 --concurrency 8\n  \
 callwatch send https://abc.ngrok.app/events --scenario completed --event complete\n  \
+callwatch send https://abc.ngrok.app/events --scenario degraded --event sdk-event\n  \
 callwatch send https://abc.ngrok.app/events --body-file delivery.json\n\n\
-A call scenario sends one call's whole sequence in order, one delivery per event: its\n\
-partial summaries, then predicted-complete, then complete (--event keeps one stage only).\n\
+A call scenario sends one call's whole sequence in order, one delivery per event, as\n\
+Event Streams would have delivered it: its progress events, a quality sample every 10 s of\n\
+talk (gateway, and the Voice SDK's on client calls) and SDK warnings, then its partial\n\
+summaries, predicted-complete and complete (--event keeps one kind only). The call is\n\
+dated just before the send, so that no event claims a moment still to come.\n\
 --count repeats it with new calls; --concurrency runs that many sequences at once.\n\
 The URL is the sink's destination: send appends bodySHA256 and signs the result with the\n\
 auth token, as Twilio does, and sends User-Agent TwilioProxy/1.1.\n\n\
@@ -86,15 +113,15 @@ pub struct SendArgs {
     /// the final newline are ignored), so that it is not in the process list.
     #[arg(long, value_name = "PATH")]
     pub auth_token_file: Option<std::path::PathBuf>,
-    /// What to send: completed, busy, noanswer, failed, canceled, random, or test-event
-    /// [default: completed].
+    /// What to send: completed, busy, noanswer, failed, canceled, degraded (a client call
+    /// whose jitter spikes), random, or test-event [default: completed].
     #[arg(long, value_name = "NAME", conflicts_with = "body_file")]
     pub scenario: Option<SendScenario>,
     /// Send this file's bytes as the body, unchanged.
     #[arg(long, value_name = "FILE")]
     pub body_file: Option<PathBuf>,
-    /// Send only this stage of each call [default: the whole sequence].
-    #[arg(long, value_enum, value_name = "STAGE", conflicts_with = "body_file")]
+    /// Send only this kind of each call's events [default: the whole sequence].
+    #[arg(long, value_enum, value_name = "KIND", conflicts_with = "body_file")]
     pub event: Option<SummaryStage>,
     /// How many times to send the scenario (a new call each time) or the body file.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
@@ -121,7 +148,7 @@ pub struct SendSettings {
     pub scenario: SendScenario,
     /// Send this file's bytes instead of generated calls (read by the command).
     pub body_file: Option<PathBuf>,
-    /// Send only this stage of each call.
+    /// Send only this kind of each call's events.
     pub event: Option<SummaryStage>,
     /// How many sequences to send.
     pub count: u32,

@@ -11,6 +11,7 @@ use tokio::sync::{Semaphore, mpsc};
 
 use crate::cli::{SendScenario, SendSettings, SummaryStage, UsageError};
 use crate::demo::generator::{CallGenerator, delivery_body, test_event};
+use crate::twilio::live::LiveKind;
 use crate::twilio::webhook::{SenderOptions, WebhookSender};
 
 /// One delivery to send.
@@ -86,7 +87,9 @@ pub async fn run(settings: SendSettings) -> anyhow::Result<()> {
     println!("{}", summary.line());
     if summary.sent == 0 {
         bail!(UsageError(
-            "nothing was sent: the calls had no event of that stage".into()
+            "nothing was sent: the calls had no event of that kind (SDK events come from \
+             client calls whose quality suffers: try --scenario degraded)"
+                .into()
         ));
     }
     let failed = summary.sent - summary.ok;
@@ -147,7 +150,7 @@ impl Source {
             } => (generator, *scenario, *stage),
         };
         let now = OffsetDateTime::now_utc();
-        let forced = match scenario {
+        let (forced, degraded) = match scenario {
             SendScenario::TestEvent => {
                 let test_id = generator.next_test_id();
                 let event = test_event(&test_id, generator.account_sid(), now);
@@ -156,10 +159,16 @@ impl Source {
                     body: delivery_body(std::slice::from_ref(&event)),
                 }];
             }
-            SendScenario::Call(s) => Some(s),
-            SendScenario::Random => None,
+            SendScenario::Call(s) => (Some(s), false),
+            SendScenario::Degraded => (None, true),
+            SendScenario::Random => (None, false),
         };
-        let call = generator.next_call(forced, now);
+        let call = generator.next_live_call_sent_at(forced, degraded, now);
+        let name = if degraded {
+            "degraded"
+        } else {
+            call.scenario.as_str()
+        };
         call.events
             .iter()
             .filter_map(|e| {
@@ -167,13 +176,41 @@ impl Source {
                 if stage.is_some_and(|stage| stage.event_type() != event_type) {
                     return None;
                 }
-                let short = event_type.rsplit('.').next().unwrap_or(event_type);
                 Some(Prepared {
-                    label: format!("{} {} {short}", call.scenario, call.call_sid),
+                    label: format!("{name} {} {}", call.call_sid, describe(&e.event)),
                     body: delivery_body(std::slice::from_ref(&e.event)),
                 })
             })
             .collect()
+    }
+}
+
+/// What an event is, for its line: the summary stage (`partial`, `complete`…), or the live
+/// kind and what it says (`progress ringing`, `metrics carrier_edge inbound`,
+/// `sdk-event high-jitter network-quality-warning-raised`, `sdk-metrics`).
+fn describe(event: &serde_json::Value) -> String {
+    let event_type = event.get("type").and_then(|t| t.as_str()).unwrap_or("");
+    let field = |key: &str| {
+        event
+            .get("data")
+            .and_then(|d| d.get(key))
+            .and_then(|v| v.as_str())
+            .unwrap_or("")
+    };
+    match LiveKind::from_event_type(event_type) {
+        Some(kind @ LiveKind::GatewayEvent) => format!("{} {}", kind.label(), field("name")),
+        Some(kind @ LiveKind::SdkEvent) => {
+            format!("{} {} {}", kind.label(), field("name"), field("group"))
+        }
+        Some(kind @ LiveKind::GatewayMetrics) => {
+            format!("{} {} {}", kind.label(), field("edge"), field("direction"))
+        }
+        Some(kind @ LiveKind::SdkMetrics) => kind.label().to_owned(),
+        None => event_type
+            .rsplit('.')
+            .next()
+            .unwrap_or(event_type)
+            .to_owned(),
     }
 }
 
@@ -267,6 +304,7 @@ mod tests {
     use super::*;
     use crate::cli::SendArgs;
     use crate::demo::generator::Scenario;
+    use crate::twilio::cloudevent::GATEWAY_EVENT_TYPE;
 
     fn args(scenario: Option<SendScenario>, event: Option<SummaryStage>, count: u32) -> SendArgs {
         SendArgs {
@@ -299,25 +337,77 @@ mod tests {
         (0..args.count).map(|_| source.next_sequence()).collect()
     }
 
+    fn data(p: &Prepared) -> serde_json::Value {
+        let v: serde_json::Value = serde_json::from_slice(&p.body).expect("json");
+        v[0]["data"].clone()
+    }
+
     #[test]
     fn a_scenario_is_the_whole_sequence_of_one_call() {
         let seqs = prepare(&args(Some(SendScenario::Call(Scenario::Busy)), None, 2));
         assert_eq!(seqs.len(), 2);
         for seq in &seqs {
             let t = types(seq);
-            assert!(t.len() >= 3, "{t:?}");
+            assert!(t.len() >= 5, "{t:?}");
+            // Progress: initiated, then busy; then the summaries.
+            assert_eq!(t[0], GATEWAY_EVENT_TYPE);
+            assert_eq!(data(&seq[0])["name"], "initiated");
+            let summaries = t
+                .iter()
+                .position(|t| t.contains(".call-summary."))
+                .expect("summaries");
             assert!(
-                t[..t.len() - 2].iter().all(|t| t.ends_with(".partial")),
+                t[..summaries].iter().all(|t| *t == GATEWAY_EVENT_TYPE),
+                "{t:?}"
+            );
+            assert_eq!(data(&seq[summaries - 1])["name"], "busy");
+            assert!(
+                t[summaries..t.len() - 2]
+                    .iter()
+                    .all(|t| t.ends_with(".partial")),
                 "{t:?}"
             );
             assert!(t[t.len() - 2].ends_with(".predicted-complete"));
             assert!(t[t.len() - 1].ends_with(".complete"));
-            let v: serde_json::Value = serde_json::from_slice(&seq[0].body).expect("json");
-            assert_eq!(v[0]["data"]["call_state"], "busy");
+            assert_eq!(data(&seq[seq.len() - 1])["call_state"], "busy");
             assert!(seq[0].label.starts_with("busy CA"), "{}", seq[0].label);
+            assert!(
+                seq[0].label.ends_with(" progress initiated"),
+                "{}",
+                seq[0].label
+            );
         }
         // Each repetition is a new call.
         assert_ne!(seqs[0][0].label, seqs[1][0].label);
+    }
+
+    #[test]
+    fn nothing_sent_claims_a_moment_still_to_come() {
+        let before = OffsetDateTime::now_utc();
+        let seqs = prepare(&args(Some(SendScenario::Degraded), None, 1));
+        let after = OffsetDateTime::now_utc();
+        let parse = |v: &serde_json::Value| {
+            OffsetDateTime::parse(
+                v.as_str().unwrap_or_default(),
+                &time::format_description::well_known::Rfc3339,
+            )
+            .expect("a time")
+        };
+        for p in &seqs[0] {
+            let v: serde_json::Value = serde_json::from_slice(&p.body).expect("json");
+            let time = parse(&v[0]["time"]);
+            assert!(time <= after, "{time} after {after}");
+            for key in ["timestamp", "start_time", "end_time"] {
+                if let Some(t) = v[0]["data"].get(key) {
+                    assert!(parse(t) <= time, "{key}: {}", v[0]);
+                }
+            }
+        }
+        let last = seqs[0].last().map(|p| {
+            let v: serde_json::Value = serde_json::from_slice(&p.body).expect("json");
+            parse(&v[0]["time"])
+        });
+        assert!(last.is_some_and(|t| t >= before - time::Duration::seconds(1)));
     }
 
     #[test]
@@ -327,6 +417,71 @@ mod tests {
             assert_eq!(
                 types(seq),
                 ["com.twilio.voice.insights.call-summary.complete"]
+            );
+        }
+        let seqs = prepare(&args(
+            Some(SendScenario::Call(Scenario::Completed)),
+            Some(SummaryStage::Progress),
+            1,
+        ));
+        let names: Vec<String> = seqs[0]
+            .iter()
+            .map(|p| data(p)["name"].as_str().unwrap_or_default().to_owned())
+            .collect();
+        assert_eq!(names, ["initiated", "ringing", "answered", "completed"]);
+    }
+
+    #[test]
+    fn degraded_sends_samples_and_an_sdk_warning_raised_then_cleared() {
+        let seqs = prepare(&args(
+            Some(SendScenario::Degraded),
+            Some(SummaryStage::SdkEvent),
+            1,
+        ));
+        let groups: Vec<String> = seqs[0]
+            .iter()
+            .map(|p| {
+                let d = data(p);
+                format!(
+                    "{} {}",
+                    d["name"].as_str().unwrap_or(""),
+                    d["group"].as_str().unwrap_or("")
+                )
+            })
+            .collect();
+        assert_eq!(
+            groups,
+            [
+                "high-jitter network-quality-warning-raised",
+                "high-jitter network-quality-warning-cleared"
+            ]
+        );
+        assert!(
+            seqs[0][0].label.starts_with("degraded CA")
+                && seqs[0][0]
+                    .label
+                    .ends_with(" sdk-event high-jitter network-quality-warning-raised"),
+            "{}",
+            seqs[0][0].label
+        );
+        for (stage, edge) in [
+            (SummaryStage::Metrics, "client_edge"),
+            (SummaryStage::SdkMetrics, "sdk_edge"),
+        ] {
+            let seqs = prepare(&args(Some(SendScenario::Degraded), Some(stage), 1));
+            assert!(seqs[0].len() >= 9, "{stage:?}: {}", seqs[0].len());
+            for p in &seqs[0] {
+                let d = data(p);
+                assert_eq!(d["edge"], edge);
+                assert!(d[edge]["interval"]["jitter"]["value"].is_number(), "{d}");
+            }
+            let jitter: Vec<f64> = seqs[0]
+                .iter()
+                .filter_map(|p| data(p)[edge]["interval"]["jitter"]["value"].as_f64())
+                .collect();
+            assert!(
+                jitter.iter().any(|&j| j > 20.0),
+                "{stage:?} spikes: {jitter:?}"
             );
         }
     }
@@ -340,6 +495,7 @@ mod tests {
     #[test]
     fn scenario_names() {
         assert_eq!("random".parse(), Ok(SendScenario::Random));
+        assert_eq!("degraded".parse(), Ok(SendScenario::Degraded));
         assert_eq!("test-event".parse(), Ok(SendScenario::TestEvent));
         assert_eq!(
             "noanswer".parse(),

@@ -101,15 +101,17 @@ fn twilio_ip(rng: &mut SplitMix64, region: &str) -> String {
 
 /// `metrics` objects for the edges of an answered call, keyed by edge name. Most calls are
 /// clean; a few have high jitter, packet loss, latency or a low MOS — and the tags follow
-/// from these numbers.
+/// from these numbers. `force_jitter` makes the call's jitter high whatever the draw.
 pub(super) fn media(
     rng: &mut SplitMix64,
     call_type: CallType,
     edges: &EdgeProps,
     connect_secs: u64,
+    force_jitter: bool,
 ) -> Map<String, Value> {
     let quality = Quality {
-        jitter: rng.chance(0.07),
+        // Drawn even when forced, so that a forced call leaves the random stream as it was.
+        jitter: rng.chance(0.07) | force_jitter,
         loss: rng.chance(0.06),
         latency: rng.chance(0.12),
         mos: rng.chance(0.05),

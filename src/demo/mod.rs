@@ -7,6 +7,7 @@ mod data;
 mod edges;
 mod facts;
 pub mod generator;
+mod live;
 mod prng;
 pub mod scenario;
 pub mod simulator;

@@ -1,5 +1,6 @@
-//! The simulated Twilio: starts calls at a rate, and delivers each call's summary events to a
-//! sink as Event Streams does — signed JSON arrays over real HTTP, at least once (a few
+//! The simulated Twilio: starts calls at a rate, and delivers each call's events — live
+//! progress, quality samples and SDK events while it goes, then its summaries — to a sink as
+//! Event Streams does — signed JSON arrays over real HTTP, at least once (a few
 //! duplicates), not always in order, `data` sometimes a JSON string, 5xx retried, 4xx not.
 
 use std::cmp::{Ordering, Reverse};
@@ -32,8 +33,8 @@ const MAX_IN_FLIGHT: usize = 16;
 /// How long in-flight requests may finish after the simulator is told to stop.
 const STOP_GRACE: Duration = Duration::from_millis(250);
 
-/// Calls started right away, one per scenario plus one at random, so even a few seconds of
-/// demo show every kind of outcome.
+/// Calls started right away, one per scenario plus a degraded one (jitter spikes, an SDK
+/// warning raised and cleared), so even a few seconds of demo show every kind of outcome.
 const BURST_CALLS: u64 = 6;
 /// Spacing of the burst's call starts (all within the first second).
 const BURST_SPACING: Duration = Duration::from_millis(150);
@@ -51,6 +52,8 @@ const STRING_DATA_SHARE: f64 = 0.30;
 const DUPLICATE_SHARE: f64 = 0.03;
 /// Share of calls whose complete event is delivered before their predicted-complete.
 const REORDER_SHARE: f64 = 0.05;
+/// How long after complete such a call's predicted-complete comes.
+const REORDER_DELAY: Duration = Duration::from_millis(400);
 
 /// How to run the simulated Twilio.
 #[derive(Debug, Clone)]
@@ -122,8 +125,9 @@ impl SimulatorStats {
 /// the only errors are a bad configuration or an HTTP client that cannot be built.
 ///
 /// First the sink test event (if configured); then a burst of six calls within the first
-/// second (one of each [`Scenario`]), then calls at `calls_per_minute` with exponential
-/// spacing. Each call's events go out at their offsets. When stopping, calls stop starting,
+/// second (one of each [`Scenario`], and a degraded call), then calls at `calls_per_minute`
+/// with exponential spacing. Each call's events go out at their offsets, call time running
+/// [`TIME_SCALE`](super::generator::TIME_SCALE) times faster, one event a delivery. When stopping, calls stop starting,
 /// pending events are dropped and requests in flight get a moment to finish.
 pub async fn run(
     cfg: SimulatorConfig,
@@ -317,8 +321,12 @@ impl Schedule {
             let at = self.next_call_at;
             let index = self.calls_started;
             let scenario = self.burst.get(index as usize).copied().flatten();
-            let started_at = add_duration(self.wall_start, at);
-            let call = self.generator.next_call(scenario, started_at);
+            // The burst's last call is the degraded one, so every demo shows one early.
+            let degraded = index + 1 == BURST_CALLS;
+            let appears_at = add_duration(self.wall_start, at);
+            let call = self
+                .generator
+                .next_live_call(scenario, degraded, appears_at);
             self.schedule_call(at, index, &call.events);
             self.calls_started += 1;
             started += 1;
@@ -339,9 +347,10 @@ impl Schedule {
             let mut offset = event.offset;
             let mut reordered = false;
             if reorder && i + 2 == n {
-                offset = events[n - 1].offset;
+                // Predicted-complete held back until after complete: nothing goes out before
+                // the moment its `time` says.
+                offset = events[n - 1].offset + REORDER_DELAY;
             } else if reorder && i + 1 == n {
-                offset = events[n - 2].offset;
                 reordered = true;
             }
             // The very first call delivery is always string-encoded and resent, so that even a
@@ -462,6 +471,48 @@ mod tests {
         assert_eq!(
             originals, 2,
             "a duplicate is the same signed request sent twice"
+        );
+    }
+
+    #[test]
+    fn nothing_delivered_claims_a_moment_after_its_sending() {
+        use time::format_description::well_known::Rfc3339;
+        let parse = |v: &Value| {
+            OffsetDateTime::parse(v.as_str().unwrap_or_default(), &Rfc3339).expect("a time")
+        };
+        let mut s = Schedule::new(&config(3, 300.0), t0());
+        let items = drain(&mut s, Duration::from_secs(120));
+        let (mut ends, mut reordered) = (0, 0);
+        for item in &items {
+            let sent = add_duration(t0(), item.due);
+            let body: Value = serde_json::from_slice(&item.delivery.body).expect("json");
+            let event = &body[0];
+            let data = match &event["data"] {
+                Value::String(s) => serde_json::from_str(s).expect("data"),
+                d => d.clone(),
+            };
+            let time = parse(&event["time"]);
+            assert!(time <= sent, "{time} after {sent}");
+            let held_back = event["type"] == crate::twilio::cloudevent::PREDICTED_COMPLETE_TYPE;
+            if !item.duplicate && !held_back {
+                // An event's time is when it goes out (printed to the millisecond).
+                assert!(
+                    sent - time < time::Duration::milliseconds(1),
+                    "{time} {sent}"
+                );
+            }
+            for key in ["timestamp", "start_time", "end_time"] {
+                if let Some(t) = data.get(key).filter(|t| t.is_string()) {
+                    assert!(parse(t) <= time, "{key} {t} after {time}: {event}");
+                    ends += usize::from(key == "end_time");
+                }
+            }
+            reordered += usize::from(item.reordered);
+        }
+        assert!(ends > 100, "{ends}");
+        assert!(
+            reordered > 0,
+            "some completes go ahead of their predicted-complete"
         );
     }
 

@@ -300,8 +300,15 @@ pub fn resume_from(path: &Path) -> std::io::Result<Resumed> {
         let d = rejudge(&judge, rec, i as u64 + 1);
         if d.verdict.is_accepted() && !d.events.is_empty() {
             for e in &d.events {
-                if let DeliveredEvent::CallSummary(s) = e {
-                    calls.insert(s.summary.call_sid.clone());
+                match e {
+                    DeliveredEvent::CallSummary(s) => {
+                        calls.insert(s.summary.call_sid.clone());
+                    }
+                    // A call appears at its first event of any type.
+                    DeliveredEvent::Live(e) => {
+                        calls.insert(e.data.call_sid().to_owned());
+                    }
+                    _ => {}
                 }
             }
             deliveries.push(d);
