@@ -5,9 +5,10 @@
 
 use std::fmt::Write as _;
 
-use super::fields::{Field, TextField};
+use super::fields::{Field, QualityField, TextField};
 use super::lexer::{CmpOp, Keyword, ends_word};
 use super::needle::Needle;
+use crate::calls::live::LiveState;
 use crate::calls::search::{NumField, UNKNOWN_CODE, code};
 use crate::calls::store::CallRecord;
 use crate::twilio::cloudevent::SummaryKind;
@@ -80,12 +81,22 @@ impl Term {
             return;
         };
         out.push_str(field.name());
-        out.push_str(self.op.as_str());
         match &self.test {
-            Test::Number { value, .. } => {
-                let _ = write!(out, "{value}");
+            // `live`, `warning`, `error` alone.
+            Test::Live(true) | Test::AnyWarning | Test::AnyError if self.value.is_empty() => {}
+            Test::Live(want) => {
+                let _ = write!(out, "{}{want}", self.op.as_str());
             }
-            _ => write_value(out, &self.value),
+            Test::Number { value, .. } | Test::ErrorCode { value, .. } => {
+                let _ = write!(out, "{}{value}", self.op.as_str());
+            }
+            Test::Quality { value, .. } => {
+                let _ = write!(out, "{}{value}", self.op.as_str());
+            }
+            _ => {
+                out.push_str(self.op.as_str());
+                write_value(out, &self.value);
+            }
         }
     }
 }
@@ -130,6 +141,22 @@ pub(super) enum Test {
         cmp: NumCmp,
         value: i64,
     },
+    /// The call has the live figure, and its latest value compares as asked with `value`.
+    Quality {
+        field: QualityField,
+        cmp: NumCmp,
+        value: f64,
+    },
+    /// The call is in progress (`true`) or not (`false`).
+    Live(bool),
+    /// The call has an active SDK warning.
+    AnyWarning,
+    /// The call had an SDK error.
+    AnyError,
+    /// One of the call's SDK error codes compares as asked with `value`.
+    ErrorCode { cmp: NumCmp, value: i64 },
+    /// One of the call's SDK error messages (or codes) contains the needle.
+    ErrorText(Needle),
     /// The call's best summary is of a stage whose bit (in [`SummaryKind::ALL`] order) is set.
     Processing(u8),
     /// A bare word: any text field (or number, for digits) contains it.
@@ -166,6 +193,27 @@ impl Test {
             Self::Number { field, cmp, value } => field
                 .value(record)
                 .is_some_and(|have| cmp.holds(have, *value)),
+            Self::Quality { field, cmp, value } => record
+                .live
+                .as_deref()
+                .and_then(|live| field.latest(live))
+                .is_some_and(|have| cmp.holds(have, *value)),
+            Self::Live(want) => record.in_progress() == *want,
+            Self::AnyWarning => record.live.as_deref().is_some_and(LiveState::has_warning),
+            Self::AnyError => record
+                .live
+                .as_deref()
+                .is_some_and(|live| !live.errors.is_empty()),
+            Self::ErrorCode { cmp, value } => record.live.as_deref().is_some_and(|live| {
+                live.errors
+                    .iter()
+                    .filter_map(|e| e.code)
+                    .any(|code| cmp.holds(code, *value))
+            }),
+            Self::ErrorText(needle) => record
+                .live
+                .as_deref()
+                .is_some_and(|live| error_contains(live, needle)),
             Self::Processing(stages) => stages >> stage_index(record.kind()) & 1 == 1,
             Self::Anywhere {
                 needle,
@@ -176,8 +224,16 @@ impl Test {
     }
 }
 
+/// Some SDK error's message, or code (for digits), contains the needle.
+fn error_contains(live: &LiveState, needle: &Needle) -> bool {
+    live.errors.iter().any(|e| {
+        needle.within(&e.message) || (needle.digits && e.code.is_some_and(|c| needle.within_number(c)))
+    })
+}
+
 /// A bare word: the enum fields and stage by their codes, the numbers (for digits), then,
-/// if the signature allows, the text fields: call SID, carriers, caller, callee, tags.
+/// if the signature allows, the text fields: call SID, carriers, caller, callee, tags; last,
+/// for calls with live state, the active SDK warnings and the SDK errors.
 fn anywhere(record: &CallRecord, needle: &Needle, known: &[u16; 4], stages: u8) -> bool {
     let search = &record.search;
     let enums = [
@@ -214,6 +270,9 @@ fn anywhere(record: &CallRecord, needle: &Needle, known: &[u16; 4], stages: u8) 
             .into_iter()
             .chain(s.tags.iter().map(String::as_str))
             .any(|t| needle.within(t)))
+        || record.live.as_deref().is_some_and(|live| {
+            live.warnings.iter().any(|w| needle.within(w)) || error_contains(live, needle)
+        })
 }
 
 /// The position of `kind` in [`SummaryKind::ALL`]; `live` (no summary yet) after them.
@@ -255,7 +314,7 @@ pub(super) enum NumCmp {
 }
 
 impl NumCmp {
-    fn holds(self, have: i64, want: i64) -> bool {
+    fn holds<T: PartialOrd>(self, have: T, want: T) -> bool {
         match self {
             Self::Eq => have == want,
             Self::Lt => have < want,

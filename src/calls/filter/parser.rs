@@ -3,7 +3,7 @@
 //! side by side), then `or`. Each error says where it is, in characters, and what to write.
 
 use super::FilterError;
-use super::compile::{bare_word, compile, unknown_field};
+use super::compile::{alone, bare_word, compile, unknown_field};
 use super::fields::Field;
 use super::lexer::{CmpOp, Keyword, Tok, Token, column, lex};
 use super::matcher::{Node, Term};
@@ -268,6 +268,15 @@ impl Parser {
             pos: op_pos,
         }) = self.peek()
         else {
+            if let Some(field) = Field::alone(&word).filter(|_| !quoted) {
+                return Ok(Node::Term(Term {
+                    field: Some(field),
+                    op: CmpOp::Eq,
+                    value: String::new(),
+                    test: alone(field),
+                    negate: false,
+                }));
+            }
             let test = bare_word(&word);
             return Ok(Node::Term(Term {
                 field: None,
