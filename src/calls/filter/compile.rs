@@ -157,7 +157,10 @@ pub(super) fn compile(
                     format!("a number, optionally followed by {}", units.join(" / "))
                 };
                 let what = match unit {
-                    Some(unit) => format!("has the unit `{unit}`, which {} does not take", field.name()),
+                    Some(unit) => format!(
+                        "has the unit `{unit}`, which {} does not take",
+                        field.name()
+                    ),
                     None => "is not a number".to_owned(),
                 };
                 FilterError::new(

@@ -77,7 +77,12 @@ pub(super) struct Term {
 impl Term {
     fn write_canonical(&self, out: &mut String) {
         let Some(field) = self.field else {
-            write_value(out, &self.value);
+            // `live`, `warning` and `error` alone test the field: as words, they are quoted.
+            if Field::alone(&self.value).is_some() {
+                write_quoted(out, &self.value);
+            } else {
+                write_value(out, &self.value);
+            }
             return;
         };
         out.push_str(field.name());
@@ -106,8 +111,13 @@ fn write_value(out: &mut String, value: &str) {
     let plain = !value.is_empty() && !value.chars().any(ends_word) && Keyword::of(value).is_none();
     if plain {
         out.push_str(value);
-        return;
+    } else {
+        write_quoted(out, value);
     }
+}
+
+/// Writes a value in quotes, escaping `"` and `\\`.
+fn write_quoted(out: &mut String, value: &str) {
     out.push('"');
     for c in value.chars() {
         if c == '"' || c == '\\' {
@@ -227,7 +237,8 @@ impl Test {
 /// Some SDK error's message, or code (for digits), contains the needle.
 fn error_contains(live: &LiveState, needle: &Needle) -> bool {
     live.errors.iter().any(|e| {
-        needle.within(&e.message) || (needle.digits && e.code.is_some_and(|c| needle.within_number(c)))
+        needle.within(&e.message)
+            || (needle.digits && e.code.is_some_and(|c| needle.within_number(c)))
     })
 }
 

@@ -411,12 +411,8 @@ mod tests {
                 "jitter": {"value": jitter}, "packets_loss_percentage": loss,
                 "rtt": {"value": rtt}, "mos": {"value": mos}}}})
         };
-        let warning = |name: &str, what: &str| {
-            json!({"name": name, "group": format!("network-quality-warning-{what}")})
-        };
-        let error = |error: serde_json::Value| {
-            json!({"name": "error", "level": "ERROR", "sdk_edge": {"error": error}})
-        };
+        let warning = |name: &str, what: &str| json!({"name": name, "group": format!("network-quality-warning-{what}")});
+        let error = |error: serde_json::Value| json!({"name": "error", "level": "ERROR", "sdk_edge": {"error": error}});
         vec![
             (
                 "summ",
