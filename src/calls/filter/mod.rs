@@ -1,6 +1,6 @@
 //! The filter language of the TUI's `/` line and of `--filter EXPR` in every output mode: terms
-//! like `state=fail`, `carrier~voda`, `pdd>3s` or bare words, joined by `and`, `or`, `!` and
-//! parentheses. [`Filter::parse`] reads an expression once; [`Filter::matches`] then tests a call
+//! like `state=fail`, `carrier~voda`, `pdd>3s`, `jitter>30ms`, `live` or bare words, joined by
+//! `and`, `or`, `!` and parentheses. [`Filter::parse`] reads an expression once; [`Filter::matches`] then tests a call
 //! without allocating, so re-filtering 100,000 calls fits the 30 ms budget of docs/architecture.md.
 //!
 //! Grammar (`!` binds tightest, then `and`, then `or`; two terms side by side mean `and`):
@@ -12,6 +12,13 @@
 //! primary = "(" expr ")" | field op value | word
 //! op      = "=" | "!=" | "~" | "!~" | ">" | ">=" | "<" | "<="
 //! ```
+//!
+//! A word is searched for in every field, except `live`, `warning` and `error` unquoted: those
+//! test the call (in progress, has an active SDK warning, had an SDK error).
+//!
+//! The live quality fields (`mos`, `jitter`, `loss`, `rtt`) compare the latest value by the
+//! samples' own timestamps, as decimals; a call without [`LiveState`](crate::calls::live::LiveState)
+//! costs them one `None` check.
 //!
 //! How the work is shared out, each step using only the ones above it:
 //!
@@ -91,6 +98,14 @@ impl Filter {
         ),
         ("field>N  field<N", "compares numbers (also >= and <=)"),
         ("word", "any field contains word"),
+        (
+            "live  warning  error",
+            "alone: in progress / has an active SDK warning / had an SDK error",
+        ),
+        (
+            "jitter>30ms  loss>1%",
+            "live figures compare their latest value (mos, jitter, loss, rtt)",
+        ),
         ("a b   a and b", "both"),
         ("a or b", "either"),
         ("!a   not a", "not"),
