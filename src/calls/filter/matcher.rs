@@ -116,7 +116,7 @@ fn write_value(out: &mut String, value: &str) {
     }
 }
 
-/// Writes a value in quotes, escaping `"` and `\\`.
+/// Writes a value in quotes, escaping `"` and `\`.
 fn write_quoted(out: &mut String, value: &str) {
     out.push('"');
     for c in value.chars() {
