@@ -34,7 +34,7 @@ pub(super) fn bare_word(word: &str) -> Test {
 /// active SDK warning, had an SDK error.
 pub(super) fn alone(field: Field) -> Test {
     match field {
-        Field::Live => Test::Live(true),
+        Field::Live => Test::live(true),
         Field::Error => Test::AnyError,
         _ => Test::AnyWarning,
     }
@@ -110,7 +110,7 @@ pub(super) fn compile(
             )),
         },
         Field::Live => match op {
-            CmpOp::Eq | CmpOp::Ne => truth(&lower).map(Test::Live).ok_or_else(|| {
+            CmpOp::Eq | CmpOp::Ne => truth(&lower).map(Test::live).ok_or_else(|| {
                 FilterError::new(
                     value_pos,
                     format!(

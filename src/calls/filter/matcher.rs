@@ -12,6 +12,7 @@ use crate::calls::live::LiveState;
 use crate::calls::search::{NumField, UNKNOWN_CODE, code};
 use crate::calls::store::CallRecord;
 use crate::twilio::cloudevent::SummaryKind;
+use crate::twilio::summary::CallState;
 
 /// The parsed expression.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -88,8 +89,9 @@ impl Term {
         out.push_str(field.name());
         match &self.test {
             // `live`, `warning`, `error` alone.
-            Test::Live(true) | Test::AnyWarning | Test::AnyError if self.value.is_empty() => {}
-            Test::Live(want) => {
+            Test::Live { want: true, .. } | Test::AnyWarning | Test::AnyError
+                if self.value.is_empty() => {}
+            Test::Live { want, .. } => {
                 let _ = write!(out, "{}{want}", self.op.as_str());
             }
             Test::Number { value, .. } | Test::ErrorCode { value, .. } => {
@@ -157,8 +159,10 @@ pub(super) enum Test {
         cmp: NumCmp,
         value: f64,
     },
-    /// The call is in progress (`true`) or not (`false`).
-    Live(bool),
+    /// The call is in progress (`want`) or not: what [`CallRecord::in_progress`] says, read
+    /// from the state's code (`answered`: the code of [`CallState::Answered`]) rather than
+    /// from the summary, which is further away in memory.
+    Live { want: bool, answered: u8 },
     /// The call has an active SDK warning.
     AnyWarning,
     /// The call had an SDK error.
@@ -208,7 +212,7 @@ impl Test {
                 .as_deref()
                 .and_then(|live| field.latest(live))
                 .is_some_and(|have| cmp.holds(have, *value)),
-            Self::Live(want) => record.in_progress() == *want,
+            Self::Live { want, answered } => (record.search.codes[0] == *answered) == *want,
             Self::AnyWarning => record.live.as_deref().is_some_and(LiveState::has_warning),
             Self::AnyError => record
                 .live
@@ -284,6 +288,16 @@ fn anywhere(record: &CallRecord, needle: &Needle, known: &[u16; 4], stages: u8) 
         || record.live.as_deref().is_some_and(|live| {
             live.warnings.iter().any(|w| needle.within(w)) || error_contains(live, needle)
         })
+}
+
+impl Test {
+    /// The test of `live` (`want` true) or `!live`.
+    pub(super) fn live(want: bool) -> Self {
+        Self::Live {
+            want,
+            answered: code(CallState::KNOWN, &CallState::Answered),
+        }
+    }
 }
 
 /// The position of `kind` in [`SummaryKind::ALL`]; `live` (no summary yet) after them.

@@ -603,6 +603,14 @@ mod tests {
         assert_eq!(live("bad").map(|l| l.worst.mos), Some(Some(3.1)));
         assert_eq!(live("good").map(|l| l.worst.jitter_ms), Some(Some(40.0)));
         assert_eq!(live("ring").map(|l| l.latest), Some(Default::default()));
+        // `live` is what the record says of itself.
+        for (name, record) in &calls {
+            assert_eq!(
+                parse("live").matches(record),
+                record.in_progress(),
+                "{name}"
+            );
+        }
     }
 
     #[test]
