@@ -17,7 +17,8 @@ use callwatch::calls::filter::Filter;
 #[path = "support/calls.rs"]
 mod calls;
 
-/// Expressions people type: one field, two fields with a number, a bare word, and a longer one.
+/// Expressions people type: one field, two fields with a number, a bare word, a longer one,
+/// and the live fields (on these summary-only calls: what they cost a call without live state).
 const EXPRESSIONS: &[(&str, &str)] = &[
     ("state", "state=fail"),
     ("carrier_and_q850", "carrier~voda and q850>30"),
@@ -25,6 +26,10 @@ const EXPRESSIONS: &[(&str, &str)] = &[
     (
         "complex",
         "(state=fail or state=busy or hangup=callee) !carrier~\"t-mobile\" (pdd>3s or tag~jitter)",
+    ),
+    (
+        "live_fields",
+        "live or mos<3.5 or jitter>30ms or loss>1% or rtt>400ms or warning or error",
     ),
 ];
 

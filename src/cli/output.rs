@@ -19,8 +19,9 @@ pub struct OutputArgs {
     /// Terms: field=value, field!=value, field~text (contains), field>N, field<N (>=, <=);
     /// a bare word searches every field; join with and (or just a space), or, !, ( ).
     /// Fields: state, type, direction, carrier, from, to, hangup, q850, sip, pdd, duration,
-    /// tag, processing. In ndjson and compact output only `call` lines are filtered; the
-    /// delivery, test_event, event and gap lines are always written.
+    /// tag, processing; from live events: live, mos, jitter, loss, rtt, warning, error (e.g.
+    /// 'live jitter>30ms', 'mos<3.5 or warning'). In ndjson and compact output only `call`
+    /// lines are filtered; the delivery, test_event, event and gap lines are always written.
     #[arg(long, value_name = "EXPR")]
     pub filter: Option<String>,
     /// Mask phone numbers and IP addresses everywhere (table, details, exports, ndjson), for

@@ -4,7 +4,7 @@
 //! operator on a number, value that is not a stage) with a suggestion.
 
 use super::FilterError;
-use super::fields::{FIELDS, Field, TextField, processing_kind, state_alias};
+use super::fields::{FIELDS, Field, QualityField, TextField, processing_kind, state_alias, truth};
 use super::lexer::{CmpOp, column};
 use super::matcher::{NumCmp, Test, known_where, stage_index, stages_where};
 use super::needle::Needle;
@@ -27,6 +27,16 @@ pub(super) fn bare_word(word: &str) -> Test {
         known: [known[0] | alias.unwrap_or(0), known[1], known[2], known[3]],
         stages: stages_where(|name| needle.within(name)),
         needle,
+    }
+}
+
+/// The test of `live`, `warning` or `error` written alone: the call is in progress, has an
+/// active SDK warning, had an SDK error.
+pub(super) fn alone(field: Field) -> Test {
+    match field {
+        Field::Live => Test::live(true),
+        Field::Error => Test::AnyError,
+        _ => Test::AnyWarning,
     }
 }
 
@@ -65,6 +75,9 @@ pub(super) fn compile(
                         .iter()
                         .map(|s| Needle::new(s))
                         .collect()
+                } else if text_field == TextField::Warning && lower.contains('_') {
+                    // SDK warnings are spelled with `-`, summary tags with `_`.
+                    Box::new([Needle::new(&lower), Needle::new(&lower.replace('_', "-"))])
                 } else {
                     Box::new([Needle::new(&lower)])
                 };
@@ -96,27 +109,78 @@ pub(super) fn compile(
                 ),
             )),
         },
+        Field::Live => match op {
+            CmpOp::Eq | CmpOp::Ne => truth(&lower).map(Test::live).ok_or_else(|| {
+                FilterError::new(
+                    value_pos,
+                    format!(
+                        "`{value}` at column {} is not true or false: \
+                         write live, !live, live=true or live=false",
+                        column(value_pos)
+                    ),
+                )
+            }),
+            _ => Err(FilterError::new(
+                op_pos,
+                format!(
+                    "`{}` at column {}: live is true or false: \
+                     write live, !live, live=true or live=false",
+                    op.as_str(),
+                    column(op_pos)
+                ),
+            )),
+        },
+        Field::Error => {
+            if matches!(op, CmpOp::Contains | CmpOp::NotContains) {
+                return Ok(Test::ErrorText(Needle::new(&lower)));
+            }
+            let cmp = num_cmp(field, op, op_pos)?;
+            let value = lower.parse::<i64>().map_err(|_| {
+                FilterError::new(
+                    value_pos,
+                    format!(
+                        "`{value}` at column {} is not an error code: error takes a whole \
+                         number (e.g. error=31005); error~text searches the messages",
+                        column(value_pos)
+                    ),
+                )
+            })?;
+            Ok(Test::ErrorCode { cmp, value })
+        }
+        Field::Quality(quality) => {
+            let cmp = num_cmp(field, op, op_pos)?;
+            let value = decimal(quality, &lower).map_err(|unit| {
+                let units: Vec<&str> = quality.units().iter().map(|(u, _)| *u).collect();
+                let takes = if units.is_empty() {
+                    "a number without a unit".to_owned()
+                } else {
+                    format!("a number, optionally followed by {}", units.join(" / "))
+                };
+                let what = match unit {
+                    Some(unit) => format!(
+                        "has the unit `{unit}`, which {} does not take",
+                        field.name()
+                    ),
+                    None => "is not a number".to_owned(),
+                };
+                FilterError::new(
+                    value_pos,
+                    format!(
+                        "`{value}` at column {} {what}: {} takes {takes} (e.g. {})",
+                        column(value_pos),
+                        field.name(),
+                        field.example()
+                    ),
+                )
+            })?;
+            Ok(Test::Quality {
+                field: quality,
+                cmp,
+                value,
+            })
+        }
         Field::Num(num_field) => {
-            let cmp = match op {
-                CmpOp::Eq | CmpOp::Ne => NumCmp::Eq,
-                CmpOp::Lt => NumCmp::Lt,
-                CmpOp::Le => NumCmp::Le,
-                CmpOp::Gt => NumCmp::Gt,
-                CmpOp::Ge => NumCmp::Ge,
-                CmpOp::Contains | CmpOp::NotContains => {
-                    return Err(FilterError::new(
-                        op_pos,
-                        format!(
-                            "`{}` at column {} searches text, but {} is a number: \
-                             use =, !=, <, <=, > or >= (e.g. {})",
-                            op.as_str(),
-                            column(op_pos),
-                            field.name(),
-                            field.example()
-                        ),
-                    ));
-                }
-            };
+            let cmp = num_cmp(field, op, op_pos)?;
             let value = number(num_field, &lower).ok_or_else(|| {
                 let units: Vec<&str> = num_field.units().iter().map(|(u, _)| *u).collect();
                 let units = if units.is_empty() {
@@ -144,6 +208,56 @@ pub(super) fn compile(
     }
 }
 
+/// The comparison of a number field's operator; `~` and `!~` are errors.
+fn num_cmp(field: Field, op: CmpOp, op_pos: usize) -> Result<NumCmp, FilterError> {
+    Ok(match op {
+        CmpOp::Eq | CmpOp::Ne => NumCmp::Eq,
+        CmpOp::Lt => NumCmp::Lt,
+        CmpOp::Le => NumCmp::Le,
+        CmpOp::Gt => NumCmp::Gt,
+        CmpOp::Ge => NumCmp::Ge,
+        CmpOp::Contains | CmpOp::NotContains => {
+            return Err(FilterError::new(
+                op_pos,
+                format!(
+                    "`{}` at column {} searches text, but {} is a number: \
+                     use =, !=, <, <=, > or >= (e.g. {})",
+                    op.as_str(),
+                    column(op_pos),
+                    field.name(),
+                    field.example()
+                ),
+            ));
+        }
+    })
+}
+
+/// A decimal number with an optional unit of the live figure (`1s` → 1000 for jitter), in
+/// the figure's base unit; the error has the unit written when the number has one the field
+/// does not take.
+fn decimal(field: QualityField, lower: &str) -> Result<f64, Option<String>> {
+    let finite = |text: &str| text.parse::<f64>().ok().filter(|x| x.is_finite());
+    if let Some(x) = finite(lower) {
+        return Ok(x);
+    }
+    for &(unit, factor) in field.units() {
+        if let Some(x) = lower
+            .strip_suffix(unit)
+            .and_then(|digits| finite(digits.trim_end()))
+        {
+            // `0.03 * 1000.0` is 30.000000000000004: keep six decimals.
+            return Ok((x * factor * 1e6).round() / 1e6);
+        }
+    }
+    let digits = lower
+        .find(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | '-' | '+')))
+        .unwrap_or(lower.len());
+    match finite(&lower[..digits]) {
+        Some(_) if digits < lower.len() => Err(Some(lower[digits..].trim().to_owned())),
+        _ => Err(None),
+    }
+}
+
 /// The wire values `field=value` accepts for a (lowercase) value: itself, the state it is a
 /// friendly name for, `_` typed as `-`, and for `hangup=unknown` Twilio's long name and absence.
 fn equal_spellings(field: TextField, lower: &str) -> Vec<String> {
@@ -161,6 +275,9 @@ fn equal_spellings(field: TextField, lower: &str) -> Vec<String> {
     if field == TextField::Hangup && lower == "unknown" {
         add("unknown_disconnected_by");
         add("");
+    }
+    if field == TextField::Warning && lower.contains('_') {
+        add(&lower.replace('_', "-"));
     }
     if field.is_enum() && lower.contains('-') {
         add(&lower.replace('-', "_"));

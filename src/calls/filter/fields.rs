@@ -2,6 +2,7 @@
 //! of each, the values an enum field knows, and how each field's values are read from a call.
 
 use super::needle::Needle;
+use crate::calls::live::LiveState;
 use crate::calls::search::NumField;
 use crate::calls::store::CallRecord;
 use crate::twilio::cloudevent::SummaryKind;
@@ -39,7 +40,35 @@ pub(super) const FIELDS: &[(&str, &str)] = &[
     ("tag", "any quality tag, e.g. tag=high_jitter or tag~loss"),
     (
         "processing",
-        "summary stage: partial, predicted (predicted-complete), complete",
+        "summary stage: live (no summary yet), partial, predicted (predicted-complete), complete",
+    ),
+    (
+        "live",
+        "answered and not ended (in progress): live, !live, live=true, live=false",
+    ),
+    (
+        "mos",
+        "latest live MOS (number, decimals work), e.g. mos<3.5",
+    ),
+    (
+        "jitter",
+        "latest live jitter in ms (number; 1s also works), e.g. jitter>30ms",
+    ),
+    (
+        "loss",
+        "latest live packet loss in % (number), e.g. loss>1%",
+    ),
+    (
+        "rtt",
+        "latest live round-trip time in ms (number; 1s also works), e.g. rtt>400ms",
+    ),
+    (
+        "warning",
+        "active SDK warning: warning (any), warning=high-jitter, warning~mos",
+    ),
+    (
+        "error",
+        "SDK error code (any error's): error (any), error=31005, error~text (message)",
     ),
 ];
 
@@ -55,6 +84,17 @@ pub(super) enum TextField {
     Hangup,
     Tag,
     Processing,
+    /// The call's active SDK warnings (live events).
+    Warning,
+}
+
+/// A live quality figure: its latest value by the samples' own timestamps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum QualityField {
+    Mos,
+    Jitter,
+    Loss,
+    Rtt,
 }
 
 /// A field name as written in an expression.
@@ -62,6 +102,12 @@ pub(super) enum TextField {
 pub(super) enum Field {
     Text(TextField),
     Num(NumField),
+    /// A live quality figure, compared as a decimal number.
+    Quality(QualityField),
+    /// In progress (answered, not ended): true or false.
+    Live,
+    /// The codes (and, with `~`, the messages) of the call's SDK errors.
+    Error,
 }
 
 impl Field {
@@ -83,6 +129,13 @@ impl Field {
             "sip" | "last_sip_response_num" => Self::Num(N::Sip),
             "pdd" | "pdd_ms" => Self::Num(N::Pdd),
             "duration" => Self::Num(N::Duration),
+            "live" | "in_progress" => Self::Live,
+            "mos" => Self::Quality(QualityField::Mos),
+            "jitter" | "jitter_ms" => Self::Quality(QualityField::Jitter),
+            "loss" | "loss_pct" | "packet_loss" => Self::Quality(QualityField::Loss),
+            "rtt" | "rtt_ms" => Self::Quality(QualityField::Rtt),
+            "warning" | "warnings" => Self::Text(T::Warning),
+            "error" | "errors" | "error_code" => Self::Error,
             _ => return None,
         };
         Some(field)
@@ -104,6 +157,13 @@ impl Field {
             Self::Num(NumField::Sip) => "sip",
             Self::Num(NumField::Pdd) => "pdd",
             Self::Num(NumField::Duration) => "duration",
+            Self::Live => "live",
+            Self::Quality(QualityField::Mos) => "mos",
+            Self::Quality(QualityField::Jitter) => "jitter",
+            Self::Quality(QualityField::Loss) => "loss",
+            Self::Quality(QualityField::Rtt) => "rtt",
+            Self::Text(TextField::Warning) => "warning",
+            Self::Error => "error",
         }
     }
 
@@ -123,6 +183,22 @@ impl Field {
             Self::Num(NumField::Sip) => "sip>=500",
             Self::Num(NumField::Pdd) => "pdd>3000",
             Self::Num(NumField::Duration) => "duration>60",
+            Self::Live => "live=true",
+            Self::Quality(QualityField::Mos) => "mos<3.5",
+            Self::Quality(QualityField::Jitter) => "jitter>30ms",
+            Self::Quality(QualityField::Loss) => "loss>1%",
+            Self::Quality(QualityField::Rtt) => "rtt>400ms",
+            Self::Text(TextField::Warning) => "warning=high-jitter",
+            Self::Error => "error=31005",
+        }
+    }
+
+    /// The field a word stands for when written alone, unquoted: `live`, `warning` and
+    /// `error` test whether the call is in progress, has an active warning, has an error.
+    pub(super) fn alone(word: &str) -> Option<Self> {
+        match Self::from_name(word)? {
+            field @ (Self::Live | Self::Text(TextField::Warning) | Self::Error) => Some(field),
+            _ => None,
         }
     }
 }
@@ -183,6 +259,10 @@ impl TextField {
             Self::To => record.search.may_contain(&needle.pairs) && text(&s.to.callee),
             Self::Tag => record.search.may_contain(&needle.pairs) && s.tags.iter().any(|t| text(t)),
             Self::Processing => text(record.processing_name()),
+            Self::Warning => record
+                .live
+                .as_deref()
+                .is_some_and(|live| live.warnings.iter().any(|w| text(w))),
             Self::State | Self::Type | Self::Direction | Self::Hangup => {
                 text(self.enum_value(record))
             }
@@ -210,6 +290,37 @@ impl NumField {
     }
 }
 
+impl QualityField {
+    /// The latest value of the figure, when a sample gave one.
+    pub(super) fn latest(self, live: &LiveState) -> Option<f64> {
+        let q = &live.latest;
+        match self {
+            Self::Mos => q.mos,
+            Self::Jitter => q.jitter_ms,
+            Self::Loss => q.loss_pct,
+            Self::Rtt => q.rtt_ms,
+        }
+    }
+
+    /// Unit suffixes a value may carry, with what they multiply by.
+    pub(super) fn units(self) -> &'static [(&'static str, f64)] {
+        match self {
+            Self::Jitter | Self::Rtt => &[("ms", 1.0), ("s", 1000.0)],
+            Self::Loss => &[("%", 1.0)],
+            Self::Mos => &[],
+        }
+    }
+}
+
+/// The truth value a `live=` value names (`true`, `yes`, `1`, `on` and their opposites).
+pub(super) fn truth(lower: &str) -> Option<bool> {
+    match lower {
+        "true" | "yes" | "y" | "1" | "on" => Some(true),
+        "false" | "no" | "n" | "0" | "off" => Some(false),
+        _ => None,
+    }
+}
+
 /// The call state a friendly spelling stands for (`failed` → `fail`).
 pub(super) fn state_alias(lower: &str) -> Option<&'static str> {
     match lower {
@@ -220,7 +331,6 @@ pub(super) fn state_alias(lower: &str) -> Option<&'static str> {
     }
 }
 
-/// The stage a `processing=` value names.
 /// The stage a `processing=` value names: `Some(None)` for `live` (no summary yet).
 pub(super) fn processing_kind(lower: &str) -> Option<Option<SummaryKind>> {
     match lower {
@@ -241,7 +351,7 @@ mod tests {
 
     #[test]
     fn every_listed_field_is_accepted_and_named_back() {
-        assert_eq!(FIELDS.len(), 13);
+        assert_eq!(FIELDS.len(), 20);
         for (name, help) in FIELDS {
             let field = Field::from_name(name).unwrap_or_else(|| panic!("{name} not accepted"));
             assert_eq!(field.name(), *name);

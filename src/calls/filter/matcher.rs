@@ -5,12 +5,14 @@
 
 use std::fmt::Write as _;
 
-use super::fields::{Field, TextField};
+use super::fields::{Field, QualityField, TextField};
 use super::lexer::{CmpOp, Keyword, ends_word};
 use super::needle::Needle;
+use crate::calls::live::LiveState;
 use crate::calls::search::{NumField, UNKNOWN_CODE, code};
 use crate::calls::store::CallRecord;
 use crate::twilio::cloudevent::SummaryKind;
+use crate::twilio::summary::CallState;
 
 /// The parsed expression.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -76,16 +78,32 @@ pub(super) struct Term {
 impl Term {
     fn write_canonical(&self, out: &mut String) {
         let Some(field) = self.field else {
-            write_value(out, &self.value);
+            // `live`, `warning` and `error` alone test the field: as words, they are quoted.
+            if Field::alone(&self.value).is_some() {
+                write_quoted(out, &self.value);
+            } else {
+                write_value(out, &self.value);
+            }
             return;
         };
         out.push_str(field.name());
-        out.push_str(self.op.as_str());
         match &self.test {
-            Test::Number { value, .. } => {
-                let _ = write!(out, "{value}");
+            // `live`, `warning`, `error` alone.
+            Test::Live { want: true, .. } | Test::AnyWarning | Test::AnyError
+                if self.value.is_empty() => {}
+            Test::Live { want, .. } => {
+                let _ = write!(out, "{}{want}", self.op.as_str());
             }
-            _ => write_value(out, &self.value),
+            Test::Number { value, .. } | Test::ErrorCode { value, .. } => {
+                let _ = write!(out, "{}{value}", self.op.as_str());
+            }
+            Test::Quality { value, .. } => {
+                let _ = write!(out, "{}{value}", self.op.as_str());
+            }
+            _ => {
+                out.push_str(self.op.as_str());
+                write_value(out, &self.value);
+            }
         }
     }
 }
@@ -95,8 +113,13 @@ fn write_value(out: &mut String, value: &str) {
     let plain = !value.is_empty() && !value.chars().any(ends_word) && Keyword::of(value).is_none();
     if plain {
         out.push_str(value);
-        return;
+    } else {
+        write_quoted(out, value);
     }
+}
+
+/// Writes a value in quotes, escaping `"` and `\`.
+fn write_quoted(out: &mut String, value: &str) {
     out.push('"');
     for c in value.chars() {
         if c == '"' || c == '\\' {
@@ -130,6 +153,24 @@ pub(super) enum Test {
         cmp: NumCmp,
         value: i64,
     },
+    /// The call has the live figure, and its latest value compares as asked with `value`.
+    Quality {
+        field: QualityField,
+        cmp: NumCmp,
+        value: f64,
+    },
+    /// The call is in progress (`want`) or not: what [`CallRecord::in_progress`] says, read
+    /// from the state's code (`answered`: the code of [`CallState::Answered`]) rather than
+    /// from the summary, which is further away in memory.
+    Live { want: bool, answered: u8 },
+    /// The call has an active SDK warning.
+    AnyWarning,
+    /// The call had an SDK error.
+    AnyError,
+    /// One of the call's SDK error codes compares as asked with `value`.
+    ErrorCode { cmp: NumCmp, value: i64 },
+    /// One of the call's SDK error messages (or codes) contains the needle.
+    ErrorText(Needle),
     /// The call's best summary is of a stage whose bit (in [`SummaryKind::ALL`] order) is set.
     Processing(u8),
     /// A bare word: any text field (or number, for digits) contains it.
@@ -166,6 +207,27 @@ impl Test {
             Self::Number { field, cmp, value } => field
                 .value(record)
                 .is_some_and(|have| cmp.holds(have, *value)),
+            Self::Quality { field, cmp, value } => record
+                .live
+                .as_deref()
+                .and_then(|live| field.latest(live))
+                .is_some_and(|have| cmp.holds(have, *value)),
+            Self::Live { want, answered } => (record.search.codes[0] == *answered) == *want,
+            Self::AnyWarning => record.live.as_deref().is_some_and(LiveState::has_warning),
+            Self::AnyError => record
+                .live
+                .as_deref()
+                .is_some_and(|live| !live.errors.is_empty()),
+            Self::ErrorCode { cmp, value } => record.live.as_deref().is_some_and(|live| {
+                live.errors
+                    .iter()
+                    .filter_map(|e| e.code)
+                    .any(|code| cmp.holds(code, *value))
+            }),
+            Self::ErrorText(needle) => record
+                .live
+                .as_deref()
+                .is_some_and(|live| error_contains(live, needle)),
             Self::Processing(stages) => stages >> stage_index(record.kind()) & 1 == 1,
             Self::Anywhere {
                 needle,
@@ -176,8 +238,17 @@ impl Test {
     }
 }
 
+/// Some SDK error's message, or code (for digits), contains the needle.
+fn error_contains(live: &LiveState, needle: &Needle) -> bool {
+    live.errors.iter().any(|e| {
+        needle.within(&e.message)
+            || (needle.digits && e.code.is_some_and(|c| needle.within_number(c)))
+    })
+}
+
 /// A bare word: the enum fields and stage by their codes, the numbers (for digits), then,
-/// if the signature allows, the text fields: call SID, carriers, caller, callee, tags.
+/// if the signature allows, the text fields: call SID, carriers, caller, callee, tags; last,
+/// for calls with live state, the active SDK warnings and the SDK errors.
 fn anywhere(record: &CallRecord, needle: &Needle, known: &[u16; 4], stages: u8) -> bool {
     let search = &record.search;
     let enums = [
@@ -214,6 +285,19 @@ fn anywhere(record: &CallRecord, needle: &Needle, known: &[u16; 4], stages: u8) 
             .into_iter()
             .chain(s.tags.iter().map(String::as_str))
             .any(|t| needle.within(t)))
+        || record.live.as_deref().is_some_and(|live| {
+            live.warnings.iter().any(|w| needle.within(w)) || error_contains(live, needle)
+        })
+}
+
+impl Test {
+    /// The test of `live` (`want` true) or `!live`.
+    pub(super) fn live(want: bool) -> Self {
+        Self::Live {
+            want,
+            answered: code(CallState::KNOWN, &CallState::Answered),
+        }
+    }
 }
 
 /// The position of `kind` in [`SummaryKind::ALL`]; `live` (no summary yet) after them.
@@ -255,7 +339,7 @@ pub(super) enum NumCmp {
 }
 
 impl NumCmp {
-    fn holds(self, have: i64, want: i64) -> bool {
+    fn holds<T: PartialOrd>(self, have: T, want: T) -> bool {
         match self {
             Self::Eq => have == want,
             Self::Lt => have < want,

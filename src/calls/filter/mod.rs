@@ -1,6 +1,6 @@
 //! The filter language of the TUI's `/` line and of `--filter EXPR` in every output mode: terms
-//! like `state=fail`, `carrier~voda`, `pdd>3s` or bare words, joined by `and`, `or`, `!` and
-//! parentheses. [`Filter::parse`] reads an expression once; [`Filter::matches`] then tests a call
+//! like `state=fail`, `carrier~voda`, `pdd>3s`, `jitter>30ms`, `live` or bare words, joined by
+//! `and`, `or`, `!` and parentheses. [`Filter::parse`] reads an expression once; [`Filter::matches`] then tests a call
 //! without allocating, so re-filtering 100,000 calls fits the 30 ms budget of docs/architecture.md.
 //!
 //! Grammar (`!` binds tightest, then `and`, then `or`; two terms side by side mean `and`):
@@ -12,6 +12,13 @@
 //! primary = "(" expr ")" | field op value | word
 //! op      = "=" | "!=" | "~" | "!~" | ">" | ">=" | "<" | "<="
 //! ```
+//!
+//! A word is searched for in every field, except `live`, `warning` and `error` unquoted: those
+//! test the call (in progress, has an active SDK warning, had an SDK error).
+//!
+//! The live quality fields (`mos`, `jitter`, `loss`, `rtt`) compare the latest value by the
+//! samples' own timestamps, as decimals; a call without [`LiveState`](crate::calls::live::LiveState)
+//! costs them one `None` check.
 //!
 //! How the work is shared out, each step using only the ones above it:
 //!
@@ -91,6 +98,14 @@ impl Filter {
         ),
         ("field>N  field<N", "compares numbers (also >= and <=)"),
         ("word", "any field contains word"),
+        (
+            "live  warning  error",
+            "alone: in progress / has an active SDK warning / had an SDK error",
+        ),
+        (
+            "jitter>30ms  loss>1%",
+            "live figures compare their latest value (mos, jitter, loss, rtt)",
+        ),
         ("a b   a and b", "both"),
         ("a or b", "either"),
         ("!a   not a", "not"),
@@ -150,7 +165,8 @@ mod tests {
 
     use super::*;
     use crate::calls::store::CallStore;
-    use crate::twilio::cloudevent::{SummaryEvent, SummaryKind};
+    use crate::twilio::cloudevent::{LiveEvent, SummaryEvent, SummaryKind};
+    use crate::twilio::live::{LiveData, LiveKind};
     use crate::twilio::summary::CallSummary;
 
     /// A call record as the store makes it from one event.
@@ -362,6 +378,238 @@ mod tests {
                 .map(|(name, _)| *name)
                 .collect();
             assert_eq!(got, want, "{text:?} read as {:?}", filter.canonical());
+        }
+    }
+
+    /// A call made of live events (`kind`, data without `call_sid`, second), after an optional
+    /// partial summary with state `summary`.
+    fn live_record(
+        sid: &str,
+        summary: Option<&str>,
+        events: &[(LiveKind, serde_json::Value, i64)],
+    ) -> CallRecord {
+        let mut store = CallStore::new();
+        if let Some(state) = summary {
+            let summary: CallSummary =
+                serde_json::from_value(json!({"call_sid": sid, "call_state": state}))
+                    .expect("summary");
+            let event = SummaryEvent::new(
+                "EZ0".into(),
+                SummaryKind::Partial,
+                Some("2026-01-01T00:00:00Z".into()),
+                &summary,
+            );
+            store.apply(&event, SystemTime::UNIX_EPOCH);
+        }
+        for (i, (kind, data, at)) in events.iter().enumerate() {
+            let mut data = data.clone();
+            data["call_sid"] = json!(sid);
+            let event = LiveEvent {
+                id: format!("EZ{i}"),
+                kind: *kind,
+                time: Some(format!("2026-01-01T00:{:02}:{:02}Z", at / 60, at % 60)),
+                dataschema: None,
+                data: LiveData::from_json(*kind, &data.to_string()).expect("live data"),
+            };
+            store.apply_live(&event, SystemTime::UNIX_EPOCH);
+        }
+        store.get(sid).cloned().expect("the call")
+    }
+
+    /// Five calls for the live fields: one with only a summary, two in progress (one good
+    /// now, one bad with warnings and an error), one ended, one only ringing.
+    fn live_calls() -> Vec<(&'static str, CallRecord)> {
+        use LiveKind::{GatewayEvent as Progress, GatewayMetrics as Metric, SdkEvent as Sdk};
+        let progress = |name: &str| json!({"name": name, "group": "call"});
+        let sample = |jitter: f64, loss: f64, rtt: f64, mos: f64| {
+            json!({"direction": "inbound", "carrier_edge": {"interval": {
+                "jitter": {"value": jitter}, "packets_loss_percentage": loss,
+                "rtt": {"value": rtt}, "mos": {"value": mos}}}})
+        };
+        let warning = |name: &str, what: &str| json!({"name": name, "group": format!("network-quality-warning-{what}")});
+        let error = |error: serde_json::Value| json!({"name": "error", "level": "ERROR", "sdk_edge": {"error": error}});
+        vec![
+            (
+                "summ",
+                record(
+                    SummaryKind::Complete,
+                    json!({"call_sid": "CA01", "call_state": "completed",
+                           "tags": ["high_jitter"]}),
+                ),
+            ),
+            (
+                "good",
+                live_record(
+                    "CA02",
+                    Some("ringing"),
+                    &[
+                        (Progress, progress("answered"), 1),
+                        // Bad at first, good now: the latest sample counts.
+                        (Metric, sample(40.0, 2.5, 500.0, 3.2), 10),
+                        (Metric, sample(12.0, 0.4, 80.0, 4.3), 20),
+                    ],
+                ),
+            ),
+            (
+                "bad",
+                live_record(
+                    "CA03",
+                    None,
+                    &[
+                        (Progress, progress("answered"), 1),
+                        (Metric, sample(45.5, 1.5, 450.0, 3.1), 20),
+                        // Arrives last but is older: not the latest.
+                        (Metric, sample(5.0, 0.0, 20.0, 4.4), 10),
+                        (Sdk, warning("high-jitter", "raised"), 21),
+                        (Sdk, warning("high-rtt", "raised"), 22),
+                        (Sdk, warning("low-mos", "raised"), 23),
+                        (Sdk, warning("high-rtt", "cleared"), 24),
+                        (
+                            Sdk,
+                            error(json!({"code": 31005, "message": "Connection error"})),
+                            25,
+                        ),
+                    ],
+                ),
+            ),
+            (
+                "ended",
+                live_record(
+                    "CA04",
+                    None,
+                    &[
+                        (Progress, progress("answered"), 1),
+                        (
+                            Metric,
+                            json!({"direction": "inbound",
+                                   "carrier_edge": {"interval": {"jitter": {"value": 31.0}}}}),
+                            10,
+                        ),
+                        (Sdk, error(json!({"message": "ICE gathering failed"})), 11),
+                        (Progress, progress("completed"), 30),
+                    ],
+                ),
+            ),
+            (
+                "ring",
+                live_record("CA05", None, &[(Progress, progress("ringing"), 1)]),
+            ),
+        ]
+    }
+
+    #[test]
+    fn live_fields_match_the_latest_figures_warnings_and_errors() {
+        const ALL: &[&str] = &["summ", "good", "bad", "ended", "ring"];
+        let cases: &[(&str, &[&str])] = &[
+            // mos: the latest sample's, decimals; calls without one never match.
+            ("mos<3.5", &["bad"]),
+            ("mos<=3.1", &["bad"]),
+            ("mos>=4.3", &["good"]),
+            ("mos=3.1", &["bad"]),
+            ("mos>0", &["good", "bad"]),
+            ("mos<100", &["good", "bad"]),
+            // `!=` is "not equal to": like pdd!=N, calls without the figure pass.
+            ("mos!=3.1", &["summ", "good", "ended", "ring"]),
+            // jitter: ms by default, `ms` and `s` units.
+            ("jitter>30ms", &["bad", "ended"]),
+            ("jitter>30", &["bad", "ended"]),
+            ("jitter>=31", &["bad", "ended"]),
+            ("jitter>31", &["bad"]),
+            ("jitter>45.4", &["bad"]),
+            ("jitter>0.04s", &["bad"]),
+            ("jitter=0.0455s", &["bad"]),
+            ("jitter<=12ms", &["good"]),
+            ("JITTER_MS<20", &["good"]),
+            // loss: percent, `%` optional.
+            ("loss>1%", &["bad"]),
+            ("loss>1", &["bad"]),
+            ("loss>0.3%", &["good", "bad"]),
+            ("loss<1%", &["good"]),
+            ("loss>=0", &["good", "bad"]),
+            // rtt
+            ("rtt>400ms", &["bad"]),
+            ("rtt>0.4s", &["bad"]),
+            ("rtt<100", &["good"]),
+            ("rtt_ms>=80", &["good", "bad"]),
+            // live: in progress (answered, not ended)
+            ("live", &["good", "bad"]),
+            ("LIVE", &["good", "bad"]),
+            ("live=true", &["good", "bad"]),
+            ("live=yes", &["good", "bad"]),
+            ("in_progress=1", &["good", "bad"]),
+            ("live=false", &["summ", "ended", "ring"]),
+            ("live=no", &["summ", "ended", "ring"]),
+            ("live!=true", &["summ", "ended", "ring"]),
+            ("!live", &["summ", "ended", "ring"]),
+            ("not live", &["summ", "ended", "ring"]),
+            // Quoted, it is a word: the `live` stage (no summary yet).
+            ("\"live\"", &["bad", "ended", "ring"]),
+            ("processing=live", &["bad", "ended", "ring"]),
+            // warning: active SDK warnings (high-rtt was cleared)
+            ("warning", &["bad"]),
+            ("!warning", &["summ", "good", "ended", "ring"]),
+            ("warning=high-jitter", &["bad"]),
+            ("warning=HIGH-JITTER", &["bad"]),
+            ("warning=high_jitter", &["bad"]),
+            ("warning=high-rtt", &[]),
+            ("warning=high", &[]),
+            ("warning~mos", &["bad"]),
+            ("warning~high_jit", &["bad"]),
+            ("warning!=low-mos", &["summ", "good", "ended", "ring"]),
+            ("warning!~jitter", &["summ", "good", "ended", "ring"]),
+            ("warnings=low-mos", &["bad"]),
+            // Warnings are not tags.
+            ("tag~jitter", &["summ"]),
+            // error: SDK error codes; `~` searches the messages too
+            ("error", &["bad", "ended"]),
+            ("!error", &["summ", "good", "ring"]),
+            ("error=31005", &["bad"]),
+            ("error=31000", &[]),
+            ("error>=31000 error<32000", &["bad"]),
+            ("error!=31005", &["summ", "good", "ended", "ring"]),
+            ("error~connection", &["bad"]),
+            ("error~ICE", &["ended"]),
+            ("error~310", &["bad"]),
+            ("error!~ice", &["summ", "good", "bad", "ring"]),
+            // bare words: warnings and errors are searched too
+            ("jitter", &["summ", "bad"]),
+            ("low-mos", &["bad"]),
+            ("gathering", &["ended"]),
+            ("31005", &["bad"]),
+            ("\"error\"", &["bad"]),
+            ("\"warning\"", &[]),
+            // combinations
+            ("live and (mos<3.5 or warning)", &["bad"]),
+            ("jitter>30ms !live", &["ended"]),
+            ("live or error", &["good", "bad", "ended"]),
+            ("", ALL),
+        ];
+        let calls = live_calls();
+        for &(text, want) in cases {
+            let filter = parse(text);
+            let got: Vec<&str> = calls
+                .iter()
+                .filter(|(_, r)| filter.matches(r))
+                .map(|(name, _)| *name)
+                .collect();
+            assert_eq!(got, want, "{text:?} read as {:?}", filter.canonical());
+        }
+        // The calls are what the cases take them for.
+        let live = |name: &str| {
+            let (_, record) = calls.iter().find(|(n, _)| *n == name).expect("call");
+            record.live.as_deref()
+        };
+        assert!(live("summ").is_none());
+        assert_eq!(live("bad").map(|l| l.worst.mos), Some(Some(3.1)));
+        assert_eq!(live("good").map(|l| l.worst.jitter_ms), Some(Some(40.0)));
+        assert_eq!(live("ring").map(|l| l.latest), Some(Default::default()));
+        // `live` is what the record says of itself.
+        for (name, record) in &calls {
+            assert_eq!(
+                parse("live").matches(record),
+                record.in_progress(),
+                "{name}"
+            );
         }
     }
 

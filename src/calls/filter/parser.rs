@@ -3,7 +3,7 @@
 //! side by side), then `or`. Each error says where it is, in characters, and what to write.
 
 use super::FilterError;
-use super::compile::{bare_word, compile, unknown_field};
+use super::compile::{alone, bare_word, compile, unknown_field};
 use super::fields::Field;
 use super::lexer::{CmpOp, Keyword, Tok, Token, column, lex};
 use super::matcher::{Node, Term};
@@ -268,6 +268,15 @@ impl Parser {
             pos: op_pos,
         }) = self.peek()
         else {
+            if let Some(field) = Field::alone(&word).filter(|_| !quoted) {
+                return Ok(Node::Term(Term {
+                    field: Some(field),
+                    op: CmpOp::Eq,
+                    value: String::new(),
+                    test: alone(field),
+                    negate: false,
+                }));
+            }
             let test = bare_word(&word);
             return Ok(Node::Term(Term {
                 field: None,
@@ -366,6 +375,32 @@ mod tests {
             ("((a))", "a"),
             ("a && b || c", "((a and b) or c)"),
             ("(state=busy)(state=fail)", "(state=busy and state=fail)"),
+            ("mos<3.5", "mos<3.5"),
+            ("mos>=4", "mos>=4"),
+            ("jitter>30ms", "jitter>30"),
+            ("jitter>=0.5s", "jitter>=500"),
+            ("jitter_ms>12.5", "jitter>12.5"),
+            ("loss>1%", "loss>1"),
+            ("loss>0.5", "loss>0.5"),
+            ("rtt>400ms", "rtt>400"),
+            ("rtt<1.2s", "rtt<1200"),
+            ("live", "live"),
+            ("LIVE", "live"),
+            ("!live", "!live"),
+            ("not live", "!live"),
+            ("live=yes", "live=true"),
+            ("live!=no", "live!=false"),
+            ("live=0", "live=false"),
+            ("\"live\"", "\"live\""),
+            ("warning", "warning"),
+            ("warnings=high-jitter", "warning=high-jitter"),
+            ("warning~mos", "warning~mos"),
+            ("error", "error"),
+            ("\"error\" \"warning\"", "(\"error\" and \"warning\")"),
+            ("error=31005", "error=31005"),
+            ("errors>=31000", "error>=31000"),
+            ("error~ice", "error~ice"),
+            ("live mos<3.5 or warning", "((live and mos<3.5) or warning)"),
             ("", ""),
         ];
         for &(text, want) in cases {
@@ -484,6 +519,64 @@ mod tests {
                 &["`done` at column 12 is not a processing stage"],
             ),
             ("state=fail=x", 10, &["unexpected `=` at column 11"]),
+            (
+                "mos>3ms",
+                4,
+                &[
+                    "`3ms` at column 5 has the unit `ms`, which mos does not take",
+                    "mos takes a number without a unit (e.g. mos<3.5)",
+                ],
+            ),
+            (
+                "loss>1ms",
+                5,
+                &[
+                    "`1ms` at column 6 has the unit `ms`, which loss does not take",
+                    "optionally followed by % (e.g. loss>1%)",
+                ],
+            ),
+            (
+                "live jitter>30%",
+                12,
+                &["`30%` at column 13 has the unit `%`", "ms / s"],
+            ),
+            ("rtt>2min", 4, &["has the unit `min`", "rtt takes"]),
+            ("jitter>fast", 7, &["`fast` at column 8 is not a number"]),
+            ("mos>inf", 4, &["is not a number"]),
+            ("mos>NaN", 4, &["is not a number"]),
+            ("loss>%", 5, &["is not a number"]),
+            ("mos>1.2.3", 4, &["is not a number"]),
+            (
+                "jitter~3",
+                6,
+                &["`~` at column 7 searches text, but jitter is a number"],
+            ),
+            (
+                "live>1",
+                4,
+                &["`>` at column 5: live is true or false", "live=false"],
+            ),
+            (
+                "live=maybe",
+                5,
+                &["`maybe` at column 6 is not true or false"],
+            ),
+            ("live~t", 4, &["live is true or false"]),
+            (
+                "warning>2",
+                7,
+                &["`>` at column 8 compares numbers, but warning is text"],
+            ),
+            (
+                "error=abc",
+                6,
+                &["`abc` at column 7 is not an error code", "error~text"],
+            ),
+            ("error>3.5", 6, &["is not an error code"]),
+            ("jiter>3", 0, &["did you mean `jitter`?"]),
+            ("warn=x", 0, &["did you mean `warning`?"]),
+            ("mo<3", 0, &["did you mean `mos`?"]),
+            ("lve=true", 0, &["did you mean `live`?"]),
             ("\"state\"=fail", 0, &["field names are not quoted"]),
             // Positions count characters, not bytes.
             ("from=\"né\" )", 10, &["column 11"]),
