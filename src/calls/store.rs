@@ -128,8 +128,9 @@ impl CallRecord {
         self.rank.kind
     }
 
-    /// The processing stage as ndjson, filters and exports name it: `partial`,
-    /// `predicted-complete`, `complete`, or `live` while only live events arrived.
+    /// The processing stage as filters, exports and compact lines name it: `partial`,
+    /// `predicted-complete`, `complete`, or `live` while only live events arrived (ndjson's
+    /// `processing_state` is null then: no summary has a stage yet).
     pub fn processing_name(&self) -> &'static str {
         self.rank.kind.map_or("live", SummaryKind::processing_name)
     }
