@@ -730,9 +730,25 @@ fn every_openapi_event_and_metric_example_parses_as_a_live_event() {
                             panic!("{event_type}: not a live event: {events:?}")
                         };
                         assert_eq!(live.kind, kind);
+                        assert_eq!(
+                            live.data.call_sid(),
+                            item["call_sid"].as_str().expect("sid")
+                        );
+                        // What the listener read is what the full model reads.
                         let back = match &live.data {
-                            LiveData::Event(e) => serde_json::to_value(e),
-                            LiveData::Metric(m) => serde_json::to_value(m),
+                            LiveData::Event(e) => {
+                                let full: CallEvent =
+                                    serde_json::from_value(item.clone()).expect("event");
+                                assert_eq!(e.sdk_signal(), full.sdk_signal());
+                                assert_eq!(e.progress_state(), full.progress_state());
+                                serde_json::to_value(full)
+                            }
+                            LiveData::Metric(m) => {
+                                let full: CallMetric =
+                                    serde_json::from_value(item.clone()).expect("metric");
+                                assert_eq!(m.readings(), full.readings());
+                                serde_json::to_value(full)
+                            }
                         }
                         .expect("serializes");
                         // Nothing lost: every key and value of the example comes back (nulls

@@ -14,7 +14,7 @@
 
 use compact_str::CompactString;
 
-use crate::twilio::live::{CallEvent, CallMetric, Direction, EdgeKind, LiveKind, SdkSignal};
+use crate::twilio::live::{Direction, EdgeKind, EventCore, LiveKind, MetricCore, SdkSignal};
 use crate::twilio::summary::CallState;
 
 /// The most quality samples a call keeps (see the module doc for how it stays under).
@@ -251,7 +251,7 @@ impl LiveState {
     pub fn apply_event(
         &mut self,
         kind: LiveKind,
-        event: &CallEvent,
+        event: &EventCore,
         time_ns: i64,
     ) -> Option<CallState> {
         self.saw(time_ns);
@@ -312,7 +312,7 @@ impl LiveState {
     }
 
     /// Takes a quality sample with timestamp `time_ns`.
-    pub fn apply_metric(&mut self, metric: &CallMetric, time_ns: i64) {
+    pub fn apply_metric(&mut self, metric: &MetricCore, time_ns: i64) {
         self.saw(time_ns);
         self.samples_merged = self.samples_merged.saturating_add(1);
         for r in metric.readings() {
@@ -460,17 +460,17 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn progress(name: &str) -> CallEvent {
+    fn progress(name: &str) -> EventCore {
         serde_json::from_value(json!({"call_sid": "CA1", "name": name, "group": "call"}))
             .expect("event")
     }
 
-    fn sdk(name: &str, group: &str) -> CallEvent {
+    fn sdk(name: &str, group: &str) -> EventCore {
         serde_json::from_value(json!({"call_sid": "CA1", "name": name, "group": group}))
             .expect("event")
     }
 
-    fn metric(jitter: f64, loss: f64, mos: Option<f64>) -> CallMetric {
+    fn metric(jitter: f64, loss: f64, mos: Option<f64>) -> MetricCore {
         let mut interval = json!({"jitter": {"value": jitter}, "packets_loss_percentage": loss});
         if let Some(mos) = mos {
             interval["mos"] = json!({"value": mos});
@@ -608,7 +608,7 @@ mod tests {
             4 * S,
         );
         assert_eq!(live.warnings, ["low-mos"]);
-        let error: CallEvent = serde_json::from_value(json!({"name": "error", "level": "ERROR",
+        let error: EventCore = serde_json::from_value(json!({"name": "error", "level": "ERROR",
             "sdk_edge": {"error": {"code": 31005, "message": "Connection error"}}}))
         .expect("event");
         live.apply_event(LiveKind::SdkEvent, &error, 5 * S);

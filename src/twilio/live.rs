@@ -10,10 +10,12 @@
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::edge::StreamMetrics;
+use compact_str::CompactString;
+
+use super::edge::{MinMaxAvg, StreamMetrics};
 use super::lenient::{
-    deserialize_keeping_unknown_keys, lenient_opt_i64, lenient_opt_string, lenient_string,
-    open_enum,
+    deserialize_keeping_unknown_keys, lenient_compact_string, lenient_opt_f64, lenient_opt_i64,
+    lenient_opt_string, lenient_string, null_as_default, open_enum,
 };
 use super::summary::CallState;
 /// CloudEvent `type` of call progress seen by Twilio's media gateways (`VoiceInsights.CallEvent`).
@@ -238,21 +240,36 @@ impl CallEvent {
     /// `…-warning-raised` / `…-warning-cleared`, or a name ending so), an error (an
     /// `sdk_edge.error`, or level ERROR), or nothing of the kind.
     pub fn sdk_signal(&self) -> SdkSignal<'_> {
-        let group = self.group.to_ascii_lowercase();
-        let name = self.name.to_ascii_lowercase();
         let error = self.sdk_edge.as_ref().and_then(|e| e.error.as_ref());
-        if let Some(error) = error {
-            return SdkSignal::Error(error.code, error.message.as_deref());
-        }
-        if group.ends_with("warning-raised") || name.ends_with("warning-raised") {
-            SdkSignal::WarningRaised(&self.name)
-        } else if group.ends_with("warning-cleared") || name.ends_with("warning-cleared") {
-            SdkSignal::WarningCleared(&self.name)
-        } else if self.level == EventLevel::Error {
-            SdkSignal::Error(None, None)
-        } else {
-            SdkSignal::Other
-        }
+        sdk_signal(
+            &self.name,
+            &self.group,
+            &self.level,
+            error.map(|e| (e.code, e.message.as_deref())),
+        )
+    }
+}
+
+/// What an SDK event with this name, group, level and `sdk_edge.error` says.
+fn sdk_signal<'a>(
+    name: &'a str,
+    group: &str,
+    level: &EventLevel,
+    error: Option<(Option<i64>, Option<&'a str>)>,
+) -> SdkSignal<'a> {
+    if let Some((code, message)) = error {
+        return SdkSignal::Error(code, message);
+    }
+    let group = group.to_ascii_lowercase();
+    let lower = name.to_ascii_lowercase();
+    if group.ends_with("warning-raised") || lower.ends_with("warning-raised") {
+        SdkSignal::WarningRaised(name)
+    } else if group.ends_with("warning-cleared") || lower.ends_with("warning-cleared") {
+        SdkSignal::WarningCleared(name)
+    } else if *level == EventLevel::Error {
+        SdkSignal::Error(None, None)
+    } else {
+        SdkSignal::Other
     }
 }
 
@@ -450,28 +467,48 @@ impl CallMetric {
         ]
         .into_iter()
         .filter_map(|(edge, e)| {
-            let interval = e.as_deref()?.interval.as_ref()?;
-            let reading = Reading {
+            let i = e.as_deref()?.interval.as_ref()?;
+            reading(
                 edge,
                 direction,
-                jitter_ms: interval.jitter.and_then(figure),
-                loss_pct: loss_pct(interval),
-                rtt_ms: interval.rtt.and_then(figure),
-                mos: interval.mos.and_then(figure),
-            };
-            let any = reading.jitter_ms.is_some()
-                || reading.loss_pct.is_some()
-                || reading.rtt_ms.is_some()
-                || reading.mos.is_some();
-            any.then_some(reading)
+                [i.jitter, i.rtt, i.mos],
+                i.packets_loss_percentage,
+                i.packets_lost,
+                i.packets_received,
+            )
         })
         .collect()
     }
 }
 
+/// The reading of one edge's interval (jitter, RTT, MOS statistics, and the loss as given or
+/// its packets), or `None` when it has no figure at all.
+fn reading(
+    edge: EdgeKind,
+    direction: Direction,
+    [jitter, rtt, mos]: [Option<MinMaxAvg>; 3],
+    loss_given: Option<f64>,
+    lost: Option<i64>,
+    received: Option<i64>,
+) -> Option<Reading> {
+    let reading = Reading {
+        edge,
+        direction,
+        jitter_ms: jitter.and_then(figure),
+        loss_pct: loss_pct(loss_given, lost, received),
+        rtt_ms: rtt.and_then(figure),
+        mos: mos.and_then(figure),
+    };
+    let any = reading.jitter_ms.is_some()
+        || reading.loss_pct.is_some()
+        || reading.rtt_ms.is_some()
+        || reading.mos.is_some();
+    any.then_some(reading)
+}
+
 /// The figure of a statistic for its interval: its `value`, else its `avg`, else its `max`;
 /// only a finite, non-negative number counts.
-fn figure(stat: super::edge::MinMaxAvg) -> Option<f64> {
+fn figure(stat: MinMaxAvg) -> Option<f64> {
     [stat.value, stat.avg, stat.max]
         .into_iter()
         .flatten()
@@ -480,23 +517,198 @@ fn figure(stat: super::edge::MinMaxAvg) -> Option<f64> {
 
 /// The interval's packet loss in percent: `packets_loss_percentage` when given, else derived
 /// from the interval's packets lost and received; `None` when neither tells.
-fn loss_pct(interval: &StreamMetrics) -> Option<f64> {
-    if let Some(pct) = interval.packets_loss_percentage {
+fn loss_pct(given: Option<f64>, lost: Option<i64>, received: Option<i64>) -> Option<f64> {
+    if let Some(pct) = given {
         return (pct.is_finite() && (0.0..=100.0).contains(&pct)).then_some(pct);
     }
-    let lost = interval.packets_lost?;
-    let received = interval.packets_received?;
+    let lost = lost?;
+    let received = received?;
     let total = lost.checked_add(received)?;
     (lost >= 0 && received >= 0 && total > 0).then(|| lost as f64 * 100.0 / total as f64)
 }
 
-/// The `data` of a live event, read.
+/// What the listener reads of a call event's `data`: the fields callwatch uses; every other
+/// key is skipped without allocating (the delivery's raw body is what `--record` keeps).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EventCore {
+    /// When it happened (RFC 3339, raw).
+    pub timestamp: Option<String>,
+    /// `CA…`.
+    pub call_sid: String,
+    /// What happened, as it came.
+    pub name: CompactString,
+    /// The family (`call`, `network-quality-warning-raised`…).
+    pub group: CompactString,
+    /// UNKNOWN / DEBUG / INFO / WARNING / ERROR.
+    pub level: EventLevel,
+    /// `sdk_edge`, for its error.
+    pub sdk_edge: SdkEdgeCore,
+}
+
+/// `sdk_edge` of a call event, as far as callwatch reads it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SdkEdgeCore {
+    /// The SDK's error.
+    pub error: Option<ErrorCore>,
+}
+
+/// `sdk_edge.error`, as far as callwatch reads it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ErrorCore {
+    /// The code (31xxx).
+    pub code: Option<i64>,
+    /// The SDK's message.
+    pub message: Option<String>,
+}
+
+deserialize_keeping_unknown_keys! {
+    ErrorCore as "struct SdkError" {
+        code: Option<i64> = lenient_opt_i64,
+        message: Option<String> = lenient_opt_string,
+    } skip_unknown_keys
+}
+
+deserialize_keeping_unknown_keys! {
+    SdkEdgeCore as "struct EventEdge" {
+        error: Option<ErrorCore>,
+    } skip_unknown_keys
+}
+
+deserialize_keeping_unknown_keys! {
+    EventCore as "struct CallEvent" {
+        timestamp: Option<String> = lenient_opt_string,
+        call_sid: String = lenient_string,
+        name: CompactString = lenient_compact_string,
+        group: CompactString = lenient_compact_string,
+        level: EventLevel,
+        sdk_edge: SdkEdgeCore = null_as_default,
+    } skip_unknown_keys
+}
+
+impl EventCore {
+    /// The call state a progress event reports ([`progress_state`] of its name).
+    pub fn progress_state(&self) -> Option<CallState> {
+        progress_state(&self.name)
+    }
+
+    /// What this event says as an SDK event ([`CallEvent::sdk_signal`]).
+    pub fn sdk_signal(&self) -> SdkSignal<'_> {
+        let error = self.sdk_edge.error.as_ref();
+        sdk_signal(
+            &self.name,
+            &self.group,
+            &self.level,
+            error.map(|e| (e.code, e.message.as_deref())),
+        )
+    }
+}
+
+/// What the listener reads of a quality sample's `data`: the figures of each edge's interval;
+/// every other key is skipped without allocating.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MetricCore {
+    /// The end of the 10 seconds it covers (RFC 3339, raw).
+    pub timestamp: Option<String>,
+    /// `CA…`.
+    pub call_sid: String,
+    /// inbound / outbound / both / unknown.
+    pub direction: MetricDirection,
+    /// Carrier gateway.
+    pub carrier_edge: MetricEdgeCore,
+    /// Client gateway.
+    pub client_edge: MetricEdgeCore,
+    /// SIP gateway.
+    pub sip_edge: MetricEdgeCore,
+    /// Voice SDK.
+    pub sdk_edge: MetricEdgeCore,
+}
+
+/// One edge of a sample, as far as callwatch reads it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MetricEdgeCore {
+    /// The sample's 10 seconds.
+    pub interval: Option<IntervalCore>,
+}
+
+/// An edge's interval, as far as callwatch reads it.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct IntervalCore {
+    /// Packets received.
+    pub packets_received: Option<i64>,
+    /// Packets lost.
+    pub packets_lost: Option<i64>,
+    /// Loss in percent, when given.
+    pub packets_loss_percentage: Option<f64>,
+    /// Jitter, ms.
+    pub jitter: Option<MinMaxAvg>,
+    /// Round-trip time, ms.
+    pub rtt: Option<MinMaxAvg>,
+    /// Mean opinion score.
+    pub mos: Option<MinMaxAvg>,
+}
+
+deserialize_keeping_unknown_keys! {
+    IntervalCore as "struct StreamMetrics" {
+        packets_received: Option<i64> = lenient_opt_i64,
+        packets_lost: Option<i64> = lenient_opt_i64,
+        packets_loss_percentage: Option<f64> = lenient_opt_f64,
+        jitter: Option<MinMaxAvg>,
+        rtt: Option<MinMaxAvg>,
+        mos: Option<MinMaxAvg>,
+    } skip_unknown_keys
+}
+
+deserialize_keeping_unknown_keys! {
+    MetricEdgeCore as "struct MetricEdge" {
+        interval: Option<IntervalCore>,
+    } skip_unknown_keys
+}
+
+deserialize_keeping_unknown_keys! {
+    MetricCore as "struct CallMetric" {
+        timestamp: Option<String> = lenient_opt_string,
+        call_sid: String = lenient_string,
+        direction: MetricDirection,
+        carrier_edge: MetricEdgeCore = null_as_default,
+        client_edge: MetricEdgeCore = null_as_default,
+        sip_edge: MetricEdgeCore = null_as_default,
+        sdk_edge: MetricEdgeCore = null_as_default,
+    } skip_unknown_keys
+}
+
+impl MetricCore {
+    /// One reading per edge whose interval has a figure ([`CallMetric::readings`]).
+    pub fn readings(&self) -> Vec<Reading> {
+        let direction = Direction::from(&self.direction);
+        [
+            (EdgeKind::Carrier, &self.carrier_edge),
+            (EdgeKind::Sip, &self.sip_edge),
+            (EdgeKind::Client, &self.client_edge),
+            (EdgeKind::Sdk, &self.sdk_edge),
+        ]
+        .into_iter()
+        .filter_map(|(edge, e)| {
+            let i = e.interval?;
+            reading(
+                edge,
+                direction,
+                [i.jitter, i.rtt, i.mos],
+                i.packets_loss_percentage,
+                i.packets_lost,
+                i.packets_received,
+            )
+        })
+        .collect()
+    }
+}
+
+/// The `data` of a live event, as the listener reads it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum LiveData {
     /// A progress or SDK event.
-    Event(Box<CallEvent>),
+    Event(Box<EventCore>),
     /// A quality sample.
-    Metric(Box<CallMetric>),
+    Metric(Box<MetricCore>),
 }
 
 impl LiveData {
@@ -705,6 +917,34 @@ mod tests {
         let silent =
             metric(json!({"sdk_edge": {"interval": {"packets_lost": 0, "packets_received": 0}}}));
         assert!(silent.readings().is_empty(), "0 of 0 packets says nothing");
+    }
+
+    /// What the listener reads of every example equals what the full models say.
+    #[test]
+    fn the_cores_read_what_the_full_models_read() {
+        let metrics = [
+            json!({"direction": "inbound", "carrier_edge": {"interval": {"jitter": {"value": 3.0},
+                "packets_loss_percentage": 0.5, "audio_in": {"value": 1}}, "metadata": {"x": 1}}}),
+            json!({"direction": "both", "sdk_edge": {"interval": {"mos": {"value": 4.39}, "rtt": 81,
+                "packets_lost": 2, "packets_received": 48}, "cumulative": {"packets_lost": 9}}}),
+            json!({"sip_edge": null, "client_edge": {"interval": {"jitter": "x"}}}),
+        ];
+        for v in metrics {
+            let full = metric(v.clone());
+            let core: MetricCore = serde_json::from_value(v).expect("core");
+            assert_eq!(core.readings(), full.readings());
+        }
+        let events = [
+            json!({"name": "high-jitter", "group": "network-quality-warning-raised", "level": "WARNING"}),
+            json!({"name": "error", "level": "ERROR", "sdk_edge": {"error": {"code": 31005, "message": "m"}, "metadata": {}}}),
+            json!({"name": "call.ringing", "group": "call", "carrier_edge": {"metadata": {"region": "us1"}}}),
+        ];
+        for v in events {
+            let full = event(v.clone());
+            let core: EventCore = serde_json::from_value(v).expect("core");
+            assert_eq!(core.sdk_signal(), full.sdk_signal());
+            assert_eq!(core.progress_state(), full.progress_state());
+        }
     }
 
     #[test]
