@@ -73,19 +73,24 @@ fn summary(id: &str, kind: &str, state: &str, secs: u64) -> Value {
     )
 }
 
-/// Posts one delivery (a CloudEvents array), signed for the listener's public URL, and gives
-/// the `call` lines it produced.
-fn deliver(listener: &mut ListenProcess, public: &str, events: &[Value]) -> Vec<Value> {
+/// Posts one delivery (a CloudEvents array), signed for the listener's public URL as Twilio
+/// signs it, and gives the answer's status.
+fn post(listener: &ListenProcess, public: &str, events: &[Value]) -> u16 {
     let body = serde_json::to_vec(events).expect("json");
     let (full, signature) =
         sign_json_delivery(TOKEN.as_bytes(), public, &body, Algorithm::HmacSha1);
     let path = format!("/events?{}", full.split_once('?').expect("query").1);
-    let status = listen_process::post_raw(
+    listen_process::post_raw(
         &listener.addr,
         &path,
         &[("X-Twilio-Signature", &signature)],
         &body,
-    );
+    )
+}
+
+/// [`post`]s one delivery, expects it accepted, and gives the `call` lines it produced.
+fn deliver(listener: &mut ListenProcess, public: &str, events: &[Value]) -> Vec<Value> {
+    let status = post(listener, public, events);
     assert_eq!(status, 200, "{}", listener.stderr());
     (0..events.len())
         .map(|_| listener.next_of_type("call"))
@@ -205,16 +210,7 @@ fn a_live_call_is_shown_from_its_first_progress_event_and_settled_by_its_summari
     assert_eq!(line["mos"], 3.1);
 
     // A re-delivery of a live event is a duplicate: no call line.
-    let body = serde_json::to_vec(&[sample("EZm1", 15, 8.0, 0, 4.3)]).expect("json");
-    let (full, signature) =
-        sign_json_delivery(TOKEN.as_bytes(), &public, &body, Algorithm::HmacSha1);
-    let path = format!("/events?{}", full.split_once('?').expect("query").1);
-    let status = listen_process::post_raw(
-        &listener.addr,
-        &path,
-        &[("X-Twilio-Signature", &signature)],
-        &body,
-    );
+    let status = post(&listener, &public, &[sample("EZm1", 15, 8.0, 0, 4.3)]);
     assert_eq!(status, 200);
     // (The `delivery` line of the summary before may not have been read yet.)
     let verdicts: Vec<Value> = (0..2)
@@ -323,17 +319,7 @@ fn a_live_event_without_a_call_sid_is_refused_as_malformed() {
     );
     let mut event = progress("EZx", "ringing", 0);
     event["data"]["call_sid"] = Value::Null;
-    let body = serde_json::to_vec(&[event]).expect("json");
-    let (full, signature) =
-        sign_json_delivery(TOKEN.as_bytes(), &public, &body, Algorithm::HmacSha1);
-    let path = format!("/events?{}", full.split_once('?').expect("query").1);
-    let status = listen_process::post_raw(
-        &listener.addr,
-        &path,
-        &[("X-Twilio-Signature", &signature)],
-        &body,
-    );
-    assert_eq!(status, 400);
+    assert_eq!(post(&listener, &public, &[event]), 400);
     let delivery = listener.next_of_type("delivery");
     assert_eq!(delivery["verdict"], "malformed");
     let reason = delivery["reason"].as_str().unwrap_or_default();
