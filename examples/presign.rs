@@ -1,9 +1,11 @@
 //! Pre-signed load for `scripts/bench-ingest.sh`: realistic, distinct call-summary deliveries
 //! from the demo generator (partials, predicted-complete, complete of each call, one event per
-//! delivery), signed like Twilio for a public URL and written as raw HTTP/1.1 requests.
+//! delivery), signed like Twilio for a public URL and written as raw HTTP/1.1 requests. With
+//! `--kind metrics`, live metric-sample deliveries instead (30 gateway samples of each call,
+//! one per delivery, `examples/support/live_events.rs`).
 //!
 //! `cargo run --release --example presign -- --out DIR --requests N --files K
-//!  [--public-url http://bench.local/events] [--auth-token bench-token] [--seed 1]`
+//!  [--kind summaries|metrics] [--public-url http://bench.local/events] [--auth-token bench-token] [--seed 1]`
 //!
 //! Writes `DIR/requests.0` … `DIR/requests.{K-1}` (deliveries dealt round-robin, so every call's
 //! deliveries stay in order across the files), each a sequence of `<length>\n<raw request>`:
@@ -13,6 +15,9 @@
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
+
+#[path = "support/live_events.rs"]
+mod live_events;
 
 use callwatch::demo::generator::{CallGenerator, delivery_body};
 use callwatch::twilio::signature::{Algorithm, sign_json_delivery};
@@ -25,6 +30,8 @@ struct Args {
     public_url: String,
     auth_token: String,
     seed: u64,
+    /// Metric samples instead of summaries.
+    metrics: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -35,6 +42,7 @@ fn parse_args() -> Result<Args, String> {
         public_url: "http://bench.local/events".into(),
         auth_token: "bench-token".into(),
         seed: 1,
+        metrics: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -51,6 +59,13 @@ fn parse_args() -> Result<Args, String> {
             "--public-url" => args.public_url = value,
             "--auth-token" => args.auth_token = value,
             "--seed" => args.seed = number()? as u64,
+            "--kind" => {
+                args.metrics = match value.as_str() {
+                    "summaries" => false,
+                    "metrics" => true,
+                    other => return Err(format!("--kind {other}: summaries or metrics")),
+                }
+            }
             _ => return Err(format!("unknown flag {flag}")),
         }
     }
@@ -90,11 +105,21 @@ fn main() -> Result<(), String> {
     'calls: loop {
         let call = generator.next_call(None, start + time::Duration::seconds(calls as i64));
         calls += 1;
-        for event in &call.events {
+        let events: Vec<serde_json::Value> = if args.metrics {
+            let account = generator.account_sid().to_owned();
+            let mut ids = calls as u64 * 1_000;
+            live_events::call(&call.call_sid, &account, start, 30, &mut ids)
+                .into_iter()
+                .filter(|e| e["type"] == "com.twilio.voice.insights.call-metrics.gateway")
+                .collect()
+        } else {
+            call.events.iter().map(|e| e.event.clone()).collect()
+        };
+        for event in &events {
             if written == args.requests {
                 break 'calls;
             }
-            let body = delivery_body(std::slice::from_ref(&event.event));
+            let body = delivery_body(std::slice::from_ref(event));
             let (signed, signature) = sign_json_delivery(
                 args.auth_token.as_bytes(),
                 &args.public_url,
