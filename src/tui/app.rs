@@ -48,16 +48,47 @@ pub enum Overlay {
     },
 }
 
-/// The filter line while it is being typed.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// The filter line while it is being typed: a line editor (`tui_input`), with the filters
+/// applied in this run a step of ↑ or ↓ away.
+#[derive(Debug, Clone, Default)]
 pub struct FilterEditor {
-    /// The text typed so far.
-    pub text: String,
-    /// Cursor position, in characters.
-    pub cursor: usize,
+    /// The text typed so far and the cursor.
+    pub input: tui_input::Input,
     /// Why the last Enter was refused (the previous filter stays).
     pub error: Option<String>,
+    /// The entry of [`App::filter_history`] shown (`None`: the text typed).
+    pub history_pos: Option<usize>,
+    /// The text typed before ↑ showed the history, given back by ↓.
+    pub draft: String,
 }
+
+impl FilterEditor {
+    /// An editor holding `text`, the cursor at its end.
+    pub fn new(text: impl Into<String>) -> Self {
+        Self {
+            input: tui_input::Input::new(text.into()),
+            ..Self::default()
+        }
+    }
+
+    /// The text typed so far.
+    pub fn text(&self) -> &str {
+        self.input.value()
+    }
+
+    /// The cursor, in characters from the start.
+    pub fn cursor(&self) -> usize {
+        self.input.cursor()
+    }
+
+    /// Replaces the text, the cursor at its end.
+    fn set_text(&mut self, text: String) {
+        self.input = tui_input::Input::new(text);
+    }
+}
+
+/// How many filters [`App::filter_history`] keeps.
+pub const FILTER_HISTORY_MAX: usize = 50;
 
 /// A frozen calls table: the rows stay as they were while receiving goes on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,6 +141,8 @@ pub struct App {
     pub filter: Option<Filter>,
     /// The filter line, while typing.
     pub editor: Option<FilterEditor>,
+    /// The filters applied with Enter in this run, newest first, each once.
+    pub filter_history: Vec<String>,
     /// Sort column and direction (descending = true shows the largest first).
     pub sort: (SortColumn, bool),
     /// Set while the calls table is frozen.
@@ -159,6 +192,7 @@ impl App {
             overlay: None,
             filter: None,
             editor: None,
+            filter_history: Vec::new(),
             sort: (SortColumn::Updated, true),
             frozen: None,
             mask: false,
@@ -340,46 +374,82 @@ impl App {
         })
     }
 
-    /// Handles one key press: the filter line takes typing while it is open.
+    /// Handles one key press: the filter line takes typing while it is open. Keys become
+    /// actions in [`crate::tui::keys`]; [`Self::update`] applies them.
     pub fn on_key(&mut self, key: ratatui::crossterm::event::KeyEvent) {
-        use ratatui::crossterm::event::{KeyCode, KeyModifiers};
-        if let Some(editor) = &mut self.editor {
-            self.dirty = true;
-            let len = editor.text.chars().count();
-            match key.code {
-                KeyCode::Enter => self.apply_filter_text(),
-                KeyCode::Esc => {
-                    self.editor = None;
-                    self.set_filter(None);
-                }
-                KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => {
-                    self.should_quit = true;
-                }
-                KeyCode::Char(c) => {
-                    let at = byte_index(&editor.text, editor.cursor);
-                    editor.text.insert(at, c);
-                    editor.cursor += 1;
-                }
-                KeyCode::Backspace if editor.cursor > 0 => {
-                    editor.cursor -= 1;
-                    let at = byte_index(&editor.text, editor.cursor);
-                    editor.text.remove(at);
-                }
-                KeyCode::Delete if editor.cursor < len => {
-                    let at = byte_index(&editor.text, editor.cursor);
-                    editor.text.remove(at);
-                }
-                KeyCode::Left => editor.cursor = editor.cursor.saturating_sub(1),
-                KeyCode::Right => editor.cursor = (editor.cursor + 1).min(len),
-                KeyCode::Home => editor.cursor = 0,
-                KeyCode::End => editor.cursor = len,
-                _ => {}
-            }
-            return;
-        }
-        if let Some(action) = crate::tui::keys::action_for(key, self.context()) {
+        let action = if self.editor.is_some() {
+            crate::tui::keys::filter_action_for(key)
+        } else {
+            crate::tui::keys::action_for(key, self.context())
+        };
+        if let Some(action) = action {
             self.update(action);
         }
+    }
+
+    /// Applies an action of the filter line (nothing when it is not open).
+    fn update_filter_line(&mut self, action: Action) {
+        match action {
+            Action::FilterApply => return self.apply_filter_text(),
+            Action::FilterCancel => {
+                if self.editor.take().is_some() {
+                    self.set_filter(None);
+                }
+                return;
+            }
+            _ => {}
+        }
+        let history = &self.filter_history;
+        let Some(editor) = &mut self.editor else {
+            return;
+        };
+        match action {
+            Action::FilterEdit(request) => {
+                if editor.input.handle(request).is_some_and(|c| c.value) {
+                    // Typing over an entry of the history makes it the text typed.
+                    editor.history_pos = None;
+                }
+            }
+            Action::FilterHistoryOlder => {
+                // The next older entry that differs from the text shown (the line opens with
+                // the filter in force, which is usually the newest entry).
+                let from = editor.history_pos.map_or(0, |p| p + 1);
+                let shown = editor.text().trim();
+                if let Some(i) = (from..history.len()).find(|&i| history[i] != shown) {
+                    if editor.history_pos.is_none() {
+                        editor.draft = editor.text().to_owned();
+                    }
+                    editor.history_pos = Some(i);
+                    editor.set_text(history[i].clone());
+                }
+            }
+            Action::FilterHistoryNewer => {
+                let Some(pos) = editor.history_pos else {
+                    return;
+                };
+                let shown = editor.text().trim();
+                match (0..pos).rev().find(|&i| history[i] != shown) {
+                    Some(i) => {
+                        editor.history_pos = Some(i);
+                        editor.set_text(history[i].clone());
+                    }
+                    None => {
+                        editor.history_pos = None;
+                        let draft = std::mem::take(&mut editor.draft);
+                        editor.set_text(draft);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Puts an applied filter at the front of the history, once, keeping the newest
+    /// [`FILTER_HISTORY_MAX`].
+    fn remember_filter(&mut self, text: &str) {
+        self.filter_history.retain(|t| t != text);
+        self.filter_history.insert(0, text.to_owned());
+        self.filter_history.truncate(FILTER_HISTORY_MAX);
     }
 
     /// Parses the typed filter; on error keeps the previous filter and shows why.
@@ -387,7 +457,7 @@ impl App {
         let Some(editor) = &mut self.editor else {
             return;
         };
-        let text = editor.text.trim().to_owned();
+        let text = editor.text().trim().to_owned();
         if text.is_empty() {
             self.editor = None;
             self.set_filter(None);
@@ -396,6 +466,7 @@ impl App {
         match Filter::parse(&text) {
             Ok(filter) => {
                 self.editor = None;
+                self.remember_filter(&text);
                 self.set_filter(Some(filter));
             }
             Err(e) => editor.error = Some(e.to_string()),
@@ -445,12 +516,7 @@ impl App {
                     .as_ref()
                     .map(|f| f.text().to_owned())
                     .unwrap_or_default();
-                let cursor = text.chars().count();
-                self.editor = Some(FilterEditor {
-                    text,
-                    cursor,
-                    error: None,
-                });
+                self.editor = Some(FilterEditor::new(text));
             }
             Action::CycleSort => {
                 let i = SortColumn::CYCLE
@@ -488,6 +554,11 @@ impl App {
             | Action::PageDown
             | Action::First
             | Action::Last => self.move_selection(action),
+            Action::FilterEdit(_)
+            | Action::FilterApply
+            | Action::FilterCancel
+            | Action::FilterHistoryOlder
+            | Action::FilterHistoryNewer => self.update_filter_line(action),
         }
     }
 
@@ -673,10 +744,4 @@ impl App {
             },
         });
     }
-}
-
-fn byte_index(text: &str, chars: usize) -> usize {
-    text.char_indices()
-        .nth(chars)
-        .map_or(text.len(), |(i, _)| i)
 }

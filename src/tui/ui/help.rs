@@ -38,6 +38,17 @@ pub fn lines(theme: &Theme) -> Vec<Line<'static>> {
     }
     out.push(Line::raw(""));
     out.push(Line::from(Span::styled(
+        "  Filter line (while typing after /)",
+        theme.title(),
+    )));
+    for (keys, help) in keys::filter_help_lines() {
+        out.push(Line::from(vec![
+            Span::styled(format!("    {keys:<28}"), theme.dim()),
+            Span::raw(help),
+        ]));
+    }
+    out.push(Line::raw(""));
+    out.push(Line::from(Span::styled(
         "  Filter (/): field=value  field!=value  field~text  field>N  field<N  words  and or ! ( )",
         theme.title(),
     )));
