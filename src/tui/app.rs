@@ -405,8 +405,9 @@ impl App {
         };
         match action {
             Action::FilterEdit(request) => {
-                if editor.input.handle(request).is_some_and(|c| c.value) {
-                    // Typing over an entry of the history makes it the text typed.
+                let changed = editor.input.handle(request).is_some_and(|c| c.value);
+                // Typing over an entry of the history makes it the text typed.
+                if changed {
                     editor.history_pos = None;
                 }
             }
@@ -743,5 +744,190 @@ impl App {
                 is_error: true,
             },
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+    fn app() -> App {
+        App::new(Arc::new(ListenerStats::default()), HeaderInfo::default())
+    }
+
+    fn press(app: &mut App, code: KeyCode, modifiers: KeyModifiers) {
+        app.on_key(KeyEvent::new(code, modifiers));
+    }
+
+    fn typed(app: &mut App, s: &str) {
+        for c in s.chars() {
+            press(app, KeyCode::Char(c), KeyModifiers::NONE);
+        }
+    }
+
+    fn ctrl(app: &mut App, c: char) {
+        press(app, KeyCode::Char(c), KeyModifiers::CONTROL);
+    }
+
+    fn alt(app: &mut App, c: char) {
+        press(app, KeyCode::Char(c), KeyModifiers::ALT);
+    }
+
+    /// The editor's text with `|` at the cursor.
+    fn line(app: &App) -> String {
+        let editor = app.editor.as_ref().expect("filter line open");
+        let mut s: String = editor.text().chars().take(editor.cursor()).collect();
+        s.push('|');
+        s.extend(editor.text().chars().skip(editor.cursor()));
+        s
+    }
+
+    fn editing(text: &str) -> App {
+        let mut app = app();
+        typed(&mut app, "/");
+        typed(&mut app, text);
+        app
+    }
+
+    #[test]
+    fn ctrl_u_deletes_to_the_start_and_inserts_nothing() {
+        let mut app = editing("carrier~voda state=fail");
+        press(&mut app, KeyCode::Left, KeyModifiers::NONE);
+        press(&mut app, KeyCode::Left, KeyModifiers::NONE);
+        ctrl(&mut app, 'u');
+        assert_eq!(line(&app), "|il");
+        ctrl(&mut app, 'u');
+        assert_eq!(
+            line(&app),
+            "|il",
+            "nothing before the cursor: nothing to delete"
+        );
+    }
+
+    #[test]
+    fn ctrl_k_deletes_to_the_end() {
+        let mut app = editing("state=fail and sip>=500");
+        alt(&mut app, 'b');
+        alt(&mut app, 'b');
+        ctrl(&mut app, 'k');
+        assert_eq!(line(&app), "state=fail and |");
+    }
+
+    #[test]
+    fn ctrl_w_deletes_the_previous_word() {
+        let mut app = editing("state=fail carrier~voda");
+        ctrl(&mut app, 'w');
+        assert_eq!(line(&app), "state=fail carrier~|");
+        ctrl(&mut app, 'w');
+        assert_eq!(line(&app), "state=fail |");
+        // Ctrl-Y gives back what was cut, consecutive cuts together (as readline does).
+        ctrl(&mut app, 'y');
+        assert_eq!(line(&app), "state=fail carrier~voda|");
+    }
+
+    #[test]
+    fn words_and_line_ends_move_the_cursor() {
+        let mut app = editing("state=fail carrier~voda");
+        alt(&mut app, 'b');
+        assert_eq!(line(&app), "state=fail carrier~|voda");
+        alt(&mut app, 'b');
+        assert_eq!(line(&app), "state=fail |carrier~voda");
+        press(&mut app, KeyCode::Left, KeyModifiers::CONTROL);
+        assert_eq!(line(&app), "state=|fail carrier~voda");
+        alt(&mut app, 'f');
+        assert_eq!(line(&app), "state=fail |carrier~voda");
+        press(&mut app, KeyCode::Right, KeyModifiers::CONTROL);
+        assert_eq!(line(&app), "state=fail carrier~|voda");
+        ctrl(&mut app, 'a');
+        assert_eq!(line(&app), "|state=fail carrier~voda");
+        ctrl(&mut app, 'e');
+        assert_eq!(line(&app), "state=fail carrier~voda|");
+        press(&mut app, KeyCode::Home, KeyModifiers::NONE);
+        press(&mut app, KeyCode::Right, KeyModifiers::NONE);
+        assert_eq!(line(&app), "s|tate=fail carrier~voda");
+        press(&mut app, KeyCode::Delete, KeyModifiers::NONE);
+        ctrl(&mut app, 'd');
+        press(&mut app, KeyCode::Backspace, KeyModifiers::NONE);
+        assert_eq!(line(&app), "|te=fail carrier~voda");
+        press(&mut app, KeyCode::End, KeyModifiers::NONE);
+        assert_eq!(line(&app), "te=fail carrier~voda|");
+    }
+
+    #[test]
+    fn unbound_control_keys_insert_nothing_and_shift_types_capitals() {
+        let mut app = editing("ab");
+        ctrl(&mut app, 'x');
+        press(&mut app, KeyCode::Char('C'), KeyModifiers::SHIFT);
+        press(&mut app, KeyCode::Tab, KeyModifiers::NONE);
+        assert_eq!(line(&app), "abC|");
+        assert!(!app.should_quit);
+        ctrl(&mut app, 'c');
+        assert!(app.should_quit, "Ctrl-C still quits while typing");
+    }
+
+    fn apply(app: &mut App, text: &str) {
+        typed(app, "/");
+        ctrl(app, 'u');
+        typed(app, text);
+        press(app, KeyCode::Enter, KeyModifiers::NONE);
+        assert!(app.editor.is_none(), "{text} applies");
+    }
+
+    #[test]
+    fn history_cycles_through_applied_filters_and_restores_the_draft() {
+        let mut app = app();
+        apply(&mut app, "state=fail");
+        apply(&mut app, "sip>=500");
+        apply(&mut app, "state=fail");
+        // A refused filter is not remembered.
+        typed(&mut app, "/");
+        ctrl(&mut app, 'u');
+        typed(&mut app, "(");
+        press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+        press(&mut app, KeyCode::Esc, KeyModifiers::NONE);
+        assert_eq!(app.filter_history, ["state=fail", "sip>=500"]);
+
+        // The line opens empty (Esc cleared the filter); ↑ brings the last one.
+        typed(&mut app, "/");
+        typed(&mut app, "car");
+        press(&mut app, KeyCode::Up, KeyModifiers::NONE);
+        assert_eq!(line(&app), "state=fail|");
+        press(&mut app, KeyCode::Up, KeyModifiers::NONE);
+        assert_eq!(line(&app), "sip>=500|");
+        press(&mut app, KeyCode::Up, KeyModifiers::NONE);
+        assert_eq!(line(&app), "sip>=500|", "the oldest stays");
+        press(&mut app, KeyCode::Down, KeyModifiers::NONE);
+        assert_eq!(line(&app), "state=fail|");
+        press(&mut app, KeyCode::Down, KeyModifiers::NONE);
+        assert_eq!(line(&app), "car|", "the text typed comes back");
+        press(&mut app, KeyCode::Down, KeyModifiers::NONE);
+        assert_eq!(line(&app), "car|");
+    }
+
+    #[test]
+    fn up_skips_the_filter_in_force_the_line_opens_with() {
+        let mut app = app();
+        apply(&mut app, "state=fail");
+        apply(&mut app, "sip>=500");
+        typed(&mut app, "/");
+        assert_eq!(line(&app), "sip>=500|");
+        press(&mut app, KeyCode::Up, KeyModifiers::NONE);
+        assert_eq!(line(&app), "state=fail|");
+        press(&mut app, KeyCode::Down, KeyModifiers::NONE);
+        assert_eq!(line(&app), "sip>=500|");
+    }
+
+    #[test]
+    fn history_is_bounded() {
+        let mut app = app();
+        for i in 0..FILTER_HISTORY_MAX + 5 {
+            apply(&mut app, &format!("duration>{i}"));
+        }
+        assert_eq!(app.filter_history.len(), FILTER_HISTORY_MAX);
+        assert_eq!(
+            app.filter_history[0],
+            format!("duration>{}", FILTER_HISTORY_MAX + 4)
+        );
     }
 }

@@ -274,7 +274,7 @@ pub const BINDINGS: &[Binding] = &[
         Action::StartFilter,
         &[Calls],
         "/",
-        "filter",
+        "filter (editing keys below)",
         "filter",
     ),
     bind(
@@ -374,8 +374,20 @@ const fn fkey(
 /// The keys of the filter line while it is open (typed characters insert themselves). Keys
 /// with the same help are listed together in the help overlay.
 pub const FILTER_KEYS: &[FilterKey] = &[
-    fkey(KeyCode::Enter, NONE, Action::FilterApply, "Enter", "apply the filter"),
-    fkey(KeyCode::Esc, NONE, Action::FilterCancel, "Esc", "close and clear the filter"),
+    fkey(
+        KeyCode::Enter,
+        NONE,
+        Action::FilterApply,
+        "Enter",
+        "apply the filter",
+    ),
+    fkey(
+        KeyCode::Esc,
+        NONE,
+        Action::FilterCancel,
+        "Esc",
+        "close and clear the filter",
+    ),
     fkey(KeyCode::Char('c'), CTRL, Action::Quit, "Ctrl-C", "quit"),
     fkey(
         KeyCode::Up,
@@ -689,6 +701,65 @@ mod tests {
             Some(Action::Last)
         );
         assert_eq!(action_for(key(KeyCode::Char('x'), NONE), Calls), None);
+    }
+
+    #[test]
+    fn filter_line_keys_are_edits_not_characters() {
+        let key = |c, m| filter_action_for(KeyEvent::new(c, m));
+        let edit = |r| Some(Action::FilterEdit(r));
+        assert_eq!(
+            key(KeyCode::Char('u'), CTRL),
+            edit(InputRequest::DeleteFromStart)
+        );
+        assert_eq!(
+            key(KeyCode::Char('k'), CTRL),
+            edit(InputRequest::DeleteTillEnd)
+        );
+        assert_eq!(
+            key(KeyCode::Char('w'), CTRL),
+            edit(InputRequest::DeletePrevWord)
+        );
+        assert_eq!(key(KeyCode::Char('a'), CTRL), edit(InputRequest::GoToStart));
+        assert_eq!(key(KeyCode::Char('e'), CTRL), edit(InputRequest::GoToEnd));
+        assert_eq!(
+            key(KeyCode::Char('b'), ALT),
+            edit(InputRequest::GoToPrevWord)
+        );
+        assert_eq!(
+            key(KeyCode::Char('f'), ALT),
+            edit(InputRequest::GoToNextWord)
+        );
+        assert_eq!(key(KeyCode::Left, CTRL), edit(InputRequest::GoToPrevWord));
+        assert_eq!(key(KeyCode::Right, CTRL), edit(InputRequest::GoToNextWord));
+        assert_eq!(key(KeyCode::Up, NONE), Some(Action::FilterHistoryOlder));
+        assert_eq!(key(KeyCode::Down, NONE), Some(Action::FilterHistoryNewer));
+        assert_eq!(key(KeyCode::Enter, NONE), Some(Action::FilterApply));
+        assert_eq!(key(KeyCode::Esc, NONE), Some(Action::FilterCancel));
+        assert_eq!(key(KeyCode::Char('c'), CTRL), Some(Action::Quit));
+        // Keys of the table are characters here.
+        assert_eq!(
+            key(KeyCode::Char('q'), NONE),
+            edit(InputRequest::InsertChar('q'))
+        );
+        assert_eq!(
+            key(KeyCode::Char('G'), KeyModifiers::SHIFT),
+            edit(InputRequest::InsertChar('G'))
+        );
+        assert_eq!(key(KeyCode::Char('x'), CTRL), None);
+        assert_eq!(key(KeyCode::Tab, NONE), None);
+        for (i, a) in FILTER_KEYS.iter().enumerate() {
+            for b in &FILTER_KEYS[i + 1..] {
+                assert!(
+                    !(a.code == b.code && a.modifiers == b.modifiers),
+                    "{:?}+{:?} bound twice",
+                    a.code,
+                    a.modifiers
+                );
+            }
+        }
+        let help = filter_help_lines();
+        let word_left = help.iter().find(|l| l.1 == "word left").expect("word left");
+        assert_eq!(word_left.0, "Alt-B, Ctrl-←, Alt-←");
     }
 
     #[test]

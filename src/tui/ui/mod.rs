@@ -115,9 +115,16 @@ fn draw_filter_line(frame: &mut Frame, area: Rect, app: &App) {
         return;
     }
     let theme = Theme::new(app.header.color);
-    let prompt = Rect { width: 2, height: 1, ..area };
+    let prompt = Rect {
+        width: 2,
+        height: 1,
+        ..area
+    };
     frame.render_widget(
-        Paragraph::new(Line::from(vec![Span::styled("/", theme.key()), Span::raw(" ")])),
+        Paragraph::new(Line::from(vec![
+            Span::styled("/", theme.key()),
+            Span::raw(" "),
+        ])),
         prompt,
     );
     // The text as shown (controls escaped), scrolled sideways so that the cursor stays on
@@ -142,7 +149,10 @@ fn draw_filter_line(frame: &mut Frame, area: Rect, app: &App) {
     if let Some(err) = &editor.error
         && area.height > 1
     {
-        let mut lines = vec![Line::from(Span::styled(format!("  {err}"), theme.warning()))];
+        let mut lines = vec![Line::from(Span::styled(
+            format!("  {err}"),
+            theme.warning(),
+        ))];
         escape_controls(&mut lines);
         let below = Rect {
             y: area.y + 1,
@@ -175,7 +185,8 @@ fn draw_hint_bar(frame: &mut Frame, area: Rect, app: &App) {
             ("Enter", "apply"),
             ("Esc", "clear"),
             ("↑↓", "history"),
-            ("Ctrl-W/U/K", "delete word/to start/to end"),
+            ("Ctrl-W/U/K", "delete"),
+            ("Alt-B/F", "word"),
         ]
     } else {
         keys::hint_bar(app.context())
