@@ -227,6 +227,80 @@ fn every_view_and_overlay_at_both_sizes() {
     }
 }
 
+/// The filter line being edited mid-line: the screen, and the cursor where the next character
+/// goes, counted in display cells (a wide character takes two).
+#[test]
+fn filter_line_edited_mid_line_puts_the_cursor_there() {
+    let mut app = app_with_calls(30, false);
+    key(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "state=fail carrier~voda");
+    app.on_key(KeyEvent::new(KeyCode::Char('b'), KeyModifiers::ALT));
+    app.on_key(KeyEvent::new(KeyCode::Char('b'), KeyModifiers::ALT));
+    app.prepare_frame();
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).expect("terminal");
+    terminal.draw(|f| ui::draw(f, &app)).expect("draw");
+    insta::assert_snapshot!(
+        "filter_editing_mid_line_80x24",
+        format!("{:?}", terminal.backend())
+    );
+    let mut cursor = terminal.get_cursor_position().expect("cursor");
+    // "/ state=fail |carrier~voda" on the line above the hint bar.
+    assert_eq!((cursor.x, cursor.y), (2 + 11, 22));
+
+    // Ctrl-U deletes what is before the cursor (and inserts no `u`).
+    app.on_key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL));
+    terminal.draw(|f| ui::draw(f, &app)).expect("draw");
+    assert!(text(&app, 80, 24).contains("/ carrier~voda "));
+    cursor = terminal.get_cursor_position().expect("cursor");
+    assert_eq!((cursor.x, cursor.y), (2, 22));
+
+    // Wide and multibyte characters: two cells for 東, one for é.
+    type_text(&mut app, "東é");
+    terminal.draw(|f| ui::draw(f, &app)).expect("draw");
+    cursor = terminal.get_cursor_position().expect("cursor");
+    assert_eq!((cursor.x, cursor.y), (2 + 3, 22));
+
+    // A line longer than the screen scrolls so that the cursor stays on it.
+    app.on_key(KeyEvent::new(KeyCode::End, KeyModifiers::NONE));
+    type_text(&mut app, &" or sip>=500".repeat(8));
+    terminal.draw(|f| ui::draw(f, &app)).expect("draw");
+    cursor = terminal.get_cursor_position().expect("cursor");
+    assert_eq!((cursor.x, cursor.y), (79, 22));
+    assert!(
+        text(&app, 80, 24)
+            .lines()
+            .nth(22)
+            .expect("line")
+            .ends_with("sip>=500 ")
+    );
+}
+
+/// The help overlay scrolled to the filter line's editing keys.
+#[test]
+fn help_lists_the_filter_line_keys() {
+    let mut app = app_with_calls(10, false);
+    key(&mut app, KeyCode::Char('?'));
+    let lines = callwatch::tui::ui::help::lines(&callwatch::tui::theme::Theme::new(false));
+    let at = lines
+        .iter()
+        .position(|l| l.to_string().contains("Filter line"))
+        .expect("a filter line section");
+    app.overlay = Some(Overlay::Help {
+        scroll: u16::try_from(at).expect("scroll"),
+    });
+    let screen = text(&app, 120, 40);
+    for want in [
+        "Ctrl-U",
+        "delete to start of line",
+        "Ctrl-W, Alt-Backspace",
+        "Alt-B, Ctrl-←, Alt-←",
+        "older filter",
+    ] {
+        assert!(screen.contains(want), "{want}:\n{screen}");
+    }
+    insta::assert_snapshot!("help_filter_line_120x40_plain", render(&app, 120, 40));
+}
+
 #[test]
 fn empty_table_says_what_it_waits_for() {
     let app = app_with_calls(0, false);

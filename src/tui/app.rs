@@ -48,16 +48,47 @@ pub enum Overlay {
     },
 }
 
-/// The filter line while it is being typed.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// The filter line while it is being typed: a line editor (`tui_input`), with the filters
+/// applied in this run a step of ↑ or ↓ away.
+#[derive(Debug, Clone, Default)]
 pub struct FilterEditor {
-    /// The text typed so far.
-    pub text: String,
-    /// Cursor position, in characters.
-    pub cursor: usize,
+    /// The text typed so far and the cursor.
+    pub input: tui_input::Input,
     /// Why the last Enter was refused (the previous filter stays).
     pub error: Option<String>,
+    /// The entry of [`App::filter_history`] shown (`None`: the text typed).
+    pub history_pos: Option<usize>,
+    /// The text typed before ↑ showed the history, given back by ↓.
+    pub draft: String,
 }
+
+impl FilterEditor {
+    /// An editor holding `text`, the cursor at its end.
+    pub fn new(text: impl Into<String>) -> Self {
+        Self {
+            input: tui_input::Input::new(text.into()),
+            ..Self::default()
+        }
+    }
+
+    /// The text typed so far.
+    pub fn text(&self) -> &str {
+        self.input.value()
+    }
+
+    /// The cursor, in characters from the start.
+    pub fn cursor(&self) -> usize {
+        self.input.cursor()
+    }
+
+    /// Replaces the text, the cursor at its end.
+    fn set_text(&mut self, text: String) {
+        self.input = tui_input::Input::new(text);
+    }
+}
+
+/// How many filters [`App::filter_history`] keeps.
+pub const FILTER_HISTORY_MAX: usize = 50;
 
 /// A frozen calls table: the rows stay as they were while receiving goes on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,6 +141,8 @@ pub struct App {
     pub filter: Option<Filter>,
     /// The filter line, while typing.
     pub editor: Option<FilterEditor>,
+    /// The filters applied with Enter in this run, newest first, each once.
+    pub filter_history: Vec<String>,
     /// Sort column and direction (descending = true shows the largest first).
     pub sort: (SortColumn, bool),
     /// Set while the calls table is frozen.
@@ -159,6 +192,7 @@ impl App {
             overlay: None,
             filter: None,
             editor: None,
+            filter_history: Vec::new(),
             sort: (SortColumn::Updated, true),
             frozen: None,
             mask: false,
@@ -340,46 +374,83 @@ impl App {
         })
     }
 
-    /// Handles one key press: the filter line takes typing while it is open.
+    /// Handles one key press: the filter line takes typing while it is open. Keys become
+    /// actions in [`crate::tui::keys`]; [`Self::update`] applies them.
     pub fn on_key(&mut self, key: ratatui::crossterm::event::KeyEvent) {
-        use ratatui::crossterm::event::{KeyCode, KeyModifiers};
-        if let Some(editor) = &mut self.editor {
-            self.dirty = true;
-            let len = editor.text.chars().count();
-            match key.code {
-                KeyCode::Enter => self.apply_filter_text(),
-                KeyCode::Esc => {
-                    self.editor = None;
-                    self.set_filter(None);
-                }
-                KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => {
-                    self.should_quit = true;
-                }
-                KeyCode::Char(c) => {
-                    let at = byte_index(&editor.text, editor.cursor);
-                    editor.text.insert(at, c);
-                    editor.cursor += 1;
-                }
-                KeyCode::Backspace if editor.cursor > 0 => {
-                    editor.cursor -= 1;
-                    let at = byte_index(&editor.text, editor.cursor);
-                    editor.text.remove(at);
-                }
-                KeyCode::Delete if editor.cursor < len => {
-                    let at = byte_index(&editor.text, editor.cursor);
-                    editor.text.remove(at);
-                }
-                KeyCode::Left => editor.cursor = editor.cursor.saturating_sub(1),
-                KeyCode::Right => editor.cursor = (editor.cursor + 1).min(len),
-                KeyCode::Home => editor.cursor = 0,
-                KeyCode::End => editor.cursor = len,
-                _ => {}
-            }
-            return;
-        }
-        if let Some(action) = crate::tui::keys::action_for(key, self.context()) {
+        let action = if self.editor.is_some() {
+            crate::tui::keys::filter_action_for(key)
+        } else {
+            crate::tui::keys::action_for(key, self.context())
+        };
+        if let Some(action) = action {
             self.update(action);
         }
+    }
+
+    /// Applies an action of the filter line (nothing when it is not open).
+    fn update_filter_line(&mut self, action: Action) {
+        match action {
+            Action::FilterApply => return self.apply_filter_text(),
+            Action::FilterCancel => {
+                if self.editor.take().is_some() {
+                    self.set_filter(None);
+                }
+                return;
+            }
+            _ => {}
+        }
+        let history = &self.filter_history;
+        let Some(editor) = &mut self.editor else {
+            return;
+        };
+        match action {
+            Action::FilterEdit(request) => {
+                let changed = editor.input.handle(request).is_some_and(|c| c.value);
+                // Typing over an entry of the history makes it the text typed.
+                if changed {
+                    editor.history_pos = None;
+                }
+            }
+            Action::FilterHistoryOlder => {
+                // The next older entry that differs from the text shown (the line opens with
+                // the filter in force, which is usually the newest entry).
+                let from = editor.history_pos.map_or(0, |p| p + 1);
+                let shown = editor.text().trim();
+                if let Some(i) = (from..history.len()).find(|&i| history[i] != shown) {
+                    if editor.history_pos.is_none() {
+                        editor.draft = editor.text().to_owned();
+                    }
+                    editor.history_pos = Some(i);
+                    editor.set_text(history[i].clone());
+                }
+            }
+            Action::FilterHistoryNewer => {
+                let Some(pos) = editor.history_pos else {
+                    return;
+                };
+                let shown = editor.text().trim();
+                match (0..pos).rev().find(|&i| history[i] != shown) {
+                    Some(i) => {
+                        editor.history_pos = Some(i);
+                        editor.set_text(history[i].clone());
+                    }
+                    None => {
+                        editor.history_pos = None;
+                        let draft = std::mem::take(&mut editor.draft);
+                        editor.set_text(draft);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Puts an applied filter at the front of the history, once, keeping the newest
+    /// [`FILTER_HISTORY_MAX`].
+    fn remember_filter(&mut self, text: &str) {
+        self.filter_history.retain(|t| t != text);
+        self.filter_history.insert(0, text.to_owned());
+        self.filter_history.truncate(FILTER_HISTORY_MAX);
     }
 
     /// Parses the typed filter; on error keeps the previous filter and shows why.
@@ -387,7 +458,7 @@ impl App {
         let Some(editor) = &mut self.editor else {
             return;
         };
-        let text = editor.text.trim().to_owned();
+        let text = editor.text().trim().to_owned();
         if text.is_empty() {
             self.editor = None;
             self.set_filter(None);
@@ -396,6 +467,7 @@ impl App {
         match Filter::parse(&text) {
             Ok(filter) => {
                 self.editor = None;
+                self.remember_filter(&text);
                 self.set_filter(Some(filter));
             }
             Err(e) => editor.error = Some(e.to_string()),
@@ -445,12 +517,7 @@ impl App {
                     .as_ref()
                     .map(|f| f.text().to_owned())
                     .unwrap_or_default();
-                let cursor = text.chars().count();
-                self.editor = Some(FilterEditor {
-                    text,
-                    cursor,
-                    error: None,
-                });
+                self.editor = Some(FilterEditor::new(text));
             }
             Action::CycleSort => {
                 let i = SortColumn::CYCLE
@@ -488,6 +555,11 @@ impl App {
             | Action::PageDown
             | Action::First
             | Action::Last => self.move_selection(action),
+            Action::FilterEdit(_)
+            | Action::FilterApply
+            | Action::FilterCancel
+            | Action::FilterHistoryOlder
+            | Action::FilterHistoryNewer => self.update_filter_line(action),
         }
     }
 
@@ -675,8 +747,187 @@ impl App {
     }
 }
 
-fn byte_index(text: &str, chars: usize) -> usize {
-    text.char_indices()
-        .nth(chars)
-        .map_or(text.len(), |(i, _)| i)
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+    fn app() -> App {
+        App::new(Arc::new(ListenerStats::default()), HeaderInfo::default())
+    }
+
+    fn press(app: &mut App, code: KeyCode, modifiers: KeyModifiers) {
+        app.on_key(KeyEvent::new(code, modifiers));
+    }
+
+    fn typed(app: &mut App, s: &str) {
+        for c in s.chars() {
+            press(app, KeyCode::Char(c), KeyModifiers::NONE);
+        }
+    }
+
+    fn ctrl(app: &mut App, c: char) {
+        press(app, KeyCode::Char(c), KeyModifiers::CONTROL);
+    }
+
+    fn alt(app: &mut App, c: char) {
+        press(app, KeyCode::Char(c), KeyModifiers::ALT);
+    }
+
+    /// The editor's text with `|` at the cursor.
+    fn line(app: &App) -> String {
+        let editor = app.editor.as_ref().expect("filter line open");
+        let mut s: String = editor.text().chars().take(editor.cursor()).collect();
+        s.push('|');
+        s.extend(editor.text().chars().skip(editor.cursor()));
+        s
+    }
+
+    fn editing(text: &str) -> App {
+        let mut app = app();
+        typed(&mut app, "/");
+        typed(&mut app, text);
+        app
+    }
+
+    #[test]
+    fn ctrl_u_deletes_to_the_start_and_inserts_nothing() {
+        let mut app = editing("carrier~voda state=fail");
+        press(&mut app, KeyCode::Left, KeyModifiers::NONE);
+        press(&mut app, KeyCode::Left, KeyModifiers::NONE);
+        ctrl(&mut app, 'u');
+        assert_eq!(line(&app), "|il");
+        ctrl(&mut app, 'u');
+        assert_eq!(
+            line(&app),
+            "|il",
+            "nothing before the cursor: nothing to delete"
+        );
+    }
+
+    #[test]
+    fn ctrl_k_deletes_to_the_end() {
+        let mut app = editing("state=fail and sip>=500");
+        alt(&mut app, 'b');
+        alt(&mut app, 'b');
+        ctrl(&mut app, 'k');
+        assert_eq!(line(&app), "state=fail and |");
+    }
+
+    #[test]
+    fn ctrl_w_deletes_the_previous_word() {
+        let mut app = editing("state=fail carrier~voda");
+        ctrl(&mut app, 'w');
+        assert_eq!(line(&app), "state=fail carrier~|");
+        ctrl(&mut app, 'w');
+        assert_eq!(line(&app), "state=fail |");
+        // Ctrl-Y gives back what was cut, consecutive cuts together (as readline does).
+        ctrl(&mut app, 'y');
+        assert_eq!(line(&app), "state=fail carrier~voda|");
+    }
+
+    #[test]
+    fn words_and_line_ends_move_the_cursor() {
+        let mut app = editing("state=fail carrier~voda");
+        alt(&mut app, 'b');
+        assert_eq!(line(&app), "state=fail carrier~|voda");
+        alt(&mut app, 'b');
+        assert_eq!(line(&app), "state=fail |carrier~voda");
+        press(&mut app, KeyCode::Left, KeyModifiers::CONTROL);
+        assert_eq!(line(&app), "state=|fail carrier~voda");
+        alt(&mut app, 'f');
+        assert_eq!(line(&app), "state=fail |carrier~voda");
+        press(&mut app, KeyCode::Right, KeyModifiers::CONTROL);
+        assert_eq!(line(&app), "state=fail carrier~|voda");
+        ctrl(&mut app, 'a');
+        assert_eq!(line(&app), "|state=fail carrier~voda");
+        ctrl(&mut app, 'e');
+        assert_eq!(line(&app), "state=fail carrier~voda|");
+        press(&mut app, KeyCode::Home, KeyModifiers::NONE);
+        press(&mut app, KeyCode::Right, KeyModifiers::NONE);
+        assert_eq!(line(&app), "s|tate=fail carrier~voda");
+        press(&mut app, KeyCode::Delete, KeyModifiers::NONE);
+        ctrl(&mut app, 'd');
+        press(&mut app, KeyCode::Backspace, KeyModifiers::NONE);
+        assert_eq!(line(&app), "|te=fail carrier~voda");
+        press(&mut app, KeyCode::End, KeyModifiers::NONE);
+        assert_eq!(line(&app), "te=fail carrier~voda|");
+    }
+
+    #[test]
+    fn unbound_control_keys_insert_nothing_and_shift_types_capitals() {
+        let mut app = editing("ab");
+        ctrl(&mut app, 'x');
+        press(&mut app, KeyCode::Char('C'), KeyModifiers::SHIFT);
+        press(&mut app, KeyCode::Tab, KeyModifiers::NONE);
+        assert_eq!(line(&app), "abC|");
+        assert!(!app.should_quit);
+        ctrl(&mut app, 'c');
+        assert!(app.should_quit, "Ctrl-C still quits while typing");
+    }
+
+    fn apply(app: &mut App, text: &str) {
+        typed(app, "/");
+        ctrl(app, 'u');
+        typed(app, text);
+        press(app, KeyCode::Enter, KeyModifiers::NONE);
+        assert!(app.editor.is_none(), "{text} applies");
+    }
+
+    #[test]
+    fn history_cycles_through_applied_filters_and_restores_the_draft() {
+        let mut app = app();
+        apply(&mut app, "state=fail");
+        apply(&mut app, "sip>=500");
+        apply(&mut app, "state=fail");
+        // A refused filter is not remembered.
+        typed(&mut app, "/");
+        ctrl(&mut app, 'u');
+        typed(&mut app, "(");
+        press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+        press(&mut app, KeyCode::Esc, KeyModifiers::NONE);
+        assert_eq!(app.filter_history, ["state=fail", "sip>=500"]);
+
+        // The line opens empty (Esc cleared the filter); ↑ brings the last one.
+        typed(&mut app, "/");
+        typed(&mut app, "car");
+        press(&mut app, KeyCode::Up, KeyModifiers::NONE);
+        assert_eq!(line(&app), "state=fail|");
+        press(&mut app, KeyCode::Up, KeyModifiers::NONE);
+        assert_eq!(line(&app), "sip>=500|");
+        press(&mut app, KeyCode::Up, KeyModifiers::NONE);
+        assert_eq!(line(&app), "sip>=500|", "the oldest stays");
+        press(&mut app, KeyCode::Down, KeyModifiers::NONE);
+        assert_eq!(line(&app), "state=fail|");
+        press(&mut app, KeyCode::Down, KeyModifiers::NONE);
+        assert_eq!(line(&app), "car|", "the text typed comes back");
+        press(&mut app, KeyCode::Down, KeyModifiers::NONE);
+        assert_eq!(line(&app), "car|");
+    }
+
+    #[test]
+    fn up_skips_the_filter_in_force_the_line_opens_with() {
+        let mut app = app();
+        apply(&mut app, "state=fail");
+        apply(&mut app, "sip>=500");
+        typed(&mut app, "/");
+        assert_eq!(line(&app), "sip>=500|");
+        press(&mut app, KeyCode::Up, KeyModifiers::NONE);
+        assert_eq!(line(&app), "state=fail|");
+        press(&mut app, KeyCode::Down, KeyModifiers::NONE);
+        assert_eq!(line(&app), "sip>=500|");
+    }
+
+    #[test]
+    fn history_is_bounded() {
+        let mut app = app();
+        for i in 0..FILTER_HISTORY_MAX + 5 {
+            apply(&mut app, &format!("duration>{i}"));
+        }
+        assert_eq!(app.filter_history.len(), FILTER_HISTORY_MAX);
+        assert_eq!(
+            app.filter_history[0],
+            format!("duration>{}", FILTER_HISTORY_MAX + 4)
+        );
+    }
 }

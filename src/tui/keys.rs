@@ -3,6 +3,7 @@
 //! all generated from [`BINDINGS`], so they cannot disagree.
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+pub use tui_input::InputRequest;
 
 /// Everything a key can ask the app to do. The app state changes only in
 /// [`super::app::App::update`].
@@ -44,6 +45,16 @@ pub enum Action {
     ToggleMask,
     /// Write the calls shown (filtered) to CSV and JSON files.
     Export,
+    /// Filter line: edit the text (insert, delete, move the cursor).
+    FilterEdit(InputRequest),
+    /// Filter line: apply the text typed (Enter).
+    FilterApply,
+    /// Filter line: close it and clear the filter (Esc).
+    FilterCancel,
+    /// Filter line: the filter applied before the one shown (↑).
+    FilterHistoryOlder,
+    /// Filter line: the filter applied after the one shown, then the text typed (↓).
+    FilterHistoryNewer,
 }
 
 /// Where a key press is interpreted.
@@ -263,7 +274,7 @@ pub const BINDINGS: &[Binding] = &[
         Action::StartFilter,
         &[Calls],
         "/",
-        "filter",
+        "filter (editing keys below)",
         "filter",
     ),
     bind(
@@ -325,6 +336,278 @@ pub fn action_for(key: KeyEvent, context: Context) -> Option<Action> {
         .iter()
         .find(|b| b.code == key.code && b.modifiers == modifiers && b.contexts.contains(&context))
         .map(|b| b.action)
+}
+
+/// One key of the filter line, the readline keys: what it asks for and how the help says it.
+#[derive(Debug, Clone, Copy)]
+pub struct FilterKey {
+    /// The key.
+    pub code: KeyCode,
+    /// Modifiers that must be held (exactly).
+    pub modifiers: KeyModifiers,
+    /// What it does.
+    pub action: Action,
+    /// How the help shows the key.
+    pub key_label: &'static str,
+    /// What the help says it does.
+    pub help: &'static str,
+}
+
+const ALT: KeyModifiers = KeyModifiers::ALT;
+
+const fn fkey(
+    code: KeyCode,
+    modifiers: KeyModifiers,
+    action: Action,
+    key_label: &'static str,
+    help: &'static str,
+) -> FilterKey {
+    FilterKey {
+        code,
+        modifiers,
+        action,
+        key_label,
+        help,
+    }
+}
+
+/// The keys of the filter line while it is open (typed characters insert themselves). Keys
+/// with the same help are listed together in the help overlay.
+pub const FILTER_KEYS: &[FilterKey] = &[
+    fkey(
+        KeyCode::Enter,
+        NONE,
+        Action::FilterApply,
+        "Enter",
+        "apply the filter",
+    ),
+    fkey(
+        KeyCode::Esc,
+        NONE,
+        Action::FilterCancel,
+        "Esc",
+        "close and clear the filter",
+    ),
+    fkey(KeyCode::Char('c'), CTRL, Action::Quit, "Ctrl-C", "quit"),
+    fkey(
+        KeyCode::Up,
+        NONE,
+        Action::FilterHistoryOlder,
+        "↑",
+        "older filter (applied in this run)",
+    ),
+    fkey(
+        KeyCode::Down,
+        NONE,
+        Action::FilterHistoryNewer,
+        "↓",
+        "newer filter, then the text typed",
+    ),
+    fkey(
+        KeyCode::Left,
+        NONE,
+        Action::FilterEdit(InputRequest::GoToPrevChar),
+        "←",
+        "character left",
+    ),
+    fkey(
+        KeyCode::Char('b'),
+        CTRL,
+        Action::FilterEdit(InputRequest::GoToPrevChar),
+        "Ctrl-B",
+        "character left",
+    ),
+    fkey(
+        KeyCode::Right,
+        NONE,
+        Action::FilterEdit(InputRequest::GoToNextChar),
+        "→",
+        "character right",
+    ),
+    fkey(
+        KeyCode::Char('f'),
+        CTRL,
+        Action::FilterEdit(InputRequest::GoToNextChar),
+        "Ctrl-F",
+        "character right",
+    ),
+    fkey(
+        KeyCode::Char('b'),
+        ALT,
+        Action::FilterEdit(InputRequest::GoToPrevWord),
+        "Alt-B",
+        "word left",
+    ),
+    fkey(
+        KeyCode::Left,
+        CTRL,
+        Action::FilterEdit(InputRequest::GoToPrevWord),
+        "Ctrl-←",
+        "word left",
+    ),
+    fkey(
+        KeyCode::Left,
+        ALT,
+        Action::FilterEdit(InputRequest::GoToPrevWord),
+        "Alt-←",
+        "word left",
+    ),
+    fkey(
+        KeyCode::Char('f'),
+        ALT,
+        Action::FilterEdit(InputRequest::GoToNextWord),
+        "Alt-F",
+        "word right",
+    ),
+    fkey(
+        KeyCode::Right,
+        CTRL,
+        Action::FilterEdit(InputRequest::GoToNextWord),
+        "Ctrl-→",
+        "word right",
+    ),
+    fkey(
+        KeyCode::Right,
+        ALT,
+        Action::FilterEdit(InputRequest::GoToNextWord),
+        "Alt-→",
+        "word right",
+    ),
+    fkey(
+        KeyCode::Char('a'),
+        CTRL,
+        Action::FilterEdit(InputRequest::GoToStart),
+        "Ctrl-A",
+        "start of line",
+    ),
+    fkey(
+        KeyCode::Home,
+        NONE,
+        Action::FilterEdit(InputRequest::GoToStart),
+        "Home",
+        "start of line",
+    ),
+    fkey(
+        KeyCode::Char('e'),
+        CTRL,
+        Action::FilterEdit(InputRequest::GoToEnd),
+        "Ctrl-E",
+        "end of line",
+    ),
+    fkey(
+        KeyCode::End,
+        NONE,
+        Action::FilterEdit(InputRequest::GoToEnd),
+        "End",
+        "end of line",
+    ),
+    fkey(
+        KeyCode::Backspace,
+        NONE,
+        Action::FilterEdit(InputRequest::DeletePrevChar),
+        "Backspace",
+        "delete character left",
+    ),
+    fkey(
+        KeyCode::Char('h'),
+        CTRL,
+        Action::FilterEdit(InputRequest::DeletePrevChar),
+        "Ctrl-H",
+        "delete character left",
+    ),
+    fkey(
+        KeyCode::Delete,
+        NONE,
+        Action::FilterEdit(InputRequest::DeleteNextChar),
+        "Delete",
+        "delete character at cursor",
+    ),
+    fkey(
+        KeyCode::Char('d'),
+        CTRL,
+        Action::FilterEdit(InputRequest::DeleteNextChar),
+        "Ctrl-D",
+        "delete character at cursor",
+    ),
+    fkey(
+        KeyCode::Char('w'),
+        CTRL,
+        Action::FilterEdit(InputRequest::DeletePrevWord),
+        "Ctrl-W",
+        "delete word left",
+    ),
+    fkey(
+        KeyCode::Backspace,
+        ALT,
+        Action::FilterEdit(InputRequest::DeletePrevWord),
+        "Alt-Backspace",
+        "delete word left",
+    ),
+    fkey(
+        KeyCode::Char('d'),
+        ALT,
+        Action::FilterEdit(InputRequest::DeleteNextWord),
+        "Alt-D",
+        "delete word right",
+    ),
+    fkey(
+        KeyCode::Char('u'),
+        CTRL,
+        Action::FilterEdit(InputRequest::DeleteFromStart),
+        "Ctrl-U",
+        "delete to start of line",
+    ),
+    fkey(
+        KeyCode::Char('k'),
+        CTRL,
+        Action::FilterEdit(InputRequest::DeleteTillEnd),
+        "Ctrl-K",
+        "delete to end of line",
+    ),
+    fkey(
+        KeyCode::Char('y'),
+        CTRL,
+        Action::FilterEdit(InputRequest::Yank),
+        "Ctrl-Y",
+        "paste what was deleted",
+    ),
+];
+
+/// The action a key press asks for while the filter line is open: a key of [`FILTER_KEYS`],
+/// or a typed character (with or without Shift) to insert; other keys do nothing.
+pub fn filter_action_for(key: KeyEvent) -> Option<Action> {
+    let modifiers = if matches!(key.code, KeyCode::Char(_)) {
+        key.modifiers - KeyModifiers::SHIFT
+    } else {
+        key.modifiers
+    };
+    if let Some(k) = FILTER_KEYS
+        .iter()
+        .find(|k| k.code == key.code && k.modifiers == modifiers)
+    {
+        return Some(k.action);
+    }
+    match key.code {
+        // AltGr arrives as Ctrl+Alt on some terminals: the character it makes is typed.
+        KeyCode::Char(c) if modifiers.is_empty() || modifiers == CTRL | ALT => {
+            Some(Action::FilterEdit(InputRequest::InsertChar(c)))
+        }
+        _ => None,
+    }
+}
+
+/// The help overlay's lines for the filter line: each distinct help once, with its keys.
+pub fn filter_help_lines() -> Vec<(String, &'static str)> {
+    let mut lines: Vec<(String, &'static str)> = Vec::new();
+    for k in FILTER_KEYS {
+        if let Some(line) = lines.iter_mut().find(|(_, help)| *help == k.help) {
+            line.0.push_str(", ");
+            line.0.push_str(k.key_label);
+        } else {
+            lines.push((k.key_label.to_owned(), k.help));
+        }
+    }
+    lines
 }
 
 /// The hint bar of one context: `(key, help)` pairs.
@@ -418,6 +701,65 @@ mod tests {
             Some(Action::Last)
         );
         assert_eq!(action_for(key(KeyCode::Char('x'), NONE), Calls), None);
+    }
+
+    #[test]
+    fn filter_line_keys_are_edits_not_characters() {
+        let key = |c, m| filter_action_for(KeyEvent::new(c, m));
+        let edit = |r| Some(Action::FilterEdit(r));
+        assert_eq!(
+            key(KeyCode::Char('u'), CTRL),
+            edit(InputRequest::DeleteFromStart)
+        );
+        assert_eq!(
+            key(KeyCode::Char('k'), CTRL),
+            edit(InputRequest::DeleteTillEnd)
+        );
+        assert_eq!(
+            key(KeyCode::Char('w'), CTRL),
+            edit(InputRequest::DeletePrevWord)
+        );
+        assert_eq!(key(KeyCode::Char('a'), CTRL), edit(InputRequest::GoToStart));
+        assert_eq!(key(KeyCode::Char('e'), CTRL), edit(InputRequest::GoToEnd));
+        assert_eq!(
+            key(KeyCode::Char('b'), ALT),
+            edit(InputRequest::GoToPrevWord)
+        );
+        assert_eq!(
+            key(KeyCode::Char('f'), ALT),
+            edit(InputRequest::GoToNextWord)
+        );
+        assert_eq!(key(KeyCode::Left, CTRL), edit(InputRequest::GoToPrevWord));
+        assert_eq!(key(KeyCode::Right, CTRL), edit(InputRequest::GoToNextWord));
+        assert_eq!(key(KeyCode::Up, NONE), Some(Action::FilterHistoryOlder));
+        assert_eq!(key(KeyCode::Down, NONE), Some(Action::FilterHistoryNewer));
+        assert_eq!(key(KeyCode::Enter, NONE), Some(Action::FilterApply));
+        assert_eq!(key(KeyCode::Esc, NONE), Some(Action::FilterCancel));
+        assert_eq!(key(KeyCode::Char('c'), CTRL), Some(Action::Quit));
+        // Keys of the table are characters here.
+        assert_eq!(
+            key(KeyCode::Char('q'), NONE),
+            edit(InputRequest::InsertChar('q'))
+        );
+        assert_eq!(
+            key(KeyCode::Char('G'), KeyModifiers::SHIFT),
+            edit(InputRequest::InsertChar('G'))
+        );
+        assert_eq!(key(KeyCode::Char('x'), CTRL), None);
+        assert_eq!(key(KeyCode::Tab, NONE), None);
+        for (i, a) in FILTER_KEYS.iter().enumerate() {
+            for b in &FILTER_KEYS[i + 1..] {
+                assert!(
+                    !(a.code == b.code && a.modifiers == b.modifiers),
+                    "{:?}+{:?} bound twice",
+                    a.code,
+                    a.modifiers
+                );
+            }
+        }
+        let help = filter_help_lines();
+        let word_left = help.iter().find(|l| l.1 == "word left").expect("word left");
+        assert_eq!(word_left.0, "Alt-B, Ctrl-←, Alt-←");
     }
 
     #[test]

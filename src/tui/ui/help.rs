@@ -51,6 +51,17 @@ pub fn lines(theme: &Theme) -> Vec<Line<'static>> {
         "    e.g.  state=fail carrier~vodafone      q850>30 or sip>=500      !tag=silence",
     ));
     out.push(Line::raw(""));
+    out.push(Line::from(Span::styled(
+        "  Filter line (while typing after /)",
+        theme.title(),
+    )));
+    for (keys, help) in keys::filter_help_lines() {
+        out.push(Line::from(vec![
+            Span::styled(format!("    {keys:<28}"), theme.dim()),
+            Span::raw(help),
+        ]));
+    }
+    out.push(Line::raw(""));
     out.push(Line::from(Span::styled("  Live calls", theme.title())));
     out.push(Line::raw(format!(
         "    {IN_PROGRESS_MARK} 1:23   in progress (answered, not ended), for so long"

@@ -111,28 +111,56 @@ pub fn draw(frame: &mut Frame, app: &App) {
 
 fn draw_filter_line(frame: &mut Frame, area: Rect, app: &App) {
     let Some(editor) = &app.editor else { return };
-    if area.height == 0 {
+    if area.height == 0 || area.width < 3 {
         return;
     }
     let theme = Theme::new(app.header.color);
-    let mut lines = vec![Line::from(vec![
-        Span::styled("/", theme.key()),
-        Span::raw(" "),
-        Span::raw(editor.text.clone()),
-    ])];
-    if let Some(err) = &editor.error {
-        lines.push(Line::from(Span::styled(
+    let prompt = Rect {
+        width: 2,
+        height: 1,
+        ..area
+    };
+    frame.render_widget(
+        Paragraph::new(Line::from(vec![
+            Span::styled("/", theme.key()),
+            Span::raw(" "),
+        ])),
+        prompt,
+    );
+    // The text as shown (controls escaped), scrolled sideways so that the cursor stays on
+    // screen; columns are display cells, so wide characters count twice.
+    let field = Rect {
+        x: area.x + 2,
+        width: area.width - 2,
+        height: 1,
+        ..area
+    };
+    let text = crate::text::terminal_safe(editor.text()).into_owned();
+    let before: String = editor.text().chars().take(editor.cursor()).collect();
+    let cursor_col = Span::raw(crate::text::terminal_safe(&before)).width();
+    let last_col = usize::from(field.width - 1);
+    let scroll = cursor_col.saturating_sub(last_col);
+    frame.render_widget(
+        Paragraph::new(Line::raw(text)).scroll((0, u16::try_from(scroll).unwrap_or(u16::MAX))),
+        field,
+    );
+    let x = field.x + u16::try_from(cursor_col - scroll).unwrap_or(u16::MAX);
+    frame.set_cursor_position((x.min(field.right() - 1), field.y));
+    if let Some(err) = &editor.error
+        && area.height > 1
+    {
+        let mut lines = vec![Line::from(Span::styled(
             format!("  {err}"),
             theme.warning(),
-        )));
+        ))];
+        escape_controls(&mut lines);
+        let below = Rect {
+            y: area.y + 1,
+            height: 1,
+            ..area
+        };
+        frame.render_widget(Paragraph::new(lines), below);
     }
-    escape_controls(&mut lines);
-    frame.render_widget(Paragraph::new(lines), area);
-    // The cursor stands after the typed text as shown, escapes included.
-    let before: String = editor.text.chars().take(editor.cursor).collect();
-    let shown_before = crate::text::terminal_safe(&before).chars().count();
-    let x = area.x + 2 + u16::try_from(shown_before).unwrap_or(u16::MAX);
-    frame.set_cursor_position((x.min(area.right().saturating_sub(1)), area.y));
 }
 
 fn draw_hint_bar(frame: &mut Frame, area: Rect, app: &App) {
@@ -153,7 +181,13 @@ fn draw_hint_bar(frame: &mut Frame, area: Rect, app: &App) {
         return;
     }
     let hints = if app.editor.is_some() {
-        vec![("Enter", "apply"), ("Esc", "clear"), ("←→", "move")]
+        vec![
+            ("Enter", "apply"),
+            ("Esc", "clear"),
+            ("↑↓", "history"),
+            ("Ctrl-W/U/K", "delete"),
+            ("Alt-B/F", "word"),
+        ]
     } else {
         keys::hint_bar(app.context())
     };
