@@ -21,7 +21,11 @@
 # Usage: scripts/bench-ingest.sh [--duration 10] [--connections 64] [--threads 2] [--rounds 1]
 #          [--rate 1000] [--paced-seconds 30] [--paced-connections 32] [--memory-rate 8000]
 #          [--requests 400000]
+#          [--kind summaries|metrics]
 #          [--skip-record] [--skip-steps] [--skip-paced] [--skip-memory] [--with-node] [--out target/bench-ingest]
+#
+# --kind metrics loads the listener with live metric-sample deliveries (examples/presign.rs
+# --kind metrics) instead of call summaries, for steps 1 and 2.
 #
 # Ends with the budgets checked and which were missed; exits 1 when one was (2 on bad usage).
 #
@@ -44,6 +48,7 @@ SKIP_STEPS=0
 SKIP_PACED=0
 SKIP_MEMORY=0
 WITH_NODE=0
+KIND=summaries
 OUT=target/bench-ingest
 PUBLIC_URL=http://bench.local/events
 TOKEN=bench-token
@@ -60,6 +65,7 @@ while [ $# -gt 0 ]; do
     --memory-rate) MEMORY_RATE=$2; shift 2 ;;
     --requests) REQUESTS=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
+    --kind) KIND=$2; shift 2 ;;
     --skip-record) SKIP_RECORD=1; shift ;;
     --skip-steps) SKIP_STEPS=1; shift ;;
     --skip-paced) SKIP_PACED=1; shift ;;
@@ -74,7 +80,7 @@ cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
-REQ_DIR="$OUT/requests"
+REQ_DIR="$OUT/requests-$KIND"
 BIN="$ROOT/target/release"
 PIDS=()
 
@@ -99,11 +105,11 @@ cargo build --release --quiet --bin callwatch --example presign --example bare_h
   --example live_memory
 
 # Distinct signed deliveries, one file per wrk thread; regenerated when the parameters change.
-WANT="requests=$REQUESTS files=$THREADS url=$PUBLIC_URL"
+WANT="requests=$REQUESTS files=$THREADS url=$PUBLIC_URL kind=$KIND"
 if [ "$(cat "$REQ_DIR/params" 2>/dev/null || true)" != "$WANT" ]; then
   rm -rf "$REQ_DIR"
   "$BIN/examples/presign" --out "$REQ_DIR" --requests "$REQUESTS" --files "$THREADS" \
-    --public-url "$PUBLIC_URL" --auth-token "$TOKEN"
+    --public-url "$PUBLIC_URL" --auth-token "$TOKEN" --kind "$KIND"
   echo "$WANT" > "$REQ_DIR/params"
 fi
 DELIVERIES_100K=$(sed -n 's/.*deliveries_for_100000_calls=\([0-9]*\).*/\1/p' "$REQ_DIR/summary.txt")
@@ -201,7 +207,7 @@ wrk_run() {
 ratio() { echo "scale=0; 100 * $1 / $2" | bc; }
 
 say ""
-say "== 1. closed loop: wrk -t $THREADS -c $CONNECTIONS -d ${DURATION}s, distinct signed 2 KB deliveries ($(nproc) cores shared by wrk and the server)"
+say "== 1. closed loop: wrk -t $THREADS -c $CONNECTIONS -d ${DURATION}s, distinct signed deliveries ($KIND: 2 KB summaries or 1.3 KB metric samples; $(nproc) cores shared by wrk and the server)"
 for round in $(seq 1 "$ROUNDS"); do
   [ "$ROUNDS" -gt 1 ] && say " round $round"
   wrk_run bare
