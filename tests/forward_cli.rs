@@ -182,7 +182,12 @@ fn accepted_deliveries_are_forwarded_byte_identical_and_signed_for_the_target() 
     changed.push(b' ');
     let path = format!("/events?{}", full.split_once('?').expect("query").1);
     assert_eq!(
-        post_raw(&addr, &path, &[("X-Twilio-Signature", &signature)], &changed),
+        post_raw(
+            &addr,
+            &path,
+            &[("X-Twilio-Signature", &signature)],
+            &changed
+        ),
         403
     );
     assert_eq!(post_raw(&addr, &path, &[], &refused[2]), 403);
@@ -207,7 +212,11 @@ fn accepted_deliveries_are_forwarded_byte_identical_and_signed_for_the_target() 
     };
     for (sent, r) in accepted.iter().zip(&got) {
         assert_eq!(&r.body, sent, "forwarded in order, byte for byte");
-        assert!(r.url.starts_with(&format!("{url}?bodySHA256=")), "{}", r.url);
+        assert!(
+            r.url.starts_with(&format!("{url}?bodySHA256=")),
+            "{}",
+            r.url
+        );
         assert!(valid_like_twilio_libraries(TOKEN, r), "{}", r.url);
         assert!(
             verify_json_delivery(&secrets, &r.url, Some(&r.signature), None, &r.body).is_valid()

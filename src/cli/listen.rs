@@ -32,7 +32,7 @@ calls already recorded:\n  \
 callwatch listen --public-url https://abc123.ngrok.app/events --record calls.ndjson --resume\n\
 Then `callwatch replay calls.ndjson` or `callwatch export calls.ndjson --format csv`.\n\n\
 Forward to your app: every verified, non-duplicate delivery is POSTed on, re-signed for its URL:\n  \
-callwatch listen --public-url https://abc123.ngrok.app/events --forward-to http://localhost:3000/twilio/events")]
+callwatch listen --tunnel ngrok --forward-to http://localhost:3000/twilio/events")]
 pub struct ListenArgs {
     /// The URL Twilio delivers to (the sink destination), e.g. https://abc.ngrok.app/events.
     #[arg(
