@@ -28,7 +28,7 @@ const COLUMNS: [(Col, &str, u16, u8); 8] = [
 ];
 
 /// With `--forward-to`: where each delivery's forward ended (`→ 200 12 ms`).
-const FORWARD_COLUMN: (Col, &str, u16, u8) = (Col::Forward, "FORWARD", 14, 3);
+const FORWARD_COLUMN: (Col, &str, u16, u8) = (Col::Forward, "FORWARD", 22, 3);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Col {

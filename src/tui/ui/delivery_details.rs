@@ -22,7 +22,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, seq: u64, scroll: u16) {
         Some(d) => {
             let mut lines = lines(d, &theme, app.mask);
             if let Some(forward) = &app.header.forward {
-                let text = super::deliveries_table::forward_text(forward, d);
+                let mut text = super::deliveries_table::forward_text(forward, d);
+                if let Some(crate::ingest::forward::ForwardStatus::Failed { error, .. }) =
+                    forward.status_of(d.seq)
+                {
+                    text.push_str(&format!(": {}", crate::text::terminal_safe(&error)));
+                }
                 if !text.is_empty() {
                     let target = crate::text::terminal_safe(&forward.target).into_owned();
                     lines.insert(0, Line::raw(format!("forwarded to {target} {text}")));
