@@ -247,7 +247,7 @@ impl Forwarder {
             seq,
             body,
             algorithm,
-            settings: settings.map(str::to_owned),
+            settings: settings.filter(|h| !h.trim().is_empty()).map(str::to_owned),
         };
         if let Err(e) = self.tx.try_send(job) {
             let seq = match e {
@@ -279,17 +279,15 @@ async fn run(
     }
 }
 
+/// Signs `job` for `target` as it was verified: with a settings header, with the SharedKey
+/// secret and the algorithm it names; without one, HMAC-SHA1 with the auth token (as
+/// `verify_json_delivery` chooses the key).
 fn sign_for(keys: &ForwardKeys, target: &str, job: &Job) -> SignedDelivery {
-    let key = match (job.algorithm, &keys.shared_key_secret) {
-        (Algorithm::HmacSha256, Some(secret)) => secret.as_bytes(),
+    let key = match (&job.settings, &keys.shared_key_secret) {
+        (Some(_), Some(secret)) => secret.as_bytes(),
         _ => keys.auth_token.as_bytes(),
     };
-    let algorithm = if key == keys.auth_token.as_bytes() {
-        Algorithm::HmacSha1
-    } else {
-        job.algorithm
-    };
-    let (url, signature) = sign_json_delivery_as_sent(key, target, &job.body, algorithm);
+    let (url, signature) = sign_json_delivery_as_sent(key, target, &job.body, job.algorithm);
     SignedDelivery {
         url,
         signature,
@@ -430,6 +428,50 @@ mod tests {
         let status = outcome(&forwarder.state, 7).await;
         assert!(status.is_success(), "{status:?}");
         assert!(status.short().starts_with("→ 200 "), "{}", status.short());
+    }
+
+    #[test]
+    fn a_shared_key_delivery_is_signed_again_with_the_shared_key() {
+        let keys = ForwardKeys {
+            auth_token: "token".into(),
+            shared_key_secret: Some("shared-secret".into()),
+        };
+        let settings = "algorithm=HMAC_SHA256,key=KS1";
+        let body = Bytes::from_static(br#"[{"id":"EZ2"}]"#);
+        let job = Job {
+            seq: 1,
+            body: body.clone(),
+            algorithm: Algorithm::HmacSha256,
+            settings: Some(settings.into()),
+        };
+        let signed = sign_for(&keys, "http://127.0.0.1:3000/hook", &job);
+        let secrets = Secrets {
+            auth_token: "token".into(),
+            shared_key_secret: Some("shared-secret".into()),
+        };
+        let check = |settings| {
+            verify_json_delivery(
+                &secrets,
+                &signed.url,
+                Some(&signed.signature),
+                settings,
+                &body,
+            )
+            .is_valid()
+        };
+        assert!(check(Some(settings)));
+        assert!(!check(None), "not with the auth token");
+
+        let plain = Job {
+            settings: None,
+            algorithm: Algorithm::HmacSha1,
+            ..job
+        };
+        let signed = sign_for(&keys, "http://127.0.0.1:3000/hook", &plain);
+        assert!(
+            verify_json_delivery(&secrets, &signed.url, Some(&signed.signature), None, &body)
+                .is_valid()
+        );
     }
 
     #[tokio::test]
