@@ -58,7 +58,7 @@ pub struct LineView {
     pub alerts: Option<AlertFeed>,
     /// Keep at most this many calls in memory (`--max-calls`).
     pub max_calls: Option<usize>,
-    /// `--forward-to`: each outcome gets a `forward` line (ndjson) or a `→` line (compact).
+    /// `--forward-to`: each outcome gets a `forward` line (ndjson) or a `forward #N →` line (compact).
     pub forward: Option<Arc<crate::ingest::forward::ForwardState>>,
 }
 
@@ -113,7 +113,7 @@ fn report_forwards<W: Write>(
         match mode {
             OutputMode::Ndjson => ndjson::write_line(out, &status.to_json(seq, &state.target))?,
             OutputMode::Compact => {
-                compact::write_text_line(out, &format!("#{seq} {}", status.short()))?
+                compact::write_text_line(out, &format!("forward #{seq} {}", status.short()))?
             }
             OutputMode::Quiet | OutputMode::Tui => {}
         }
