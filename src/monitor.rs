@@ -25,6 +25,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 use crate::alerts::AlertFeed;
+use crate::ingest::forward::{FORWARD_BACKOFF, ForwardKeys, Forwarder};
 use crate::ingest::public_url::PublicUrl;
 use crate::ingest::record::Recorder;
 use crate::ingest::server::{Listener, ServeLimits, serve};
@@ -58,6 +59,8 @@ pub struct MonitorSpec {
     pub alerts: Option<AlertFeed>,
     /// Timeouts and the connection cap of the listener.
     pub limits: ServeLimits,
+    /// `--forward-to`: the target, and the keys that sign forwards again.
+    pub forward: Option<(String, ForwardKeys)>,
 }
 
 /// What `--record` and `--resume` add to a run.
@@ -147,6 +150,13 @@ pub async fn start(spec: MonitorSpec, recording: Recording) -> anyhow::Result<Ru
         }
         None => None,
     };
+    let mut header = spec.header;
+    if let Some((target, keys)) = &spec.forward {
+        let forwarder = Forwarder::start(target, keys.clone(), &FORWARD_BACKOFF)
+            .context("setting up the HTTP client of --forward-to")?;
+        header.forward = Some(Arc::clone(&forwarder.state));
+        listener = listener.with_forwarder(forwarder);
+    }
     let listener = Arc::new(listener.numbering_after(recording.preload.len() as u64));
     let stats = Arc::clone(&listener.stats);
     let (stop_tx, stop_rx) = watch::channel(false);
@@ -179,9 +189,9 @@ pub async fn start(spec: MonitorSpec, recording: Recording) -> anyhow::Result<Ru
         let mut line = ndjson::listening(&addr.to_string(), &spec.public_url.describe());
         // Where the URL came from (`--public-url`, `ngrok agent API`, ...), after the contract fields.
         if let Some(fields) = line.as_object_mut()
-            && !spec.header.url_source.is_empty()
+            && !header.url_source.is_empty()
         {
-            fields.insert("url_source".into(), spec.header.url_source.clone().into());
+            fields.insert("url_source".into(), header.url_source.clone().into());
         }
         ndjson::write_line(&mut out, &line).context("writing to stdout")?;
     }
@@ -212,7 +222,7 @@ pub async fn start(spec: MonitorSpec, recording: Recording) -> anyhow::Result<Ru
         stats,
         public_url: spec.public_url,
         output: spec.output,
-        header: spec.header,
+        header,
         tui: spec.tui,
         alerts: spec.alerts,
         rx,
@@ -366,6 +376,7 @@ pub async fn show(
         }
         mode => {
             let view = output::LineView {
+                forward: header.forward.clone(),
                 filter: tui.filter,
                 mask: tui.mask,
                 alerts,

@@ -39,6 +39,10 @@ const SKIP: &[(&str, &str)] = &[
         "callwatch demo --filter 'state=fail carrier~vodafone'",
         "the live table: runs until q",
     ),
+    (
+        "--forward-to http://localhost:3000",
+        "needs your app on port 3000 (and a tunnel); tests/forward_cli.rs runs --forward-to",
+    ),
 ];
 
 /// Examples that open the live table and run until `q` are recognised by having no

@@ -16,7 +16,8 @@ use crate::session::ViewOptions;
 #[command(
     after_help = "Examples:\n  callwatch demo\n  callwatch demo --rate 120 --seed 7\n  \
 callwatch demo --output ndjson --duration 10 | jq 'select(.type==\"call\")'\n  \
-callwatch demo --record demo.ndjson --duration 30   # then: callwatch replay demo.ndjson"
+callwatch demo --record demo.ndjson --duration 30   # then: callwatch replay demo.ndjson\n  \
+callwatch demo --forward-to http://localhost:3000/twilio/events   # your app gets them too"
 )]
 pub struct DemoArgs {
     /// Port for the listener on 127.0.0.1 (0 picks a free one).
@@ -37,6 +38,11 @@ pub struct DemoArgs {
     /// Keep at most this many calls; the oldest finished calls are evicted first.
     #[arg(long, value_name = "N", value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub max_calls: Option<usize>,
+    /// POST every verified, non-duplicate delivery on to this URL too (your own app), body
+    /// unchanged and signed again for this URL with the same key, e.g.
+    /// --forward-to http://localhost:3000/twilio/events. Never delays the answer to Twilio.
+    #[arg(long, value_name = "URL")]
+    pub forward_to: Option<String>,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -60,6 +66,8 @@ pub struct DemoSettings {
     pub output: OutputMode,
     /// Whether the TUI uses colour.
     pub color: bool,
+    /// `--forward-to`, checked.
+    pub forward_to: Option<String>,
 }
 
 impl DemoArgs {
@@ -77,6 +85,7 @@ impl DemoArgs {
             },
             output: self.output.mode(),
             color: self.output.color_enabled(),
+            forward_to: super::listen::check_forward_to(self.forward_to.as_deref())?,
         })
     }
 }

@@ -30,7 +30,9 @@ Recording: --record calls.ndjson appends every delivery (and every refused reque
 and answers 2xx only once the line is on disk; after a restart, add --resume to start with the\n\
 calls already recorded:\n  \
 callwatch listen --public-url https://abc123.ngrok.app/events --record calls.ndjson --resume\n\
-Then `callwatch replay calls.ndjson` or `callwatch export calls.ndjson --format csv`.")]
+Then `callwatch replay calls.ndjson` or `callwatch export calls.ndjson --format csv`.\n\n\
+Forward to your app: every verified, non-duplicate delivery is POSTed on, re-signed for its URL:\n  \
+callwatch listen --tunnel ngrok --forward-to http://localhost:3000/twilio/events")]
 pub struct ListenArgs {
     /// The URL Twilio delivers to (the sink destination), e.g. https://abc.ngrok.app/events.
     #[arg(
@@ -135,6 +137,11 @@ pub struct ListenArgs {
         value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1_000_000)
     )]
     pub max_connections: usize,
+    /// POST every verified, non-duplicate delivery on to this URL too (your own app), body
+    /// unchanged and signed again for this URL with the same key, e.g.
+    /// --forward-to http://localhost:3000/twilio/events. Never delays the answer to Twilio.
+    #[arg(long, value_name = "URL")]
+    pub forward_to: Option<String>,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -189,6 +196,8 @@ pub struct ListenSettings {
     pub output: OutputMode,
     /// Whether the TUI uses colour.
     pub color: bool,
+    /// `--forward-to`, checked.
+    pub forward_to: Option<String>,
 }
 
 impl ListenArgs {
@@ -208,6 +217,7 @@ impl ListenArgs {
         };
         let mut view = self.output.view_options()?;
         view.max_calls = self.max_calls;
+        let forward_to = check_forward_to(self.forward_to.as_deref())?;
         Ok(ListenSettings {
             public_url,
             auth_token,
@@ -227,6 +237,7 @@ impl ListenArgs {
             record_max_size: self.record_max_size,
             max_event_age: self.max_event_age,
             max_connections: self.max_connections,
+            forward_to,
         })
     }
 
@@ -261,6 +272,14 @@ impl ListenArgs {
              --trust-forwarded-headers                   rebuild it per request from X-Forwarded-Proto/-Host (behind your own proxy)"
         )))
     }
+}
+
+/// Checks `--forward-to` as any URL callwatch sends to (`http://` allowed: it is usually the
+/// user's own app on this machine).
+pub fn check_forward_to(url: Option<&str>) -> Result<Option<String>, UsageError> {
+    let Some(url) = url else { return Ok(None) };
+    validate_public_url(url).map_err(|e| UsageError(format!("--forward-to: {e}")))?;
+    Ok(Some(url.to_owned()))
 }
 
 /// A size in bytes: a number with an optional unit (`B`, `KB`/`MB`/`GB` in powers of 1000,

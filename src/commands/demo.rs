@@ -6,6 +6,7 @@ use anyhow::Context;
 use crate::cli::DemoSettings;
 use crate::commands::listen::bind_error;
 use crate::demo::simulator::{self, DEMO_AUTH_TOKEN, SimulatorConfig};
+use crate::ingest::forward::ForwardKeys;
 use crate::ingest::public_url::PublicUrl;
 use crate::ingest::server::{ServeLimits, bind};
 use crate::ingest::verdict::Judge;
@@ -50,6 +51,13 @@ pub async fn run(args: DemoSettings) -> anyhow::Result<()> {
         tui: args.view,
         alerts: None,
         limits: ServeLimits::default(),
+        forward: args.forward_to.clone().map(|target| {
+            let keys = ForwardKeys {
+                auth_token: DEMO_AUTH_TOKEN.to_owned(),
+                shared_key_secret: None,
+            };
+            (target, keys)
+        }),
     };
     let background = move |mut stop: tokio::sync::watch::Receiver<bool>| async move {
         let stopped = async move {

@@ -112,6 +112,13 @@ pub(crate) async fn prepare(args: &ListenSettings) -> anyhow::Result<Prepared> {
             max_connections: args.max_connections,
             ..ServeLimits::default()
         },
+        forward: args.forward_to.clone().map(|target| {
+            let keys = crate::ingest::forward::ForwardKeys {
+                auth_token: args.auth_token.clone(),
+                shared_key_secret: args.shared_key_secret.clone(),
+            };
+            (target, keys)
+        }),
     };
     Ok(Prepared {
         spec,

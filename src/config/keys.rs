@@ -83,6 +83,15 @@ pub const KEYS: &[Key] = &[
         example: "ngrok",
     },
     Key {
+        name: "forward-to",
+        kind: ValueKind::Text,
+        env: "CALLWATCH_FORWARD_TO",
+        only: &[],
+        about: "POST every verified, non-duplicate delivery on to your own app too, \
+                signed again for this URL with the same key.",
+        example: "http://localhost:3000/twilio/events",
+    },
+    Key {
         name: "reject-status",
         kind: ValueKind::Integer,
         env: "CALLWATCH_REJECT_STATUS",

@@ -11,6 +11,7 @@
 
 mod connections;
 pub mod diagnosis;
+pub mod forward;
 pub mod public_url;
 pub mod record;
 mod refusal_log;

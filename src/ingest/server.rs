@@ -38,6 +38,7 @@ use super::{
     Delivery, HEADER_VALUE_KEPT, HEADERS_KEPT, Headers, ListenerStats, MAX_BODY_BYTES, QueueBudget,
     QueueTicket,
 };
+use crate::twilio::signature::SignatureVerdict;
 
 /// What a client may hold, and for how long. The defaults suit a sink behind a tunnel: Twilio
 /// sends small bodies at once and gives up on an answer after 5 s.
@@ -106,6 +107,8 @@ pub struct Listener {
     record_refused: bool,
     /// How many refused requests may still be logged one by one.
     refusal_log: RefusalLog,
+    /// `--forward-to`: where verified, non-duplicate deliveries are sent on.
+    forwarder: Option<super::forward::Forwarder>,
 }
 
 impl Listener {
@@ -124,7 +127,15 @@ impl Listener {
             budget: QueueBudget::default(),
             record_refused: false,
             refusal_log: RefusalLog::default(),
+            forwarder: None,
         }
+    }
+
+    /// Offers every verified, non-duplicate delivery to `forwarder` (`--forward-to`), without
+    /// waiting for it.
+    pub fn with_forwarder(mut self, forwarder: super::forward::Forwarder) -> Self {
+        self.forwarder = Some(forwarder);
+        self
     }
 
     /// Counts queued deliveries against `budget` instead of the default one; the consumer's
@@ -312,6 +323,19 @@ impl Listener {
             return text(
                 StatusCode::SERVICE_UNAVAILABLE,
                 format!("not recorded, retry later: {e}\n"),
+            );
+        }
+        // Only once accepted (verified, not a duplicate, recorded if recording): offered
+        // without waiting, so the forward never delays the answer.
+        if delivery.verdict == DeliveryVerdict::Ok
+            && let Some(forwarder) = &self.forwarder
+            && let Some(SignatureVerdict::Valid { algorithm, .. }) = &delivery.signature
+        {
+            forwarder.offer(
+                delivery.seq,
+                delivery.body.clone(),
+                *algorithm,
+                header_str(&headers, "x-twilio-webhooks-signature-settings"),
             );
         }
         let status = StatusCode::from_u16(delivery.status).unwrap_or(StatusCode::FORBIDDEN);

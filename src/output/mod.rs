@@ -58,6 +58,8 @@ pub struct LineView {
     pub alerts: Option<AlertFeed>,
     /// Keep at most this many calls in memory (`--max-calls`).
     pub max_calls: Option<usize>,
+    /// `--forward-to`: each outcome gets a `forward` line (ndjson) or a `forward #N →` line (compact).
+    pub forward: Option<Arc<crate::ingest::forward::ForwardState>>,
 }
 
 /// Writes every delivery from `rx` to `out` in a line mode until the channel closes; a closed
@@ -87,12 +89,36 @@ pub async fn run_lines<W: Write>(
                 report_gap(mode, &mut session, &stats, out)?;
                 report_record_failures(mode, &mut record_failures_seen, &stats, out)?;
                 report_alerts(mode, view, &mut session, out)?;
+                report_forwards(mode, view, out)?;
             }
         }
     }
+    report_forwards(mode, view, out)?;
     report_gap(mode, &mut session, &stats, out)?;
     report_record_failures(mode, &mut record_failures_seen, &stats, out)?;
     Ok(session)
+}
+
+/// Writes the `--forward-to` outcomes noted since the last call: a `forward` line in ndjson, a
+/// `→` line in compact.
+fn report_forwards<W: Write>(
+    mode: OutputMode,
+    view: &LineView,
+    out: &mut W,
+) -> std::io::Result<()> {
+    let Some(state) = &view.forward else {
+        return Ok(());
+    };
+    for (seq, status) in state.take_new() {
+        match mode {
+            OutputMode::Ndjson => ndjson::write_line(out, &status.to_json(seq, &state.target))?,
+            OutputMode::Compact => {
+                compact::write_text_line(out, &format!("forward #{seq} {}", status.short()))?
+            }
+            OutputMode::Quiet | OutputMode::Tui => {}
+        }
+    }
+    Ok(())
 }
 
 /// Writes the Debugger alerts this output has not shown yet: an `alert` line in ndjson, a `!!`

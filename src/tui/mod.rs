@@ -50,6 +50,8 @@ pub struct HeaderInfo {
     /// Twilio Debugger alerts about the sink, when they are polled (`listen`, `setup`); the
     /// app syncs them into its session on every tick.
     pub alerts: Option<crate::alerts::AlertFeed>,
+    /// `--forward-to`: the forwarder's counters and recent outcomes.
+    pub forward: Option<std::sync::Arc<crate::ingest::forward::ForwardState>>,
 }
 
 /// What `callwatch setup` connected, for the header line under the addresses.

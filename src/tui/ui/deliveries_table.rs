@@ -9,6 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table};
 
 use crate::ingest::Delivery;
+use crate::ingest::forward::ForwardState;
 use crate::text::terminal_safe;
 use crate::tui::app::App;
 use crate::tui::ui::calls_table::fit;
@@ -26,6 +27,9 @@ const COLUMNS: [(Col, &str, u16, u8); 8] = [
     (Col::Why, "WHY", 20, 5),
 ];
 
+/// With `--forward-to`: where each delivery's forward ended (`→ 200 12 ms`).
+const FORWARD_COLUMN: (Col, &str, u16, u8) = (Col::Forward, "FORWARD", 22, 3);
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Col {
     Time,
@@ -36,6 +40,7 @@ enum Col {
     Size,
     Took,
     Why,
+    Forward,
 }
 
 /// Newest Debugger alerts listed under the table, at most.
@@ -46,7 +51,11 @@ const ALERT_LINES: usize = 4;
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let theme = Theme::new(app.header.color);
     let area = draw_alerts(frame, area, app, &theme);
-    let columns = crate::tui::ui::calls_table::fit_columns(&COLUMNS, area.width);
+    let mut all = COLUMNS.to_vec();
+    if app.header.forward.is_some() {
+        all.insert(4, FORWARD_COLUMN);
+    }
+    let columns = crate::tui::ui::calls_table::fit_columns(&all, area.width);
     let header = Row::new(columns.iter().map(|(_, t, _)| Cell::from(*t))).style(theme.title());
     let widths: Vec<Constraint> = columns
         .iter()
@@ -81,7 +90,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         .take(rows_on_screen)
         .enumerate()
         .map(|(i, d)| {
-            let row = delivery_row(d, &theme, &columns);
+            let forward = app.header.forward.as_ref().map(|f| forward_text(f, d));
+            let row = delivery_row(d, &theme, &columns, forward);
             if offset + i == selected {
                 row.style(theme.selected())
             } else {
@@ -95,7 +105,22 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     );
 }
 
-fn delivery_row<'a>(d: &'a Delivery, theme: &Theme, columns: &[(Col, &str, u16)]) -> Row<'a> {
+/// What the FORWARD column shows of `d`: its forward's outcome, `→ …` while it is on its way,
+/// nothing for a delivery that is not forwarded (refused, duplicate).
+pub fn forward_text(state: &ForwardState, d: &Delivery) -> String {
+    match state.status_of(d.seq) {
+        Some(status) => status.short(),
+        None if d.verdict == crate::ingest::DeliveryVerdict::Ok => "→ …".to_owned(),
+        None => String::new(),
+    }
+}
+
+fn delivery_row<'a>(
+    d: &'a Delivery,
+    theme: &Theme,
+    columns: &[(Col, &str, u16)],
+    forward: Option<String>,
+) -> Row<'a> {
     let verdict_style = if d.verdict.is_accepted() {
         theme.good()
     } else {
@@ -128,6 +153,15 @@ fn delivery_row<'a>(d: &'a Delivery, theme: &Theme, columns: &[(Col, &str, u16)]
         Col::Size => Cell::from(human_size(d.body_len)),
         Col::Took => Cell::from(human_duration(d.handling)),
         Col::Why => Cell::from(why.clone()),
+        Col::Forward => {
+            let text = forward.clone().unwrap_or_default();
+            let style = if text.starts_with("→ 2") || text.ends_with('…') {
+                theme.good()
+            } else {
+                theme.warning()
+            };
+            Cell::from(Span::styled(text, style))
+        }
     }))
 }
 

@@ -19,7 +19,22 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, seq: u64, scroll: u16) {
         theme.title(),
     ));
     let lines = match app.session.deliveries.iter().find(|d| d.seq == seq) {
-        Some(d) => lines(d, &theme, app.mask),
+        Some(d) => {
+            let mut lines = lines(d, &theme, app.mask);
+            if let Some(forward) = &app.header.forward {
+                let mut text = super::deliveries_table::forward_text(forward, d);
+                if let Some(crate::ingest::forward::ForwardStatus::Failed { error, .. }) =
+                    forward.status_of(d.seq)
+                {
+                    text.push_str(&format!(": {}", crate::text::terminal_safe(&error)));
+                }
+                if !text.is_empty() {
+                    let target = crate::text::terminal_safe(&forward.target).into_owned();
+                    lines.insert(0, Line::raw(format!("forwarded to {target} {text}")));
+                }
+            }
+            lines
+        }
         None => vec![Line::raw(
             "This delivery is no longer in the last 1,000 kept.",
         )],

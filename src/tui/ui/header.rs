@@ -104,6 +104,19 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             theme.warning(),
         ));
     }
+    if let Some(forward) = &app.header.forward {
+        let trouble = forward.failed.load(std::sync::atomic::Ordering::Relaxed)
+            + forward.dropped.load(std::sync::atomic::Ordering::Relaxed)
+            > 0;
+        deliveries_line.push(Span::styled(
+            format!(" · {}", forward.summary()),
+            if trouble {
+                theme.warning()
+            } else {
+                theme.dim()
+            },
+        ));
+    }
     let refused_connections = ListenerStats::get(&stats.connections_refused)
         + ListenerStats::get(&stats.connections_evicted);
     if refused_connections > 0 {
