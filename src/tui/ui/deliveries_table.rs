@@ -202,10 +202,14 @@ fn draw_alerts(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) -> Rect 
     table
 }
 
-/// `com.twilio.voice.insights.call-summary.complete` → `complete`; test events → `test`.
+/// `com.twilio.voice.insights.call-summary.complete` → `complete`; test events → `test`; the
+/// live types → `progress`, `sdk-event`, `metrics`, `sdk-metrics` (as `send --event` names them).
 pub fn short_type(event_type: &str) -> &str {
     if event_type == crate::twilio::cloudevent::TEST_EVENT_TYPE {
         return "test";
+    }
+    if let Some(kind) = crate::twilio::live::LiveKind::from_event_type(event_type) {
+        return kind.label();
     }
     event_type
         .strip_prefix("com.twilio.voice.insights.call-summary.")
@@ -228,5 +232,31 @@ pub fn human_duration(d: std::time::Duration) -> String {
         format!("{us}µs")
     } else {
         format!("{:.1}ms", us as f64 / 1000.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::short_type;
+    use crate::twilio::cloudevent::{COMPLETE_TYPE, INSIGHTS_TYPES, TEST_EVENT_TYPE};
+
+    #[test]
+    fn every_insights_type_has_a_short_name() {
+        let short: Vec<&str> = INSIGHTS_TYPES.iter().map(|t| short_type(t)).collect();
+        assert_eq!(
+            short,
+            [
+                "progress",
+                "sdk-event",
+                "metrics",
+                "sdk-metrics",
+                "partial",
+                "predicted-complete",
+                "complete"
+            ]
+        );
+        assert_eq!(short_type(COMPLETE_TYPE), "complete");
+        assert_eq!(short_type(TEST_EVENT_TYPE), "test");
+        assert_eq!(short_type("com.example.other"), "com.example.other");
     }
 }
