@@ -29,6 +29,10 @@ pub const TIMELINE_HEAD: usize = 16;
 pub const MAX_ERRORS: usize = 8;
 /// The most active SDK warnings a call keeps.
 pub const MAX_WARNINGS: usize = 16;
+/// The longest progress, event or warning name a call keeps, in bytes (longer ones are cut).
+pub const MAX_NAME_BYTES: usize = 64;
+/// The longest SDK error message a call keeps, in bytes.
+pub const MAX_MESSAGE_BYTES: usize = 256;
 
 /// A sample's figures in six bytes: jitter in tenths of a ms and RTT in ms (16 bits each, up
 /// to 6.5 s and 65 s), and, in the last 16 bits, packet loss in tenths of a percent (10 bits)
@@ -201,12 +205,10 @@ pub struct SdkErrorSeen {
 pub struct LiveState {
     /// The progress name of the newest progress event that counts, as it came.
     pub progress: Option<CompactString>,
-    /// The state that name reports.
-    pub progress_state: Option<CallState>,
     /// The state of the call's best summary, once one arrived: what
-    /// [`crate::calls::store::settle`] weighs against `progress_state`.
+    /// [`crate::calls::store::settle`] weighs against [`Self::progress_state`].
     pub summary_state: Option<CallState>,
-    /// Its timestamp.
+    /// The timestamp of the progress event behind `progress`.
     progress_ns: i64,
     /// When the call was answered (the answered event's timestamp), 0 when not known.
     pub answered_ns: i64,
@@ -259,22 +261,22 @@ impl LiveState {
         let signal = if sdk {
             match event.sdk_signal() {
                 SdkSignal::WarningRaised(name) => {
-                    if !self.warnings.iter().any(|w| w == name)
-                        && self.warnings.len() < MAX_WARNINGS
-                    {
-                        self.warnings.push(name.into());
+                    let name = kept(name, MAX_NAME_BYTES);
+                    if !self.warnings.contains(&name) && self.warnings.len() < MAX_WARNINGS {
+                        self.warnings.push(name);
                     }
                     Signal::WarningRaised
                 }
                 SdkSignal::WarningCleared(name) => {
-                    self.warnings.retain(|w| w != name);
+                    let name = kept(name, MAX_NAME_BYTES);
+                    self.warnings.retain(|w| *w != name);
                     Signal::WarningCleared
                 }
                 SdkSignal::Error(code, message) => {
                     if self.errors.len() < MAX_ERRORS {
                         self.errors.push(SdkErrorSeen {
                             code,
-                            message: message.unwrap_or_default().into(),
+                            message: kept(message.unwrap_or_default(), MAX_MESSAGE_BYTES),
                         });
                     }
                     Signal::Error(code.and_then(|c| i32::try_from(c).ok()))
@@ -287,7 +289,7 @@ impl LiveState {
         self.note(TimelineEntry {
             time_ns,
             sdk,
-            name: event.name.as_str().into(),
+            name: kept(&event.name, MAX_NAME_BYTES),
             signal: signal.clone(),
         });
         let state = match signal {
@@ -299,13 +301,12 @@ impl LiveState {
         }
         // The progress that got furthest (ringing < answered < final); among equals, the
         // newest by timestamp.
-        let current = self.progress_state.as_ref().map_or(0, stage);
+        let current = self.progress_state().as_ref().map_or(0, stage);
         if self.progress.is_none()
             || stage(&state) > current
             || (stage(&state) == current && time_ns >= self.progress_ns)
         {
-            self.progress = Some(event.name.as_str().into());
-            self.progress_state = Some(state.clone());
+            self.progress = Some(kept(&event.name, MAX_NAME_BYTES));
             self.progress_ns = time_ns;
         }
         Some(state)
@@ -344,6 +345,13 @@ impl LiveState {
             };
             self.keep(sample);
         }
+    }
+
+    /// The state the progress name reports ([`crate::twilio::live::progress_state`]).
+    pub fn progress_state(&self) -> Option<CallState> {
+        self.progress
+            .as_deref()
+            .and_then(crate::twilio::live::progress_state)
     }
 
     /// True when an SDK warning is active.
@@ -446,6 +454,17 @@ pub fn stage(state: &CallState) -> u8 {
         s if s.is_final() => 4,
         _ => 1,
     }
+}
+
+/// `text` as a call keeps it: cut to `max` bytes by [`crate::text::clip`], which says how much
+/// was cut.
+fn kept(text: &str, max: usize) -> CompactString {
+    if text.len() <= max {
+        return text.into();
+    }
+    let mut text = text.to_owned();
+    crate::text::clip(&mut text, max);
+    text.into()
 }
 
 /// Keeps in `slot` the worse of it and `value` (`pick` chooses: max or min).
@@ -557,11 +576,11 @@ mod tests {
         live.apply_event(LiveKind::GatewayEvent, &progress("call.completed"), 60 * S);
         live.apply_event(LiveKind::GatewayEvent, &progress("answered"), 5 * S); // late
         assert_eq!(live.progress.as_deref(), Some("call.completed"));
-        assert_eq!(live.progress_state, Some(CallState::Completed));
+        assert_eq!(live.progress_state(), Some(CallState::Completed));
         assert_eq!(live.answered_ns, 5 * S);
         // Even one with a later timestamp.
         live.apply_event(LiveKind::GatewayEvent, &progress("ringing"), 90 * S);
-        assert_eq!(live.progress_state, Some(CallState::Completed));
+        assert_eq!(live.progress_state(), Some(CallState::Completed));
         assert_eq!(live.timeline.len(), 4);
         assert_eq!(
             live.timeline[1].name, "answered",
@@ -625,6 +644,49 @@ mod tests {
             None
         );
         assert_eq!(live.progress, None);
+    }
+
+    #[test]
+    fn long_names_and_messages_are_cut_and_a_long_warning_still_clears() {
+        let mut live = LiveState::default();
+        let long = "w".repeat(5_000);
+        live.apply_event(
+            LiveKind::SdkEvent,
+            &sdk(&long, "network-quality-warning-raised"),
+            S,
+        );
+        assert_eq!(live.warnings.len(), 1);
+        assert!(
+            live.warnings[0].len() < MAX_NAME_BYTES + 20,
+            "{}",
+            live.warnings[0].len()
+        );
+        assert!(
+            live.warnings[0].ends_with("…[+4936 bytes]"),
+            "{}",
+            live.warnings[0]
+        );
+        assert!(live.timeline[0].name.len() < MAX_NAME_BYTES + 20);
+        live.apply_event(
+            LiveKind::SdkEvent,
+            &sdk(&long, "network-quality-warning-cleared"),
+            2 * S,
+        );
+        assert!(
+            live.warnings.is_empty(),
+            "the cut name is cleared by the same long name"
+        );
+        let error: EventCore = serde_json::from_value(json!({"name": "error",
+            "sdk_edge": {"error": {"code": 31000, "message": "m".repeat(10_000)}}}))
+        .expect("event");
+        live.apply_event(LiveKind::SdkEvent, &error, 3 * S);
+        assert!(live.errors[0].message.len() < MAX_MESSAGE_BYTES + 20);
+        live.apply_event(
+            LiveKind::GatewayEvent,
+            &progress(&format!("call.{long}")),
+            4 * S,
+        );
+        assert_eq!(live.progress, None, "an unknown name is not progress");
     }
 
     #[test]

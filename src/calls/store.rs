@@ -308,7 +308,7 @@ impl CallStore {
         if let Some(live) = record.live.as_deref_mut() {
             live.summary_state = Some(event.summary.call_state.clone());
             record.summary.call_state =
-                settle(live.summary_state.as_ref(), live.progress_state.as_ref());
+                settle(live.summary_state.as_ref(), live.progress_state().as_ref());
         }
         record.packed = PackedSummary::pack_json(event.data.as_bytes());
         record.search = SearchText::of(&record.summary);
@@ -352,7 +352,7 @@ impl CallStore {
         }
         let old_state = record.summary.call_state.clone();
         record.summary.call_state =
-            settle(live.summary_state.as_ref(), live.progress_state.as_ref());
+            settle(live.summary_state.as_ref(), live.progress_state().as_ref());
         if record.summary.call_state != old_state {
             record.search = SearchText::of(&record.summary);
         }
