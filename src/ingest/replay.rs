@@ -299,18 +299,13 @@ pub fn resume_from(path: &Path) -> std::io::Result<Resumed> {
     for (i, rec) in recorded.iter().enumerate() {
         let d = rejudge(&judge, rec, i as u64 + 1);
         if d.verdict.is_accepted() && !d.events.is_empty() {
-            for e in &d.events {
-                match e {
-                    DeliveredEvent::CallSummary(s) => {
-                        calls.insert(s.summary.call_sid.clone());
-                    }
-                    // A call appears at its first event of any type.
-                    DeliveredEvent::Live(e) => {
-                        calls.insert(e.data.call_sid().to_owned());
-                    }
-                    _ => {}
-                }
-            }
+            // A call appears at its first event of any type.
+            calls.extend(
+                d.events
+                    .iter()
+                    .filter_map(DeliveredEvent::call_sid)
+                    .map(str::to_owned),
+            );
             deliveries.push(d);
         }
     }

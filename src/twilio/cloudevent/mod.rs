@@ -233,6 +233,16 @@ impl DeliveredEvent {
         }
     }
 
+    /// The call the event is about: a summary's or a live event's `call_sid`; `None` for
+    /// test events and other types.
+    pub fn call_sid(&self) -> Option<&str> {
+        match self {
+            Self::CallSummary(e) => Some(&e.summary.call_sid),
+            Self::Live(e) => Some(e.data.call_sid()),
+            Self::TestEvent { .. } | Self::Other { .. } => None,
+        }
+    }
+
     /// The CloudEvent `type`.
     pub fn event_type(&self) -> &str {
         match self {
