@@ -125,7 +125,7 @@ pub fn call_rows<'a>(
             let live = record.live.as_deref();
             let latest = live.map(|l| l.latest).unwrap_or_default();
             let worst = live.map(|l| l.worst).unwrap_or_default();
-            let round = |v: Option<f64>| v.map(|v| (v * 100.0).round() / 100.0);
+            let round = |v: Option<f64>| v.map(crate::output::two_decimals);
             CallRow {
                 time: rfc3339(record.updated_at),
                 call_sid: s.call_sid.clone(),

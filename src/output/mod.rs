@@ -10,6 +10,12 @@ pub mod export;
 pub mod mask;
 pub mod ndjson;
 
+/// A quality figure as the line outputs and the exports carry it: two decimals, the samples'
+/// own precision.
+pub fn two_decimals(v: f64) -> f64 {
+    (v * 100.0).round() / 100.0
+}
+
 use std::io::Write;
 use std::sync::Arc;
 use std::time::Duration;

@@ -43,11 +43,6 @@ pub fn alert(a: &SinkAlert) -> Value {
     })
 }
 
-/// A figure as the ndjson lines carry it: two decimals (the samples' own precision).
-fn round2(v: f64) -> f64 {
-    (v * 100.0).round() / 100.0
-}
-
 /// `{"type":"gap","dropped":N}`.
 pub fn gap(dropped: u64) -> Value {
     json!({"type": "gap", "dropped": dropped})
@@ -176,13 +171,13 @@ pub fn update(update: &Update<'_>, mask: bool) -> Value {
                 stale: record.is_stale(),
                 in_progress: record.in_progress(),
                 progress: live.and_then(|l| l.progress.as_deref()),
-                jitter_ms: latest.jitter_ms.map(round2),
-                loss_pct: latest.loss_pct.map(round2),
-                rtt_ms: latest.rtt_ms.map(round2),
-                mos: latest.mos.map(round2),
-                jitter_max: worst.jitter_ms.map(round2),
-                loss_max: worst.loss_pct.map(round2),
-                mos_min: worst.mos.map(round2),
+                jitter_ms: latest.jitter_ms.map(crate::output::two_decimals),
+                loss_pct: latest.loss_pct.map(crate::output::two_decimals),
+                rtt_ms: latest.rtt_ms.map(crate::output::two_decimals),
+                mos: latest.mos.map(crate::output::two_decimals),
+                jitter_max: worst.jitter_ms.map(crate::output::two_decimals),
+                loss_max: worst.loss_pct.map(crate::output::two_decimals),
+                mos_min: worst.mos.map(crate::output::two_decimals),
                 samples: live.map_or(0, |l| l.samples_merged),
                 warnings: live.map_or_else(Vec::new, |l| {
                     l.warnings.iter().map(|w| w.as_str()).collect()
