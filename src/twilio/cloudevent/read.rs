@@ -434,7 +434,7 @@ fn type_event(index: usize, envelope: Envelope) -> Result<DeliveredEvent, Delive
         Target::Summary => {
             let SummaryData { core, json } = match data {
                 Data::Summary(summary) => *summary,
-                Data::Raw(value) => summary_from_value(value).map_err(bad)?,
+                Data::Raw(value) => data_from_value(value, summary_from_object).map_err(bad)?,
                 other => return Err(bad(other_problem(other))),
             };
             if core.call_sid.is_empty() {
@@ -454,7 +454,9 @@ fn type_event(index: usize, envelope: Envelope) -> Result<DeliveredEvent, Delive
         Target::Live(kind) => {
             let data = match data {
                 Data::Live(live) => live,
-                Data::Raw(value) => live_from_value(kind, value).map_err(bad)?,
+                Data::Raw(value) => {
+                    data_from_value(value, |object| live_from_object(kind, object)).map_err(bad)?
+                }
                 other => return Err(bad(other_problem(other))),
             };
             if data.call_sid().is_empty() {
@@ -520,43 +522,52 @@ fn encoded_object(s: &str) -> Result<&str, String> {
     }
 }
 
-/// Reads a call summary from the JSON text of its `data`, as found in the body: an object, a
-/// JSON-encoded string holding one, or something unusable.
-fn summary_from_text(text: &str) -> Data {
-    let not_object = |found: &str| Data::Problem(format!("is not an object (found {found})"));
-    let outcome = match text.as_bytes().first() {
-        Some(b'{') => summary_from_object(text),
+/// Reads a `data` from its JSON text as found in the body, with `read` for the text of an
+/// object: an object, a JSON-encoded string holding one, `null` (missing), or something
+/// unusable (the problem, for `BadData`).
+fn data_from_text<T>(
+    text: &str,
+    read: impl Fn(&str) -> Result<T, String>,
+) -> Result<Option<T>, String> {
+    let not_object = |found: &str| Err(format!("is not an object (found {found})"));
+    match text.as_bytes().first() {
+        Some(b'{') => read(text).map(Some),
         Some(b'"') => match serde_json::from_str::<String>(text) {
-            Ok(encoded) => summary_from_str(&encoded),
+            Ok(encoded) => read(encoded_object(&encoded)?).map(Some),
             Err(e) => Err(format!("is a string that is not valid JSON: {e}")),
         },
-        Some(b'n') => return Data::Missing,
-        Some(b't' | b'f') => return not_object("a boolean"),
-        Some(b'[') => return not_object("an array"),
-        _ => return not_object("a number"),
-    };
-    match outcome {
-        Ok(summary) => Data::Summary(Box::new(summary)),
+        Some(b'n') => Ok(None),
+        Some(b't' | b'f') => not_object("a boolean"),
+        Some(b'[') => not_object("an array"),
+        _ => not_object("a number"),
+    }
+}
+
+/// Reads a `data` buffered as a `Value` (read before the event's `type` was known) with
+/// `read` for the text of an object.
+fn data_from_value<T>(data: Value, read: impl Fn(&str) -> Result<T, String>) -> Result<T, String> {
+    match data {
+        Value::Object(_) => read(&data.to_string()),
+        Value::String(s) => read(encoded_object(&s)?),
+        Value::Null => Err("is missing".to_owned()),
+        other => Err(format!("is not an object (found {})", kind_of(&other))),
+    }
+}
+
+/// Reads a call summary's `data` from its JSON text as found in the body.
+fn summary_from_text(text: &str) -> Data {
+    match data_from_text(text, summary_from_object) {
+        Ok(Some(summary)) => Data::Summary(Box::new(summary)),
+        Ok(None) => Data::Missing,
         Err(problem) => Data::Problem(problem),
     }
 }
 
-/// Reads a live event's `data` from its JSON text as found in the body: an object, or a
-/// JSON-encoded string holding one.
+/// Reads a live event's `data` from its JSON text as found in the body.
 fn live_from_text(kind: LiveKind, text: &str) -> Data {
-    let outcome = match text.as_bytes().first() {
-        Some(b'{') => live_from_object(kind, text),
-        Some(b'"') => match serde_json::from_str::<String>(text) {
-            Ok(encoded) => encoded_object(&encoded).and_then(|o| live_from_object(kind, o)),
-            Err(e) => Err(format!("is a string that is not valid JSON: {e}")),
-        },
-        Some(b'n') => return Data::Missing,
-        Some(b't' | b'f') => Err("is not an object (found a boolean)".to_owned()),
-        Some(b'[') => Err("is not an object (found an array)".to_owned()),
-        _ => Err("is not an object (found a number)".to_owned()),
-    };
-    match outcome {
-        Ok(live) => Data::Live(live),
+    match data_from_text(text, |object| live_from_object(kind, object)) {
+        Ok(Some(live)) => Data::Live(live),
+        Ok(None) => Data::Missing,
         Err(problem) => Data::Problem(problem),
     }
 }
@@ -570,16 +581,6 @@ fn live_from_object(kind: LiveKind, text: &str) -> Result<LiveData, String> {
             _ => format!("is a string that is not valid JSON: {e}"),
         }
     })
-}
-
-/// Reads a live event's `data` buffered as a `Value`.
-fn live_from_value(kind: LiveKind, data: Value) -> Result<LiveData, String> {
-    match data {
-        Value::Object(_) => live_from_object(kind, &data.to_string()),
-        Value::String(s) => live_from_object(kind, encoded_object(&s)?),
-        Value::Null => Err("is missing".to_owned()),
-        other => Err(format!("is not an object (found {})", kind_of(&other))),
-    }
 }
 
 /// Reads the core of a summary from the text of a JSON object.
@@ -596,21 +597,6 @@ fn summary_from_object(text: &str) -> Result<SummaryData, String> {
                 _ => format!("is a string that is not valid JSON: {e}"),
             })
         }
-    }
-}
-
-/// Reads a call summary from a JSON-encoded `data` string.
-fn summary_from_str(s: &str) -> Result<SummaryData, String> {
-    summary_from_object(encoded_object(s)?)
-}
-
-/// Reads a call summary from a `data` buffered as a `Value` (an object, or a string holding one).
-fn summary_from_value(data: Value) -> Result<SummaryData, String> {
-    match data {
-        Value::Object(_) => summary_from_object(&data.to_string()),
-        Value::String(s) => summary_from_str(&s),
-        Value::Null => Err("is missing".to_owned()),
-        other => Err(format!("is not an object (found {})", kind_of(&other))),
     }
 }
 
