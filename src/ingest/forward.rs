@@ -2,7 +2,8 @@
 //! its body unchanged, signed again for that URL with the key that verified it (so the app's own
 //! Twilio validator accepts it).
 //!
-//! One forwarder task per target, fed by a bounded queue ([`FORWARD_QUEUE`] deliveries): the
+//! One forwarder task per target, fed by a bounded queue ([`FORWARD_QUEUE`] deliveries and
+//! [`FORWARD_QUEUE_BYTES`] of bodies): the
 //! listener only offers a delivery with `try_send` once its verdict is accepted, and never waits
 //! for the forward, so a slow target never delays the answer to Twilio. A full queue drops the
 //! delivery and counts it. A connection error or a 5xx is retried after each
@@ -22,6 +23,10 @@ use crate::twilio::webhook::{SenderOptions, SignedDelivery, WebhookSender};
 
 /// Deliveries waiting to be forwarded, per target, before new ones are dropped.
 pub const FORWARD_QUEUE: usize = 1_000;
+
+/// The most body bytes the queue holds at once (a delivery may be up to 1 MiB): past it,
+/// deliveries are dropped and counted as when the queue is full.
+pub const FORWARD_QUEUE_BYTES: usize = 32 << 20;
 
 /// The waits before each retry after a connection error or a 5xx: 4 tries at most.
 pub const FORWARD_BACKOFF: [Duration; 3] = [
@@ -126,6 +131,8 @@ pub struct ForwardState {
     pub failed: AtomicU64,
     /// Deliveries not forwarded because the queue was full.
     pub dropped: AtomicU64,
+    /// Body bytes waiting in the queue ([`FORWARD_QUEUE_BYTES`] at most).
+    queued_bytes: std::sync::atomic::AtomicUsize,
     outcomes: Mutex<VecDeque<(u64, ForwardStatus)>>,
     /// Outcomes not yet taken by [`Self::take_new`] (the ndjson writer).
     fresh: Mutex<Vec<(u64, ForwardStatus)>>,
@@ -138,6 +145,7 @@ impl ForwardState {
             ok: AtomicU64::new(0),
             failed: AtomicU64::new(0),
             dropped: AtomicU64::new(0),
+            queued_bytes: std::sync::atomic::AtomicUsize::new(0),
             outcomes: Mutex::new(VecDeque::new()),
             fresh: Mutex::new(Vec::new()),
         }
@@ -243,6 +251,13 @@ impl Forwarder {
     /// Offers delivery `seq` (its body as received, verified with `algorithm`) without waiting:
     /// dropped and counted when the queue is full.
     pub fn offer(&self, seq: u64, body: Bytes, algorithm: Algorithm, settings: Option<&str>) {
+        let len = body.len();
+        let queued = &self.state.queued_bytes;
+        if queued.fetch_add(len, Ordering::Relaxed) + len > FORWARD_QUEUE_BYTES {
+            queued.fetch_sub(len, Ordering::Relaxed);
+            self.state.note(seq, ForwardStatus::Dropped);
+            return;
+        }
         let job = Job {
             seq,
             body,
@@ -250,6 +265,7 @@ impl Forwarder {
             settings: settings.filter(|h| !h.trim().is_empty()).map(str::to_owned),
         };
         if let Err(e) = self.tx.try_send(job) {
+            queued.fetch_sub(len, Ordering::Relaxed);
             let seq = match e {
                 mpsc::error::TrySendError::Full(job) | mpsc::error::TrySendError::Closed(job) => {
                     job.seq
@@ -268,6 +284,9 @@ async fn run(
     backoff: &'static [Duration],
 ) {
     while let Some(job) = rx.recv().await {
+        state
+            .queued_bytes
+            .fetch_sub(job.body.len(), Ordering::Relaxed);
         let signed = sign_for(&keys, &state.target, &job);
         let mut headers: Vec<(&str, &str)> = Vec::new();
         if let Some(settings) = &job.settings {
@@ -521,5 +540,21 @@ mod tests {
             ForwardStatus::Dropped.to_json(last, &url)["result"],
             "dropped"
         );
+    }
+
+    #[tokio::test]
+    async fn the_queue_holds_at_most_its_bytes() {
+        let (url, _received) = target(vec![200; 2], Duration::from_secs(30)).await;
+        let forwarder = Forwarder::start(&url, keys(), &NO_WAIT).expect("client");
+        let body = Bytes::from(vec![b' '; 1 << 20]);
+        for seq in 0..40 {
+            forwarder.offer(seq, body.clone(), Algorithm::HmacSha1, None);
+        }
+        // 32 MiB: the first one is taken by the (stuck) forwarder task, 32 wait, 7 are dropped.
+        let dropped = forwarder.state.dropped.load(Ordering::Relaxed);
+        assert!((7..=8).contains(&dropped), "{dropped}");
+        assert_eq!(forwarder.state.status_of(39), Some(ForwardStatus::Dropped));
+        let queued = forwarder.state.queued_bytes.load(Ordering::Relaxed);
+        assert!(queued <= FORWARD_QUEUE_BYTES, "{queued}");
     }
 }
