@@ -3,12 +3,12 @@
 //! Twilio validator accepts it).
 //!
 //! One forwarder task per target, fed by a bounded queue ([`FORWARD_QUEUE`] deliveries and
-//! [`FORWARD_QUEUE_BYTES`] of bodies): the
-//! listener only offers a delivery with `try_send` once its verdict is accepted, and never waits
-//! for the forward, so a slow target never delays the answer to Twilio. A full queue drops the
-//! delivery and counts it. A connection error or a 5xx is retried after each
-//! [`FORWARD_BACKOFF`]; a 4xx is final. Each outcome is kept in [`ForwardState`] (counters and
-//! the recent outcomes by delivery number) for the deliveries view and the ndjson `forward` lines.
+//! [`FORWARD_QUEUE_BYTES`] of bodies): the listener only offers a delivery with `try_send` once
+//! its verdict is accepted, and never waits for the forward, so a slow target never delays the
+//! answer to Twilio. A full queue drops the delivery and counts it. A connection error or a
+//! 5xx is retried after each [`FORWARD_BACKOFF`]; a 4xx is final. Each outcome is kept in
+//! [`ForwardState`] (counters and the recent outcomes by delivery number) for the deliveries
+//! view and the ndjson `forward` lines.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
