@@ -197,6 +197,7 @@ impl Session {
 /// are dropped here: a thousand parsed summaries are ~5 MiB. (Its body is a block of its own:
 /// the listener copies it out of hyper's read buffer on arrival.)
 fn for_the_log(mut delivery: Delivery) -> Delivery {
+    delivery.note_call_sids();
     delivery.events = Vec::new();
     delivery.queued.release();
     delivery

@@ -181,6 +181,17 @@ impl ForwardState {
             .map(|(_, status)| status.clone())
     }
 
+    /// The latest forward that failed or was dropped, among the recent outcomes: the cause the
+    /// header's problem line quotes.
+    pub fn latest_trouble(&self) -> Option<(u64, ForwardStatus)> {
+        let outcomes = self.outcomes.lock().unwrap_or_else(|p| p.into_inner());
+        outcomes
+            .iter()
+            .rev()
+            .find(|(_, status)| !status.is_success())
+            .cloned()
+    }
+
     /// The outcomes noted since the last call.
     pub fn take_new(&self) -> Vec<(u64, ForwardStatus)> {
         std::mem::take(&mut *self.fresh.lock().unwrap_or_else(|p| p.into_inner()))

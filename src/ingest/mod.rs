@@ -89,7 +89,13 @@ pub struct Delivery {
     /// Its share of the presentation channel's byte budget, given back when the consumer takes
     /// it (or when it is dropped on the way).
     pub queued: QueueTicket,
+    /// The calls it is about (at most [`CALL_SIDS_KEPT`]), noted by [`Self::note_call_sids`]
+    /// before the deliveries log drops its events: the deliveries view's SID column and filter.
+    pub call_sids: Vec<String>,
 }
+
+/// How many call SIDs a delivery notes for the deliveries view.
+pub const CALL_SIDS_KEPT: usize = 4;
 
 impl Delivery {
     /// An accepted delivery carrying `events`, as if it had arrived at `received_at` (replay,
@@ -120,7 +126,42 @@ impl Delivery {
             handling: Duration::ZERO,
             diagnosis: None,
             queued: QueueTicket::default(),
+            call_sids: Vec::new(),
         }
+    }
+
+    /// Notes the calls this delivery is about in [`Self::call_sids`], distinct, in order: those
+    /// of its events, or, when it has none (refused, duplicate), the call SIDs (`CA` and 32 hex
+    /// digits) its body names. A refused body is unverified: what it names is only a lead.
+    pub fn note_call_sids(&mut self) {
+        let mut sids: Vec<String> = Vec::new();
+        let mut note = |sid: &str| {
+            if sids.len() < CALL_SIDS_KEPT && !sids.iter().any(|s| s == sid) {
+                sids.push(sid.to_owned());
+            }
+        };
+        if self.events.is_empty() {
+            let body = &self.body[..];
+            let mut i = 0;
+            while i + 34 <= body.len() {
+                let candidate = &body[i..i + 34];
+                if candidate.starts_with(b"CA") && candidate[2..].iter().all(u8::is_ascii_hexdigit)
+                {
+                    // ASCII by the check above.
+                    note(&String::from_utf8_lossy(candidate));
+                    i += 34;
+                } else {
+                    i += 1;
+                }
+            }
+        } else {
+            for event in &self.events {
+                if let Some(sid) = event.call_sid() {
+                    note(sid);
+                }
+            }
+        }
+        self.call_sids = sids;
     }
 
     /// The bytes this delivery holds on the heap, roughly: what the presentation channel and the
@@ -136,6 +177,7 @@ impl Delivery {
             + self.query.len()
             + self.signed_url.as_ref().map_or(0, String::len)
             + self.event_types.iter().map(String::len).sum::<usize>()
+            + self.call_sids.iter().map(String::len).sum::<usize>()
             + events
             + diagnosis
     }

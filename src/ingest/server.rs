@@ -227,6 +227,7 @@ impl Listener {
             handling: Duration::ZERO,
             diagnosis: None,
             queued: QueueTicket::default(),
+            call_sids: Vec::new(),
         };
 
         let announced = headers

@@ -4,14 +4,16 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use crate::calls::filter::Filter;
+use crate::calls::filter::{Filter, FilterError};
 use crate::calls::stats::CallStats;
 use crate::calls::store::{CallId, CallRecord};
 use crate::ingest::{Delivery, ListenerStats};
 use crate::session::Session;
 use crate::tui::HeaderInfo;
 pub use crate::tui::columns::SortColumn;
+use crate::tui::delivery_filter::DeliveryFilter;
 use crate::tui::keys::{Action, Context};
+use crate::tui::problems::{Problem, ProblemKind};
 
 /// The three views `Tab` cycles through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -179,6 +181,16 @@ pub struct App {
     pub should_quit: bool,
     /// True when something changed since the last frame.
     pub dirty: bool,
+    /// The deliveries view's own filter (`/` in that view).
+    pub delivery_filter: Option<DeliveryFilter>,
+    /// The deliveries filters applied in this run, newest first, each once.
+    pub delivery_filter_history: Vec<String>,
+    /// The header problem picked after `!` (an index into [`Self::problems`]); `None` when
+    /// keys go to the view.
+    pub problem_focus: Option<usize>,
+    /// The kinds of problem `x` dismissed: hidden from the header until `!` lists them; a kind
+    /// not among them shows again.
+    pub dismissed_problems: Vec<ProblemKind>,
 }
 
 impl App {
@@ -211,7 +223,101 @@ impl App {
             export_dir: std::path::PathBuf::from("."),
             should_quit: false,
             dirty: true,
+            delivery_filter: None,
+            delivery_filter_history: Vec::new(),
+            problem_focus: None,
+            dismissed_problems: Vec::new(),
         }
+    }
+
+    /// Every problem there is now, most urgent first ([`crate::tui::problems::list`]).
+    pub fn problems(&self) -> Vec<Problem> {
+        crate::tui::problems::list(&self.session, &self.stats, &self.header, self.now)
+    }
+
+    /// The problems the header shows: while one is being picked (`!`), all of them; otherwise
+    /// those of a kind `x` has not dismissed.
+    pub fn shown_problems(&self) -> Vec<Problem> {
+        let mut problems = self.problems();
+        if self.problem_focus.is_none() {
+            problems.retain(|p| !self.dismissed_problems.contains(&p.kind));
+        }
+        problems
+    }
+
+    /// The deliveries the deliveries view lists, newest first: those its filter lets through.
+    pub fn shown_deliveries(&self) -> impl Iterator<Item = &Delivery> + '_ {
+        let filter = self.delivery_filter.as_ref();
+        self.session
+            .deliveries
+            .iter()
+            .rev()
+            .filter(move |d| filter.is_none_or(|f| f.matches(d)))
+    }
+
+    /// Shows the deliveries view filtered by `expr` (blank: all deliveries): what Enter on a
+    /// header problem does, and a call's "jump to its deliveries" (`sid=CA…`). A bad expression
+    /// changes nothing and says why in the hint bar.
+    pub fn show_deliveries_filtered(&mut self, expr: &str) -> Result<(), FilterError> {
+        let filter = DeliveryFilter::parse(expr).inspect_err(|e| {
+            self.notice = Some(Notice {
+                text: format!("deliveries filter `{expr}`: {e}"),
+                is_error: true,
+            });
+        })?;
+        let text = filter.text().to_owned();
+        if text.is_empty() {
+            self.delivery_filter = None;
+        } else {
+            remember(&mut self.delivery_filter_history, &text);
+            self.delivery_filter = Some(filter);
+        }
+        self.view = View::Deliveries;
+        self.overlay = None;
+        self.editor = None;
+        self.problem_focus = None;
+        self.selected_delivery = None;
+        self.dirty = true;
+        Ok(())
+    }
+
+    /// Enter on a picked problem: its deliveries, or a notice saying there are none to list.
+    fn open_problem(&mut self) {
+        let problems = self.problems();
+        let Some(problem) = self
+            .problem_focus
+            .and_then(|i| problems.get(i.min(problems.len().saturating_sub(1))))
+        else {
+            self.problem_focus = None;
+            return;
+        };
+        match (problem.deliveries_filter(), problem.kind) {
+            (Some(expr), _) => {
+                // The filters are written here, so they parse (a unit test checks each).
+                let _ = self.show_deliveries_filtered(expr);
+            }
+            // The deliveries view lists the Debugger's alerts under its table.
+            (None, ProblemKind::DebuggerAlerts) => {
+                let _ = self.show_deliveries_filtered("");
+            }
+            (None, _) => {
+                self.notice = Some(Notice {
+                    text: "no delivery of the log is about this problem: the line says it all"
+                        .into(),
+                    is_error: false,
+                });
+            }
+        }
+    }
+
+    /// `x`: hides every problem shown now, until a problem of another kind arrives.
+    fn dismiss_problems(&mut self) {
+        for problem in self.problems() {
+            if !self.dismissed_problems.contains(&problem.kind) {
+                self.dismissed_problems.push(problem.kind);
+            }
+        }
+        self.problem_focus = None;
     }
 
     /// Where keys are interpreted now.
@@ -219,6 +325,7 @@ impl App {
         match (&self.overlay, self.view) {
             (Some(Overlay::Help { .. }), _) => Context::Help,
             (Some(_), _) => Context::Details,
+            (None, _) if self.problem_focus.is_some() => Context::Problems,
             (None, View::Calls) => Context::Calls,
             (None, View::Deliveries) => Context::Deliveries,
             (None, View::Stats) => Context::Stats,
@@ -358,9 +465,8 @@ impl App {
 
     /// Index of the selected delivery, counted from the newest.
     pub fn selected_delivery_index(&self) -> usize {
-        let log = &self.session.deliveries;
         self.selected_delivery
-            .and_then(|seq| log.iter().rev().position(|d| d.seq == seq))
+            .and_then(|seq| self.shown_deliveries().position(|d| d.seq == seq))
             .unwrap_or(0)
     }
 
@@ -393,13 +499,21 @@ impl App {
             Action::FilterApply => return self.apply_filter_text(),
             Action::FilterCancel => {
                 if self.editor.take().is_some() {
-                    self.set_filter(None);
+                    if self.view == View::Deliveries {
+                        self.set_delivery_filter(None);
+                    } else {
+                        self.set_filter(None);
+                    }
                 }
                 return;
             }
             _ => {}
         }
-        let history = &self.filter_history;
+        let history = if self.view == View::Deliveries {
+            &self.delivery_filter_history
+        } else {
+            &self.filter_history
+        };
         let Some(editor) = &mut self.editor else {
             return;
         };
@@ -448,9 +562,14 @@ impl App {
     /// Puts an applied filter at the front of the history, once, keeping the newest
     /// [`FILTER_HISTORY_MAX`].
     fn remember_filter(&mut self, text: &str) {
-        self.filter_history.retain(|t| t != text);
-        self.filter_history.insert(0, text.to_owned());
-        self.filter_history.truncate(FILTER_HISTORY_MAX);
+        remember(&mut self.filter_history, text);
+    }
+
+    /// Replaces the deliveries view's filter; the selection follows the newest again.
+    pub fn set_delivery_filter(&mut self, filter: Option<DeliveryFilter>) {
+        self.delivery_filter = filter;
+        self.selected_delivery = None;
+        self.dirty = true;
     }
 
     /// Parses the typed filter; on error keeps the previous filter and shows why.
@@ -459,6 +578,22 @@ impl App {
             return;
         };
         let text = editor.text().trim().to_owned();
+        if self.view == View::Deliveries {
+            if text.is_empty() {
+                self.editor = None;
+                self.set_delivery_filter(None);
+                return;
+            }
+            match DeliveryFilter::parse(&text) {
+                Ok(filter) => {
+                    self.editor = None;
+                    remember(&mut self.delivery_filter_history, &text);
+                    self.set_delivery_filter(Some(filter));
+                }
+                Err(e) => editor.error = Some(e.to_string()),
+            }
+            return;
+        }
         if text.is_empty() {
             self.editor = None;
             self.set_filter(None);
@@ -497,10 +632,21 @@ impl App {
             Action::Close => {
                 if self.overlay.is_some() {
                     self.overlay = None;
+                } else if self.problem_focus.is_some() {
+                    self.problem_focus = None;
                 } else if self.filter.is_some() && self.view == View::Calls {
                     self.set_filter(None);
+                } else if self.delivery_filter.is_some() && self.view == View::Deliveries {
+                    self.set_delivery_filter(None);
                 }
             }
+            Action::FocusProblems => {
+                if !self.problems().is_empty() {
+                    self.problem_focus = Some(0);
+                }
+            }
+            Action::DismissProblems => self.dismiss_problems(),
+            Action::OpenProblem => self.open_problem(),
             Action::NextView | Action::PrevView => {
                 let views = [View::Calls, View::Deliveries, View::Stats];
                 let i = views.iter().position(|v| *v == self.view).unwrap_or(0);
@@ -512,11 +658,12 @@ impl App {
                 self.view = views[(i + step) % views.len()];
             }
             Action::StartFilter => {
-                let text = self
-                    .filter
-                    .as_ref()
-                    .map(|f| f.text().to_owned())
-                    .unwrap_or_default();
+                let text = if self.view == View::Deliveries {
+                    self.delivery_filter.as_ref().map(|f| f.text().to_owned())
+                } else {
+                    self.filter.as_ref().map(|f| f.text().to_owned())
+                }
+                .unwrap_or_default();
                 self.editor = Some(FilterEditor::new(text));
             }
             Action::CycleSort => {
@@ -575,11 +722,9 @@ impl App {
             }
             View::Deliveries => {
                 let index = self.selected_delivery_index();
-                if let Some(d) = self.session.deliveries.iter().rev().nth(index) {
-                    self.overlay = Some(Overlay::DeliveryDetails {
-                        seq: d.seq,
-                        scroll: 0,
-                    });
+                let seq = self.shown_deliveries().nth(index).map(|d| d.seq);
+                if let Some(seq) = seq {
+                    self.overlay = Some(Overlay::DeliveryDetails { seq, scroll: 0 });
                 }
             }
             View::Stats => {}
@@ -606,11 +751,22 @@ impl App {
             };
             return;
         }
+        if let Some(picked) = self.problem_focus {
+            let last = self.problems().len().saturating_sub(1);
+            self.problem_focus = Some(match action {
+                Action::Up => picked.saturating_sub(1),
+                Action::Down => (picked + 1).min(last),
+                Action::First | Action::PageUp => 0,
+                Action::Last | Action::PageDown => last,
+                _ => picked,
+            });
+            return;
+        }
         let (current, len) = match self.view {
             View::Calls => (self.selected_index(), self.rows.len()),
             View::Deliveries => (
                 self.selected_delivery_index(),
-                self.session.deliveries.len(),
+                self.shown_deliveries().count(),
             ),
             View::Stats => return,
         };
@@ -640,12 +796,8 @@ impl App {
                 self.selected_delivery = if target == 0 {
                     None
                 } else {
-                    self.session
-                        .deliveries
-                        .iter()
-                        .rev()
-                        .nth(target)
-                        .map(|d| d.seq)
+                    let seq = self.shown_deliveries().nth(target).map(|d| d.seq);
+                    seq
                 }
             }
             View::Stats => {}
@@ -704,13 +856,8 @@ impl App {
                             .selected_delivery_index()
                             .saturating_sub(rows_on_screen.saturating_sub(1));
                         let index = offset + clicked;
-                        self.selected_delivery = self
-                            .session
-                            .deliveries
-                            .iter()
-                            .rev()
-                            .nth(index)
-                            .map(|d| d.seq);
+                        let seq = self.shown_deliveries().nth(index).map(|d| d.seq);
+                        self.selected_delivery = seq;
                     }
                     View::Stats => {}
                 }
@@ -745,6 +892,14 @@ impl App {
             },
         });
     }
+}
+
+/// Puts an applied filter at the front of a history, once, keeping the newest
+/// [`FILTER_HISTORY_MAX`].
+fn remember(history: &mut Vec<String>, text: &str) {
+    history.retain(|t| t != text);
+    history.insert(0, text.to_owned());
+    history.truncate(FILTER_HISTORY_MAX);
 }
 
 #[cfg(test)]

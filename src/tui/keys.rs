@@ -55,6 +55,12 @@ pub enum Action {
     FilterHistoryOlder,
     /// Filter line: the filter applied after the one shown, then the text typed (↓).
     FilterHistoryNewer,
+    /// Pick one of the header's problems (↑↓), to open its deliveries with Enter.
+    FocusProblems,
+    /// Hide the header's problems until a new kind arrives.
+    DismissProblems,
+    /// Open the deliveries view filtered to the picked problem's deliveries.
+    OpenProblem,
 }
 
 /// Where a key press is interpreted.
@@ -70,6 +76,8 @@ pub enum Context {
     Details,
     /// The help overlay.
     Help,
+    /// Picking one of the header's problems (after `!`).
+    Problems,
 }
 
 /// One binding of the keymap.
@@ -91,11 +99,11 @@ pub struct Binding {
     pub hint: &'static str,
 }
 
-use Context::{Calls, Deliveries, Details, Help, Stats};
+use Context::{Calls, Deliveries, Details, Help, Problems, Stats};
 
-const ALL: &[Context] = &[Calls, Deliveries, Stats, Details, Help];
+const ALL: &[Context] = &[Calls, Deliveries, Stats, Details, Help, Problems];
 const TABLES: &[Context] = &[Calls, Deliveries];
-const SCROLLING: &[Context] = &[Calls, Deliveries, Details, Help];
+const SCROLLING: &[Context] = &[Calls, Deliveries, Details, Help, Problems];
 const VIEWS: &[Context] = &[Calls, Deliveries, Stats];
 const NONE: KeyModifiers = KeyModifiers::NONE;
 const CTRL: KeyModifiers = KeyModifiers::CONTROL;
@@ -272,9 +280,9 @@ pub const BINDINGS: &[Binding] = &[
         KeyCode::Char('/'),
         NONE,
         Action::StartFilter,
-        &[Calls],
+        TABLES,
         "/",
-        "filter (editing keys below)",
+        "filter (each table its own; editing keys below)",
         "filter",
     ),
     bind(
@@ -321,6 +329,43 @@ pub const BINDINGS: &[Binding] = &[
         "e",
         "export CSV+JSON",
         "export",
+    ),
+    // The header's problems: `!` picks one, Enter opens its deliveries, `x` hides them all.
+    bind(
+        KeyCode::Char('!'),
+        NONE,
+        Action::FocusProblems,
+        VIEWS,
+        "!",
+        "pick a header problem (↑↓, Enter: its deliveries)",
+        "",
+    ),
+    bind(
+        KeyCode::Enter,
+        NONE,
+        Action::OpenProblem,
+        &[Problems],
+        "Enter",
+        "deliveries of the picked problem",
+        "deliveries",
+    ),
+    bind(
+        KeyCode::Char('x'),
+        NONE,
+        Action::DismissProblems,
+        VIEWS,
+        "x",
+        "dismiss the header's problems (until a new kind)",
+        "",
+    ),
+    bind(
+        KeyCode::Char('x'),
+        NONE,
+        Action::DismissProblems,
+        &[Problems],
+        "x",
+        "dismiss the header's problems (until a new kind)",
+        "dismiss",
     ),
 ];
 
@@ -656,6 +701,7 @@ fn contexts_label(contexts: &[Context]) -> String {
             Stats => "stats",
             Details => "details",
             Help => "help",
+            Problems => "problems",
         })
         .collect::<Vec<_>>()
         .join(", ")
@@ -695,12 +741,37 @@ mod tests {
             action_for(key(KeyCode::Char('/'), NONE), Calls),
             Some(Action::StartFilter)
         );
-        assert_eq!(action_for(key(KeyCode::Char('/'), NONE), Deliveries), None);
+        assert_eq!(
+            action_for(key(KeyCode::Char('/'), NONE), Deliveries),
+            Some(Action::StartFilter)
+        );
+        assert_eq!(action_for(key(KeyCode::Char('/'), NONE), Stats), None);
+        assert_eq!(
+            action_for(key(KeyCode::Char('!'), KeyModifiers::SHIFT), Calls),
+            Some(Action::FocusProblems)
+        );
+        assert_eq!(
+            action_for(key(KeyCode::Enter, NONE), Problems),
+            Some(Action::OpenProblem)
+        );
+        assert_eq!(
+            action_for(key(KeyCode::Enter, NONE), Calls),
+            Some(Action::Open)
+        );
+        assert_eq!(
+            action_for(key(KeyCode::Char('x'), NONE), Problems),
+            Some(Action::DismissProblems)
+        );
+        assert_eq!(action_for(key(KeyCode::Up, NONE), Problems), Some(Action::Up));
         assert_eq!(
             action_for(key(KeyCode::Char('G'), KeyModifiers::SHIFT), Calls),
             Some(Action::Last)
         );
-        assert_eq!(action_for(key(KeyCode::Char('x'), NONE), Calls), None);
+        assert_eq!(
+            action_for(key(KeyCode::Char('x'), NONE), Calls),
+            Some(Action::DismissProblems)
+        );
+        assert_eq!(action_for(key(KeyCode::Char('z'), NONE), Calls), None);
     }
 
     #[test]
@@ -772,6 +843,9 @@ mod tests {
         dedup.dedup();
         assert_eq!(helps.len(), dedup.len());
         assert!(hint_bar(Calls).iter().any(|(k, _)| *k == "/"));
-        assert!(!hint_bar(Deliveries).iter().any(|(k, _)| *k == "/"));
+        assert!(hint_bar(Deliveries).iter().any(|(k, _)| *k == "/"));
+        assert!(!hint_bar(Stats).iter().any(|(k, _)| *k == "/"));
+        let dismiss = lines.iter().find(|l| l.1.starts_with("dismiss")).expect("x");
+        assert_eq!(dismiss.0, "x", "two bindings, one line of help");
     }
 }

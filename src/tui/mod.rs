@@ -9,7 +9,9 @@
 pub mod app;
 pub mod call_text;
 pub mod columns;
+pub mod delivery_filter;
 pub mod keys;
+pub mod problems;
 pub mod rows;
 pub mod theme;
 pub mod ui;

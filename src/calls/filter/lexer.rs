@@ -6,7 +6,7 @@ use super::FilterError;
 
 /// A comparison operator as written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum CmpOp {
+pub(crate) enum CmpOp {
     Eq,
     Ne,
     Contains,
@@ -18,7 +18,7 @@ pub(super) enum CmpOp {
 }
 
 impl CmpOp {
-    pub(super) fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Self::Eq => "=",
             Self::Ne => "!=",
@@ -34,7 +34,7 @@ impl CmpOp {
 
 /// A token: a parenthesis, `!`, an operator or a word.
 #[derive(Debug, Clone, PartialEq)]
-pub(super) enum Tok {
+pub(crate) enum Tok {
     Open,
     Close,
     Bang,
@@ -44,22 +44,22 @@ pub(super) enum Tok {
 
 /// A token and where it starts.
 #[derive(Debug, Clone, PartialEq)]
-pub(super) struct Token {
-    pub(super) tok: Tok,
+pub(crate) struct Token {
+    pub(crate) tok: Tok,
     /// Character offset of its first character.
-    pub(super) pos: usize,
+    pub(crate) pos: usize,
 }
 
 /// Unquoted words that join or negate terms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Keyword {
+pub(crate) enum Keyword {
     And,
     Or,
     Not,
 }
 
 impl Keyword {
-    pub(super) fn of(word: &str) -> Option<Self> {
+    pub(crate) fn of(word: &str) -> Option<Self> {
         if word.eq_ignore_ascii_case("and") || word == "&&" {
             Some(Self::And)
         } else if word.eq_ignore_ascii_case("or") || word == "||" {
@@ -73,17 +73,17 @@ impl Keyword {
 }
 
 /// Characters that end an unquoted word.
-pub(super) fn ends_word(c: char) -> bool {
+pub(crate) fn ends_word(c: char) -> bool {
     c.is_whitespace() || matches!(c, '(' | ')' | '!' | '=' | '~' | '<' | '>' | '"')
 }
 
 /// 1-based column of a character offset, for messages.
-pub(super) fn column(pos: usize) -> usize {
+pub(crate) fn column(pos: usize) -> usize {
     pos + 1
 }
 
 /// Splits an expression into tokens; only an unclosed quote is an error here.
-pub(super) fn lex(text: &str) -> Result<Vec<Token>, FilterError> {
+pub(crate) fn lex(text: &str) -> Result<Vec<Token>, FilterError> {
     let chars: Vec<char> = text.chars().collect();
     let mut tokens = Vec::new();
     let mut i = 0;

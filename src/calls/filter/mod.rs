@@ -22,7 +22,8 @@
 //!
 //! How the work is shared out, each step using only the ones above it:
 //!
-//! - `lexer`: the expression's characters → tokens (words, quoted words, operators).
+//! - `lexer`: the expression's characters → tokens (words, quoted words, operators); the
+//!   deliveries view's filter ([`crate::tui::delivery_filter`]) reads with it too.
 //! - `needle`: a search text lowercased once, and the allocation-free comparisons with it.
 //! - `fields`: the field names, aliases and help, and how each field's values are read.
 //! - `matcher`: the expression tree and its compiled tests, run against every call.
@@ -32,7 +33,7 @@
 
 mod compile;
 mod fields;
-mod lexer;
+pub(crate) mod lexer;
 mod matcher;
 mod needle;
 mod parser;
@@ -62,7 +63,7 @@ pub struct FilterError {
 }
 
 impl FilterError {
-    fn new(position: usize, message: impl Into<String>) -> Self {
+    pub(crate) fn new(position: usize, message: impl Into<String>) -> Self {
         Self {
             position,
             message: message.into(),

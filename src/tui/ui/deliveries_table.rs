@@ -1,7 +1,8 @@
 //! The deliveries view: every request to the events path (the last 1,000), newest first —
-//! time, method, path, status, verdict, events, size and handling time — like ngrok's
-//! inspector. Refused rows are marked so a signature problem stands out. Below the table, the
-//! Debugger's alerts about the sink: deliveries Twilio could not make.
+//! time, status, verdict, the call it is about, events, path, size and handling time — like
+//! ngrok's inspector, narrowed by its own filter ([`crate::tui::delivery_filter`], `/` here).
+//! Refused rows are marked so a signature problem stands out. Below the table, the Debugger's
+//! alerts about the sink: deliveries Twilio could not make.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -15,17 +16,23 @@ use crate::tui::app::App;
 use crate::tui::ui::calls_table::fit;
 use crate::tui::ui::theme::Theme;
 
-/// Columns: title, width, priority (1 = kept longest on narrow screens).
-const COLUMNS: [(Col, &str, u16, u8); 8] = [
+/// Columns: title, width, priority (1 = kept longest on narrow screens). The call SID is
+/// shortened (`CA0123…cdef`) unless the screen is [`FULL_SID_WIDTH`] wide.
+const COLUMNS: [(Col, &str, u16, u8); 10] = [
     (Col::Time, "TIME", 8, 2),
-    (Col::Method, "METHOD", 6, 7),
+    (Col::Method, "METHOD", 6, 9),
     (Col::Status, "STATUS", 6, 1),
     (Col::Verdict, "VERDICT", 17, 3),
-    (Col::Events, "EVENTS", 20, 4),
-    (Col::Size, "SIZE", 7, 6),
-    (Col::Took, "TOOK", 7, 8),
+    (Col::Sid, "CALL SID", 14, 4),
+    (Col::Events, "EVENTS", 20, 6),
+    (Col::Path, "PATH", 8, 7),
+    (Col::Size, "SIZE", 7, 8),
+    (Col::Took, "TOOK", 7, 10),
     (Col::Why, "WHY", 20, 5),
 ];
+
+/// Screens at least this wide show whole call SIDs (34 characters).
+const FULL_SID_WIDTH: u16 = 150;
 
 /// With `--forward-to`: where each delivery's forward ended (`→ 200 12 ms`).
 const FORWARD_COLUMN: (Col, &str, u16, u8) = (Col::Forward, "FORWARD", 22, 3);
@@ -41,6 +48,8 @@ enum Col {
     Took,
     Why,
     Forward,
+    Sid,
+    Path,
 }
 
 /// Newest Debugger alerts listed under the table, at most.
@@ -52,8 +61,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let theme = Theme::new(app.header.color);
     let area = draw_alerts(frame, area, app, &theme);
     let mut all = COLUMNS.to_vec();
+    if area.width >= FULL_SID_WIDTH
+        && let Some(sid) = all.iter_mut().find(|c| c.0 == Col::Sid)
+    {
+        sid.2 = 34;
+    }
     if app.header.forward.is_some() {
-        all.insert(4, FORWARD_COLUMN);
+        all.insert(5, FORWARD_COLUMN);
     }
     let columns = crate::tui::ui::calls_table::fit_columns(&all, area.width);
     let header = Row::new(columns.iter().map(|(_, t, _)| Cell::from(*t))).style(theme.title());
@@ -69,12 +83,19 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         })
         .collect();
     let log = &app.session.deliveries;
-    if log.is_empty() {
-        let line = Line::from(Span::styled(
-            "No request has reached the events path yet. If Twilio says it delivered, check that the \
-             tunnel forwards to this port and path.",
-            theme.dim(),
-        ));
+    let shown = app.shown_deliveries().count();
+    if shown == 0 {
+        let text = match &app.delivery_filter {
+            Some(f) if !log.is_empty() => format!(
+                "No delivery matches `{}` ({} in the log). Esc clears the filter.",
+                f.text(),
+                log.len()
+            ),
+            _ => "No request has reached the events path yet. If Twilio says it delivered, check \
+                  that the tunnel forwards to this port and path."
+                .to_owned(),
+        };
+        let line = Line::from(Span::styled(terminal_safe(&text).into_owned(), theme.dim()));
         let table =
             Table::new([Row::new([Cell::from(line)])], [Constraint::Fill(1)]).header(header);
         frame.render_widget(table, area);
@@ -83,9 +104,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let rows_on_screen = usize::from(area.height.saturating_sub(1));
     let selected = app.selected_delivery_index();
     let offset = selected.saturating_sub(rows_on_screen.saturating_sub(1));
-    let rows: Vec<Row> = log
-        .iter()
-        .rev()
+    let rows: Vec<Row> = app
+        .shown_deliveries()
         .skip(offset)
         .take(rows_on_screen)
         .enumerate()
@@ -153,6 +173,8 @@ fn delivery_row<'a>(
         Col::Size => Cell::from(human_size(d.body_len)),
         Col::Took => Cell::from(human_duration(d.handling)),
         Col::Why => Cell::from(why.clone()),
+        Col::Sid => Cell::from(sid_text(&d.call_sids, w)),
+        Col::Path => Cell::from(fit(&terminal_safe(&d.path), usize::from(w))),
         Col::Forward => {
             let text = forward.clone().unwrap_or_default();
             let style = if text.starts_with("→ 2") || text.ends_with('…') {
@@ -165,11 +187,43 @@ fn delivery_row<'a>(
     }))
 }
 
+/// The call SIDs of a delivery in `width` columns: the first (shortened when the column is
+/// narrow), and `+N` for the others.
+fn sid_text(sids: &[String], width: u16) -> String {
+    let Some(first) = sids.first() else {
+        return String::new();
+    };
+    let room = usize::from(width).saturating_sub(if sids.len() > 1 { 3 } else { 0 });
+    let shown = if room >= first.len() {
+        first.clone()
+    } else {
+        crate::tui::ui::calls_table::short_sid(first)
+    };
+    // Only SIDs (`CA` and hex digits) are noted, but the body of a refused delivery named them.
+    let shown = terminal_safe(&shown).into_owned();
+    match sids.len() {
+        1 => shown,
+        n => format!("{shown} +{}", n - 1),
+    }
+}
+
 /// Draws the newest alerts at the bottom of `area` (the table keeps at least 3 rows) and
 /// returns what is left above them.
 fn draw_alerts(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) -> Rect {
     let alerts = &app.session.alerts.alerts;
     let room = usize::from(area.height.saturating_sub(4));
+    if alerts.is_empty() && app.header.alerts.is_some() && room > 0 {
+        // Polled, nothing reported: said calmly here rather than on a header line.
+        let [table, section] =
+            Layout::vertical([Constraint::Min(3), Constraint::Length(1)]).areas(area);
+        let mut line = vec![Line::from(Span::styled(
+            app.session.alerts.summary(app.now),
+            theme.dim(),
+        ))];
+        crate::tui::ui::escape_controls(&mut line);
+        frame.render_widget(Paragraph::new(line), section);
+        return table;
+    }
     let shown = alerts.len().min(ALERT_LINES).min(room.saturating_sub(1));
     if shown == 0 {
         return area;
@@ -202,19 +256,7 @@ fn draw_alerts(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) -> Rect 
     table
 }
 
-/// `com.twilio.voice.insights.call-summary.complete` → `complete`; test events → `test`; the
-/// live types → `progress`, `sdk-event`, `metrics`, `sdk-metrics` (as `send --event` names them).
-pub fn short_type(event_type: &str) -> &str {
-    if event_type == crate::twilio::cloudevent::TEST_EVENT_TYPE {
-        return "test";
-    }
-    if let Some(kind) = crate::twilio::live::LiveKind::from_event_type(event_type) {
-        return kind.label();
-    }
-    event_type
-        .strip_prefix("com.twilio.voice.insights.call-summary.")
-        .unwrap_or(event_type)
-}
+pub use crate::tui::delivery_filter::short_type;
 
 /// `812B`, `3.1kB`, `1.0MB`.
 pub fn human_size(bytes: usize) -> String {

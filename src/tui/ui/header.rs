@@ -1,37 +1,67 @@
-//! The header: where callwatch listens and which public URL it verifies against, calls by
-//! state, deliveries accepted/refused, the age of the last delivery, and the last sink test;
-//! under them, when known, the sink `setup` connected and what Twilio's Debugger reports.
+//! The header, calm by default: where callwatch listens and which public URL it verifies
+//! against, calls by state, deliveries accepted/refused with the age of the last one and the
+//! last sink test (three lines; a fourth for the sink `setup` connected). Under them one line
+//! per kind of problem ([`crate::tui::problems`]), counted, with the latest cause: as many as
+//! leave the table [`MIN_TABLE_ROWS`] rows, the rest summed up in a last line. `x` dismisses
+//! them, `!` picks one and Enter opens its deliveries.
+//!
+//! ```text
+//! callwatch  listening 127.0.0.1:8080  public URL https://abc.ngrok.app/events (--public-url)
+//! calls 30  ● 2 in progress  completed 16  fail 3
+//! deliveries 91 accepted · 1 refused  last 3s ago  test event ✓ …
+//! ⚠ bad signature (wrong URL or token) ×1 — signature made with another auth token
+//! ⚠ … 2 more kinds of problem: ! lists them                        ! pick · x dismiss
+//! ```
 
 use std::time::{Duration, UNIX_EPOCH};
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::Paragraph;
 
-use crate::ingest::{Delivery, DeliveryVerdict, ListenerStats};
+use crate::ingest::ListenerStats;
 use crate::tui::SinkInfo;
 use crate::tui::app::App;
+use crate::tui::problems::Problem;
 use crate::tui::ui::calls_table::IN_PROGRESS_MARK;
 use crate::tui::ui::theme::Theme;
 
-/// Lines the header takes, borders included, without the sink and Debugger lines.
-pub const HEIGHT: u16 = 6;
+/// The header's lines without problems and without the sink line.
+pub const HEIGHT: u16 = 3;
 
-/// Lines the header takes for this app: [`HEIGHT`], plus one for the sink `setup` connected
-/// and one for Twilio's Debugger alerts when they are polled.
-pub fn height(app: &App, width: u16) -> u16 {
-    // Problem lines wrap: count the rows each takes inside the borders.
-    let inner = usize::from(width.saturating_sub(2));
-    let problems: usize = problem_lines(app)
-        .iter()
-        .map(|l| wrap(l, inner).len())
-        .sum();
-    let problems = u16::try_from(problems).unwrap_or(0);
-    HEIGHT
-        + u16::from(app.header.sink.is_some())
-        + u16::from(app.header.alerts.is_some())
-        + problems
+/// Rows (below its title row) the table keeps however many problems there are, on a screen of
+/// 24 rows or more.
+pub const MIN_TABLE_ROWS: u16 = 12;
+
+/// Rows below the header that are not the table's: the tab bar, the table's title row and the
+/// hint bar.
+const OTHER_ROWS: u16 = 3;
+
+/// Problem lines shown at most, however tall the screen.
+const MAX_PROBLEM_LINES: u16 = 8;
+
+/// Lines the header takes on a screen of `area`: [`HEIGHT`], one for the sink `setup`
+/// connected, and the problem lines that fit ([`problem_rows`]).
+pub fn height(app: &App, area: Rect) -> u16 {
+    let base = HEIGHT + u16::from(app.header.sink.is_some());
+    let problems = app.shown_problems().len();
+    base + problem_rows(problems, base, area.height)
+}
+
+/// How many rows `problems` problem lines get under a header of `base` lines on a screen
+/// `screen_height` tall: all of them when the table keeps [`MIN_TABLE_ROWS`] rows, else as
+/// many as leave it those rows (the last of them then says how many more there are); always
+/// one at least when there is a problem.
+fn problem_rows(problems: usize, base: u16, screen_height: u16) -> u16 {
+    let problems = u16::try_from(problems).unwrap_or(u16::MAX);
+    if problems == 0 {
+        return 0;
+    }
+    let room = screen_height
+        .saturating_sub(base + OTHER_ROWS + MIN_TABLE_ROWS)
+        .clamp(1, MAX_PROBLEM_LINES);
+    problems.min(room)
 }
 
 /// Draws the header.
@@ -42,13 +72,17 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let store = &app.session.store;
 
     let mut where_line = vec![
-        Span::styled("listening ", theme.dim()),
+        Span::styled("callwatch", theme.title()),
+        Span::styled("  listening ", theme.dim()),
         Span::raw(h.listen_addr.clone()),
         Span::styled("  public URL ", theme.dim()),
         Span::raw(h.public_url.clone()),
     ];
     if !h.url_source.is_empty() {
         where_line.push(Span::styled(format!(" ({})", h.url_source), theme.dim()));
+    }
+    if let Some(note) = &h.mode_note {
+        where_line.push(Span::styled(format!("  — {note}"), theme.dim()));
     }
 
     let mut calls_line = vec![Span::raw(format!("calls {}", store.len()))];
@@ -84,7 +118,6 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
 
     let accepted = ListenerStats::get(&stats.accepted);
     let rejected = ListenerStats::get(&stats.rejected);
-    let dropped = ListenerStats::get(&stats.dropped);
     let mut deliveries_line = vec![
         Span::styled("deliveries ", theme.dim()),
         Span::styled(format!("{accepted} accepted"), theme.good()),
@@ -98,53 +131,6 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             },
         ),
     ];
-    if dropped > 0 {
-        deliveries_line.push(Span::styled(
-            format!(" · {dropped} not shown (gap)"),
-            theme.warning(),
-        ));
-    }
-    if let Some(forward) = &app.header.forward {
-        let trouble = forward.failed.load(std::sync::atomic::Ordering::Relaxed)
-            + forward.dropped.load(std::sync::atomic::Ordering::Relaxed)
-            > 0;
-        deliveries_line.push(Span::styled(
-            format!(" · {}", forward.summary()),
-            if trouble {
-                theme.warning()
-            } else {
-                theme.dim()
-            },
-        ));
-    }
-    let refused_connections = ListenerStats::get(&stats.connections_refused)
-        + ListenerStats::get(&stats.connections_evicted);
-    if refused_connections > 0 {
-        deliveries_line.push(Span::styled(
-            format!(" · {refused_connections} connections closed (--max-connections)"),
-            theme.warning(),
-        ));
-    }
-    if app.session.stale_events > 0 {
-        deliveries_line.push(Span::styled(
-            format!(" · {} stale (older than 4 h)", app.session.stale_events),
-            theme.dim(),
-        ));
-    }
-    let rotations = ListenerStats::get(&stats.record_rotations);
-    if rotations > 0 {
-        deliveries_line.push(Span::styled(
-            format!(" · recording rotated {rotations}× (older lines in FILE.1)"),
-            theme.dim(),
-        ));
-    }
-    let log_rotations = crate::logging::rotations();
-    if log_rotations > 0 {
-        deliveries_line.push(Span::styled(
-            format!(" · log rotated {log_rotations}× at 10 MiB (older lines in .log.1)"),
-            theme.dim(),
-        ));
-    }
     let last_ms = ListenerStats::get(&stats.last_delivery_ms);
     deliveries_line.push(Span::styled("  last ", theme.dim()));
     deliveries_line.push(Span::raw(if last_ms == 0 {
@@ -156,6 +142,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             age(app.now.duration_since(last).unwrap_or_default())
         )
     }));
+    // Forwarding that goes well is said calmly here; its failures are a problem line.
+    if let Some(forward) = &h.forward {
+        deliveries_line.push(Span::styled(format!("  {}", forward.summary()), theme.dim()));
+    }
     if let Some(test) = &app.session.last_test_event {
         deliveries_line.push(Span::styled("  test event ✓ ", theme.good()));
         deliveries_line.push(Span::raw(format!(
@@ -165,45 +155,99 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         )));
     }
 
-    let status_line = status_line(app, &theme);
-
-    let mut title = match &h.mode_note {
-        Some(note) => format!(" callwatch — {note} "),
-        None => " callwatch ".to_owned(),
-    };
-    crate::text::make_terminal_safe(&mut title);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .title(Span::styled(title, theme.title()));
     let mut text = vec![Line::from(where_line)];
     if let Some(sink) = &h.sink {
         text.push(sink_line(sink, &theme));
     }
-    if h.alerts.is_some() {
-        let alerts = &app.session.alerts;
-        let style = if alerts.is_warning(app.now) {
+    text.push(Line::from(calls_line));
+    text.push(Line::from(deliveries_line));
+    // The URLs, the test id and the states came from flags and deliveries.
+    crate::tui::ui::escape_controls(&mut text);
+    let base = u16::try_from(text.len()).unwrap_or(u16::MAX);
+    let problems = app.shown_problems();
+    let rows = usize::from(problem_rows(problems.len(), base, frame.area().height));
+    text.extend(problem_lines(app, &problems, rows, area.width, &theme));
+    frame.render_widget(Paragraph::new(text), area);
+}
+
+/// The problem lines that fit in `rows`: while one is picked (`!`), a window of them around
+/// it, the picked one highlighted; otherwise the first ones. When some do not fit, the last
+/// row says how many more there are. Each line is cut to `width` with `…`; the first one ends
+/// with the keys that act on them.
+fn problem_lines(
+    app: &App,
+    problems: &[Problem],
+    rows: usize,
+    width: u16,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
+    if rows == 0 || problems.is_empty() {
+        return Vec::new();
+    }
+    let width = usize::from(width);
+    let picked = app
+        .problem_focus
+        .map(|i| i.min(problems.len().saturating_sub(1)));
+    let (first, shown) = if problems.len() <= rows {
+        (0, problems.len())
+    } else {
+        let shown = rows.saturating_sub(1).max(1);
+        let first = picked.map_or(0, |p| p.saturating_sub(shown - 1));
+        (first, shown)
+    };
+    let mut lines = Vec::new();
+    for (i, problem) in problems.iter().enumerate().skip(first).take(shown) {
+        let keys = if i == first && picked.is_none() {
+            "  ! pick · x dismiss"
+        } else if picked == Some(i) {
+            "  Enter: deliveries · Esc"
+        } else {
+            ""
+        };
+        let mut text = problem.text.clone();
+        crate::text::make_terminal_safe(&mut text);
+        let style = if picked == Some(i) {
+            theme.selected()
+        } else if problem.is_warning {
             theme.warning()
         } else {
             theme.dim()
         };
-        text.push(Line::from(Span::styled(alerts.summary(app.now), style)));
+        let room = width.saturating_sub(keys.chars().count());
+        lines.push(Line::from(vec![
+            Span::styled(pad_or_cut(&text, room), style),
+            Span::styled(keys, theme.key()),
+        ]));
     }
-    text.extend([
-        Line::from(calls_line),
-        Line::from(deliveries_line),
-        Line::from(status_line),
-    ]);
-    // The URLs, the filter and the alerts' codes came from flags, deliveries and Twilio.
-    crate::tui::ui::escape_controls(&mut text);
-    let inner = usize::from(area.width.saturating_sub(2));
-    for line in problem_lines(app) {
-        text.extend(
-            wrap(&line, inner)
-                .into_iter()
-                .map(|l| Line::from(Span::styled(l, theme.warning()))),
-        );
+    let more = problems.len() - shown;
+    if more > 0 {
+        let text = if picked.is_some() {
+            format!("  ↑↓ {more} more")
+        } else {
+            format!(
+                "⚠ {more} more kind{} of problem: ! lists them",
+                if more == 1 { "" } else { "s" }
+            )
+        };
+        lines.push(Line::from(Span::styled(
+            pad_or_cut(&text, width),
+            theme.warning(),
+        )));
     }
-    frame.render_widget(Paragraph::new(text).block(block), area);
+    lines
+}
+
+/// `text` cut to `width` characters with `…` when longer, padded with spaces when shorter
+/// (so that the keys after it line up at the right edge).
+fn pad_or_cut(text: &str, width: usize) -> String {
+    let len = text.chars().count();
+    if len > width {
+        let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
+        cut.push('…');
+        cut
+    } else {
+        format!("{text}{}", " ".repeat(width - len))
+    }
 }
 
 /// `✓ test verified, Validate: valid  sink DG…  subscription DF…`: the test result first, so
@@ -229,123 +273,6 @@ fn sink_line(sink: &SinkInfo, theme: &Theme) -> Line<'static> {
     Line::from(spans)
 }
 
-/// The last line: what the table shows (filter, sort, frozen, masked), or a warning when
-/// deliveries are being refused.
-/// Lines that say what is going wrong, under the status line: a failing `--record`, POSTs to
-/// another path than the events path, and deliveries refused by the signature check, each with
-/// the latest one's likely cause. Escaped here, before they are wrapped: the causes quote
-/// request paths and URLs.
-fn problem_lines(app: &App) -> Vec<String> {
-    let mut lines = unescaped_problem_lines(app);
-    lines.iter_mut().for_each(crate::text::make_terminal_safe);
-    lines
-}
-
-fn unescaped_problem_lines(app: &App) -> Vec<String> {
-    let mut lines = Vec::new();
-    // A failing --record comes first: every delivery is being answered 503 until it recovers.
-    if let Some(error) = app.stats.record_error() {
-        let failures = ListenerStats::get(&app.stats.record_failures);
-        lines.push(format!(
-            "⚠ recording fails ({failures} not recorded; deliveries answered 503, Twilio retries): {error}"
-        ));
-    }
-    // POSTs to another path: the sink's destination URL and --public-url disagree on the path.
-    if let Some((count, why)) = latest_cause(app, |d| d.verdict == DeliveryVerdict::WrongPath) {
-        lines.push(format!(
-            "⚠ {count} POSTed to another path (answered 404) — latest: {why}"
-        ));
-    }
-    let Some((count, why)) = latest_cause(app, |d| d.verdict.is_signature_failure()) else {
-        return lines;
-    };
-    lines.push(format!(
-        "⚠ {count} refused by the signature check — latest: {why}"
-    ));
-    let status = app.header.reject_status;
-    if (400..500).contains(&status) {
-        lines.push(format!(
-            "  answered {status}, and Twilio never retries a 4xx: run with --reject-status 503 \
-             while fixing this. Tab: details."
-        ));
-    }
-    lines
-}
-
-/// How many of the logged deliveries `matches` picks, and the likely cause of the latest one
-/// (its diagnosis' hint, or its verdict); `None` when it picks none.
-fn latest_cause(app: &App, matches: impl Fn(&Delivery) -> bool) -> Option<(usize, String)> {
-    let mut picked = app.session.deliveries.iter().filter(|d| matches(d));
-    let latest = picked.next_back()?;
-    let why = latest
-        .diagnosis
-        .as_ref()
-        .map_or_else(|| latest.verdict.as_str().to_owned(), |d| d.hint.clone());
-    Some((picked.count() + 1, why))
-}
-
-/// Splits `text` into lines of at most `width` characters, at spaces where possible.
-fn wrap(text: &str, width: usize) -> Vec<String> {
-    let width = width.max(10);
-    let mut lines = Vec::new();
-    let mut current = String::new();
-    for word in text.split(' ') {
-        let needed =
-            current.chars().count() + usize::from(!current.is_empty()) + word.chars().count();
-        if needed > width && !current.is_empty() {
-            lines.push(std::mem::take(&mut current));
-        }
-        if !current.is_empty() {
-            current.push(' ');
-        }
-        current.push_str(word);
-        while current.chars().count() > width {
-            let head: String = current.chars().take(width).collect();
-            current = current.chars().skip(width).collect();
-            lines.push(head);
-        }
-    }
-    if !current.is_empty() {
-        lines.push(current);
-    }
-    lines
-}
-
-/// The status line: what the table shows (filter, sort, frozen, masked).
-fn status_line(app: &App, theme: &Theme) -> Vec<Span<'static>> {
-    let mut spans = Vec::new();
-    let store = &app.session.store;
-    match &app.filter {
-        Some(f) => {
-            spans.push(Span::styled("filter ", theme.dim()));
-            spans.push(Span::raw(f.text().to_owned()));
-            spans.push(Span::raw(format!(
-                "  {} of {} calls",
-                app.rows.len(),
-                store.len()
-            )));
-        }
-        None => spans.push(Span::styled("no filter (/ to filter)", theme.dim())),
-    }
-    let (column, descending) = app.sort;
-    spans.push(Span::styled("  sort ", theme.dim()));
-    spans.push(Span::raw(format!(
-        "{} {}",
-        column.label(),
-        if descending { "↓" } else { "↑" }
-    )));
-    if app.frozen.is_some() {
-        spans.push(Span::styled(
-            format!("  frozen — {} new (Space resumes)", app.new_since_freeze()),
-            theme.warning(),
-        ));
-    }
-    if app.mask {
-        spans.push(Span::styled("  numbers masked", theme.dim()));
-    }
-    spans
-}
-
 /// "3s", "4m", "2h" — how long ago, coarsely.
 pub fn age(d: Duration) -> String {
     let s = d.as_secs();
@@ -353,5 +280,28 @@ pub fn age(d: Duration) -> String {
         0..=59 => format!("{s}s"),
         60..=3599 => format!("{}m", s / 60),
         _ => format!("{}h", s / 3600),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn problems_leave_the_table_its_rows() {
+        // 80×24, three header lines: 24 - 3 - 3 - 12 = 6 rows for problems.
+        assert_eq!(problem_rows(0, 3, 24), 0);
+        assert_eq!(problem_rows(2, 3, 24), 2);
+        assert_eq!(problem_rows(14, 3, 24), 6);
+        assert_eq!(problem_rows(14, 4, 24), 5, "the sink line takes one");
+        assert_eq!(problem_rows(14, 3, 40), MAX_PROBLEM_LINES);
+        assert_eq!(problem_rows(3, 3, 12), 1, "one at least, however small");
+    }
+
+    #[test]
+    fn lines_are_cut_with_a_mark_or_padded() {
+        assert_eq!(pad_or_cut("abcdef", 4), "abc…");
+        assert_eq!(pad_or_cut("ab", 4), "ab  ");
+        assert_eq!(pad_or_cut("⚠ é", 3), "⚠ é");
     }
 }

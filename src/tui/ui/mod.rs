@@ -1,9 +1,9 @@
 //! Drawing: a pure function of `&App`. One module per screen region or view.
 //!
 //! ```text
-//! ┌ header: where we listen, the public URL, calls by state, deliveries, last delivery ┐
-//! │ filter / sort / frozen / warnings                                                   │
-//! └─────────────────────────────────────────────────────────────────────────────────────┘
+//!  header: where we listen, the public URL, calls by state, deliveries, last delivery
+//!  ⚠ one line per kind of problem (x dismisses, ! picks, Enter: its deliveries)
+//!  tab_bar: calls 30 │ deliveries 92 │ stats          the current view's filter / sort
 //!  calls_table | deliveries_table | stats_view        (Tab cycles)
 //!  ...                         ┌ call_details / delivery_details / help (overlays) ┐
 //!  / filter line (while typing)
@@ -21,6 +21,7 @@ pub mod delivery_details;
 pub mod header;
 pub mod help;
 pub mod stats_view;
+pub mod tab_bar;
 pub use super::theme;
 pub use crate::text::escape_lines as escape_controls;
 
@@ -43,6 +44,8 @@ pub const MIN_HEIGHT: u16 = 12;
 pub struct Areas {
     /// The header block.
     pub header: Rect,
+    /// The tab bar: the views, and the current one's controls.
+    pub tabs: Rect,
     /// The view (table or stats).
     pub body: Rect,
     /// The filter line (zero height when not typing).
@@ -54,8 +57,9 @@ pub struct Areas {
 /// Splits the screen. The run loop uses the same function for mouse hit-testing.
 pub fn areas(area: Rect, app: &App) -> Areas {
     let filter_height = u16::from(app.editor.is_some()) * if has_editor_error(app) { 2 } else { 1 };
-    let [header, body, filter_line, hints] = Layout::vertical([
-        Constraint::Length(header::height(app, area.width)),
+    let [header, tabs, body, filter_line, hints] = Layout::vertical([
+        Constraint::Length(header::height(app, area)),
+        Constraint::Length(1),
         Constraint::Min(3),
         Constraint::Length(filter_height),
         Constraint::Length(1),
@@ -63,6 +67,7 @@ pub fn areas(area: Rect, app: &App) -> Areas {
     .areas(area);
     Areas {
         header,
+        tabs,
         body,
         filter_line,
         hints,
@@ -87,6 +92,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
     }
     let a = areas(area, app);
     header::draw(frame, a.header, app);
+    tab_bar::draw(frame, a.tabs, app);
     match app.view {
         View::Calls => calls_table::draw(frame, a.body, app),
         View::Deliveries => deliveries_table::draw(frame, a.body, app),
