@@ -793,12 +793,12 @@ impl App {
                 }
             }
             View::Deliveries => {
-                self.selected_delivery = if target == 0 {
+                let seq = if target == 0 {
                     None
                 } else {
-                    let seq = self.shown_deliveries().nth(target).map(|d| d.seq);
-                    seq
-                }
+                    self.shown_deliveries().nth(target).map(|d| d.seq)
+                };
+                self.selected_delivery = seq;
             }
             View::Stats => {}
         }

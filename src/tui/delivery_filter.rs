@@ -40,7 +40,10 @@ pub const FIELDS: &[(&str, &str)] = &[
         "verdict",
         "= or != a verdict: ok, duplicate, bad_signature, wrong_path, …",
     ),
-    ("status", "the status answered: = != > >= < <= (status>=400)"),
+    (
+        "status",
+        "the status answered: = != > >= < <= (status>=400)",
+    ),
     ("path", "the request path: = != ~ !~"),
     (
         "type",
@@ -171,10 +174,7 @@ impl Term {
                 };
                 let any = match field {
                     TextField::Path => one(&d.path),
-                    TextField::Type => d
-                        .event_types
-                        .iter()
-                        .any(|t| one(t) || one(short_type(t))),
+                    TextField::Type => d.event_types.iter().any(|t| one(t) || one(short_type(t))),
                     TextField::Sid => d.call_sids.iter().any(|s| one(s)),
                 };
                 match op {
@@ -185,7 +185,9 @@ impl Term {
             Self::Word(word) => {
                 contains_ignoring_case(d.verdict.as_str(), word)
                     || contains_ignoring_case(&d.path, word)
-                    || d.event_types.iter().any(|t| contains_ignoring_case(t, word))
+                    || d.event_types
+                        .iter()
+                        .any(|t| contains_ignoring_case(t, word))
                     || d.call_sids.iter().any(|s| contains_ignoring_case(s, word))
             }
         }
@@ -406,18 +408,15 @@ fn term(field: &str, pos: usize, op: CmpOp, value: &str) -> Result<Term, FilterE
                 _ => return Err(bad_op("= or !=")),
             };
             let lower = value.to_ascii_lowercase();
-            let name = VERDICT_NAMES
-                .iter()
-                .find(|n| **n == lower)
-                .ok_or_else(|| {
-                    FilterError::new(
-                        pos,
-                        format!(
-                            "no verdict is called `{value}`: one of {}",
-                            VERDICT_NAMES.join(", ")
-                        ),
-                    )
-                })?;
+            let name = VERDICT_NAMES.iter().find(|n| **n == lower).ok_or_else(|| {
+                FilterError::new(
+                    pos,
+                    format!(
+                        "no verdict is called `{value}`: one of {}",
+                        VERDICT_NAMES.join(", ")
+                    ),
+                )
+            })?;
             Ok(Term::Verdict { name, negate })
         }
         "status" => {
@@ -548,15 +547,26 @@ mod tests {
         assert_eq!(statuses("verdict=ok or path=/webhook"), [200, 404]);
         assert_eq!(statuses("not (status=200 or status=503)"), [403, 404]);
         assert_eq!(statuses("status>=400 path=/events"), [403, 503]);
-        assert_eq!(statuses("status=200 or status=403 status>=400"), [200, 200, 403]);
+        assert_eq!(
+            statuses("status=200 or status=403 status>=400"),
+            [200, 200, 403]
+        );
     }
 
     #[test]
     fn bad_expressions_say_what_is_wrong_and_where() {
         let cases: &[(&str, usize, &str)] = &[
-            ("verdict=fine", 0, "no verdict is called `fine`: one of ok, duplicate"),
+            (
+                "verdict=fine",
+                0,
+                "no verdict is called `fine`: one of ok, duplicate",
+            ),
             ("verdict>ok", 0, "`verdict` takes = or !=, not `>`"),
-            ("status>=abc", 0, "compares with a number such as 400, not `abc`"),
+            (
+                "status>=abc",
+                0,
+                "compares with a number such as 400, not `abc`",
+            ),
             ("status~40", 0, "`status` takes = != > >= < <=, not `~`"),
             ("path>3", 0, "`path` takes = != ~ !~, not `>`"),
             ("carrier=x", 0, "unknown field `carrier` at column 1"),

@@ -762,7 +762,10 @@ mod tests {
             action_for(key(KeyCode::Char('x'), NONE), Problems),
             Some(Action::DismissProblems)
         );
-        assert_eq!(action_for(key(KeyCode::Up, NONE), Problems), Some(Action::Up));
+        assert_eq!(
+            action_for(key(KeyCode::Up, NONE), Problems),
+            Some(Action::Up)
+        );
         assert_eq!(
             action_for(key(KeyCode::Char('G'), KeyModifiers::SHIFT), Calls),
             Some(Action::Last)
@@ -845,7 +848,10 @@ mod tests {
         assert!(hint_bar(Calls).iter().any(|(k, _)| *k == "/"));
         assert!(hint_bar(Deliveries).iter().any(|(k, _)| *k == "/"));
         assert!(!hint_bar(Stats).iter().any(|(k, _)| *k == "/"));
-        let dismiss = lines.iter().find(|l| l.1.starts_with("dismiss")).expect("x");
+        let dismiss = lines
+            .iter()
+            .find(|l| l.1.starts_with("dismiss"))
+            .expect("x");
         assert_eq!(dismiss.0, "x", "two bindings, one line of help");
     }
 }

@@ -88,6 +88,9 @@ impl Problem {
     }
 }
 
+/// Whether a verdict is of one kind of refusal.
+type IsVerdict = fn(&DeliveryVerdict) -> bool;
+
 /// Every problem there is now, most urgent first.
 pub fn list(
     session: &Session,
@@ -109,16 +112,16 @@ pub fn list(
         push(
             ProblemKind::RecordFailing,
             failures,
-            format!(
-                "⚠ recording fails ×{failures} (answered 503, Twilio retries) — {error}"
-            ),
+            format!("⚠ recording fails ×{failures} (answered 503, Twilio retries) — {error}"),
             true,
         );
     }
-    let refusals: [(ProblemKind, &str, fn(&DeliveryVerdict) -> bool); 7] = [
-        (ProblemKind::WrongPath, "POSTed to another path (404)", |v| {
-            *v == DeliveryVerdict::WrongPath
-        }),
+    let refusals: [(ProblemKind, &str, IsVerdict); 7] = [
+        (
+            ProblemKind::WrongPath,
+            "POSTed to another path (404)",
+            |v| *v == DeliveryVerdict::WrongPath,
+        ),
         (
             ProblemKind::BadSignature,
             "bad signature (wrong URL or token)",
@@ -178,9 +181,7 @@ pub fn list(
         push(
             ProblemKind::Gap,
             dropped,
-            format!(
-                "⚠ gap ×{dropped}: deliveries answered but not shown (the screen fell behind)"
-            ),
+            format!("⚠ gap ×{dropped}: deliveries answered but not shown (the screen fell behind)"),
             true,
         );
     }
@@ -287,9 +288,15 @@ mod tests {
     #[test]
     fn one_line_per_kind_counted_with_the_latest_cause() {
         let mut session = Session::new();
-        session.ingest(refused(1, DeliveryVerdict::BadSignature, "first"), |_, _| {});
+        session.ingest(
+            refused(1, DeliveryVerdict::BadSignature, "first"),
+            |_, _| {},
+        );
         session.ingest(refused(2, DeliveryVerdict::WrongPath, "to /x"), |_, _| {});
-        session.ingest(refused(3, DeliveryVerdict::BadSignature, "second"), |_, _| {});
+        session.ingest(
+            refused(3, DeliveryVerdict::BadSignature, "second"),
+            |_, _| {},
+        );
         let stats = Arc::new(ListenerStats::default());
         stats.dropped.store(4, Ordering::Relaxed);
         let header = HeaderInfo {

@@ -144,7 +144,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     }));
     // Forwarding that goes well is said calmly here; its failures are a problem line.
     if let Some(forward) = &h.forward {
-        deliveries_line.push(Span::styled(format!("  {}", forward.summary()), theme.dim()));
+        deliveries_line.push(Span::styled(
+            format!("  {}", forward.summary()),
+            theme.dim(),
+        ));
     }
     if let Some(test) = &app.session.last_test_event {
         deliveries_line.push(Span::styled("  test event ✓ ", theme.good()));

@@ -74,7 +74,10 @@ fn tabs(app: &App, theme: &Theme) -> Vec<Span<'static>> {
 /// How many characters of the filter text leave out `excess` columns (at least 8).
 fn filter_room(app: &App, excess: usize) -> usize {
     let len = match app.view {
-        View::Deliveries => app.delivery_filter.as_ref().map(|f| f.text().chars().count()),
+        View::Deliveries => app
+            .delivery_filter
+            .as_ref()
+            .map(|f| f.text().chars().count()),
         View::Calls | View::Stats => app.filter.as_ref().map(|f| f.text().chars().count()),
     };
     len.unwrap_or(0).saturating_sub(excess).max(8)
