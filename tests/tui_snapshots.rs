@@ -608,10 +608,7 @@ fn header_says_when_posts_go_to_another_path() {
         screen.contains("⚠ POSTed to another path (404) ×1 — a Twilio-signed POST"),
         "{screen}"
     );
-    assert!(
-        !screen.contains("bad signature"),
-        "{screen}"
-    );
+    assert!(!screen.contains("bad signature"), "{screen}");
 }
 
 #[test]

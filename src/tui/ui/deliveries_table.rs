@@ -14,6 +14,7 @@ use crate::ingest::forward::ForwardState;
 use crate::text::terminal_safe;
 use crate::tui::app::App;
 use crate::tui::ui::calls_table::fit;
+use crate::tui::ui::header::MIN_TABLE_ROWS;
 use crate::tui::ui::theme::Theme;
 
 /// Columns: title, width, priority (1 = kept longest on narrow screens). The call SID is
@@ -207,11 +208,12 @@ fn sid_text(sids: &[String], width: u16) -> String {
     }
 }
 
-/// Draws the newest alerts at the bottom of `area` (the table keeps at least 3 rows) and
-/// returns what is left above them.
+/// Draws the newest alerts at the bottom of `area` (the table keeps [`MIN_TABLE_ROWS`] rows;
+/// the header's problem line says when there are alerts) and returns what is left above them.
 fn draw_alerts(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) -> Rect {
     let alerts = &app.session.alerts.alerts;
-    let room = usize::from(area.height.saturating_sub(4));
+    // Lines left once the table has its title and the rows the header leaves it.
+    let room = usize::from(area.height.saturating_sub(1 + MIN_TABLE_ROWS));
     if alerts.is_empty() && app.header.alerts.is_some() && room > 0 {
         // Polled, nothing reported: said calmly here rather than on a header line.
         let [table, section] =

@@ -202,8 +202,10 @@ fn problem_lines(
     for (i, problem) in problems.iter().enumerate().skip(first).take(shown) {
         let keys = if i == first && picked.is_none() {
             "  ! pick · x dismiss"
-        } else if picked == Some(i) {
+        } else if picked == Some(i) && opens_deliveries(problem) {
             "  Enter: deliveries · Esc"
+        } else if picked == Some(i) {
+            "  Esc"
         } else {
             ""
         };
@@ -238,6 +240,13 @@ fn problem_lines(
         )));
     }
     lines
+}
+
+/// True when Enter on `problem` opens the deliveries view (filtered to its deliveries, or
+/// with the Debugger's alerts under the table).
+fn opens_deliveries(problem: &Problem) -> bool {
+    problem.deliveries_filter().is_some()
+        || problem.kind == crate::tui::problems::ProblemKind::DebuggerAlerts
 }
 
 /// `text` cut to `width` characters with `…` when longer, padded with spaces when shorter

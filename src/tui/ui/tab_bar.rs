@@ -100,7 +100,7 @@ fn controls(app: &App, theme: &Theme, filter_chars: usize) -> Vec<Span<'static>>
                         store.len()
                     )));
                 }
-                None => spans.push(Span::styled("no filter (/ to filter)", theme.dim())),
+                None => spans.push(Span::styled("no filter (/)", theme.dim())),
             }
             let (column, descending) = app.sort;
             spans.push(Span::styled("  sort ", theme.dim()));
@@ -126,7 +126,7 @@ fn controls(app: &App, theme: &Theme, filter_chars: usize) -> Vec<Span<'static>>
                     app.session.deliveries.len()
                 )));
             }
-            None => spans.push(Span::styled("no filter (/ to filter)", theme.dim())),
+            None => spans.push(Span::styled("no filter (/)", theme.dim())),
         },
         View::Stats => {
             let over = app.call_stats.as_ref().map_or(0, |(_, s)| s.calls);
