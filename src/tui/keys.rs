@@ -282,7 +282,7 @@ pub const BINDINGS: &[Binding] = &[
         Action::StartFilter,
         TABLES,
         "/",
-        "filter (each table its own; editing keys below)",
+        "filter (each table its own)",
         "filter",
     ),
     bind(
@@ -337,7 +337,7 @@ pub const BINDINGS: &[Binding] = &[
         Action::FocusProblems,
         VIEWS,
         "!",
-        "pick a header problem (↑↓, Enter: its deliveries)",
+        "pick a problem of the header",
         "",
     ),
     bind(
@@ -346,7 +346,7 @@ pub const BINDINGS: &[Binding] = &[
         Action::OpenProblem,
         &[Problems],
         "Enter",
-        "deliveries of the picked problem",
+        "open the problem's deliveries",
         "deliveries",
     ),
     bind(
@@ -355,7 +355,7 @@ pub const BINDINGS: &[Binding] = &[
         Action::DismissProblems,
         VIEWS,
         "x",
-        "dismiss the header's problems (until a new kind)",
+        "hide problems until new kind",
         "",
     ),
     bind(
@@ -364,7 +364,7 @@ pub const BINDINGS: &[Binding] = &[
         Action::DismissProblems,
         &[Problems],
         "x",
-        "dismiss the header's problems (until a new kind)",
+        "hide problems until new kind",
         "dismiss",
     ),
 ];
@@ -850,7 +850,7 @@ mod tests {
         assert!(!hint_bar(Stats).iter().any(|(k, _)| *k == "/"));
         let dismiss = lines
             .iter()
-            .find(|l| l.1.starts_with("dismiss"))
+            .find(|l| l.1.starts_with("hide problems"))
             .expect("x");
         assert_eq!(dismiss.0, "x", "two bindings, one line of help");
     }

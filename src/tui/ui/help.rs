@@ -1,5 +1,6 @@
 //! The help overlay (`?`): every key of the keymap with what it does and where, generated from
-//! the same table that handles keys, plus the filter language's fields.
+//! the same table that handles keys, plus the fields of the calls filter and of the
+//! deliveries filter.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -49,6 +50,20 @@ pub fn lines(theme: &Theme) -> Vec<Line<'static>> {
     }
     out.push(Line::raw(
         "    e.g.  state=fail carrier~vodafone      q850>30 or sip>=500      !tag=silence",
+    ));
+    out.push(Line::raw(""));
+    out.push(Line::from(Span::styled(
+        "  Deliveries filter (/ in the deliveries view): the same joins, its own fields",
+        theme.title(),
+    )));
+    for (field, help) in crate::tui::delivery_filter::FIELDS {
+        out.push(Line::from(vec![
+            Span::styled(format!("    {field:<12}"), theme.dim()),
+            Span::raw(*help),
+        ]));
+    }
+    out.push(Line::raw(
+        "    e.g.  verdict!=ok      status>=400 path!=/events      sid=CA0123…",
     ));
     out.push(Line::raw(""));
     out.push(Line::from(Span::styled(
