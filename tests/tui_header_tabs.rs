@@ -82,6 +82,17 @@ fn app_with(calls: usize, header: HeaderInfo) -> App {
 /// Hands the app a refused delivery, counted as the listener counts it, its body naming a
 /// call, its diagnosis saying `hint`.
 fn refuse(app: &mut App, status: u16, verdict: DeliveryVerdict, path: &str, hint: &str) {
+    refuse_signed_for(app, (status, verdict), path, hint, None);
+}
+
+/// The same, the diagnosis having proven the signature was made for `signed_for`.
+fn refuse_signed_for(
+    app: &mut App,
+    (status, verdict): (u16, DeliveryVerdict),
+    path: &str,
+    hint: &str,
+    signed_for: Option<&str>,
+) {
     let seq = app.session.deliveries.back().map_or(1, |d| d.seq + 1);
     let mut d = Delivery::accepted(seq, UNIX_EPOCH + Duration::from_secs(NOW_S - 2), Vec::new());
     d.status = status;
@@ -98,7 +109,7 @@ fn refuse(app: &mut App, status: u16, verdict: DeliveryVerdict, path: &str, hint
         received_signature: None,
         hint: hint.into(),
         seen_url: None,
-        matched_url: None,
+        matched_url: signed_for.map(str::to_owned),
     });
     app.stats.rejected.fetch_add(1, Ordering::Relaxed);
     app.on_delivery(d);
@@ -106,12 +117,23 @@ fn refuse(app: &mut App, status: u16, verdict: DeliveryVerdict, path: &str, hint
 }
 
 fn refuse_wrong_url(app: &mut App) {
+    refuse_signed_for(
+        app,
+        (403, DeliveryVerdict::BadSignature),
+        "/events",
+        "Twilio signed https://old.ngrok.app/events but --public-url is \
+         https://abc123.ngrok.app/events",
+        Some("https://old.ngrok.app/events"),
+    );
+}
+
+fn refuse_wrong_token(app: &mut App) {
     refuse(
         app,
         403,
         DeliveryVerdict::BadSignature,
         "/events",
-        "signed for https://old.ngrok.app/events: the sink's destination is not --public-url",
+        "signature made with another auth token (subaccount?)",
     );
 }
 
@@ -349,6 +371,7 @@ fn app_with_every_warning() -> App {
     stale.received_at += Duration::from_secs(5 * 3600);
     app.on_delivery(stale);
     refuse_wrong_url(&mut app);
+    refuse_wrong_token(&mut app);
     refuse_wrong_path(&mut app);
     for (status, verdict, hint) in [
         (503, DeliveryVerdict::NotRecorded, "could not record"),
@@ -381,7 +404,7 @@ fn app_with_every_warning() -> App {
 #[test]
 fn every_warning_leaves_the_table_twelve_rows_at_80x24() {
     let mut app = app_with_every_warning();
-    assert_eq!(app.problems().len(), 15, "{:#?}", app.problems());
+    assert_eq!(app.problems().len(), 16, "{:#?}", app.problems());
     let screen = text(&app, 80, 24);
     let all = screen.join("\n");
     assert!(table_rows(&screen) >= 12, "{all}");
@@ -424,7 +447,7 @@ fn x_dismisses_the_problems_until_a_new_kind_arrives() {
     let calm = text(&app, 80, 24);
     refuse_wrong_url(&mut app);
     let warned = text(&app, 80, 24);
-    assert!(warned.iter().any(|l| l.starts_with("⚠ bad signature")));
+    assert!(warned.iter().any(|l| l.starts_with("⚠ wrong URL ×1")));
     assert_eq!(
         table_rows(&warned) + 2,
         table_rows(&calm),
@@ -454,14 +477,14 @@ fn x_dismisses_the_problems_until_a_new_kind_arrives() {
     // `!` lists every kind again, the dismissed ones too.
     key(&mut app, KeyCode::Char('!'));
     let listed = text(&app, 80, 24);
-    assert!(listed.iter().any(|l| l.starts_with("⚠ bad signature")));
+    assert!(listed.iter().any(|l| l.starts_with("⚠ wrong URL")));
     assert!(listed.iter().any(|l| l.contains("Enter: deliveries")));
     key(&mut app, KeyCode::Esc);
     assert!(app.problem_focus.is_none());
     assert!(
         !text(&app, 80, 24)
             .iter()
-            .any(|l| l.starts_with("⚠ bad signature"))
+            .any(|l| l.starts_with("⚠ wrong URL"))
     );
 }
 
@@ -470,9 +493,10 @@ fn enter_on_a_problem_opens_its_deliveries() {
     let mut app = app_with(10, header());
     refuse_wrong_path(&mut app);
     refuse_wrong_url(&mut app);
+    refuse_wrong_token(&mut app);
     refuse_wrong_url(&mut app);
     assert_eq!(app.view, View::Calls);
-    // The list: wrong path, bad signature, the 4xx advice.
+    // The list: wrong path, wrong URL, bad signature, the 4xx advice.
     key(&mut app, KeyCode::Char('!'));
     key(&mut app, KeyCode::Down);
     key(&mut app, KeyCode::Enter);
@@ -480,7 +504,7 @@ fn enter_on_a_problem_opens_its_deliveries() {
     assert!(app.problem_focus.is_none());
     assert_eq!(
         app.delivery_filter.as_ref().map(|f| f.text()),
-        Some("verdict=bad_signature")
+        Some("verdict=bad_signature and url~://")
     );
     let shown: Vec<&str> = app.shown_deliveries().map(|d| d.verdict.as_str()).collect();
     assert_eq!(shown, ["bad_signature", "bad_signature"]);
@@ -489,7 +513,7 @@ fn enter_on_a_problem_opens_its_deliveries() {
     assert!(
         screen
             .iter()
-            .any(|l| l.contains("filter verdict=bad_signature  2 of ")),
+            .any(|l| l.contains("filter verdict=bad_signature and url~://  2 of ")),
         "{}",
         screen.join("\n")
     );

@@ -10,6 +10,7 @@
 //! | `path` | `=` `!=` `~` `!~` | the request path |
 //! | `type` | `=` `!=` `~` `!~` | an event type, whole or short (`complete`, `progress`, `test`) |
 //! | `sid` | `=` `!=` `~` `!~` | a call SID the delivery is about |
+//! | `url` | `=` `!=` `~` `!~` | the URL a refused signature was proven to be made for (`url~://`: any) |
 //!
 //! A bare word matches a delivery whose verdict, path, event types or call SIDs contain it.
 
@@ -50,6 +51,10 @@ pub const FIELDS: &[(&str, &str)] = &[
         "an event type, whole or short (complete, progress, test): = != ~ !~",
     ),
     ("sid", "a call SID the delivery is about: = != ~ !~"),
+    (
+        "url",
+        "the URL a refused signature was made for (url~:// any): = != ~ !~",
+    ),
 ];
 
 /// Parentheses nested deeper than this are refused: parsing and matching recurse.
@@ -92,6 +97,7 @@ enum TextField {
     Path,
     Type,
     Sid,
+    Url,
 }
 
 impl DeliveryFilter {
@@ -176,6 +182,11 @@ impl Term {
                     TextField::Path => one(&d.path),
                     TextField::Type => d.event_types.iter().any(|t| one(t) || one(short_type(t))),
                     TextField::Sid => d.call_sids.iter().any(|s| one(s)),
+                    TextField::Url => d
+                        .diagnosis
+                        .as_ref()
+                        .and_then(|diag| diag.matched_url.as_deref())
+                        .is_some_and(one),
                 };
                 match op {
                     CmpOp::Ne | CmpOp::NotContains => !any,
@@ -431,7 +442,7 @@ fn term(field: &str, pos: usize, op: CmpOp, value: &str) -> Result<Term, FilterE
             })?;
             Ok(Term::Status { op, value })
         }
-        name @ ("path" | "type" | "sid") => {
+        name @ ("path" | "type" | "sid" | "url") => {
             if !matches!(
                 op,
                 CmpOp::Eq | CmpOp::Ne | CmpOp::Contains | CmpOp::NotContains
@@ -441,7 +452,8 @@ fn term(field: &str, pos: usize, op: CmpOp, value: &str) -> Result<Term, FilterE
             let field = match name {
                 "path" => TextField::Path,
                 "type" => TextField::Type,
-                _ => TextField::Sid,
+                "sid" => TextField::Sid,
+                _ => TextField::Url,
             };
             Ok(Term::Text {
                 field,
@@ -481,7 +493,15 @@ mod tests {
         let mut progress = delivery(200, DeliveryVerdict::Duplicate, "/events");
         progress.event_types = vec!["com.twilio.voice.insights.call-event.gateway".into()];
         progress.call_sids = vec!["CAfedcba9876543210fedcba9876543210".into()];
-        let refused = delivery(403, DeliveryVerdict::BadSignature, "/events");
+        let mut refused = delivery(403, DeliveryVerdict::BadSignature, "/events");
+        refused.diagnosis = Some(crate::ingest::diagnosis::Diagnosis {
+            reason: String::new(),
+            tried_urls: Vec::new(),
+            received_signature: None,
+            hint: String::new(),
+            seen_url: None,
+            matched_url: Some("http://localhost:8080/events".into()),
+        });
         let wrong_path = delivery(404, DeliveryVerdict::WrongPath, "/webhook");
         let mut not_recorded = delivery(503, DeliveryVerdict::NotRecorded, "/events");
         not_recorded.event_types = vec![crate::twilio::cloudevent::TEST_EVENT_TYPE.into()];
@@ -528,6 +548,9 @@ mod tests {
             ("sid=CA0123456789ABCDEF0123456789ABCDEF", &[200]),
             ("sid~fedcba", &[200]),
             ("sid!~fedcba", &[200, 403, 404, 503]),
+            ("url~://", &[403]),
+            ("url=HTTP://localhost:8080/events", &[403]),
+            ("url!~localhost", &[200, 200, 404, 503]),
             ("signature", &[403]),
             ("webhook", &[404]),
         ];

@@ -18,7 +18,11 @@ pub enum ProblemKind {
     RecordFailing,
     /// POSTs to another path than the events path.
     WrongPath,
-    /// Signatures that match no URL variant: usually the wrong URL (or token).
+    /// Signatures proven to be made for another URL than the public URL: the sink's
+    /// destination is not `--public-url` (or the tunnel rewrites it).
+    WrongUrl,
+    /// Other signatures that match no URL variant: another token, or a URL that cannot be
+    /// checked from the request.
     BadSignature,
     /// Bodies that do not match `bodySHA256`.
     BadBodyHash,
@@ -68,7 +72,8 @@ impl Problem {
         Some(match self.kind {
             ProblemKind::RecordFailing => "verdict=not_recorded",
             ProblemKind::WrongPath => "verdict=wrong_path",
-            ProblemKind::BadSignature => "verdict=bad_signature",
+            ProblemKind::WrongUrl => "verdict=bad_signature and url~://",
+            ProblemKind::BadSignature => "verdict=bad_signature and !url~://",
             ProblemKind::BadBodyHash => "verdict=bad_body_hash",
             ProblemKind::MissingSignature => "verdict=missing_signature",
             ProblemKind::RefusalsNotRetried => {
@@ -88,8 +93,15 @@ impl Problem {
     }
 }
 
-/// Whether a verdict is of one kind of refusal.
-type IsVerdict = fn(&DeliveryVerdict) -> bool;
+/// Whether a delivery is of one kind of refusal.
+type IsRefusal = fn(&Delivery) -> bool;
+
+/// True when the diagnosis proved which other URL the delivery's signature was made for.
+fn signed_for_another_url(d: &Delivery) -> bool {
+    d.diagnosis
+        .as_ref()
+        .is_some_and(|diag| diag.matched_url.is_some())
+}
 
 /// Every problem there is now, most urgent first.
 pub fn list(
@@ -116,35 +128,36 @@ pub fn list(
             true,
         );
     }
-    let refusals: [(ProblemKind, &str, IsVerdict); 7] = [
+    let refusals: [(ProblemKind, &str, IsRefusal); 8] = [
         (
             ProblemKind::WrongPath,
             "POSTed to another path (404)",
-            |v| *v == DeliveryVerdict::WrongPath,
+            |d| d.verdict == DeliveryVerdict::WrongPath,
         ),
-        (
-            ProblemKind::BadSignature,
-            "bad signature (wrong URL or token)",
-            |v| *v == DeliveryVerdict::BadSignature,
-        ),
-        (ProblemKind::BadBodyHash, "body hash mismatch", |v| {
-            *v == DeliveryVerdict::BadBodyHash
+        (ProblemKind::WrongUrl, "wrong URL", |d| {
+            d.verdict == DeliveryVerdict::BadSignature && signed_for_another_url(d)
         }),
-        (ProblemKind::MissingSignature, "no signature", |v| {
-            *v == DeliveryVerdict::MissingSignature
+        (ProblemKind::BadSignature, "bad signature", |d| {
+            d.verdict == DeliveryVerdict::BadSignature && !signed_for_another_url(d)
         }),
-        (ProblemKind::Malformed, "not CloudEvents", |v| {
-            matches!(v, DeliveryVerdict::Malformed(_))
+        (ProblemKind::BadBodyHash, "body hash mismatch", |d| {
+            d.verdict == DeliveryVerdict::BadBodyHash
         }),
-        (ProblemKind::TooLarge, "too large", |v| {
-            *v == DeliveryVerdict::TooLarge
+        (ProblemKind::MissingSignature, "no signature", |d| {
+            d.verdict == DeliveryVerdict::MissingSignature
         }),
-        (ProblemKind::MethodNotAllowed, "not a POST (405)", |v| {
-            *v == DeliveryVerdict::MethodNotAllowed
+        (ProblemKind::Malformed, "not CloudEvents", |d| {
+            matches!(d.verdict, DeliveryVerdict::Malformed(_))
+        }),
+        (ProblemKind::TooLarge, "too large", |d| {
+            d.verdict == DeliveryVerdict::TooLarge
+        }),
+        (ProblemKind::MethodNotAllowed, "not a POST (405)", |d| {
+            d.verdict == DeliveryVerdict::MethodNotAllowed
         }),
     ];
     for (kind, what, matches) in refusals {
-        if let Some((count, why)) = latest_cause(session, |d| matches(&d.verdict)) {
+        if let Some((count, why)) = latest_cause(session, matches) {
             push(kind, count, format!("⚠ {what} ×{count} — {why}"), true);
         }
         if kind == ProblemKind::MissingSignature {
@@ -293,8 +306,13 @@ mod tests {
             |_, _| {},
         );
         session.ingest(refused(2, DeliveryVerdict::WrongPath, "to /x"), |_, _| {});
+        let mut wrong_url = refused(3, DeliveryVerdict::BadSignature, "signed for localhost");
+        if let Some(d) = &mut wrong_url.diagnosis {
+            d.matched_url = Some("http://localhost:8080/events".into());
+        }
+        session.ingest(wrong_url, |_, _| {});
         session.ingest(
-            refused(3, DeliveryVerdict::BadSignature, "second"),
+            refused(4, DeliveryVerdict::BadSignature, "second"),
             |_, _| {},
         );
         let stats = Arc::new(ListenerStats::default());
@@ -309,21 +327,35 @@ mod tests {
             kinds,
             [
                 ProblemKind::WrongPath,
+                ProblemKind::WrongUrl,
                 ProblemKind::BadSignature,
                 ProblemKind::RefusalsNotRetried,
                 ProblemKind::Gap
             ]
         );
-        assert_eq!(problems[1].count, 2);
-        assert_eq!(
-            problems[1].text,
-            "⚠ bad signature (wrong URL or token) ×2 — second"
-        );
-        assert_eq!(
-            problems[1].deliveries_filter(),
-            Some("verdict=bad_signature")
-        );
-        assert_eq!(problems[3].deliveries_filter(), None);
+        assert_eq!(problems[1].text, "⚠ wrong URL ×1 — signed for localhost");
+        assert_eq!(problems[2].count, 2);
+        assert_eq!(problems[2].text, "⚠ bad signature ×2 — second");
+        assert_eq!(problems[3].count, 3, "every signature failure");
+        assert_eq!(problems[4].deliveries_filter(), None);
+        // Each problem's filter lists exactly the deliveries it counts.
+        for (problem, seqs) in
+            problems[..4]
+                .iter()
+                .zip([&[2][..], &[3][..], &[1, 4][..], &[1, 3, 4][..]])
+        {
+            let filter = crate::tui::delivery_filter::DeliveryFilter::parse(
+                problem.deliveries_filter().expect("a filter"),
+            )
+            .expect("parses");
+            let picked: Vec<u64> = session
+                .deliveries
+                .iter()
+                .filter(|d| filter.matches(d))
+                .map(|d| d.seq)
+                .collect();
+            assert_eq!(picked, seqs, "{:?}", problem.kind);
+        }
         // With --reject-status 503 Twilio retries: no advice.
         let header = HeaderInfo {
             reject_status: 503,
@@ -342,6 +374,7 @@ mod tests {
         for kind in [
             ProblemKind::RecordFailing,
             ProblemKind::WrongPath,
+            ProblemKind::WrongUrl,
             ProblemKind::BadSignature,
             ProblemKind::BadBodyHash,
             ProblemKind::MissingSignature,

@@ -3,7 +3,7 @@
 //! table's filter, sort and freeze; the deliveries view's own filter; what the stats are over.
 //!
 //! ```text
-//!  calls 30 │ deliveries 92 (1 refused) │ stats          filter state=fail  3 of 30  sort time ↓
+//!  calls 30 │ deliveries 92 │ stats          filter state=fail  3 of 30  sort time ↓
 //! ```
 
 use ratatui::Frame;
@@ -35,22 +35,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     frame.render_widget(Paragraph::new(line), area);
 }
 
-/// ` calls 30 │ deliveries 92 (1 refused) │ stats `, the current view highlighted.
+/// ` calls 30 │ deliveries 92 │ stats `, the current view highlighted.
 fn tabs(app: &App, theme: &Theme) -> Vec<Span<'static>> {
-    let refused = app
-        .session
-        .deliveries
-        .iter()
-        .filter(|d| !d.verdict.is_accepted())
-        .count();
-    let deliveries = if refused > 0 {
-        format!(
-            " deliveries {} ({refused} refused) ",
-            app.session.deliveries.len()
-        )
-    } else {
-        format!(" deliveries {} ", app.session.deliveries.len())
-    };
+    // The refused count is on the header's deliveries line.
+    let deliveries = format!(" deliveries {} ", app.session.deliveries.len());
     let names = [
         (View::Calls, format!(" calls {} ", app.session.store.len())),
         (View::Deliveries, deliveries),
