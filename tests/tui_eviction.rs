@@ -113,7 +113,7 @@ fn the_header_counts_connections_closed_over_the_cap() {
         .store(3, std::sync::atomic::Ordering::Relaxed);
     let text = screen(&mut app);
     assert!(
-        text.contains("3 connections closed (--max-connections)"),
+        text.contains("⚠ connections closed ×3 (over --max-connections)"),
         "{text}"
     );
 }
