@@ -537,6 +537,33 @@ impl DeliveryFeed {
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_delivery_notes_its_calls_from_its_events_or_its_body() {
+        let body = br#"[{"data":{"account_sid":"AC0123456789abcdef0123456789abcdef",
+            "call_sid":"CA0123456789abcdef0123456789abcdef","parent_call_sid":"CAxyz",
+            "x":"CA0123456789abcdef0123456789abcdef","y":"CAfedcba9876543210fedcba9876543210"}}]"#;
+        let mut refused = Delivery::accepted(1, SystemTime::UNIX_EPOCH, Vec::new());
+        refused.body = Bytes::from_static(body);
+        refused.note_call_sids();
+        assert_eq!(
+            refused.call_sids,
+            [
+                "CA0123456789abcdef0123456789abcdef",
+                "CAfedcba9876543210fedcba9876543210"
+            ],
+            "each SID once, in order; the account SID and a short CA… are not call SIDs"
+        );
+        let mut many = Delivery::accepted(2, SystemTime::UNIX_EPOCH, Vec::new());
+        let sids: String = (0..10).map(|i| format!("CA{i:032x} ")).collect();
+        many.body = Bytes::from(sids);
+        many.note_call_sids();
+        assert_eq!(many.call_sids.len(), CALL_SIDS_KEPT);
+        let mut empty = Delivery::accepted(3, SystemTime::UNIX_EPOCH, Vec::new());
+        empty.body = Bytes::from_static(b"CA0123");
+        empty.note_call_sids();
+        assert!(empty.call_sids.is_empty());
+    }
+
     #[tokio::test(start_paused = true)]
     async fn a_feed_takes_what_waits_in_one_batch_then_pauses() {
         let (tx, rx) = mpsc::channel(16);
