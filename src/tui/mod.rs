@@ -13,6 +13,7 @@ pub mod keys;
 pub mod rows;
 pub mod theme;
 pub mod ui;
+pub mod wrap;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};

@@ -6,7 +6,7 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Span;
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph};
 
 use crate::calls::store::CallId;
 use crate::tui::app::App;
@@ -68,13 +68,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, id: CallId, scroll: u16) {
         Some(cache) if cache.key == (id, record.update_seq, app.mask) => cache.lines.clone(),
         _ => lines(record, &theme, app.mask),
     };
-    frame.render_widget(
-        Paragraph::new(text)
-            .block(block)
-            .wrap(Wrap { trim: false })
-            .scroll((scroll, 0)),
-        area,
-    );
+    // Wrapped here, word by word, each continuation under the text of its line and six
+    // cells in (past a label such as `From  `), never at column 0.
+    let width = usize::from(area.width.saturating_sub(2));
+    let text = crate::tui::wrap::wrap_lines(&text, width, 6);
+    frame.render_widget(Paragraph::new(text).block(block).scroll((scroll, 0)), area);
 }
 
 /// Where the call SID stands on screen when call details are open and scrolled to the top,

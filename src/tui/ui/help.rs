@@ -18,12 +18,42 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, scroll: u16) {
     let block = Block::default()
         .borders(Borders::ALL)
         .title(Span::styled(" keys — ? or Esc closes ", theme.title()));
+    let width = usize::from(area.width.saturating_sub(2));
     frame.render_widget(
-        Paragraph::new(lines(&theme))
+        Paragraph::new(wrapped(&theme, width))
             .block(block)
             .scroll((scroll, 0)),
         area,
     );
+}
+
+/// The text of the help overlay fitted to `width`: each line wraps under its description
+/// (a hanging indent past the key column), no word cut.
+pub fn wrapped(theme: &Theme, width: usize) -> Vec<Line<'static>> {
+    let keys = keys::help_lines();
+    let mut all = lines(theme);
+    // The key rows: where they would not fit, the contexts wrap in their own column.
+    let rest = all.split_off(keys.len());
+    let mut out = Vec::new();
+    for ((_, _, contexts), line) in keys.iter().zip(all) {
+        let column = 2 + 18 + 30;
+        if line.width() <= width || width < column + 12 {
+            out.extend(crate::tui::wrap::wrap_line(&line, width, 20));
+            continue;
+        }
+        let parts = crate::tui::wrap::wrap(contexts, width - column, 0);
+        let mut first = line.spans[..2].to_vec();
+        first.push(Span::styled(parts[0].clone(), theme.dim()));
+        out.push(Line::from(first));
+        for part in &parts[1..] {
+            out.push(Line::from(Span::styled(
+                format!("{}{part}", " ".repeat(column)),
+                theme.dim(),
+            )));
+        }
+    }
+    out.extend(crate::tui::wrap::wrap_lines(&rest, width, 18));
+    out
 }
 
 /// The text of the help overlay.

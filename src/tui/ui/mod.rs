@@ -53,12 +53,17 @@ pub struct Areas {
 
 /// Splits the screen. The run loop uses the same function for mouse hit-testing.
 pub fn areas(area: Rect, app: &App) -> Areas {
-    let filter_height = u16::from(app.editor.is_some()) * if has_editor_error(app) { 2 } else { 1 };
+    let rows = |lines: usize| u16::try_from(lines).unwrap_or(u16::MAX);
+    let filter_height = match &app.editor {
+        Some(_) => 1 + rows(editor_error_lines(app, area.width).len()),
+        None => 0,
+    };
+    let hints_height = rows(notice_lines(app, area.width).map_or(1, |l| l.len()));
     let [header, body, filter_line, hints] = Layout::vertical([
         Constraint::Length(header::height(app, area.width)),
         Constraint::Min(3),
         Constraint::Length(filter_height),
-        Constraint::Length(1),
+        Constraint::Length(hints_height),
     ])
     .areas(area);
     Areas {
@@ -69,8 +74,27 @@ pub fn areas(area: Rect, app: &App) -> Areas {
     }
 }
 
-fn has_editor_error(app: &App) -> bool {
-    app.editor.as_ref().is_some_and(|e| e.error.is_some())
+/// At most this many rows for a notice or a filter error, so that the table keeps its rows.
+const MESSAGE_ROWS_MAX: usize = 4;
+
+/// The filter line's error, escaped and wrapped to `width` (empty when there is none).
+fn editor_error_lines(app: &App, width: u16) -> Vec<String> {
+    let Some(err) = app.editor.as_ref().and_then(|e| e.error.as_deref()) else {
+        return Vec::new();
+    };
+    let text = format!("  {}", crate::text::terminal_safe(err));
+    let mut lines = crate::tui::wrap::wrap(&text, usize::from(width), 4);
+    lines.truncate(MESSAGE_ROWS_MAX);
+    lines
+}
+
+/// The notice of the hint bar, escaped and wrapped to `width`; `None` when there is none.
+fn notice_lines(app: &App, width: u16) -> Option<Vec<String>> {
+    let notice = app.notice.as_ref()?;
+    let text = crate::text::terminal_safe(&notice.text);
+    let mut lines = crate::tui::wrap::wrap(&text, usize::from(width), 2);
+    lines.truncate(MESSAGE_ROWS_MAX);
+    Some(lines)
 }
 
 /// Draws the whole screen.
@@ -146,17 +170,14 @@ fn draw_filter_line(frame: &mut Frame, area: Rect, app: &App) {
     );
     let x = field.x + u16::try_from(cursor_col - scroll).unwrap_or(u16::MAX);
     frame.set_cursor_position((x.min(field.right() - 1), field.y));
-    if let Some(err) = &editor.error
-        && area.height > 1
-    {
-        let mut lines = vec![Line::from(Span::styled(
-            format!("  {err}"),
-            theme.warning(),
-        ))];
-        escape_controls(&mut lines);
+    if area.height > 1 {
+        let lines: Vec<Line> = editor_error_lines(app, area.width)
+            .into_iter()
+            .map(|l| Line::from(Span::styled(l, theme.warning())))
+            .collect();
         let below = Rect {
             y: area.y + 1,
-            height: 1,
+            height: area.height - 1,
             ..area
         };
         frame.render_widget(Paragraph::new(lines), below);
@@ -165,19 +186,17 @@ fn draw_filter_line(frame: &mut Frame, area: Rect, app: &App) {
 
 fn draw_hint_bar(frame: &mut Frame, area: Rect, app: &App) {
     let theme = Theme::new(app.header.color);
-    if let Some(notice) = &app.notice {
+    if let (Some(notice), Some(lines)) = (&app.notice, notice_lines(app, area.width)) {
         let style = if notice.is_error {
             theme.warning()
         } else {
             theme.good()
         };
-        frame.render_widget(
-            Paragraph::new(Span::styled(
-                crate::text::terminal_safe(&notice.text).into_owned(),
-                style,
-            )),
-            area,
-        );
+        let lines: Vec<Line> = lines
+            .into_iter()
+            .map(|l| Line::from(Span::styled(l, style)))
+            .collect();
+        frame.render_widget(Paragraph::new(lines), area);
         return;
     }
     let hints = if app.editor.is_some() {
@@ -191,10 +210,19 @@ fn draw_hint_bar(frame: &mut Frame, area: Rect, app: &App) {
     } else {
         keys::hint_bar(app.context())
     };
+    // Whole hints only: one that does not fit is left out rather than cut (? lists them all).
     let mut spans = Vec::new();
+    let mut used = 0;
     for (key, help) in hints {
-        spans.push(Span::styled(format!(" {key} "), theme.key()));
-        spans.push(Span::raw(format!(" {help}  ")));
+        let key = format!(" {key} ");
+        let help = format!(" {help}  ");
+        let needed = crate::tui::wrap::width(&key) + crate::tui::wrap::width(help.trim_end());
+        if used + needed > usize::from(area.width) {
+            break;
+        }
+        used += needed + 2;
+        spans.push(Span::styled(key, theme.key()));
+        spans.push(Span::raw(help));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
