@@ -115,6 +115,8 @@ pub struct DetailsCache {
     pub key: (CallId, u64, bool),
     /// The rendered lines.
     pub lines: Vec<ratatui::text::Line<'static>>,
+    /// Whether the demo's simulation had ended (its note is among the lines).
+    pub simulation_ended: bool,
 }
 
 /// Views with more calls than this filter and sort all their rows at most twice a second.
@@ -284,12 +286,25 @@ impl App {
         if let Some(Overlay::CallDetails { id, .. }) = self.overlay {
             let record = self.session.store.by_id(id);
             let key = record.map(|r| (id, r.update_seq, self.mask));
+            let ended = crate::tui::simulation::ended_at(self).is_some();
             if let (Some(record), Some(key)) = (record, key)
-                && self.details_cache.as_ref().is_none_or(|c| c.key != key)
+                && self
+                    .details_cache
+                    .as_ref()
+                    .is_none_or(|c| c.key != key || c.simulation_ended != ended)
             {
                 let theme = crate::tui::theme::Theme::new(self.header.color);
-                let lines = crate::tui::call_text::lines(record, &theme, self.mask);
-                self.details_cache = Some(DetailsCache { key, lines });
+                let mut lines = crate::tui::call_text::lines(record, &theme, self.mask);
+                if let Some(note) = crate::tui::simulation::unfinished_note(self, record) {
+                    let at = 1.min(lines.len());
+                    let note = ratatui::text::Line::styled(note, theme.warning());
+                    lines.insert(at, note);
+                }
+                self.details_cache = Some(DetailsCache {
+                    key,
+                    lines,
+                    simulation_ended: ended,
+                });
             }
         } else {
             self.details_cache = None;

@@ -11,6 +11,7 @@ pub mod call_text;
 pub mod columns;
 pub mod keys;
 pub mod rows;
+pub mod simulation;
 pub mod theme;
 pub mod ui;
 pub mod wrap;
@@ -53,6 +54,8 @@ pub struct HeaderInfo {
     pub alerts: Option<crate::alerts::AlertFeed>,
     /// `--forward-to`: the forwarder's counters and recent outcomes.
     pub forward: Option<std::sync::Arc<crate::ingest::forward::ForwardState>>,
+    /// `demo`: marked when the simulated Twilio stops (`--duration` elapsed).
+    pub simulation_end: Option<Arc<simulation::SimulationEnd>>,
 }
 
 /// What `callwatch setup` connected, for the header line under the addresses.

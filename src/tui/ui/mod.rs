@@ -75,7 +75,7 @@ pub fn areas(area: Rect, app: &App) -> Areas {
 }
 
 /// At most this many rows for a notice or a filter error, so that the table keeps its rows.
-const MESSAGE_ROWS_MAX: usize = 4;
+const MESSAGE_ROWS_MAX: usize = 6;
 
 /// The filter line's error, escaped and wrapped to `width` (empty when there is none).
 fn editor_error_lines(app: &App, width: u16) -> Vec<String> {

@@ -1,0 +1,239 @@
+//! Messages fitted to the screen: the empty-table hint, the export notice with its paths, a
+//! long filter error, and the end of the demo's simulation, at 80×24 and 120×40, pinned with
+//! insta; and checks that each message is on screen whole (every word, none cut).
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, UNIX_EPOCH};
+
+use callwatch::demo::generator::{CallGenerator, delivery_body};
+use callwatch::ingest::{Delivery, ListenerStats};
+use callwatch::tui::app::{App, Notice};
+use callwatch::tui::keys::Action;
+use callwatch::tui::simulation::SimulationEnd;
+use callwatch::tui::{HeaderInfo, ui};
+use callwatch::twilio::cloudevent::parse_delivery;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// 2027-01-15T08:00:00Z.
+const NOW_S: u64 = 1_800_000_000;
+
+const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
+
+fn app_with_calls(calls: usize, header: HeaderInfo) -> App {
+    let stats = Arc::new(ListenerStats::default());
+    let mut app = App::new(Arc::clone(&stats), header);
+    let mut generator = CallGenerator::new(7);
+    let start = time::OffsetDateTime::from_unix_timestamp(NOW_S as i64 - 600).expect("time");
+    let mut seq = 0;
+    for i in 0..calls {
+        let call = generator.next_call(None, start + Duration::from_secs(i as u64 * 7));
+        for ev in &call.events {
+            seq += 1;
+            let body = delivery_body(std::slice::from_ref(&ev.event));
+            let events = parse_delivery(&body).expect("parse");
+            let at = UNIX_EPOCH + Duration::from_secs(NOW_S - 600 + i as u64 * 7) + ev.offset;
+            app.on_delivery(Delivery::accepted(seq, at, events));
+        }
+    }
+    stats.accepted.store(seq, Ordering::Relaxed);
+    app.on_tick(UNIX_EPOCH + Duration::from_secs(NOW_S));
+    app.prepare_frame();
+    app
+}
+
+fn header() -> HeaderInfo {
+    HeaderInfo {
+        listen_addr: "127.0.0.1:8080".into(),
+        public_url: "https://abc123.ngrok.app/events".into(),
+        url_source: "--public-url".into(),
+        ..HeaderInfo::default()
+    }
+}
+
+fn draw(app: &App, width: u16, height: u16) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
+    terminal.draw(|f| ui::draw(f, app)).expect("draw");
+    terminal
+}
+
+/// The screen's text with borders dropped and every run of blanks made one space: a message
+/// wrapped over several lines reads as it was written.
+fn words(app: &App, width: u16, height: u16) -> String {
+    let terminal = draw(app, width, height);
+    let buf = terminal.backend().buffer();
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            let s = buf[(x, y)].symbol();
+            out.push_str(if "│┌┐└┘─".contains(s) {
+                " "
+            } else {
+                s
+            });
+        }
+        out.push(' ');
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn snapshot(name: &str, app: &App) {
+    for (w, h) in SIZES {
+        let terminal = draw(app, w, h);
+        insta::assert_snapshot!(
+            format!("{name}_{w}x{h}"),
+            format!("{:?}", terminal.backend())
+        );
+    }
+}
+
+fn key(app: &mut App, code: KeyCode) {
+    app.on_key(KeyEvent::new(code, KeyModifiers::NONE));
+    app.prepare_frame();
+}
+
+#[test]
+fn the_empty_table_hint_wraps_whole() {
+    let app = app_with_calls(0, header());
+    for (w, h) in SIZES {
+        let screen = words(&app, w, h);
+        assert!(
+            screen.contains(
+                "Waiting for the first delivery… (Twilio sends call summaries minutes after a \
+                 call ends; `callwatch send` or a Sink Test sends one now)"
+            ),
+            "{w}x{h}: {screen}"
+        );
+    }
+    snapshot("empty_hint", &app);
+}
+
+#[test]
+fn the_export_notice_shows_both_paths_whole() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut app = app_with_calls(5, header());
+    app.export_dir = dir.path().join("a-rather-long-directory-name-for-exports");
+    std::fs::create_dir_all(&app.export_dir).expect("mkdir");
+    app.update(Action::Export);
+    let notice = app.notice.clone().expect("a notice");
+    assert!(!notice.is_error, "{}", notice.text);
+    let paths: Vec<String> = std::fs::read_dir(&app.export_dir)
+        .expect("read dir")
+        .map(|e| e.expect("entry").path().display().to_string())
+        .collect();
+    assert_eq!(paths.len(), 2, "{paths:?}");
+    for (w, h) in SIZES {
+        // A path wider than the screen is split, never cut: every character is there.
+        let screen = words(&app, w, h).replace(' ', "");
+        for path in &paths {
+            assert!(screen.contains(path.as_str()), "{w}x{h} {path}: {screen}");
+        }
+    }
+    // Pinned with fixed paths, as a user exporting to the working directory sees it.
+    app.notice = Some(Notice {
+        text: "exported 5 calls to ./callwatch-export-2027-01-15T08-00-00Z.csv and \
+               ./callwatch-export-2027-01-15T08-00-00Z.json"
+            .into(),
+        is_error: false,
+    });
+    snapshot("export_notice", &app);
+}
+
+#[test]
+fn a_long_filter_error_wraps_under_the_filter_line() {
+    let mut app = app_with_calls(5, header());
+    key(&mut app, KeyCode::Char('/'));
+    for c in "state=fail and carier~vodafone".chars() {
+        key(&mut app, KeyCode::Char(c));
+    }
+    key(&mut app, KeyCode::Enter);
+    let error = app
+        .editor
+        .as_ref()
+        .and_then(|e| e.error.clone())
+        .expect("refused");
+    for (w, h) in SIZES {
+        let screen = words(&app, w, h);
+        let wanted = error.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(screen.contains(&wanted), "{w}x{h}: {screen}");
+    }
+    snapshot("filter_error", &app);
+}
+
+/// A call the simulation left ringing: a partial summary and nothing after it.
+fn ringing_call(app: &mut App) {
+    let body = br#"[{"specversion":"1.0","type":"com.twilio.voice.insights.call-summary.partial",
+        "id":"EZ00000000000000000000000000000001","source":"/v1/Voice/CA0/Summary",
+        "data":{"call_sid":"CA00000000000000000000000000000001","call_state":"ringing",
+        "call_type":"carrier","processing_state":"partial",
+        "from":{"caller":"+14155550100","carrier":"AT&T Wireless"},
+        "to":{"callee":"+14155550199","carrier":"Verizon Wireless"}}}]"#;
+    let events = parse_delivery(body).expect("parse");
+    app.on_delivery(Delivery::accepted(
+        10_000,
+        UNIX_EPOCH + Duration::from_secs(NOW_S - 1),
+        events,
+    ));
+    app.prepare_frame();
+}
+
+#[test]
+fn the_end_of_the_demo_is_said_and_unfinished_calls_are_explained() {
+    let end = Arc::new(SimulationEnd::default());
+    let mut app = app_with_calls(
+        4,
+        HeaderInfo {
+            mode_note: Some("demo: simulated Twilio, 60 calls/min, seed 7".into()),
+            simulation_end: Some(Arc::clone(&end)),
+            ..header()
+        },
+    );
+    ringing_call(&mut app);
+    // Before the end: the demo's note, no word of an end.
+    let before = words(&app, 80, 24);
+    assert!(before.contains("demo: simulated Twilio"), "{before}");
+    assert!(!before.contains("ended"), "{before}");
+    app.update(Action::Open);
+    app.prepare_frame();
+    assert!(!words(&app, 80, 24).contains("simulation ended"));
+    app.update(Action::Close);
+
+    end.mark(UNIX_EPOCH + Duration::from_secs(NOW_S));
+    app.on_tick(UNIX_EPOCH + Duration::from_secs(NOW_S + 5));
+    app.prepare_frame();
+    let clock = callwatch::timestamp::clock(UNIX_EPOCH + Duration::from_secs(NOW_S));
+    for (w, h) in SIZES {
+        let screen = words(&app, w, h);
+        assert!(
+            screen.contains(&format!(
+                "demo: simulation ended at {clock}, 1 call left unfinished"
+            )),
+            "{w}x{h}: {screen}"
+        );
+    }
+    snapshot("demo_ended", &app);
+
+    // The ringing call is the newest: its details say why it stays ringing.
+    app.update(Action::Open);
+    app.prepare_frame();
+    for (w, h) in SIZES {
+        let screen = words(&app, w, h);
+        assert!(
+            screen.contains(&format!(
+                "The simulation ended at {clock} (demo --duration) before this call was \
+                 answered: no more events will come for it"
+            )),
+            "{w}x{h}: {screen}"
+        );
+    }
+    snapshot("demo_ended_ringing_call_details", &app);
+
+    // A call that ended is not explained.
+    app.update(Action::Close);
+    app.update(Action::Down);
+    app.update(Action::Open);
+    app.prepare_frame();
+    assert!(!words(&app, 120, 40).contains("before this call"));
+}
