@@ -12,6 +12,7 @@ use crate::ingest::server::{ServeLimits, bind};
 use crate::ingest::verdict::Judge;
 use crate::monitor::{self, MonitorSpec, Recording};
 use crate::tui::HeaderInfo;
+use crate::tui::actions::ResignKey;
 use crate::tui::simulation::SimulationEnd;
 use crate::twilio::signature::Secrets;
 use std::sync::Arc;
@@ -51,6 +52,7 @@ pub async fn run(args: DemoSettings) -> anyhow::Result<()> {
             hyperlinks: true,
             reject_status: 403,
             simulation_end: Some(Arc::clone(&simulation_end)),
+            resign_key: Some(ResignKey::new(DEMO_AUTH_TOKEN)),
             ..HeaderInfo::default()
         },
         tui: args.view,

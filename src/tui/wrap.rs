@@ -106,6 +106,27 @@ pub fn wrap_lines(lines: &[Line<'_>], width: usize, extra: usize) -> Vec<Line<'s
         .collect()
 }
 
+/// `text` cut into lines of exactly `width` cells (the last shorter), every character kept,
+/// spaces included: for text to be selected and copied by hand, where a word-wrap would drop
+/// the spaces it breaks at.
+pub fn wrap_exact(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(2);
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = cells(c);
+        if used + w > width {
+            out.push(std::mem::take(&mut current));
+            used = 0;
+        }
+        current.push(c);
+        used += w;
+    }
+    out.push(current);
+    out
+}
+
 /// `items` side by side, `gap` cells apart, in lines of at most `width` cells: an item that
 /// does not fit on the line starts the next one, `indent` cells in, and is split (by
 /// [`wrap_line`]) only when it is wider than a line.
@@ -244,6 +265,15 @@ mod tests {
             .map(ToString::to_string)
             .collect();
         assert!(narrow.iter().all(|l| width(l) <= 12), "{narrow:?}");
+    }
+
+    #[test]
+    fn exact_wrapping_keeps_every_character() {
+        let text = "printf '%s' '[1, 2]' | callwatch verify 東京";
+        let lines = wrap_exact(text, 7);
+        assert!(lines.iter().all(|l| width(l) <= 7), "{lines:?}");
+        assert_eq!(lines.concat(), text);
+        assert_eq!(lines[0], "printf ");
     }
 
     #[test]
