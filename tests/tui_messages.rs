@@ -237,3 +237,16 @@ fn the_end_of_the_demo_is_said_and_unfinished_calls_are_explained() {
     app.prepare_frame();
     assert!(!words(&app, 120, 40).contains("before this call"));
 }
+
+#[test]
+fn the_help_fits_80_columns_and_end_shows_its_last_page() {
+    let mut app = app_with_calls(3, header());
+    key(&mut app, KeyCode::Char('?'));
+    let top = words(&app, 80, 24);
+    // The contexts column wraps in its own column: every word is there.
+    assert!(top.contains("calls, deliveries, details, help"), "{top}");
+    key(&mut app, KeyCode::Char('G'));
+    let screen = words(&app, 80, 24);
+    assert!(screen.contains("jitter (poor > 30 ms) and loss (poor > 1%)"), "{screen}");
+    assert!(screen.contains("delete to end of line"), "a full page, not a blank box: {screen}");
+}

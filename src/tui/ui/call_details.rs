@@ -72,6 +72,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, id: CallId, scroll: u16) {
     // cells in (past a label such as `From  `), never at column 0.
     let width = usize::from(area.width.saturating_sub(2));
     let text = crate::tui::wrap::wrap_lines(&text, width, 6);
+    let scroll = super::last_page(scroll, text.len(), area);
     frame.render_widget(Paragraph::new(text).block(block).scroll((scroll, 0)), area);
 }
 

@@ -41,6 +41,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, seq: u64, scroll: u16) {
     };
     let width = usize::from(area.width.saturating_sub(2));
     let lines = crate::tui::wrap::wrap_lines(&lines, width, 4);
+    let scroll = super::last_page(scroll, lines.len(), area);
     frame.render_widget(Paragraph::new(lines).block(block).scroll((scroll, 0)), area);
 }
 

@@ -19,12 +19,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, scroll: u16) {
         .borders(Borders::ALL)
         .title(Span::styled(" keys — ? or Esc closes ", theme.title()));
     let width = usize::from(area.width.saturating_sub(2));
-    frame.render_widget(
-        Paragraph::new(wrapped(&theme, width))
-            .block(block)
-            .scroll((scroll, 0)),
-        area,
-    );
+    let lines = wrapped(&theme, width);
+    let scroll = super::last_page(scroll, lines.len(), area);
+    frame.render_widget(Paragraph::new(lines).block(block).scroll((scroll, 0)), area);
 }
 
 /// The text of the help overlay fitted to `width`: each line wraps under its description

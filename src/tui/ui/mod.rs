@@ -159,6 +159,7 @@ fn draw_copied(frame: &mut Frame, area: Rect, app: &App, (title, text): (&str, &
         .flat_map(|l| crate::tui::wrap::wrap_exact(l, width))
         .map(Line::raw)
         .collect();
+    let scroll = last_page(scroll, lines.len(), area);
     frame.render_widget(Paragraph::new(lines).block(block).scroll((scroll, 0)), area);
 }
 
@@ -278,6 +279,14 @@ fn draw_hint_bar(frame: &mut Frame, area: Rect, app: &App) {
         spans.push(Span::raw(help));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// `scroll` held to the last page of `lines` lines in a bordered `area` (`G`/`End` ask for
+/// far past the end: the last page shows rather than an empty box).
+pub fn last_page(scroll: u16, lines: usize, area: Rect) -> u16 {
+    let page = usize::from(area.height.saturating_sub(2));
+    let last = u16::try_from(lines.saturating_sub(page)).unwrap_or(u16::MAX);
+    scroll.min(last)
 }
 
 /// The data rows the table shows on this screen (for paging): the body less its title row.
