@@ -247,6 +247,12 @@ fn the_help_fits_80_columns_and_end_shows_its_last_page() {
     assert!(top.contains("calls, deliveries, details, help"), "{top}");
     key(&mut app, KeyCode::Char('G'));
     let screen = words(&app, 80, 24);
-    assert!(screen.contains("jitter (poor > 30 ms) and loss (poor > 1%)"), "{screen}");
-    assert!(screen.contains("delete to end of line"), "a full page, not a blank box: {screen}");
+    assert!(
+        screen.contains("jitter (poor > 30 ms) and loss (poor > 1%)"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("delete to end of line"),
+        "a full page, not a blank box: {screen}"
+    );
 }

@@ -320,7 +320,12 @@ impl App {
         if let Some(Overlay::CallDetails { id, .. }) = self.overlay {
             let record = self.session.store.by_id(id);
             let key = record.map(|r| (id, r.update_seq, self.mask));
-            let ended = crate::tui::simulation::ended_at(self).is_some();
+            let ended_at = self
+                .header
+                .simulation_end
+                .as_ref()
+                .and_then(|end| end.ended_at());
+            let ended = ended_at.is_some();
             if let (Some(record), Some(key)) = (record, key)
                 && self
                     .details_cache
@@ -329,7 +334,7 @@ impl App {
             {
                 let theme = crate::tui::theme::Theme::new(self.header.color);
                 let mut lines = crate::tui::call_text::lines(record, &theme, self.mask);
-                if let Some(note) = crate::tui::simulation::unfinished_note(self, record) {
+                if let Some(note) = crate::tui::simulation::unfinished_note(ended_at, record) {
                     let at = 1.min(lines.len());
                     let note = ratatui::text::Line::styled(note, theme.warning());
                     lines.insert(at, note);
@@ -869,7 +874,7 @@ impl App {
         let Some(record) = self.call_in_focus() else {
             return self.say("O shows the selected call's Console URL", true);
         };
-        match crate::tui::ui::call_details::LinkableSid::new(&record.summary.call_sid) {
+        match crate::tui::call_text::LinkableSid::new(&record.summary.call_sid) {
             Some(sid) => self.copy_and_show("Twilio Console", sid.console_url()),
             None => self.say(
                 "this call's SID is not a Twilio call SID: no Console page",

@@ -5,8 +5,8 @@
 use std::sync::OnceLock;
 use std::time::SystemTime;
 
-use crate::calls::store::CallRecord;
-use crate::tui::app::App;
+use crate::calls::store::{CallRecord, CallStore};
+use crate::tui::HeaderInfo;
 
 /// Set once, when the simulated Twilio has stopped sending; shared by the demo command (which
 /// marks it) and the screen (which reads it).
@@ -35,20 +35,14 @@ const FINAL_STATES: [&str; 6] = [
     "undialed",
 ];
 
-/// When the app's simulation has ended.
-pub fn ended_at(app: &App) -> Option<SystemTime> {
-    app.header.simulation_end.as_ref()?.ended_at()
-}
-
-/// The note in the header's title: the mode note, or once the simulation has ended, when it
-/// ended and how many calls it left unfinished (short enough for 80 columns).
-pub fn title_note(app: &App) -> Option<String> {
-    let Some(at) = ended_at(app) else {
-        return app.header.mode_note.clone();
+/// The note in the header's title: its mode note, or once the simulation has ended, when it
+/// ended and how many calls of `store` it left unfinished (short enough for 80 columns).
+pub fn title_note(header: &HeaderInfo, store: &CallStore) -> Option<String> {
+    let end = header.simulation_end.as_deref();
+    let Some(at) = end.and_then(SimulationEnd::ended_at) else {
+        return header.mode_note.clone();
     };
-    let unfinished: usize = app
-        .session
-        .store
+    let unfinished: usize = store
         .count_by_state()
         .iter()
         .filter(|(state, _)| !FINAL_STATES.contains(&state.as_str()))
@@ -62,9 +56,10 @@ pub fn title_note(app: &App) -> Option<String> {
     })
 }
 
-/// The sentence a call's details open with when the simulation ended before the call did.
-pub fn unfinished_note(app: &App, record: &CallRecord) -> Option<String> {
-    let at = ended_at(app)?;
+/// The sentence a call's details open with when the simulation ended (at `ended_at`) before
+/// the call did.
+pub fn unfinished_note(ended_at: Option<SystemTime>, record: &CallRecord) -> Option<String> {
+    let at = ended_at?;
     if record.summary.call_state.is_final() {
         return None;
     }

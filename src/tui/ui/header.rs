@@ -167,7 +167,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
 
     let status_line = status_line(app, &theme);
 
-    let mut title = match crate::tui::simulation::title_note(app) {
+    let mut title = match crate::tui::simulation::title_note(h, store) {
         Some(note) => format!(" callwatch — {note} "),
         None => " callwatch ".to_owned(),
     };
