@@ -256,3 +256,52 @@ fn the_help_fits_80_columns_and_end_shows_its_last_page() {
         "a full page, not a blank box: {screen}"
     );
 }
+
+/// A call from San Francisco with a long carrier name: its details at 80 columns.
+fn san_francisco_call(app: &mut App) {
+    let body = br#"[{"specversion":"1.0","type":"com.twilio.voice.insights.call-summary.complete",
+        "id":"EZ00000000000000000000000000000002","source":"/v1/Voice/CA2/Summary",
+        "data":{"call_sid":"CA00000000000000000000000000000002","call_state":"completed",
+        "call_type":"carrier","processing_state":"complete","duration":42,
+        "from":{"caller":"+14155550100","carrier":"AT&T Wireless Services of California",
+            "connection":"mobile","city":"San Francisco","country_subdivision":"California",
+            "country_code":"US","location":{"lat":37.775,"lon":-122.419}},
+        "to":{"callee":"+442079460000","carrier":"British Telecommunications plc",
+            "connection":"landline","city":"London","country_subdivision":"England",
+            "country_code":"GB","location":{"lat":51.507,"lon":-0.128}}}}]"#;
+    let events = parse_delivery(body).expect("parse");
+    app.on_delivery(Delivery::accepted(
+        10_001,
+        UNIX_EPOCH + Duration::from_secs(NOW_S - 1),
+        events,
+    ));
+    app.prepare_frame();
+}
+
+#[test]
+fn details_wrap_under_their_label_and_keep_words_whole() {
+    let mut app = app_with_calls(2, header());
+    san_francisco_call(&mut app);
+    app.update(Action::Open);
+    app.prepare_frame();
+    for (w, h) in SIZES {
+        let terminal = draw(&app, w, h);
+        let buf = terminal.backend().buffer();
+        let rows: Vec<String> = (0..buf.area.height)
+            .map(|y| (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect())
+            .collect();
+        let from = rows
+            .iter()
+            .position(|r| r.contains("From  +14155550100"))
+            .expect("the From line");
+        // Every row of the From endpoint until the To line: continuations hang under the
+        // number, never at the border.
+        for row in rows[from + 1..].iter().take_while(|r| !r.contains("To    +44")) {
+            assert!(row.starts_with("│        "), "{w}x{h}: {row:?}");
+        }
+        let screen = words(&app, w, h);
+        assert!(screen.contains("San Francisco California US"), "{w}x{h}: {screen}");
+        assert!(screen.contains("AT&T Wireless Services of California"), "{screen}");
+    }
+    snapshot("details_san_francisco", &app);
+}
