@@ -296,12 +296,44 @@ fn details_wrap_under_their_label_and_keep_words_whole() {
             .expect("the From line");
         // Every row of the From endpoint until the To line: continuations hang under the
         // number, never at the border.
-        for row in rows[from + 1..].iter().take_while(|r| !r.contains("To    +44")) {
+        for row in rows[from + 1..]
+            .iter()
+            .take_while(|r| !r.contains("To    +44"))
+        {
             assert!(row.starts_with("│        "), "{w}x{h}: {row:?}");
         }
         let screen = words(&app, w, h);
-        assert!(screen.contains("San Francisco California US"), "{w}x{h}: {screen}");
-        assert!(screen.contains("AT&T Wireless Services of California"), "{screen}");
+        assert!(
+            screen.contains("San Francisco California US"),
+            "{w}x{h}: {screen}"
+        );
+        assert!(
+            screen.contains("AT&T Wireless Services of California"),
+            "{screen}"
+        );
     }
     snapshot("details_san_francisco", &app);
+}
+
+/// Every line of the help fits 78 cells (80 columns less the borders), and every key's help
+/// and contexts are there whole.
+#[test]
+fn every_help_line_fits_80_columns() {
+    let theme = callwatch::tui::theme::Theme::new(false);
+    let lines = ui::help::wrapped(&theme, 78);
+    for line in &lines {
+        assert!(line.width() <= 78, "{:?}", line.to_string());
+    }
+    let joined = lines
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(" ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    for (keys, help, contexts) in callwatch::tui::keys::help_lines() {
+        assert!(joined.contains(&format!("{keys} {help}")), "{keys} {help}");
+        assert!(joined.contains(&contexts), "{contexts}");
+    }
 }

@@ -338,7 +338,7 @@ pub const BINDINGS: &[Binding] = &[
         Action::Copy,
         &[Calls, Deliveries, Details],
         "y",
-        "copy: call SID / delivery as curl",
+        "copy SID / delivery as curl",
         "copy",
     ),
     bind(
@@ -347,7 +347,7 @@ pub const BINDINGS: &[Binding] = &[
         Action::CopyVerify,
         &[Deliveries, Details],
         "v",
-        "copy delivery as `callwatch verify`",
+        "copy as `callwatch verify`",
         "",
     ),
     bind(
@@ -356,7 +356,7 @@ pub const BINDINGS: &[Binding] = &[
         Action::Resend,
         &[Deliveries, Details],
         "r",
-        "resend delivery to a URL (re-signed)",
+        "resend to a URL (re-signed)",
         "resend",
     ),
     bind(
@@ -365,7 +365,7 @@ pub const BINDINGS: &[Binding] = &[
         Action::Jump,
         &[Calls, Deliveries, Details],
         "J",
-        "jump: delivery → call, call → deliveries",
+        "jump: call ↔ its deliveries",
         "jump",
     ),
     bind(
@@ -374,7 +374,7 @@ pub const BINDINGS: &[Binding] = &[
         Action::ConsoleUrl,
         &[Calls, Details],
         "O",
-        "call in Twilio Console: copy its URL",
+        "copy the Twilio Console URL",
         "",
     ),
 ];

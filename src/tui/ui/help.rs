@@ -33,7 +33,7 @@ pub fn wrapped(theme: &Theme, width: usize) -> Vec<Line<'static>> {
     let rest = all.split_off(keys.len());
     let mut out = Vec::new();
     for ((_, _, contexts), line) in keys.iter().zip(all) {
-        let column = 2 + 18 + 30;
+        let column = 2 + 18 + help_column_width();
         if line.width() <= width || width < column + 12 {
             out.extend(crate::tui::wrap::wrap_line(&line, width, 20));
             continue;
@@ -53,13 +53,24 @@ pub fn wrapped(theme: &Theme, width: usize) -> Vec<Line<'static>> {
     out
 }
 
+/// The width of the column saying what a key does: the longest, and two spaces.
+fn help_column_width() -> usize {
+    keys::help_lines()
+        .iter()
+        .map(|(_, help, _)| crate::tui::wrap::width(help) + 2)
+        .max()
+        .unwrap_or(0)
+        .max(30)
+}
+
 /// The text of the help overlay.
 pub fn lines(theme: &Theme) -> Vec<Line<'static>> {
     let mut out = Vec::new();
+    let help_width = help_column_width();
     for (keys, help, contexts) in keys::help_lines() {
         out.push(Line::from(vec![
             Span::styled(format!("  {keys:<18}"), theme.title()),
-            Span::raw(format!("{help:<30}")),
+            Span::raw(format!("{help:<help_width$}")),
             Span::styled(contexts, theme.dim()),
         ]));
     }
