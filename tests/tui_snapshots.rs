@@ -280,7 +280,8 @@ fn filter_line_edited_mid_line_puts_the_cursor_there() {
 fn help_lists_the_filter_line_keys() {
     let mut app = app_with_calls(10, false);
     key(&mut app, KeyCode::Char('?'));
-    let lines = callwatch::tui::ui::help::lines(&callwatch::tui::theme::Theme::new(false));
+    let lines =
+        callwatch::tui::ui::help::wrapped(&callwatch::tui::theme::Theme::new(false), 120 - 2);
     let at = lines
         .iter()
         .position(|l| l.to_string().contains("Filter line"))

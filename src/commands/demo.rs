@@ -12,7 +12,10 @@ use crate::ingest::server::{ServeLimits, bind};
 use crate::ingest::verdict::Judge;
 use crate::monitor::{self, MonitorSpec, Recording};
 use crate::tui::HeaderInfo;
+use crate::tui::actions::ResignKey;
+use crate::tui::simulation::SimulationEnd;
 use crate::twilio::signature::Secrets;
+use std::sync::Arc;
 
 /// Runs the demo.
 pub async fn run(args: DemoSettings) -> anyhow::Result<()> {
@@ -32,6 +35,8 @@ pub async fn run(args: DemoSettings) -> anyhow::Result<()> {
         duration: args.duration,
         send_test_event_first: true,
     };
+    // Marked when the simulated Twilio stops: the header says so, and unfinished calls too.
+    let simulation_end = Arc::new(SimulationEnd::default());
     let spec = MonitorSpec {
         socket,
         public_url: PublicUrl::Fixed(public_url),
@@ -46,6 +51,8 @@ pub async fn run(args: DemoSettings) -> anyhow::Result<()> {
             color: args.color,
             hyperlinks: true,
             reject_status: 403,
+            simulation_end: Some(Arc::clone(&simulation_end)),
+            resign_key: Some(ResignKey::new(DEMO_AUTH_TOKEN)),
             ..HeaderInfo::default()
         },
         tui: args.view,
@@ -64,6 +71,7 @@ pub async fn run(args: DemoSettings) -> anyhow::Result<()> {
             let _ = stop.wait_for(|s| *s).await;
         };
         let _ = simulator::run(sim, stopped).await;
+        simulation_end.mark(std::time::SystemTime::now());
     };
     let recording = Recording {
         path: args.record,

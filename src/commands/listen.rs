@@ -104,6 +104,8 @@ pub(crate) async fn prepare(args: &ListenSettings) -> anyhow::Result<Prepared> {
             color: args.color,
             hyperlinks: true,
             reject_status: args.reject_status,
+            resign_key: (!args.auth_token.is_empty())
+                .then(|| crate::tui::actions::ResignKey::new(args.auth_token.clone())),
             ..HeaderInfo::default()
         },
         tui: args.view.clone(),

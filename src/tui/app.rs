@@ -48,6 +48,27 @@ pub enum Overlay {
         /// Lines scrolled.
         scroll: u16,
     },
+    /// Text copied (a command, a URL), shown to copy by hand when OSC 52 does not reach the
+    /// clipboard.
+    Copied {
+        /// What it is and where it went.
+        title: String,
+        /// The text, as copied.
+        text: String,
+        /// Lines scrolled.
+        scroll: u16,
+    },
+}
+
+/// The resend prompt: the URL a delivery is to be sent to, typed in a line editor.
+#[derive(Debug, Clone, Default)]
+pub struct ResendPrompt {
+    /// Which delivery, by arrival number.
+    pub seq: u64,
+    /// The URL typed so far and the cursor.
+    pub input: tui_input::Input,
+    /// Why the last Enter was refused.
+    pub error: Option<String>,
 }
 
 /// The filter line while it is being typed: a line editor (`tui_input`), with the filters
@@ -117,6 +138,8 @@ pub struct DetailsCache {
     pub key: (CallId, u64, bool),
     /// The rendered lines.
     pub lines: Vec<ratatui::text::Line<'static>>,
+    /// Whether the demo's simulation had ended (its note is among the lines).
+    pub simulation_ended: bool,
 }
 
 /// Views with more calls than this filter and sort all their rows at most twice a second.
@@ -177,6 +200,15 @@ pub struct App {
     pub notice: Option<Notice>,
     /// Directory exports are written to.
     pub export_dir: std::path::PathBuf,
+    /// The resend prompt, while a URL is typed.
+    pub resend_prompt: Option<ResendPrompt>,
+    /// Text for the clipboard: the run loop writes it as OSC 52 after the next frame.
+    pub clipboard: Option<String>,
+    /// Resends asked for: the run loop starts them off the UI thread and hands back each
+    /// outcome to [`Self::on_resend_outcome`].
+    pub resends: Vec<crate::tui::actions::ResendRequest>,
+    /// The terminal may be asked to set the clipboard (OSC 52).
+    pub osc52: bool,
     /// Set when the user asked to leave.
     pub should_quit: bool,
     /// True when something changed since the last frame.
@@ -221,6 +253,10 @@ impl App {
             now: SystemTime::now(),
             notice: None,
             export_dir: std::path::PathBuf::from("."),
+            resend_prompt: None,
+            clipboard: None,
+            resends: Vec::new(),
+            osc52: false,
             should_quit: false,
             dirty: true,
             delivery_filter: None,
@@ -391,12 +427,30 @@ impl App {
         if let Some(Overlay::CallDetails { id, .. }) = self.overlay {
             let record = self.session.store.by_id(id);
             let key = record.map(|r| (id, r.update_seq, self.mask));
+            let ended_at = self
+                .header
+                .simulation_end
+                .as_ref()
+                .and_then(|end| end.ended_at());
+            let ended = ended_at.is_some();
             if let (Some(record), Some(key)) = (record, key)
-                && self.details_cache.as_ref().is_none_or(|c| c.key != key)
+                && self
+                    .details_cache
+                    .as_ref()
+                    .is_none_or(|c| c.key != key || c.simulation_ended != ended)
             {
                 let theme = crate::tui::theme::Theme::new(self.header.color);
-                let lines = crate::tui::call_text::lines(record, &theme, self.mask);
-                self.details_cache = Some(DetailsCache { key, lines });
+                let mut lines = crate::tui::call_text::lines(record, &theme, self.mask);
+                if let Some(note) = crate::tui::simulation::unfinished_note(ended_at, record) {
+                    let at = 1.min(lines.len());
+                    let note = ratatui::text::Line::styled(note, theme.warning());
+                    lines.insert(at, note);
+                }
+                self.details_cache = Some(DetailsCache {
+                    key,
+                    lines,
+                    simulation_ended: ended,
+                });
             }
         } else {
             self.details_cache = None;
@@ -483,6 +537,12 @@ impl App {
     /// Handles one key press: the filter line takes typing while it is open. Keys become
     /// actions in [`crate::tui::keys`]; [`Self::update`] applies them.
     pub fn on_key(&mut self, key: ratatui::crossterm::event::KeyEvent) {
+        if self.resend_prompt.is_some() {
+            if let Some(action) = crate::tui::keys::filter_action_for(key) {
+                self.update_resend_prompt(action);
+            }
+            return;
+        }
         let action = if self.editor.is_some() {
             crate::tui::keys::filter_action_for(key)
         } else {
@@ -702,6 +762,11 @@ impl App {
             | Action::PageDown
             | Action::First
             | Action::Last => self.move_selection(action),
+            Action::Copy => self.copy(),
+            Action::CopyVerify => self.copy_verify(),
+            Action::Resend => self.open_resend_prompt(),
+            Action::Jump => self.jump(),
+            Action::ConsoleUrl => self.console_url(),
             Action::FilterEdit(_)
             | Action::FilterApply
             | Action::FilterCancel
@@ -737,7 +802,8 @@ impl App {
             let scroll = match overlay {
                 Overlay::CallDetails { scroll, .. }
                 | Overlay::DeliveryDetails { scroll, .. }
-                | Overlay::Help { scroll } => scroll,
+                | Overlay::Help { scroll }
+                | Overlay::Copied { scroll, .. } => scroll,
             };
             let page = u16::try_from(page).unwrap_or(u16::MAX);
             *scroll = match action {
@@ -866,6 +932,221 @@ impl App {
         }
     }
 
+    /// The delivery keys act on: the one open, else the one selected in the deliveries view.
+    pub fn delivery_in_focus(&self) -> Option<&Delivery> {
+        let log = &self.session.deliveries;
+        match (&self.overlay, self.view) {
+            (Some(Overlay::DeliveryDetails { seq, .. }), _) => log.iter().find(|d| d.seq == *seq),
+            (None, View::Deliveries) => log.iter().rev().nth(self.selected_delivery_index()),
+            _ => None,
+        }
+    }
+
+    /// The call keys act on: the one open, else the one selected in the calls view.
+    pub fn call_in_focus(&self) -> Option<&CallRecord> {
+        let store = &self.session.store;
+        match (&self.overlay, self.view) {
+            (Some(Overlay::CallDetails { id, .. }), _) => store.by_id(*id),
+            (None, View::Calls) => store.by_id(*self.rows.get(self.selected_index())?),
+            _ => None,
+        }
+    }
+
+    fn say(&mut self, text: impl Into<String>, is_error: bool) {
+        self.notice = Some(Notice {
+            text: text.into(),
+            is_error,
+        });
+    }
+
+    /// Puts `text` on the clipboard (OSC 52, when the terminal may be asked) and shows it in a
+    /// box to copy by hand, titled with `what` it is.
+    fn copy_and_show(&mut self, what: &str, text: String) {
+        let title = if self.osc52 {
+            format!("{what}: copied with OSC 52 (or select it below)")
+        } else {
+            format!("{what}: select it to copy (no OSC 52 here)")
+        };
+        if self.osc52 {
+            self.clipboard = Some(text.clone());
+        }
+        self.overlay = Some(Overlay::Copied {
+            title,
+            text,
+            scroll: 0,
+        });
+    }
+
+    /// `y`: the call's SID, the delivery as `curl`, or the text shown copied again.
+    fn copy(&mut self) {
+        if let Some(Overlay::Copied { text, .. }) = &self.overlay {
+            if self.osc52 {
+                self.clipboard = Some(text.clone());
+            }
+            return;
+        }
+        if let Some(record) = self.call_in_focus() {
+            let sid = record.summary.call_sid.clone();
+            if self.osc52 {
+                let shown = crate::text::terminal_safe(&sid).into_owned();
+                self.clipboard = Some(sid);
+                self.say(format!("copied {shown} to the clipboard (OSC 52)"), false);
+            } else {
+                self.copy_and_show("call SID", sid);
+            }
+            return;
+        }
+        let Some(d) = self.delivery_in_focus() else {
+            return self.say("y copies the selected call's SID or delivery", true);
+        };
+        match crate::tui::actions::curl_command(d) {
+            Ok(cmd) => self.copy_and_show("curl command", cmd),
+            Err(why) => self.say(format!("not copied: {why}"), true),
+        }
+    }
+
+    /// `v`: the delivery as a `callwatch verify` command.
+    fn copy_verify(&mut self) {
+        let Some(d) = self.delivery_in_focus() else {
+            return self.say("v copies a delivery (Tab to the deliveries view)", true);
+        };
+        match crate::tui::actions::verify_command(d) {
+            Ok(cmd) => self.copy_and_show("verify command", cmd),
+            Err(why) => self.say(format!("not copied: {why}"), true),
+        }
+    }
+
+    /// `O`: the call's page in Twilio Console, copied and shown.
+    fn console_url(&mut self) {
+        let Some(record) = self.call_in_focus() else {
+            return self.say("O shows the selected call's Console URL", true);
+        };
+        match crate::tui::call_text::LinkableSid::new(&record.summary.call_sid) {
+            Some(sid) => self.copy_and_show("Twilio Console", sid.console_url()),
+            None => self.say(
+                "this call's SID is not a Twilio call SID: no Console page",
+                true,
+            ),
+        }
+    }
+
+    /// `r`: opens the prompt for the URL to resend the delivery in focus to.
+    fn open_resend_prompt(&mut self) {
+        let Some(seq) = self.delivery_in_focus().map(|d| d.seq) else {
+            return self.say("r resends a delivery (Tab to the deliveries view)", true);
+        };
+        if self.header.resign_key.is_none() {
+            return self.say("no auth token here to sign a resend with", true);
+        }
+        self.resend_prompt = Some(ResendPrompt {
+            seq,
+            ..ResendPrompt::default()
+        });
+    }
+
+    /// A key of the resend prompt: editing, Enter (send), Esc (close).
+    fn update_resend_prompt(&mut self, action: Action) {
+        self.dirty = true;
+        match action {
+            Action::Quit => self.should_quit = true,
+            Action::FilterCancel => self.resend_prompt = None,
+            Action::FilterEdit(request) => {
+                if let Some(prompt) = &mut self.resend_prompt {
+                    prompt.input.handle(request);
+                }
+            }
+            Action::FilterApply => {
+                let Some(prompt) = &self.resend_prompt else {
+                    return;
+                };
+                let seq = prompt.seq;
+                let url = prompt.input.value().to_owned();
+                let log = &self.session.deliveries;
+                let request = match log.iter().find(|d| d.seq == seq) {
+                    Some(d) => crate::tui::actions::ResendRequest::new(d, &url),
+                    None => Err(format!("delivery #{seq} is no longer kept")),
+                };
+                match request {
+                    Ok(request) => {
+                        let shown = crate::twilio::url::display_url(&request.url).into_owned();
+                        self.resends.push(request);
+                        self.resend_prompt = None;
+                        self.say(format!("resending #{seq} to {shown}…"), false);
+                    }
+                    Err(why) => {
+                        if let Some(prompt) = &mut self.resend_prompt {
+                            prompt.error = Some(why);
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// A resend finished (the run loop calls this): its outcome in the hint bar.
+    pub fn on_resend_outcome(&mut self, outcome: Result<String, String>) {
+        match outcome {
+            Ok(text) => self.say(text, false),
+            Err(text) => self.say(text, true),
+        }
+        self.dirty = true;
+    }
+
+    /// `J`: from a delivery to its call, from a call to its deliveries.
+    fn jump(&mut self) {
+        if let Some(record) = self.call_in_focus() {
+            let sid = record.summary.call_sid.clone();
+            return self.jump_to_deliveries_of_call(&sid);
+        }
+        let Some(d) = self.delivery_in_focus() else {
+            return;
+        };
+        let seq = d.seq;
+        let Some(sid) = call_sid_of_delivery(d) else {
+            return self.say(format!("delivery #{seq} carries no call event"), true);
+        };
+        self.jump_to_call(&sid);
+    }
+
+    /// Shows call `sid` selected in the calls view, clearing a filter that hides it.
+    pub fn jump_to_call(&mut self, sid: &str) {
+        let Some(id) = self.session.store.id_of(sid) else {
+            let shown = crate::text::terminal_safe(sid).into_owned();
+            return self.say(format!("{shown} is not in the table (evicted?)"), true);
+        };
+        let hidden = match (&self.filter, self.session.store.by_id(id)) {
+            (Some(filter), Some(record)) => !filter.matches(record),
+            _ => false,
+        };
+        if hidden {
+            self.set_filter(None);
+        }
+        self.view = View::Calls;
+        self.overlay = None;
+        self.selected = Some(id);
+    }
+
+    /// Shows the deliveries view filtered to call `sid` (`sid=CA…`, as typed with `/`) with the
+    /// newest of them selected, and says how many there are.
+    pub fn jump_to_deliveries_of_call(&mut self, sid: &str) {
+        let log = &self.session.deliveries;
+        let count = log.iter().filter(|d| delivery_is_of_call(d, sid)).count();
+        let newest = log.iter().rev().find(|d| delivery_is_of_call(d, sid));
+        let shown = crate::text::terminal_safe(sid).into_owned();
+        let Some(newest) = newest.map(|d| d.seq) else {
+            return self.say(format!("no delivery of {shown} is kept"), true);
+        };
+        if self.show_deliveries_filtered(&format!("sid={sid}")).is_err() {
+            return;
+        }
+        self.selected_delivery = Some(newest);
+        self.say(
+            format!("{count} deliveries of {shown} (filter sid={shown}; J goes back)"),
+            false,
+        );
+    }
+
     /// Writes the calls shown (filtered, in table order) to CSV and JSON files.
     fn export(&mut self) {
         let store = &self.session.store;
@@ -900,6 +1181,17 @@ fn remember(history: &mut Vec<String>, text: &str) {
     history.retain(|t| t != text);
     history.insert(0, text.to_owned());
     history.truncate(FILTER_HISTORY_MAX);
+}
+
+/// True when delivery `d` is about call `call_sid` (one of the SIDs noted in
+/// [`Delivery::call_sids`]): what the deliveries filter's `sid=` matches too.
+pub fn delivery_is_of_call(d: &Delivery, call_sid: &str) -> bool {
+    d.call_sids.iter().any(|s| s.eq_ignore_ascii_case(call_sid))
+}
+
+/// The call delivery `d` is about (the first one it names).
+pub fn call_sid_of_delivery(d: &Delivery) -> Option<String> {
+    d.call_sids.first().cloned()
 }
 
 #[cfg(test)]

@@ -599,6 +599,45 @@ fn opt(v: Option<i64>, unit: &str) -> String {
     v.map_or("—".to_owned(), |v| format!("{v}{unit}"))
 }
 
+/// A call SID fit to be written inside an OSC 8 hyperlink: `CA` and 32 lowercase hex digits,
+/// as Twilio issues them, and nothing else. The link is written to the terminal raw, so any
+/// other text (a sender chooses the SID of a delivery, or of a recording) is never linked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkableSid(String);
+
+impl LinkableSid {
+    /// `sid` when it has exactly the shape of a Twilio call SID.
+    pub fn new(sid: &str) -> Option<Self> {
+        let hex = sid.strip_prefix("CA")?;
+        let shaped = hex.len() == 32 && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+        shaped.then(|| Self(sid.to_owned()))
+    }
+
+    /// The SID.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Where the call lives in Twilio Console (the call log, which links to its Voice
+    /// Insights).
+    pub fn console_url(&self) -> String {
+        format!(
+            "https://console.twilio.com/us1/monitor/logs/calls?frameUrl=%2Fconsole%2Fvoice%2Fcalls%2Flogs%2F{}",
+            self.0
+        )
+    }
+
+    /// The OSC 8 escape sequence that shows the SID as a link to the call in Console; built
+    /// from the checked SID alone.
+    pub fn osc8(&self) -> String {
+        format!(
+            "\x1b]8;;{}\x1b\\{}\x1b]8;;\x1b\\",
+            self.console_url(),
+            self.0
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -45,6 +45,16 @@ pub enum Action {
     ToggleMask,
     /// Write the calls shown (filtered) to CSV and JSON files.
     Export,
+    /// Copy the call's SID, or the delivery as a `curl` command (OSC 52, and shown).
+    Copy,
+    /// Copy the delivery as a `callwatch verify` command.
+    CopyVerify,
+    /// Resend the delivery to a URL typed in a prompt, re-signed for it.
+    Resend,
+    /// From a delivery to its call; from a call to its deliveries.
+    Jump,
+    /// Show and copy the call's Twilio Console URL.
+    ConsoleUrl,
     /// Filter line: edit the text (insert, delete, move the cursor).
     FilterEdit(InputRequest),
     /// Filter line: apply the text typed (Enter).
@@ -366,6 +376,51 @@ pub const BINDINGS: &[Binding] = &[
         "x",
         "hide problems until new kind",
         "dismiss",
+    ),
+    bind(
+        KeyCode::Char('y'),
+        NONE,
+        Action::Copy,
+        &[Calls, Deliveries, Details],
+        "y",
+        "copy SID / delivery as curl",
+        "copy",
+    ),
+    bind(
+        KeyCode::Char('v'),
+        NONE,
+        Action::CopyVerify,
+        &[Deliveries, Details],
+        "v",
+        "copy as `callwatch verify`",
+        "",
+    ),
+    bind(
+        KeyCode::Char('r'),
+        NONE,
+        Action::Resend,
+        &[Deliveries, Details],
+        "r",
+        "resend to a URL (re-signed)",
+        "resend",
+    ),
+    bind(
+        KeyCode::Char('J'),
+        NONE,
+        Action::Jump,
+        &[Calls, Deliveries, Details],
+        "J",
+        "jump: call ↔ its deliveries",
+        "jump",
+    ),
+    bind(
+        KeyCode::Char('O'),
+        NONE,
+        Action::ConsoleUrl,
+        &[Calls, Details],
+        "O",
+        "copy the Twilio Console URL",
+        "",
     ),
 ];
 

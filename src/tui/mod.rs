@@ -6,6 +6,7 @@
 //! [`MAX_FPS`] times a second. The terminal is restored on quit, on panic and on SIGINT, SIGTERM
 //! and SIGHUP.
 
+pub mod actions;
 pub mod app;
 pub mod call_text;
 pub mod columns;
@@ -13,8 +14,10 @@ pub mod delivery_filter;
 pub mod keys;
 pub mod problems;
 pub mod rows;
+pub mod simulation;
 pub mod theme;
 pub mod ui;
+pub mod wrap;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
@@ -54,6 +57,10 @@ pub struct HeaderInfo {
     pub alerts: Option<crate::alerts::AlertFeed>,
     /// `--forward-to`: the forwarder's counters and recent outcomes.
     pub forward: Option<std::sync::Arc<crate::ingest::forward::ForwardState>>,
+    /// The auth token resent deliveries are signed with (`listen`, `setup`, `demo`).
+    pub resign_key: Option<actions::ResignKey>,
+    /// `demo`: marked when the simulated Twilio stops (`--duration` elapsed).
+    pub simulation_end: Option<Arc<simulation::SimulationEnd>>,
 }
 
 /// What `callwatch setup` connected, for the header line under the addresses.
@@ -84,7 +91,11 @@ pub async fn run(
             ratatui::crossterm::event::EnableMouseCapture
         );
     }
+    let resign_key = header.resign_key.clone();
     let mut app = App::new(stats, header);
+    app.osc52 = actions::osc52_allowed(std::env::var("TERM").ok().as_deref());
+    // Resends run off the UI thread; each outcome comes back here.
+    let (resent_tx, mut resent_rx) = mpsc::unbounded_channel();
     app.session.store.set_max_calls(options.max_calls);
     app.mask = options.mask;
     app.set_filter(options.filter);
@@ -152,8 +163,21 @@ pub async fn run(
                     cursor::RestorePosition
                 );
             }
+            if let Some(text) = app.clipboard.take() {
+                // Base64 inside: nothing of the text reaches the terminal raw.
+                use ratatui::crossterm::style::Print;
+                let _ =
+                    ratatui::crossterm::execute!(std::io::stdout(), Print(actions::osc52(&text)));
+            }
             app.dirty = false;
             last_frame = Instant::now();
+        }
+        for request in app.resends.drain(..) {
+            let Some(key) = resign_key.clone() else { break };
+            let tx = resent_tx.clone();
+            tokio::spawn(async move {
+                let _ = tx.send(actions::resend(request, key).await);
+            });
         }
         if app.should_quit {
             break Ok(());
@@ -180,6 +204,10 @@ pub async fn run(
                 Event::Resize(_, _) => app.dirty = true,
                 _ => {}
             },
+            Some(outcome) = resent_rx.recv() => {
+                app.on_resend_outcome(outcome);
+                notice_since = None;
+            }
             _ = tick.tick() => app.on_tick(SystemTime::now()),
             _ = redraw_at.tick(), if app.dirty => {}
             () = &mut term => break Ok(()),

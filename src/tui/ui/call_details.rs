@@ -6,51 +6,12 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Span;
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph};
 
 use crate::calls::store::CallId;
 use crate::tui::app::App;
-pub use crate::tui::call_text::lines;
+pub use crate::tui::call_text::{LinkableSid, lines};
 use crate::tui::theme::Theme;
-
-/// A call SID fit to be written inside an OSC 8 hyperlink: `CA` and 32 lowercase hex digits,
-/// as Twilio issues them, and nothing else. The link is written to the terminal raw, so any
-/// other text (a sender chooses the SID of a delivery, or of a recording) is never linked.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LinkableSid(String);
-
-impl LinkableSid {
-    /// `sid` when it has exactly the shape of a Twilio call SID.
-    pub fn new(sid: &str) -> Option<Self> {
-        let hex = sid.strip_prefix("CA")?;
-        let shaped = hex.len() == 32 && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
-        shaped.then(|| Self(sid.to_owned()))
-    }
-
-    /// The SID.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// Where the call lives in Twilio Console (the call log, which links to its Voice
-    /// Insights).
-    pub fn console_url(&self) -> String {
-        format!(
-            "https://console.twilio.com/us1/monitor/logs/calls?frameUrl=%2Fconsole%2Fvoice%2Fcalls%2Flogs%2F{}",
-            self.0
-        )
-    }
-
-    /// The OSC 8 escape sequence that shows the SID as a link to the call in Console; built
-    /// from the checked SID alone.
-    pub fn osc8(&self) -> String {
-        format!(
-            "\x1b]8;;{}\x1b\\{}\x1b]8;;\x1b\\",
-            self.console_url(),
-            self.0
-        )
-    }
-}
 
 /// Draws the details of call `id`.
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, id: CallId, scroll: u16) {
@@ -68,13 +29,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, id: CallId, scroll: u16) {
         Some(cache) if cache.key == (id, record.update_seq, app.mask) => cache.lines.clone(),
         _ => lines(record, &theme, app.mask),
     };
-    frame.render_widget(
-        Paragraph::new(text)
-            .block(block)
-            .wrap(Wrap { trim: false })
-            .scroll((scroll, 0)),
-        area,
-    );
+    // Wrapped here, word by word, each continuation under the text of its line and six
+    // cells in (past a label such as `From  `), never at column 0.
+    let width = usize::from(area.width.saturating_sub(2));
+    let text = crate::tui::wrap::wrap_lines(&text, width, 6);
+    let scroll = super::last_page(scroll, text.len(), area);
+    frame.render_widget(Paragraph::new(text).block(block).scroll((scroll, 0)), area);
 }
 
 /// Where the call SID stands on screen when call details are open and scrolled to the top,

@@ -38,10 +38,19 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         } else {
             "No call matches the filter.  (Esc clears it, / edits it)"
         };
-        let line = Line::from(Span::styled(text, theme.dim()));
-        let table =
-            Table::new([Row::new([Cell::from(line)])], [Constraint::Fill(1)]).header(header);
+        let table = Table::new(Vec::<Row>::new(), [Constraint::Fill(1)]).header(header);
         frame.render_widget(table, area);
+        // Under the titles, wrapped to the width rather than cut at the edge.
+        let below = Rect {
+            y: area.y + 1,
+            height: area.height.saturating_sub(1),
+            ..area
+        };
+        let lines: Vec<Line> = crate::tui::wrap::wrap(text, usize::from(area.width), 2)
+            .into_iter()
+            .map(|l| Line::from(Span::styled(l, theme.dim())))
+            .collect();
+        frame.render_widget(ratatui::widgets::Paragraph::new(lines), below);
         return;
     }
 

@@ -5,7 +5,7 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph};
 
 use crate::ingest::{Delivery, DeliveryVerdict};
 use crate::tui::app::App;
@@ -39,13 +39,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, seq: u64, scroll: u16) {
             "This delivery is no longer in the last 1,000 kept.",
         )],
     };
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false })
-            .scroll((scroll, 0)),
-        area,
-    );
+    let width = usize::from(area.width.saturating_sub(2));
+    let lines = crate::tui::wrap::wrap_lines(&lines, width, 4);
+    let scroll = super::last_page(scroll, lines.len(), area);
+    frame.render_widget(Paragraph::new(lines).block(block).scroll((scroll, 0)), area);
 }
 
 /// The text of a delivery's details, escaped: the path, headers and body are the sender's

@@ -81,8 +81,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     if !h.url_source.is_empty() {
         where_line.push(Span::styled(format!(" ({})", h.url_source), theme.dim()));
     }
-    if let Some(note) = &h.mode_note {
-        where_line.push(Span::styled(format!("  — {note}"), theme.dim()));
+    // The mode (demo, replay, resumed) comes first, where 80 columns still show it; once a
+    // demo's simulation has ended, that, because it explains the calls left ringing.
+    match crate::tui::simulation::title_note(h, store) {
+        Some(note) if Some(&note) != h.mode_note.as_ref() => {
+            where_line.insert(1, Span::styled(format!("  {note}"), theme.warning()));
+        }
+        Some(note) => where_line.insert(1, Span::styled(format!("  {note}"), theme.dim())),
+        None => {}
     }
 
     let mut calls_line = vec![Span::raw(format!("calls {}", store.len()))];

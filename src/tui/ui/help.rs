@@ -19,21 +19,59 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, scroll: u16) {
     let block = Block::default()
         .borders(Borders::ALL)
         .title(Span::styled(" keys — ? or Esc closes ", theme.title()));
-    frame.render_widget(
-        Paragraph::new(lines(&theme))
-            .block(block)
-            .scroll((scroll, 0)),
-        area,
-    );
+    let width = usize::from(area.width.saturating_sub(2));
+    let lines = wrapped(&theme, width);
+    let scroll = super::last_page(scroll, lines.len(), area);
+    frame.render_widget(Paragraph::new(lines).block(block).scroll((scroll, 0)), area);
+}
+
+/// The text of the help overlay fitted to `width`: each line wraps under its description
+/// (a hanging indent past the key column), no word cut.
+pub fn wrapped(theme: &Theme, width: usize) -> Vec<Line<'static>> {
+    let keys = keys::help_lines();
+    let mut all = lines(theme);
+    // The key rows: where they would not fit, the contexts wrap in their own column.
+    let rest = all.split_off(keys.len());
+    let mut out = Vec::new();
+    for ((_, _, contexts), line) in keys.iter().zip(all) {
+        let column = 2 + 18 + help_column_width();
+        if line.width() <= width || width < column + 12 {
+            out.extend(crate::tui::wrap::wrap_line(&line, width, 20));
+            continue;
+        }
+        let parts = crate::tui::wrap::wrap(contexts, width - column, 0);
+        let mut first = line.spans[..2].to_vec();
+        first.push(Span::styled(parts[0].clone(), theme.dim()));
+        out.push(Line::from(first));
+        for part in &parts[1..] {
+            out.push(Line::from(Span::styled(
+                format!("{}{part}", " ".repeat(column)),
+                theme.dim(),
+            )));
+        }
+    }
+    out.extend(crate::tui::wrap::wrap_lines(&rest, width, 18));
+    out
+}
+
+/// The width of the column saying what a key does: the longest, and two spaces.
+fn help_column_width() -> usize {
+    keys::help_lines()
+        .iter()
+        .map(|(_, help, _)| crate::tui::wrap::width(help) + 2)
+        .max()
+        .unwrap_or(0)
+        .max(30)
 }
 
 /// The text of the help overlay.
 pub fn lines(theme: &Theme) -> Vec<Line<'static>> {
     let mut out = Vec::new();
+    let help_width = help_column_width();
     for (keys, help, contexts) in keys::help_lines() {
         out.push(Line::from(vec![
             Span::styled(format!("  {keys:<18}"), theme.title()),
-            Span::raw(format!("{help:<30}")),
+            Span::raw(format!("{help:<help_width$}")),
             Span::styled(contexts, theme.dim()),
         ]));
     }

@@ -56,13 +56,19 @@ pub struct Areas {
 
 /// Splits the screen. The run loop uses the same function for mouse hit-testing.
 pub fn areas(area: Rect, app: &App) -> Areas {
-    let filter_height = u16::from(app.editor.is_some()) * if has_editor_error(app) { 2 } else { 1 };
+    let rows = |lines: usize| u16::try_from(lines).unwrap_or(u16::MAX);
+    let filter_height = if app.editor.is_some() || app.resend_prompt.is_some() {
+        1 + rows(editor_error_lines(app, area.width).len())
+    } else {
+        0
+    };
+    let hints_height = rows(notice_lines(app, area.width).map_or(1, |l| l.len()));
     let [header, tabs, body, filter_line, hints] = Layout::vertical([
         Constraint::Length(header::height(app, area)),
         Constraint::Length(1),
         Constraint::Min(3),
         Constraint::Length(filter_height),
-        Constraint::Length(1),
+        Constraint::Length(hints_height),
     ])
     .areas(area);
     Areas {
@@ -74,8 +80,32 @@ pub fn areas(area: Rect, app: &App) -> Areas {
     }
 }
 
-fn has_editor_error(app: &App) -> bool {
-    app.editor.as_ref().is_some_and(|e| e.error.is_some())
+/// At most this many rows for a notice or a filter error, so that the table keeps its rows.
+const MESSAGE_ROWS_MAX: usize = 6;
+
+/// The filter line's error, escaped and wrapped to `width` (empty when there is none).
+fn editor_error_lines(app: &App, width: u16) -> Vec<String> {
+    let err = match (&app.resend_prompt, &app.editor) {
+        (Some(prompt), _) => prompt.error.as_deref(),
+        (None, Some(editor)) => editor.error.as_deref(),
+        (None, None) => None,
+    };
+    let Some(err) = err else {
+        return Vec::new();
+    };
+    let text = format!("  {}", crate::text::terminal_safe(err));
+    let mut lines = crate::tui::wrap::wrap(&text, usize::from(width), 4);
+    lines.truncate(MESSAGE_ROWS_MAX);
+    lines
+}
+
+/// The notice of the hint bar, escaped and wrapped to `width`; `None` when there is none.
+fn notice_lines(app: &App, width: u16) -> Option<Vec<String>> {
+    let notice = app.notice.as_ref()?;
+    let text = crate::text::terminal_safe(&notice.text);
+    let mut lines = crate::tui::wrap::wrap(&text, usize::from(width), 2);
+    lines.truncate(MESSAGE_ROWS_MAX);
+    Some(lines)
 }
 
 /// Draws the whole screen.
@@ -109,26 +139,56 @@ pub fn draw(frame: &mut Frame, app: &App) {
                 delivery_details::draw(frame, popup, app, *seq, *scroll)
             }
             Overlay::Help { scroll } => help::draw(frame, popup, app, *scroll),
+            Overlay::Copied {
+                title,
+                text,
+                scroll,
+            } => draw_copied(frame, popup, app, (title, text), *scroll),
         }
     }
     draw_filter_line(frame, a.filter_line, app);
     draw_hint_bar(frame, a.hints, app);
 }
 
+/// The text in a box, copied or to copy (`y`, `v`, `O`), escaped and wrapped.
+fn draw_copied(frame: &mut Frame, area: Rect, app: &App, (title, text): (&str, &str), scroll: u16) {
+    let theme = Theme::new(app.header.color);
+    let title = format!(" {} — Esc closes ", crate::text::terminal_safe(title));
+    let block = ratatui::widgets::Block::default()
+        .borders(ratatui::widgets::Borders::ALL)
+        .title(Span::styled(title, theme.title()));
+    // Cut at the width, every character kept, so that a selection across lines loses nothing.
+    let safe = crate::text::terminal_safe_lines(text);
+    let width = usize::from(area.width.saturating_sub(2));
+    let lines: Vec<Line> = safe
+        .lines()
+        .flat_map(|l| crate::tui::wrap::wrap_exact(l, width))
+        .map(Line::raw)
+        .collect();
+    let scroll = last_page(scroll, lines.len(), area);
+    frame.render_widget(Paragraph::new(lines).block(block).scroll((scroll, 0)), area);
+}
+
+/// The filter line (`/`) or the resend prompt (`resend #N to URL:`), whichever is open.
 fn draw_filter_line(frame: &mut Frame, area: Rect, app: &App) {
-    let Some(editor) = &app.editor else { return };
-    if area.height == 0 || area.width < 3 {
+    let (label, input) = match (&app.resend_prompt, &app.editor) {
+        (Some(prompt), _) => (format!("resend #{} to URL: ", prompt.seq), &prompt.input),
+        (None, Some(editor)) => ("/ ".to_owned(), &editor.input),
+        (None, None) => return,
+    };
+    let label_width = u16::try_from(crate::tui::wrap::width(&label)).unwrap_or(u16::MAX);
+    if area.height == 0 || area.width < label_width + 3 {
         return;
     }
     let theme = Theme::new(app.header.color);
     let prompt = Rect {
-        width: 2,
+        width: label_width,
         height: 1,
         ..area
     };
     frame.render_widget(
         Paragraph::new(Line::from(vec![
-            Span::styled("/", theme.key()),
+            Span::styled(label.trim_end().to_owned(), theme.key()),
             Span::raw(" "),
         ])),
         prompt,
@@ -136,13 +196,13 @@ fn draw_filter_line(frame: &mut Frame, area: Rect, app: &App) {
     // The text as shown (controls escaped), scrolled sideways so that the cursor stays on
     // screen; columns are display cells, so wide characters count twice.
     let field = Rect {
-        x: area.x + 2,
-        width: area.width - 2,
+        x: area.x + label_width,
+        width: area.width - label_width,
         height: 1,
         ..area
     };
-    let text = crate::text::terminal_safe(editor.text()).into_owned();
-    let before: String = editor.text().chars().take(editor.cursor()).collect();
+    let text = crate::text::terminal_safe(input.value()).into_owned();
+    let before: String = input.value().chars().take(input.cursor()).collect();
     let cursor_col = Span::raw(crate::text::terminal_safe(&before)).width();
     let last_col = usize::from(field.width - 1);
     let scroll = cursor_col.saturating_sub(last_col);
@@ -152,17 +212,14 @@ fn draw_filter_line(frame: &mut Frame, area: Rect, app: &App) {
     );
     let x = field.x + u16::try_from(cursor_col - scroll).unwrap_or(u16::MAX);
     frame.set_cursor_position((x.min(field.right() - 1), field.y));
-    if let Some(err) = &editor.error
-        && area.height > 1
-    {
-        let mut lines = vec![Line::from(Span::styled(
-            format!("  {err}"),
-            theme.warning(),
-        ))];
-        escape_controls(&mut lines);
+    if area.height > 1 {
+        let lines: Vec<Line> = editor_error_lines(app, area.width)
+            .into_iter()
+            .map(|l| Line::from(Span::styled(l, theme.warning())))
+            .collect();
         let below = Rect {
             y: area.y + 1,
-            height: 1,
+            height: area.height - 1,
             ..area
         };
         frame.render_widget(Paragraph::new(lines), below);
@@ -171,22 +228,27 @@ fn draw_filter_line(frame: &mut Frame, area: Rect, app: &App) {
 
 fn draw_hint_bar(frame: &mut Frame, area: Rect, app: &App) {
     let theme = Theme::new(app.header.color);
-    if let Some(notice) = &app.notice {
+    if let (Some(notice), Some(lines)) = (&app.notice, notice_lines(app, area.width)) {
         let style = if notice.is_error {
             theme.warning()
         } else {
             theme.good()
         };
-        frame.render_widget(
-            Paragraph::new(Span::styled(
-                crate::text::terminal_safe(&notice.text).into_owned(),
-                style,
-            )),
-            area,
-        );
+        let lines: Vec<Line> = lines
+            .into_iter()
+            .map(|l| Line::from(Span::styled(l, style)))
+            .collect();
+        frame.render_widget(Paragraph::new(lines), area);
         return;
     }
-    let hints = if app.editor.is_some() {
+    let hints = if app.resend_prompt.is_some() {
+        vec![
+            ("Enter", "send"),
+            ("Esc", "cancel"),
+            ("Ctrl-W/U/K", "delete"),
+            ("Alt-B/F", "word"),
+        ]
+    } else if app.editor.is_some() {
         vec![
             ("Enter", "apply"),
             ("Esc", "clear"),
@@ -195,14 +257,42 @@ fn draw_hint_bar(frame: &mut Frame, area: Rect, app: &App) {
             ("Alt-B/F", "word"),
         ]
     } else {
-        keys::hint_bar(app.context())
+        let mut hints = keys::hint_bar(app.context());
+        // Call and delivery details share a context; a resend applies to a delivery only.
+        if matches!(
+            app.overlay,
+            Some(
+                crate::tui::app::Overlay::CallDetails { .. }
+                    | crate::tui::app::Overlay::Copied { .. }
+            )
+        ) {
+            hints.retain(|(key, _)| *key != "r");
+        }
+        hints
     };
+    // Whole hints only: one that does not fit is left out rather than cut (? lists them all).
     let mut spans = Vec::new();
+    let mut used = 0;
     for (key, help) in hints {
-        spans.push(Span::styled(format!(" {key} "), theme.key()));
-        spans.push(Span::raw(format!(" {help}  ")));
+        let key = format!(" {key} ");
+        let help = format!(" {help}  ");
+        let needed = crate::tui::wrap::width(&key) + crate::tui::wrap::width(help.trim_end());
+        if used + needed > usize::from(area.width) {
+            break;
+        }
+        used += needed + 2;
+        spans.push(Span::styled(key, theme.key()));
+        spans.push(Span::raw(help));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// `scroll` held to the last page of `lines` lines in a bordered `area` (`G`/`End` ask for
+/// far past the end: the last page shows rather than an empty box).
+pub fn last_page(scroll: u16, lines: usize, area: Rect) -> u16 {
+    let page = usize::from(area.height.saturating_sub(2));
+    let last = u16::try_from(lines.saturating_sub(page)).unwrap_or(u16::MAX);
+    scroll.min(last)
 }
 
 /// The data rows the table shows on this screen (for paging): the body less its title row.

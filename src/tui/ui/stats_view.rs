@@ -29,11 +29,16 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let theme = Theme::new(app.header.color);
     let empty = CallStats::default();
     let stats = app.call_stats.as_ref().map_or(&empty, |(_, s)| s);
+    // The two lines of figures: a figure that does not fit goes whole to the next line.
+    let width = usize::from(area.width);
+    let numbers_text = crate::tui::wrap::pack(&numbers_items(stats, &theme), width, 3, 3);
+    let quality_text = crate::tui::wrap::pack(&quality_items(stats, &theme), width, 3, 3);
+    let rows = |lines: &[Line]| Constraint::Length(u16::try_from(lines.len()).unwrap_or(1));
     let [top, middle, numbers, quality_area, spark] = Layout::vertical([
         Constraint::Percentage(45),
         Constraint::Min(4),
-        Constraint::Length(1),
-        Constraint::Length(1),
+        rows(&numbers_text),
+        rows(&quality_text),
         Constraint::Length(3),
     ])
     .areas(area);
@@ -99,26 +104,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         &theme,
     );
 
-    let pdd = stats.pdd_ms.map_or("—".to_owned(), |(p50, p90, p99)| {
-        format!("{p50} / {p90} / {p99} ms")
-    });
-    let avg = stats
-        .avg_duration_s
-        .map_or("—".to_owned(), |d| format!("{d:.0} s"));
-    let asr = stats
-        .asr
-        .map_or("—".to_owned(), |a| format!("{:.0}%", a * 100.0));
-    let line = Line::from(vec![
-        Span::styled(" PDD p50/p90/p99 ", theme.dim()),
-        Span::raw(pdd),
-        Span::styled("   average duration ", theme.dim()),
-        Span::raw(avg),
-        Span::styled("   answer-seizure ratio ", theme.dim()),
-        Span::raw(asr),
-        Span::styled(format!("   over {} calls", stats.calls), theme.dim()),
-    ]);
-    frame.render_widget(Paragraph::new(line), numbers);
-    frame.render_widget(Paragraph::new(quality_line(stats, &theme)), quality_area);
+    frame.render_widget(Paragraph::new(numbers_text), numbers);
+    frame.render_widget(Paragraph::new(quality_text), quality_area);
 
     let per_minute: Vec<u64> = stats.per_minute.clone();
     let peak = per_minute.iter().copied().max().unwrap_or(0);
@@ -132,9 +119,41 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     );
 }
 
-/// ` live quality  good 3 · fair 1 · poor 2 · no data 24   by MOS 4 · jitter > 30 ms 1 ·
-/// loss > 1% 1`: the calls in view by band of their latest figures, each band in its colour.
-fn quality_line(stats: &CallStats, theme: &Theme) -> Line<'static> {
+/// ` PDD p50/p90/p99 …`, `average duration …`, `answer-seizure ratio …`, `over N calls`.
+fn numbers_items(stats: &CallStats, theme: &Theme) -> Vec<Line<'static>> {
+    let pdd = stats.pdd_ms.map_or("—".to_owned(), |(p50, p90, p99)| {
+        format!("{p50} / {p90} / {p99} ms")
+    });
+    let avg = stats
+        .avg_duration_s
+        .map_or("—".to_owned(), |d| format!("{d:.0} s"));
+    let asr = stats
+        .asr
+        .map_or("—".to_owned(), |a| format!("{:.0}%", a * 100.0));
+    vec![
+        Line::from(vec![
+            Span::styled(" PDD p50/p90/p99 ", theme.dim()),
+            Span::raw(pdd),
+        ]),
+        Line::from(vec![
+            Span::styled("average duration ", theme.dim()),
+            Span::raw(avg),
+        ]),
+        Line::from(vec![
+            Span::styled("answer-seizure ratio ", theme.dim()),
+            Span::raw(asr),
+        ]),
+        Line::from(Span::styled(
+            format!("over {} calls", stats.calls),
+            theme.dim(),
+        )),
+    ]
+}
+
+/// ` live quality  good 3 · fair 1 · poor 2 · no data 24`, `judged by MOS 4`,
+/// `jitter > 30 ms 1`, `loss > 1% 1`: the calls in view by band of their latest figures, each
+/// band in its colour.
+fn quality_items(stats: &CallStats, theme: &Theme) -> Vec<Line<'static>> {
     let mut spans = vec![Span::styled(" live quality ", theme.dim())];
     for (i, band) in Band::ALL.into_iter().enumerate() {
         if i > 0 {
@@ -145,19 +164,24 @@ fn quality_line(stats: &CallStats, theme: &Theme) -> Line<'static> {
             theme.quality(band),
         ));
     }
-    spans.push(Span::styled("   judged by MOS ", theme.dim()));
-    spans.push(Span::raw(stats.judged_by_mos.to_string()));
-    spans.push(Span::styled(
-        format!("   jitter > {} ms ", quality::JITTER_POOR_MS),
-        theme.dim(),
-    ));
-    spans.push(Span::raw(stats.poor_jitter.to_string()));
-    spans.push(Span::styled(
-        format!("   loss > {}% ", quality::LOSS_POOR_PCT),
-        theme.dim(),
-    ));
-    spans.push(Span::raw(stats.poor_loss.to_string()));
-    Line::from(spans)
+    vec![
+        Line::from(spans),
+        Line::from(vec![
+            Span::styled("judged by MOS ", theme.dim()),
+            Span::raw(stats.judged_by_mos.to_string()),
+        ]),
+        Line::from(vec![
+            Span::styled(
+                format!("jitter > {} ms ", quality::JITTER_POOR_MS),
+                theme.dim(),
+            ),
+            Span::raw(stats.poor_jitter.to_string()),
+        ]),
+        Line::from(vec![
+            Span::styled(format!("loss > {}% ", quality::LOSS_POOR_PCT), theme.dim()),
+            Span::raw(stats.poor_loss.to_string()),
+        ]),
+    ]
 }
 
 /// A bar labelled with a state, carrier or cause as deliveries named it (escaped).
