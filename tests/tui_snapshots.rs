@@ -402,7 +402,7 @@ fn filter_applies_rejects_bad_expressions_and_clears() {
 #[test]
 fn sort_cycles_and_reverses() {
     let mut app = app_with_calls(30, false);
-    assert_eq!(app.sort, (SortColumn::Updated, true));
+    assert_eq!(app.sort, (SortColumn::Started, true));
     key(&mut app, KeyCode::Char('s'));
     assert_eq!(app.sort, (SortColumn::State, true));
     key(&mut app, KeyCode::Char('s'));
@@ -639,13 +639,13 @@ fn mouse_selects_scrolls_and_sorts_by_column_title() {
     app.on_mouse(wheel, body);
     assert_eq!(app.selected_index(), 4);
     // A click on the STATE title sorts by state; a second click reverses it.
-    let columns = ui::calls_table::visible_columns(body.width);
+    let placed = ui::calls_table::layout(&app, body);
     let mut x = 0;
-    for (col, _, w) in &columns {
-        if *col == ui::calls_table::Column::State {
+    for p in &placed {
+        if p.column == ui::calls_table::Column::State {
             break;
         }
-        x += w + 1;
+        x += p.width + 1;
     }
     app.on_mouse(click(x + 1, body.y), body);
     assert_eq!(app.sort, (SortColumn::State, true));

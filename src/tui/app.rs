@@ -46,6 +46,8 @@ pub enum Overlay {
         /// Lines scrolled.
         scroll: u16,
     },
+    /// The column picker (`c`).
+    ColumnPicker(crate::tui::picker::ColumnPicker),
 }
 
 /// The filter line while it is being typed: a line editor (`tui_input`), with the filters
@@ -147,6 +149,15 @@ pub struct App {
     pub sort: (SortColumn, bool),
     /// Set while the calls table is frozen.
     pub frozen: Option<Frozen>,
+    /// The calls table's columns, in display order (`--columns`, the config file, `c`).
+    pub columns: Vec<crate::tui::columns::Column>,
+    /// Wide mode (`w`): fewer columns, whole values.
+    pub wide: bool,
+    /// Where the view was drawn last (the run loop sets it): what `s` reads to know which
+    /// columns are on screen.
+    pub table_area: ratatui::layout::Rect,
+    /// The config file the column picker saves to (`None`: nowhere to save).
+    pub config_path: Option<std::path::PathBuf>,
     /// Mask phone numbers and IP addresses.
     pub mask: bool,
     /// The calls table's rows: filtered and sorted call slots.
@@ -193,8 +204,12 @@ impl App {
             filter: None,
             editor: None,
             filter_history: Vec::new(),
-            sort: (SortColumn::Updated, true),
+            sort: (SortColumn::Started, true),
             frozen: None,
+            columns: crate::tui::columns::default_columns(),
+            wide: false,
+            table_area: ratatui::layout::Rect::default(),
+            config_path: None,
             mask: false,
             rows: Vec::new(),
             rows_generation: None,
@@ -218,6 +233,7 @@ impl App {
     pub fn context(&self) -> Context {
         match (&self.overlay, self.view) {
             (Some(Overlay::Help { .. }), _) => Context::Help,
+            (Some(Overlay::ColumnPicker(_)), _) => Context::Picker,
             (Some(_), _) => Context::Details,
             (None, View::Calls) => Context::Calls,
             (None, View::Deliveries) => Context::Deliveries,
@@ -494,6 +510,9 @@ impl App {
                     _ => Some(Overlay::Help { scroll: 0 }),
                 }
             }
+            Action::Close if matches!(self.overlay, Some(Overlay::ColumnPicker(_))) => {
+                self.close_column_picker();
+            }
             Action::Close => {
                 if self.overlay.is_some() {
                     self.overlay = None;
@@ -520,11 +539,16 @@ impl App {
                 self.editor = Some(FilterEditor::new(text));
             }
             Action::CycleSort => {
-                let i = SortColumn::CYCLE
-                    .iter()
-                    .position(|c| *c == self.sort.0)
-                    .unwrap_or(0);
-                let next = SortColumn::CYCLE[(i + 1) % SortColumn::CYCLE.len()];
+                // Only through the columns on screen, so that the arrow is always seen.
+                let on_screen: Vec<crate::tui::columns::Column> = if self.table_area.width == 0 {
+                    self.columns.clone()
+                } else {
+                    crate::tui::ui::calls_table::layout(self, self.table_area)
+                        .iter()
+                        .map(|p| p.column)
+                        .collect()
+                };
+                let next = crate::tui::columns::next_sort(self.sort.0, &on_screen);
                 // Time sorts newest first; the others start with the largest / last value too,
                 // which puts long calls and high causes on top.
                 self.sort = (next, true);
@@ -547,6 +571,22 @@ impl App {
                 }
             }
             Action::ToggleMask => self.mask = !self.mask,
+            Action::ToggleWide => self.wide = !self.wide,
+            Action::OpenColumnPicker => {
+                self.overlay = Some(Overlay::ColumnPicker(
+                    crate::tui::picker::ColumnPicker::new(&self.columns),
+                ));
+            }
+            Action::PickerToggle | Action::PickerMoveUp | Action::PickerMoveDown => {
+                if let Some(Overlay::ColumnPicker(picker)) = &mut self.overlay {
+                    match action {
+                        Action::PickerToggle => picker.toggle(),
+                        Action::PickerMoveUp => picker.move_item(-1),
+                        _ => picker.move_item(1),
+                    }
+                    self.columns = picker.shown();
+                }
+            }
             Action::Export => self.export(),
             Action::Open => self.open(),
             Action::Up
@@ -586,13 +626,51 @@ impl App {
         }
     }
 
+    /// Closes the column picker, saving the columns in the config file when they changed.
+    fn close_column_picker(&mut self) {
+        let Some(Overlay::ColumnPicker(picker)) = self.overlay.take() else {
+            return;
+        };
+        if picker.opened_with == self.columns {
+            return;
+        }
+        let text = crate::tui::columns::columns_text(&self.columns);
+        self.notice = Some(match &self.config_path {
+            None => Notice {
+                text: format!("columns not saved (no config file): --columns {text}"),
+                is_error: false,
+            },
+            Some(path) => match crate::config::file::save_value(path, "columns", &text) {
+                Ok(()) => Notice {
+                    text: format!("columns saved in {}", path.display()),
+                    is_error: false,
+                },
+                Err(e) => Notice {
+                    text: format!("columns not saved: {e}"),
+                    is_error: true,
+                },
+            },
+        });
+    }
+
     fn move_selection(&mut self, action: Action) {
         let page = self.page_rows.max(1);
+        if let Some(Overlay::ColumnPicker(picker)) = &mut self.overlay {
+            match action {
+                Action::Up => picker.move_cursor(-1),
+                Action::Down => picker.move_cursor(1),
+                Action::PageUp | Action::First => picker.move_cursor(isize::MIN / 2),
+                Action::PageDown | Action::Last => picker.move_cursor(isize::MAX / 2),
+                _ => {}
+            }
+            return;
+        }
         if let Some(overlay) = &mut self.overlay {
             let scroll = match overlay {
                 Overlay::CallDetails { scroll, .. }
                 | Overlay::DeliveryDetails { scroll, .. }
                 | Overlay::Help { scroll } => scroll,
+                Overlay::ColumnPicker(_) => return,
             };
             let page = u16::try_from(page).unwrap_or(u16::MAX);
             *scroll = match action {
@@ -668,11 +746,16 @@ impl App {
                     return;
                 }
                 self.dirty = true;
-                let rows_on_screen = usize::from(body.height.saturating_sub(1));
+                let rows_on_screen = match self.view {
+                    View::Calls => crate::tui::ui::calls_table::rows_on_screen(body),
+                    _ => usize::from(body.height.saturating_sub(1)),
+                };
                 if mouse.row == body.y {
                     if self.view == View::Calls
-                        && let Some(col) =
-                            crate::tui::columns::column_at(body.width, mouse.column - body.x)
+                        && let Some(col) = crate::tui::columns::column_at(
+                            &crate::tui::ui::calls_table::layout(self, body),
+                            mouse.column - body.x,
+                        )
                         && let Some(sort) = crate::tui::columns::sort_for_column(col)
                     {
                         self.sort = if self.sort.0 == sort {
@@ -685,6 +768,10 @@ impl App {
                     return;
                 }
                 let clicked = usize::from(mouse.row - body.y - 1);
+                if clicked >= rows_on_screen {
+                    // The status line under the calls table.
+                    return;
+                }
                 match self.view {
                     View::Calls => {
                         let offset = self

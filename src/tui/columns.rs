@@ -1,15 +1,18 @@
-//! The calls table's columns: which there are, their titles, widths and priorities, which fit
-//! a width, which one is under a mouse position, and how each sortable column orders its rows.
-//! The app (mouse clicks, sorting) and the drawing of the table both read it, so it sits below
-//! both.
+//! The calls table's columns: which there are, their names (for `--columns` and the config
+//! file), titles, width bounds and priorities; how they share a width given the longest value
+//! of each in view ([`layout`]); which one is under a mouse position; and how each sortable
+//! column orders its rows. The app (mouse clicks, sorting, the column picker) and the drawing
+//! of the table both read it, so it sits below both.
 
 use crate::calls::store::CallRecord;
 
 /// One column of the table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Column {
-    /// Time of the last update.
-    Time,
+    /// When the call started (summary `start_time`, else its first event), local time.
+    Started,
+    /// When the last event for the call arrived, local time.
+    Updated,
     /// Call SID, shortened.
     Sid,
     /// Call direction.
@@ -42,33 +45,230 @@ pub enum Column {
     Tags,
 }
 
-/// Columns in display order, with title, width and priority (1 = kept longest).
-pub const COLUMNS: &[(Column, &str, u16, u8)] = &[
-    (Column::Time, "TIME", 8, 3),
-    (Column::Sid, "CALL SID", 11, 2),
-    (Column::Direction, "DIR", 8, 13),
-    (Column::FromTo, "FROM → TO", 23, 5),
-    (Column::CallType, "TYPE", 8, 12),
-    (Column::State, "STATE", 9, 1),
-    (Column::Quality, "QUALITY", 9, 4),
-    (Column::Processing, "SUMMARY", 9, 6),
-    (Column::Duration, "DUR", 5, 10),
-    (Column::Pdd, "PDD", 7, 15),
-    (Column::FromCarrier, "FROM CARRIER", 12, 7),
-    (Column::ToCarrier, "TO CARRIER", 12, 11),
-    (Column::Hangup, "HANGUP", 6, 8),
-    (Column::Q850, "Q.850", 20, 6),
-    (Column::Sip, "SIP", 14, 9),
-    (Column::Tags, "TAGS", 12, 14),
-];
-
-/// The columns that fit `width`, in display order, each with its width.
-pub fn visible_columns(width: u16) -> Vec<(Column, &'static str, u16)> {
-    fit_columns(COLUMNS, width)
+/// What the table knows of one column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ColumnSpec {
+    /// Which column.
+    pub column: Column,
+    /// Its name in `--columns`, the config file and the picker.
+    pub name: &'static str,
+    /// Its title.
+    pub title: &'static str,
+    /// The narrowest it is drawn (at least its title).
+    pub min: u16,
+    /// The widest it grows to fit its values, outside wide mode.
+    pub max: u16,
+    /// Which columns stay when space runs out (1 = kept longest).
+    pub priority: u8,
+    /// The same in wide mode, where whole values matter more than many columns.
+    pub wide_priority: u8,
 }
 
-/// Picks, by priority (1 = kept longest), the columns that fit `width` with one space between
-/// them, and returns them in display order.
+const fn spec(
+    column: Column,
+    name: &'static str,
+    title: &'static str,
+    (min, max): (u16, u16),
+    priority: u8,
+    wide_priority: u8,
+) -> ColumnSpec {
+    ColumnSpec {
+        column,
+        name,
+        title,
+        min,
+        max,
+        priority,
+        wide_priority,
+    }
+}
+
+/// Every column, in the default display order.
+pub const COLUMNS: &[ColumnSpec] = &[
+    spec(Column::Started, "started", "STARTED", (8, 8), 3, 7),
+    spec(Column::Updated, "updated", "UPDATED", (8, 8), 16, 16),
+    spec(Column::Sid, "sid", "CALL SID", (11, 11), 2, 2),
+    spec(Column::Direction, "direction", "DIR", (3, 8), 13, 13),
+    spec(Column::FromTo, "from-to", "FROM → TO", (13, 27), 5, 8),
+    spec(Column::CallType, "type", "TYPE", (4, 8), 12, 12),
+    spec(Column::State, "state", "STATE", (9, 12), 1, 1),
+    spec(Column::Quality, "quality", "QUALITY", (7, 12), 4, 9),
+    spec(Column::Processing, "summary", "SUMMARY", (7, 9), 6, 10),
+    spec(Column::Duration, "duration", "DUR", (4, 6), 10, 11),
+    spec(Column::Pdd, "pdd", "PDD", (4, 7), 15, 15),
+    spec(
+        Column::FromCarrier,
+        "from-carrier",
+        "FROM CARRIER",
+        (12, 20),
+        7,
+        3,
+    ),
+    spec(
+        Column::ToCarrier,
+        "to-carrier",
+        "TO CARRIER",
+        (12, 20),
+        11,
+        6,
+    ),
+    spec(Column::Hangup, "hangup", "HANGUP", (6, 6), 8, 14),
+    spec(Column::Q850, "q850", "Q.850", (12, 24), 6, 4),
+    spec(Column::Sip, "sip", "SIP", (9, 20), 9, 5),
+    spec(Column::Tags, "tags", "TAGS", (6, 20), 14, 17),
+];
+
+/// The widest a column grows in wide mode: whole values, within reason.
+const WIDE_MAX: u16 = 48;
+
+/// The columns shown when none were chosen: every one but UPDATED, in [`COLUMNS`] order.
+pub fn default_columns() -> Vec<Column> {
+    COLUMNS
+        .iter()
+        .map(|s| s.column)
+        .filter(|&c| c != Column::Updated)
+        .collect()
+}
+
+impl Column {
+    /// What the table knows of this column.
+    pub fn spec(self) -> &'static ColumnSpec {
+        // Every variant has its entry (`every_column_has_one_spec`).
+        COLUMNS
+            .iter()
+            .find(|s| s.column == self)
+            .unwrap_or(&COLUMNS[0])
+    }
+
+    /// Its name in `--columns` and the config file.
+    pub fn name(self) -> &'static str {
+        self.spec().name
+    }
+
+    /// Its title.
+    pub fn title(self) -> &'static str {
+        self.spec().title
+    }
+}
+
+/// A list of column names that is not one: which name is unknown, and the names there are.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ColumnsError {
+    /// A name that is no column.
+    #[error("unknown column `{0}`; columns: {names}", names = column_names())]
+    Unknown(String),
+    /// A column named twice.
+    #[error("column `{0}` is named twice")]
+    Repeated(String),
+    /// Nothing named.
+    #[error("no column named; columns: {names}", names = column_names())]
+    Empty,
+}
+
+/// Every column name, comma-separated, for messages and help.
+pub fn column_names() -> String {
+    COLUMNS
+        .iter()
+        .map(|s| s.name)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Reads a comma-separated list of column names (`started,state,sid`), in display order.
+/// Spaces around names are ignored, case too.
+pub fn parse_columns(text: &str) -> Result<Vec<Column>, ColumnsError> {
+    let mut out = Vec::new();
+    for name in text.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        let lower = name.to_ascii_lowercase();
+        let Some(spec) = COLUMNS.iter().find(|s| s.name == lower) else {
+            return Err(ColumnsError::Unknown(
+                crate::text::terminal_safe(name).into(),
+            ));
+        };
+        if out.contains(&spec.column) {
+            return Err(ColumnsError::Repeated(spec.name.to_owned()));
+        }
+        out.push(spec.column);
+    }
+    if out.is_empty() {
+        return Err(ColumnsError::Empty);
+    }
+    Ok(out)
+}
+
+/// The names of `columns`, as [`parse_columns`] reads them.
+pub fn columns_text(columns: &[Column]) -> String {
+    columns
+        .iter()
+        .map(|c| c.name())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// One column placed by [`layout`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Placed {
+    /// Which column.
+    pub column: Column,
+    /// Its width in cells (one space separates columns).
+    pub width: u16,
+}
+
+/// Shares `width` among `chosen` (in display order). `longest(column)` is the widest value of
+/// that column in view, in cells; `marked` is the sorted column, whose title carries an arrow.
+///
+/// Columns are taken by priority while they fit: at their minimum width normally, whole (as
+/// wide as their longest value) in wide mode, which therefore drops the less important
+/// columns. The space left then widens the columns taken, again by priority, up to their
+/// longest value (and up to their maximum outside wide mode).
+pub fn layout(
+    chosen: &[Column],
+    width: u16,
+    wide: bool,
+    marked: Option<Column>,
+    longest: impl Fn(Column) -> u16,
+) -> Vec<Placed> {
+    let title_width = |c: Column| {
+        let title = u16::try_from(c.title().chars().count()).unwrap_or(u16::MAX);
+        title + u16::from(marked == Some(c))
+    };
+    // (column, least width, wanted width, priority)
+    let mut wanted: Vec<(Column, u16, u16, u8)> = chosen
+        .iter()
+        .map(|&c| {
+            let s = c.spec();
+            let least = s.min.max(title_width(c));
+            let max = if wide { WIDE_MAX.max(s.max) } else { s.max };
+            let want = longest(c).clamp(least, max.max(least));
+            let priority = if wide { s.wide_priority } else { s.priority };
+            (c, least, want, priority)
+        })
+        .collect();
+    wanted.sort_by_key(|w| w.3);
+    let mut used: u16 = 0;
+    let mut taken: Vec<(Column, u16, u16)> = Vec::new();
+    for &(c, least, want, _) in &wanted {
+        let needed = if wide { want } else { least } + u16::from(!taken.is_empty());
+        if used.saturating_add(needed) <= width {
+            used += needed;
+            taken.push((c, if wide { want } else { least }, want));
+        }
+    }
+    // Widen by priority (the order taken) up to each column's wanted width.
+    for t in &mut taken {
+        let grow = (t.2 - t.1).min(width.saturating_sub(used));
+        t.1 += grow;
+        used += grow;
+    }
+    chosen
+        .iter()
+        .filter_map(|&c| taken.iter().find(|t| t.0 == c))
+        .map(|&(column, width, _)| Placed { column, width })
+        .collect()
+}
+
+/// Picks, by priority (1 = kept longest), fixed-width columns that fit `width` with one space
+/// between them, and returns them in display order (the deliveries table's columns).
 pub fn fit_columns<T: Copy + PartialEq>(
     columns: &[(T, &'static str, u16, u8)],
     width: u16,
@@ -91,14 +291,14 @@ pub fn fit_columns<T: Copy + PartialEq>(
         .collect()
 }
 
-/// The column under horizontal position `x` of a table `width` wide.
-pub fn column_at(width: u16, x: u16) -> Option<Column> {
+/// The column under horizontal position `x` of a table laid out as `placed`.
+pub fn column_at(placed: &[Placed], x: u16) -> Option<Column> {
     let mut left = 0;
-    for (col, _, w) in visible_columns(width) {
-        if x >= left && x < left + w + 1 {
-            return Some(col);
+    for p in placed {
+        if x >= left && x < left + p.width + 1 {
+            return Some(p.column);
         }
-        left += w + 1;
+        left += p.width + 1;
     }
     None
 }
@@ -106,7 +306,10 @@ pub fn column_at(width: u16, x: u16) -> Option<Column> {
 /// The column the calls table is sorted by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SortColumn {
-    /// Time of the last update (the default, newest first).
+    /// When the call started (the default, newest first): a row keeps its place when a later
+    /// summary of its call arrives.
+    Started,
+    /// When the last event for the call arrived.
     Updated,
     /// Call state.
     State,
@@ -114,6 +317,8 @@ pub enum SortColumn {
     Duration,
     /// The caller's carrier.
     FromCarrier,
+    /// The callee's carrier.
+    ToCarrier,
     /// Q.850 cause.
     Q850,
     /// Last SIP response.
@@ -127,13 +332,15 @@ pub enum SortColumn {
 }
 
 impl SortColumn {
-    /// The order `s` cycles through.
-    pub const CYCLE: [SortColumn; 9] = [
+    /// Every sort, in the order `s` cycles through those whose column is on screen.
+    pub const CYCLE: [SortColumn; 11] = [
+        Self::Started,
         Self::Updated,
         Self::State,
         Self::Duration,
         Self::Quality,
         Self::FromCarrier,
+        Self::ToCarrier,
         Self::Q850,
         Self::Sip,
         Self::Pdd,
@@ -143,10 +350,12 @@ impl SortColumn {
     /// The name shown in the header.
     pub fn label(self) -> &'static str {
         match self {
-            Self::Updated => "time",
+            Self::Started => "started",
+            Self::Updated => "updated",
             Self::State => "state",
             Self::Duration => "duration",
             Self::FromCarrier => "from carrier",
+            Self::ToCarrier => "to carrier",
             Self::Q850 => "Q.850",
             Self::Sip => "SIP",
             Self::Pdd => "PDD",
@@ -174,10 +383,14 @@ impl SortColumn {
         }
         let s = &record.summary;
         match self {
+            // The SID breaks ties: unlike the update order, it never changes, so calls
+            // started at the same moment keep their places too.
+            Self::Started => (number(Some(record.started_ns())).0, &s.call_sid),
             Self::Updated => number(i64::try_from(record.update_seq).ok()),
             Self::State => text(s.call_state.as_str()),
             Self::Duration => number(s.duration),
             Self::FromCarrier => text(&s.from.carrier),
+            Self::ToCarrier => text(&s.to.carrier),
             Self::Q850 => number(Some(s.properties.q850_cause)),
             Self::Sip => number(Some(s.properties.last_sip_response_num)),
             Self::Pdd => number(s.properties.pdd_ms),
@@ -192,10 +405,12 @@ impl SortColumn {
 /// The column a sort applies to, to mark its title with ↑ or ↓.
 pub fn sorted_column(sort: SortColumn) -> Column {
     match sort {
-        SortColumn::Updated => Column::Time,
+        SortColumn::Started => Column::Started,
+        SortColumn::Updated => Column::Updated,
         SortColumn::State => Column::State,
         SortColumn::Duration => Column::Duration,
         SortColumn::FromCarrier => Column::FromCarrier,
+        SortColumn::ToCarrier => Column::ToCarrier,
         SortColumn::Q850 => Column::Q850,
         SortColumn::Sip => Column::Sip,
         SortColumn::Pdd => Column::Pdd,
@@ -209,4 +424,141 @@ pub fn sort_for_column(col: Column) -> Option<SortColumn> {
     SortColumn::CYCLE
         .into_iter()
         .find(|s| sorted_column(*s) == col)
+}
+
+/// The sort after `current` for `s`: the next in [`SortColumn::CYCLE`] whose column is in
+/// `on_screen`; `current` when no other is.
+pub fn next_sort(current: SortColumn, on_screen: &[Column]) -> SortColumn {
+    let cycle = SortColumn::CYCLE;
+    let i = cycle.iter().position(|c| *c == current).unwrap_or(0);
+    (1..=cycle.len())
+        .map(|step| cycle[(i + step) % cycle.len()])
+        .find(|s| on_screen.contains(&sorted_column(*s)))
+        .unwrap_or(current)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_column_has_one_spec_and_a_unique_name() {
+        for (i, s) in COLUMNS.iter().enumerate() {
+            assert_eq!(s.column.spec(), s);
+            assert!(COLUMNS[..i].iter().all(|o| o.name != s.name), "{}", s.name);
+            assert!(
+                s.min >= u16::try_from(s.title.chars().count()).unwrap_or(0),
+                "{}",
+                s.name
+            );
+        }
+    }
+
+    #[test]
+    fn names_parse_in_order_and_mistakes_are_refused() {
+        assert_eq!(
+            parse_columns(" state, SID ,started"),
+            Ok(vec![Column::State, Column::Sid, Column::Started])
+        );
+        assert_eq!(
+            parse_columns("state,carrier"),
+            Err(ColumnsError::Unknown("carrier".into()))
+        );
+        assert!(
+            ColumnsError::Unknown("carrier".into())
+                .to_string()
+                .contains("from-carrier, to-carrier")
+        );
+        assert_eq!(
+            parse_columns("state,state"),
+            Err(ColumnsError::Repeated("state".into()))
+        );
+        assert_eq!(parse_columns(" , "), Err(ColumnsError::Empty));
+        let all = columns_text(&default_columns());
+        assert_eq!(parse_columns(&all), Ok(default_columns()));
+    }
+
+    #[test]
+    fn narrow_screens_keep_the_important_columns_and_fill_no_more_than_the_width() {
+        let placed = layout(&default_columns(), 78, false, Some(Column::Started), |_| 30);
+        let cols: Vec<Column> = placed.iter().map(|p| p.column).collect();
+        assert!(cols.contains(&Column::State));
+        assert!(cols.contains(&Column::Sid));
+        assert!(cols.contains(&Column::Started));
+        assert!(!cols.contains(&Column::Tags));
+        let total: u16 = placed.iter().map(|p| p.width + 1).sum();
+        assert!(total <= 79, "{total}");
+        let wide = layout(&default_columns(), 400, false, None, |_| 5);
+        assert_eq!(wide.len(), default_columns().len());
+    }
+
+    #[test]
+    fn widths_follow_the_longest_value_within_bounds() {
+        let chosen = [Column::State, Column::FromCarrier, Column::Q850];
+        let longest = |c: Column| match c {
+            Column::FromCarrier => 16,
+            Column::Q850 => 40,
+            _ => 9,
+        };
+        let placed = layout(&chosen, 200, false, None, longest);
+        let w: Vec<u16> = placed.iter().map(|p| p.width).collect();
+        // The carrier as wide as its longest value, Q.850 held to its maximum.
+        assert_eq!(w, [9, 16, 24]);
+        // Wide mode shows the whole value.
+        let placed = layout(&chosen, 200, true, None, longest);
+        assert_eq!(placed[2].width, 40);
+        // Short values: the title's width (with the sort arrow on the sorted column).
+        let placed = layout(&chosen, 200, false, Some(Column::FromCarrier), |_| 1);
+        assert_eq!(placed[0].width, 9);
+        assert_eq!(placed[1].width, 13);
+    }
+
+    #[test]
+    fn wide_mode_drops_columns_rather_than_cut_values() {
+        let chosen = default_columns();
+        let longest = |c: Column| match c {
+            Column::FromCarrier | Column::ToCarrier => 23,
+            Column::Q850 => 28,
+            Column::Sip => 23,
+            _ => 10,
+        };
+        let placed = layout(&chosen, 120, true, None, longest);
+        let find = |c| placed.iter().find(|p| p.column == c).map(|p| p.width);
+        assert_eq!(find(Column::FromCarrier), Some(23));
+        assert_eq!(find(Column::Q850), Some(28));
+        assert_eq!(find(Column::Sip), Some(23));
+        assert!(placed.len() < chosen.len());
+    }
+
+    #[test]
+    fn sort_cycles_through_the_columns_on_screen_only() {
+        let on_screen = [Column::Started, Column::State, Column::Sid];
+        assert_eq!(
+            next_sort(SortColumn::Started, &on_screen),
+            SortColumn::State
+        );
+        assert_eq!(next_sort(SortColumn::State, &on_screen), SortColumn::Sid);
+        assert_eq!(next_sort(SortColumn::Sid, &on_screen), SortColumn::Started);
+        // From a sort whose column went off screen, on to the next that is on it.
+        assert_eq!(next_sort(SortColumn::Pdd, &on_screen), SortColumn::Sid);
+        assert_eq!(next_sort(SortColumn::Sid, &[]), SortColumn::Sid);
+    }
+
+    #[test]
+    fn column_at_finds_the_column_under_a_position() {
+        let placed = [
+            Placed {
+                column: Column::State,
+                width: 9,
+            },
+            Placed {
+                column: Column::Sid,
+                width: 11,
+            },
+        ];
+        assert_eq!(column_at(&placed, 0), Some(Column::State));
+        assert_eq!(column_at(&placed, 9), Some(Column::State));
+        assert_eq!(column_at(&placed, 10), Some(Column::Sid));
+        assert_eq!(column_at(&placed, 30), None);
+    }
 }

@@ -45,6 +45,16 @@ pub enum Action {
     ToggleMask,
     /// Write the calls shown (filtered) to CSV and JSON files.
     Export,
+    /// Wide mode: fewer columns, whole values.
+    ToggleWide,
+    /// Open the column picker.
+    OpenColumnPicker,
+    /// Column picker: show or hide the column under the cursor.
+    PickerToggle,
+    /// Column picker: move the column under the cursor up.
+    PickerMoveUp,
+    /// Column picker: move the column under the cursor down.
+    PickerMoveDown,
     /// Filter line: edit the text (insert, delete, move the cursor).
     FilterEdit(InputRequest),
     /// Filter line: apply the text typed (Enter).
@@ -70,6 +80,8 @@ pub enum Context {
     Details,
     /// The help overlay.
     Help,
+    /// The column picker.
+    Picker,
 }
 
 /// One binding of the keymap.
@@ -91,11 +103,11 @@ pub struct Binding {
     pub hint: &'static str,
 }
 
-use Context::{Calls, Deliveries, Details, Help, Stats};
+use Context::{Calls, Deliveries, Details, Help, Picker, Stats};
 
-const ALL: &[Context] = &[Calls, Deliveries, Stats, Details, Help];
+const ALL: &[Context] = &[Calls, Deliveries, Stats, Details, Help, Picker];
 const TABLES: &[Context] = &[Calls, Deliveries];
-const SCROLLING: &[Context] = &[Calls, Deliveries, Details, Help];
+const SCROLLING: &[Context] = &[Calls, Deliveries, Details, Help, Picker];
 const VIEWS: &[Context] = &[Calls, Deliveries, Stats];
 const NONE: KeyModifiers = KeyModifiers::NONE;
 const CTRL: KeyModifiers = KeyModifiers::CONTROL;
@@ -321,6 +333,60 @@ pub const BINDINGS: &[Binding] = &[
         "e",
         "export CSV+JSON",
         "export",
+    ),
+    bind(
+        KeyCode::Char('w'),
+        NONE,
+        Action::ToggleWide,
+        &[Calls],
+        "w",
+        "wide: fewer columns, whole values",
+        "wide",
+    ),
+    bind(
+        KeyCode::Char('c'),
+        NONE,
+        Action::OpenColumnPicker,
+        &[Calls],
+        "c",
+        "choose and order columns",
+        "columns",
+    ),
+    bind(
+        KeyCode::Char(' '),
+        NONE,
+        Action::PickerToggle,
+        &[Picker],
+        "Space",
+        "show / hide the column",
+        "show/hide",
+    ),
+    bind(
+        KeyCode::Char('K'),
+        NONE,
+        Action::PickerMoveUp,
+        &[Picker],
+        "K",
+        "move the column up",
+        "move up",
+    ),
+    bind(
+        KeyCode::Char('J'),
+        NONE,
+        Action::PickerMoveDown,
+        &[Picker],
+        "J",
+        "move the column down",
+        "move down",
+    ),
+    bind(
+        KeyCode::Enter,
+        NONE,
+        Action::Close,
+        &[Picker],
+        "Enter",
+        "close the picker (saves the columns)",
+        "done",
     ),
 ];
 
@@ -656,6 +722,7 @@ fn contexts_label(contexts: &[Context]) -> String {
             Stats => "stats",
             Details => "details",
             Help => "help",
+            Picker => "column picker",
         })
         .collect::<Vec<_>>()
         .join(", ")

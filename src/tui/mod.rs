@@ -10,6 +10,7 @@ pub mod app;
 pub mod call_text;
 pub mod columns;
 pub mod keys;
+pub mod picker;
 pub mod rows;
 pub mod theme;
 pub mod ui;
@@ -86,6 +87,10 @@ pub async fn run(
     app.session.store.set_max_calls(options.max_calls);
     app.mask = options.mask;
     app.set_filter(options.filter);
+    if let Some(columns) = options.columns {
+        app.columns = columns;
+    }
+    app.config_path = options.config_path;
     let mut notice_since: Option<Instant> = None;
 
     let (key_tx, mut key_rx) = mpsc::unbounded_channel();
@@ -135,6 +140,11 @@ pub async fn run(
                 ratatui::layout::Rect::new(0, 0, size.width, size.height),
                 &app,
             );
+            app.table_area = ui::areas(
+                ratatui::layout::Rect::new(0, 0, size.width, size.height),
+                &app,
+            )
+            .body;
             app.prepare_frame();
             if let Err(e) = terminal.draw(|f| ui::draw(f, &app)) {
                 break Err(e).context("drawing the screen");

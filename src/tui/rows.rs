@@ -7,6 +7,11 @@
 //! Both ways give the same rows: a call's filter result and sort key depend on its record
 //! only, a record changes only when the store gives it a new `update_seq` (which also moves
 //! it in [`CallStore::ids_newest_first`]), and the order is total (ties go to `update_seq`).
+//!
+//! The default sort, by start time, newest first, is stable: a call's start does not change
+//! when a later summary of it arrives, and its ties go to the call SID, which never changes,
+//! so a row keeps its place (only the update order, [`SortColumn::Updated`], moves a call to
+//! the top at each update).
 
 use std::cmp::Ordering;
 
@@ -253,6 +258,47 @@ mod tests {
         apply(&mut store, &event(2, "completed", 20, "Verizon"));
         updated(&store, None, sort, &mut rows, since, 0);
         assert_eq!(sids(&store, &rows), ["02", "01", "03"]);
+    }
+
+    /// A summary of call `n` that started `start` seconds after an epoch.
+    fn started(n: u64, start: u64, state: &str) -> SummaryEvent {
+        let start =
+            crate::timestamp::rfc3339(UNIX_EPOCH + Duration::from_secs(1_700_000_000 + start));
+        let summary: CallSummary = serde_json::from_value(serde_json::json!({
+            "call_sid": format!("CA{n:032x}"),
+            "call_state": state,
+            "start_time": start,
+        }))
+        .expect("test summary");
+        SummaryEvent::new(
+            format!("EZ{n}-{state}"),
+            SummaryKind::Complete,
+            Some("2026-01-01T00:00:00.000Z".into()),
+            &summary,
+        )
+    }
+
+    #[test]
+    fn a_later_summary_does_not_move_its_row_in_the_default_order() {
+        let mut store = CallStore::new();
+        // Started 30, 10, 20 s in, arriving in that order; two started at the same moment.
+        for (n, start) in [(1, 30), (2, 10), (3, 20), (4, 20)] {
+            apply(&mut store, &started(n, start, "ringing"));
+        }
+        let sort = (SortColumn::Started, true);
+        let mut rows = Vec::new();
+        compute(&store, None, sort, &mut rows);
+        assert_eq!(sids(&store, &rows), ["01", "04", "03", "02"]);
+        // Later summaries of the oldest call and of one of the two tied calls.
+        let since = store.generation();
+        apply(&mut store, &started(2, 10, "completed"));
+        apply(&mut store, &started(3, 20, "completed"));
+        updated(&store, None, sort, &mut rows, since, 0);
+        assert_eq!(sids(&store, &rows), ["01", "04", "03", "02"]);
+        // The update order moves them to the top, as it says.
+        let mut by_update = Vec::new();
+        compute(&store, None, (SortColumn::Updated, true), &mut by_update);
+        assert_eq!(sids(&store, &by_update), ["03", "02", "04", "01"]);
     }
 
     #[test]

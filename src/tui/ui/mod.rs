@@ -16,6 +16,7 @@
 
 pub mod call_details;
 pub mod calls_table;
+pub mod column_picker;
 pub mod deliveries_table;
 pub mod delivery_details;
 pub mod header;
@@ -103,6 +104,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
                 delivery_details::draw(frame, popup, app, *seq, *scroll)
             }
             Overlay::Help { scroll } => help::draw(frame, popup, app, *scroll),
+            Overlay::ColumnPicker(picker) => column_picker::draw(frame, popup, app, picker),
         }
     }
     draw_filter_line(frame, a.filter_line, app);
@@ -201,7 +203,12 @@ fn draw_hint_bar(frame: &mut Frame, area: Rect, app: &App) {
 
 /// The data rows the table shows on this screen (for paging): the body less its title row.
 pub fn table_rows(screen: Rect, app: &App) -> usize {
-    usize::from(areas(screen, app).body.height.saturating_sub(1)).max(1)
+    let body = areas(screen, app).body;
+    if app.view == View::Calls {
+        // The calls view keeps a line for the selected call's values.
+        return calls_table::rows_on_screen(body).max(1);
+    }
+    usize::from(body.height.saturating_sub(1)).max(1)
 }
 
 /// The text of `lines`, one line each, without styles (for tests of what a view says).
