@@ -88,33 +88,33 @@ pub const COLUMNS: &[ColumnSpec] = &[
     spec(Column::Started, "started", "STARTED", (8, 8), 3, 7),
     spec(Column::Updated, "updated", "UPDATED", (8, 8), 16, 16),
     spec(Column::Sid, "sid", "CALL SID", (11, 11), 2, 2),
-    spec(Column::Direction, "direction", "DIR", (3, 8), 13, 13),
-    spec(Column::FromTo, "from-to", "FROM → TO", (13, 27), 5, 8),
-    spec(Column::CallType, "type", "TYPE", (4, 8), 12, 12),
+    spec(Column::Direction, "direction", "DIR", (8, 8), 13, 13),
+    spec(Column::FromTo, "from-to", "FROM → TO", (13, 29), 6, 8),
+    spec(Column::CallType, "type", "TYPE", (8, 8), 12, 12),
     spec(Column::State, "state", "STATE", (9, 12), 1, 1),
-    spec(Column::Quality, "quality", "QUALITY", (7, 12), 4, 9),
-    spec(Column::Processing, "summary", "SUMMARY", (7, 9), 6, 10),
-    spec(Column::Duration, "duration", "DUR", (4, 6), 10, 11),
-    spec(Column::Pdd, "pdd", "PDD", (4, 7), 15, 15),
+    spec(Column::Quality, "quality", "QUALITY", (7, 12), 7, 9),
+    spec(Column::Processing, "summary", "SUMMARY", (9, 9), 8, 10),
+    spec(Column::Duration, "duration", "DUR", (5, 6), 10, 11),
+    spec(Column::Pdd, "pdd", "PDD", (7, 7), 15, 15),
     spec(
         Column::FromCarrier,
         "from-carrier",
         "FROM CARRIER",
-        (12, 20),
-        7,
+        (12, 18),
+        5,
         3,
     ),
     spec(
         Column::ToCarrier,
         "to-carrier",
         "TO CARRIER",
-        (12, 20),
+        (12, 18),
         11,
         6,
     ),
-    spec(Column::Hangup, "hangup", "HANGUP", (6, 6), 8, 14),
-    spec(Column::Q850, "q850", "Q.850", (12, 24), 6, 4),
-    spec(Column::Sip, "sip", "SIP", (9, 20), 9, 5),
+    spec(Column::Hangup, "hangup", "HANGUP", (6, 6), 9, 14),
+    spec(Column::Q850, "q850", "Q.850", (12, 28), 4, 4),
+    spec(Column::Sip, "sip", "SIP", (9, 23), 8, 5),
     spec(Column::Tags, "tags", "TAGS", (6, 20), 14, 17),
 ];
 
@@ -217,10 +217,12 @@ pub struct Placed {
 /// Shares `width` among `chosen` (in display order). `longest(column)` is the widest value of
 /// that column in view, in cells; `marked` is the sorted column, whose title carries an arrow.
 ///
-/// Columns are taken by priority while they fit: at their minimum width normally, whole (as
-/// wide as their longest value) in wide mode, which therefore drops the less important
-/// columns. The space left then widens the columns taken, again by priority, up to their
-/// longest value (and up to their maximum outside wide mode).
+/// Columns are taken by priority while they fit, each as wide as its longest value (within
+/// its bounds), or at its minimum when only that fits (its values cut with `…`); a column
+/// with no value on screen comes after all the others. Wide mode takes a column only whole
+/// (its bound raised, its own priorities: carriers and causes first), so it drops the less
+/// important columns rather than cut values. The space left then widens the columns cut, by
+/// priority.
 pub fn layout(
     chosen: &[Column],
     width: u16,
@@ -233,28 +235,37 @@ pub fn layout(
         title + u16::from(marked == Some(c))
     };
     // (column, least width, wanted width, priority)
-    let mut wanted: Vec<(Column, u16, u16, u8)> = chosen
+    let mut wanted: Vec<(Column, u16, u16, u16)> = chosen
         .iter()
         .map(|&c| {
             let s = c.spec();
             let least = s.min.max(title_width(c));
             let max = if wide { WIDE_MAX.max(s.max) } else { s.max };
-            let want = longest(c).clamp(least, max.max(least));
-            let priority = if wide { s.wide_priority } else { s.priority };
-            (c, least, want, priority)
+            let value = longest(c);
+            let want = value.clamp(least, max.max(least));
+            let priority = u16::from(if wide { s.wide_priority } else { s.priority });
+            let empty = if value == 0 { 100 } else { 0 };
+            (c, least, want, priority + empty)
         })
         .collect();
     wanted.sort_by_key(|w| w.3);
     let mut used: u16 = 0;
+    // (column, width given, width wanted)
     let mut taken: Vec<(Column, u16, u16)> = Vec::new();
     for &(c, least, want, _) in &wanted {
-        let needed = if wide { want } else { least } + u16::from(!taken.is_empty());
-        if used.saturating_add(needed) <= width {
-            used += needed;
-            taken.push((c, if wide { want } else { least }, want));
-        }
+        let gap = u16::from(!taken.is_empty());
+        let room = width.saturating_sub(used).saturating_sub(gap);
+        let given = if want <= room {
+            want
+        } else if !wide && least <= room {
+            least
+        } else {
+            continue;
+        };
+        used += given + gap;
+        taken.push((c, given, want));
     }
-    // Widen by priority (the order taken) up to each column's wanted width.
+    // Widen the cut columns by priority (the order taken) up to their wanted width.
     for t in &mut taken {
         let grow = (t.2 - t.1).min(width.saturating_sub(used));
         t.1 += grow;
@@ -503,7 +514,7 @@ mod tests {
         let placed = layout(&chosen, 200, false, None, longest);
         let w: Vec<u16> = placed.iter().map(|p| p.width).collect();
         // The carrier as wide as its longest value, Q.850 held to its maximum.
-        assert_eq!(w, [9, 16, 24]);
+        assert_eq!(w, [9, 16, 28]);
         // Wide mode shows the whole value.
         let placed = layout(&chosen, 200, true, None, longest);
         assert_eq!(placed[2].width, 40);

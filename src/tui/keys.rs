@@ -359,7 +359,7 @@ pub const BINDINGS: &[Binding] = &[
         &[Picker],
         "Space",
         "show / hide the column",
-        "show/hide",
+        "toggle",
     ),
     bind(
         KeyCode::Char('K'),
@@ -368,7 +368,7 @@ pub const BINDINGS: &[Binding] = &[
         &[Picker],
         "K",
         "move the column up",
-        "move up",
+        "",
     ),
     bind(
         KeyCode::Char('J'),
@@ -377,7 +377,7 @@ pub const BINDINGS: &[Binding] = &[
         &[Picker],
         "J",
         "move the column down",
-        "move down",
+        "",
     ),
     bind(
         KeyCode::Enter,

@@ -190,15 +190,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
 pub fn status_line(record: &CallRecord, app: &App) -> String {
     let s = &record.summary;
     let p = &s.properties;
+    // What narrow columns cut or drop first, the clocks (always on screen) last.
     let mut parts: Vec<String> = vec![
         s.call_sid.clone(),
-        format!("started {}", crate::timestamp::clock(record.started_at())),
-        format!("updated {}", crate::timestamp::clock(record.updated_at)),
-        format!(
-            "{} → {}",
-            maybe_mask(dash(&s.from.caller), app.mask),
-            maybe_mask(dash(&s.to.callee), app.mask)
-        ),
         format!(
             "carriers {} → {}",
             dash(&s.from.carrier),
@@ -213,6 +207,19 @@ pub fn status_line(record: &CallRecord, app: &App) -> String {
     if !sip.is_empty() {
         parts.push(format!("SIP {sip}"));
     }
+    parts.push(format!(
+        "{} → {}",
+        maybe_mask(dash(&s.from.caller), app.mask),
+        maybe_mask(dash(&s.to.callee), app.mask)
+    ));
+    parts.push(format!(
+        "started {}",
+        crate::timestamp::clock(record.started_at())
+    ));
+    parts.push(format!(
+        "updated {}",
+        crate::timestamp::clock(record.updated_at)
+    ));
     if !s.tags.is_empty() {
         parts.push(format!("tags {}", s.tags.join(",")));
     }
