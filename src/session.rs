@@ -73,9 +73,7 @@ pub struct ViewOptions {
     /// Keep at most this many calls (`--max-calls`); the header counts the evicted ones.
     pub max_calls: Option<usize>,
     /// The calls table's columns, in order (`--columns`, key `columns`); `None`: the default.
-    pub columns: Option<Vec<crate::tui::columns::Column>>,
-    /// The config file the TUI's column picker saves to.
-    pub config_path: Option<std::path::PathBuf>,
+    pub columns: Option<Vec<crate::calls::columns::Column>>,
 }
 
 /// The consumer-side state.

@@ -661,7 +661,9 @@ fn mouse_selects_scrolls_and_sorts_by_column_title() {
     app.on_mouse(wheel, body);
     assert_eq!(app.selected_index(), 4);
     // A click on the STATE title sorts by state; a second click reverses it.
-    let placed = ui::calls_table::layout(&app, body);
+    // The run loop keeps the columns drawn for the mouse.
+    app.placed_columns = ui::calls_table::layout(&app, body);
+    let placed = app.placed_columns.clone();
     let mut x = 0;
     for p in &placed {
         if p.column == ui::calls_table::Column::State {
@@ -1209,20 +1211,21 @@ fn column_picker_chooses_orders_and_saves_columns() {
 fn sort_cycles_only_through_columns_on_screen_at_80_columns() {
     let mut app = app_with_calls(30, false);
     let screen = ratatui::layout::Rect::new(0, 0, 80, 24);
-    app.table_area = ui::areas(screen, &app).body;
-    let sortable: std::collections::BTreeSet<String> =
-        ui::calls_table::layout(&app, app.table_area)
-            .iter()
-            .filter_map(|p| ui::calls_table::sort_for_column(p.column))
-            .map(|s| format!("{s:?}"))
-            .collect();
+    let body = ui::areas(screen, &app).body;
+    // As the run loop does after each frame.
+    let drawn = |app: &mut App| app.placed_columns = ui::calls_table::layout(app, body);
+    drawn(&mut app);
+    let sortable: std::collections::BTreeSet<String> = app
+        .placed_columns
+        .iter()
+        .filter_map(|p| ui::calls_table::sort_for_column(p.column))
+        .map(|s| format!("{s:?}"))
+        .collect();
     let mut seen = std::collections::BTreeSet::new();
     for _ in 0..12 {
         key(&mut app, KeyCode::Char('s'));
-        let on_screen: Vec<_> = ui::calls_table::layout(&app, app.table_area)
-            .iter()
-            .map(|p| p.column)
-            .collect();
+        drawn(&mut app);
+        let on_screen: Vec<_> = app.placed_columns.iter().map(|p| p.column).collect();
         let column = ui::calls_table::sorted_column(app.sort.0);
         assert!(on_screen.contains(&column), "{column:?} in {on_screen:?}");
         let title_line = text(&app, 80, 24)

@@ -46,10 +46,10 @@ pub struct OutputArgs {
 
 /// `--columns`: the columns named, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ColumnList(pub Vec<crate::tui::columns::Column>);
+pub struct ColumnList(pub Vec<crate::calls::columns::Column>);
 
 fn parse_column_list(text: &str) -> Result<ColumnList, String> {
-    crate::tui::columns::parse_columns(text)
+    crate::calls::columns::parse_columns(text)
         .map(ColumnList)
         .map_err(|e| e.to_string())
 }
@@ -89,9 +89,6 @@ impl OutputArgs {
             mouse: self.mouse,
             max_calls: None,
             columns: self.columns.clone().map(|c| c.0),
-            // The file the picker saves to is the one this run reads (or would read).
-            config_path: crate::config::resolve::locate(&std::env::args_os().collect::<Vec<_>>())
-                .map(|(path, _)| path),
         })
     }
 

@@ -153,9 +153,9 @@ pub struct App {
     pub columns: Vec<crate::tui::columns::Column>,
     /// Wide mode (`w`): fewer columns, whole values.
     pub wide: bool,
-    /// Where the view was drawn last (the run loop sets it): what `s` reads to know which
-    /// columns are on screen.
-    pub table_area: ratatui::layout::Rect,
+    /// The calls table's columns as last drawn (the run loop sets them): what `s` and the
+    /// mouse read of what is on screen.
+    pub placed_columns: Vec<crate::tui::columns::Placed>,
     /// The config file the column picker saves to (`None`: nowhere to save).
     pub config_path: Option<std::path::PathBuf>,
     /// Mask phone numbers and IP addresses.
@@ -208,7 +208,7 @@ impl App {
             frozen: None,
             columns: crate::tui::columns::default_columns(),
             wide: false,
-            table_area: ratatui::layout::Rect::default(),
+            placed_columns: Vec::new(),
             config_path: None,
             mask: false,
             rows: Vec::new(),
@@ -540,13 +540,11 @@ impl App {
             }
             Action::CycleSort => {
                 // Only through the columns on screen, so that the arrow is always seen.
-                let on_screen: Vec<crate::tui::columns::Column> = if self.table_area.width == 0 {
+                let on_screen: Vec<crate::tui::columns::Column> = if self.placed_columns.is_empty()
+                {
                     self.columns.clone()
                 } else {
-                    crate::tui::ui::calls_table::layout(self, self.table_area)
-                        .iter()
-                        .map(|p| p.column)
-                        .collect()
+                    self.placed_columns.iter().map(|p| p.column).collect()
                 };
                 let next = crate::tui::columns::next_sort(self.sort.0, &on_screen);
                 // Time sorts newest first; the others start with the largest / last value too,
@@ -747,13 +745,13 @@ impl App {
                 }
                 self.dirty = true;
                 let rows_on_screen = match self.view {
-                    View::Calls => crate::tui::ui::calls_table::rows_on_screen(body),
+                    View::Calls => crate::tui::columns::rows_on_screen(body),
                     _ => usize::from(body.height.saturating_sub(1)),
                 };
                 if mouse.row == body.y {
                     if self.view == View::Calls
                         && let Some(col) = crate::tui::columns::column_at(
-                            &crate::tui::ui::calls_table::layout(self, body),
+                            &self.placed_columns,
                             mouse.column - body.x,
                         )
                         && let Some(sort) = crate::tui::columns::sort_for_column(col)

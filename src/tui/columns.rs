@@ -1,59 +1,21 @@
-//! The calls table's columns: which there are, their names (for `--columns` and the config
-//! file), titles, width bounds and priorities; how they share a width given the longest value
-//! of each in view ([`layout`]); which one is under a mouse position; and how each sortable
-//! column orders its rows. The app (mouse clicks, sorting, the column picker) and the drawing
-//! of the table both read it, so it sits below both.
+//! The calls table's columns on screen: their width bounds and priorities ([`COLUMNS`]; names
+//! and titles are [`crate::calls::columns`]'), how they share a width given the longest value
+//! of each in view ([`layout`]), where the table and the line under it go, which column is
+//! under a mouse position, and how each sortable column orders its rows. The app (mouse
+//! clicks, sorting, the column picker) and the drawing of the table both read it, so it sits
+//! below both.
 
+pub use crate::calls::columns::{
+    Column, ColumnsError, column_names, columns_text, default_columns, parse_columns,
+};
 use crate::calls::store::CallRecord;
-
-/// One column of the table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Column {
-    /// When the call started (summary `start_time`, else its first event), local time.
-    Started,
-    /// When the last event for the call arrived, local time.
-    Updated,
-    /// Call SID, shortened.
-    Sid,
-    /// Call direction.
-    Direction,
-    /// Caller → callee.
-    FromTo,
-    /// carrier / sip / client ...
-    CallType,
-    /// completed / busy / ...
-    State,
-    /// Live quality: MOS when known, else jitter and loss.
-    Quality,
-    /// partial / predicted / complete.
-    Processing,
-    /// Seconds.
-    Duration,
-    /// Post-dial delay.
-    Pdd,
-    /// The caller's carrier.
-    FromCarrier,
-    /// The callee's carrier.
-    ToCarrier,
-    /// Who hung up.
-    Hangup,
-    /// Q.850 cause with its meaning.
-    Q850,
-    /// Last SIP response with its phrase.
-    Sip,
-    /// Voice Insights tags.
-    Tags,
-}
+use ratatui::layout::Rect;
 
 /// What the table knows of one column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ColumnSpec {
     /// Which column.
     pub column: Column,
-    /// Its name in `--columns`, the config file and the picker.
-    pub name: &'static str,
-    /// Its title.
-    pub title: &'static str,
     /// The narrowest it is drawn (at least its title).
     pub min: u16,
     /// The widest it grows to fit its values, outside wide mode.
@@ -64,18 +26,14 @@ pub struct ColumnSpec {
     pub wide_priority: u8,
 }
 
-const fn spec(
+const fn entry(
     column: Column,
-    name: &'static str,
-    title: &'static str,
     (min, max): (u16, u16),
     priority: u8,
     wide_priority: u8,
 ) -> ColumnSpec {
     ColumnSpec {
         column,
-        name,
-        title,
         min,
         max,
         priority,
@@ -85,124 +43,58 @@ const fn spec(
 
 /// Every column, in the default display order.
 pub const COLUMNS: &[ColumnSpec] = &[
-    spec(Column::Started, "started", "STARTED", (8, 8), 3, 7),
-    spec(Column::Updated, "updated", "UPDATED", (8, 8), 16, 16),
-    spec(Column::Sid, "sid", "CALL SID", (11, 11), 2, 2),
-    spec(Column::Direction, "direction", "DIR", (8, 8), 13, 13),
-    spec(Column::FromTo, "from-to", "FROM → TO", (13, 29), 6, 8),
-    spec(Column::CallType, "type", "TYPE", (8, 8), 12, 12),
-    spec(Column::State, "state", "STATE", (9, 12), 1, 1),
-    spec(Column::Quality, "quality", "QUALITY", (7, 12), 7, 9),
-    spec(Column::Processing, "summary", "SUMMARY", (9, 9), 8, 10),
-    spec(Column::Duration, "duration", "DUR", (5, 6), 10, 11),
-    spec(Column::Pdd, "pdd", "PDD", (7, 7), 15, 15),
-    spec(
-        Column::FromCarrier,
-        "from-carrier",
-        "FROM CARRIER",
-        (12, 18),
-        5,
-        3,
-    ),
-    spec(
-        Column::ToCarrier,
-        "to-carrier",
-        "TO CARRIER",
-        (12, 18),
-        11,
-        6,
-    ),
-    spec(Column::Hangup, "hangup", "HANGUP", (6, 6), 9, 14),
-    spec(Column::Q850, "q850", "Q.850", (12, 28), 4, 4),
-    spec(Column::Sip, "sip", "SIP", (9, 23), 8, 5),
-    spec(Column::Tags, "tags", "TAGS", (6, 20), 14, 17),
+    entry(Column::Started, (8, 8), 3, 7),
+    entry(Column::Updated, (8, 8), 16, 16),
+    entry(Column::Sid, (11, 11), 2, 2),
+    entry(Column::Direction, (8, 8), 13, 13),
+    entry(Column::FromTo, (13, 29), 6, 8),
+    entry(Column::CallType, (8, 8), 12, 12),
+    entry(Column::State, (9, 12), 1, 1),
+    entry(Column::Quality, (7, 12), 7, 9),
+    entry(Column::Processing, (9, 9), 8, 10),
+    entry(Column::Duration, (5, 6), 10, 11),
+    entry(Column::Pdd, (7, 7), 15, 15),
+    entry(Column::FromCarrier, (12, 18), 5, 3),
+    entry(Column::ToCarrier, (12, 18), 11, 6),
+    entry(Column::Hangup, (6, 6), 9, 14),
+    entry(Column::Q850, (12, 28), 4, 4),
+    entry(Column::Sip, (9, 23), 8, 5),
+    entry(Column::Tags, (6, 20), 14, 17),
 ];
 
 /// The widest a column grows in wide mode: whole values, within reason.
 const WIDE_MAX: u16 = 48;
 
-/// The columns shown when none were chosen: every one but UPDATED, in [`COLUMNS`] order.
-pub fn default_columns() -> Vec<Column> {
+/// What the table knows of `column`.
+pub fn spec(column: Column) -> &'static ColumnSpec {
+    // Every variant has its entry (`every_column_has_one_spec_and_a_unique_name`).
     COLUMNS
         .iter()
-        .map(|s| s.column)
-        .filter(|&c| c != Column::Updated)
-        .collect()
+        .find(|s| s.column == column)
+        .unwrap_or(&COLUMNS[0])
 }
 
-impl Column {
-    /// What the table knows of this column.
-    pub fn spec(self) -> &'static ColumnSpec {
-        // Every variant has its entry (`every_column_has_one_spec`).
-        COLUMNS
-            .iter()
-            .find(|s| s.column == self)
-            .unwrap_or(&COLUMNS[0])
+/// The table's part of the calls view and the line under it that shows the selected call's
+/// values (zero height on screens too short for both).
+pub fn split(area: Rect) -> (Rect, Rect) {
+    if area.height < 4 {
+        return (area, Rect { height: 0, ..area });
     }
-
-    /// Its name in `--columns` and the config file.
-    pub fn name(self) -> &'static str {
-        self.spec().name
-    }
-
-    /// Its title.
-    pub fn title(self) -> &'static str {
-        self.spec().title
-    }
+    let table = Rect {
+        height: area.height - 1,
+        ..area
+    };
+    let status = Rect {
+        y: area.bottom() - 1,
+        height: 1,
+        ..area
+    };
+    (table, status)
 }
 
-/// A list of column names that is not one: which name is unknown, and the names there are.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ColumnsError {
-    /// A name that is no column.
-    #[error("unknown column `{0}`; columns: {names}", names = column_names())]
-    Unknown(String),
-    /// A column named twice.
-    #[error("column `{0}` is named twice")]
-    Repeated(String),
-    /// Nothing named.
-    #[error("no column named; columns: {names}", names = column_names())]
-    Empty,
-}
-
-/// Every column name, comma-separated, for messages and help.
-pub fn column_names() -> String {
-    COLUMNS
-        .iter()
-        .map(|s| s.name)
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// Reads a comma-separated list of column names (`started,state,sid`), in display order.
-/// Spaces around names are ignored, case too.
-pub fn parse_columns(text: &str) -> Result<Vec<Column>, ColumnsError> {
-    let mut out = Vec::new();
-    for name in text.split(',').map(str::trim).filter(|n| !n.is_empty()) {
-        let lower = name.to_ascii_lowercase();
-        let Some(spec) = COLUMNS.iter().find(|s| s.name == lower) else {
-            return Err(ColumnsError::Unknown(
-                crate::text::terminal_safe(name).into(),
-            ));
-        };
-        if out.contains(&spec.column) {
-            return Err(ColumnsError::Repeated(spec.name.to_owned()));
-        }
-        out.push(spec.column);
-    }
-    if out.is_empty() {
-        return Err(ColumnsError::Empty);
-    }
-    Ok(out)
-}
-
-/// The names of `columns`, as [`parse_columns`] reads them.
-pub fn columns_text(columns: &[Column]) -> String {
-    columns
-        .iter()
-        .map(|c| c.name())
-        .collect::<Vec<_>>()
-        .join(",")
+/// How many calls the view at `area` shows (the title row and the status line aside).
+pub fn rows_on_screen(area: Rect) -> usize {
+    usize::from(split(area).0.height.saturating_sub(1))
 }
 
 /// One column placed by [`layout`].
@@ -238,7 +130,7 @@ pub fn layout(
     let mut wanted: Vec<(Column, u16, u16, u16)> = chosen
         .iter()
         .map(|&c| {
-            let s = c.spec();
+            let s = spec(c);
             let least = s.min.max(title_width(c));
             let max = if wide { WIDE_MAX.max(s.max) } else { s.max };
             let value = longest(c);
@@ -454,13 +346,18 @@ mod tests {
 
     #[test]
     fn every_column_has_one_spec_and_a_unique_name() {
+        assert_eq!(COLUMNS.len(), crate::calls::columns::ALL.len());
         for (i, s) in COLUMNS.iter().enumerate() {
-            assert_eq!(s.column.spec(), s);
-            assert!(COLUMNS[..i].iter().all(|o| o.name != s.name), "{}", s.name);
+            assert_eq!(spec(s.column), s);
+            assert_eq!(crate::calls::columns::ALL[i], s.column, "same order");
+            let name = s.column.name();
             assert!(
-                s.min >= u16::try_from(s.title.chars().count()).unwrap_or(0),
-                "{}",
-                s.name
+                COLUMNS[..i].iter().all(|o| o.column.name() != name),
+                "{name}"
+            );
+            assert!(
+                s.min >= u16::try_from(s.column.title().chars().count()).unwrap_or(0),
+                "{name}"
             );
         }
     }

@@ -340,7 +340,7 @@ pub const BINDINGS: &[Binding] = &[
         Action::ToggleWide,
         &[Calls],
         "w",
-        "wide: fewer columns, whole values",
+        "wide columns: whole values",
         "wide",
     ),
     bind(
@@ -385,7 +385,7 @@ pub const BINDINGS: &[Binding] = &[
         Action::Close,
         &[Picker],
         "Enter",
-        "close the picker (saves the columns)",
+        "done (saves the columns)",
         "done",
     ),
 ];

@@ -90,7 +90,9 @@ pub async fn run(
     if let Some(columns) = options.columns {
         app.columns = columns;
     }
-    app.config_path = options.config_path;
+    // The picker saves to the file this run reads (or would read, at the default place).
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    app.config_path = crate::config::resolve::locate(&args).map(|(path, _)| path);
     let mut notice_since: Option<Instant> = None;
 
     let (key_tx, mut key_rx) = mpsc::unbounded_channel();
@@ -140,15 +142,17 @@ pub async fn run(
                 ratatui::layout::Rect::new(0, 0, size.width, size.height),
                 &app,
             );
-            app.table_area = ui::areas(
-                ratatui::layout::Rect::new(0, 0, size.width, size.height),
-                &app,
-            )
-            .body;
             app.prepare_frame();
             if let Err(e) = terminal.draw(|f| ui::draw(f, &app)) {
                 break Err(e).context("drawing the screen");
             }
+            // What `s` and the mouse read of the calls table just drawn.
+            let body = ui::areas(
+                ratatui::layout::Rect::new(0, 0, size.width, size.height),
+                &app,
+            )
+            .body;
+            app.placed_columns = ui::calls_table::layout(&app, body);
             let screen = ratatui::layout::Rect::new(0, 0, size.width, size.height);
             if let Some((x, y, sid)) = ui::call_details::hyperlink_target(&app, screen) {
                 use ratatui::crossterm::{cursor, style::Print};

@@ -3,7 +3,7 @@
 //! the table follows at once, and closing the picker saves the choice in the config file
 //! ([`crate::config::file::save_value`], key `columns`).
 
-use crate::tui::columns::{COLUMNS, Column};
+use crate::calls::columns::{ALL, Column};
 
 /// The picker's state while it is open.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,10 +21,9 @@ impl ColumnPicker {
     pub fn new(shown: &[Column]) -> Self {
         let mut items: Vec<(Column, bool)> = shown.iter().map(|&c| (c, true)).collect();
         items.extend(
-            COLUMNS
-                .iter()
-                .filter(|s| !shown.contains(&s.column))
-                .map(|s| (s.column, false)),
+            ALL.into_iter()
+                .filter(|c| !shown.contains(c))
+                .map(|c| (c, false)),
         );
         Self {
             items,
@@ -75,7 +74,7 @@ mod tests {
     #[test]
     fn toggling_and_moving_change_the_columns_shown_and_their_order() {
         let mut p = ColumnPicker::new(&[Column::State, Column::Sid]);
-        assert_eq!(p.items.len(), COLUMNS.len());
+        assert_eq!(p.items.len(), ALL.len());
         assert_eq!(p.shown(), [Column::State, Column::Sid]);
         p.move_item(1);
         assert_eq!(p.shown(), [Column::Sid, Column::State]);
@@ -93,6 +92,6 @@ mod tests {
         one.move_cursor(-5);
         assert_eq!(one.cursor, 0);
         one.move_cursor(100);
-        assert_eq!(one.cursor, COLUMNS.len() - 1);
+        assert_eq!(one.cursor, ALL.len() - 1);
     }
 }

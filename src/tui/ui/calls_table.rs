@@ -24,33 +24,11 @@ use crate::text::terminal_safe;
 use crate::tui::app::App;
 pub use crate::tui::call_text::{IN_PROGRESS_MARK, clock_duration, running_for};
 pub use crate::tui::columns::{
-    COLUMNS, Column, Placed, column_at, fit_columns, sort_for_column, sorted_column,
+    COLUMNS, Column, Placed, column_at, fit_columns, rows_on_screen, sort_for_column,
+    sorted_column, split,
 };
 use crate::tui::theme::Theme;
 use crate::twilio::codes::{q850_label, sip_label};
-
-/// The table's part of the calls view and the status line under it (zero height on screens
-/// too short for both).
-pub fn split(area: Rect) -> (Rect, Rect) {
-    if area.height < 4 {
-        return (area, Rect { height: 0, ..area });
-    }
-    let table = Rect {
-        height: area.height - 1,
-        ..area
-    };
-    let status = Rect {
-        y: area.bottom() - 1,
-        height: 1,
-        ..area
-    };
-    (table, status)
-}
-
-/// How many calls the view at `area` shows (the title row and the status line aside).
-pub fn rows_on_screen(area: Rect) -> usize {
-    usize::from(split(area).0.height.saturating_sub(1))
-}
 
 /// The first row shown: the selected row stays on screen.
 pub fn first_row_shown(app: &App, rows_on_screen: usize) -> usize {
@@ -69,8 +47,8 @@ fn records_on_screen(app: &App, rows_on_screen: usize) -> Vec<&CallRecord> {
         .collect()
 }
 
-/// The columns placed for the view at `area`, as [`draw`] places them: what the mouse and `s`
-/// read to know what is on screen.
+/// The columns placed for the view at `area`, as [`draw`] places them: the run loop keeps
+/// them in [`App::placed_columns`] for the mouse and `s`.
 pub fn layout(app: &App, area: Rect) -> Vec<Placed> {
     let records = records_on_screen(app, rows_on_screen(area));
     let texts: Vec<Vec<Cow<'_, str>>> = records
