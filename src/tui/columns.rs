@@ -110,8 +110,8 @@ pub struct Placed {
 /// that column in view, in cells; `marked` is the sorted column, whose title carries an arrow.
 ///
 /// Columns are taken by priority while they fit, each as wide as its longest value (within
-/// its bounds), or at its minimum when only that fits (its values cut with `…`); a column
-/// with no value on screen comes after all the others. Wide mode takes a column only whole
+/// its bounds), or at its minimum when only that fits (its values cut with `…`); the sorted
+/// column comes first, a column with no value on screen after all the others. Wide mode takes a column only whole
 /// (its bound raised, its own priorities: carriers and causes first), so it drops the less
 /// important columns rather than cut values. The space left then widens the columns cut, by
 /// priority.
@@ -137,7 +137,13 @@ pub fn layout(
             let want = value.clamp(least, max.max(least));
             let priority = u16::from(if wide { s.wide_priority } else { s.priority });
             let empty = if value == 0 { 100 } else { 0 };
-            (c, least, want, priority + empty)
+            // The sorted column goes first: its arrow says what the order is.
+            let priority = if marked == Some(c) {
+                0
+            } else {
+                priority + empty
+            };
+            (c, least, want, priority)
         })
         .collect();
     wanted.sort_by_key(|w| w.3);
@@ -433,6 +439,15 @@ mod tests {
         let placed = layout(&chosen, 120, true, None, longest);
         let find = |c| placed.iter().find(|p| p.column == c).map(|p| p.width);
         assert_eq!(find(Column::FromCarrier), Some(23));
+        assert_eq!(find(Column::Tags), None);
+        // Unless it is the sorted column, which stays, and the causes still show whole.
+        let sorted = layout(&chosen, 120, true, Some(Column::Tags), longest);
+        assert!(sorted.iter().any(|p| p.column == Column::Tags));
+        assert!(
+            sorted
+                .iter()
+                .any(|p| p.column == Column::Q850 && p.width == 28)
+        );
         assert_eq!(find(Column::Q850), Some(28));
         assert_eq!(find(Column::Sip), Some(23));
         assert!(placed.len() < chosen.len());
