@@ -1172,6 +1172,8 @@ fn column_picker_chooses_orders_and_saves_columns() {
     // STARTED is first: hide it, then move CALL SID (now under the cursor's next line) up.
     key(&mut app, KeyCode::Char(' '));
     assert!(!app.columns.contains(&Column::Started));
+    // The order was by STARTED: it goes to the next column shown, whose title shows it.
+    assert_eq!(app.sort, (SortColumn::State, true));
     key(&mut app, KeyCode::Down);
     key(&mut app, KeyCode::Char('K'));
     assert_eq!(app.columns[0], Column::Sid);

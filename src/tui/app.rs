@@ -583,6 +583,15 @@ impl App {
                         _ => picker.move_item(1),
                     }
                     self.columns = picker.shown();
+                    // A hidden column cannot show the order: sort by one that is shown.
+                    let sorted = crate::tui::columns::sorted_column(self.sort.0);
+                    if !self.columns.contains(&sorted) {
+                        self.sort = (
+                            crate::tui::columns::next_sort(self.sort.0, &self.columns),
+                            true,
+                        );
+                        self.rows_generation = None;
+                    }
                 }
             }
             Action::Export => self.export(),
