@@ -582,16 +582,8 @@ impl App {
                         Action::PickerMoveUp => picker.move_item(-1),
                         _ => picker.move_item(1),
                     }
-                    self.columns = picker.shown();
-                    // A hidden column cannot show the order: sort by one that is shown.
-                    let sorted = crate::tui::columns::sorted_column(self.sort.0);
-                    if !self.columns.contains(&sorted) {
-                        self.sort = (
-                            crate::tui::columns::next_sort(self.sort.0, &self.columns),
-                            true,
-                        );
-                        self.rows_generation = None;
-                    }
+                    let shown = picker.shown();
+                    self.set_columns(shown);
                 }
             }
             Action::Export => self.export(),
@@ -631,6 +623,21 @@ impl App {
             }
             View::Stats => {}
         }
+    }
+
+    /// Shows `columns`, in order. A column not shown cannot show the order with its arrow:
+    /// then the calls are sorted by the next column shown.
+    pub fn set_columns(&mut self, columns: Vec<crate::tui::columns::Column>) {
+        self.columns = columns;
+        let sorted = crate::tui::columns::sorted_column(self.sort.0);
+        if !self.columns.contains(&sorted) {
+            self.sort = (
+                crate::tui::columns::next_sort(self.sort.0, &self.columns),
+                true,
+            );
+            self.rows_generation = None;
+        }
+        self.dirty = true;
     }
 
     /// Closes the column picker, saving the columns in the config file when they changed.

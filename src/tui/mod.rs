@@ -88,7 +88,7 @@ pub async fn run(
     app.mask = options.mask;
     app.set_filter(options.filter);
     if let Some(columns) = options.columns {
-        app.columns = columns;
+        app.set_columns(columns);
     }
     // The picker saves to the file this run reads (or would read, at the default place).
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
