@@ -72,6 +72,8 @@ pub struct ViewOptions {
     pub mouse: bool,
     /// Keep at most this many calls (`--max-calls`); the header counts the evicted ones.
     pub max_calls: Option<usize>,
+    /// The calls table's columns, in order (`--columns`, key `columns`); `None`: the default.
+    pub columns: Option<Vec<crate::calls::columns::Column>>,
 }
 
 /// The consumer-side state.

@@ -275,6 +275,12 @@ fn a_malformed_file_names_the_line_and_the_key_and_exits_2() {
             &["did you mean `carrier`?"],
         ),
         (
+            "mask = true\ncolumns = \"started,state,carrier\"\n",
+            2,
+            "columns",
+            &["unknown column `carrier`", "from-carrier, to-carrier"],
+        ),
+        (
             "bind = \"0.0.0.0\"\nauth_token = \"0123456789abcdef\"\n",
             2,
             "auth_token",
@@ -353,6 +359,56 @@ fn secrets_are_masked_in_config_show() {
         show.contains("AC0123456789abcdef0123456789abcdef"),
         "{show}"
     );
+}
+
+/// `columns` in the file is the table's columns, as `config show` reports; `--columns` beats
+/// it and is checked the same way.
+#[test]
+fn the_columns_key_is_read_and_checked() {
+    let home = Home::new();
+    home.write_config("columns = \"started, state,SID,q850\"\n");
+    let out = home.run(&["config", "show", "demo"], &[]);
+    let show = text(&out.stdout);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        row(&show, "columns"),
+        ("started, state,SID,q850".into(), "file, line 1".into())
+    );
+    // The demo runs with them (quiet: no screen in a test).
+    let out = home.run(&["demo", "--output", "quiet", "--duration", "1"], &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // A flag beats the file; a bad flag is a usage error naming the column.
+    let out = home.run(&["config", "show", "demo", "--columns", "sid,state"], &[]);
+    assert_eq!(row(&text(&out.stdout), "columns").0, "sid,state");
+    let out = home.run(
+        &[
+            "demo",
+            "--output",
+            "quiet",
+            "--duration",
+            "1",
+            "--columns",
+            "sid,nope",
+        ],
+        &[],
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("unknown column `nope`"), "{stderr}");
+    let out = home.run(
+        &[
+            "demo",
+            "--output",
+            "quiet",
+            "--duration",
+            "1",
+            "--columns",
+            "sid,sid",
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("named twice"));
 }
 
 #[test]

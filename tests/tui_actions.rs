@@ -374,7 +374,7 @@ fn jumps_go_from_a_delivery_to_its_call_and_back() {
     );
 
     // From call A: its deliveries, the newest selected.
-    key(&mut app, KeyCode::Char('g'));
+    app.jump_to_call(SID_A);
     let sid = app.call_in_focus().expect("call").summary.call_sid.clone();
     assert_eq!(sid, SID_A);
     key(&mut app, KeyCode::Char('J'));

@@ -35,7 +35,19 @@ fn header(color: bool) -> HeaderInfo {
 /// The deliveries of `calls` calls from the generator (seed 7), as the listener hands them
 /// over: all but the last event of every third call, so the table mixes stages.
 fn deliveries(calls: usize) -> Vec<Delivery> {
+    generated(calls).0
+}
+
+/// The last events of every third call, which [`deliveries`] holds back, delivered after
+/// them.
+fn deliveries_all_events(calls: usize) -> Vec<Delivery> {
+    generated(calls).1
+}
+
+/// [`deliveries`], and the deliveries it holds back.
+fn generated(calls: usize) -> (Vec<Delivery>, Vec<Delivery>) {
     let mut out = Vec::new();
+    let mut held = Vec::new();
     let mut generator = CallGenerator::new(7);
     let start = time::OffsetDateTime::from_unix_timestamp(NOW_S as i64 - 600).expect("time");
     let mut seq = 0;
@@ -47,8 +59,11 @@ fn deliveries(calls: usize) -> Vec<Delivery> {
         } else {
             call.events.len()
         };
-        for ev in &call.events[..take] {
-            seq += 1;
+        for (j, ev) in call.events.iter().enumerate() {
+            // Held deliveries are numbered after the others, as later arrivals are.
+            if j < take {
+                seq += 1;
+            }
             let body = delivery_body(std::slice::from_ref(&ev.event));
             let events = parse_delivery(&body).expect("parse");
             let at = UNIX_EPOCH + Duration::from_secs(NOW_S - 600 + i as u64 * 7) + ev.offset;
@@ -63,10 +78,17 @@ fn deliveries(calls: usize) -> Vec<Delivery> {
             ]
             .into();
             d.handling = Duration::from_micros(180 + (seq % 7) * 13);
-            out.push(d);
+            if j < take {
+                out.push(d);
+            } else {
+                held.push(d);
+            }
         }
     }
-    out
+    for (k, d) in held.iter_mut().enumerate() {
+        d.seq = seq + 1 + k as u64;
+    }
+    (out, held)
 }
 
 fn app_with_calls(calls: usize, color: bool) -> App {
@@ -403,7 +425,7 @@ fn filter_applies_rejects_bad_expressions_and_clears() {
 #[test]
 fn sort_cycles_and_reverses() {
     let mut app = app_with_calls(30, false);
-    assert_eq!(app.sort, (SortColumn::Updated, true));
+    assert_eq!(app.sort, (SortColumn::Started, true));
     key(&mut app, KeyCode::Char('s'));
     assert_eq!(app.sort, (SortColumn::State, true));
     key(&mut app, KeyCode::Char('s'));
@@ -466,7 +488,7 @@ fn details_and_help_open_and_close() {
     assert_eq!(app.overlay, None);
     key(&mut app, KeyCode::Char('?'));
     assert!(matches!(app.overlay, Some(Overlay::Help { .. })));
-    let screen = text(&app, 120, 40);
+    let screen = text(&app, 160, 90);
     assert!(
         screen.contains("export CSV+JSON") && screen.contains("carrier"),
         "{screen}"
@@ -637,13 +659,15 @@ fn mouse_selects_scrolls_and_sorts_by_column_title() {
     app.on_mouse(wheel, body);
     assert_eq!(app.selected_index(), 4);
     // A click on the STATE title sorts by state; a second click reverses it.
-    let columns = ui::calls_table::visible_columns(body.width);
+    // The run loop keeps the columns drawn for the mouse.
+    app.placed_columns = ui::calls_table::layout(&app, body);
+    let placed = app.placed_columns.clone();
     let mut x = 0;
-    for (col, _, w) in &columns {
-        if *col == ui::calls_table::Column::State {
+    for p in &placed {
+        if p.column == ui::calls_table::Column::State {
             break;
         }
-        x += w + 1;
+        x += p.width + 1;
     }
     app.on_mouse(click(x + 1, body.y), body);
     assert_eq!(app.sort, (SortColumn::State, true));
@@ -1063,4 +1087,190 @@ fn live_quality_sorts_worst_first_and_escapes_sdk_messages() {
         "the SDK's message, escaped: {details}"
     );
     assert!(!details.contains('\x1b'), "{details}");
+}
+
+/// The calls table at the three sizes people use, in normal and in wide mode: columns as wide
+/// as their values on screen, the selected call's values whole on the line under the table.
+#[test]
+fn calls_columns_follow_their_values_at_every_size() {
+    for wide in [false, true] {
+        let mut app = app_with_calls(30, false);
+        if wide {
+            key(&mut app, KeyCode::Char('w'));
+            assert!(app.wide);
+        }
+        let name = if wide { "calls_wide" } else { "calls_columns" };
+        for (w, h) in [(80, 24), (120, 40), (200, 50)] {
+            insta::assert_snapshot!(format!("{name}_{w}x{h}"), text(&app, w, h));
+        }
+    }
+}
+
+/// Wide mode at 120 columns shows the demo's carrier names and the Q.850 and SIP meanings of
+/// every call on screen whole.
+#[test]
+fn wide_mode_shows_carriers_and_causes_whole_at_120_columns() {
+    let mut app = app_with_calls(30, false);
+    let screen = ratatui::layout::Rect::new(0, 0, 120, 40);
+    let body = ui::areas(screen, &app).body;
+    // Not whole in normal mode: that is what wide mode is for.
+    let normal = text(&app, 120, 40);
+    key(&mut app, KeyCode::Char('w'));
+    let screen_text = text(&app, 120, 40);
+    assert_ne!(normal, screen_text);
+    let placed: Vec<_> = ui::calls_table::layout(&app, body)
+        .iter()
+        .map(|p| p.column)
+        .collect();
+    use ui::calls_table::Column;
+    for c in [Column::FromCarrier, Column::Q850, Column::Sip] {
+        assert!(
+            placed.contains(&c),
+            "{c:?} on screen in wide mode: {placed:?}"
+        );
+    }
+    let rows = ui::calls_table::rows_on_screen(body);
+    let mut checked = 0;
+    for &id in app.rows.iter().take(rows) {
+        let r = app.session.store.by_id(id).expect("a live call");
+        let sid = ui::calls_table::short_sid(r.call_sid());
+        let line = screen_text
+            .lines()
+            .find(|l| l.contains(&sid) && !l.contains(" · "))
+            .unwrap_or_else(|| panic!("row of {sid} on screen"));
+        let p = &r.summary.properties;
+        for whole in [
+            r.summary.from.carrier.to_string(),
+            callwatch::twilio::codes::q850_label(p.q850_cause),
+            callwatch::twilio::codes::sip_label(p.last_sip_response_num),
+        ] {
+            assert!(line.contains(&whole), "{whole:?} whole in {line:?}");
+            checked += usize::from(whole.chars().count() > 12);
+        }
+    }
+    // Long values were among them (what a fixed width cut before).
+    assert!(checked > 10, "{checked}");
+    assert!(!screen_text.contains("Wirele…") && !screen_text.contains("clea…"));
+}
+
+/// The column picker: open, hide a column, move another, close; the table follows, and the
+/// choice is saved in the config file as `columns`, other lines kept.
+#[test]
+fn column_picker_chooses_orders_and_saves_columns() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("config.toml");
+    std::fs::write(&path, "# mine\nport = 9000\n").expect("config");
+    let mut app = app_with_calls(30, false);
+    app.config_path = Some(path.clone());
+    key(&mut app, KeyCode::Char('c'));
+    for (w, h) in [(80, 24), (120, 40)] {
+        insta::assert_snapshot!(format!("column_picker_{w}x{h}"), text(&app, w, h));
+    }
+    use ui::calls_table::Column;
+    // STARTED is first: hide it, then move CALL SID (now under the cursor's next line) up.
+    key(&mut app, KeyCode::Char(' '));
+    assert!(!app.columns.contains(&Column::Started));
+    // The order was by STARTED: it goes to the next column shown, whose title shows it.
+    assert_eq!(app.sort, (SortColumn::State, true));
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Char('K'));
+    assert_eq!(app.columns[0], Column::Sid);
+    key(&mut app, KeyCode::Enter);
+    assert!(app.overlay.is_none());
+    let saved = std::fs::read_to_string(&path).expect("saved config");
+    assert!(saved.starts_with("# mine\nport = 9000\n"), "{saved}");
+    let expected = callwatch::tui::columns::columns_text(&app.columns);
+    assert!(
+        saved.contains(&format!("columns = \"{expected}\"")),
+        "{saved}"
+    );
+    assert!(expected.starts_with("sid,"), "{expected}");
+    assert!(!text(&app, 120, 40).contains("STARTED"));
+    // The saved file reads back, and sets the same columns.
+    let entries = callwatch::config::file::parse("config.toml", &saved).expect("valid config");
+    let value = &entries
+        .iter()
+        .find(|e| e.key.name == "columns")
+        .expect("key")
+        .value;
+    assert_eq!(
+        callwatch::tui::columns::parse_columns(value).expect("columns"),
+        app.columns
+    );
+    // Esc also closes; unchanged columns are not written again.
+    std::fs::remove_file(&path).expect("remove");
+    key(&mut app, KeyCode::Char('c'));
+    key(&mut app, KeyCode::Esc);
+    assert!(app.overlay.is_none());
+    assert!(!path.exists());
+}
+
+/// `s` cycles only through the sorts whose column is on screen, and the sorted column's
+/// title carries the arrow every time.
+#[test]
+fn sort_cycles_only_through_columns_on_screen_at_80_columns() {
+    let mut app = app_with_calls(30, false);
+    let screen = ratatui::layout::Rect::new(0, 0, 80, 24);
+    let body = ui::areas(screen, &app).body;
+    // As the run loop does after each frame.
+    let drawn = |app: &mut App| app.placed_columns = ui::calls_table::layout(app, body);
+    drawn(&mut app);
+    let sortable: std::collections::BTreeSet<String> = app
+        .placed_columns
+        .iter()
+        .filter_map(|p| ui::calls_table::sort_for_column(p.column))
+        .map(|s| format!("{s:?}"))
+        .collect();
+    let mut seen = std::collections::BTreeSet::new();
+    for _ in 0..12 {
+        key(&mut app, KeyCode::Char('s'));
+        drawn(&mut app);
+        let on_screen: Vec<_> = app.placed_columns.iter().map(|p| p.column).collect();
+        let column = ui::calls_table::sorted_column(app.sort.0);
+        assert!(on_screen.contains(&column), "{column:?} in {on_screen:?}");
+        let title_line = text(&app, 80, 24)
+            .lines()
+            .find(|l| l.contains("CALL SID"))
+            .expect("title row")
+            .to_owned();
+        assert!(
+            title_line.contains(&format!("{}↓", column.title())),
+            "{title_line}"
+        );
+        seen.insert(format!("{:?}", app.sort.0));
+    }
+    // Every sortable column on screen came round, and nothing else.
+    assert_eq!(seen, sortable);
+    assert!(
+        seen.len() >= 3 && seen.len() < SortColumn::CYCLE.len(),
+        "{seen:?}"
+    );
+}
+
+/// The default order is the calls' start, newest first: the later summaries of calls already
+/// on screen do not move their rows, and a frozen table stays in that order.
+#[test]
+fn a_later_summary_does_not_move_its_row() {
+    // Every third call is still missing its last summary.
+    let mut app = app_with_calls(30, false);
+    let before = app.rows.clone();
+    let starts: Vec<i64> = before
+        .iter()
+        .map(|&id| app.session.store.by_id(id).expect("call").started_ns())
+        .collect();
+    assert!(
+        starts.windows(2).all(|w| w[0] >= w[1]),
+        "newest start first"
+    );
+    let late = deliveries_all_events(30);
+    assert_eq!(late.len(), 10);
+    for d in late {
+        app.on_delivery(d);
+    }
+    app.prepare_frame();
+    assert_eq!(app.rows, before, "no row moved");
+    // The update order would have moved them.
+    app.sort = (SortColumn::Updated, true);
+    app.recompute_rows();
+    assert_ne!(app.rows, before);
 }

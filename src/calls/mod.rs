@@ -4,6 +4,7 @@
 //! [`search`] is what it reads of every call, and [`packed`] keeps each call's full summary
 //! compressed beside the record.
 
+pub mod columns;
 pub mod dedupe;
 pub mod filter;
 pub mod live;

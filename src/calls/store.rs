@@ -118,6 +118,35 @@ impl CallRecord {
         self.history.last().is_some_and(HistoryEntry::is_stale)
     }
 
+    /// When the call started, in Unix nanoseconds: the summary's `start_time`, else the
+    /// earliest live event, else the arrival of its first event. It does not move when a later
+    /// summary of the same call arrives, so the table's default order keeps rows in place.
+    pub fn started_ns(&self) -> i64 {
+        if let Some(ns) = self.summary.start_time {
+            return ns;
+        }
+        if let Some(live) = self.live.as_deref()
+            && live.first_ns != 0
+        {
+            return live.first_ns;
+        }
+        self.first_seen
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()
+            .and_then(|d| i64::try_from(d.as_nanos()).ok())
+            .unwrap_or(0)
+    }
+
+    /// [`Self::started_ns`] as a time.
+    pub fn started_at(&self) -> SystemTime {
+        let ns = self.started_ns();
+        if ns >= 0 {
+            std::time::UNIX_EPOCH + std::time::Duration::from_nanos(ns.unsigned_abs())
+        } else {
+            std::time::UNIX_EPOCH - std::time::Duration::from_nanos(ns.unsigned_abs())
+        }
+    }
+
     /// The call SID.
     pub fn call_sid(&self) -> &str {
         &self.summary.call_sid

@@ -31,9 +31,27 @@ pub struct OutputArgs {
     /// Let the mouse select rows, scroll, and sort by clicking a column title (TUI).
     #[arg(long)]
     pub mouse: bool,
+    /// The calls table's columns, in order, comma-separated (TUI), e.g.
+    /// 'started,state,sid,from-carrier,q850'. Key `c` chooses them in the table and saves them
+    /// in the config file.
+    ///
+    /// Columns: started, updated, sid, direction, from-to, type, state, quality, summary,
+    /// duration, pdd, from-carrier, to-carrier, hangup, q850, sip, tags.
+    #[arg(long, value_name = "LIST", value_parser = parse_column_list)]
+    pub columns: Option<ColumnList>,
     /// Colours in the TUI: auto (on unless NO_COLOR is set), always, never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+}
+
+/// `--columns`: the columns named, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnList(pub Vec<crate::calls::columns::Column>);
+
+fn parse_column_list(text: &str) -> Result<ColumnList, String> {
+    crate::calls::columns::parse_columns(text)
+        .map(ColumnList)
+        .map_err(|e| e.to_string())
 }
 
 /// `--color`.
@@ -70,6 +88,7 @@ impl OutputArgs {
             mask: self.mask,
             mouse: self.mouse,
             max_calls: None,
+            columns: self.columns.clone().map(|c| c.0),
         })
     }
 

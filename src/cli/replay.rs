@@ -101,7 +101,7 @@ impl ReplaySpeed {
 /// What `replay` does with the recording.
 pub enum ReplayAction {
     /// Show it in the chosen output (the default).
-    Show(ReplayShow),
+    Show(Box<ReplayShow>),
     /// `--to`: re-sign every delivery for `to` and POST it there.
     Resend {
         /// `--to`, checked as a public URL.
@@ -160,7 +160,7 @@ impl ReplayArgs {
                 auth_token,
                 include_refused: self.include_refused,
             },
-            (_, token) => ReplayAction::Show(ReplayShow {
+            (_, token) => ReplayAction::Show(Box::new(ReplayShow {
                 verify: token
                     .filter(|_| self.verify)
                     .map(|auth_token| ReplayVerify {
@@ -173,7 +173,7 @@ impl ReplayArgs {
                 view,
                 output: self.output.mode(),
                 color: self.output.color_enabled(),
-            }),
+            })),
         };
         Ok(ReplaySettings {
             file: self.file,

@@ -34,7 +34,7 @@ pub async fn run(args: ReplaySettings) -> anyhow::Result<()> {
             if let Some(verify) = &how.verify {
                 resign_for(&mut recorded, verify.destination.as_deref(), &args.file);
             }
-            show(&args.file, args.speed, how, recorded, warnings.len(), pace).await
+            show(&args.file, args.speed, *how, recorded, warnings.len(), pace).await
         }
     }
 }

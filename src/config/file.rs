@@ -227,6 +227,50 @@ fn credential_inside(name: &str, value: &toml::Value) -> Option<&'static str> {
     })
 }
 
+/// Sets `key = "value"` in the config file at `path`: the line that sets `key` is replaced, or
+/// the line added at the end (the file is created when missing); every other line stays as it
+/// was. Written to a file beside it and renamed over it, so that a crash leaves the old file
+/// or the new one. A path that is not a regular file (`/dev/null`) is refused.
+pub fn save_value(path: &Path, key: &str, value: &str) -> Result<(), std::io::Error> {
+    use std::io::{Error, ErrorKind};
+    let text = match std::fs::metadata(path) {
+        Ok(meta) if !meta.is_file() => {
+            return Err(Error::new(
+                ErrorKind::InvalidInput,
+                format!("{} is not a regular file", path.display()),
+            ));
+        }
+        Ok(_) => std::fs::read_to_string(path)?,
+        Err(e) if e.kind() == ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(e),
+    };
+    let line = format!("{key} = {}", toml::Value::String(value.to_owned()));
+    let sets_key = |l: &str| {
+        l.split_once('=')
+            .is_some_and(|(name, _)| name.trim().trim_matches('"') == key)
+    };
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    match lines.iter_mut().find(|l| sets_key(l)) {
+        Some(l) => *l = line,
+        None => lines.push(line),
+    }
+    let mut out = lines.join("\n");
+    out.push('\n');
+    // The new text must read back as a config file before it replaces the old one.
+    parse(&path.display().to_string(), &out)
+        .map_err(|e| Error::new(ErrorKind::InvalidData, e.to_string()))?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut temp = path.as_os_str().to_owned();
+    temp.push(".callwatch-new");
+    let temp = PathBuf::from(temp);
+    std::fs::write(&temp, out)?;
+    std::fs::rename(&temp, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&temp);
+    })
+}
+
 /// `port = 8080`, `bind = "127.0.0.1"`, for messages.
 pub fn example_line(key: &Key) -> String {
     let value = match key.kind {

@@ -135,6 +135,17 @@ pub const KEYS: &[Key] = &[
         example: "",
     },
     Key {
+        name: "columns",
+        kind: ValueKind::Text,
+        env: "CALLWATCH_COLUMNS",
+        only: &[],
+        about: "The calls table's columns, in order (key `c` in the table chooses them and \
+                saves them here). Columns: started, updated, sid, direction, from-to, type, \
+                state, quality, summary, duration, pdd, from-carrier, to-carrier, hangup, q850, \
+                sip, tags.",
+        example: "started,sid,from-to,state,quality,summary,duration,from-carrier,to-carrier,hangup,q850,sip",
+    },
+    Key {
         name: "color",
         kind: ValueKind::Text,
         env: "CALLWATCH_COLOR",

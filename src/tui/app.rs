@@ -58,6 +58,8 @@ pub enum Overlay {
         /// Lines scrolled.
         scroll: u16,
     },
+    /// The column picker (`c`).
+    ColumnPicker(crate::tui::picker::ColumnPicker),
 }
 
 /// The resend prompt: the URL a delivery is to be sent to, typed in a line editor.
@@ -172,6 +174,15 @@ pub struct App {
     pub sort: (SortColumn, bool),
     /// Set while the calls table is frozen.
     pub frozen: Option<Frozen>,
+    /// The calls table's columns, in display order (`--columns`, the config file, `c`).
+    pub columns: Vec<crate::tui::columns::Column>,
+    /// Wide mode (`w`): fewer columns, whole values.
+    pub wide: bool,
+    /// The calls table's columns as last drawn (the run loop sets them): what `s` and the
+    /// mouse read of what is on screen.
+    pub placed_columns: Vec<crate::tui::columns::Placed>,
+    /// The config file the column picker saves to (`None`: nowhere to save).
+    pub config_path: Option<std::path::PathBuf>,
     /// Mask phone numbers and IP addresses.
     pub mask: bool,
     /// The calls table's rows: filtered and sorted call slots.
@@ -237,8 +248,12 @@ impl App {
             filter: None,
             editor: None,
             filter_history: Vec::new(),
-            sort: (SortColumn::Updated, true),
+            sort: (SortColumn::Started, true),
             frozen: None,
+            columns: crate::tui::columns::default_columns(),
+            wide: false,
+            placed_columns: Vec::new(),
+            config_path: None,
             mask: false,
             rows: Vec::new(),
             rows_generation: None,
@@ -360,6 +375,7 @@ impl App {
     pub fn context(&self) -> Context {
         match (&self.overlay, self.view) {
             (Some(Overlay::Help { .. }), _) => Context::Help,
+            (Some(Overlay::ColumnPicker(_)), _) => Context::Picker,
             (Some(_), _) => Context::Details,
             (None, _) if self.problem_focus.is_some() => Context::Problems,
             (None, View::Calls) => Context::Calls,
@@ -689,6 +705,9 @@ impl App {
                     _ => Some(Overlay::Help { scroll: 0 }),
                 }
             }
+            Action::Close if matches!(self.overlay, Some(Overlay::ColumnPicker(_))) => {
+                self.close_column_picker();
+            }
             Action::Close => {
                 if self.overlay.is_some() {
                     self.overlay = None;
@@ -727,11 +746,14 @@ impl App {
                 self.editor = Some(FilterEditor::new(text));
             }
             Action::CycleSort => {
-                let i = SortColumn::CYCLE
-                    .iter()
-                    .position(|c| *c == self.sort.0)
-                    .unwrap_or(0);
-                let next = SortColumn::CYCLE[(i + 1) % SortColumn::CYCLE.len()];
+                // Only through the columns on screen, so that the arrow is always seen.
+                let on_screen: Vec<crate::tui::columns::Column> = if self.placed_columns.is_empty()
+                {
+                    self.columns.clone()
+                } else {
+                    self.placed_columns.iter().map(|p| p.column).collect()
+                };
+                let next = crate::tui::columns::next_sort(self.sort.0, &on_screen);
                 // Time sorts newest first; the others start with the largest / last value too,
                 // which puts long calls and high causes on top.
                 self.sort = (next, true);
@@ -754,6 +776,23 @@ impl App {
                 }
             }
             Action::ToggleMask => self.mask = !self.mask,
+            Action::ToggleWide => self.wide = !self.wide,
+            Action::OpenColumnPicker => {
+                self.overlay = Some(Overlay::ColumnPicker(
+                    crate::tui::picker::ColumnPicker::new(&self.columns),
+                ));
+            }
+            Action::PickerToggle | Action::PickerMoveUp | Action::PickerMoveDown => {
+                if let Some(Overlay::ColumnPicker(picker)) = &mut self.overlay {
+                    match action {
+                        Action::PickerToggle => picker.toggle(),
+                        Action::PickerMoveUp => picker.move_item(-1),
+                        _ => picker.move_item(1),
+                    }
+                    let shown = picker.shown();
+                    self.set_columns(shown);
+                }
+            }
             Action::Export => self.export(),
             Action::Open => self.open(),
             Action::Up
@@ -796,14 +835,67 @@ impl App {
         }
     }
 
+    /// Shows `columns`, in order. A column not shown cannot show the order with its arrow:
+    /// then the calls are sorted by the next column shown.
+    pub fn set_columns(&mut self, columns: Vec<crate::tui::columns::Column>) {
+        self.columns = columns;
+        let sorted = crate::tui::columns::sorted_column(self.sort.0);
+        if !self.columns.contains(&sorted) {
+            self.sort = (
+                crate::tui::columns::next_sort(self.sort.0, &self.columns),
+                true,
+            );
+            self.rows_generation = None;
+        }
+        self.dirty = true;
+    }
+
+    /// Closes the column picker, saving the columns in the config file when they changed.
+    fn close_column_picker(&mut self) {
+        let Some(Overlay::ColumnPicker(picker)) = self.overlay.take() else {
+            return;
+        };
+        if picker.opened_with == self.columns {
+            return;
+        }
+        let text = crate::tui::columns::columns_text(&self.columns);
+        self.notice = Some(match &self.config_path {
+            None => Notice {
+                text: format!("columns not saved (no config file): --columns {text}"),
+                is_error: false,
+            },
+            Some(path) => match crate::config::file::save_value(path, "columns", &text) {
+                Ok(()) => Notice {
+                    text: format!("columns saved in {}", path.display()),
+                    is_error: false,
+                },
+                Err(e) => Notice {
+                    text: format!("columns not saved: {e}"),
+                    is_error: true,
+                },
+            },
+        });
+    }
+
     fn move_selection(&mut self, action: Action) {
         let page = self.page_rows.max(1);
+        if let Some(Overlay::ColumnPicker(picker)) = &mut self.overlay {
+            match action {
+                Action::Up => picker.move_cursor(-1),
+                Action::Down => picker.move_cursor(1),
+                Action::PageUp | Action::First => picker.move_cursor(isize::MIN / 2),
+                Action::PageDown | Action::Last => picker.move_cursor(isize::MAX / 2),
+                _ => {}
+            }
+            return;
+        }
         if let Some(overlay) = &mut self.overlay {
             let scroll = match overlay {
                 Overlay::CallDetails { scroll, .. }
                 | Overlay::DeliveryDetails { scroll, .. }
                 | Overlay::Help { scroll }
                 | Overlay::Copied { scroll, .. } => scroll,
+                Overlay::ColumnPicker(_) => return,
             };
             let page = u16::try_from(page).unwrap_or(u16::MAX);
             *scroll = match action {
@@ -886,11 +978,16 @@ impl App {
                     return;
                 }
                 self.dirty = true;
-                let rows_on_screen = usize::from(body.height.saturating_sub(1));
+                let rows_on_screen = match self.view {
+                    View::Calls => crate::tui::columns::rows_on_screen(body),
+                    _ => usize::from(body.height.saturating_sub(1)),
+                };
                 if mouse.row == body.y {
                     if self.view == View::Calls
-                        && let Some(col) =
-                            crate::tui::columns::column_at(body.width, mouse.column - body.x)
+                        && let Some(col) = crate::tui::columns::column_at(
+                            &self.placed_columns,
+                            mouse.column - body.x,
+                        )
                         && let Some(sort) = crate::tui::columns::sort_for_column(col)
                     {
                         self.sort = if self.sort.0 == sort {
@@ -903,6 +1000,10 @@ impl App {
                     return;
                 }
                 let clicked = usize::from(mouse.row - body.y - 1);
+                if clicked >= rows_on_screen {
+                    // The status line under the calls table.
+                    return;
+                }
                 match self.view {
                     View::Calls => {
                         let offset = self

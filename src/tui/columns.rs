@@ -1,74 +1,183 @@
-//! The calls table's columns: which there are, their titles, widths and priorities, which fit
-//! a width, which one is under a mouse position, and how each sortable column orders its rows.
-//! The app (mouse clicks, sorting) and the drawing of the table both read it, so it sits below
-//! both.
+//! The calls table's columns on screen: their width bounds and priorities ([`COLUMNS`]; names
+//! and titles are [`crate::calls::columns`]'), how they share a width given the longest value
+//! of each in view ([`layout`]), where the table and the line under it go, which column is
+//! under a mouse position, and how each sortable column orders its rows. The app (mouse
+//! clicks, sorting, the column picker) and the drawing of the table both read it, so it sits
+//! below both.
 
+pub use crate::calls::columns::{
+    Column, ColumnsError, column_names, columns_text, default_columns, parse_columns,
+};
 use crate::calls::store::CallRecord;
+use ratatui::layout::Rect;
 
-/// One column of the table.
+/// What the table knows of one column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Column {
-    /// Time of the last update.
-    Time,
-    /// Call SID, shortened.
-    Sid,
-    /// Call direction.
-    Direction,
-    /// Caller → callee.
-    FromTo,
-    /// carrier / sip / client ...
-    CallType,
-    /// completed / busy / ...
-    State,
-    /// Live quality: MOS when known, else jitter and loss.
-    Quality,
-    /// partial / predicted / complete.
-    Processing,
-    /// Seconds.
-    Duration,
-    /// Post-dial delay.
-    Pdd,
-    /// The caller's carrier.
-    FromCarrier,
-    /// The callee's carrier.
-    ToCarrier,
-    /// Who hung up.
-    Hangup,
-    /// Q.850 cause with its meaning.
-    Q850,
-    /// Last SIP response with its phrase.
-    Sip,
-    /// Voice Insights tags.
-    Tags,
+pub struct ColumnSpec {
+    /// Which column.
+    pub column: Column,
+    /// The narrowest it is drawn (at least its title).
+    pub min: u16,
+    /// The widest it grows to fit its values, outside wide mode.
+    pub max: u16,
+    /// Which columns stay when space runs out (1 = kept longest).
+    pub priority: u8,
+    /// The same in wide mode, where whole values matter more than many columns.
+    pub wide_priority: u8,
 }
 
-/// Columns in display order, with title, width and priority (1 = kept longest).
-pub const COLUMNS: &[(Column, &str, u16, u8)] = &[
-    (Column::Time, "TIME", 8, 3),
-    (Column::Sid, "CALL SID", 11, 2),
-    (Column::Direction, "DIR", 8, 13),
-    (Column::FromTo, "FROM → TO", 23, 5),
-    (Column::CallType, "TYPE", 8, 12),
-    (Column::State, "STATE", 9, 1),
-    (Column::Quality, "QUALITY", 9, 4),
-    (Column::Processing, "SUMMARY", 9, 6),
-    (Column::Duration, "DUR", 5, 10),
-    (Column::Pdd, "PDD", 7, 15),
-    (Column::FromCarrier, "FROM CARRIER", 12, 7),
-    (Column::ToCarrier, "TO CARRIER", 12, 11),
-    (Column::Hangup, "HANGUP", 6, 8),
-    (Column::Q850, "Q.850", 20, 6),
-    (Column::Sip, "SIP", 14, 9),
-    (Column::Tags, "TAGS", 12, 14),
+const fn entry(
+    column: Column,
+    (min, max): (u16, u16),
+    priority: u8,
+    wide_priority: u8,
+) -> ColumnSpec {
+    ColumnSpec {
+        column,
+        min,
+        max,
+        priority,
+        wide_priority,
+    }
+}
+
+/// Every column, in the default display order.
+pub const COLUMNS: &[ColumnSpec] = &[
+    entry(Column::Started, (8, 8), 3, 7),
+    entry(Column::Updated, (8, 8), 16, 16),
+    entry(Column::Sid, (11, 11), 2, 2),
+    entry(Column::Direction, (8, 8), 13, 13),
+    entry(Column::FromTo, (13, 29), 6, 8),
+    entry(Column::CallType, (8, 8), 12, 12),
+    entry(Column::State, (9, 12), 1, 1),
+    entry(Column::Quality, (7, 12), 7, 9),
+    entry(Column::Processing, (9, 9), 8, 10),
+    entry(Column::Duration, (5, 6), 10, 11),
+    entry(Column::Pdd, (7, 7), 15, 15),
+    entry(Column::FromCarrier, (12, 18), 5, 3),
+    entry(Column::ToCarrier, (12, 18), 11, 6),
+    entry(Column::Hangup, (6, 6), 9, 14),
+    entry(Column::Q850, (12, 28), 4, 4),
+    entry(Column::Sip, (9, 23), 8, 5),
+    entry(Column::Tags, (6, 20), 14, 17),
 ];
 
-/// The columns that fit `width`, in display order, each with its width.
-pub fn visible_columns(width: u16) -> Vec<(Column, &'static str, u16)> {
-    fit_columns(COLUMNS, width)
+/// The widest a column grows in wide mode: whole values, within reason.
+const WIDE_MAX: u16 = 48;
+
+/// What the table knows of `column`.
+pub fn spec(column: Column) -> &'static ColumnSpec {
+    // Every variant has its entry (`every_column_has_one_spec_and_a_unique_name`).
+    COLUMNS
+        .iter()
+        .find(|s| s.column == column)
+        .unwrap_or(&COLUMNS[0])
 }
 
-/// Picks, by priority (1 = kept longest), the columns that fit `width` with one space between
-/// them, and returns them in display order.
+/// The table's part of the calls view and the line under it that shows the selected call's
+/// values (zero height on screens too short for both).
+pub fn split(area: Rect) -> (Rect, Rect) {
+    if area.height < 4 {
+        return (area, Rect { height: 0, ..area });
+    }
+    let table = Rect {
+        height: area.height - 1,
+        ..area
+    };
+    let status = Rect {
+        y: area.bottom() - 1,
+        height: 1,
+        ..area
+    };
+    (table, status)
+}
+
+/// How many calls the view at `area` shows (the title row and the status line aside).
+pub fn rows_on_screen(area: Rect) -> usize {
+    usize::from(split(area).0.height.saturating_sub(1))
+}
+
+/// One column placed by [`layout`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Placed {
+    /// Which column.
+    pub column: Column,
+    /// Its width in cells (one space separates columns).
+    pub width: u16,
+}
+
+/// Shares `width` among `chosen` (in display order). `longest(column)` is the widest value of
+/// that column in view, in cells; `marked` is the sorted column, whose title carries an arrow.
+///
+/// Columns are taken by priority while they fit, each as wide as its longest value (within
+/// its bounds), or at its minimum when only that fits (its values cut with `…`); the sorted
+/// column comes first, a column with no value on screen after all the others. Wide mode takes a column only whole
+/// (its bound raised, its own priorities: carriers and causes first), so it drops the less
+/// important columns rather than cut values. The space left then widens the columns cut, by
+/// priority.
+pub fn layout(
+    chosen: &[Column],
+    width: u16,
+    wide: bool,
+    marked: Option<Column>,
+    longest: impl Fn(Column) -> u16,
+) -> Vec<Placed> {
+    let title_width = |c: Column| {
+        let title = u16::try_from(c.title().chars().count()).unwrap_or(u16::MAX);
+        title + u16::from(marked == Some(c))
+    };
+    // (column, least width, wanted width, priority)
+    let mut wanted: Vec<(Column, u16, u16, u16)> = chosen
+        .iter()
+        .map(|&c| {
+            let s = spec(c);
+            let least = s.min.max(title_width(c));
+            let max = if wide { WIDE_MAX.max(s.max) } else { s.max };
+            let value = longest(c);
+            let want = value.clamp(least, max.max(least));
+            let priority = u16::from(if wide { s.wide_priority } else { s.priority });
+            let empty = if value == 0 { 100 } else { 0 };
+            // The sorted column goes first: its arrow says what the order is.
+            let priority = if marked == Some(c) {
+                0
+            } else {
+                priority + empty
+            };
+            (c, least, want, priority)
+        })
+        .collect();
+    wanted.sort_by_key(|w| w.3);
+    let mut used: u16 = 0;
+    // (column, width given, width wanted)
+    let mut taken: Vec<(Column, u16, u16)> = Vec::new();
+    for &(c, least, want, _) in &wanted {
+        let gap = u16::from(!taken.is_empty());
+        let room = width.saturating_sub(used).saturating_sub(gap);
+        let given = if want <= room {
+            want
+        } else if !wide && least <= room {
+            least
+        } else {
+            continue;
+        };
+        used += given + gap;
+        taken.push((c, given, want));
+    }
+    // Widen the cut columns by priority (the order taken) up to their wanted width.
+    for t in &mut taken {
+        let grow = (t.2 - t.1).min(width.saturating_sub(used));
+        t.1 += grow;
+        used += grow;
+    }
+    chosen
+        .iter()
+        .filter_map(|&c| taken.iter().find(|t| t.0 == c))
+        .map(|&(column, width, _)| Placed { column, width })
+        .collect()
+}
+
+/// Picks, by priority (1 = kept longest), fixed-width columns that fit `width` with one space
+/// between them, and returns them in display order (the deliveries table's columns).
 pub fn fit_columns<T: Copy + PartialEq>(
     columns: &[(T, &'static str, u16, u8)],
     width: u16,
@@ -91,14 +200,14 @@ pub fn fit_columns<T: Copy + PartialEq>(
         .collect()
 }
 
-/// The column under horizontal position `x` of a table `width` wide.
-pub fn column_at(width: u16, x: u16) -> Option<Column> {
+/// The column under horizontal position `x` of a table laid out as `placed`.
+pub fn column_at(placed: &[Placed], x: u16) -> Option<Column> {
     let mut left = 0;
-    for (col, _, w) in visible_columns(width) {
-        if x >= left && x < left + w + 1 {
-            return Some(col);
+    for p in placed {
+        if x >= left && x < left + p.width + 1 {
+            return Some(p.column);
         }
-        left += w + 1;
+        left += p.width + 1;
     }
     None
 }
@@ -106,7 +215,10 @@ pub fn column_at(width: u16, x: u16) -> Option<Column> {
 /// The column the calls table is sorted by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SortColumn {
-    /// Time of the last update (the default, newest first).
+    /// When the call started (the default, newest first): a row keeps its place when a later
+    /// summary of its call arrives.
+    Started,
+    /// When the last event for the call arrived.
     Updated,
     /// Call state.
     State,
@@ -114,6 +226,8 @@ pub enum SortColumn {
     Duration,
     /// The caller's carrier.
     FromCarrier,
+    /// The callee's carrier.
+    ToCarrier,
     /// Q.850 cause.
     Q850,
     /// Last SIP response.
@@ -127,13 +241,15 @@ pub enum SortColumn {
 }
 
 impl SortColumn {
-    /// The order `s` cycles through.
-    pub const CYCLE: [SortColumn; 9] = [
+    /// Every sort, in the order `s` cycles through those whose column is on screen.
+    pub const CYCLE: [SortColumn; 11] = [
+        Self::Started,
         Self::Updated,
         Self::State,
         Self::Duration,
         Self::Quality,
         Self::FromCarrier,
+        Self::ToCarrier,
         Self::Q850,
         Self::Sip,
         Self::Pdd,
@@ -143,10 +259,12 @@ impl SortColumn {
     /// The name shown in the header.
     pub fn label(self) -> &'static str {
         match self {
-            Self::Updated => "time",
+            Self::Started => "started",
+            Self::Updated => "updated",
             Self::State => "state",
             Self::Duration => "duration",
             Self::FromCarrier => "from carrier",
+            Self::ToCarrier => "to carrier",
             Self::Q850 => "Q.850",
             Self::Sip => "SIP",
             Self::Pdd => "PDD",
@@ -174,10 +292,14 @@ impl SortColumn {
         }
         let s = &record.summary;
         match self {
+            // The SID breaks ties: unlike the update order, it never changes, so calls
+            // started at the same moment keep their places too.
+            Self::Started => (number(Some(record.started_ns())).0, &s.call_sid),
             Self::Updated => number(i64::try_from(record.update_seq).ok()),
             Self::State => text(s.call_state.as_str()),
             Self::Duration => number(s.duration),
             Self::FromCarrier => text(&s.from.carrier),
+            Self::ToCarrier => text(&s.to.carrier),
             Self::Q850 => number(Some(s.properties.q850_cause)),
             Self::Sip => number(Some(s.properties.last_sip_response_num)),
             Self::Pdd => number(s.properties.pdd_ms),
@@ -192,10 +314,12 @@ impl SortColumn {
 /// The column a sort applies to, to mark its title with ↑ or ↓.
 pub fn sorted_column(sort: SortColumn) -> Column {
     match sort {
-        SortColumn::Updated => Column::Time,
+        SortColumn::Started => Column::Started,
+        SortColumn::Updated => Column::Updated,
         SortColumn::State => Column::State,
         SortColumn::Duration => Column::Duration,
         SortColumn::FromCarrier => Column::FromCarrier,
+        SortColumn::ToCarrier => Column::ToCarrier,
         SortColumn::Q850 => Column::Q850,
         SortColumn::Sip => Column::Sip,
         SortColumn::Pdd => Column::Pdd,
@@ -209,4 +333,155 @@ pub fn sort_for_column(col: Column) -> Option<SortColumn> {
     SortColumn::CYCLE
         .into_iter()
         .find(|s| sorted_column(*s) == col)
+}
+
+/// The sort after `current` for `s`: the next in [`SortColumn::CYCLE`] whose column is in
+/// `on_screen`; `current` when no other is.
+pub fn next_sort(current: SortColumn, on_screen: &[Column]) -> SortColumn {
+    let cycle = SortColumn::CYCLE;
+    let i = cycle.iter().position(|c| *c == current).unwrap_or(0);
+    (1..=cycle.len())
+        .map(|step| cycle[(i + step) % cycle.len()])
+        .find(|s| on_screen.contains(&sorted_column(*s)))
+        .unwrap_or(current)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_column_has_one_spec_and_a_unique_name() {
+        assert_eq!(COLUMNS.len(), crate::calls::columns::ALL.len());
+        for (i, s) in COLUMNS.iter().enumerate() {
+            assert_eq!(spec(s.column), s);
+            assert_eq!(crate::calls::columns::ALL[i], s.column, "same order");
+            let name = s.column.name();
+            assert!(
+                COLUMNS[..i].iter().all(|o| o.column.name() != name),
+                "{name}"
+            );
+            assert!(
+                s.min >= u16::try_from(s.column.title().chars().count()).unwrap_or(0),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn names_parse_in_order_and_mistakes_are_refused() {
+        assert_eq!(
+            parse_columns(" state, SID ,started"),
+            Ok(vec![Column::State, Column::Sid, Column::Started])
+        );
+        assert_eq!(
+            parse_columns("state,carrier"),
+            Err(ColumnsError::Unknown("carrier".into()))
+        );
+        assert!(
+            ColumnsError::Unknown("carrier".into())
+                .to_string()
+                .contains("from-carrier, to-carrier")
+        );
+        assert_eq!(
+            parse_columns("state,state"),
+            Err(ColumnsError::Repeated("state".into()))
+        );
+        assert_eq!(parse_columns(" , "), Err(ColumnsError::Empty));
+        let all = columns_text(&default_columns());
+        assert_eq!(parse_columns(&all), Ok(default_columns()));
+    }
+
+    #[test]
+    fn narrow_screens_keep_the_important_columns_and_fill_no_more_than_the_width() {
+        let placed = layout(&default_columns(), 78, false, Some(Column::Started), |_| 30);
+        let cols: Vec<Column> = placed.iter().map(|p| p.column).collect();
+        assert!(cols.contains(&Column::State));
+        assert!(cols.contains(&Column::Sid));
+        assert!(cols.contains(&Column::Started));
+        assert!(!cols.contains(&Column::Tags));
+        let total: u16 = placed.iter().map(|p| p.width + 1).sum();
+        assert!(total <= 79, "{total}");
+        let wide = layout(&default_columns(), 400, false, None, |_| 5);
+        assert_eq!(wide.len(), default_columns().len());
+    }
+
+    #[test]
+    fn widths_follow_the_longest_value_within_bounds() {
+        let chosen = [Column::State, Column::FromCarrier, Column::Q850];
+        let longest = |c: Column| match c {
+            Column::FromCarrier => 16,
+            Column::Q850 => 40,
+            _ => 9,
+        };
+        let placed = layout(&chosen, 200, false, None, longest);
+        let w: Vec<u16> = placed.iter().map(|p| p.width).collect();
+        // The carrier as wide as its longest value, Q.850 held to its maximum.
+        assert_eq!(w, [9, 16, 28]);
+        // Wide mode shows the whole value.
+        let placed = layout(&chosen, 200, true, None, longest);
+        assert_eq!(placed[2].width, 40);
+        // Short values: the title's width (with the sort arrow on the sorted column).
+        let placed = layout(&chosen, 200, false, Some(Column::FromCarrier), |_| 1);
+        assert_eq!(placed[0].width, 9);
+        assert_eq!(placed[1].width, 13);
+    }
+
+    #[test]
+    fn wide_mode_drops_columns_rather_than_cut_values() {
+        let chosen = default_columns();
+        let longest = |c: Column| match c {
+            Column::FromCarrier | Column::ToCarrier => 23,
+            Column::Q850 => 28,
+            Column::Sip => 23,
+            _ => 10,
+        };
+        let placed = layout(&chosen, 120, true, None, longest);
+        let find = |c| placed.iter().find(|p| p.column == c).map(|p| p.width);
+        assert_eq!(find(Column::FromCarrier), Some(23));
+        assert_eq!(find(Column::Tags), None);
+        // Unless it is the sorted column, which stays, and the causes still show whole.
+        let sorted = layout(&chosen, 120, true, Some(Column::Tags), longest);
+        assert!(sorted.iter().any(|p| p.column == Column::Tags));
+        assert!(
+            sorted
+                .iter()
+                .any(|p| p.column == Column::Q850 && p.width == 28)
+        );
+        assert_eq!(find(Column::Q850), Some(28));
+        assert_eq!(find(Column::Sip), Some(23));
+        assert!(placed.len() < chosen.len());
+    }
+
+    #[test]
+    fn sort_cycles_through_the_columns_on_screen_only() {
+        let on_screen = [Column::Started, Column::State, Column::Sid];
+        assert_eq!(
+            next_sort(SortColumn::Started, &on_screen),
+            SortColumn::State
+        );
+        assert_eq!(next_sort(SortColumn::State, &on_screen), SortColumn::Sid);
+        assert_eq!(next_sort(SortColumn::Sid, &on_screen), SortColumn::Started);
+        // From a sort whose column went off screen, on to the next that is on it.
+        assert_eq!(next_sort(SortColumn::Pdd, &on_screen), SortColumn::Sid);
+        assert_eq!(next_sort(SortColumn::Sid, &[]), SortColumn::Sid);
+    }
+
+    #[test]
+    fn column_at_finds_the_column_under_a_position() {
+        let placed = [
+            Placed {
+                column: Column::State,
+                width: 9,
+            },
+            Placed {
+                column: Column::Sid,
+                width: 11,
+            },
+        ];
+        assert_eq!(column_at(&placed, 0), Some(Column::State));
+        assert_eq!(column_at(&placed, 9), Some(Column::State));
+        assert_eq!(column_at(&placed, 10), Some(Column::Sid));
+        assert_eq!(column_at(&placed, 30), None);
+    }
 }

@@ -55,6 +55,16 @@ pub enum Action {
     Jump,
     /// Show and copy the call's Twilio Console URL.
     ConsoleUrl,
+    /// Wide mode: fewer columns, whole values.
+    ToggleWide,
+    /// Open the column picker.
+    OpenColumnPicker,
+    /// Column picker: show or hide the column under the cursor.
+    PickerToggle,
+    /// Column picker: move the column under the cursor up.
+    PickerMoveUp,
+    /// Column picker: move the column under the cursor down.
+    PickerMoveDown,
     /// Filter line: edit the text (insert, delete, move the cursor).
     FilterEdit(InputRequest),
     /// Filter line: apply the text typed (Enter).
@@ -88,6 +98,8 @@ pub enum Context {
     Help,
     /// Picking one of the header's problems (after `!`).
     Problems,
+    /// The column picker.
+    Picker,
 }
 
 /// One binding of the keymap.
@@ -109,11 +121,11 @@ pub struct Binding {
     pub hint: &'static str,
 }
 
-use Context::{Calls, Deliveries, Details, Help, Problems, Stats};
+use Context::{Calls, Deliveries, Details, Help, Picker, Problems, Stats};
 
-const ALL: &[Context] = &[Calls, Deliveries, Stats, Details, Help, Problems];
+const ALL: &[Context] = &[Calls, Deliveries, Stats, Details, Help, Problems, Picker];
 const TABLES: &[Context] = &[Calls, Deliveries];
-const SCROLLING: &[Context] = &[Calls, Deliveries, Details, Help, Problems];
+const SCROLLING: &[Context] = &[Calls, Deliveries, Details, Help, Problems, Picker];
 const VIEWS: &[Context] = &[Calls, Deliveries, Stats];
 const NONE: KeyModifiers = KeyModifiers::NONE;
 const CTRL: KeyModifiers = KeyModifiers::CONTROL;
@@ -339,6 +351,60 @@ pub const BINDINGS: &[Binding] = &[
         "e",
         "export CSV+JSON",
         "export",
+    ),
+    bind(
+        KeyCode::Char('w'),
+        NONE,
+        Action::ToggleWide,
+        &[Calls],
+        "w",
+        "wide columns: whole values",
+        "wide",
+    ),
+    bind(
+        KeyCode::Char('c'),
+        NONE,
+        Action::OpenColumnPicker,
+        &[Calls],
+        "c",
+        "choose and order columns",
+        "columns",
+    ),
+    bind(
+        KeyCode::Char(' '),
+        NONE,
+        Action::PickerToggle,
+        &[Picker],
+        "Space",
+        "show / hide the column",
+        "toggle",
+    ),
+    bind(
+        KeyCode::Char('K'),
+        NONE,
+        Action::PickerMoveUp,
+        &[Picker],
+        "K",
+        "move the column up",
+        "",
+    ),
+    bind(
+        KeyCode::Char('J'),
+        NONE,
+        Action::PickerMoveDown,
+        &[Picker],
+        "J",
+        "move the column down",
+        "",
+    ),
+    bind(
+        KeyCode::Enter,
+        NONE,
+        Action::Close,
+        &[Picker],
+        "Enter",
+        "done (saves the columns)",
+        "done",
     ),
     // The header's problems: `!` picks one, Enter opens its deliveries, `x` hides them all.
     bind(
@@ -748,6 +814,11 @@ fn contexts_label(contexts: &[Context]) -> String {
     if contexts == ALL {
         return "everywhere".into();
     }
+    // Moving through rows works in every list and overlay: said once, short enough for 80
+    // columns.
+    if contexts == SCROLLING {
+        return "everywhere but stats".into();
+    }
     contexts
         .iter()
         .map(|c| match c {
@@ -757,6 +828,7 @@ fn contexts_label(contexts: &[Context]) -> String {
             Details => "details",
             Help => "help",
             Problems => "problems",
+            Picker => "column picker",
         })
         .collect::<Vec<_>>()
         .join(", ")

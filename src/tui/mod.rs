@@ -13,6 +13,7 @@ pub mod columns;
 pub mod delivery_filter;
 pub mod keys;
 pub mod problems;
+pub mod picker;
 pub mod rows;
 pub mod simulation;
 pub mod theme;
@@ -99,6 +100,12 @@ pub async fn run(
     app.session.store.set_max_calls(options.max_calls);
     app.mask = options.mask;
     app.set_filter(options.filter);
+    if let Some(columns) = options.columns {
+        app.set_columns(columns);
+    }
+    // The picker saves to the file this run reads (or would read, at the default place).
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    app.config_path = crate::config::resolve::locate(&args).map(|(path, _)| path);
     let mut notice_since: Option<Instant> = None;
 
     let (key_tx, mut key_rx) = mpsc::unbounded_channel();
@@ -152,6 +159,13 @@ pub async fn run(
             if let Err(e) = terminal.draw(|f| ui::draw(f, &app)) {
                 break Err(e).context("drawing the screen");
             }
+            // What `s` and the mouse read of the calls table just drawn.
+            let body = ui::areas(
+                ratatui::layout::Rect::new(0, 0, size.width, size.height),
+                &app,
+            )
+            .body;
+            app.placed_columns = ui::calls_table::layout(&app, body);
             let screen = ratatui::layout::Rect::new(0, 0, size.width, size.height);
             if let Some((x, y, sid)) = ui::call_details::hyperlink_target(&app, screen) {
                 use ratatui::crossterm::{cursor, style::Print};

@@ -7,6 +7,11 @@
 //! Both ways give the same rows: a call's filter result and sort key depend on its record
 //! only, a record changes only when the store gives it a new `update_seq` (which also moves
 //! it in [`CallStore::ids_newest_first`]), and the order is total (ties go to `update_seq`).
+//!
+//! The default sort, by start time, newest first, is stable: a call's start does not change
+//! when a later summary of it arrives, and its ties go to the call SID, which never changes,
+//! so a row keeps its place (only the update order, [`SortColumn::Updated`], moves a call to
+//! the top at each update).
 
 use std::cmp::Ordering;
 
@@ -51,17 +56,19 @@ pub fn compute(
     // are compared only when their prefixes tie and one is longer than sixteen bytes: a
     // `memcmp` per comparison was most of the sort's time.
     keyed.sort_unstable_by(|a, b| {
-        let o = compare_keys((a.0, a.1, a.2), (b.0, b.1, b.2));
+        let o = compare_keys(column, (a.0, a.1, a.2), (b.0, b.1, b.2));
         if descending { o.reverse() } else { o }
     });
     rows.extend(keyed.into_iter().map(|(_, _, _, id)| id));
 }
 
 /// The order of two rows' keys (number, text, `update_seq`), ascending.
-fn compare_keys(a: (u128, &str, u64), b: (u128, &str, u64)) -> Ordering {
+fn compare_keys(column: SortColumn, a: (u128, &str, u64), b: (u128, &str, u64)) -> Ordering {
+    // The number is the text's prefix for text sorts; the start time's text is the SID.
+    let prefixed = column != SortColumn::Started;
     a.0.cmp(&b.0)
         .then_with(|| {
-            if a.1.len() <= 16 && b.1.len() <= 16 {
+            if prefixed && a.1.len() <= 16 && b.1.len() <= 16 {
                 // Equal zero-padded prefixes of texts this short differ only in length.
                 a.1.len().cmp(&b.1.len())
             } else {
@@ -75,7 +82,7 @@ fn compare_keys(a: (u128, &str, u64), b: (u128, &str, u64)) -> Ordering {
 fn table_order(column: SortColumn, descending: bool, a: &CallRecord, b: &CallRecord) -> Ordering {
     let (an, at) = column.key(a);
     let (bn, bt) = column.key(b);
-    let o = compare_keys((an, at, a.update_seq), (bn, bt, b.update_seq));
+    let o = compare_keys(column, (an, at, a.update_seq), (bn, bt, b.update_seq));
     if descending { o.reverse() } else { o }
 }
 
@@ -253,6 +260,82 @@ mod tests {
         apply(&mut store, &event(2, "completed", 20, "Verizon"));
         updated(&store, None, sort, &mut rows, since, 0);
         assert_eq!(sids(&store, &rows), ["02", "01", "03"]);
+    }
+
+    /// A summary of call `n` that started `start` seconds after an epoch.
+    fn started(n: u64, start: u64, state: &str) -> SummaryEvent {
+        let start =
+            crate::timestamp::rfc3339(UNIX_EPOCH + Duration::from_secs(1_700_000_000 + start));
+        let summary: CallSummary = serde_json::from_value(serde_json::json!({
+            "call_sid": format!("CA{n:032x}"),
+            "call_state": state,
+            "start_time": start,
+        }))
+        .expect("test summary");
+        SummaryEvent::new(
+            format!("EZ{n}-{state}"),
+            SummaryKind::Complete,
+            Some("2026-01-01T00:00:00.000Z".into()),
+            &summary,
+        )
+    }
+
+    #[test]
+    fn a_later_summary_does_not_move_its_row_in_the_default_order() {
+        let mut store = CallStore::new();
+        // Started 30, 10, 20 s in, arriving in that order; two started at the same moment.
+        for (n, start) in [(1, 30), (2, 10), (3, 20), (4, 20)] {
+            apply(&mut store, &started(n, start, "ringing"));
+        }
+        let sort = (SortColumn::Started, true);
+        let mut rows = Vec::new();
+        compute(&store, None, sort, &mut rows);
+        assert_eq!(sids(&store, &rows), ["01", "04", "03", "02"]);
+        // Later summaries of the oldest call and of one of the two tied calls.
+        let since = store.generation();
+        apply(&mut store, &started(2, 10, "completed"));
+        apply(&mut store, &started(3, 20, "completed"));
+        updated(&store, None, sort, &mut rows, since, 0);
+        assert_eq!(sids(&store, &rows), ["01", "04", "03", "02"]);
+        // The update order moves them to the top, as it says.
+        let mut by_update = Vec::new();
+        compute(&store, None, (SortColumn::Updated, true), &mut by_update);
+        assert_eq!(sids(&store, &by_update), ["03", "02", "04", "01"]);
+    }
+
+    #[test]
+    fn calls_started_together_keep_their_places_whatever_their_sids() {
+        let mut store = CallStore::new();
+        let summary = |sid: &str, state: &str| -> SummaryEvent {
+            let summary: CallSummary = serde_json::from_value(serde_json::json!({
+                "call_sid": sid, "call_state": state, "start_time": "2026-01-01T00:00:00Z",
+            }))
+            .expect("test summary");
+            SummaryEvent::new(
+                format!("EZ{sid}-{state}"),
+                SummaryKind::Complete,
+                Some("2026-01-01T00:00:00.000Z".into()),
+                &summary,
+            )
+        };
+        // Short SIDs (no real SID is) tie on their prefixes and lengths alike.
+        for sid in ["CA2", "CA1", "CA3"] {
+            apply(&mut store, &summary(sid, "ringing"));
+        }
+        let sort = (SortColumn::Started, true);
+        let mut rows = Vec::new();
+        compute(&store, None, sort, &mut rows);
+        let order = |store: &CallStore, rows: &[CallId]| -> Vec<String> {
+            rows.iter()
+                .map(|&id| store.by_id(id).expect("call").call_sid().to_owned())
+                .collect()
+        };
+        let before = order(&store, &rows);
+        assert_eq!(before, ["CA3", "CA2", "CA1"]);
+        let since = store.generation();
+        apply(&mut store, &summary("CA1", "completed"));
+        assert!(update(&store, None, sort, &mut rows, since, 0, usize::MAX));
+        assert_eq!(order(&store, &rows), before);
     }
 
     #[test]

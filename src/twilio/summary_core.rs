@@ -72,6 +72,10 @@ pub struct SummaryCore {
     pub properties: PropertiesCore,
     /// Voice Insights tags.
     pub tags: Vec<String>,
+    /// When the call started (`start_time`), in Unix nanoseconds; `None` when absent or not
+    /// RFC 3339. Read once here so that sorting by start compares numbers.
+    #[serde(serialize_with = "serialize_time_ns")]
+    pub start_time: Option<i64>,
 }
 
 // Read with the same lenient rules as `CallSummary`, so that a summary's core is the same
@@ -109,6 +113,7 @@ deserialize_keeping_unknown_keys! {
         to: EndpointCore = null_as_default,
         properties: PropertiesCore = null_as_default,
         tags: Vec<String> = lenient_string_vec,
+        start_time: Option<i64> = lenient_time_ns,
     } skip_unknown_keys
 }
 
@@ -138,6 +143,7 @@ impl From<&CallSummary> for SummaryCore {
                 queue_time: s.properties.queue_time,
             },
             tags: s.tags.clone(),
+            start_time: s.start_time.as_deref().and_then(time_ns),
         }
     }
 }
@@ -153,6 +159,31 @@ impl SummaryCore {
             .and_then(|json| CallSummary::from_json(&json).ok())
             .unwrap_or_default()
     }
+}
+
+/// Unix nanoseconds of an RFC 3339 time; `None` when it is not one or out of range.
+fn time_ns(text: &str) -> Option<i64> {
+    let t = crate::timestamp::parse_rfc3339(text).ok()?;
+    i64::try_from(t.unix_timestamp_nanos()).ok()
+}
+
+/// `start_time` written back as RFC 3339 (for [`SummaryCore::to_summary`]).
+fn serialize_time_ns<S: serde::Serializer>(ns: &Option<i64>, s: S) -> Result<S::Ok, S::Error> {
+    match ns.and_then(crate::timestamp::rfc3339_of_unix_nanos) {
+        Some(text) => s.serialize_some(&text),
+        None => s.serialize_none(),
+    }
+}
+
+/// `start_time` read leniently: an RFC 3339 string gives its Unix nanoseconds, anything else
+/// (absent, null, a number, a bad date) gives `None`.
+fn lenient_time_ns<'de, D>(deserializer: D) -> Result<Option<i64>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    Ok(crate::twilio::summary::lenient_opt_string(deserializer)?
+        .as_deref()
+        .and_then(time_ns))
 }
 
 #[cfg(test)]

@@ -23,7 +23,10 @@ pub(super) const FIELDS: &[(&str, &str)] = &[
         "direction",
         "inbound, outbound_api, outbound_dial, trunking_originating, trunking_terminating",
     ),
-    ("carrier", "carrier of either party, e.g. carrier~vodafone"),
+    (
+        "carrier",
+        "either side's carrier (FROM or TO), e.g. carrier~vodafone",
+    ),
     ("from", "caller: number, client:name or SIP URI"),
     ("to", "callee: number, client:name or SIP URI"),
     ("hangup", "who hung up: caller, callee, unknown"),

@@ -1,13 +1,22 @@
-//! The calls table, newest update first. Only the rows on screen are built, so a frame costs
-//! the same with ten calls or a hundred thousand. Columns that do not fit the width are dropped
-//! by priority (state and SID stay; tags and direction go first).
-
+//! The calls table, newest call first. Only the rows on screen are built, so a frame costs
+//! the same with ten calls or a hundred thousand. Each column is as wide as its longest value
+//! on screen, within its bounds ([`crate::tui::columns::layout`]); columns that do not fit the
+//! width are dropped by priority (state and SID stay; tags and direction go first), and a
+//! value cut to fit ends with `…`. The line under the table shows the selected call's values
+//! whole.
+//!
+//! ```text
+//! STARTED↓ CALL SID    FROM → TO      STATE     ...  FROM CARRIER   Q.850
+//! 08:00:01 CA1234…cdef +3369… → +1212 completed ...  AT&T Wireless  16 Normal call clearing
+//! ...
+//! CA1234…full SID · started 08:00:01 · … · AT&T Wireless → Verizon Wireless · 200 OK
+//! ```
 use std::borrow::Cow;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Row, Table};
+use ratatui::widgets::{Cell, Paragraph, Row, Table};
 
 use crate::calls::quality;
 use crate::calls::store::CallRecord;
@@ -15,20 +24,66 @@ use crate::text::terminal_safe;
 use crate::tui::app::App;
 pub use crate::tui::call_text::{IN_PROGRESS_MARK, clock_duration, running_for};
 pub use crate::tui::columns::{
-    COLUMNS, Column, column_at, fit_columns, sort_for_column, sorted_column, visible_columns,
+    COLUMNS, Column, Placed, column_at, fit_columns, rows_on_screen, sort_for_column,
+    sorted_column, split,
 };
 use crate::tui::theme::Theme;
 use crate::twilio::codes::{q850_label, sip_label};
 
-/// Draws the table.
+/// The first row shown: the selected row stays on screen.
+pub fn first_row_shown(app: &App, rows_on_screen: usize) -> usize {
+    app.selected_index()
+        .saturating_sub(rows_on_screen.saturating_sub(1))
+}
+
+/// The calls on screen, from the first shown.
+fn records_on_screen(app: &App, rows_on_screen: usize) -> Vec<&CallRecord> {
+    let store = &app.session.store;
+    let offset = first_row_shown(app, rows_on_screen).min(app.rows.len());
+    app.rows[offset..]
+        .iter()
+        .take(rows_on_screen)
+        .filter_map(|&id| store.by_id(id))
+        .collect()
+}
+
+/// The columns placed for the view at `area`, as [`draw`] places them: the run loop keeps
+/// them in [`App::placed_columns`] for the mouse and `s`.
+pub fn layout(app: &App, area: Rect) -> Vec<Placed> {
+    let records = records_on_screen(app, rows_on_screen(area));
+    let texts: Vec<Vec<Cow<'_, str>>> = records
+        .iter()
+        .map(|r| app.columns.iter().map(|&c| value(r, c, app)).collect())
+        .collect();
+    place(app, split(area).0.width, &texts)
+}
+
+/// [`crate::tui::columns::layout`] with the widest of `texts` (one row of values per call on
+/// screen, in [`App::columns`] order) for each column.
+fn place(app: &App, width: u16, texts: &[Vec<Cow<'_, str>>]) -> Vec<Placed> {
+    let marked = sorted_column(app.sort.0);
+    crate::tui::columns::layout(&app.columns, width, app.wide, Some(marked), |c| {
+        let Some(i) = app.columns.iter().position(|&x| x == c) else {
+            return 0;
+        };
+        let widest = texts
+            .iter()
+            .map(|row| row.get(i).map_or(0, |t| t.chars().count()))
+            .max()
+            .unwrap_or(0);
+        u16::try_from(widest).unwrap_or(u16::MAX)
+    })
+}
+
+/// Draws the table and, under it, the selected call's values.
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let theme = Theme::new(app.header.color);
-    let columns = visible_columns(area.width);
-    let rows_on_screen = usize::from(area.height.saturating_sub(1));
-    let header = header_row(&columns, &theme, app);
+    let (table_area, status_area) = split(area);
+    let rows_on_screen = usize::from(table_area.height.saturating_sub(1));
 
-    let store = &app.session.store;
     if app.rows.is_empty() {
+        let header = header_row(&place(app, table_area.width, &[]), &theme, app);
+        let store = &app.session.store;
         let refused = crate::ingest::ListenerStats::get(&app.stats.rejected);
         let text = if store.is_empty() && refused > 0 {
             "No call yet: the deliveries so far were refused (the header says why; Tab lists each one)."
@@ -55,18 +110,30 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     }
 
     let selected = app.selected_index();
-    let offset = selected.saturating_sub(rows_on_screen.saturating_sub(1));
-    let rows: Vec<Row> = app.rows[offset..]
+    let offset = first_row_shown(app, rows_on_screen);
+    let records = records_on_screen(app, rows_on_screen);
+    // Every chosen column's values of the rows on screen: their widths decide the layout.
+    let texts: Vec<Vec<Cow<'_, str>>> = records
         .iter()
-        .take(rows_on_screen)
+        .map(|r| app.columns.iter().map(|&c| value(r, c, app)).collect())
+        .collect();
+    let placed = place(app, table_area.width, &texts);
+    let header = header_row(&placed, &theme, app);
+    let rows: Vec<Row> = records
+        .iter()
+        .zip(&texts)
         .enumerate()
-        .filter_map(|(i, &id)| store.by_id(id).map(|record| (i, record)))
-        .map(|(i, record)| {
-            let row = Row::new(
-                columns
+        .map(|(i, (record, values))| {
+            let cells = placed.iter().map(|p| {
+                let text = app
+                    .columns
                     .iter()
-                    .map(|&(col, _, w)| cell(record, col, w, &theme, app)),
-            );
+                    .position(|&c| c == p.column)
+                    .and_then(|j| values.get(j))
+                    .map_or("", |t| t.as_ref());
+                cell(record, p.column, text, p.width, &theme)
+            });
+            let row = Row::new(cells);
             if offset + i == selected {
                 row.style(theme.selected())
             } else if record.is_stale() {
@@ -78,26 +145,80 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         })
         .collect();
 
-    let widths: Vec<Constraint> = columns
+    let widths: Vec<Constraint> = placed
         .iter()
         .enumerate()
-        .map(|(i, &(_, _, w))| {
-            if i + 1 == columns.len() {
-                Constraint::Min(w)
+        .map(|(i, p)| {
+            if i + 1 == placed.len() {
+                Constraint::Min(p.width)
             } else {
-                Constraint::Length(w)
+                Constraint::Length(p.width)
             }
         })
         .collect();
     let table = Table::new(rows, widths).header(header).column_spacing(1);
-    frame.render_widget(table, area);
+    frame.render_widget(table, table_area);
+
+    if status_area.height > 0
+        && let Some(record) = app
+            .rows
+            .get(selected)
+            .and_then(|&id| app.session.store.by_id(id))
+    {
+        let line = fit(&status_line(record, app), usize::from(status_area.width));
+        frame.render_widget(
+            Paragraph::new(Line::from(Span::styled(line, theme.dim()))),
+            status_area,
+        );
+    }
 }
 
-fn header_row(columns: &[(Column, &'static str, u16)], theme: &Theme, app: &App) -> Row<'static> {
+/// The selected call's values, whole, on one line: what a narrow column cut or dropped.
+pub fn status_line(record: &CallRecord, app: &App) -> String {
+    let s = &record.summary;
+    let p = &s.properties;
+    // What narrow columns cut or drop first, the clocks (always on screen) last.
+    let mut parts: Vec<String> = vec![
+        s.call_sid.clone(),
+        format!(
+            "carriers {} → {}",
+            dash(&s.from.carrier),
+            dash(&s.to.carrier)
+        ),
+    ];
+    let q850 = q850_label(p.q850_cause);
+    if !q850.is_empty() {
+        parts.push(format!("Q.850 {q850}"));
+    }
+    let sip = sip_label(p.last_sip_response_num);
+    if !sip.is_empty() {
+        parts.push(format!("SIP {sip}"));
+    }
+    parts.push(format!(
+        "{} → {}",
+        maybe_mask(dash(&s.from.caller), app.mask),
+        maybe_mask(dash(&s.to.callee), app.mask)
+    ));
+    parts.push(format!(
+        "started {}",
+        crate::timestamp::clock(record.started_at())
+    ));
+    parts.push(format!(
+        "updated {}",
+        crate::timestamp::clock(record.updated_at)
+    ));
+    if !s.tags.is_empty() {
+        parts.push(format!("tags {}", s.tags.join(",")));
+    }
+    terminal_safe(&parts.join(" · ")).into_owned()
+}
+
+fn header_row(placed: &[Placed], theme: &Theme, app: &App) -> Row<'static> {
     let (sort, descending) = app.sort;
     let marked = sorted_column(sort);
-    Row::new(columns.iter().map(|&(col, title, _)| {
-        if col == marked {
+    Row::new(placed.iter().map(|p| {
+        let title = p.column.title();
+        if p.column == marked {
             Cell::from(format!("{title}{}", if descending { "↓" } else { "↑" }))
         } else {
             Cell::from(title)
@@ -106,44 +227,34 @@ fn header_row(columns: &[(Column, &'static str, u16)], theme: &Theme, app: &App)
     .style(theme.title())
 }
 
-fn cell<'a>(record: &'a CallRecord, col: Column, width: u16, theme: &Theme, app: &App) -> Cell<'a> {
-    let mask = app.mask;
+/// A column's value for a call, whole, escaped for the terminal: what the cell shows when it
+/// is wide enough, and what its width is measured on.
+fn value<'a>(record: &'a CallRecord, col: Column, app: &App) -> Cow<'a, str> {
     let s = &record.summary;
     let p = &s.properties;
-    let w = usize::from(width);
     // Borrowed where the record already holds the text: a frame builds some 900 cells, and
     // a copy of each was a good part of drawing one.
     let text: Cow<'a, str> = match col {
-        Column::Time => crate::timestamp::clock(record.updated_at).into(),
+        Column::Started => return crate::timestamp::clock(record.started_at()).into(),
+        Column::Updated => return crate::timestamp::clock(record.updated_at).into(),
         Column::Sid => short_sid(&terminal_safe(&s.call_sid)).into(),
         Column::Direction => short_direction(p.direction.as_str()).into(),
         Column::FromTo => format!(
             "{} → {}",
-            maybe_mask(dash(&s.from.caller), mask),
-            maybe_mask(dash(&s.to.callee), mask)
+            maybe_mask(dash(&s.from.caller), app.mask),
+            maybe_mask(dash(&s.to.callee), app.mask)
         )
         .into(),
         Column::CallType => s.call_type.as_str().into(),
-        Column::State => {
-            let state = s.call_state.as_str();
+        Column::State => match running_for(record, app.now) {
             // A call in progress: the mark and how long it has been going.
-            if let Some(running) = running_for(record, app.now) {
-                let shown = fit(
-                    &format!("{IN_PROGRESS_MARK} {}", clock_duration(running)),
-                    w,
-                );
-                return Cell::from(Span::styled(shown, theme.call_state(state)));
-            }
-            let shown = fit(&terminal_safe(dash(state)), w);
-            return Cell::from(Span::styled(shown, theme.call_state(state)));
-        }
-        Column::Quality => {
-            let Some(q) = quality::of_record(record) else {
-                return Cell::from("");
-            };
-            let shown = fit(&quality::short_text(q), w);
-            return Cell::from(Span::styled(shown, theme.quality(quality::band(q))));
-        }
+            Some(running) => format!("{IN_PROGRESS_MARK} {}", clock_duration(running)).into(),
+            None => dash(s.call_state.as_str()).into(),
+        },
+        Column::Quality => match quality::of_record(record) {
+            Some(q) => quality::short_text(q).into(),
+            None => "".into(),
+        },
         Column::Processing => record.stage_label().into(),
         Column::Duration => s
             .duration
@@ -165,22 +276,41 @@ fn cell<'a>(record: &'a CallRecord, col: Column, width: u16, theme: &Theme, app:
         Column::Sip => sip_label(p.last_sip_response_num).into(),
         Column::Tags => s.tags.join(",").into(),
     };
-    // Every column but the clock shows what a delivery or a recording said.
-    Cell::from(shown(text, w))
+    // Every column but the clocks shows what a delivery or a recording said.
+    match terminal_safe(&text) {
+        Cow::Borrowed(_) => text,
+        Cow::Owned(escaped) => Cow::Owned(escaped),
+    }
 }
 
-/// `text` escaped for the terminal and cut to `width` characters, as [`fit`] cuts, copied
-/// only when either changes it.
-fn shown(text: Cow<'_, str>, width: usize) -> Cow<'_, str> {
-    let text = match terminal_safe(&text) {
-        Cow::Borrowed(_) => None,
-        Cow::Owned(escaped) => Some(escaped),
+/// One cell: `text` (see [`value`]) cut to `width` with `…`, styled for its column.
+fn cell<'a>(
+    record: &CallRecord,
+    col: Column,
+    text: &'a str,
+    width: u16,
+    theme: &Theme,
+) -> Cell<'a> {
+    let shown = shown(text, usize::from(width));
+    match col {
+        Column::State => Cell::from(Span::styled(
+            shown,
+            theme.call_state(record.summary.call_state.as_str()),
+        )),
+        Column::Quality => match quality::of_record(record) {
+            Some(q) => Cell::from(Span::styled(shown, theme.quality(quality::band(q)))),
+            None => Cell::from(""),
+        },
+        _ => Cell::from(shown),
     }
-    .map_or(text, Cow::Owned);
+}
+
+/// `text` cut to `width` characters, as [`fit`] cuts, copied only when cut.
+fn shown(text: &str, width: usize) -> Cow<'_, str> {
     if text.chars().count() <= width {
-        text
+        Cow::Borrowed(text)
     } else {
-        fit(&text, width).into()
+        fit(text, width).into()
     }
 }
 
@@ -227,17 +357,6 @@ pub fn fit(text: &str, width: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn narrow_screens_keep_the_important_columns() {
-        let cols: Vec<Column> = visible_columns(78).into_iter().map(|c| c.0).collect();
-        assert!(cols.contains(&Column::State));
-        assert!(cols.contains(&Column::Sid));
-        assert!(!cols.contains(&Column::Tags));
-        let total: u16 = visible_columns(78).iter().map(|c| c.2 + 1).sum();
-        assert!(total <= 79, "{total}");
-        assert_eq!(visible_columns(400).len(), COLUMNS.len());
-    }
 
     #[test]
     fn fit_marks_cuts() {

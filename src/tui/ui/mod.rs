@@ -16,6 +16,7 @@
 
 pub mod call_details;
 pub mod calls_table;
+pub mod column_picker;
 pub mod deliveries_table;
 pub mod delivery_details;
 pub mod header;
@@ -144,6 +145,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
                 text,
                 scroll,
             } => draw_copied(frame, popup, app, (title, text), *scroll),
+            Overlay::ColumnPicker(picker) => column_picker::draw(frame, popup, app, picker),
         }
     }
     draw_filter_line(frame, a.filter_line, app);
@@ -297,7 +299,12 @@ pub fn last_page(scroll: u16, lines: usize, area: Rect) -> u16 {
 
 /// The data rows the table shows on this screen (for paging): the body less its title row.
 pub fn table_rows(screen: Rect, app: &App) -> usize {
-    usize::from(areas(screen, app).body.height.saturating_sub(1)).max(1)
+    let body = areas(screen, app).body;
+    if app.view == View::Calls {
+        // The calls view keeps a line for the selected call's values.
+        return calls_table::rows_on_screen(body).max(1);
+    }
+    usize::from(body.height.saturating_sub(1)).max(1)
 }
 
 /// The text of `lines`, one line each, without styles (for tests of what a view says).
