@@ -151,6 +151,9 @@ pub fn read_auth_token_files(
         Command::Send(a) => (&mut a.auth_token, &a.auth_token_file),
         Command::Verify(a) => (&mut a.auth_token, &a.auth_token_file),
         Command::Replay(a) => (&mut a.auth_token, &a.auth_token_file),
+        Command::Poll(a) => (&mut a.api.auth_token, &a.api.auth_token_file),
+        Command::Call(a) => (&mut a.api.auth_token, &a.api.auth_token_file),
+        Command::Annotate(a) => (&mut a.api.auth_token, &a.api.auth_token_file),
         Command::Demo(_)
         | Command::Export(_)
         | Command::Config(_)

@@ -10,9 +10,12 @@ pub mod app;
 pub mod call_text;
 pub mod columns;
 pub mod keys;
+mod poll_status;
 pub mod rows;
 pub mod theme;
 pub mod ui;
+
+pub use poll_status::PollStatus;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
@@ -52,6 +55,8 @@ pub struct HeaderInfo {
     pub alerts: Option<crate::alerts::AlertFeed>,
     /// `--forward-to`: the forwarder's counters and recent outcomes.
     pub forward: Option<std::sync::Arc<crate::ingest::forward::ForwardState>>,
+    /// `poll`: when the Voice Insights API was last polled, and the last error.
+    pub poll: Option<std::sync::Arc<PollStatus>>,
 }
 
 /// What `callwatch setup` connected, for the header line under the addresses.

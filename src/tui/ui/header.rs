@@ -243,6 +243,10 @@ fn problem_lines(app: &App) -> Vec<String> {
 
 fn unescaped_problem_lines(app: &App) -> Vec<String> {
     let mut lines = Vec::new();
+    // `poll`: Twilio's API refuses or throttles; the sentence says what to do.
+    if let Some(error) = app.header.poll.as_ref().and_then(|p| p.error()) {
+        lines.push(format!("⚠ polling the Voice Insights API failed: {error}"));
+    }
     // A failing --record comes first: every delivery is being answered 503 until it recovers.
     if let Some(error) = app.stats.record_error() {
         let failures = ListenerStats::get(&app.stats.record_failures);
