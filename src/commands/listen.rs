@@ -29,12 +29,28 @@ pub async fn run(settings: ListenSettings) -> anyhow::Result<()> {
     } = prepare(&settings).await?;
     let (feed, poller) = debugger_alerts(&settings, &spec.public_url, Vec::new(), run_started)?;
     spec.alerts = Some(feed);
-    let background = move |stop| async move {
-        if let Some(poller) = poller {
-            poller.run(stop).await;
-        }
+    let mut recording = recording;
+    let backfill = match settings.since {
+        Some(since) => Some(super::poll::backfill_first(&settings, since, &mut recording).await?),
+        None => None,
     };
-    let result = monitor::run(spec, recording, Some(background), false).await;
+    let running = monitor::start(spec, recording).await?;
+    let summaries = backfill.map(|b| (b, running.feed()));
+    let since_poll = settings.since_poll;
+    let background = move |stop: tokio::sync::watch::Receiver<bool>| async move {
+        let alerts = async {
+            if let Some(poller) = poller {
+                poller.run(stop.clone()).await;
+            }
+        };
+        let backfill = async {
+            if let Some((backfill, feed)) = summaries {
+                backfill.keep_merging(since_poll, feed, stop.clone()).await;
+            }
+        };
+        tokio::join!(alerts, backfill);
+    };
+    let result = running.present(Some(background), false).await;
     if let Some(process) = tunnel {
         process.stop().await;
     }

@@ -19,10 +19,10 @@ use serde_json::json;
 use tokio::sync::{mpsc, watch};
 
 use super::insights::{explained, insights_client};
-use crate::cli::PollSettings;
+use crate::cli::{ListenSettings, PollSettings};
 use crate::ingest::record::{Recorder, line_for};
 use crate::ingest::{CHANNEL_CAPACITY, Delivery, ListenerStats};
-use crate::monitor::{self, DEFAULT_RECORD_MAX_BYTES, Presentation};
+use crate::monitor::{self, DEFAULT_RECORD_MAX_BYTES, Presentation, Recording};
 use crate::output::{OutputMode, ndjson};
 use crate::tui::{HeaderInfo, PollStatus};
 use crate::twilio::cloudevent::parse_delivery;
@@ -51,6 +51,7 @@ pub async fn run(settings: PollSettings) -> anyhow::Result<()> {
     let mut query = server_side_query(settings.filter_text.as_deref());
     query.processing_state = Some("all");
     let mut backfill = Backfill::new(client.clone(), query);
+    backfill.start = launched - settings.since;
     let stats = Arc::new(ListenerStats::default());
     let recorder = match &settings.record {
         Some(path) => Some(Recorder::open_capped(
@@ -63,7 +64,7 @@ pub async fn run(settings: PollSettings) -> anyhow::Result<()> {
 
     // The first round before anything is shown: wrong credentials, Advanced Features off or a
     // wrong base end the command with the sentence that says what to do. A 429 only waits.
-    let start = launched - settings.since;
+    let start = backfill.start;
     let first = match backfill.round(start, launched).await {
         Ok(delivery) => Some(delivery),
         Err(e) if e.http_status() == Some(429) => {
@@ -237,6 +238,8 @@ pub struct Backfill {
     seen: HashMap<String, u64>,
     /// Rounds so far, the sequence number of the deliveries.
     rounds: u64,
+    /// The start of the first round's window.
+    start: SystemTime,
 }
 
 impl Backfill {
@@ -247,6 +250,7 @@ impl Backfill {
             query,
             seen: HashMap::new(),
             rounds: 0,
+            start: SystemTime::now(),
         }
     }
 
@@ -277,6 +281,71 @@ impl Backfill {
             "polled call summaries"
         );
         Ok(summaries_delivery(self.rounds, now, &changed))
+    }
+}
+
+/// `listen --since` / `setup --since`: lists the summaries of the last `since` once before the
+/// listener starts, and puts them first in the presentation channel (after any `--resume`d
+/// deliveries). The error says what to do (credentials, Advanced Features...).
+pub(crate) async fn backfill_first(
+    settings: &ListenSettings,
+    since: Duration,
+    recording: &mut Recording,
+) -> anyhow::Result<Backfill> {
+    let client = insights_client(&settings.api, &settings.insights_api_base)?;
+    let mut backfill = Backfill::new(
+        client,
+        SummaryQuery {
+            processing_state: Some("all"),
+            ..SummaryQuery::default()
+        },
+    );
+    let now = SystemTime::now();
+    backfill.start = now - since;
+    let mut delivery = backfill
+        .round(backfill.start, now)
+        .await
+        .map_err(explained)
+        .context("--since: backfilling from the Voice Insights API")?;
+    // After the resumed deliveries, numbered on from them.
+    delivery.seq = recording.preload.len() as u64 + 1;
+    tracing::info!(calls = delivery.events.len(), "backfilled call summaries");
+    if !delivery.events.is_empty() {
+        recording.preload.push(delivery);
+    }
+    Ok(backfill)
+}
+
+impl Backfill {
+    /// Lists the summaries again every `interval` and sends what changed into `feed` until
+    /// `stop`; errors are logged (with what to do) and the next round is later.
+    pub async fn keep_merging(
+        mut self,
+        interval: Duration,
+        feed: mpsc::Sender<Delivery>,
+        mut stop: watch::Receiver<bool>,
+    ) {
+        let mut wait = interval;
+        loop {
+            tokio::select! {
+                () = tokio::time::sleep(wait) => {}
+                _ = stop.wait_for(|s| *s) => return,
+            }
+            let now = SystemTime::now();
+            let start = self.start.max(now - LATER_ROUNDS_LOOK_BACK);
+            match self.round(start, now).await {
+                Ok(delivery) => {
+                    wait = interval;
+                    if !delivery.events.is_empty() && feed.send(delivery).await.is_err() {
+                        return;
+                    }
+                }
+                Err(e) => {
+                    wait = (wait * 2).min(MAX_BACKOFF);
+                    drop(explained(e));
+                }
+            }
+        }
     }
 }
 
