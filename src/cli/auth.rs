@@ -9,6 +9,7 @@ use clap::parser::ValueSource;
 
 use super::{Command, UsageError};
 use crate::twilio::api::{ApiError, Credentials, DEFAULT_API_BASE, EventsClient};
+use crate::twilio::insights_api::DEFAULT_INSIGHTS_API_BASE;
 
 /// Where the Events API is and who is calling it. Flattened into every command that talks to
 /// Twilio; the flags are global so they may follow the subcommand.
@@ -131,6 +132,20 @@ impl ApiAuthArgs {
             other => other.into(),
         })
     }
+}
+
+/// `--insights-api-base`: where the Voice Insights API is (`poll`, `call`, `annotate`,
+/// `listen --since`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct InsightsBaseArgs {
+    /// Base URL of the Voice Insights API (tests, proxies).
+    #[arg(
+        long,
+        env = "CALLWATCH_INSIGHTS_API_BASE",
+        default_value = DEFAULT_INSIGHTS_API_BASE,
+        value_name = "URL"
+    )]
+    pub insights_api_base: String,
 }
 
 /// Replaces the `--auth-token-file` of any command that takes one by the token it holds, so

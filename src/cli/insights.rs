@@ -1,6 +1,6 @@
 //! The flags of the commands that read Twilio's Voice Insights REST API instead of receiving
-//! deliveries: `callwatch call`, `callwatch annotate` and `callwatch poll`, with
-//! `--insights-api-base` ([`InsightsBaseArgs`], which `listen --since` takes too). Values the
+//! deliveries: `callwatch call`, `callwatch annotate` and `callwatch poll` (their
+//! `--insights-api-base` is `auth.rs`'s, which `listen --since` takes too). Values the
 //! API description limits to a set (`--answered-by`, `--quality-issues`...) are checked here,
 //! before anything is sent.
 
@@ -10,26 +10,12 @@ use std::time::Duration;
 use clap::Args;
 
 use super::listen::parse_age;
-use super::{ApiAuthArgs, OutputArgs, UsageError};
+use super::{ApiAuthArgs, InsightsBaseArgs, OutputArgs, UsageError};
 use crate::output::OutputMode;
 use crate::session::ViewOptions;
 use crate::twilio::insights_api::{
-    ANSWERED_BY, AnnotationUpdate, CONNECTIVITY_ISSUES, DEFAULT_INSIGHTS_API_BASE, QUALITY_ISSUES,
-    check_call_sid, check_enum,
+    ANSWERED_BY, AnnotationUpdate, CONNECTIVITY_ISSUES, QUALITY_ISSUES, check_call_sid, check_enum,
 };
-
-/// `--insights-api-base`.
-#[derive(Debug, Clone, Args)]
-pub struct InsightsBaseArgs {
-    /// Base URL of the Voice Insights API (tests, proxies).
-    #[arg(
-        long,
-        env = "CALLWATCH_INSIGHTS_API_BASE",
-        default_value = DEFAULT_INSIGHTS_API_BASE,
-        value_name = "URL"
-    )]
-    pub insights_api_base: String,
-}
 
 /// `callwatch call`.
 #[derive(Debug, Clone, Args)]

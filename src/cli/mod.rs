@@ -31,7 +31,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-pub use auth::{ApiAuthArgs, read_auth_token_files};
+pub use auth::{ApiAuthArgs, InsightsBaseArgs, read_auth_token_files};
 pub use completions::CompletionsArgs;
 pub use config::{ConfigArgs, ConfigCommand, ConfigSettings};
 pub use demo::{DemoArgs, DemoSettings};
@@ -44,8 +44,8 @@ pub use events_admin::{
 };
 pub use export::{ExportArgs, ExportFormat, ExportSettings};
 pub use insights::{
-    AnnotateArgs, AnnotateSettings, CallArgs, CallSettings, InsightsBaseArgs, PollArgs,
-    PollSettings, check_annotation,
+    AnnotateArgs, AnnotateSettings, CallArgs, CallSettings, PollArgs, PollSettings,
+    check_annotation,
 };
 pub use listen::{ListenArgs, ListenSettings, PublicUrlChoice};
 pub use man::ManArgs;
