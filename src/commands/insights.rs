@@ -7,14 +7,15 @@
 use std::io::Write;
 
 use anyhow::Context;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::cli::{AnnotateSettings, ApiAuthArgs, CallSettings, UsageError};
 use crate::text::terminal_safe;
-use crate::twilio::insights_api::{DEFAULT_INSIGHTS_API_BASE, InsightsClient, what_to_do};
+use crate::twilio::insights_api::{
+    CallInDepth, DEFAULT_INSIGHTS_API_BASE, InsightsClient, annotation_text, fetch_call, what_to_do,
+};
 use crate::twilio::live::{CallEvent, CallMetric};
 use crate::twilio::rest::ApiError;
-use crate::twilio::summary::{Annotation, CallSummary};
 
 /// A client for `base` with the credentials of `api`; a bad base or missing credentials are
 /// usage errors.
@@ -37,40 +38,6 @@ pub fn explained(error: ApiError) -> anyhow::Error {
         Some(advice) => anyhow::Error::new(error).context(advice),
         None => anyhow::Error::new(error),
     }
-}
-
-/// Everything the API has about one call.
-pub struct CallInDepth {
-    /// The summary.
-    pub summary: CallSummary,
-    /// Every event, every page.
-    pub events: Vec<Value>,
-    /// Every 10-second sample, every page.
-    pub metrics: Vec<Value>,
-    /// The annotation; `None` when Twilio has none (404).
-    pub annotation: Option<Annotation>,
-}
-
-/// Fetches the call's summary, events, metrics and annotation (at once).
-pub async fn fetch_call(client: &InsightsClient, call_sid: &str) -> Result<CallInDepth, ApiError> {
-    let (summary, events, metrics, annotation) = tokio::join!(
-        client.summary(call_sid),
-        client.events(call_sid),
-        client.metrics(call_sid),
-        client.annotation(call_sid),
-    );
-    let annotation = match annotation {
-        Ok(annotation) => Some(annotation),
-        // A call nobody annotated: the summary's 404 (no such call) is the one to report.
-        Err(e) if e.http_status() == Some(404) => None,
-        Err(e) => return Err(e),
-    };
-    Ok(CallInDepth {
-        summary: summary?,
-        events: events?,
-        metrics: metrics?,
-        annotation,
-    })
 }
 
 /// `callwatch call CALLSID [--json]`.
@@ -112,43 +79,11 @@ pub async fn run_annotate(settings: AnnotateSettings) -> anyhow::Result<()> {
             out,
             "annotation saved for {}: {}",
             settings.call_sid,
-            annotation_line(&saved)
+            annotation_text(&saved)
         )
         .context("writing to stdout")?;
     }
     Ok(())
-}
-
-/// An annotation on one line: `human · echo, latency · score 2 · spam · "comment"`.
-pub fn annotation_line(a: &Annotation) -> String {
-    let mut parts = Vec::new();
-    if let Some(v) = &a.answered_by {
-        parts.push(format!("answered by {v}"));
-    }
-    if let Some(v) = &a.connectivity_issue {
-        parts.push(v.clone());
-    }
-    if let Some(v) = a.quality_issues.as_ref().filter(|v| !v.is_empty()) {
-        parts.push(v.join(", "));
-    }
-    if let Some(v) = a.call_score {
-        parts.push(format!("score {v}"));
-    }
-    match a.spam {
-        Some(true) => parts.push("spam".into()),
-        Some(false) => parts.push("not spam".into()),
-        None => {}
-    }
-    if let Some(v) = &a.comment {
-        parts.push(format!("{v:?}"));
-    }
-    if let Some(v) = &a.incident {
-        parts.push(format!("incident {v}"));
-    }
-    if parts.is_empty() {
-        return "(empty)".into();
-    }
-    terminal_safe(&parts.join(" · ")).into_owned()
 }
 
 /// The call as text: summary, annotation, timeline and quality samples.
@@ -188,7 +123,7 @@ fn describe_call(call: &CallInDepth) -> String {
         "annotation: {}",
         call.annotation
             .as_ref()
-            .map_or_else(|| "none".to_owned(), annotation_line)
+            .map_or_else(|| "none".to_owned(), annotation_text)
     ));
     line(format!("events ({}):", call.events.len()));
     for value in &call.events {

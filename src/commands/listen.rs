@@ -120,6 +120,15 @@ pub(crate) async fn prepare(args: &ListenSettings) -> anyhow::Result<Prepared> {
             color: args.color,
             hyperlinks: true,
             reject_status: args.reject_status,
+            // With credentials, the details fetch calls from the Voice Insights API and `a`
+            // annotates them.
+            insights: args.api.credentials().ok().and_then(|credentials| {
+                crate::twilio::insights_api::InsightsClient::new(
+                    &args.insights_api_base,
+                    credentials,
+                )
+                .ok()
+            }),
             ..HeaderInfo::default()
         },
         tui: args.view.clone(),

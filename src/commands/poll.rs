@@ -9,24 +9,21 @@
 //! the store's rules with whatever deliveries bring, never overriding a better delivered one.
 
 use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use anyhow::Context;
-use bytes::Bytes;
 use serde_json::json;
 use tokio::sync::{mpsc, watch};
 
 use super::insights::{explained, insights_client};
 use crate::cli::{ListenSettings, PollSettings};
+use crate::ingest::polled::{SUMMARIES_PATH, fingerprint, summaries_delivery};
 use crate::ingest::record::{Recorder, line_for};
 use crate::ingest::{CHANNEL_CAPACITY, Delivery, ListenerStats};
 use crate::monitor::{self, DEFAULT_RECORD_MAX_BYTES, Presentation, Recording};
 use crate::output::{OutputMode, ndjson};
 use crate::tui::{HeaderInfo, PollStatus};
-use crate::twilio::cloudevent::parse_delivery;
-use crate::twilio::cloudevent::{COMPLETE_TYPE, PARTIAL_TYPE};
 use crate::twilio::insights_api::{
     CALL_STATES, CALL_TYPES, DIRECTIONS, InsightsClient, SummaryQuery,
 };
@@ -40,9 +37,6 @@ const MAX_BACKOFF: Duration = Duration::from_secs(600);
 /// the call's end, so older calls do not change any more (the first round looks back
 /// `--since`).
 const LATER_ROUNDS_LOOK_BACK: Duration = Duration::from_secs(4 * 3600);
-
-/// The path a round's delivery carries, for the deliveries view and recordings.
-const SUMMARIES_PATH: &str = "/v1/Voice/Summaries";
 
 /// Runs `callwatch poll` until the user quits, a signal arrives, or `--duration` ends.
 pub async fn run(settings: PollSettings) -> anyhow::Result<()> {
@@ -120,6 +114,7 @@ pub async fn run(settings: PollSettings) -> anyhow::Result<()> {
         color: settings.color,
         hyperlinks: true,
         poll: Some(status),
+        insights: Some(client.clone()),
         ..HeaderInfo::default()
     };
     let presentation = Presentation {
@@ -349,50 +344,6 @@ impl Backfill {
     }
 }
 
-/// A fingerprint of a summary's content (this process only).
-fn fingerprint(summary: &CallSummary) -> u64 {
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    serde_json::to_string(summary)
-        .unwrap_or_default()
-        .hash(&mut hasher);
-    hasher.finish()
-}
-
-/// The summaries as a delivery of call-summary CloudEvents, as Event Streams would have sent
-/// them: `complete` summaries as `call-summary.complete`, the others as `.partial`. The events
-/// carry no `time`, so that a delivered event of the same stage and version (which has one)
-/// always ranks above a polled one in the store.
-pub fn summaries_delivery(seq: u64, at: SystemTime, summaries: &[CallSummary]) -> Delivery {
-    let events: Vec<serde_json::Value> = summaries
-        .iter()
-        .map(|s| {
-            let kind = if s.processing_state.as_str() == "complete" {
-                COMPLETE_TYPE
-            } else {
-                PARTIAL_TYPE
-            };
-            json!({
-                "specversion": "1.0",
-                "type": kind,
-                "source": SUMMARIES_PATH,
-                "id": format!("poll-{}-{:016x}", s.call_sid, fingerprint(s)),
-                "datacontenttype": "application/json",
-                "data": s,
-            })
-        })
-        .collect();
-    let body = serde_json::to_vec(&events).unwrap_or_default();
-    // Built from summaries that were read, so it reads back; an event that would not is
-    // dropped rather than shown wrong.
-    let parsed = parse_delivery(&body).unwrap_or_default();
-    let mut delivery = Delivery::accepted(seq, at, parsed);
-    delivery.method = "GET".into();
-    delivery.path = SUMMARIES_PATH.into();
-    delivery.body_len = body.len();
-    delivery.body = Bytes::from(body);
-    delivery
-}
-
 /// The terms of a `--filter` expression the API can apply, as list filters: `state=`,
 /// `type=`, `direction=` with values the API knows (comma lists too), and `tag` terms
 /// (`HasTag=true`). Only for an expression that is a plain `and` of terms: with `or`, `!`,
@@ -479,23 +430,5 @@ mod tests {
         }
         let q = server_side_query(Some("direction=inbound"));
         assert_eq!(q.directions, ["inbound"]);
-    }
-
-    #[test]
-    fn a_round_of_summaries_reads_back_as_call_summary_events() {
-        let mut summary = CallSummary {
-            call_sid: "CA0123456789abcdef0123456789abcdef".into(),
-            ..CallSummary::default()
-        };
-        summary.tags = vec!["silence".into()];
-        let delivery = summaries_delivery(1, SystemTime::now(), &[summary]);
-        assert_eq!(delivery.events.len(), 1);
-        assert_eq!(delivery.events[0].event_type(), PARTIAL_TYPE);
-        assert_eq!(
-            delivery.events[0].call_sid(),
-            Some("CA0123456789abcdef0123456789abcdef")
-        );
-        assert_eq!(delivery.events[0].time(), None);
-        assert_eq!(delivery.method, "GET");
     }
 }

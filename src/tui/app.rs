@@ -179,6 +179,9 @@ pub struct App {
     pub should_quit: bool,
     /// True when something changed since the last frame.
     pub dirty: bool,
+    /// With credentials: what the Voice Insights API told about calls, and the annotation
+    /// form.
+    pub insights: Option<crate::tui::insights::InsightsState>,
 }
 
 impl App {
@@ -211,6 +214,124 @@ impl App {
             export_dir: std::path::PathBuf::from("."),
             should_quit: false,
             dirty: true,
+            insights: None,
+        }
+        .with_insights()
+    }
+
+    /// Sets up [`Self::insights`] when the header carries a client.
+    fn with_insights(mut self) -> Self {
+        self.insights = self
+            .header
+            .insights
+            .clone()
+            .map(crate::tui::insights::InsightsState::new);
+        self
+    }
+
+    /// Takes in an answer of the Voice Insights API: a fetched call's summary, events and
+    /// samples are merged into the store as if delivered (a refresh merges only the events
+    /// and samples not merged yet), and annotations are kept for the details and the table.
+    pub fn on_api_answer(&mut self, answer: crate::tui::insights::Answer) {
+        use crate::tui::insights::{Answer, Fetch};
+        let Some(state) = &mut self.insights else {
+            return;
+        };
+        self.dirty = true;
+        self.details_cache = None;
+        let mut deliveries = Vec::new();
+        match answer {
+            Answer::Fetched(sid, Err(error)) => {
+                state.fetches.insert(sid, Fetch::Failed(error));
+            }
+            Answer::Fetched(sid, Ok(call)) => {
+                let (events_done, metrics_done) = state.merged.get(&sid).copied().unwrap_or((0, 0));
+                let new_events = call.events.get(events_done..).unwrap_or_default();
+                let new_metrics = call.metrics.get(metrics_done..).unwrap_or_default();
+                let seq = self.session.deliveries.back().map_or(0, |d| d.seq) + 1;
+                let now = SystemTime::now();
+                deliveries.push(crate::ingest::polled::summaries_delivery(
+                    seq,
+                    now,
+                    std::slice::from_ref(&call.summary),
+                ));
+                if !new_events.is_empty() || !new_metrics.is_empty() {
+                    deliveries.push(crate::ingest::polled::call_delivery(
+                        seq + 1,
+                        now,
+                        &sid,
+                        new_events,
+                        new_metrics,
+                        (events_done, metrics_done),
+                    ));
+                }
+                state
+                    .merged
+                    .insert(sid.clone(), (call.events.len(), call.metrics.len()));
+                if let Some(annotation) = call.annotation {
+                    state.annotations.insert(sid.clone(), annotation);
+                }
+                state.fetches.insert(
+                    sid,
+                    Fetch::Done {
+                        at: now,
+                        events: call.events.len(),
+                        metrics: call.metrics.len(),
+                    },
+                );
+            }
+            Answer::Saved(sid, Ok(annotation)) => {
+                state.annotations.insert(sid.clone(), *annotation);
+                self.notice = Some(Notice {
+                    text: format!("annotation saved for {sid}"),
+                    is_error: false,
+                });
+            }
+            Answer::Saved(sid, Err(error)) => {
+                self.notice = Some(Notice {
+                    text: format!("annotation for {sid} not saved: {error}"),
+                    is_error: true,
+                });
+            }
+        }
+        for delivery in deliveries {
+            self.on_delivery(delivery);
+        }
+    }
+
+    /// The SID of the call the details show, or else of the selected row.
+    fn current_call_sid(&self) -> Option<String> {
+        let id = match self.overlay {
+            Some(Overlay::CallDetails { id, .. }) => Some(id),
+            Some(_) => None,
+            None if self.view == View::Calls => self.rows.get(self.selected_index()).copied(),
+            None => None,
+        }?;
+        self.session
+            .store
+            .by_id(id)
+            .map(|r| r.call_sid().to_owned())
+    }
+
+    /// A key while the annotation form is open: the filter line's editing keys.
+    fn on_form_key(&mut self, action: Action) {
+        let Some(state) = &mut self.insights else {
+            return;
+        };
+        self.dirty = true;
+        match action {
+            Action::FilterApply => state.submit_form(),
+            Action::FilterCancel => {
+                state.form = None;
+                state.form_error = None;
+            }
+            Action::FilterEdit(request) => {
+                if let Some((_, input)) = &mut state.form {
+                    input.handle(request);
+                }
+            }
+            Action::Quit => self.should_quit = true,
+            _ => {}
         }
     }
 
@@ -288,7 +409,13 @@ impl App {
                 && self.details_cache.as_ref().is_none_or(|c| c.key != key)
             {
                 let theme = crate::tui::theme::Theme::new(self.header.color);
-                let lines = crate::tui::call_text::lines(record, &theme, self.mask);
+                let mut lines = crate::tui::call_text::lines(record, &theme, self.mask);
+                if let Some(state) = &self.insights {
+                    // After the call's first two lines: the first holds the SID's hyperlink.
+                    let at = lines.len().min(2);
+                    let head = state.detail_lines(record.call_sid(), &theme);
+                    lines.splice(at..at, head);
+                }
                 self.details_cache = Some(DetailsCache { key, lines });
             }
         } else {
@@ -377,6 +504,12 @@ impl App {
     /// Handles one key press: the filter line takes typing while it is open. Keys become
     /// actions in [`crate::tui::keys`]; [`Self::update`] applies them.
     pub fn on_key(&mut self, key: ratatui::crossterm::event::KeyEvent) {
+        if self.insights.as_ref().is_some_and(|s| s.form.is_some()) {
+            if let Some(action) = crate::tui::keys::filter_action_for(key) {
+                self.on_form_key(action);
+            }
+            return;
+        }
         let action = if self.editor.is_some() {
             crate::tui::keys::filter_action_for(key)
         } else {
@@ -549,6 +682,26 @@ impl App {
             Action::ToggleMask => self.mask = !self.mask,
             Action::Export => self.export(),
             Action::Open => self.open(),
+            Action::Refresh => {
+                if let (Some(sid), Some(Overlay::CallDetails { .. })) =
+                    (self.current_call_sid(), &self.overlay)
+                    && let Some(state) = &mut self.insights
+                {
+                    state.fetch(&sid, true);
+                }
+            }
+            Action::Annotate => match (self.current_call_sid(), &mut self.insights) {
+                (Some(sid), Some(state)) => state.open_form(&sid),
+                (_, None) => {
+                    self.notice = Some(Notice {
+                        text: "annotations need credentials (TWILIO_ACCOUNT_SID and \
+                               TWILIO_AUTH_TOKEN, or an API key)"
+                            .into(),
+                        is_error: true,
+                    })
+                }
+                (None, Some(_)) => {}
+            },
             Action::Up
             | Action::Down
             | Action::PageUp
@@ -568,8 +721,11 @@ impl App {
             View::Calls => {
                 let index = self.selected_index();
                 if let Some(&id) = self.rows.get(index)
-                    && self.session.store.by_id(id).is_some()
+                    && let Some(record) = self.session.store.by_id(id)
                 {
+                    if let Some(state) = &mut self.insights {
+                        state.fetch(record.call_sid(), false);
+                    }
                     self.overlay = Some(Overlay::CallDetails { id, scroll: 0 });
                 }
             }

@@ -45,6 +45,10 @@ pub enum Action {
     ToggleMask,
     /// Write the calls shown (filtered) to CSV and JSON files.
     Export,
+    /// Fetch the open call from the Voice Insights API again.
+    Refresh,
+    /// Annotate the selected or open call (Voice Insights API).
+    Annotate,
     /// Filter line: edit the text (insert, delete, move the cursor).
     FilterEdit(InputRequest),
     /// Filter line: apply the text typed (Enter).
@@ -321,6 +325,24 @@ pub const BINDINGS: &[Binding] = &[
         "e",
         "export CSV+JSON",
         "export",
+    ),
+    bind(
+        KeyCode::Char('a'),
+        NONE,
+        Action::Annotate,
+        &[Calls, Details],
+        "a",
+        "annotate the call",
+        "annotate",
+    ),
+    bind(
+        KeyCode::Char('r'),
+        NONE,
+        Action::Refresh,
+        &[Details],
+        "r",
+        "fetch the call again",
+        "refresh",
     ),
 ];
 

@@ -9,6 +9,7 @@
 pub mod app;
 pub mod call_text;
 pub mod columns;
+pub mod insights;
 pub mod keys;
 mod poll_status;
 pub mod rows;
@@ -57,6 +58,8 @@ pub struct HeaderInfo {
     pub forward: Option<std::sync::Arc<crate::ingest::forward::ForwardState>>,
     /// `poll`: when the Voice Insights API was last polled, and the last error.
     pub poll: Option<std::sync::Arc<PollStatus>>,
+    /// With credentials: the Voice Insights API, for the details (`r`) and annotations (`a`).
+    pub insights: Option<crate::twilio::insights_api::InsightsClient>,
 }
 
 /// What `callwatch setup` connected, for the header line under the addresses.
@@ -125,6 +128,8 @@ pub async fn run(
 
     let mut listener_open = true;
     let mut feed = crate::ingest::DeliveryFeed::new(rx);
+    // Answers of the Voice Insights API (details, annotations), back into the app.
+    let (api_tx, mut api_rx) = mpsc::unbounded_channel::<insights::Answer>();
     let result: anyhow::Result<()> = loop {
         if app.notice.is_some() {
             let since = *notice_since.get_or_insert_with(Instant::now);
@@ -161,7 +166,13 @@ pub async fn run(
         if app.should_quit {
             break Ok(());
         }
+        if let Some(state) = &mut app.insights {
+            for request in state.take_requests() {
+                insights::spawn(state.client.clone(), request, api_tx.clone());
+            }
+        }
         tokio::select! {
+            Some(answer) = api_rx.recv() => app.on_api_answer(answer),
             // A burst costs one frame: it comes as one batch.
             batch = feed.next_batch(), if listener_open => match batch {
                 Some(batch) => batch.into_iter().for_each(|d| app.on_delivery(d)),

@@ -255,6 +255,73 @@ impl InsightsClient {
     }
 }
 
+/// Everything the API has about one call.
+#[derive(Debug, Clone)]
+pub struct CallInDepth {
+    /// The summary.
+    pub summary: CallSummary,
+    /// Every event, every page.
+    pub events: Vec<Value>,
+    /// Every 10-second sample, every page.
+    pub metrics: Vec<Value>,
+    /// The annotation; `None` when Twilio has none (404).
+    pub annotation: Option<Annotation>,
+}
+
+/// Fetches the call's summary, events, metrics and annotation (at once).
+pub async fn fetch_call(client: &InsightsClient, call_sid: &str) -> Result<CallInDepth, ApiError> {
+    let (summary, events, metrics, annotation) = tokio::join!(
+        client.summary(call_sid),
+        client.events(call_sid),
+        client.metrics(call_sid),
+        client.annotation(call_sid),
+    );
+    let annotation = match annotation {
+        Ok(annotation) => Some(annotation),
+        // A call nobody annotated: the summary's 404 (no such call) is the one to report.
+        Err(e) if e.http_status() == Some(404) => None,
+        Err(e) => return Err(e),
+    };
+    Ok(CallInDepth {
+        summary: summary?,
+        events: events?,
+        metrics: metrics?,
+        annotation,
+    })
+}
+
+/// An annotation on one line: `human · echo, latency · score 2 · spam · "comment"`.
+pub fn annotation_text(a: &Annotation) -> String {
+    let mut parts = Vec::new();
+    if let Some(v) = &a.answered_by {
+        parts.push(format!("answered by {v}"));
+    }
+    if let Some(v) = &a.connectivity_issue {
+        parts.push(v.clone());
+    }
+    if let Some(v) = a.quality_issues.as_ref().filter(|v| !v.is_empty()) {
+        parts.push(v.join(", "));
+    }
+    if let Some(v) = a.call_score {
+        parts.push(format!("score {v}"));
+    }
+    match a.spam {
+        Some(true) => parts.push("spam".into()),
+        Some(false) => parts.push("not spam".into()),
+        None => {}
+    }
+    if let Some(v) = &a.comment {
+        parts.push(format!("{v:?}"));
+    }
+    if let Some(v) = &a.incident {
+        parts.push(format!("incident {v}"));
+    }
+    if parts.is_empty() {
+        return "(empty)".into();
+    }
+    crate::text::terminal_safe(&parts.join(" · ")).into_owned()
+}
+
 /// One sentence saying what to do about an error of the Insights API, for the errors people
 /// meet: Voice Insights Advanced Features off (403), credentials refused (401), no such call
 /// on this account (404), rate limited (429). `None` for anything else.

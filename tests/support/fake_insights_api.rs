@@ -224,7 +224,11 @@ impl FakeInsightsApi {
             let mut metric = example.clone();
             metric["call_sid"] = json!(call_sid);
             metric["account_sid"] = json!(self.shared.account_sid);
-            metric["timestamp"] = json!(format!("2026-12-06T00:{:02}:00Z", (i * 10) / 60));
+            metric["timestamp"] = json!(format!(
+                "2026-12-06T00:{:02}:{:02}Z",
+                (i * 10) / 60 % 60,
+                (i * 10) % 60
+            ));
             metric["sdk_edge"]["interval"]["mos"]["value"] = json!(4.4 - 0.1 * i as f64);
             metrics.push(metric);
         }

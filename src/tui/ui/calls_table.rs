@@ -106,6 +106,15 @@ fn cell<'a>(record: &'a CallRecord, col: Column, width: u16, theme: &Theme, app:
     // a copy of each was a good part of drawing one.
     let text: Cow<'a, str> = match col {
         Column::Time => crate::timestamp::clock(record.updated_at).into(),
+        // ✎: a person annotated the call (Voice Insights API).
+        Column::Sid
+            if app
+                .insights
+                .as_ref()
+                .is_some_and(|i| i.is_annotated(&s.call_sid)) =>
+        {
+            format!("✎{}", short_sid(&terminal_safe(&s.call_sid))).into()
+        }
         Column::Sid => short_sid(&terminal_safe(&s.call_sid)).into(),
         Column::Direction => short_direction(p.direction.as_str()).into(),
         Column::FromTo => format!(
