@@ -453,3 +453,50 @@ async fn poll_with_wrong_credentials_or_a_wrong_base_ends_saying_what_to_do() {
     let run = callwatch(&fake, &["poll", "--interval", "2"]).await;
     assert_eq!(run.code, Some(2), "{}", run.stderr);
 }
+
+#[tokio::test]
+async fn poll_records_its_rounds_for_export() {
+    let fake = FakeInsightsApi::start(ACCOUNT_SID, AUTH_TOKEN).await;
+    let sids = [
+        fake.add_call(NewCall::default()),
+        fake.add_call(NewCall {
+            call_state: "busy".into(),
+            ..NewCall::default()
+        }),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("polled.ndjson");
+    let file = file.to_str().unwrap();
+    let run = callwatch(
+        &fake,
+        &[
+            "poll",
+            "--output",
+            "quiet",
+            "--duration",
+            "1",
+            "--record",
+            file,
+        ],
+    )
+    .await;
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let export = support::hermetic::callwatch()
+        .args(["export", file, "--format", "json"])
+        .output()
+        .expect("callwatch export ran");
+    let stdout = String::from_utf8_lossy(&export.stdout);
+    assert_eq!(export.status.code(), Some(0), "{stdout}");
+    let calls: Value = serde_json::from_str(&stdout).expect("JSON");
+    let mut exported: Vec<&str> = calls
+        .as_array()
+        .expect("an array of calls")
+        .iter()
+        .filter_map(|c| c["call_sid"].as_str())
+        .collect();
+    exported.sort();
+    let mut want: Vec<&str> = sids.iter().map(String::as_str).collect();
+    want.sort();
+    assert_eq!(exported, want);
+    assert!(stdout.contains("busy"), "{stdout}");
+}
