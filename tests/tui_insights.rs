@@ -161,3 +161,21 @@ fn the_annotation_form_refuses_bad_values_and_a_saved_one_marks_the_call() {
         app.notice
     );
 }
+
+#[test]
+fn a_listed_summary_with_an_annotation_marks_the_call() {
+    let mut app = app();
+    let other = "CAffffffffffffffffffffffffffffffff";
+    let annotated = CallSummary {
+        call_sid: other.into(),
+        annotation: Some(Annotation {
+            call_score: Some(1),
+            ..Annotation::default()
+        }),
+        ..CallSummary::default()
+    };
+    app.on_delivery(summaries_delivery(2, SystemTime::now(), &[annotated]));
+    let state = app.insights.as_ref().unwrap();
+    assert!(state.is_annotated(other));
+    assert!(!state.is_annotated(SID));
+}

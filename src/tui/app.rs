@@ -348,6 +348,20 @@ impl App {
 
     /// Applies a delivery from the listener.
     pub fn on_delivery(&mut self, delivery: Delivery) {
+        // Summaries listed by the Voice Insights API may carry a person's annotation: the
+        // table marks those calls too. (Read only for those: they are few, deliveries many.)
+        if let Some(state) = &mut self.insights
+            && delivery.path == crate::ingest::polled::SUMMARIES_PATH
+        {
+            for event in &delivery.events {
+                if let crate::twilio::cloudevent::DeliveredEvent::CallSummary(summary) = event
+                    && let Ok(full) = summary.full_summary()
+                    && let Some(annotation) = full.annotation
+                {
+                    state.annotations.insert(full.call_sid, annotation);
+                }
+            }
+        }
         let evicted = self.session.store.evicted();
         self.session.ingest(delivery, |_, _| {});
         if self.session.store.evicted() != evicted {
