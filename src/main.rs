@@ -78,6 +78,9 @@ fn main() -> ExitCode {
             Command::Config(a) => commands::config::run(a.check()?, file.as_ref()),
             Command::Completions(a) => commands::completions::run(a),
             Command::Man(a) => commands::man::run(a),
+            Command::Poll(a) => commands::poll::run(a.check()?).await,
+            Command::Call(a) => commands::insights::run_call(a.check()?).await,
+            Command::Annotate(a) => commands::insights::run_annotate(a.check()?).await,
         }
     });
     // Do not wait for stray tasks (a slow client) once the command is done.

@@ -123,6 +123,9 @@ pub struct Running {
     stop_tx: watch::Sender<bool>,
     server: JoinHandle<()>,
     recorder: Option<Recorder>,
+    /// Another way into the channel, for deliveries that come from elsewhere than the listener
+    /// (`listen --since`: summaries from the Voice Insights API); dropped when presenting.
+    feed: mpsc::Sender<Delivery>,
 }
 
 /// Starts serving `spec.socket`: writes the `listening` line (ndjson), then accepts deliveries
@@ -134,6 +137,7 @@ pub async fn start(spec: MonitorSpec, recording: Recording) -> anyhow::Result<Ru
         .context("reading the bound address")?;
     let (tx, rx) = mpsc::channel(CHANNEL_CAPACITY);
     let preload_tx = tx.clone();
+    let feed = tx.clone();
     let mut listener =
         Listener::new(spec.public_url.clone(), spec.judge, tx).with_limits(spec.limits);
     let recorder = match &recording.path {
@@ -230,6 +234,7 @@ pub async fn start(spec: MonitorSpec, recording: Recording) -> anyhow::Result<Ru
         stop_tx,
         server,
         recorder,
+        feed,
     })
 }
 
@@ -240,6 +245,13 @@ impl Running {
         let delivery = self.rx.recv().await?;
         self.taken.push(delivery.clone());
         Some(delivery)
+    }
+
+    /// A sender into the presentation channel, for deliveries that do not come through the
+    /// listener. Whoever holds it must drop it once [`Self::stop_signal`] turns true: line
+    /// outputs end when the channel closes.
+    pub fn feed(&self) -> mpsc::Sender<Delivery> {
+        self.feed.clone()
     }
 
     /// Turns true once the run is stopping (the user quit, a signal, the end of a demo).
@@ -282,7 +294,9 @@ impl Running {
             stop_tx,
             server,
             recorder,
+            feed,
         } = self;
+        drop(feed);
         let rx = taken_first(taken, rx);
 
         let (bg_done_tx, mut bg_done_rx) = watch::channel(false);

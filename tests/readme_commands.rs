@@ -24,6 +24,18 @@ const SKIP: &[(&str, &str)] = &[
         "needs Twilio to deliver through a tunnel",
     ),
     ("callwatch setup", "needs a Twilio account and a tunnel"),
+    (
+        "callwatch poll",
+        "needs a Twilio account (Voice Insights API)",
+    ),
+    (
+        "callwatch call CA",
+        "needs a Twilio account (Voice Insights API)",
+    ),
+    (
+        "callwatch annotate CA",
+        "needs a Twilio account (Voice Insights API)",
+    ),
     ("callwatch sinks", "needs a Twilio account"),
     ("callwatch subscriptions", "needs a Twilio account"),
     ("callwatch types", "needs a Twilio account"),

@@ -228,7 +228,7 @@ async fn a_resent_delivery_arrives_re_signed_for_the_url_typed() {
     let mut app = app();
     app.view = View::Deliveries;
     key(&mut app, KeyCode::Down); // delivery #2, about SID_B
-    key(&mut app, KeyCode::Char('r'));
+    key(&mut app, KeyCode::Char('R'));
     assert!(app.resend_prompt.is_some());
     // A bad URL is refused in the prompt, which stays open.
     for c in "not a url".chars() {
@@ -410,7 +410,7 @@ fn the_copied_box_and_the_prompt_fit_the_screen() {
         );
     }
     key(&mut app, KeyCode::Esc);
-    key(&mut app, KeyCode::Char('r'));
+    key(&mut app, KeyCode::Char('R'));
     for c in "https://example.org/hook".chars() {
         key(&mut app, KeyCode::Char(c));
     }

@@ -9,6 +9,7 @@ use clap::parser::ValueSource;
 
 use super::{Command, UsageError};
 use crate::twilio::api::{ApiError, Credentials, DEFAULT_API_BASE, EventsClient};
+use crate::twilio::insights_api::DEFAULT_INSIGHTS_API_BASE;
 
 /// Where the Events API is and who is calling it. Flattened into every command that talks to
 /// Twilio; the flags are global so they may follow the subcommand.
@@ -133,6 +134,20 @@ impl ApiAuthArgs {
     }
 }
 
+/// `--insights-api-base`: where the Voice Insights API is (`poll`, `call`, `annotate`,
+/// `listen --since`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct InsightsBaseArgs {
+    /// Base URL of the Voice Insights API (tests, proxies).
+    #[arg(
+        long,
+        env = "CALLWATCH_INSIGHTS_API_BASE",
+        default_value = DEFAULT_INSIGHTS_API_BASE,
+        value_name = "URL"
+    )]
+    pub insights_api_base: String,
+}
+
 /// Replaces the `--auth-token-file` of any command that takes one by the token it holds, so
 /// that every runner reads `auth_token` as if it had been given with `--auth-token`.
 /// `matches` (the parse of the same command line) tells `--auth-token` on the command line,
@@ -151,6 +166,9 @@ pub fn read_auth_token_files(
         Command::Send(a) => (&mut a.auth_token, &a.auth_token_file),
         Command::Verify(a) => (&mut a.auth_token, &a.auth_token_file),
         Command::Replay(a) => (&mut a.auth_token, &a.auth_token_file),
+        Command::Poll(a) => (&mut a.api.auth_token, &a.api.auth_token_file),
+        Command::Call(a) => (&mut a.api.auth_token, &a.api.auth_token_file),
+        Command::Annotate(a) => (&mut a.api.auth_token, &a.api.auth_token_file),
         Command::Demo(_)
         | Command::Export(_)
         | Command::Config(_)

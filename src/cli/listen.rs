@@ -142,6 +142,23 @@ pub struct ListenArgs {
     /// --forward-to http://localhost:3000/twilio/events. Never delays the answer to Twilio.
     #[arg(long, value_name = "URL")]
     pub forward_to: Option<String>,
+    /// With credentials: start with the calls of the last DURATION from the Voice Insights API
+    /// (30m, 1h, 4h), and keep merging its summaries every minute while deliveries arrive; a
+    /// call that comes both ways is one call, and a delivered summary is never overridden by
+    /// an older polled one.
+    #[arg(long, value_name = "DURATION", value_parser = parse_age)]
+    pub since: Option<Duration>,
+    /// Seconds between two listings of the summaries with --since.
+    #[arg(
+        long,
+        env = "CALLWATCH_SINCE_POLL_SECS",
+        default_value_t = 60,
+        hide = true,
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    pub since_poll_secs: u64,
+    #[command(flatten)]
+    pub insights: super::InsightsBaseArgs,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -198,6 +215,12 @@ pub struct ListenSettings {
     pub color: bool,
     /// `--forward-to`, checked.
     pub forward_to: Option<String>,
+    /// `--since`: backfill from the Voice Insights API.
+    pub since: Option<Duration>,
+    /// Time between two listings of the summaries with `--since`.
+    pub since_poll: Duration,
+    /// `--insights-api-base`.
+    pub insights_api_base: String,
 }
 
 impl ListenArgs {
@@ -238,6 +261,9 @@ impl ListenArgs {
             max_event_age: self.max_event_age,
             max_connections: self.max_connections,
             forward_to,
+            since: self.since,
+            since_poll: Duration::from_secs(self.since_poll_secs),
+            insights_api_base: self.insights.insights_api_base,
         })
     }
 

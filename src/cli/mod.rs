@@ -18,6 +18,7 @@ mod demo;
 mod error;
 mod events_admin;
 mod export;
+mod insights;
 mod listen;
 mod man;
 mod output;
@@ -30,7 +31,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-pub use auth::{ApiAuthArgs, read_auth_token_files};
+pub use auth::{ApiAuthArgs, InsightsBaseArgs, read_auth_token_files};
 pub use completions::CompletionsArgs;
 pub use config::{ConfigArgs, ConfigCommand, ConfigSettings};
 pub use demo::{DemoArgs, DemoSettings};
@@ -42,6 +43,10 @@ pub use events_admin::{
     TypesSettings, resolve_event_types,
 };
 pub use export::{ExportArgs, ExportFormat, ExportSettings};
+pub use insights::{
+    AnnotateArgs, AnnotateSettings, CallArgs, CallSettings, PollArgs, PollSettings,
+    check_annotation,
+};
 pub use listen::{ListenArgs, ListenSettings, PublicUrlChoice};
 pub use man::ManArgs;
 pub use output::{ColorChoice, OutputArgs, color_enabled};
@@ -117,4 +122,12 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the manual page (roff), or write every page with --dir.
     Man(ManArgs),
+    /// Watch calls with no listener and no tunnel: poll Twilio's Voice Insights API for call
+    /// summaries (credentials alone).
+    Poll(PollArgs),
+    /// Show one call in depth from the Voice Insights API: summary, events, metrics and
+    /// annotation.
+    Call(CallArgs),
+    /// Save a person's verdict on a call (Voice Insights annotation).
+    Annotate(AnnotateArgs),
 }

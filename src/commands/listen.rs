@@ -29,12 +29,28 @@ pub async fn run(settings: ListenSettings) -> anyhow::Result<()> {
     } = prepare(&settings).await?;
     let (feed, poller) = debugger_alerts(&settings, &spec.public_url, Vec::new(), run_started)?;
     spec.alerts = Some(feed);
-    let background = move |stop| async move {
-        if let Some(poller) = poller {
-            poller.run(stop).await;
-        }
+    let mut recording = recording;
+    let backfill = match settings.since {
+        Some(since) => Some(super::poll::backfill_first(&settings, since, &mut recording).await?),
+        None => None,
     };
-    let result = monitor::run(spec, recording, Some(background), false).await;
+    let running = monitor::start(spec, recording).await?;
+    let summaries = backfill.map(|b| (b, running.feed()));
+    let since_poll = settings.since_poll;
+    let background = move |stop: tokio::sync::watch::Receiver<bool>| async move {
+        let alerts = async {
+            if let Some(poller) = poller {
+                poller.run(stop.clone()).await;
+            }
+        };
+        let backfill = async {
+            if let Some((backfill, feed)) = summaries {
+                backfill.keep_merging(since_poll, feed, stop.clone()).await;
+            }
+        };
+        tokio::join!(alerts, backfill);
+    };
+    let result = running.present(Some(background), false).await;
     if let Some(process) = tunnel {
         process.stop().await;
     }
@@ -106,6 +122,15 @@ pub(crate) async fn prepare(args: &ListenSettings) -> anyhow::Result<Prepared> {
             reject_status: args.reject_status,
             resign_key: (!args.auth_token.is_empty())
                 .then(|| crate::tui::actions::ResignKey::new(args.auth_token.clone())),
+            // With credentials, the details fetch calls from the Voice Insights API and `a`
+            // annotates them.
+            insights: args.api.credentials().ok().and_then(|credentials| {
+                crate::twilio::insights_api::InsightsClient::new(
+                    &args.insights_api_base,
+                    credentials,
+                )
+                .ok()
+            }),
             ..HeaderInfo::default()
         },
         tui: args.view.clone(),

@@ -41,9 +41,15 @@ pub async fn run(args: SetupSettings) -> anyhow::Result<()> {
 
     let Prepared {
         spec,
-        recording,
+        mut recording,
         tunnel,
     } = prepare(&args.listen).await?;
+    let backfill = match args.listen.since {
+        Some(since) => {
+            Some(super::poll::backfill_first(&args.listen, since, &mut recording).await?)
+        }
+        None => None,
+    };
     let PublicUrl::Fixed(destination) = spec.public_url.clone() else {
         return Err(UsageError("setup needs a fixed public URL".into()).into());
     };
@@ -74,9 +80,11 @@ pub async fn run(args: SetupSettings) -> anyhow::Result<()> {
         }
     };
     let result = match outcome {
-        Ok(connected) => monitor_after(running, connected, &created, &args, run_started).await,
+        Ok(connected) => {
+            monitor_after(running, connected, &created, &args, run_started, backfill).await
+        }
         Err(Failure::TestFailed { connected, .. }) if args.keep_going => {
-            monitor_after(running, connected, &created, &args, run_started).await
+            monitor_after(running, connected, &created, &args, run_started, backfill).await
         }
         Err(failure) => {
             running.shutdown().await;
@@ -98,6 +106,7 @@ async fn monitor_after(
     created: &Created,
     args: &SetupSettings,
     run_started: SystemTime,
+    backfill: Option<super::poll::Backfill>,
 ) -> anyhow::Result<()> {
     if running.output == OutputMode::Ndjson {
         let mut out = std::io::stdout().lock();
@@ -117,10 +126,20 @@ async fn monitor_after(
     )?;
     running.alerts = Some(feed);
     running.header.sink = Some(connected.sink_info());
-    let background = move |stop| async move {
-        if let Some(poller) = poller {
-            poller.run(stop).await;
-        }
+    let summaries = backfill.map(|b| (b, running.feed()));
+    let since_poll = args.listen.since_poll;
+    let background = move |stop: tokio::sync::watch::Receiver<bool>| async move {
+        let alerts = async {
+            if let Some(poller) = poller {
+                poller.run(stop.clone()).await;
+            }
+        };
+        let backfill = async {
+            if let Some((backfill, feed)) = summaries {
+                backfill.keep_merging(since_poll, feed, stop.clone()).await;
+            }
+        };
+        tokio::join!(alerts, backfill);
     };
     running.present(Some(background), false).await
 }

@@ -169,6 +169,14 @@ pub const KEYS: &[Key] = &[
         about: "Base URL of Twilio's Monitor API, polled for the sink's failed deliveries.",
         example: "",
     },
+    Key {
+        name: "insights-api-base",
+        kind: ValueKind::Text,
+        env: "CALLWATCH_INSIGHTS_API_BASE",
+        only: &[],
+        about: "Base URL of Twilio's Voice Insights API (poll, call, annotate, --since).",
+        example: "",
+    },
 ];
 
 /// The key named `name`, if there is one.

@@ -444,7 +444,7 @@ fn check_entries(file: &ConfigFile) -> Result<(), ConfigError> {
             }
             "public-url" => crate::twilio::url::validate_public_url(&entry.value)
                 .map_err(|e| invalid(entry, e.to_string()))?,
-            "api-base" | "monitor-api-base" => {
+            "api-base" | "monitor-api-base" | "insights-api-base" => {
                 let url = reqwest::Url::parse(entry.value.trim()).ok();
                 if !url.is_some_and(|u| matches!(u.scheme(), "https" | "http") && u.has_host()) {
                     return Err(invalid(

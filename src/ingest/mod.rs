@@ -12,6 +12,7 @@
 mod connections;
 pub mod diagnosis;
 pub mod forward;
+pub mod polled;
 pub mod public_url;
 pub mod record;
 mod refusal_log;

@@ -251,6 +251,14 @@ pub fn rejudge(judge: &Judge, rec: &RecordedDelivery, seq: u64) -> Delivery {
                 | DeliveryVerdict::WrongPath
                 | DeliveryVerdict::NotRecorded
         );
+    // What `poll --record` wrote: summaries read from the Voice Insights API, never signed;
+    // they are read again as they were (super::polled), without a signature to check.
+    if rec.method == "GET" && rec.path == super::polled::SUMMARIES_PATH && rec.was_accepted() {
+        d.verdict = recorded;
+        d.events = crate::twilio::cloudevent::parse_delivery(&rec.body).unwrap_or_default();
+        d.event_count = d.events.len();
+        return d;
+    }
     if never_judged || (judge.secrets.is_none() && !rec.was_accepted()) {
         d.verdict = recorded;
         return d;

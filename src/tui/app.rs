@@ -234,6 +234,9 @@ pub struct App {
     /// The kinds of problem `x` dismissed: hidden from the header until `!` lists them; a kind
     /// not among them shows again.
     pub dismissed_problems: Vec<ProblemKind>,
+    /// With credentials: what the Voice Insights API told about calls, and the annotation
+    /// form.
+    pub insights: Option<crate::tui::insights::InsightsState>,
 }
 
 impl App {
@@ -278,6 +281,124 @@ impl App {
             delivery_filter_history: Vec::new(),
             problem_focus: None,
             dismissed_problems: Vec::new(),
+            insights: None,
+        }
+        .with_insights()
+    }
+
+    /// Sets up [`Self::insights`] when the header carries a client.
+    fn with_insights(mut self) -> Self {
+        self.insights = self
+            .header
+            .insights
+            .clone()
+            .map(crate::tui::insights::InsightsState::new);
+        self
+    }
+
+    /// Takes in an answer of the Voice Insights API: a fetched call's summary, events and
+    /// samples are merged into the store as if delivered (a refresh merges only the events
+    /// and samples not merged yet), and annotations are kept for the details and the table.
+    pub fn on_api_answer(&mut self, answer: crate::tui::insights::Answer) {
+        use crate::tui::insights::{Answer, Fetch};
+        let Some(state) = &mut self.insights else {
+            return;
+        };
+        self.dirty = true;
+        self.details_cache = None;
+        let mut deliveries = Vec::new();
+        match answer {
+            Answer::Fetched(sid, Err(error)) => {
+                state.fetches.insert(sid, Fetch::Failed(error));
+            }
+            Answer::Fetched(sid, Ok(call)) => {
+                let (events_done, metrics_done) = state.merged.get(&sid).copied().unwrap_or((0, 0));
+                let new_events = call.events.get(events_done..).unwrap_or_default();
+                let new_metrics = call.metrics.get(metrics_done..).unwrap_or_default();
+                let seq = self.session.deliveries.back().map_or(0, |d| d.seq) + 1;
+                let now = SystemTime::now();
+                deliveries.push(crate::ingest::polled::summaries_delivery(
+                    seq,
+                    now,
+                    std::slice::from_ref(&call.summary),
+                ));
+                if !new_events.is_empty() || !new_metrics.is_empty() {
+                    deliveries.push(crate::ingest::polled::call_delivery(
+                        seq + 1,
+                        now,
+                        &sid,
+                        new_events,
+                        new_metrics,
+                        (events_done, metrics_done),
+                    ));
+                }
+                state
+                    .merged
+                    .insert(sid.clone(), (call.events.len(), call.metrics.len()));
+                if let Some(annotation) = call.annotation {
+                    state.annotations.insert(sid.clone(), annotation);
+                }
+                state.fetches.insert(
+                    sid,
+                    Fetch::Done {
+                        at: now,
+                        events: call.events.len(),
+                        metrics: call.metrics.len(),
+                    },
+                );
+            }
+            Answer::Saved(sid, Ok(annotation)) => {
+                state.annotations.insert(sid.clone(), *annotation);
+                self.notice = Some(Notice {
+                    text: format!("annotation saved for {sid}"),
+                    is_error: false,
+                });
+            }
+            Answer::Saved(sid, Err(error)) => {
+                self.notice = Some(Notice {
+                    text: format!("annotation for {sid} not saved: {error}"),
+                    is_error: true,
+                });
+            }
+        }
+        for delivery in deliveries {
+            self.on_delivery(delivery);
+        }
+    }
+
+    /// The SID of the call the details show, or else of the selected row.
+    fn current_call_sid(&self) -> Option<String> {
+        let id = match self.overlay {
+            Some(Overlay::CallDetails { id, .. }) => Some(id),
+            Some(_) => None,
+            None if self.view == View::Calls => self.rows.get(self.selected_index()).copied(),
+            None => None,
+        }?;
+        self.session
+            .store
+            .by_id(id)
+            .map(|r| r.call_sid().to_owned())
+    }
+
+    /// A key while the annotation form is open: the filter line's editing keys.
+    fn on_form_key(&mut self, action: Action) {
+        let Some(state) = &mut self.insights else {
+            return;
+        };
+        self.dirty = true;
+        match action {
+            Action::FilterApply => state.submit_form(),
+            Action::FilterCancel => {
+                state.form = None;
+                state.form_error = None;
+            }
+            Action::FilterEdit(request) => {
+                if let Some((_, input)) = &mut state.form {
+                    input.handle(request);
+                }
+            }
+            Action::Quit => self.should_quit = true,
+            _ => {}
         }
     }
 
@@ -386,6 +507,20 @@ impl App {
 
     /// Applies a delivery from the listener.
     pub fn on_delivery(&mut self, delivery: Delivery) {
+        // Summaries listed by the Voice Insights API may carry a person's annotation: the
+        // table marks those calls too. (Read only for those: they are few, deliveries many.)
+        if let Some(state) = &mut self.insights
+            && delivery.path == crate::ingest::polled::SUMMARIES_PATH
+        {
+            for event in &delivery.events {
+                if let crate::twilio::cloudevent::DeliveredEvent::CallSummary(summary) = event
+                    && let Ok(full) = summary.full_summary()
+                    && let Some(annotation) = full.annotation
+                {
+                    state.annotations.insert(full.call_sid, annotation);
+                }
+            }
+        }
         let evicted = self.session.store.evicted();
         self.session.ingest(delivery, |_, _| {});
         if self.session.store.evicted() != evicted {
@@ -461,6 +596,12 @@ impl App {
                     let at = 1.min(lines.len());
                     let note = ratatui::text::Line::styled(note, theme.warning());
                     lines.insert(at, note);
+                }
+                if let Some(state) = &self.insights {
+                    // After the call's first two lines: the first holds the SID's hyperlink.
+                    let at = lines.len().min(2);
+                    let head = state.detail_lines(record.call_sid(), &theme);
+                    lines.splice(at..at, head);
                 }
                 self.details_cache = Some(DetailsCache {
                     key,
@@ -556,6 +697,12 @@ impl App {
         if self.resend_prompt.is_some() {
             if let Some(action) = crate::tui::keys::filter_action_for(key) {
                 self.update_resend_prompt(action);
+            }
+            return;
+        }
+        if self.insights.as_ref().is_some_and(|s| s.form.is_some()) {
+            if let Some(action) = crate::tui::keys::filter_action_for(key) {
+                self.on_form_key(action);
             }
             return;
         }
@@ -795,6 +942,26 @@ impl App {
             }
             Action::Export => self.export(),
             Action::Open => self.open(),
+            Action::Refresh => {
+                if let (Some(sid), Some(Overlay::CallDetails { .. })) =
+                    (self.current_call_sid(), &self.overlay)
+                    && let Some(state) = &mut self.insights
+                {
+                    state.fetch(&sid, true);
+                }
+            }
+            Action::Annotate => match (self.current_call_sid(), &mut self.insights) {
+                (Some(sid), Some(state)) => state.open_form(&sid),
+                (_, None) => {
+                    self.notice = Some(Notice {
+                        text: "annotations need credentials (TWILIO_ACCOUNT_SID and \
+                               TWILIO_AUTH_TOKEN, or an API key)"
+                            .into(),
+                        is_error: true,
+                    })
+                }
+                (None, Some(_)) => {}
+            },
             Action::Up
             | Action::Down
             | Action::PageUp
@@ -819,8 +986,11 @@ impl App {
             View::Calls => {
                 let index = self.selected_index();
                 if let Some(&id) = self.rows.get(index)
-                    && self.session.store.by_id(id).is_some()
+                    && let Some(record) = self.session.store.by_id(id)
                 {
+                    if let Some(state) = &mut self.insights {
+                        state.fetch(record.call_sid(), false);
+                    }
                     self.overlay = Some(Overlay::CallDetails { id, scroll: 0 });
                 }
             }
@@ -1131,7 +1301,7 @@ impl App {
         }
     }
 
-    /// `r`: opens the prompt for the URL to resend the delivery in focus to.
+    /// `R`: opens the prompt for the URL to resend the delivery in focus to.
     fn open_resend_prompt(&mut self) {
         let Some(seq) = self.delivery_in_focus().map(|d| d.seq) else {
             return self.say("r resends a delivery (Tab to the deliveries view)", true);

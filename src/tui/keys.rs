@@ -65,6 +65,10 @@ pub enum Action {
     PickerMoveUp,
     /// Column picker: move the column under the cursor down.
     PickerMoveDown,
+    /// Fetch the open call from the Voice Insights API again.
+    Refresh,
+    /// Annotate the selected or open call (Voice Insights API).
+    Annotate,
     /// Filter line: edit the text (insert, delete, move the cursor).
     FilterEdit(InputRequest),
     /// Filter line: apply the text typed (Enter).
@@ -406,6 +410,24 @@ pub const BINDINGS: &[Binding] = &[
         "done (saves the columns)",
         "done",
     ),
+    bind(
+        KeyCode::Char('a'),
+        NONE,
+        Action::Annotate,
+        &[Calls, Details],
+        "a",
+        "annotate the call",
+        "annotate",
+    ),
+    bind(
+        KeyCode::Char('r'),
+        NONE,
+        Action::Refresh,
+        &[Details],
+        "r",
+        "fetch the call again",
+        "refresh",
+    ),
     // The header's problems: `!` picks one, Enter opens its deliveries, `x` hides them all.
     bind(
         KeyCode::Char('!'),
@@ -462,11 +484,11 @@ pub const BINDINGS: &[Binding] = &[
         "",
     ),
     bind(
-        KeyCode::Char('r'),
+        KeyCode::Char('R'),
         NONE,
         Action::Resend,
         &[Deliveries, Details],
-        "r",
+        "R",
         "resend to a URL (re-signed)",
         "resend",
     ),

@@ -11,14 +11,18 @@ pub mod app;
 pub mod call_text;
 pub mod columns;
 pub mod delivery_filter;
+pub mod insights;
 pub mod keys;
-pub mod problems;
 pub mod picker;
+mod poll_status;
+pub mod problems;
 pub mod rows;
 pub mod simulation;
 pub mod theme;
 pub mod ui;
 pub mod wrap;
+
+pub use poll_status::PollStatus;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
@@ -62,6 +66,10 @@ pub struct HeaderInfo {
     pub resign_key: Option<actions::ResignKey>,
     /// `demo`: marked when the simulated Twilio stops (`--duration` elapsed).
     pub simulation_end: Option<Arc<simulation::SimulationEnd>>,
+    /// `poll`: when the Voice Insights API was last polled, and the last error.
+    pub poll: Option<std::sync::Arc<PollStatus>>,
+    /// With credentials: the Voice Insights API, for the details (`r`) and annotations (`a`).
+    pub insights: Option<crate::twilio::insights_api::InsightsClient>,
 }
 
 /// What `callwatch setup` connected, for the header line under the addresses.
@@ -140,6 +148,8 @@ pub async fn run(
 
     let mut listener_open = true;
     let mut feed = crate::ingest::DeliveryFeed::new(rx);
+    // Answers of the Voice Insights API (details, annotations), back into the app.
+    let (api_tx, mut api_rx) = mpsc::unbounded_channel::<insights::Answer>();
     let result: anyhow::Result<()> = loop {
         if app.notice.is_some() {
             let since = *notice_since.get_or_insert_with(Instant::now);
@@ -196,7 +206,13 @@ pub async fn run(
         if app.should_quit {
             break Ok(());
         }
+        if let Some(state) = &mut app.insights {
+            for request in state.take_requests() {
+                insights::spawn(state.client.clone(), request, api_tx.clone());
+            }
+        }
         tokio::select! {
+            Some(answer) = api_rx.recv() => app.on_api_answer(answer),
             // A burst costs one frame: it comes as one batch.
             batch = feed.next_batch(), if listener_open => match batch {
                 Some(batch) => batch.into_iter().for_each(|d| app.on_delivery(d)),

@@ -14,6 +14,8 @@ use crate::tui::HeaderInfo;
 /// A kind of problem: what `x` dismisses and a new one of brings the header back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ProblemKind {
+    /// `poll`: the Voice Insights API refuses or throttles the polls.
+    PollFailing,
     /// `--record` cannot write: deliveries are answered 503.
     RecordFailing,
     /// POSTs to another path than the events path.
@@ -83,7 +85,8 @@ impl Problem {
             ProblemKind::TooLarge => "verdict=too_large",
             ProblemKind::MethodNotAllowed => "verdict=method_not_allowed",
             ProblemKind::ForwardFailing => "verdict=ok",
-            ProblemKind::DebuggerAlerts
+            ProblemKind::PollFailing
+            | ProblemKind::DebuggerAlerts
             | ProblemKind::Gap
             | ProblemKind::ConnectionsClosed
             | ProblemKind::Stale
@@ -119,6 +122,15 @@ pub fn list(
             is_warning,
         })
     };
+    // `poll`: Twilio's API refuses or throttles; the sentence says what to do.
+    if let Some(error) = header.poll.as_ref().and_then(|p| p.error()) {
+        push(
+            ProblemKind::PollFailing,
+            1,
+            format!("⚠ polling the Voice Insights API fails — {error}"),
+            true,
+        );
+    }
     if let Some(error) = stats.record_error() {
         let failures = ListenerStats::get(&stats.record_failures);
         push(

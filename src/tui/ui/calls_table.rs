@@ -237,6 +237,15 @@ fn value<'a>(record: &'a CallRecord, col: Column, app: &App) -> Cow<'a, str> {
     let text: Cow<'a, str> = match col {
         Column::Started => return crate::timestamp::clock(record.started_at()).into(),
         Column::Updated => return crate::timestamp::clock(record.updated_at).into(),
+        // ✎: a person annotated the call (Voice Insights API).
+        Column::Sid
+            if app
+                .insights
+                .as_ref()
+                .is_some_and(|i| i.is_annotated(&s.call_sid)) =>
+        {
+            format!("✎{}", short_sid(&terminal_safe(&s.call_sid))).into()
+        }
         Column::Sid => short_sid(&terminal_safe(&s.call_sid)).into(),
         Column::Direction => short_direction(p.direction.as_str()).into(),
         Column::FromTo => format!(

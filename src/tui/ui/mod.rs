@@ -243,6 +243,11 @@ fn draw_hint_bar(frame: &mut Frame, area: Rect, app: &App) {
         frame.render_widget(Paragraph::new(lines), area);
         return;
     }
+    if let Some((sid, editor)) = app.insights.as_ref().and_then(|i| i.form.as_ref()) {
+        let error = app.insights.as_ref().and_then(|i| i.form_error.clone());
+        draw_annotation_line(frame, area, &theme, sid, editor, error);
+        return;
+    }
     let hints = if app.resend_prompt.is_some() {
         vec![
             ("Enter", "send"),
@@ -320,4 +325,43 @@ pub(crate) fn plain_text(lines: &[ratatui::text::Line<'_>]) -> String {
         })
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// The annotation form `a` opens, in the hint bar's line: the call, the fields typed, and why
+/// the last Enter was refused.
+fn draw_annotation_line(
+    frame: &mut Frame,
+    area: Rect,
+    theme: &Theme,
+    sid: &str,
+    editor: &tui_input::Input,
+    error: Option<String>,
+) {
+    let prompt = format!(" annotate {} ", short_sid_for_form(sid));
+    let text = crate::text::terminal_safe(editor.value()).into_owned();
+    let before: String = editor.value().chars().take(editor.cursor()).collect();
+    let cursor =
+        Span::raw(prompt.clone()).width() + Span::raw(crate::text::terminal_safe(&before)).width();
+    let mut spans = vec![Span::styled(prompt, theme.key()), Span::raw(text)];
+    match error {
+        Some(error) => spans.push(Span::styled(
+            format!("  ⚠ {}", crate::text::terminal_safe(&error)),
+            theme.warning(),
+        )),
+        None if editor.value().is_empty() => spans.push(Span::styled(
+            "answered=human|machine connectivity=… quality=echo,latency spam=false score=1-5 incident=… comment=…  (Enter saves, Esc cancels)",
+            theme.dim(),
+        )),
+        None => spans.push(Span::styled("  (Enter saves, Esc cancels)", theme.dim())),
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    let x = area.x
+        + u16::try_from(cursor)
+            .unwrap_or(u16::MAX)
+            .min(area.width.saturating_sub(1));
+    frame.set_cursor_position((x, area.y));
+}
+
+fn short_sid_for_form(sid: &str) -> String {
+    calls_table::short_sid(&crate::text::terminal_safe(sid))
 }
