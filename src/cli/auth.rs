@@ -152,6 +152,7 @@ pub fn read_auth_token_files(
         Command::Verify(a) => (&mut a.auth_token, &a.auth_token_file),
         Command::Replay(a) => (&mut a.auth_token, &a.auth_token_file),
         Command::Demo(_)
+        | Command::Kinesis(_)
         | Command::Export(_)
         | Command::Config(_)
         | Command::Completions(_)

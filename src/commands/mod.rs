@@ -7,6 +7,7 @@ pub mod config;
 pub mod demo;
 pub mod events_admin;
 pub mod export;
+pub mod kinesis;
 pub mod listen;
 pub mod man;
 pub mod replay;
