@@ -89,7 +89,7 @@ pub async fn run(args: KinesisSettings) -> anyhow::Result<()> {
     let header = HeaderInfo {
         listen_addr: "(kinesis: nothing listens)".into(),
         public_url: args.stream.describe().to_owned(),
-        url_source: "kinesis".into(),
+        url_source: crate::tui::KINESIS_SOURCE.into(),
         mode_note: Some(format!(
             "Kinesis {} ({shards} shards, from {}): {NO_SIGNATURE_NOTE}",
             args.stream.name,
