@@ -221,6 +221,20 @@ async fn trim_horizon_shows_exactly_the_calls_in_every_shard_in_their_final_stat
     // Kinesis delivers at least once: the same event twice is shown once.
     let (sid, records, _) = &put.calls[0];
     kinesis.put("calls", sid, &records[0]).await;
+    // The Sink Test's event, which `sinks validate` needs the test_id of.
+    let test_event = serde_json::json!({
+        "specversion": "1.0",
+        "type": "com.twilio.eventstreams.test-event",
+        "source": "Sink",
+        "id": "AC11111111111111111111111111111111",
+        "dataschema": "https://events-schemas.twilio.com/EventStreams.TestSink/1.json",
+        "datacontenttype": "application/json",
+        "time": "2026-06-10T06:02:54.377Z",
+        "data": {"test_id": "cae2f9e2-c277-4612-8ad3-93c1a7a3ef88"}
+    });
+    kinesis
+        .put("calls", "test", test_event.to_string().as_bytes())
+        .await;
 
     let mut viewer = Viewer::start(&kinesis, "calls", "trim-horizon");
     let reading = &viewer.lines()[0];
@@ -233,8 +247,15 @@ async fn trim_horizon_shows_exactly_the_calls_in_every_shard_in_their_final_stat
     viewer.wait_for_finals(&put.finals());
     let records: usize = put.calls.iter().map(|(_, r, _)| r.len()).sum();
     viewer.wait_for("a delivery line per record", |lines| {
-        lines.iter().filter(|l| l["type"] == "delivery").count() == records + 1
+        lines.iter().filter(|l| l["type"] == "delivery").count() == records + 2
     });
+    let tests: Vec<Value> = viewer
+        .lines()
+        .into_iter()
+        .filter(|l| l["type"] == "test_event")
+        .collect();
+    assert_eq!(tests.len(), 1, "{tests:?}");
+    assert_eq!(tests[0]["test_id"], "cae2f9e2-c277-4612-8ad3-93c1a7a3ef88");
     assert_eq!(
         viewer.finals(),
         complete(&put.finals()),
@@ -251,7 +272,7 @@ async fn trim_horizon_shows_exactly_the_calls_in_every_shard_in_their_final_stat
         });
     assert_eq!(
         verdicts,
-        BTreeMap::from([("duplicate", 1), ("ok", records)])
+        BTreeMap::from([("duplicate", 1), ("ok", records + 1)])
     );
     let read_from: BTreeSet<String> = deliveries
         .iter()
