@@ -454,3 +454,58 @@ fn without_a_region_the_error_says_where_to_give_one() {
         "{stderr}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_recorded_stream_replays_to_the_same_calls() {
+    let kinesis = Kinesalite::start();
+    kinesis.create_stream("calls", 2).await;
+    let put = calls(41, 5);
+    put.put_all(&kinesis, "calls").await;
+    let scratch = hermetic::scratch_dir();
+    let recording = scratch.join("kinesis.ndjson");
+    let out = hermetic::callwatch()
+        .args(["kinesis", "calls", "--endpoint-url", &kinesis.endpoint])
+        .args([
+            "--from",
+            "trim-horizon",
+            "--output",
+            "quiet",
+            "--duration",
+            "4",
+        ])
+        .arg("--record")
+        .arg(&recording)
+        .envs(CHILD_ENV.iter().copied())
+        .output()
+        .expect("run callwatch");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = hermetic::callwatch()
+        .args(["replay", "--max", "--output", "ndjson"])
+        .arg(&recording)
+        .output()
+        .expect("run callwatch replay");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut finals = BTreeMap::new();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let line: Value = serde_json::from_str(line).expect("JSON");
+        if line["type"] == "call" {
+            finals.insert(
+                line["call_sid"].as_str().expect("sid").to_owned(),
+                format!(
+                    "{}/{}",
+                    line["processing_state"].as_str().unwrap_or("?"),
+                    line["call_state"].as_str().unwrap_or("?")
+                ),
+            );
+        }
+    }
+    assert_eq!(finals, complete(&put.finals()));
+}
