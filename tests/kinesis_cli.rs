@@ -426,6 +426,10 @@ fn usage_errors_name_the_flag() {
         ),
         (vec!["kinesis", "calls", "--from", "yesterday"], "--from"),
         (
+            vec!["kinesis", "calls", "--from", "2999-01-01T00:00:00Z"],
+            "is in the future",
+        ),
+        (
             vec!["kinesis", "calls", "--endpoint-url", "localhost:4567"],
             "--endpoint-url",
         ),
@@ -508,4 +512,26 @@ async fn a_recorded_stream_replays_to_the_same_calls() {
         }
     }
     assert_eq!(finals, complete(&put.finals()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn from_a_time_shows_only_the_calls_put_since() {
+    let kinesis = Kinesalite::start();
+    kinesis.create_stream("calls", 2).await;
+    let before = calls(51, 3);
+    before.put_all(&kinesis, "calls").await;
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let since = OffsetDateTime::now_utc();
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let after = calls(52, 3);
+    after.put_all(&kinesis, "calls").await;
+    let from = since
+        .format(&time::format_description::well_known::Rfc3339)
+        .expect("RFC 3339");
+    let mut viewer = Viewer::start(&kinesis, "calls", &from);
+    viewer.wait_for_finals(&after.finals());
+    // Give the other calls time to show up, were they read.
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(viewer.finals(), complete(&after.finals()));
+    viewer.stop();
 }

@@ -85,6 +85,14 @@ impl KinesisArgs {
                 "--endpoint-url `{url}` must be an http:// or https:// URL"
             )));
         }
+        if let StartAt::Time(t) = self.from
+            && t > std::time::SystemTime::now()
+        {
+            return Err(UsageError(format!(
+                "--from {} is in the future: give a past time, latest or trim-horizon",
+                self.from.describe()
+            )));
+        }
         let region = self.region.or_else(|| stream.region.clone());
         Ok(KinesisSettings {
             stream,
