@@ -19,6 +19,7 @@ use aws_sdk_kinesis::Client;
 use aws_sdk_kinesis::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_kinesis::primitives::Blob;
 use aws_sdk_kinesis::types::StreamStatus;
+use aws_smithy_http_client::proxy::ProxyConfig;
 
 /// The environment a `callwatch kinesis` child needs for kinesalite: any credentials and a
 /// region, and no instance metadata lookups.
@@ -101,7 +102,19 @@ impl Kinesalite {
                 .unwrap_or_default();
             if first.starts_with("Listening at") {
                 let endpoint = format!("http://127.0.0.1:{port}");
+                // Straight to loopback: no proxy from the environment, no TLS.
+                let http = aws_smithy_http_client::Builder::new().build_with_connector_fn(
+                    |settings, _| {
+                        let mut connector = aws_smithy_http_client::Connector::builder()
+                            .proxy_config(ProxyConfig::disabled());
+                        if let Some(settings) = settings {
+                            connector = connector.connector_settings(settings.clone());
+                        }
+                        connector.build_http()
+                    },
+                );
                 let config = aws_sdk_kinesis::Config::builder()
+                    .http_client(http)
                     .behavior_version(BehaviorVersion::latest())
                     .region(Region::new("us-east-1"))
                     .endpoint_url(&endpoint)
