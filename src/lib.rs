@@ -11,6 +11,8 @@
 //!   ([`twilio::provision`]) and the one sender of signed deliveries ([`twilio::webhook`]).
 //! - [`ingest`]: the hyper listener that Twilio POSTs to; it verifies, parses, deduplicates and
 //!   answers at once, then hands [`ingest::Delivery`]s to a bounded channel.
+//! - [`kinesis`]: the other way in: reading the Amazon Kinesis stream a Twilio Kinesis sink
+//!   writes to, shard by shard, each record judged like a webhook body without a signature.
 //! - [`calls`]: the call store that merges summaries by call SID without ever regressing.
 //! - [`tui`] and [`output`]: the consumers of that channel: the live table, or ndjson /
 //!   compact lines.
@@ -43,6 +45,7 @@ pub mod commands;
 pub mod config;
 pub mod demo;
 pub mod ingest;
+pub mod kinesis;
 pub mod logging;
 pub mod monitor;
 pub mod output;

@@ -70,6 +70,7 @@ fn main() -> ExitCode {
                 commands::events_admin::run_subscriptions(a.check()?).await
             }
             Command::Types(a) => commands::events_admin::run_types(a.check()?).await,
+            Command::Kinesis(a) => commands::kinesis::run(a.check()?).await,
             Command::Replay(a) => commands::replay::run(a.check()?).await,
             Command::Export(a) => commands::export::run(a.check()?).await,
             Command::Verify(a) => commands::verify::run(a.check()?),

@@ -288,6 +288,99 @@ async fn sinks_create_json_and_description() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn sinks_create_kinesis_sends_the_stream_the_role_and_the_external_id() {
+    let fake = fake().await;
+    let arn = "arn:aws:kinesis:us-east-1:123456789012:stream/twilio-events";
+    let role = "arn:aws:iam::123456789012:role/twilio-events";
+    let run = callwatch(
+        &fake,
+        &[
+            "sinks",
+            "create",
+            "--kinesis",
+            arn,
+            "--role-arn",
+            role,
+            "--external-id",
+            "5f1c9d0e",
+        ],
+    )
+    .await;
+    run.assert_success();
+    let sinks = fake.sinks();
+    assert_eq!(sinks.len(), 1);
+    assert_eq!(sinks[0].sink_type, "kinesis");
+    // Twilio creates a Kinesis sink `initialized`: the output says how it becomes active.
+    assert_eq!(sinks[0].status, "initialized");
+    for next in [
+        format!(
+            "Created sink {} (kinesis, initialized) → {arn}",
+            sinks[0].sid
+        ),
+        format!("callwatch sinks test {}", sinks[0].sid),
+        format!("callwatch kinesis {arn} --from trim-horizon"),
+        format!(
+            "callwatch sinks validate {} --test-id TEST_ID",
+            sinks[0].sid
+        ),
+    ] {
+        assert!(run.stdout.contains(&next), "{next:?} not in {}", run.stdout);
+    }
+    let posts = requests_to(&fake, "POST", "/v1/Sinks");
+    assert_eq!(posts.len(), 1);
+    assert_eq!(posts[0].status, 201);
+    assert_eq!(posts[0].form_value("SinkType"), Some("kinesis"));
+    let configuration: Value =
+        serde_json::from_str(posts[0].form_value("SinkConfiguration").unwrap()).unwrap();
+    assert_eq!(
+        configuration,
+        serde_json::json!({"arn": arn, "role_arn": role, "external_id": "5f1c9d0e"})
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sinks_create_kinesis_needs_an_arn_a_role_and_an_external_id() {
+    let fake = fake().await;
+    let arn = "arn:aws:kinesis:us-east-1:123456789012:stream/twilio-events";
+    for (args, says) in [
+        (vec!["--kinesis", arn], "--role-arn"),
+        (
+            vec![
+                "--kinesis",
+                "twilio-events",
+                "--role-arn",
+                "arn:aws:iam::1:role/r",
+                "--external-id",
+                "x",
+            ],
+            "is a stream name",
+        ),
+        (
+            vec![
+                "--kinesis",
+                arn,
+                "--role-arn",
+                "role/r",
+                "--external-id",
+                "x",
+            ],
+            "is not an IAM role ARN",
+        ),
+        (
+            vec!["--kinesis", arn, "--public-url", "https://x.example.com/e"],
+            "cannot be used with",
+        ),
+    ] {
+        let mut argv = vec!["sinks", "create"];
+        argv.extend(args.iter().copied());
+        let run = callwatch(&fake, &argv).await;
+        assert_eq!(run.code, Some(2), "{argv:?}: {}", run.stderr);
+        assert!(run.stderr.contains(says), "{argv:?}: {}", run.stderr);
+    }
+    assert!(fake.requests().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn sinks_create_refuses_a_url_that_is_not_one() {
     let fake = fake().await;
     let run = callwatch(

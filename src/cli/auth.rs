@@ -170,6 +170,7 @@ pub fn read_auth_token_files(
         Command::Call(a) => (&mut a.api.auth_token, &a.api.auth_token_file),
         Command::Annotate(a) => (&mut a.api.auth_token, &a.api.auth_token_file),
         Command::Demo(_)
+        | Command::Kinesis(_)
         | Command::Export(_)
         | Command::Config(_)
         | Command::Completions(_)

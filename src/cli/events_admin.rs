@@ -61,15 +61,36 @@ Examples:
 pub enum SinksCommand {
     /// List the account's sinks (all pages).
     List,
-    /// Create a webhook sink that POSTs events, one per request, to a public URL.
+    /// Create a webhook sink that POSTs events, one per request, to a public URL; or, with
+    /// --kinesis, a Kinesis sink that writes them to an Amazon Kinesis stream.
     #[command(
-        after_help = "Example:\n  callwatch sinks create --public-url https://example.ngrok.app/events\n\n\
-        Then subscribe it to the seven Call Insights types:\n  callwatch subscriptions create --sink DG…"
+        after_help = "Examples:\n  callwatch sinks create --public-url https://example.ngrok.app/events\n  \
+        callwatch sinks create --kinesis arn:aws:kinesis:us-east-1:123456789012:stream/twilio-events \\\n    \
+        --role-arn arn:aws:iam::123456789012:role/twilio-events --external-id 5f1c9d0e\n\n\
+        Then subscribe it to the seven Call Insights types:\n  callwatch subscriptions create --sink DG…\n\
+        A Kinesis sink is `initialized` until validated: `sinks test`, read the test_id with\n\
+        `callwatch kinesis STREAM --from trim-horizon`, then `sinks validate SID --test-id ID`\n\
+        (README: \"Many viewers: Kinesis\" has the IAM role Twilio needs)."
     )]
     Create {
         /// The public HTTPS URL Twilio will POST events to (your tunnel + path).
-        #[arg(long, value_name = "URL", value_parser = PublicUrlParser)]
-        public_url: String,
+        #[arg(
+            long,
+            value_name = "URL",
+            value_parser = PublicUrlParser,
+            required_unless_present = "kinesis",
+            conflicts_with = "kinesis"
+        )]
+        public_url: Option<String>,
+        /// A Kinesis sink instead: the ARN of the stream Twilio writes to.
+        #[arg(long, value_name = "STREAM_ARN", value_parser = parse_kinesis_arn, requires_all = ["role_arn", "external_id"])]
+        kinesis: Option<String>,
+        /// With --kinesis: the IAM role Twilio assumes to write to the stream.
+        #[arg(long, value_name = "ROLE_ARN", requires = "kinesis", value_parser = parse_role_arn)]
+        role_arn: Option<String>,
+        /// With --kinesis: the external ID in the role's trust policy (sts:ExternalId).
+        #[arg(long, value_name = "ID", requires = "kinesis")]
+        external_id: Option<String>,
         /// A description for the sink; Twilio asks that it contain no personal data.
         #[arg(long, value_name = "TEXT", default_value = DEFAULT_SINK_DESCRIPTION)]
         description: String,
@@ -99,6 +120,36 @@ pub enum SinksCommand {
         #[arg(long, value_name = "ID")]
         test_id: String,
     },
+}
+
+/// `sinks create --kinesis`: a Kinesis stream ARN (`arn:aws:kinesis:REGION:ACCOUNT:stream/NAME`).
+fn parse_kinesis_arn(text: &str) -> Result<String, String> {
+    match crate::kinesis::StreamRef::parse(text) {
+        Ok(stream) if stream.arn.is_some() => Ok(text.to_owned()),
+        Ok(_) => Err(format!(
+            "`{text}` is a stream name: Twilio needs the stream's ARN \
+             (arn:aws:kinesis:REGION:ACCOUNT:stream/NAME)"
+        )),
+        Err(e) => Err(e),
+    }
+}
+
+/// `sinks create --role-arn`: an IAM role ARN (`arn:aws:iam::ACCOUNT:role/NAME`).
+fn parse_role_arn(text: &str) -> Result<String, String> {
+    let valid = text
+        .strip_prefix("arn:")
+        .and_then(|rest| rest.split_once(":iam::"))
+        .and_then(|(_, rest)| rest.split_once(":role/"))
+        .is_some_and(|(account, name)| {
+            !account.is_empty() && account.bytes().all(|b| b.is_ascii_digit()) && !name.is_empty()
+        });
+    if valid {
+        Ok(text.to_owned())
+    } else {
+        Err(format!(
+            "`{text}` is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)"
+        ))
+    }
 }
 
 /// `sinks create --public-url`: [`validate_public_url`], the check every public URL goes

@@ -19,6 +19,7 @@ mod error;
 mod events_admin;
 mod export;
 mod insights;
+mod kinesis;
 mod listen;
 mod man;
 mod output;
@@ -47,6 +48,7 @@ pub use insights::{
     AnnotateArgs, AnnotateSettings, CallArgs, CallSettings, PollArgs, PollSettings,
     check_annotation,
 };
+pub use kinesis::{KinesisArgs, KinesisSettings};
 pub use listen::{ListenArgs, ListenSettings, PublicUrlChoice};
 pub use man::ManArgs;
 pub use output::{ColorChoice, OutputArgs, color_enabled};
@@ -104,6 +106,9 @@ pub enum Command {
     Subscriptions(SubscriptionsArgs),
     /// List the event types Twilio offers.
     Types(TypesArgs),
+    /// Read the Amazon Kinesis stream a Twilio Kinesis sink writes to, and show its calls
+    /// (many viewers, no tunnel, replay up to the stream's retention).
+    Kinesis(KinesisArgs),
     /// Play a recording (--record) again, check its signatures, or resend it to another sink.
     Replay(ReplayArgs),
     /// Write the final state of every call in a recording as CSV or JSON.

@@ -8,6 +8,7 @@ pub mod demo;
 pub mod events_admin;
 pub mod export;
 pub mod insights;
+pub mod kinesis;
 pub mod listen;
 pub mod man;
 pub mod poll;

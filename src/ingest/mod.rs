@@ -50,6 +50,10 @@ pub const HEADER_VALUE_KEPT: usize = 512;
 /// How many bytes of headers are kept per request, names and values; the rest are counted.
 pub const HEADERS_KEPT: usize = 4096;
 
+/// The method of a delivery read from a Kinesis stream (`callwatch kinesis`) rather than
+/// POSTed: its path is `SHARD/SEQUENCE`, it carries no signature.
+pub const KINESIS_METHOD: &str = "KINESIS";
+
 /// One request to the events path, judged and answered.
 #[derive(Debug, Clone)]
 pub struct Delivery {

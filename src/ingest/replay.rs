@@ -243,7 +243,8 @@ pub fn rejudge(judge: &Judge, rec: &RecordedDelivery, seq: u64) -> Delivery {
         DeliveryVerdict::from_name(&rec.verdict, rec.reason.as_deref()).unwrap_or_else(|| {
             DeliveryVerdict::Malformed(format!("recorded verdict `{}`", rec.verdict))
         });
-    let never_judged = rec.method != "POST"
+    // A Kinesis record is judged like a POST body (it has no signature to check).
+    let never_judged = (rec.method != "POST" && rec.method != super::KINESIS_METHOD)
         || matches!(
             recorded,
             DeliveryVerdict::TooLarge

@@ -72,6 +72,10 @@ pub struct HeaderInfo {
     pub insights: Option<crate::twilio::insights_api::InsightsClient>,
 }
 
+/// The [`HeaderInfo::url_source`] of `callwatch kinesis`: the header names the stream instead
+/// of a listening address and public URL.
+pub const KINESIS_SOURCE: &str = "kinesis";
+
 /// What `callwatch setup` connected, for the header line under the addresses.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SinkInfo {

@@ -46,7 +46,11 @@ pub struct Sink {
 impl Sink {
     /// The webhook URL Twilio POSTs to, for webhook sinks.
     pub fn destination(&self) -> Option<&str> {
-        self.sink_configuration.get("destination")?.as_str()
+        let config = &self.sink_configuration;
+        config
+            .get("destination")
+            .or_else(|| config.get("arn"))?
+            .as_str()
     }
 
     /// Twilio delivers only to active sinks (and subscribes only them, error 91100).
@@ -210,6 +214,30 @@ impl EventsClient {
                 "SinkConfiguration",
                 webhook_sink_configuration(destination, batch_events),
             ),
+        ];
+        let url = self.rest.endpoint(&["v1", "Sinks"]);
+        self.rest.call(Method::POST, url, Some(&form)).await
+    }
+
+    /// `POST /v1/Sinks`: a Kinesis sink writing to the stream `arn` through the IAM role
+    /// `role_arn`, assumed with `external_id`. Twilio creates it `initialized`: it becomes active
+    /// once its test event, read from the stream, is validated.
+    pub async fn create_kinesis_sink(
+        &self,
+        arn: &str,
+        role_arn: &str,
+        external_id: &str,
+        description: &str,
+    ) -> Result<Sink, ApiError> {
+        let configuration = serde_json::json!({
+            "arn": arn,
+            "role_arn": role_arn,
+            "external_id": external_id,
+        });
+        let form = [
+            ("Description", description.to_owned()),
+            ("SinkType", "kinesis".to_owned()),
+            ("SinkConfiguration", configuration.to_string()),
         ];
         let url = self.rest.endpoint(&["v1", "Sinks"]);
         self.rest.call(Method::POST, url, Some(&form)).await

@@ -1153,6 +1153,31 @@ fn parse_sink_configuration(sink_type: &str, raw: &str) -> Result<Value, String>
             return Err(format!("Unknown field {unknown:?} in SinkConfiguration"));
         }
     }
+    // A Kinesis sink: the stream, the role Twilio assumes and its external ID (the OpenAPI
+    // description's example configuration).
+    if sink_type == "kinesis" {
+        for (field, prefix) in [
+            ("arn", "arn:aws:kinesis:"),
+            ("role_arn", "arn:aws:iam::"),
+            ("external_id", ""),
+        ] {
+            let value = object
+                .get(field)
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            if value.is_empty() || !value.starts_with(prefix) {
+                return Err(format!(
+                    "SinkConfiguration.{field} is missing or invalid, got {value:?}"
+                ));
+            }
+        }
+        if let Some(unknown) = object
+            .keys()
+            .find(|k| !matches!(k.as_str(), "arn" | "role_arn" | "external_id"))
+        {
+            return Err(format!("Unknown field {unknown:?} in SinkConfiguration"));
+        }
+    }
     Ok(configuration)
 }
 

@@ -44,6 +44,8 @@ const REMOVED_PREFIXES: &[&str] = &[
     "MIMALLOC_",
     "NGROK_",
     "TUNNEL_",
+    // The AWS SDK's credentials, region, profile and endpoints (`kinesis`).
+    "AWS_",
     // reqwest sends through these, loopback included (`send`, `replay`, `sinks`, `setup`).
     "HTTP_PROXY",
     "HTTPS_PROXY",

@@ -29,14 +29,43 @@ pub async fn run_sinks(settings: SinksSettings) -> anyhow::Result<()> {
         }
         SinksCommand::Create {
             public_url,
+            kinesis,
+            role_arn,
+            external_id,
             description,
         } => {
-            let sink = client
-                .create_sink(&public_url, &description, false)
-                .await
-                .with_context(|| {
-                    format!("could not create a sink for {}", display_url(&public_url))
-                })?;
+            let (sink, public_url) = match (kinesis, role_arn, external_id, public_url) {
+                (Some(arn), Some(role_arn), Some(external_id), _) => {
+                    let sink = client
+                        .create_kinesis_sink(&arn, &role_arn, &external_id, &description)
+                        .await
+                        .with_context(|| format!("could not create a Kinesis sink for {arn}"))?;
+                    if json {
+                        return print_json(&sink);
+                    }
+                    return print_text(&format!(
+                        "Created sink {sid} (kinesis, {status}) → {arn}\n\
+                         Twilio activates it once its test event is validated:\n  \
+                         callwatch sinks test {sid}\n  \
+                         callwatch kinesis {arn} --from trim-horizon   # shows the test_id\n  \
+                         callwatch sinks validate {sid} --test-id TEST_ID\n  \
+                         callwatch subscriptions create --sink {sid}\n",
+                        sid = sink.sid,
+                        status = or_dash(sink.status.as_deref()),
+                    ));
+                }
+                (_, _, _, Some(public_url)) => {
+                    let sink = client
+                        .create_sink(&public_url, &description, false)
+                        .await
+                        .with_context(|| {
+                            format!("could not create a sink for {}", display_url(&public_url))
+                        })?;
+                    (sink, public_url)
+                }
+                // clap requires --public-url or --kinesis with its role and external ID.
+                _ => anyhow::bail!("sinks create needs --public-url URL or --kinesis ARN"),
+            };
             if json {
                 return print_json(&sink);
             }
@@ -72,6 +101,14 @@ pub async fn run_sinks(settings: SinksSettings) -> anyhow::Result<()> {
                 return print_json(&SinkResult { sid, result });
             }
             let destination = display_url(sink.destination().unwrap_or("the sink's destination"));
+            if sink.sink_type.as_deref() == Some("kinesis") {
+                return print_text(&format!(
+                    "Test of sink {sid}: {result}\n\
+                     Twilio will write a com.twilio.eventstreams.test-event to the stream {destination}.\n\
+                     `callwatch kinesis {destination} --from trim-horizon` shows its test_id; confirm it with\n  \
+                     callwatch sinks validate {sid} --test-id TEST_ID\n"
+                ));
+            }
             print_text(&format!(
                 "Test of sink {sid}: {result}\n\
                  Twilio will POST a signed com.twilio.eventstreams.test-event to {destination}.\n\

@@ -159,6 +159,8 @@ fn delivery_row<'a>(
         .map(|diag| diag.hint.clone())
         .or_else(|| match &d.verdict {
             crate::ingest::DeliveryVerdict::Malformed(m) => Some(m.clone()),
+            // A Kinesis record says where it was read: SHARD/SEQUENCE.
+            _ if d.method == crate::ingest::KINESIS_METHOD => Some(d.path.clone()),
             _ => None,
         })
         .unwrap_or_default();
@@ -167,6 +169,8 @@ fn delivery_row<'a>(
     let events = terminal_safe(&events).into_owned();
     Row::new(columns.iter().map(|&(col, _, w)| match col {
         Col::Time => Cell::from(crate::timestamp::clock(d.received_at)),
+        // `KINESIS` does not fit the column: a record read from the stream.
+        Col::Method if d.method == crate::ingest::KINESIS_METHOD => Cell::from("STREAM"),
         Col::Method => Cell::from(terminal_safe(&d.method)),
         Col::Status => Cell::from(Span::styled(d.status.to_string(), verdict_style)),
         Col::Verdict => Cell::from(Span::styled(d.verdict.as_str(), verdict_style)),

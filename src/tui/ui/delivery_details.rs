@@ -60,10 +60,16 @@ fn lines_as_received(d: &Delivery, theme: &Theme, mask: bool) -> Vec<Line<'stati
     } else {
         format!("?{}", d.query)
     };
-    out.push(Line::from(Span::styled(
-        format!("{} {}{} HTTP/1.1", d.method, d.path, query),
-        theme.title(),
-    )));
+    // A Kinesis record has no request line: its shard and sequence number instead.
+    let first = match d.path.split_once('/') {
+        Some((shard, sequence)) if d.method == crate::ingest::KINESIS_METHOD => {
+            format!(
+                "Kinesis record: {shard}, sequence {sequence} (IAM-authenticated, no signature)"
+            )
+        }
+        _ => format!("{} {}{} HTTP/1.1", d.method, d.path, query),
+    };
+    out.push(Line::from(Span::styled(first, theme.title())));
     out.push(Line::raw(format!(
         "received {}  answered {}  in {}",
         crate::timestamp::rfc3339(d.received_at),
@@ -80,7 +86,19 @@ fn lines_as_received(d: &Delivery, theme: &Theme, mask: bool) -> Vec<Line<'stati
     };
     out.push(Line::from(vec![
         Span::styled(d.verdict.as_str().to_owned(), style),
-        Span::raw(format!(" — {}", explain(&d.verdict))),
+        Span::raw(format!(
+            " — {}",
+            if d.method == crate::ingest::KINESIS_METHOD && d.verdict.is_accepted() {
+                // No signature to verify: IAM let callwatch read the stream.
+                match d.verdict {
+                    crate::ingest::DeliveryVerdict::Ok => "read from the stream; events applied.",
+                    _ => "read from the stream; every event in it was seen before.",
+                }
+                .to_owned()
+            } else {
+                explain(&d.verdict)
+            }
+        )),
     ]));
     if let Some(diag) = &d.diagnosis {
         out.push(Line::from(vec![

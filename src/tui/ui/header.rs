@@ -71,14 +71,22 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let stats = &app.stats;
     let store = &app.session.store;
 
-    let mut where_line = vec![
-        Span::styled("callwatch", theme.title()),
-        Span::styled("  listening ", theme.dim()),
-        Span::raw(h.listen_addr.clone()),
-        Span::styled("  public URL ", theme.dim()),
-        Span::raw(h.public_url.clone()),
-    ];
-    if !h.url_source.is_empty() {
+    let mut where_line = vec![Span::styled("callwatch", theme.title())];
+    if h.url_source == crate::tui::KINESIS_SOURCE {
+        // `callwatch kinesis`: nothing listens, the public URL is the stream.
+        where_line.extend([
+            Span::styled("  reading Kinesis stream ", theme.dim()),
+            Span::raw(h.public_url.clone()),
+        ]);
+    } else {
+        where_line.extend([
+            Span::styled("  listening ", theme.dim()),
+            Span::raw(h.listen_addr.clone()),
+            Span::styled("  public URL ", theme.dim()),
+            Span::raw(h.public_url.clone()),
+        ]);
+    }
+    if !h.url_source.is_empty() && h.url_source != crate::tui::KINESIS_SOURCE {
         where_line.push(Span::styled(format!(" ({})", h.url_source), theme.dim()));
     }
     // The mode (demo, replay, resumed) comes first, where 80 columns still show it; once a
