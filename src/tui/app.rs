@@ -497,6 +497,7 @@ impl App {
         match (&self.overlay, self.view) {
             (Some(Overlay::Help { .. }), _) => Context::Help,
             (Some(Overlay::ColumnPicker(_)), _) => Context::Picker,
+            (Some(Overlay::DeliveryDetails { .. }), _) => Context::DeliveryDetails,
             (Some(_), _) => Context::Details,
             (None, _) if self.problem_focus.is_some() => Context::Problems,
             (None, View::Calls) => Context::Calls,
@@ -1408,7 +1409,10 @@ impl App {
         let Some(newest) = newest.map(|d| d.seq) else {
             return self.say(format!("no delivery of {shown} is kept"), true);
         };
-        if self.show_deliveries_filtered(&format!("sid={sid}")).is_err() {
+        if self
+            .show_deliveries_filtered(&format!("sid={sid}"))
+            .is_err()
+        {
             return;
         }
         self.selected_delivery = Some(newest);

@@ -96,8 +96,10 @@ pub enum Context {
     Deliveries,
     /// The stats view.
     Stats,
-    /// A call's or a delivery's details.
+    /// A call's details (or text copied, shown to select by hand).
     Details,
+    /// A delivery's details.
+    DeliveryDetails,
     /// The help overlay.
     Help,
     /// Picking one of the header's problems (after `!`).
@@ -125,11 +127,28 @@ pub struct Binding {
     pub hint: &'static str,
 }
 
-use Context::{Calls, Deliveries, Details, Help, Picker, Problems, Stats};
+use Context::{Calls, Deliveries, DeliveryDetails, Details, Help, Picker, Problems, Stats};
 
-const ALL: &[Context] = &[Calls, Deliveries, Stats, Details, Help, Problems, Picker];
+const ALL: &[Context] = &[
+    Calls,
+    Deliveries,
+    Stats,
+    Details,
+    DeliveryDetails,
+    Help,
+    Problems,
+    Picker,
+];
 const TABLES: &[Context] = &[Calls, Deliveries];
-const SCROLLING: &[Context] = &[Calls, Deliveries, Details, Help, Problems, Picker];
+const SCROLLING: &[Context] = &[
+    Calls,
+    Deliveries,
+    Details,
+    DeliveryDetails,
+    Help,
+    Problems,
+    Picker,
+];
 const VIEWS: &[Context] = &[Calls, Deliveries, Stats];
 const NONE: KeyModifiers = KeyModifiers::NONE;
 const CTRL: KeyModifiers = KeyModifiers::CONTROL;
@@ -469,7 +488,7 @@ pub const BINDINGS: &[Binding] = &[
         KeyCode::Char('y'),
         NONE,
         Action::Copy,
-        &[Calls, Deliveries, Details],
+        &[Calls, Deliveries, Details, DeliveryDetails],
         "y",
         "copy SID / delivery as curl",
         "copy",
@@ -478,7 +497,7 @@ pub const BINDINGS: &[Binding] = &[
         KeyCode::Char('v'),
         NONE,
         Action::CopyVerify,
-        &[Deliveries, Details],
+        &[Deliveries, DeliveryDetails],
         "v",
         "copy as `callwatch verify`",
         "",
@@ -487,7 +506,7 @@ pub const BINDINGS: &[Binding] = &[
         KeyCode::Char('R'),
         NONE,
         Action::Resend,
-        &[Deliveries, Details],
+        &[Deliveries, DeliveryDetails],
         "R",
         "resend to a URL (re-signed)",
         "resend",
@@ -496,7 +515,7 @@ pub const BINDINGS: &[Binding] = &[
         KeyCode::Char('J'),
         NONE,
         Action::Jump,
-        &[Calls, Deliveries, Details],
+        &[Calls, Deliveries, Details, DeliveryDetails],
         "J",
         "jump: call ↔ its deliveries",
         "jump",
@@ -847,7 +866,8 @@ fn contexts_label(contexts: &[Context]) -> String {
             Calls => "calls",
             Deliveries => "deliveries",
             Stats => "stats",
-            Details => "details",
+            Details => "call details",
+            DeliveryDetails => "delivery details",
             Help => "help",
             Problems => "problems",
             Picker => "column picker",
