@@ -179,3 +179,49 @@ fn a_listed_summary_with_an_annotation_marks_the_call() {
     assert!(state.is_annotated(other));
     assert!(!state.is_annotated(SID));
 }
+
+/// The screen as text, drawn at `w`×`h`.
+fn screen(app: &App, w: u16, h: u16) -> String {
+    let mut terminal =
+        ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).expect("terminal");
+    terminal
+        .draw(|f| callwatch::tui::ui::draw(f, app))
+        .expect("draw");
+    let buffer = terminal.backend().buffer();
+    (0..h)
+        .map(|y| (0..w).map(|x| buffer[(x, y)].symbol()).collect::<String>())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn the_poll_header_says_where_calls_come_from_and_when_the_last_poll_was() {
+    let status = Arc::new(callwatch::tui::PollStatus::default());
+    let header = HeaderInfo {
+        listen_addr: "nothing (polling, no tunnel)".into(),
+        public_url: "https://insights.twilio.com/v1/Voice/Summaries every 30s".into(),
+        url_source: "Voice Insights API".into(),
+        poll: Some(Arc::clone(&status)),
+        ..HeaderInfo::default()
+    };
+    let mut app = App::new(Arc::new(ListenerStats::default()), header);
+    app.prepare_frame();
+    let before = screen(&app, 120, 24);
+    assert!(
+        before.contains("polling https://insights.twilio.com/v1/Voice/Summaries every 30s"),
+        "{before}"
+    );
+    assert!(before.contains("last poll not yet"), "{before}");
+    assert!(!before.contains("public URL"), "{before}");
+
+    status.succeeded(app.now - std::time::Duration::from_secs(12));
+    let after = screen(&app, 120, 24);
+    assert!(after.contains("last poll 12s ago"), "{after}");
+
+    status.failed("Twilio answered 429: too many requests; polling slows down".into());
+    let failing = screen(&app, 120, 24);
+    assert!(
+        failing.contains("⚠ polling the Voice Insights API fails — Twilio answered 429"),
+        "{failing}"
+    );
+}

@@ -108,7 +108,7 @@ pub async fn run(settings: PollSettings) -> anyhow::Result<()> {
         public_url: source,
         url_source: "Voice Insights API".into(),
         mode_note: Some(format!(
-            "poll: calls since {} from the Voice Insights API",
+            "poll: calls since {}",
             crate::timestamp::clock(start)
         )),
         color: settings.color,

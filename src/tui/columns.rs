@@ -45,7 +45,7 @@ const fn entry(
 pub const COLUMNS: &[ColumnSpec] = &[
     entry(Column::Started, (8, 8), 3, 7),
     entry(Column::Updated, (8, 8), 16, 16),
-    entry(Column::Sid, (11, 11), 2, 2),
+    entry(Column::Sid, (11, 12), 2, 2),
     entry(Column::Direction, (8, 8), 13, 13),
     entry(Column::FromTo, (13, 29), 6, 8),
     entry(Column::CallType, (8, 8), 12, 12),

@@ -179,6 +179,10 @@ fn delivery_row<'a>(
         Col::Took => Cell::from(human_duration(d.handling)),
         Col::Why => Cell::from(why.clone()),
         Col::Sid => Cell::from(sid_text(&d.call_sids, w)),
+        // A Kinesis record's path is SHARD/SEQUENCE: the shard fits (`shard 3`), WHY has both.
+        Col::Path if d.method == crate::ingest::KINESIS_METHOD => {
+            Cell::from(fit(&short_shard(&terminal_safe(&d.path)), usize::from(w)))
+        }
         Col::Path => Cell::from(fit(&terminal_safe(&d.path), usize::from(w))),
         Col::Forward => {
             let text = forward.clone().unwrap_or_default();
@@ -190,6 +194,19 @@ fn delivery_row<'a>(
             Cell::from(Span::styled(text, style))
         }
     }))
+}
+
+/// `shard 3` for `shardId-000000000003/4958…`: the shard a Kinesis record was read from, short
+/// enough for the PATH column; any other path is kept as it is.
+fn short_shard(path: &str) -> String {
+    let shard = path.split('/').next().unwrap_or(path);
+    match shard.strip_prefix("shardId-") {
+        Some(n) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => {
+            let n = n.trim_start_matches('0');
+            format!("shard {}", if n.is_empty() { "0" } else { n })
+        }
+        _ => shard.to_owned(),
+    }
 }
 
 /// The call SIDs of a delivery in `width` columns: the first (shortened when the column is
@@ -285,7 +302,7 @@ pub fn human_duration(d: std::time::Duration) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::short_type;
+    use super::{short_shard, short_type};
     use crate::twilio::cloudevent::{COMPLETE_TYPE, INSIGHTS_TYPES, TEST_EVENT_TYPE};
 
     #[test]
@@ -306,5 +323,18 @@ mod tests {
         assert_eq!(short_type(COMPLETE_TYPE), "complete");
         assert_eq!(short_type(TEST_EVENT_TYPE), "test");
         assert_eq!(short_type("com.example.other"), "com.example.other");
+    }
+
+    #[test]
+    fn a_kinesis_path_shows_its_shard_short() {
+        assert_eq!(
+            short_shard(
+                "shardId-000000000003/49590338271490256608559692538361571095921575989136588898"
+            ),
+            "shard 3"
+        );
+        assert_eq!(short_shard("shardId-000000000000/1"), "shard 0");
+        assert_eq!(short_shard("shardId-000000000012"), "shard 12");
+        assert_eq!(short_shard("shardId-x/1"), "shardId-x");
     }
 }

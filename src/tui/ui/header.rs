@@ -78,6 +78,23 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             Span::styled("  reading Kinesis stream ", theme.dim()),
             Span::raw(h.public_url.clone()),
         ]);
+    } else if let Some(poll) = &h.poll {
+        // `callwatch poll`: nothing listens; the calls come from the API, listed again and again.
+        let last = poll.last_success().map_or_else(
+            || "not yet".to_owned(),
+            |at| {
+                format!(
+                    "{} ago",
+                    age(app.now.duration_since(at).unwrap_or_default())
+                )
+            },
+        );
+        where_line.extend([
+            Span::styled("  polling ", theme.dim()),
+            Span::raw(h.public_url.clone()),
+            Span::styled("  last poll ", theme.dim()),
+            Span::raw(last),
+        ]);
     } else {
         where_line.extend([
             Span::styled("  listening ", theme.dim()),
@@ -86,7 +103,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             Span::raw(h.public_url.clone()),
         ]);
     }
-    if !h.url_source.is_empty() && h.url_source != crate::tui::KINESIS_SOURCE {
+    if !h.url_source.is_empty() && h.url_source != crate::tui::KINESIS_SOURCE && h.poll.is_none() {
         where_line.push(Span::styled(format!(" ({})", h.url_source), theme.dim()));
     }
     // The mode (demo, replay, resumed) comes first, where 80 columns still show it; once a
