@@ -337,3 +337,43 @@ fn every_help_line_fits_80_columns() {
         assert!(joined.contains(&contexts), "{contexts}");
     }
 }
+
+#[test]
+fn a_call_left_answered_stops_its_clock_when_the_simulation_ends() {
+    let end = Arc::new(SimulationEnd::default());
+    let mut app = app_with_calls(
+        1,
+        HeaderInfo {
+            simulation_end: Some(Arc::clone(&end)),
+            ..header()
+        },
+    );
+    // Answered 30 s before now, by its gateway progress event.
+    let at = callwatch::timestamp::rfc3339(UNIX_EPOCH + Duration::from_secs(NOW_S - 30));
+    let body = format!(
+        r#"[{{"specversion":"1.0","type":"com.twilio.voice.insights.call-event.gateway",
+        "id":"EZ00000000000000000000000000000042","source":"/v1/Voice/Insights","time":"{at}",
+        "data":{{"call_sid":"CA00000000000000000000000000000042","name":"answered",
+        "group":"call","edge":"carrier_edge","level":"INFO","timestamp":"{at}"}}}}]"#
+    );
+    let events = parse_delivery(body.as_bytes()).expect("parse");
+    app.on_delivery(Delivery::accepted(
+        10_001,
+        UNIX_EPOCH + Duration::from_secs(NOW_S - 30),
+        events,
+    ));
+    app.on_tick(UNIX_EPOCH + Duration::from_secs(NOW_S));
+    app.prepare_frame();
+    assert!(words(&app, 120, 40).contains("● 0:30"));
+    // A minute later, while the simulation runs, the clock runs.
+    app.on_tick(UNIX_EPOCH + Duration::from_secs(NOW_S + 60));
+    app.prepare_frame();
+    assert!(words(&app, 120, 40).contains("● 1:30"));
+    // It ends; two minutes on, the clock still says when it stopped.
+    end.mark(UNIX_EPOCH + Duration::from_secs(NOW_S + 60));
+    app.on_tick(UNIX_EPOCH + Duration::from_secs(NOW_S + 180));
+    app.prepare_frame();
+    let after = words(&app, 120, 40);
+    assert!(after.contains("● 1:30"), "{after}");
+    assert!(!after.contains("● 3:30"), "{after}");
+}

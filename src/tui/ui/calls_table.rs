@@ -255,7 +255,9 @@ fn value<'a>(record: &'a CallRecord, col: Column, app: &App) -> Cow<'a, str> {
         )
         .into(),
         Column::CallType => s.call_type.as_str().into(),
-        Column::State => match running_for(record, app.now) {
+        // Once a demo's simulation has ended, no call it left answered runs on: its clock
+        // stops there.
+        Column::State => match running_for(record, clock_until(app)) {
             // A call in progress: the mark and how long it has been going.
             Some(running) => format!("{IN_PROGRESS_MARK} {}", clock_duration(running)).into(),
             None => dash(s.call_state.as_str()).into(),
@@ -361,6 +363,16 @@ pub fn fit(text: &str, width: usize) -> String {
         out.push('…');
         out
     }
+}
+
+/// Until when a call in progress has been running: now, or when a demo's simulation ended.
+fn clock_until(app: &App) -> std::time::SystemTime {
+    let ended = app
+        .header
+        .simulation_end
+        .as_deref()
+        .and_then(|e| e.ended_at());
+    ended.map_or(app.now, |end| end.min(app.now))
 }
 
 #[cfg(test)]
