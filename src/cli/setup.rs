@@ -6,8 +6,11 @@ use std::time::Duration;
 use clap::Args;
 
 use super::events_admin::types_help;
-use super::{ListenArgs, ListenSettings, UsageError, resolve_event_types};
+use super::{KinesisSettings, ListenArgs, ListenSettings, UsageError, resolve_event_types};
+use crate::kinesis::{StartAt, StreamRef};
+use crate::session::ViewOptions;
 use crate::twilio::api::{CredentialKind, Credentials, EventsClient};
+use crate::twilio::provision::KinesisTarget;
 
 /// `callwatch setup`: every `listen` flag, and what the Sink Test needs.
 #[derive(Debug, Clone, Args)]
@@ -45,6 +48,52 @@ pub struct SetupArgs {
     pub cleanup: bool,
     #[arg(long, value_name = "GROUP|TYPE", num_args = 1.., help = types_help!())]
     pub types: Vec<String>,
+    /// Set up a Kinesis sink writing to this stream (its ARN) instead of a webhook: no
+    /// listener, no tunnel; the test event is read back from the stream, then the stream is
+    /// shown like `callwatch kinesis` shows it.
+    #[arg(
+        long,
+        value_name = "STREAM_ARN",
+        requires_all = ["role_arn", "external_id"],
+        conflicts_with_all = ["public_url", "tunnel", "trust_forwarded_headers"]
+    )]
+    pub kinesis: Option<String>,
+    /// With --kinesis: the IAM role Twilio assumes to write to the stream.
+    #[arg(long, value_name = "ROLE_ARN", requires = "kinesis")]
+    pub role_arn: Option<String>,
+    /// With --kinesis: the external ID the role's trust policy asks Twilio for.
+    #[arg(long, value_name = "ID", requires = "kinesis")]
+    pub external_id: Option<String>,
+    /// With --kinesis: the AWS region to read the stream in [default: the ARN's].
+    #[arg(long, value_name = "REGION", requires = "kinesis")]
+    pub region: Option<String>,
+    /// With --kinesis: a Kinesis endpoint instead of AWS's (a VPC endpoint, a local Kinesis).
+    #[arg(long, value_name = "URL", requires = "kinesis")]
+    pub endpoint_url: Option<String>,
+}
+
+/// Which sink `setup` sets up: a webhook it listens for, or a Kinesis stream it reads.
+pub enum SetupMode {
+    /// `--public-url` / `--tunnel`: the webhook flow.
+    Webhook(SetupSettings),
+    /// `--kinesis`: the Kinesis flow.
+    Kinesis(KinesisSetupSettings),
+}
+
+/// What `setup --kinesis` runs with.
+pub struct KinesisSetupSettings {
+    /// The Events API client.
+    pub client: EventsClient,
+    /// The stream, the role and the external ID the sink is configured with.
+    pub target: KinesisTarget,
+    /// How the stream is read and shown afterwards (`from` is set when the test starts).
+    pub view: KinesisSettings,
+    /// `--test-timeout`.
+    pub test_timeout: Duration,
+    /// `--cleanup`.
+    pub cleanup: bool,
+    /// The event types to subscribe the sink to.
+    pub types: Vec<String>,
 }
 
 /// What `setup` runs with: its flags, checked and typed. Built in one step by
@@ -66,6 +115,82 @@ pub struct SetupSettings {
 }
 
 impl SetupArgs {
+    /// Checks the flags of `setup` and turns them into the [`SetupMode`] they ask for.
+    pub fn check_mode(self) -> Result<SetupMode, UsageError> {
+        if self.kinesis.is_some() {
+            self.check_kinesis().map(SetupMode::Kinesis)
+        } else {
+            self.check().map(SetupMode::Webhook)
+        }
+    }
+
+    /// Checks the flags of `setup --kinesis`: an ARN (Twilio needs one), the role and the
+    /// external ID, the credentials (no Auth Token needed: nothing is signed), `--api-base`.
+    fn check_kinesis(self) -> Result<KinesisSetupSettings, UsageError> {
+        let types = resolve_event_types(&self.types)?;
+        let (Some(arn), Some(role_arn), Some(external_id)) =
+            (self.kinesis, self.role_arn, self.external_id)
+        else {
+            return Err(UsageError(
+                "setup --kinesis needs --role-arn ROLE_ARN and --external-id ID".into(),
+            ));
+        };
+        let stream = StreamRef::parse(&arn).map_err(|e| UsageError(format!("--kinesis: {e}")))?;
+        if stream.arn.is_none() {
+            return Err(UsageError(format!(
+                "--kinesis `{arn}`: Twilio needs the stream's ARN \
+                 (arn:aws:kinesis:REGION:ACCOUNT:stream/NAME), not its name"
+            )));
+        }
+        if !role_arn.starts_with("arn:") || !role_arn.contains(":iam::") {
+            return Err(UsageError(format!(
+                "--role-arn `{role_arn}` is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)"
+            )));
+        }
+        if external_id.trim().is_empty() {
+            return Err(UsageError("--external-id must not be empty".into()));
+        }
+        if let Some(url) = &self.endpoint_url
+            && !(url.starts_with("http://") || url.starts_with("https://"))
+        {
+            return Err(UsageError(format!(
+                "--endpoint-url `{url}` must be an http:// or https:// URL"
+            )));
+        }
+        let api = &self.listen.api;
+        let credentials = api.credentials().map_err(|e| UsageError(e.to_string()))?;
+        let client = EventsClient::new(&api.api_base, credentials)
+            .map_err(|e| UsageError(format!("--api-base: {e}")))?;
+        let output = &self.listen.output;
+        let region = self.region.or_else(|| stream.region.clone());
+        let view = KinesisSettings {
+            stream,
+            region,
+            endpoint_url: self.endpoint_url,
+            from: StartAt::Latest,
+            duration: None,
+            record: self.listen.record,
+            view: ViewOptions {
+                max_calls: self.listen.max_calls,
+                ..output.view_options()?
+            },
+            output: output.mode(),
+            color: output.color_enabled(),
+        };
+        Ok(KinesisSetupSettings {
+            client,
+            target: KinesisTarget {
+                arn,
+                role_arn,
+                external_id,
+            },
+            view,
+            test_timeout: Duration::from_secs(self.test_timeout),
+            cleanup: self.cleanup,
+            types,
+        })
+    }
+
     /// Checks the flags of `setup` together (credentials, `--api-base`, then every `listen`
     /// check) and turns them into [`SetupSettings`].
     pub fn check(self) -> Result<SetupSettings, UsageError> {

@@ -138,7 +138,7 @@ pub async fn run(args: KinesisSettings) -> anyhow::Result<()> {
 
 /// The Kinesis client: region and credentials from the AWS SDK's chain, `--region` and
 /// `--endpoint-url` over it.
-async fn client(args: &KinesisSettings) -> anyhow::Result<aws_sdk_kinesis::Client> {
+pub(crate) async fn client(args: &KinesisSettings) -> anyhow::Result<aws_sdk_kinesis::Client> {
     let mut loader = aws_config::defaults(BehaviorVersion::latest());
     if let Some(region) = &args.region {
         loader = loader.region(Region::new(region.clone()));

@@ -1408,7 +1408,10 @@ impl App {
         let Some(newest) = newest.map(|d| d.seq) else {
             return self.say(format!("no delivery of {shown} is kept"), true);
         };
-        if self.show_deliveries_filtered(&format!("sid={sid}")).is_err() {
+        if self
+            .show_deliveries_filtered(&format!("sid={sid}"))
+            .is_err()
+        {
             return;
         }
         self.selected_delivery = Some(newest);
