@@ -10,23 +10,22 @@
 //! sink `initialized` and subscribes only active sinks (error 91100). Every step is a `✓` or `✗`
 //! line on stderr, printed by [`super::setup`]'s helpers; `--cleanup` works as there.
 
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use anyhow::Context;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::Instant;
 
 use super::Reported;
+use super::kinesis::Reading;
 use super::setup::{Connected, Failure, Progress, Steps, finish};
 use crate::cli::{DEFAULT_SINK_DESCRIPTION, KinesisSetupSettings};
 use crate::kinesis::{KinesisRecord, StartAt, read_stream};
 use crate::monitor::CHANNEL_CAPACITY;
 use crate::output::{OutputMode, ndjson};
+use crate::shutdown::ShutdownSignals;
 use crate::twilio::cloudevent::{DeliveredEvent, parse_delivery};
 use crate::twilio::provision::{self, Created, SinkOutcome};
-
-/// How far before "now" the stream is read: room for a clock a little ahead of Kinesis's.
-const CLOCK_SLACK: Duration = Duration::from_secs(2);
 
 /// The AWS account Twilio writes to Kinesis from (the role's trust policy names it).
 const TWILIO_AWS_ACCOUNT: &str = "arn:aws:iam::177261743968:root";
@@ -34,19 +33,22 @@ const TWILIO_AWS_ACCOUNT: &str = "arn:aws:iam::177261743968:root";
 /// Runs `setup --kinesis`, then shows the stream until the user quits; exits 1 (after saying
 /// why) when a step fails.
 pub async fn run(args: KinesisSetupSettings) -> anyhow::Result<()> {
+    // Caught from here on, for the whole run: one sent between two steps is not lost.
+    let mut signals = ShutdownSignals::install().context("catching Ctrl-C and SIGTERM")?;
     let progress = Progress::for_stderr();
     let arn = args.target.arn.clone();
     let kinesis = super::kinesis::client(&args.view).await?;
 
-    // Read from just before anything is asked of Twilio: the test event is written after.
-    let reading_from = SystemTime::now() - CLOCK_SLACK;
+    // Every shard's iterator is taken (at its newest record) before anything is asked of
+    // Twilio: the test event, written after, is read; older ones (an earlier run's) are not,
+    // whatever the clocks say.
     let (records_tx, mut records_rx) = mpsc::channel::<KinesisRecord>(CHANNEL_CAPACITY);
     let (started_tx, started_rx) = oneshot::channel();
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut reader = tokio::spawn(read_stream(
         kinesis,
         args.view.stream.clone(),
-        StartAt::Time(reading_from),
+        StartAt::Latest,
         records_tx,
         started_tx,
         stop_rx,
@@ -72,35 +74,43 @@ pub async fn run(args: KinesisSetupSettings) -> anyhow::Result<()> {
     let mut created = Created::default();
     let outcome = tokio::select! {
         outcome = connect(&args, &progress, &mut created, &mut records_rx) => outcome,
-        () = crate::shutdown::shutdown_signal() => {
+        () = signals.recv() => {
             let message = "interrupted before setup finished";
             progress.fail(message);
             Err(Failure::Fatal(message.into()))
         }
     };
-    let _ = stop_tx.send(true);
-    reader.abort();
-    drop(records_rx);
 
     let KinesisSetupSettings {
         client,
-        mut view,
+        view,
         cleanup,
         ..
     } = args;
-    view.from = StartAt::Time(reading_from);
+    let reading = Reading {
+        reader,
+        records: records_rx,
+        shards,
+        stop: stop_tx,
+        signals,
+    };
     let result = match outcome {
-        Ok(connected) => show(view, &connected, &created).await,
-        Err(failure) => Err(Reported(failure.message().to_owned()).into()),
+        Ok(connected) => show(view, reading, &connected, &created).await,
+        Err(failure) => {
+            let _ = reading.stop.send(true);
+            reading.reader.abort();
+            Err(Reported(failure.message().to_owned()).into())
+        }
     };
     finish(&client, &progress, &created, cleanup).await;
     result
 }
 
-/// The last step: the `setup` ndjson line, then the stream shown as `callwatch kinesis` shows it
-/// (from just before the test, so the test event is the first record).
+/// The last step: the `setup` ndjson line, then the stream shown as `callwatch kinesis` shows it,
+/// by the reader that read the test event (what came after it is shown).
 async fn show(
     view: crate::cli::KinesisSettings,
+    reading: Reading,
     connected: &Connected,
     created: &Created,
 ) -> anyhow::Result<()> {
@@ -111,7 +121,7 @@ async fn show(
             other => other.context("writing to stdout")?,
         }
     }
-    super::kinesis::run(view).await
+    super::kinesis::show(view, reading).await
 }
 
 /// Sink, Sink Test, test event read back, Validate, subscription.
@@ -251,6 +261,8 @@ fn test_id_of(record: &KinesisRecord) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    use std::time::SystemTime;
+
     use bytes::Bytes;
 
     use super::*;
