@@ -1312,3 +1312,60 @@ async fn setup_kinesis_wants_an_arn_and_no_public_url() {
     }
     assert!(twilio.events.requests().is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sinks_create_kinesis_test_creates_tests_reads_back_and_validates_the_sink() {
+    let (twilio, kinesis) = kinesis_twilio().await;
+    let mut env: Vec<(&str, &str)> = ACCOUNT_ENV.to_vec();
+    env.extend_from_slice(kinesalite::CHILD_ENV);
+    let args = [
+        "sinks",
+        "create",
+        "--kinesis",
+        STREAM_ARN,
+        "--role-arn",
+        ROLE_ARN,
+        "--external-id",
+        EXTERNAL_ID,
+        "--test",
+        "--endpoint-url",
+        &kinesis.endpoint,
+        "--test-timeout",
+        "20",
+    ];
+
+    let (code, lines, stderr) = spawn(&twilio, &args, &env).exit().await;
+
+    assert_eq!(code, Some(0), "stderr:\n{stderr}");
+    let sinks = twilio.events.sinks();
+    assert_eq!(sinks.len(), 1);
+    assert_eq!(sinks[0].status, "active", "validated");
+    let test_id = twilio.events.last_test_id().expect("a Sink Test");
+    let validates = twilio.requests_to("POST", &format!("/v1/Sinks/{}/Validate", sinks[0].sid));
+    assert_eq!(validates.len(), 1);
+    assert_eq!(validates[0].form_value("TestId"), Some(test_id.as_str()));
+    assert_eq!(
+        lines,
+        [
+            format!("Created sink {} (kinesis) → {STREAM_ARN}", sinks[0].sid),
+            format!("Test event {test_id} read back from the stream; Validate: valid"),
+            format!(
+                "Next: callwatch subscriptions create --sink {}",
+                sinks[0].sid
+            ),
+        ]
+    );
+
+    // Nothing arrives (the fake no longer writes to the stream): a clear error, exit 1.
+    let twilio = Twilio::start().await;
+    let mut args = args.to_vec();
+    let last = args.len() - 1;
+    args[last] = "1";
+    let (code, _, stderr) = spawn(&twilio, &args, &env).exit().await;
+    assert_eq!(code, Some(1), "stderr:\n{stderr}");
+    assert!(
+        stderr.contains("no test event in the stream in 1 s"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("callwatch sinks delete DG"), "{stderr}");
+}

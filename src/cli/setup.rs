@@ -18,15 +18,23 @@ use crate::twilio::provision::KinesisTarget;
 export TWILIO_ACCOUNT_SID=AC... TWILIO_AUTH_TOKEN=...\n  \
 callwatch setup --public-url https://abc123.ngrok.app/events\n  \
 callwatch setup --tunnel ngrok --cleanup     # delete the sink and subscription again on exit\n  \
-callwatch setup --public-url https://abc123.ngrok.app/events --output ndjson | jq .\n\n\
+callwatch setup --public-url https://abc123.ngrok.app/events --output ndjson | jq .\n  \
+callwatch setup --kinesis arn:aws:kinesis:us-east-1:123456789012:stream/twilio-events \\\n      \
+--role-arn arn:aws:iam::123456789012:role/twilio-events --external-id YOUR-EXTERNAL-ID\n\n\
 Steps, each marked ✓ or ✗ on stderr: listen on --port; find the webhook sink whose destination\n\
 is the public URL (or create it); make sure a subscription sends it the --types (by default the\n\
 seven Call Insights types, each at the schema version Twilio lists; a subscription that sends\n\
 some of them is completed with the others); ask Twilio for a Sink Test and wait for the signed\n\
 test event to arrive and verify; confirm it with Validate; then monitor. Running setup again\n\
 creates nothing new.\n\n\
+With --kinesis (README: \"Many viewers: Kinesis\"): no listener and no tunnel. Read the stream\n\
+(--region, --endpoint-url and AWS credentials as for `callwatch kinesis`); find the Kinesis sink\n\
+for that stream, role and external ID (or create it); ask for a Sink Test and read the test\n\
+event back from the stream; Validate; then subscribe it (Twilio subscribes only active sinks)\n\
+and show the stream. No test event in time: check the role's trust policy and external ID.\n\n\
 Credentials: TWILIO_ACCOUNT_SID + TWILIO_AUTH_TOKEN, or TWILIO_API_KEY + TWILIO_API_SECRET for\n\
-the API; with an API key the Auth Token is still needed, because Twilio signs deliveries with it.")]
+the API; with an API key the Auth Token is still needed, because Twilio signs deliveries with it\n\
+(not with --kinesis: nothing is signed).")]
 pub struct SetupArgs {
     /// Where to listen, which URL Twilio delivers to, how to show calls, the credentials.
     #[command(flatten)]

@@ -37,34 +37,9 @@ pub async fn run(args: KinesisSetupSettings) -> anyhow::Result<()> {
     let mut signals = ShutdownSignals::install().context("catching Ctrl-C and SIGTERM")?;
     let progress = Progress::for_stderr();
     let arn = args.target.arn.clone();
-    let kinesis = super::kinesis::client(&args.view).await?;
-
-    // Every shard's iterator is taken (at its newest record) before anything is asked of
-    // Twilio: the test event, written after, is read; older ones (an earlier run's) are not,
-    // whatever the clocks say.
-    let (records_tx, mut records_rx) = mpsc::channel::<KinesisRecord>(CHANNEL_CAPACITY);
-    let (started_tx, started_rx) = oneshot::channel();
-    let (stop_tx, stop_rx) = watch::channel(false);
-    let mut reader = tokio::spawn(read_stream(
-        kinesis,
-        args.view.stream.clone(),
-        StartAt::Latest,
-        records_tx,
-        started_tx,
-        stop_rx,
-    ));
-    let shards = match started_rx.await {
-        Ok(shards) => shards,
-        Err(_) => {
-            let why = match (&mut reader).await {
-                Ok(Err(e)) => e.to_string(),
-                Ok(Ok(())) => format!("the reader of {arn} ended before reading"),
-                Err(e) => format!("the reader of {arn} failed: {e}"),
-            };
-            let message = format!(
-                "{why} — check the stream ARN and region (--region), and that your AWS \
-                 credentials may kinesis:ListShards, GetShardIterator and GetRecords on it"
-            );
+    let (mut records_rx, reader, shards, stop_tx) = match start_reading(&args.view).await {
+        Ok(started) => started,
+        Err(message) => {
             progress.fail(&message);
             return Err(Reported(message).into());
         }
@@ -104,6 +79,59 @@ pub async fn run(args: KinesisSetupSettings) -> anyhow::Result<()> {
     };
     finish(&client, &progress, &created, cleanup).await;
     result
+}
+
+/// A reader of the stream whose every shard iterator is taken, at its newest record: its
+/// records, its task, how many shards it reads, what stops it.
+pub type Started = (
+    mpsc::Receiver<KinesisRecord>,
+    tokio::task::JoinHandle<Result<(), crate::kinesis::StreamError>>,
+    usize,
+    watch::Sender<bool>,
+);
+
+/// Starts reading the stream of `view` at its newest records, and waits until every shard's
+/// iterator is taken: a test event asked for after this is read, older ones (an earlier run's)
+/// are not, whatever the clocks say. The error is the `✗` line: what failed and what to check.
+pub async fn start_reading(view: &crate::cli::KinesisSettings) -> Result<Started, String> {
+    let arn = view.stream.describe().to_owned();
+    let kinesis = super::kinesis::client(view)
+        .await
+        .map_err(|e| e.to_string())?;
+    let (records_tx, records_rx) = mpsc::channel::<KinesisRecord>(CHANNEL_CAPACITY);
+    let (started_tx, started_rx) = oneshot::channel();
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let mut reader = tokio::spawn(read_stream(
+        kinesis,
+        view.stream.clone(),
+        StartAt::Latest,
+        records_tx,
+        started_tx,
+        stop_rx,
+    ));
+    match started_rx.await {
+        Ok(shards) => Ok((records_rx, reader, shards, stop_tx)),
+        Err(_) => {
+            let why = match (&mut reader).await {
+                Ok(Err(e)) => e.to_string(),
+                Ok(Ok(())) => format!("the reader of {arn} ended before reading"),
+                Err(e) => format!("the reader of {arn} failed: {e}"),
+            };
+            Err(format!(
+                "{why} — check the stream ARN and region (--region), and that your AWS \
+                 credentials may kinesis:ListShards, GetShardIterator and GetRecords on it"
+            ))
+        }
+    }
+}
+
+/// The `✗` line when no test event was read in time: what Twilio could not do, what to check.
+pub fn no_test_event(seconds: u64, arn: &str, external_id: &str) -> String {
+    format!(
+        "no test event in the stream in {seconds} s: Twilio could not write to {arn}; check the \
+         role's trust policy ({TWILIO_AWS_ACCOUNT} with sts:ExternalId {external_id}), that the \
+         role may kinesis:PutRecord and PutRecords on the stream, and that --role-arn names it"
+    )
 }
 
 /// The last step: the `setup` ndjson line, then the stream shown as `callwatch kinesis` shows it,
@@ -179,13 +207,7 @@ async fn connect(
     let test_id = match wait_for_test_event(records, args.test_timeout).await {
         Some(test_id) => test_id,
         None => {
-            let message = format!(
-                "no test event in the stream in {seconds} s: Twilio could not write to {arn}; \
-                 check the role's trust policy ({TWILIO_AWS_ACCOUNT} with sts:ExternalId {}), \
-                 that the role may kinesis:PutRecord and PutRecords on the stream, and that \
-                 --role-arn names it",
-                args.target.external_id
-            );
+            let message = no_test_event(seconds, arn, &args.target.external_id);
             progress.fail(&message);
             return Err(Failure::Fatal(message));
         }
@@ -232,7 +254,7 @@ async fn connect(
 
 /// The `test_id` of the first test event read from the stream within `timeout`, or `None`
 /// (nothing arrived in time, or the reader stopped).
-async fn wait_for_test_event(
+pub async fn wait_for_test_event(
     records: &mut mpsc::Receiver<KinesisRecord>,
     timeout: Duration,
 ) -> Option<String> {
