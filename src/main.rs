@@ -76,8 +76,8 @@ fn main() -> ExitCode {
             Command::Verify(a) => commands::verify::run(a.check()?),
             Command::Send(a) => commands::send::run(a.check()?).await,
             Command::Setup(a) => match a.check_mode()? {
-                cli::SetupMode::Webhook(s) => commands::setup::run(s).await,
-                cli::SetupMode::Kinesis(s) => commands::setup_kinesis::run(s).await,
+                cli::SetupMode::Webhook(s) => commands::setup::run(*s).await,
+                cli::SetupMode::Kinesis(s) => commands::setup_kinesis::run(*s).await,
             },
             Command::Config(a) => commands::config::run(a.check()?, file.as_ref()),
             Command::Completions(a) => commands::completions::run(a),

@@ -83,9 +83,9 @@ pub struct SetupArgs {
 /// Which sink `setup` sets up: a webhook it listens for, or a Kinesis stream it reads.
 pub enum SetupMode {
     /// `--public-url` / `--tunnel`: the webhook flow.
-    Webhook(SetupSettings),
+    Webhook(Box<SetupSettings>),
     /// `--kinesis`: the Kinesis flow.
-    Kinesis(KinesisSetupSettings),
+    Kinesis(Box<KinesisSetupSettings>),
 }
 
 /// What `setup --kinesis` runs with.
@@ -126,9 +126,10 @@ impl SetupArgs {
     /// Checks the flags of `setup` and turns them into the [`SetupMode`] they ask for.
     pub fn check_mode(self) -> Result<SetupMode, UsageError> {
         if self.kinesis.is_some() {
-            self.check_kinesis().map(SetupMode::Kinesis)
+            self.check_kinesis()
+                .map(|s| SetupMode::Kinesis(Box::new(s)))
         } else {
-            self.check().map(SetupMode::Webhook)
+            self.check().map(|s| SetupMode::Webhook(Box::new(s)))
         }
     }
 
