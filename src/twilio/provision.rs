@@ -1,8 +1,8 @@
 //! Provisioning rules for Event Streams: which existing webhook sink (or Kinesis sink, for
 //! `setup --kinesis`) and subscription are reused, when new ones are created, and what each
-//! failure means. Each step answers with a typed
-//! outcome and records what it created in a [`Created`] ledger; printing is the caller's
-//! (`callwatch setup`), so running twice creates nothing and `--cleanup` undoes only this run.
+//! failure means. Each step answers with a typed outcome and records what it created in a
+//! [`Created`] ledger; printing is the caller's (`callwatch setup`), so running twice creates
+//! nothing and `--cleanup` undoes only this run.
 
 use std::borrow::Cow;
 
