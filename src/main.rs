@@ -75,7 +75,10 @@ fn main() -> ExitCode {
             Command::Export(a) => commands::export::run(a.check()?).await,
             Command::Verify(a) => commands::verify::run(a.check()?),
             Command::Send(a) => commands::send::run(a.check()?).await,
-            Command::Setup(a) => commands::setup::run(a.check()?).await,
+            Command::Setup(a) => match a.check_mode()? {
+                cli::SetupMode::Webhook(s) => commands::setup::run(*s).await,
+                cli::SetupMode::Kinesis(s) => commands::setup_kinesis::run(*s).await,
+            },
             Command::Config(a) => commands::config::run(a.check()?, file.as_ref()),
             Command::Completions(a) => commands::completions::run(a),
             Command::Man(a) => commands::man::run(a),

@@ -1,8 +1,11 @@
 //! `callwatch setup` and the Debugger alerts, through the real binary, against the fake Events
 //! and Monitor APIs (each holding requests to Twilio's published API description): setup end to
 //! end, running it twice, `--cleanup`, a wrong token, a tunnel that does not reach the listener,
-//! and Twilio's delivery failures shown once each.
+//! and Twilio's delivery failures shown once each; `setup --kinesis` against the fake and a
+//! kinesalite stream the fake's Sink Test writes into.
 
+#[path = "support/kinesalite.rs"]
+mod kinesalite;
 mod support;
 
 use std::process::Stdio;
@@ -1040,4 +1043,329 @@ async fn serve_fake_twilio_for_trying_setup_by_hand() {
             _ => {}
         }
     }
+}
+
+// ----- setup --kinesis -----------------------------------------------------------------------
+
+const STREAM: &str = "twilio-events";
+const STREAM_ARN: &str = "arn:aws:kinesis:us-east-1:123456789012:stream/twilio-events";
+const ROLE_ARN: &str = "arn:aws:iam::123456789012:role/twilio-writes-events";
+const EXTERNAL_ID: &str = "callwatch-ext-1";
+
+/// `callwatch setup --kinesis STREAM_ARN ... --output ndjson` against `kinesis`.
+fn setup_kinesis(twilio: &Twilio, kinesis: &kinesalite::Kinesalite, extra: &[&str]) -> Running {
+    let mut args = vec![
+        "setup",
+        "--kinesis",
+        STREAM_ARN,
+        "--role-arn",
+        ROLE_ARN,
+        "--external-id",
+        EXTERNAL_ID,
+        "--endpoint-url",
+        &kinesis.endpoint,
+        "--output",
+        "ndjson",
+    ];
+    if !extra.contains(&"--test-timeout") {
+        args.extend(["--test-timeout", "20"]);
+    }
+    args.extend_from_slice(extra);
+    let mut env: Vec<(&str, &str)> = ACCOUNT_ENV.to_vec();
+    env.extend_from_slice(kinesalite::CHILD_ENV);
+    spawn(twilio, &args, &env)
+}
+
+/// The fake writes Kinesis sinks' test events into `kinesis`; the stream exists.
+async fn kinesis_twilio() -> (Twilio, kinesalite::Kinesalite) {
+    let twilio = Twilio::start().await;
+    let kinesis = kinesalite::Kinesalite::start();
+    kinesis.create_stream(STREAM, 2).await;
+    twilio.events.set_kinesis(kinesis.client.clone());
+    (twilio, kinesis)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn setup_kinesis_creates_the_sink_reads_the_test_event_back_validates_subscribes_and_shows_the_stream()
+ {
+    let (twilio, kinesis) = kinesis_twilio().await;
+
+    let mut run = setup_kinesis(&twilio, &kinesis, &[]);
+    let done = run.wait_for_line("setup", |l| is_type(l, "setup")).await;
+    let reading = run
+        .wait_for_line("reading", |l| is_type(l, "reading"))
+        .await;
+    // Then the stream is shown as `callwatch kinesis` shows it: a call written now appears.
+    let mut generator = callwatch::demo::generator::CallGenerator::new(7);
+    let call = generator.next_call(None, time::OffsetDateTime::now_utc());
+    for event in &call.events {
+        let record = serde_json::to_vec(&event.event).expect("JSON");
+        kinesis.put(STREAM, &call.call_sid, &record).await;
+    }
+    run.wait_for_line("the call written after setup", |l| {
+        is_type(l, "call") && l["call_sid"] == call.call_sid.as_str()
+    })
+    .await;
+    let (code, _, stderr) = run.terminate().await;
+    assert_eq!(code, Some(0), "stderr:\n{stderr}");
+
+    // The sink: Kinesis, configured with the stream, the role and the external ID.
+    let sinks = twilio.events.sinks();
+    assert_eq!(sinks.len(), 1, "{stderr}");
+    let sink = &sinks[0];
+    assert_eq!(sink.sink_type, "kinesis");
+    assert_eq!(
+        sink.sink_configuration,
+        serde_json::json!({"arn": STREAM_ARN, "role_arn": ROLE_ARN, "external_id": EXTERNAL_ID})
+    );
+    assert_eq!(sink.status, "active", "validated");
+
+    // The test event went through kinesalite and its test_id is what setup validated with.
+    let deliveries = twilio.events.test_deliveries();
+    assert_eq!(deliveries.len(), 1);
+    assert_eq!(deliveries[0].outcome, Ok(200), "written into the stream");
+    let test_id = deliveries[0].test_id.clone();
+    assert_eq!(done["test_id"], test_id.as_str());
+    assert_eq!(done["verified"], true);
+    assert_eq!(done["validate"], "valid");
+    assert_eq!(done["sink_sid"], sink.sid.as_str());
+    assert_eq!(reading["stream"], STREAM_ARN);
+    let validates = twilio.requests_to("POST", &format!("/v1/Sinks/{}/Validate", sink.sid));
+    assert_eq!(validates.len(), 1);
+    assert_eq!(validates[0].form_value("TestId"), Some(test_id.as_str()));
+    assert_eq!(validates[0].status, 201);
+
+    // The subscription: the seven Call Insights types at the listed versions, created after
+    // Validate (Twilio subscribes only active sinks).
+    let subscriptions = twilio.events.subscriptions();
+    assert_eq!(subscriptions.len(), 1);
+    assert_eq!(subscriptions[0].sink_sid, sink.sid);
+    let expected: Vec<(String, Option<u64>)> = INSIGHTS_TYPES
+        .iter()
+        .zip(INSIGHTS_VERSIONS)
+        .map(|(t, v)| ((*t).to_owned(), Some(v)))
+        .collect();
+    assert_eq!(subscriptions[0].types, expected);
+    assert_eq!(done["subscription_sid"], subscriptions[0].sid.as_str());
+    let order: Vec<String> = twilio
+        .events
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST")
+        .map(|r| r.path)
+        .collect();
+    let position = |suffix: &str| order.iter().position(|p| p.ends_with(suffix));
+    assert!(
+        position("/Validate") < position("/v1/Subscriptions"),
+        "{order:?}"
+    );
+    for line in [
+        format!("✓ reading Kinesis stream {STREAM_ARN} (2 shards)"),
+        format!(
+            "✓ created Kinesis sink {} writing to {STREAM_ARN}",
+            sink.sid
+        ),
+        format!("✓ test event {test_id} read back from the stream"),
+        "✓ sent Validate with its test_id (result: valid)".to_owned(),
+        format!("✓ created subscription {}", subscriptions[0].sid),
+    ] {
+        assert!(stderr.contains(&line), "no {line:?} in:\n{stderr}");
+    }
+
+    // Again: the sink and the subscription are found, nothing is created.
+    twilio.events.clear_requests();
+    let mut again = setup_kinesis(&twilio, &kinesis, &[]);
+    let done = again.wait_for_line("setup", |l| is_type(l, "setup")).await;
+    let (code, _, stderr) = again.terminate().await;
+    assert_eq!(code, Some(0), "stderr:\n{stderr}");
+    assert!(twilio.creations().is_empty(), "{:?}", twilio.creations());
+    assert_eq!(done["sink_sid"], sink.sid.as_str());
+    assert_eq!(done["validate"], "valid");
+    assert!(
+        stderr.contains(&format!("✓ found Kinesis sink {}", sink.sid)),
+        "{stderr}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn setup_kinesis_without_a_test_event_in_time_says_what_to_check_and_cleans_up() {
+    let twilio = Twilio::start().await;
+    let kinesis = kinesalite::Kinesalite::start();
+    kinesis.create_stream(STREAM, 1).await;
+    // No Kinesis for the fake: Twilio cannot write to the stream (a role it cannot assume).
+
+    let (code, lines, stderr) =
+        setup_kinesis(&twilio, &kinesis, &["--test-timeout", "2", "--cleanup"])
+            .exit()
+            .await;
+
+    assert_eq!(code, Some(1), "stderr:\n{stderr}");
+    assert!(lines.is_empty(), "{lines:?}");
+    assert!(
+        stderr.contains(&format!(
+            "✗ no test event in the stream in 2 s: Twilio could not write to {STREAM_ARN}; check \
+             the role's trust policy (arn:aws:iam::177261743968:root with sts:ExternalId \
+             {EXTERNAL_ID})"
+        )),
+        "{stderr}"
+    );
+    assert!(
+        twilio.events.sinks().is_empty(),
+        "--cleanup deleted it: {stderr}"
+    );
+    assert!(twilio.events.subscriptions().is_empty());
+    assert!(twilio.requests_to("POST", "/v1/Subscriptions").is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn setup_kinesis_with_a_stream_that_does_not_exist_fails_before_asking_twilio() {
+    let twilio = Twilio::start().await;
+    let kinesis = kinesalite::Kinesalite::start();
+
+    let (code, _, stderr) = setup_kinesis(&twilio, &kinesis, &[]).exit().await;
+
+    assert_eq!(code, Some(1), "stderr:\n{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "✗ cannot list the shards of Kinesis stream {STREAM_ARN}"
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("check the stream ARN and region (--region)"),
+        "{stderr}"
+    );
+    assert!(twilio.events.requests().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn setup_kinesis_with_validate_refused_says_to_run_it_again_and_subscribes_nothing() {
+    let (twilio, kinesis) = kinesis_twilio().await;
+    twilio.events.set_refuse_validation(true);
+
+    let (code, _, stderr) = setup_kinesis(&twilio, &kinesis, &[]).exit().await;
+
+    assert_eq!(code, Some(1), "stderr:\n{stderr}");
+    let sink = &twilio.events.sinks()[0];
+    assert_eq!(sink.status, "initialized");
+    assert!(
+        stderr.contains(&format!("✗ Twilio refused to validate {}", sink.sid)),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("run setup again for a fresh test event"),
+        "{stderr}"
+    );
+    assert!(twilio.requests_to("POST", "/v1/Subscriptions").is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn setup_kinesis_wants_an_arn_and_no_public_url() {
+    let twilio = Twilio::start().await;
+    for (argv, said) in [
+        (
+            vec![
+                "setup",
+                "--kinesis",
+                STREAM,
+                "--role-arn",
+                ROLE_ARN,
+                "--external-id",
+                "x",
+            ],
+            "Twilio needs the stream's ARN",
+        ),
+        (
+            vec!["setup", "--kinesis", STREAM_ARN, "--role-arn", ROLE_ARN],
+            "--external-id",
+        ),
+        (
+            vec![
+                "setup",
+                "--kinesis",
+                STREAM_ARN,
+                "--role-arn",
+                ROLE_ARN,
+                "--external-id",
+                "x",
+                "--public-url",
+                "https://example.com/events",
+            ],
+            "cannot be used with",
+        ),
+        (
+            vec![
+                "setup",
+                "--kinesis",
+                STREAM_ARN,
+                "--role-arn",
+                "role",
+                "--external-id",
+                "x",
+            ],
+            "is not an IAM role ARN",
+        ),
+    ] {
+        let (code, _, stderr) = spawn(&twilio, &argv, &ACCOUNT_ENV).exit().await;
+        assert_eq!(code, Some(2), "{argv:?}: {stderr}");
+        assert!(stderr.contains(said), "{argv:?}: {stderr}");
+    }
+    assert!(twilio.events.requests().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sinks_create_kinesis_test_creates_tests_reads_back_and_validates_the_sink() {
+    let (twilio, kinesis) = kinesis_twilio().await;
+    let mut env: Vec<(&str, &str)> = ACCOUNT_ENV.to_vec();
+    env.extend_from_slice(kinesalite::CHILD_ENV);
+    let args = [
+        "sinks",
+        "create",
+        "--kinesis",
+        STREAM_ARN,
+        "--role-arn",
+        ROLE_ARN,
+        "--external-id",
+        EXTERNAL_ID,
+        "--test",
+        "--endpoint-url",
+        &kinesis.endpoint,
+        "--test-timeout",
+        "20",
+    ];
+
+    let (code, lines, stderr) = spawn(&twilio, &args, &env).exit().await;
+
+    assert_eq!(code, Some(0), "stderr:\n{stderr}");
+    let sinks = twilio.events.sinks();
+    assert_eq!(sinks.len(), 1);
+    assert_eq!(sinks[0].status, "active", "validated");
+    let test_id = twilio.events.last_test_id().expect("a Sink Test");
+    let validates = twilio.requests_to("POST", &format!("/v1/Sinks/{}/Validate", sinks[0].sid));
+    assert_eq!(validates.len(), 1);
+    assert_eq!(validates[0].form_value("TestId"), Some(test_id.as_str()));
+    assert_eq!(
+        lines,
+        [
+            format!("Created sink {} (kinesis) → {STREAM_ARN}", sinks[0].sid),
+            format!("Test event {test_id} read back from the stream; Validate: valid"),
+            format!(
+                "Next: callwatch subscriptions create --sink {}",
+                sinks[0].sid
+            ),
+        ]
+    );
+
+    // Nothing arrives (the fake no longer writes to the stream): a clear error, exit 1.
+    let twilio = Twilio::start().await;
+    let mut args = args.to_vec();
+    let last = args.len() - 1;
+    args[last] = "1";
+    let (code, _, stderr) = spawn(&twilio, &args, &env).exit().await;
+    assert_eq!(code, Some(1), "stderr:\n{stderr}");
+    assert!(
+        stderr.contains("no test event in the stream in 1 s"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("callwatch sinks delete DG"), "{stderr}");
 }

@@ -94,6 +94,25 @@ pub enum SinksCommand {
         /// A description for the sink; Twilio asks that it contain no personal data.
         #[arg(long, value_name = "TEXT", default_value = DEFAULT_SINK_DESCRIPTION)]
         description: String,
+        /// With --kinesis: then ask for a Sink Test, read the test event back from the stream
+        /// (AWS credentials as for `callwatch kinesis`) and validate the sink with its test_id,
+        /// which makes it active. `callwatch setup --kinesis` does this and subscribes it too.
+        #[arg(long, requires = "kinesis")]
+        test: bool,
+        /// With --test: the AWS region to read the stream in [default: the ARN's].
+        #[arg(long, value_name = "REGION", requires = "test")]
+        region: Option<String>,
+        /// With --test: a Kinesis endpoint instead of AWS's (a VPC endpoint, a local Kinesis).
+        #[arg(long, value_name = "URL", requires = "test")]
+        endpoint_url: Option<String>,
+        /// With --test: seconds to wait for the test event in the stream.
+        #[arg(
+            long,
+            value_name = "SECS",
+            default_value_t = 60,
+            value_parser = clap::value_parser!(u64).range(1..=3600)
+        )]
+        test_timeout: u64,
     },
     /// Delete a sink.
     Delete {

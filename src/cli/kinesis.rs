@@ -16,7 +16,7 @@ use crate::session::ViewOptions;
 #[command(
     after_help = "IAM setup, in three lines (README: \"Many viewers: Kinesis\"):\n  \
 1. A role Twilio assumes: trust arn:aws:iam::177261743968:root + sts:ExternalId, PutRecord(s)\n  \
-2. callwatch sinks create --kinesis STREAM_ARN --role-arn ROLE_ARN --external-id ID\n  \
+2. callwatch setup --kinesis STREAM_ARN --role-arn ROLE_ARN --external-id ID\n  \
 3. Each viewer: kinesis:ListShards/GetShardIterator/GetRecords, AWS credentials as usual\n\n\
 Examples:\n  \
 callwatch kinesis twilio-events --region eu-west-1\n  \

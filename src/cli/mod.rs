@@ -54,7 +54,7 @@ pub use man::ManArgs;
 pub use output::{ColorChoice, OutputArgs, color_enabled};
 pub use replay::{ReplayAction, ReplayArgs, ReplaySettings, ReplayShow, ReplaySpeed, ReplayVerify};
 pub use send::{SendArgs, SendScenario, SendSettings, SummaryStage};
-pub use setup::{SetupArgs, SetupSettings};
+pub use setup::{KinesisSetupSettings, SetupArgs, SetupMode, SetupSettings};
 pub use verify::{VerifyArgs, VerifySettings};
 /// callwatch: a live terminal monitor and webhook sink for Twilio Voice Insights call summaries.
 ///

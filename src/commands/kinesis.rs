@@ -17,6 +17,7 @@ use crate::ingest::{Delivery, KINESIS_METHOD, ListenerStats};
 use crate::kinesis::{KinesisRecord, read_stream};
 use crate::monitor::{self, CHANNEL_CAPACITY, DEFAULT_RECORD_MAX_BYTES, Presentation};
 use crate::output::{OutputMode, ndjson};
+use crate::shutdown::ShutdownSignals;
 use crate::tui::HeaderInfo;
 
 /// What the header says about where the calls come from.
@@ -24,7 +25,61 @@ pub const NO_SIGNATURE_NOTE: &str = "IAM-authenticated stream, no signature";
 
 /// Runs `callwatch kinesis`.
 pub async fn run(args: KinesisSettings) -> anyhow::Result<()> {
+    // Caught from here on: a signal sent while the reader starts is not lost.
+    let signals = ShutdownSignals::install().context("catching Ctrl-C and SIGTERM")?;
     let client = client(&args).await?;
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let (records_tx, records_rx) = mpsc::channel::<KinesisRecord>(CHANNEL_CAPACITY);
+    let (started_tx, started_rx) = oneshot::channel();
+    let mut reader = tokio::spawn(read_stream(
+        client,
+        args.stream.clone(),
+        args.from,
+        records_tx,
+        started_tx,
+        stop_rx,
+    ));
+
+    // The first listing and every first iterator, before anything is shown: a stream that
+    // cannot be read is an error on stderr, not an empty screen.
+    // A reader that fails drops its sender unused: its error is collected.
+    let Ok(shards) = started_rx.await else {
+        return Err(reader_failure(&mut reader).await);
+    };
+    show(
+        args,
+        Reading {
+            reader,
+            records: records_rx,
+            shards,
+            stop: stop_tx,
+            signals,
+        },
+    )
+    .await
+}
+
+/// A [`read_stream`] that has taken its first iterators: its task, its records, how many
+/// shards it reads, and what stops it.
+pub struct Reading {
+    pub reader: tokio::task::JoinHandle<Result<(), crate::kinesis::StreamError>>,
+    pub records: mpsc::Receiver<KinesisRecord>,
+    pub shards: usize,
+    pub stop: watch::Sender<bool>,
+    /// Ctrl-C, SIGTERM and SIGHUP, caught since before the reader started.
+    pub signals: ShutdownSignals,
+}
+
+/// Shows what `reading` reads, as `callwatch kinesis` does, until the user quits (`setup
+/// --kinesis` hands over the reader it read the test event with, so no record falls between).
+pub async fn show(args: KinesisSettings, reading: Reading) -> anyhow::Result<()> {
+    let Reading {
+        reader,
+        records: mut records_rx,
+        shards,
+        stop: stop_tx,
+        mut signals,
+    } = reading;
     let stats = Arc::new(ListenerStats::default());
     let recorder = match &args.record {
         Some(path) => Some(Recorder::open_capped(
@@ -33,24 +88,6 @@ pub async fn run(args: KinesisSettings) -> anyhow::Result<()> {
             DEFAULT_RECORD_MAX_BYTES,
         )?),
         None => None,
-    };
-    let (stop_tx, stop_rx) = watch::channel(false);
-    let (records_tx, mut records_rx) = mpsc::channel::<KinesisRecord>(CHANNEL_CAPACITY);
-    let (started_tx, started_rx) = oneshot::channel();
-    let mut reader = tokio::spawn(read_stream(
-        client,
-        args.stream.clone(),
-        args.from,
-        records_tx,
-        started_tx,
-        stop_rx.clone(),
-    ));
-
-    // The first listing and every first iterator, before anything is shown: a stream that
-    // cannot be read is an error on stderr, not an empty screen.
-    // A reader that fails drops its sender unused: its error is collected.
-    let Ok(shards) = started_rx.await else {
-        return Err(reader_failure(&mut reader).await);
     };
     if args.output == OutputMode::Ndjson {
         let line = serde_json::json!({
@@ -114,7 +151,7 @@ pub async fn run(args: KinesisSettings) -> anyhow::Result<()> {
     };
     let interrupted = async move {
         tokio::select! {
-            () = crate::shutdown::shutdown_signal() => {}
+            () = signals.recv() => {}
             () = ended => {}
         }
     };
@@ -138,7 +175,7 @@ pub async fn run(args: KinesisSettings) -> anyhow::Result<()> {
 
 /// The Kinesis client: region and credentials from the AWS SDK's chain, `--region` and
 /// `--endpoint-url` over it.
-async fn client(args: &KinesisSettings) -> anyhow::Result<aws_sdk_kinesis::Client> {
+pub(crate) async fn client(args: &KinesisSettings) -> anyhow::Result<aws_sdk_kinesis::Client> {
     let mut loader = aws_config::defaults(BehaviorVersion::latest());
     if let Some(region) = &args.region {
         loader = loader.region(Region::new(region.clone()));

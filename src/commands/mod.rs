@@ -15,6 +15,7 @@ pub mod poll;
 pub mod replay;
 pub mod send;
 pub mod setup;
+pub mod setup_kinesis;
 pub mod verify;
 
 /// A runtime failure already explained on stderr (a `✗` line of `setup`): `main` exits 1

@@ -146,15 +146,15 @@ async fn monitor_after(
 
 /// The sink as setup left it.
 #[derive(Debug, Clone)]
-struct Connected {
-    sink_sid: String,
-    subscription_sid: String,
+pub(super) struct Connected {
+    pub(super) sink_sid: String,
+    pub(super) subscription_sid: String,
     /// The test event's `test_id`, when it arrived and verified.
-    test_id: Option<String>,
+    pub(super) test_id: Option<String>,
     /// Validate's `result`, or why it failed.
-    validate: Option<Result<String, String>>,
+    pub(super) validate: Option<Result<String, String>>,
     /// The test in a few words, for the header.
-    test_summary: String,
+    pub(super) test_summary: String,
 }
 
 impl Connected {
@@ -168,7 +168,7 @@ impl Connected {
     }
 
     /// `{"type":"setup", ...}`: what the run connected, for scripts (after `listening`).
-    fn ndjson_line(&self, created: &Created) -> serde_json::Value {
+    pub(super) fn ndjson_line(&self, created: &Created) -> serde_json::Value {
         let mut made = Vec::new();
         if let Some(sid) = &created.sink {
             made.push(sid.clone());
@@ -202,7 +202,7 @@ impl Connected {
 
 /// Why setup stopped; the message is the `✗` line, already printed.
 #[derive(Debug)]
-enum Failure {
+pub(super) enum Failure {
     /// Nothing to monitor (no sink, no subscription, interrupted).
     Fatal(String),
     /// The sink is connected but the test event did not arrive or verify: `--keep-going`
@@ -214,7 +214,7 @@ enum Failure {
 }
 
 impl Failure {
-    fn message(&self) -> &str {
+    pub(super) fn message(&self) -> &str {
         match self {
             Self::Fatal(message) | Self::TestFailed { message, .. } => message,
         }
@@ -222,13 +222,13 @@ impl Failure {
 }
 
 /// The steps that talk to Twilio, in order.
-struct Steps<'a> {
-    client: &'a EventsClient,
-    progress: &'a Progress,
-    destination: &'a str,
-    test_timeout: Duration,
+pub(super) struct Steps<'a> {
+    pub(super) client: &'a EventsClient,
+    pub(super) progress: &'a Progress,
+    pub(super) destination: &'a str,
+    pub(super) test_timeout: Duration,
     /// The event types the subscription must send.
-    types: &'a [String],
+    pub(super) types: &'a [String],
 }
 
 impl Steps<'_> {
@@ -338,7 +338,7 @@ impl Steps<'_> {
     /// Step (b): a subscription sending the types to the sink, each at the schema version
     /// Twilio lists for it. One that already sends some of them is completed with the others;
     /// otherwise a new one is created.
-    async fn ensure_subscription(
+    pub(super) async fn ensure_subscription(
         &self,
         sink_sid: &str,
         created: &mut Created,
@@ -409,7 +409,7 @@ impl Steps<'_> {
 
     /// Prints the lines for a provisioning step Twilio refused: the `·` note the step would
     /// have printed before its call, then the `✗` line.
-    fn provisioning_failed(&self, error: &ProvisionError) -> Failure {
+    pub(super) fn provisioning_failed(&self, error: &ProvisionError) -> Failure {
         match error {
             ProvisionError::CreateSink {
                 skipped_get_sinks, ..
@@ -463,7 +463,7 @@ impl Steps<'_> {
     /// Prints the `✗` line for an API error and builds the failure; `failed` says what failed
     /// and the error. A 401 carries its own hint (which credentials to check), so `hint` is
     /// left out then.
-    fn fail(&self, failed: String, error: &ApiError, hint: &str) -> Failure {
+    pub(super) fn fail(&self, failed: String, error: &ApiError, hint: &str) -> Failure {
         let message = match error {
             _ if error.http_status() == Some(401) => failed,
             ApiError::Transport { .. } => format!(
@@ -609,7 +609,12 @@ fn refusal(delivery: &Delivery) -> String {
 }
 
 /// Deletes what this run created when `cleanup`, or says what was kept.
-async fn finish(client: &EventsClient, progress: &Progress, created: &Created, cleanup: bool) {
+pub(super) async fn finish(
+    client: &EventsClient,
+    progress: &Progress,
+    created: &Created,
+    cleanup: bool,
+) {
     if created.is_empty() {
         return;
     }
@@ -655,26 +660,26 @@ async fn finish(client: &EventsClient, progress: &Progress, created: &Created, c
 }
 
 /// The `✓` / `✗` lines on stderr, green and red on a colour terminal.
-struct Progress {
+pub(super) struct Progress {
     color: bool,
 }
 
 impl Progress {
-    fn for_stderr() -> Self {
+    pub(super) fn for_stderr() -> Self {
         Self {
             color: std::io::stderr().is_terminal() && crate::cli::color_enabled(),
         }
     }
 
-    fn ok(&self, text: &str) {
+    pub(super) fn ok(&self, text: &str) {
         self.line("✓", "32", text);
     }
 
-    fn fail(&self, text: &str) {
+    pub(super) fn fail(&self, text: &str) {
         self.line("✗", "31", text);
     }
 
-    fn note(&self, text: &str) {
+    pub(super) fn note(&self, text: &str) {
         self.line("·", "2", text);
     }
 

@@ -1,7 +1,8 @@
-//! Provisioning rules for Event Streams: which existing webhook sink and subscription are reused,
-//! when new ones are created, and what each failure means. Each step answers with a typed
-//! outcome and records what it created in a [`Created`] ledger; printing is the caller's
-//! (`callwatch setup`), so running twice creates nothing and `--cleanup` undoes only this run.
+//! Provisioning rules for Event Streams: which existing webhook sink (or Kinesis sink, for
+//! `setup --kinesis`) and subscription are reused, when new ones are created, and what each
+//! failure means. Each step answers with a typed outcome and records what it created in a
+//! [`Created`] ledger; printing is the caller's (`callwatch setup`), so running twice creates
+//! nothing and `--cleanup` undoes only this run.
 
 use std::borrow::Cow;
 
@@ -150,6 +151,9 @@ impl ProvisionError {
             Self::CreateSink { .. } if code == Some(91003) => {
                 "the account has 100 sinks already: delete unused ones (callwatch sinks list)"
                     .into()
+            }
+            Self::CreateSink { destination, .. } if destination.starts_with("arn:") => {
+                "check the stream ARN, the role ARN, the external ID and the credentials".into()
             }
             Self::CreateSink { .. } => "check the public URL and the credentials".into(),
             Self::ListSubscriptions { .. } => "check the credentials".into(),
@@ -325,6 +329,88 @@ pub async fn find_or_create_sink(
     }
 }
 
+/// A Kinesis sink's configuration: the stream, the IAM role Twilio assumes, its external ID.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KinesisTarget {
+    /// The stream's ARN.
+    pub arn: String,
+    /// The role Twilio assumes to write to it.
+    pub role_arn: String,
+    /// The external ID the role's trust policy asks for.
+    pub external_id: String,
+}
+
+/// The rule for reusing a Kinesis sink: one writing to exactly this stream through exactly
+/// this role and external ID (a sink's configuration cannot be changed), an active one first.
+fn choose_kinesis_sink<'a>(sinks: &'a [Sink], target: &KinesisTarget) -> Option<&'a Sink> {
+    let field = |sink: &Sink, name: &str| {
+        sink.sink_configuration
+            .get(name)
+            .and_then(|v| v.as_str())
+            .map(str::to_owned)
+    };
+    let matching: Vec<&Sink> = sinks
+        .iter()
+        .filter(|s| s.sink_type.as_deref() == Some("kinesis"))
+        .filter(|s| field(s, "arn").as_deref() == Some(target.arn.as_str()))
+        .filter(|s| field(s, "role_arn").as_deref() == Some(target.role_arn.as_str()))
+        // Twilio may leave the external ID out of what it shows: absent is no mismatch.
+        .filter(|s| field(s, "external_id").is_none_or(|id| id == target.external_id))
+        .collect();
+    matching
+        .iter()
+        .find(|s| s.is_active())
+        .or_else(|| matching.first())
+        .copied()
+}
+
+/// The Kinesis sink writing to `target`: an existing one (active first), otherwise a new one
+/// described as `description`, recorded in `created`. A new sink is `initialized`: Twilio
+/// subscribes it only once its test event is validated.
+///
+/// Calls `GET /v1/Sinks`, then `POST /v1/Sinks` only when none fits.
+pub async fn find_or_create_kinesis_sink(
+    client: &EventsClient,
+    target: &KinesisTarget,
+    description: &str,
+    created: &mut Created,
+) -> Result<SinkOutcome, ProvisionError> {
+    let sinks = client
+        .list_sinks()
+        .await
+        .map_err(|api| ProvisionError::ListSinks { api })?;
+    if let Some(sink) = choose_kinesis_sink(&sinks, target) {
+        return Ok(SinkOutcome::Found {
+            sid: sink.sid.clone(),
+            status: sink.status.clone(),
+            batches: false,
+        });
+    }
+    match client
+        .create_kinesis_sink(
+            &target.arn,
+            &target.role_arn,
+            &target.external_id,
+            description,
+        )
+        .await
+    {
+        Ok(sink) => {
+            created.sink = Some(sink.sid.clone());
+            Ok(SinkOutcome::Created {
+                sid: sink.sid,
+                status: sink.status,
+                skipped_get_sinks: 0,
+            })
+        }
+        Err(api) => Err(ProvisionError::CreateSink {
+            destination: target.arn.clone(),
+            skipped_get_sinks: 0,
+            api,
+        }),
+    }
+}
+
 /// A subscription sending every one of `types` to the sink `sink_sid`. One that already sends
 /// them all is used as it is; otherwise the one lacking the fewest (but sending at least one)
 /// is completed type by type; otherwise a new one described as `description` is created.
@@ -465,6 +551,59 @@ mod tests {
             choose_sink(&[], DESTINATION),
             SinkChoice::None { get_sinks: 0 }
         );
+    }
+
+    fn kinesis_sink(
+        sid: &str,
+        arn: &str,
+        role: &str,
+        external_id: Option<&str>,
+        status: &str,
+    ) -> Sink {
+        let mut config = serde_json::json!({"arn": arn, "role_arn": role});
+        if let Some(id) = external_id {
+            config["external_id"] = serde_json::json!(id);
+        }
+        serde_json::from_value(serde_json::json!({
+            "sid": sid,
+            "sink_type": "kinesis",
+            "status": status,
+            "sink_configuration": config,
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_kinesis_sink_is_reused_only_for_the_same_stream_role_and_external_id() {
+        const ARN: &str = "arn:aws:kinesis:us-east-1:123456789012:stream/calls";
+        const ROLE: &str = "arn:aws:iam::123456789012:role/twilio";
+        let target = KinesisTarget {
+            arn: ARN.into(),
+            role_arn: ROLE.into(),
+            external_id: "ext-1".into(),
+        };
+        let sinks = [
+            kinesis_sink("DG1", ARN, ROLE, Some("ext-1"), "initialized"),
+            kinesis_sink("DG2", ARN, ROLE, Some("other"), "active"),
+            kinesis_sink(
+                "DG3",
+                ARN,
+                "arn:aws:iam::123456789012:role/x",
+                Some("ext-1"),
+                "active",
+            ),
+            sink("DG4", ARN, "POST", "active"),
+            kinesis_sink("DG5", ARN, ROLE, None, "active"),
+        ];
+        assert_eq!(
+            choose_kinesis_sink(&sinks, &target).map(|s| s.sid.as_str()),
+            Some("DG5")
+        );
+        assert_eq!(
+            choose_kinesis_sink(&sinks[..4], &target).map(|s| s.sid.as_str()),
+            Some("DG1")
+        );
+        assert_eq!(choose_kinesis_sink(&sinks[1..4], &target), None);
     }
 
     #[test]

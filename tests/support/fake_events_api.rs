@@ -13,7 +13,10 @@
 //!   `meta.next_page_url`s with a `PageToken`, so every client has to follow them;
 //! - `POST /v1/Sinks/{Sid}/Test` really POSTs a signed test event to the sink's destination
 //!   (unless [`FakeEventsApi::set_deliver_test_events`] plays a tunnel that is down),
-//!   and `Validate` accepts only that event's `test_id`.
+//!   and `Validate` accepts only that event's `test_id` (and makes the sink active); for a
+//!   Kinesis sink it writes the test event (one CloudEvent) into the sink's stream when
+//!   [`FakeEventsApi::set_kinesis`] gave it a Kinesis (kinesalite) to write to, as Twilio would
+//!   through the sink's role.
 //!
 //! Every request is recorded (method, path, query, form, status answered; never the password)
 //! for assertions, and [`FakeEventsApi::fail_next`] makes the next requests fail with 503/429.
@@ -154,6 +157,11 @@ struct State {
     test_deliveries: Vec<TestDelivery>,
     /// False: Sink Tests answer `submitted` but nothing is sent (a tunnel that is down).
     deliver_test_events: bool,
+    /// Where the test events of Kinesis sinks are written; `None`: nowhere (a role Twilio
+    /// cannot assume).
+    kinesis: Option<aws_sdk_kinesis::Client>,
+    /// True: Validate refuses every test_id (a test event Twilio no longer accepts).
+    refuse_validation: bool,
 }
 
 impl FakeEventsApi {
@@ -199,6 +207,8 @@ impl FakeEventsApi {
                 sid_counter: 0,
                 test_deliveries: Vec::new(),
                 deliver_test_events: true,
+                kinesis: None,
+                refuse_validation: false,
             }),
         });
         let server_shared = Arc::clone(&shared);
@@ -295,6 +305,17 @@ impl FakeEventsApi {
         self.shared.state().deliver_test_events = deliver;
     }
 
+    /// Writes the test events of Kinesis sinks with this client (a kinesalite's), into the
+    /// stream the sink's ARN names. Without it they are recorded but written nowhere.
+    pub fn set_kinesis(&self, client: aws_sdk_kinesis::Client) {
+        self.shared.state().kinesis = Some(client);
+    }
+
+    /// Whether `POST /v1/Sinks/{Sid}/Validate` refuses every test_id, the right one too.
+    pub fn set_refuse_validation(&self, refuse: bool) {
+        self.shared.state().refuse_validation = refuse;
+    }
+
     /// Items per list page at most (the client's `PageSize` is honoured below this).
     pub fn set_max_page_size(&self, size: usize) {
         self.shared.state().max_page_size = size.max(1);
@@ -375,6 +396,9 @@ struct Reply {
     headers: Vec<(&'static str, String)>,
     /// A test event to POST once the answer is decided.
     test_event: Option<TestDelivery>,
+    /// A test event to write into a Kinesis stream once the answer is decided: the writer and
+    /// the delivery (its `url` is the stream's ARN).
+    kinesis_event: Option<(aws_sdk_kinesis::Client, TestDelivery)>,
 }
 
 impl Reply {
@@ -384,6 +408,7 @@ impl Reply {
             body: Some(body),
             headers: Vec::new(),
             test_event: None,
+            kinesis_event: None,
         }
     }
 
@@ -393,6 +418,7 @@ impl Reply {
             body: None,
             headers: Vec::new(),
             test_event: None,
+            kinesis_event: None,
         }
     }
 }
@@ -457,6 +483,10 @@ impl Shared {
         if let Some(delivery) = reply.test_event.clone() {
             let shared = Arc::clone(&self);
             tokio::spawn(async move { shared.deliver_test_event(delivery).await });
+        }
+        if let Some((client, delivery)) = reply.kinesis_event.clone() {
+            let shared = Arc::clone(&self);
+            tokio::spawn(async move { shared.write_kinesis_test_event(client, delivery).await });
         }
         let mut response = Response::builder().status(reply.status);
         for (name, value) in &reply.headers {
@@ -618,6 +648,38 @@ impl Shared {
                 else {
                     return state.not_found(path);
                 };
+                if sink.sink_type == "kinesis" {
+                    sink.last_test_id = Some(test_id.clone());
+                    let arn = sink
+                        .sink_configuration
+                        .get("arn")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_owned();
+                    // Twilio writes one CloudEvent per record, not an array.
+                    let event: Value =
+                        serde_json::from_slice(&body_template).expect("the body is JSON");
+                    let delivery = TestDelivery {
+                        sink_sid: sink.sid.clone(),
+                        test_id,
+                        url: arn,
+                        signature: String::new(),
+                        body: serde_json::to_vec(&event[0]).expect("JSON serializes"),
+                        outcome: Err(PENDING.to_owned()),
+                    };
+                    let mut reply = Reply::json(201, json!({"result": "submitted"}));
+                    match state.kinesis.clone().filter(|_| state.deliver_test_events) {
+                        Some(client) => {
+                            state.test_deliveries.push(delivery.clone());
+                            reply.kinesis_event = Some((client, delivery));
+                        }
+                        None => state.test_deliveries.push(TestDelivery {
+                            outcome: Err(NOT_SENT.to_owned()),
+                            ..delivery
+                        }),
+                    }
+                    return reply;
+                }
                 let Some(destination) = sink.destination().map(str::to_owned) else {
                     return state.error(
                         400,
@@ -660,7 +722,13 @@ impl Shared {
                     .map(|s| s.last_test_id.clone())
                 {
                     None => state.not_found(path),
-                    Some(Some(expected)) if expected == test_id => {
+                    Some(Some(expected)) if expected == test_id && !state.refuse_validation => {
+                        // A validated sink is active: Twilio delivers to it and subscribes it.
+                        if let Some(sink) =
+                            state.sinks.iter_mut().find(|s| s.sid == params.path("Sid"))
+                        {
+                            sink.status = "active".to_owned();
+                        }
                         Reply::json(201, json!({"result": "valid"}))
                     }
                     Some(_) => state.error(
@@ -986,6 +1054,38 @@ impl Shared {
             event.insert("data".to_owned(), json!({"test_id": test_id}));
         }
         serde_json::to_vec(&events).expect("JSON serializes")
+    }
+
+    /// PutRecord of a Kinesis sink's test event into the stream its ARN names.
+    async fn write_kinesis_test_event(
+        &self,
+        client: aws_sdk_kinesis::Client,
+        delivery: TestDelivery,
+    ) {
+        let stream = delivery
+            .url
+            .rsplit_once(":stream/")
+            .map(|(_, name)| name.to_owned())
+            .unwrap_or_default();
+        let outcome = client
+            .put_record()
+            .stream_name(stream)
+            .partition_key(&self.account_sid)
+            .data(aws_sdk_kinesis::primitives::Blob::new(
+                delivery.body.clone(),
+            ))
+            .send()
+            .await
+            .map(|_| 200)
+            .map_err(|e| aws_sdk_kinesis::error::DisplayErrorContext(e).to_string());
+        let mut state = self.state();
+        if let Some(recorded) = state
+            .test_deliveries
+            .iter_mut()
+            .find(|d| d.test_id == delivery.test_id)
+        {
+            recorded.outcome = outcome;
+        }
     }
 
     async fn deliver_test_event(&self, delivery: TestDelivery) {

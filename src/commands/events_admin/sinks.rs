@@ -5,8 +5,12 @@ use anyhow::Context as _;
 use serde::Serialize;
 
 use super::{Deleted, events_client, or_dash, print_json, print_text, shorten};
-use crate::cli::{SinksCommand, SinksSettings};
+use crate::cli::{KinesisSettings, SinksCommand, SinksSettings, UsageError};
+use crate::kinesis::{StartAt, StreamRef};
+use crate::output::OutputMode;
+use crate::session::ViewOptions;
 use crate::text::TextTable;
+use crate::twilio::api::EventsClient;
 use crate::twilio::api::Sink;
 use crate::twilio::url::display_url;
 
@@ -33,8 +37,45 @@ pub async fn run_sinks(settings: SinksSettings) -> anyhow::Result<()> {
             role_arn,
             external_id,
             description,
+            test,
+            region,
+            endpoint_url,
+            test_timeout,
         } => {
             let (sink, public_url) = match (kinesis, role_arn, external_id, public_url) {
+                (Some(arn), Some(role_arn), Some(external_id), _) if test => {
+                    let stream = StreamRef::parse(&arn).map_err(UsageError)?;
+                    let view = KinesisSettings {
+                        region: region.or_else(|| stream.region.clone()),
+                        stream,
+                        endpoint_url,
+                        from: StartAt::Latest,
+                        duration: None,
+                        record: None,
+                        view: ViewOptions::default(),
+                        output: OutputMode::Compact,
+                        color: false,
+                    };
+                    let tested = create_and_test_kinesis_sink(
+                        &client,
+                        &view,
+                        [&arn, &role_arn, &external_id],
+                        &description,
+                        std::time::Duration::from_secs(test_timeout),
+                    )
+                    .await?;
+                    if json {
+                        return print_json(&tested);
+                    }
+                    return print_text(&format!(
+                        "Created sink {sid} (kinesis) → {arn}\n\
+                         Test event {test_id} read back from the stream; Validate: {result}\n\
+                         Next: callwatch subscriptions create --sink {sid}\n",
+                        sid = tested.sink.sid,
+                        test_id = tested.test_id,
+                        result = tested.validate,
+                    ));
+                }
                 (Some(arn), Some(role_arn), Some(external_id), _) => {
                     let sink = client
                         .create_kinesis_sink(&arn, &role_arn, &external_id, &description)
@@ -45,7 +86,8 @@ pub async fn run_sinks(settings: SinksSettings) -> anyhow::Result<()> {
                     }
                     return print_text(&format!(
                         "Created sink {sid} (kinesis, {status}) → {arn}\n\
-                         Twilio activates it once its test event is validated:\n  \
+                         Twilio activates it once its test event is validated (`--test` or \
+                         `callwatch setup --kinesis` do all of this):\n  \
                          callwatch sinks test {sid}\n  \
                          callwatch kinesis {arn} --from trim-horizon   # shows the test_id\n  \
                          callwatch sinks validate {sid} --test-id TEST_ID\n  \
@@ -127,6 +169,64 @@ pub async fn run_sinks(settings: SinksSettings) -> anyhow::Result<()> {
             print_text(&format!("Validation of sink {sid}: {result}\n"))
         }
     }
+}
+
+/// What `sinks create --kinesis --test` did: the sink, the test event read back, Validate's
+/// answer.
+#[derive(Serialize)]
+struct TestedSink {
+    sink: Sink,
+    test_id: String,
+    validate: String,
+}
+
+/// `sinks create --kinesis ARN --test`: the stream read first (so a wrong ARN, region or AWS
+/// permission fails before the sink is created), the sink created, Sink Test, the test event
+/// read back from the stream, Validate with its test_id.
+async fn create_and_test_kinesis_sink(
+    client: &EventsClient,
+    view: &KinesisSettings,
+    [arn, role_arn, external_id]: [&str; 3],
+    description: &str,
+    timeout: std::time::Duration,
+) -> anyhow::Result<TestedSink> {
+    use crate::commands::setup_kinesis::{no_test_event, start_reading, wait_for_test_event};
+    let (mut records, reader, _shards, stop) =
+        start_reading(view).await.map_err(anyhow::Error::msg)?;
+    let result = async {
+        let sink = client
+            .create_kinesis_sink(arn, role_arn, external_id, description)
+            .await
+            .with_context(|| format!("could not create a Kinesis sink for {arn}"))?;
+        let sid = sink.sid.clone();
+        client.test_sink(&sid).await.with_context(|| {
+            format!("could not start a Sink Test of {sid}: `callwatch sinks test {sid}` retries it")
+        })?;
+        let Some(test_id) = wait_for_test_event(&mut records, timeout).await else {
+            anyhow::bail!(
+                "{} (sink {sid} was created; `callwatch sinks delete {sid}` removes it)",
+                no_test_event(timeout.as_secs(), arn, external_id)
+            );
+        };
+        let validate = client
+            .validate_sink(&sid, &test_id)
+            .await
+            .with_context(|| {
+                format!(
+                    "Twilio refused to validate {sid} with test event {test_id}: `callwatch sinks \
+                 test {sid}` sends a fresh one to validate"
+                )
+            })?;
+        Ok(TestedSink {
+            sink,
+            test_id,
+            validate,
+        })
+    }
+    .await;
+    let _ = stop.send(true);
+    reader.abort();
+    result
 }
 
 /// The `--json` answer of a test or validate.
