@@ -3,8 +3,8 @@
 //! `trim-horizon` and from `latest`, across a shard split made mid-read, through iterators
 //! made to expire, and with two callwatch processes reading the same stream at once.
 //!
-//! Needs Node.js and `npm ci --omit=optional` in tests/kinesis (see its README); a test fails,
-//! saying so, when they are missing.
+//! Needs Node.js; kinesalite is installed in tests/kinesis on first use (see its README). A
+//! test fails, saying so, when either is missing.
 
 #[path = "support/hermetic.rs"]
 mod hermetic;

@@ -2,8 +2,10 @@
 //! protocol) started on a free loopback port and stopped when dropped, with an AWS SDK client
 //! to create streams, put records and reshard as Twilio and an operator would.
 //!
-//! kinesalite is installed by `npm ci --omit=optional` in `tests/kinesis/` (`.ci/run` does);
-//! without `node` on `PATH` or that install, [`Kinesalite::start`] fails the test and says so.
+//! kinesalite is installed by `npm ci --omit=optional` in `tests/kinesis/` (`.ci/run` does it
+//! first; on a fresh clone the first test that needs it runs it, so `cargo test` alone is
+//! enough where the npm registry is reachable); without `node` on `PATH` or that install,
+//! [`Kinesalite::start`] fails the test and says so.
 //! `tests/kinesis/clock.js` is preloaded: [`Kinesalite::jump_clock`] moves kinesalite's clock
 //! past the five minutes a shard iterator lives.
 
@@ -53,6 +55,25 @@ fn node() -> Option<PathBuf> {
         .find(|candidate| candidate.is_file())
 }
 
+/// Installs kinesalite with `npm ci --omit=optional` (the versions of `package-lock.json`)
+/// when `cli` is missing: once per test binary (cargo runs the binaries one after another).
+/// A failure is left to the caller's check, which says what to run.
+fn install_once(cli: &Path) {
+    static INSTALL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _guard = INSTALL.lock().unwrap_or_else(|p| p.into_inner());
+    if cli.is_file() {
+        return;
+    }
+    let status = Command::new("npm")
+        .args(["ci", "--omit=optional", "--no-audit", "--no-fund"])
+        .current_dir(dir())
+        .stdout(Stdio::null())
+        .status();
+    if !matches!(status, Ok(s) if s.success()) {
+        eprintln!("`npm ci --omit=optional` in tests/kinesis failed: {status:?}");
+    }
+}
+
 impl Kinesalite {
     /// Starts kinesalite on a free port and waits until it answers. Panics (failing the test)
     /// with the command to run when node or kinesalite is missing.
@@ -64,6 +85,7 @@ impl Kinesalite {
                  run `npm ci --omit=optional` in tests/kinesis"
             );
         };
+        install_once(&cli);
         assert!(
             cli.is_file(),
             "kinesalite is not installed: run `cd tests/kinesis && npm ci --omit=optional` \
