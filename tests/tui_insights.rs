@@ -219,6 +219,8 @@ fn the_poll_header_says_where_calls_come_from_and_when_the_last_poll_was() {
     assert!(after.contains("last poll 12s ago"), "{after}");
 
     status.failed("Twilio answered 429: too many requests; polling slows down".into());
+    // As the run loop does before each frame: the header's problems are listed once a frame.
+    app.prepare_frame();
     let failing = screen(&app, 120, 24);
     assert!(
         failing.contains("⚠ polling the Voice Insights API fails — Twilio answered 429"),

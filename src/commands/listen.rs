@@ -36,25 +36,42 @@ pub async fn run(settings: ListenSettings) -> anyhow::Result<()> {
     };
     let running = monitor::start(spec, recording).await?;
     let summaries = backfill.map(|b| (b, running.feed()));
-    let since_poll = settings.since_poll;
-    let background = move |stop: tokio::sync::watch::Receiver<bool>| async move {
-        let alerts = async {
-            if let Some(poller) = poller {
-                poller.run(stop.clone()).await;
-            }
-        };
-        let backfill = async {
-            if let Some((backfill, feed)) = summaries {
-                backfill.keep_merging(since_poll, feed, stop.clone()).await;
-            }
-        };
-        tokio::join!(alerts, backfill);
-    };
+    let background = background(poller, summaries, settings.since_poll);
     let result = running.present(Some(background), false).await;
     if let Some(process) = tunnel {
         process.stop().await;
     }
     result
+}
+
+/// What runs beside the screen of `listen` and `setup`: the Debugger alerts poller, and with
+/// `--since` the backfill from the Voice Insights API, listed again every `since_poll`, until
+/// `stop`.
+pub(super) fn background(
+    poller: Option<AlertPoller>,
+    summaries: Option<(
+        super::poll::Backfill,
+        tokio::sync::mpsc::Sender<crate::ingest::Delivery>,
+    )>,
+    since_poll: std::time::Duration,
+) -> impl FnOnce(
+    tokio::sync::watch::Receiver<bool>,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> {
+    move |stop| {
+        Box::pin(async move {
+            let alerts = async {
+                if let Some(poller) = poller {
+                    poller.run(stop.clone()).await;
+                }
+            };
+            let backfill = async {
+                if let Some((backfill, feed)) = summaries {
+                    backfill.keep_merging(since_poll, feed, stop.clone()).await;
+                }
+            };
+            tokio::join!(alerts, backfill);
+        })
+    }
 }
 
 /// A listener built from the `listen` flags, bound but not started.

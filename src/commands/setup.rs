@@ -127,20 +127,7 @@ async fn monitor_after(
     running.alerts = Some(feed);
     running.header.sink = Some(connected.sink_info());
     let summaries = backfill.map(|b| (b, running.feed()));
-    let since_poll = args.listen.since_poll;
-    let background = move |stop: tokio::sync::watch::Receiver<bool>| async move {
-        let alerts = async {
-            if let Some(poller) = poller {
-                poller.run(stop.clone()).await;
-            }
-        };
-        let backfill = async {
-            if let Some((backfill, feed)) = summaries {
-                backfill.keep_merging(since_poll, feed, stop.clone()).await;
-            }
-        };
-        tokio::join!(alerts, backfill);
-    };
+    let background = super::listen::background(poller, summaries, args.listen.since_poll);
     running.present(Some(background), false).await
 }
 

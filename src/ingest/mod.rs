@@ -140,10 +140,12 @@ impl Delivery {
     /// digits) its body names. A refused body is unverified: what it names is only a lead.
     pub fn note_call_sids(&mut self) {
         let mut sids: Vec<String> = Vec::new();
+        // Notes `sid`; false once as many as are kept are noted (the rest need no reading).
         let mut note = |sid: &str| {
             if sids.len() < CALL_SIDS_KEPT && !sids.iter().any(|s| s == sid) {
                 sids.push(sid.to_owned());
             }
+            sids.len() < CALL_SIDS_KEPT
         };
         if self.events.is_empty() {
             let body = &self.body[..];
@@ -153,7 +155,9 @@ impl Delivery {
                 if candidate.starts_with(b"CA") && candidate[2..].iter().all(u8::is_ascii_hexdigit)
                 {
                     // ASCII by the check above.
-                    note(&String::from_utf8_lossy(candidate));
+                    if !note(&String::from_utf8_lossy(candidate)) {
+                        break;
+                    }
                     i += 34;
                 } else {
                     i += 1;
@@ -161,8 +165,10 @@ impl Delivery {
             }
         } else {
             for event in &self.events {
-                if let Some(sid) = event.call_sid() {
-                    note(sid);
+                if let Some(sid) = event.call_sid()
+                    && !note(sid)
+                {
+                    break;
                 }
             }
         }

@@ -234,6 +234,9 @@ pub struct App {
     /// The kinds of problem `x` dismissed: hidden from the header until `!` lists them; a kind
     /// not among them shows again.
     pub dismissed_problems: Vec<ProblemKind>,
+    /// The problems the header shows this frame ([`Self::shown_problems`]), listed once by
+    /// [`Self::prepare_frame`]: the layout and the header both read them.
+    frame_problems: Vec<Problem>,
     /// With credentials: what the Voice Insights API told about calls, and the annotation
     /// form.
     pub insights: Option<crate::tui::insights::InsightsState>,
@@ -281,6 +284,7 @@ impl App {
             delivery_filter_history: Vec::new(),
             problem_focus: None,
             dismissed_problems: Vec::new(),
+            frame_problems: Vec::new(),
             insights: None,
         }
         .with_insights()
@@ -409,12 +413,17 @@ impl App {
 
     /// The problems the header shows: while one is being picked (`!`), all of them; otherwise
     /// those of a kind `x` has not dismissed.
-    pub fn shown_problems(&self) -> Vec<Problem> {
+    pub fn shown_problems(&self) -> &[Problem] {
+        &self.frame_problems
+    }
+
+    /// Lists the problems the header shows, for this frame.
+    fn list_shown_problems(&mut self) {
         let mut problems = self.problems();
         if self.problem_focus.is_none() {
             problems.retain(|p| !self.dismissed_problems.contains(&p.kind));
         }
-        problems
+        self.frame_problems = problems;
     }
 
     /// The deliveries the deliveries view lists, newest first: those its filter lets through.
@@ -565,6 +574,7 @@ impl App {
     /// ([`crate::tui::rows::update`]); when many did, large stores are filtered and re-sorted
     /// at most twice a second so that a burst of deliveries does not cost a sort per frame.
     pub fn prepare_frame(&mut self) {
+        self.list_shown_problems();
         let generation = self.session.store.generation();
         let stale = self.rows_generation != Some(generation);
         let throttled = self.session.store.len() > LARGE_STORE

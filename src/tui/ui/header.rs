@@ -200,7 +200,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let base = u16::try_from(text.len()).unwrap_or(u16::MAX);
     let problems = app.shown_problems();
     let rows = usize::from(problem_rows(problems.len(), base, frame.area().height));
-    text.extend(problem_lines(app, &problems, rows, area.width, &theme));
+    text.extend(problem_lines(app, problems, rows, area.width, &theme));
     frame.render_widget(Paragraph::new(text), area);
 }
 
